@@ -1,0 +1,33 @@
+"""The console script's generic behaviour: version, help, usage errors."""
+
+import subprocess
+import sys
+
+import pytest
+
+from dlnverify import __version__
+from reports.cli import ExitCode, main
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_unknown_subcommand_is_bad_input(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["frobnicate"])
+    assert exit_info.value.code == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "error" in err
+
+
+def test_console_script_runs_as_module():
+    completed = subprocess.run(
+        [sys.executable, "-m", "reports.cli", "--help"], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0
+    assert "dlnverify" in completed.stdout

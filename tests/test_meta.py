@@ -1,0 +1,69 @@
+"""Meta tests: every module imports cleanly (warnings are errors), ``__all__`` is sorted and
+complete, and the independence rule of DESIGN.md §2 holds."""
+
+import ast
+import importlib
+import pkgutil
+import warnings
+from pathlib import Path
+
+import pytest
+
+PACKAGES = ("dlnverify", "derivations", "numerics", "reports")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _modules(package: str) -> list[str]:
+    pkg = importlib.import_module(package)
+    names = [package]
+    names += [f"{package}.{m.name}" for m in pkgutil.iter_modules(pkg.__path__)]
+    return names
+
+
+ALL_MODULES = [name for package in PACKAGES for name in _modules(package)]
+
+
+@pytest.mark.parametrize("name", ALL_MODULES)
+def test_module_imports_without_warnings_and_exports_sorted_all(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        module = importlib.import_module(name)
+    exported = getattr(module, "__all__", None)
+    assert exported is not None, f"{name} has no __all__"
+    assert list(exported) == sorted(exported), f"{name}.__all__ is not sorted"
+    for attribute in exported:
+        assert hasattr(module, attribute), f"{name}.__all__ names missing {attribute!r}"
+
+
+def _imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    roots = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [
+        ("numerics", {"sympy", "derivations", "reports"}),
+        ("derivations", {"numerics", "reports", "numpy", "scipy"}),
+    ],
+)
+def test_independence_rule(package, forbidden):
+    for path in (ROOT / package).rglob("*.py"):
+        leaked = _imported_roots(path) & forbidden
+        assert not leaked, f"{path.relative_to(ROOT)} imports {sorted(leaked)}"
+
+
+def test_ci_runs_the_readme_test_line_verbatim():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci_script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    test_lines = [
+        line for line in readme.splitlines() if "pytest" in line and "pip install" in line
+    ]
+    assert len(test_lines) == 1, "README must hold exactly one install-and-test line"
+    assert test_lines[0] in ci_script.splitlines()
