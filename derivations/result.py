@@ -1,0 +1,68 @@
+r"""The value every claim function of :mod:`derivations` returns.
+
+A claim function derives a result from first principles, then compares it with the
+paper's statement (a closed form typed in is a *statement to check*, never the result of a
+check).  The comparison, the derivation steps shown in reports, and any finding that differs
+from the paper travel together in one frozen :class:`DerivationResult`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+__all__ = ["DerivationResult", "Step"]
+
+
+@dataclass(frozen=True)
+class Step:
+    r"""One equation of a derivation, produced (not typed) by SymPy.
+
+    Attributes
+    ----------
+    description : str
+        What this step does, in words ("differentiate the Wick-expected loss").
+    lhs, rhs : sympy.Basic
+        The two sides; ``lhs == rhs`` is what the step establishes.
+    """
+
+    description: str
+    lhs: Any
+    rhs: Any
+
+    def latex(self) -> str:
+        """The step as a LaTeX equation ``lhs = rhs``."""
+        return f"{sp.latex(self.lhs)} = {sp.latex(self.rhs)}"
+
+
+@dataclass(frozen=True)
+class DerivationResult:
+    r"""Outcome of deriving one claim.
+
+    Attributes
+    ----------
+    claim : str
+        Claim id (``"C7"``).
+    derived : Any
+        The derived object (a SymPy expression, matrix, or a dict of named expressions).
+    stated : Any
+        The paper's (or DESIGN.md's) statement, of the same kind as ``derived``.
+    holds : bool
+        ``True`` when SymPy proved ``derived - stated == 0`` (exactly, for every listed case).
+    steps : tuple[Step, ...]
+        The derivation steps, in order, for reports.
+    cases : tuple[str, ...]
+        The concrete cases proven (shapes, depths), when the proof is case-by-case.
+    findings : tuple[str, ...]
+        Statements where the derivation disagrees with, or sharpens, the paper.
+    """
+
+    claim: str
+    derived: Any
+    stated: Any
+    holds: bool
+    steps: tuple[Step, ...] = ()
+    cases: tuple[str, ...] = ()
+    findings: tuple[str, ...] = field(default_factory=tuple)
