@@ -177,9 +177,10 @@ def _data_iv(
     xs = as_real_array("x", x)
     ys = as_real_array("y", y)
     if xs.ndim < 2 or xs.shape[:-2] != batch or xs.shape[-1] != n:
+        expected = ", ".join([*map(str, batch), "n_samples", str(n)])
         raise InvalidParameter(
-            f"Got x of shape {xs.shape}, but x must have shape (*{batch}, n_samples, {n}):"
-            " the weights' batch shape, a sample axis, and the input width n."
+            f"Got x of shape {xs.shape}, but x must have shape ({expected}): the weights'"
+            f" batch shape {batch}, a sample axis, and the input width n={n}."
         )
     if ys.shape != (*xs.shape[:-1], m):
         raise InvalidParameter(

@@ -101,7 +101,8 @@ class Teacher:
     Notes
     -----
     Arrays are validated (orthogonality and PSD up to round-off), copied to float64 and made
-    read-only.  Invalid fields raise :class:`dlnverify.errors.InvalidParameter`.
+    read-only.  Invalid fields raise :class:`dlnverify.errors.InvalidParameter`.  Teachers
+    compare by identity (``eq=False``): equality of arrays has no single truth value.
     """
 
     left: NDArray[np.float64]
