@@ -1,19 +1,22 @@
-"""The ``dlnverify`` console script.
+"""The ``dlnverify`` console script: ``list``, ``show``, ``verify``, ``check``.
 
-Exit codes live in one place, :class:`ExitCode`: 0 verified/ok, 1 refuted/failed, 2 bad input.
-Every :class:`dlnverify.DlnVerifyError` becomes a one-line message and exit code 2.
+Exit codes live in one place, :class:`ExitCode`: 0 verified/ok, 1 refuted/failed, 2 bad
+input.  Every :class:`dlnverify.DlnVerifyError` becomes a one-line message and exit code 2;
+``--json`` gives machine-readable output everywhere.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from enum import IntEnum
+from typing import Any
 
 from dlnverify import DlnVerifyError, __version__
 
-__all__ = ["ExitCode", "main"]
+__all__ = ["ExitCode", "build_parser", "main"]
 
 
 class ExitCode(IntEnum):
@@ -31,17 +34,250 @@ class _Parser(argparse.ArgumentParser):
         self.exit(ExitCode.BAD_INPUT, f"dlnverify: error: {message}\n")
 
 
+def _print_json(payload: Any) -> None:
+    print(json.dumps(payload, indent=2, default=str))
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
+    lines += [fmt.format(*map(str, r)) for r in rows]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _progress(args: argparse.Namespace, text: str) -> None:
+    if not getattr(args, "quiet", False):
+        print(text, file=sys.stderr, flush=True)
+
+
+# --- list ---------------------------------------------------------------------------------
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from reports.registry import all_claims
+
+    claims = list(all_claims())
+    if args.json:
+        _print_json(
+            [
+                {"id": c.id, "title": c.title, "paper_ref": c.paper_ref, "quantities": list(c.quantities)}
+                for c in claims
+            ]
+        )
+    else:
+        print(_table([[c.id, c.paper_ref, c.title] for c in claims], ["claim", "paper", "title"]))
+    return ExitCode.OK
+
+
+# --- show ---------------------------------------------------------------------------------
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    import sympy as sp
+
+    from reports.registry import get_claim
+
+    claim = get_claim(args.claim)
+    result = claim.derive()
+    if args.json:
+        _print_json(
+            {
+                "claim": claim.id,
+                "title": claim.title,
+                "paper_ref": claim.paper_ref,
+                "statement_latex": claim.statement,
+                "holds": result.holds,
+                "derived": _sympy_json(result.derived, str),
+                "derived_latex": _sympy_json(result.derived, sp.latex),
+                "steps": [{"description": s.description, "latex": s.latex()} for s in result.steps],
+                "cases": list(result.cases),
+                "findings": list(result.findings),
+            }
+        )
+        return ExitCode.OK
+    render = sp.latex if args.latex else sp.pretty
+    print(f"{claim.id}  {claim.title}  [{claim.paper_ref}]")
+    print(f"statement: {claim.statement}")
+    print(f"symbolic verdict: {'proven' if result.holds else 'REFUTED'}")
+    derived = result.derived if isinstance(result.derived, dict) else {"derived": result.derived}
+    for name, value in derived.items():
+        print(f"\n{name}:\n{render(value)}")
+    if result.steps:
+        print("\nsteps:")
+        for i, step in enumerate(result.steps, 1):
+            lhs_rhs = step.latex() if args.latex else f"{sp.sstr(step.lhs)} = {sp.sstr(step.rhs)}"
+            print(f"  {i}. {step.description}: {lhs_rhs}")
+    for finding in result.findings:
+        print(f"\nfinding: {finding}")
+    return ExitCode.OK
+
+
+def _sympy_json(value: Any, render: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _sympy_json(v, render) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_sympy_json(v, render) for v in value]
+    return render(value)
+
+
+# --- verify -------------------------------------------------------------------------------
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from reports.registry import all_claims, get_claim
+    from reports.verification import verify_claim
+
+    claims = [get_claim(c) for c in args.claims] if args.claims else list(all_claims())
+    outcomes = []
+    for index, claim in enumerate(claims, 1):
+        _progress(args, f"[{index}/{len(claims)}] {claim.id}: {claim.title} ...")
+        outcome = verify_claim(claim, seed=args.seed, numeric=not args.symbolic_only)
+        outcomes.append(outcome)
+        _progress(
+            args,
+            f"      symbolic {outcome.symbolic_verdict}, Monte Carlo {outcome.numeric_verdict} "
+            f"({outcome.symbolic_seconds + outcome.numeric_seconds:.1f} s)",
+        )
+    if args.report:
+        from reports.report import write_report
+
+        path = write_report(outcomes, args.report, seed=args.seed)
+        _progress(args, f"report written to {path}")
+    if args.json:
+        _print_json({"all_hold": all(o.holds for o in outcomes), "claims": [o.to_json() for o in outcomes]})
+    else:
+        rows = [
+            [
+                o.claim.id,
+                o.symbolic_verdict,
+                o.numeric_verdict,
+                "-" if o.numeric is None else f"{o.numeric.max_abs_z:.2f} / {o.numeric.threshold:.2f}",
+                f"{o.symbolic_seconds + o.numeric_seconds:.1f}",
+            ]
+            for o in outcomes
+        ]
+        print(_table(rows, ["claim", "symbolic", "Monte Carlo", "worst |z| / limit", "seconds"]))
+        for o in outcomes:
+            for finding in o.derivation.findings:
+                print(f"\n{o.claim.id} finding: {finding}")
+    return ExitCode.OK if all(o.holds for o in outcomes) else ExitCode.FAILED
+
+
+# --- check --------------------------------------------------------------------------------
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from reports.quantities import PLANNED_QUANTITIES, all_quantities
+
+    if args.list:
+        quantities = all_quantities()
+        if args.json:
+            _print_json({"quantities": [q.to_json() for q in quantities], "planned": list(PLANNED_QUANTITIES)})
+        else:
+            rows = [[q.name, ", ".join(q.parameters), q.description] for q in quantities]
+            print(_table(rows, ["quantity", "symbols", "meaning"]))
+            print(f"\nplanned (claims not built yet): {', '.join(PLANNED_QUANTITIES)}")
+            print("conventions: loss 1/2||y-Wx||^2, ds = mu dt + sqrt(D) dW (D = full variance rate),")
+            print("             kappa = eta/B, t = k*eta; see README 'Conventions'.")
+        return ExitCode.OK
+    if args.quantity is None or args.formula is None:
+        raise _usage("check needs QUANTITY and FORMULA (or --list)")
+    from reports.check import check
+
+    syntax = "latex" if args.latex else "sympy" if args.sympy else "auto"
+    result = check(
+        args.quantity,
+        args.formula,
+        syntax=syntax,
+        timeout=args.timeout,
+        seed=args.seed,
+        monte_carlo=not args.symbolic_only,
+    )
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        _print_check(result)
+    return result.exit_code
+
+
+def _usage(message: str) -> DlnVerifyError:
+    from dlnverify.errors import InvalidParameter
+
+    return InvalidParameter(message)
+
+
+def _print_check(result: Any) -> None:
+    import sympy as sp
+
+    print(f"{result.verdict.upper()}: {result.quantity} — {result.message}")
+    if result.derived is not None:
+        print(f"  derived:    {sp.sstr(result.derived)}")
+    if result.parsed is not None:
+        print(f"  formula:    {sp.sstr(result.parsed)}")
+    if result.symbolic == "different" and result.difference is not None:
+        print(f"  difference: {sp.latex(result.difference)}   (LaTeX)")
+    if result.convention:
+        print(f"  convention: {result.convention}")
+    if result.counterexample:
+        ce = result.counterexample
+        print(f"  counterexample: {ce['parameters']}: formula {ce['formula']:.6g}, derived {ce['derived']:.6g}")
+    if result.numeric is not None:
+        for case in result.numeric.cases:
+            print(
+                f"  Monte Carlo at {case.parameters}: {case.estimate:.6g} ± {case.standard_error:.2g}"
+                f" vs formula {case.closed_form:.6g} (z = {case.z:.2f}, n = {case.n_samples})"
+            )
+
+
+# --- parser -------------------------------------------------------------------------------
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
     parser = _Parser(
         prog="dlnverify",
         description="Symbolic-plus-numeric verifier for SGD on deep linear networks.",
     )
     parser.add_argument("--version", action="version", version=f"dlnverify {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("list", help="list the registered claims")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=_cmd_list)
+
+    p = sub.add_parser("show", help="print a claim's derived result and derivation steps")
+    p.add_argument("claim", help="claim id, e.g. C7")
+    p.add_argument("--latex", action="store_true", help="print LaTeX")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=_cmd_show)
+
+    p = sub.add_parser("verify", help="derive and Monte-Carlo-check claims (all by default)")
+    p.add_argument("claims", nargs="*", metavar="CLAIM", help="claim ids (default: all)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo checks")
+    p.add_argument("--report", metavar="PATH", help="also write a Markdown report to PATH")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(handler=_cmd_verify)
+
+    p = sub.add_parser("check", help="check a formula of your own for a quantity")
+    p.add_argument("quantity", nargs="?", help="e.g. diffusion (see --list)")
+    p.add_argument("formula", nargs="?", help="SymPy syntax or LaTeX, e.g. 'kappa*L**2*s**(4-4/L)'")
+    p.add_argument("--list", action="store_true", help="list quantities, symbols and conventions")
+    syntax = p.add_mutually_exclusive_group()
+    syntax.add_argument("--latex", action="store_true", help="the formula is LaTeX")
+    syntax.add_argument("--sympy", action="store_true", help="the formula is SymPy syntax")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds before 'undecided' (default 30)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo check")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=_cmd_check)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

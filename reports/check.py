@@ -1,0 +1,456 @@
+r"""The check engine: is a user's formula for a quantity right?
+
+``check(quantity, formula)`` parses the formula (never evaluating user text, see
+:mod:`reports.formula`), compares it with the derived expression symbolically, looks for a
+known convention rescaling (DESIGN.md §3) when they differ, finds the smallest
+counterexample with hypothesis, and runs the Monte Carlo observable of the simulator at a few
+parameter points (and at the counterexample).
+
+Verdicts
+--------
+* ``verified``  — SymPy proves the difference zero and the Monte Carlo check agrees; or SymPy
+  cannot decide, the difference vanishes at every probed point, and the Monte Carlo check
+  agrees (the result says the verdict is numeric).
+* ``refuted``   — the difference is provably non-zero (it is non-zero, far beyond round-off, at
+  an exactly evaluated point), or the Monte Carlo check rejects the formula.
+* ``undecided`` — the time limit ran out first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import signal
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS
+from dlnverify.errors import InvalidParameter
+from reports.formula import parse_formula
+from reports.numeric_checks import Comparison, numeric_check
+from reports.quantities import Quantity, get_quantity
+from reports.registry import NumericCheck
+
+__all__ = ["CheckResult", "Verdict", "check"]
+
+#: Symbols that only a differently-conventioned formula uses (DESIGN.md §3): accepted by the
+#: parser so that the convention can be named, never equal to a derived result without them.
+_CONVENTION_SYMBOLS = ("eta", "m")
+#: Digits used when evaluating a difference exactly enough to call it non-zero.
+_DIGITS = 40
+#: A difference larger than this, relative to the size of the two sides, is not round-off.
+_RELATIVE_GAP = 1e-12
+
+
+class Verdict:
+    """The three verdicts of a check (strings, so that JSON output is plain)."""
+
+    VERIFIED = "verified"
+    REFUTED = "refuted"
+    UNDECIDED = "undecided"
+
+
+class _Timeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`_Timeout` after ``seconds`` (main thread only; elsewhere no limit)."""
+    usable = (
+        seconds is not None
+        and seconds > 0
+        and hasattr(signal, "SIGALRM")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def _raise(signum: int, frame: Any) -> None:
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds))  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    r"""Outcome of :func:`check`.
+
+    Attributes
+    ----------
+    quantity, formula : str
+        What was checked, as given.
+    verdict : str
+        ``"verified"``, ``"refuted"`` or ``"undecided"``.
+    symbolic : str
+        ``"equal"``, ``"different"`` or ``"undecided"`` — the symbolic comparison alone.
+    parsed, derived : sympy.Expr
+        The user's formula as parsed and the derived expression.
+    difference : sympy.Expr or None
+        ``parsed - derived``, simplified.
+    convention : str or None
+        Name of the known convention under which the formula equals the derived one.
+    counterexample : dict or None
+        ``{"parameters": ..., "formula": value, "derived": value}`` — the smallest point
+        hypothesis finds where the two differ.
+    numeric : NumericCheck or None
+        The Monte Carlo comparison of the *user's* formula with the simulator.
+    message : str
+        One human sentence.
+    elapsed : float
+        Seconds.
+    """
+
+    quantity: str
+    formula: str
+    verdict: str
+    symbolic: str
+    parsed: sp.Expr | None = None
+    derived: sp.Expr | None = None
+    difference: sp.Expr | None = None
+    convention: str | None = None
+    counterexample: dict[str, Any] | None = None
+    numeric: NumericCheck | None = field(default=None, repr=False)
+    message: str = ""
+    elapsed: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0 verified, 1 otherwise (2 is reserved for bad input, raised before a result)."""
+        return 0 if self.verdict == Verdict.VERIFIED else 1
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented ``--json`` schema (see README, "JSON output")."""
+        numeric = None
+        if self.numeric is not None:
+            numeric = {
+                "passed": self.numeric.passed,
+                "threshold": self.numeric.threshold,
+                "false_alarm_rate": self.numeric.false_alarm_rate,
+                "max_abs_z": self.numeric.max_abs_z,
+                "cases": [
+                    {
+                        "parameters": c.parameters,
+                        "estimate": c.estimate,
+                        "standard_error": c.standard_error,
+                        "formula": c.closed_form,
+                        "z": c.z,
+                        "n_samples": c.n_samples,
+                    }
+                    for c in self.numeric.cases
+                ],
+            }
+        return {
+            "quantity": self.quantity,
+            "formula": self.formula,
+            "verdict": self.verdict,
+            "symbolic": self.symbolic,
+            "parsed": None if self.parsed is None else str(self.parsed),
+            "derived": None if self.derived is None else str(self.derived),
+            "derived_latex": None if self.derived is None else sp.latex(self.derived),
+            "difference_latex": None if self.difference is None else sp.latex(self.difference),
+            "convention": self.convention,
+            "counterexample": self.counterexample,
+            "numeric": numeric,
+            "message": self.message,
+            "elapsed_seconds": round(self.elapsed, 3),
+        }
+
+    def _repr_markdown_(self) -> str:
+        lines = [f"**{self.verdict}** — `{self.quantity}`: {self.message}"]
+        if self.derived is not None:
+            lines.append(f"\n$$\\text{{derived: }}{sp.latex(self.derived)}$$")
+        if self.difference is not None and self.symbolic == "different":
+            lines.append(
+                f"\n$$\\text{{formula}} - \\text{{derived}} = {sp.latex(self.difference)}$$"
+            )
+        return "\n".join(lines)
+
+
+def _point_values(point: Mapping[str, float], symbols: Mapping[str, sp.Symbol]) -> dict:
+    return {symbols[name]: sp.nsimplify(value, rational=True) for name, value in point.items()}
+
+
+def _evaluate(expr: sp.Expr, point: Mapping[str, float], symbols: Mapping[str, sp.Symbol]):
+    """``expr`` at ``point`` with :data:`_DIGITS` digits; ``None`` if not a finite real."""
+    value = sp.N(expr.xreplace(_point_values(point, symbols)), _DIGITS)
+    if not value.is_number or value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        return None
+    real, imag = value.as_real_imag()
+    if abs(imag) > abs(real) * 1e-30 + sp.Float(10) ** (-_DIGITS + 5):
+        return None
+    return real
+
+
+def _differs(a: sp.Expr, b: sp.Expr, point, symbols) -> bool | None:
+    va, vb = _evaluate(a, point, symbols), _evaluate(b, point, symbols)
+    if va is None or vb is None:
+        return None
+    scale = abs(va) + abs(vb) + sp.Float(10) ** (-_DIGITS + 10)
+    return bool(abs(va - vb) > _RELATIVE_GAP * scale)
+
+
+def _probe_points(quantity: Quantity, rng: np.random.Generator, count: int) -> list[dict]:
+    points: list[dict] = []
+    attempts = 0
+    while len(points) < count and attempts < 50 * count:
+        attempts += 1
+        point: dict[str, float] = {}
+        for name in quantity.parameters:
+            if name == "L":
+                point[name] = int(rng.integers(quantity.depth_range[0], quantity.depth_range[1] + 1))
+                continue
+            low, high = PARAMETERS[name].typical
+            if PARAMETERS[name].integer:
+                point[name] = int(rng.integers(int(low), int(high) + 1))
+            else:
+                # three significant digits: simple rationals for exact evaluation
+                point[name] = float(f"{rng.uniform(max(low, 1e-3), high):.3g}")
+        if quantity.constraint is None or quantity.constraint(point):
+            points.append(point)
+    return points
+
+
+def _simplified(expr: sp.Expr) -> sp.Expr:
+    candidates = [sp.simplify(expr)]
+    if candidates[0] != 0:
+        candidates.append(sp.simplify(sp.powsimp(sp.expand(expr), force=True)))
+    return min(candidates, key=sp.count_ops)
+
+
+def _symbolic_verdict(
+    parsed: sp.Expr, derived: sp.Expr, points: list[dict], symbols
+) -> tuple[str, sp.Expr, dict | None]:
+    difference = _simplified(parsed - derived)
+    if difference == 0:
+        return "equal", difference, None
+    for point in points:
+        if _differs(parsed, derived, point, symbols):
+            return "different", difference, point
+    return "undecided", difference, None
+
+
+def _smallest_counterexample(
+    parsed: sp.Expr, derived: sp.Expr, quantity: Quantity, symbols, fallback: dict | None
+) -> dict | None:
+    """The simplest point where the two differ, by hypothesis's shrinking (deterministic)."""
+    from hypothesis import HealthCheck, find, settings
+    from hypothesis import strategies as st
+    from hypothesis.errors import NoSuchExample
+
+    fields = {}
+    for name in quantity.parameters:
+        low, high = PARAMETERS[name].typical
+        if name == "L":
+            fields[name] = st.integers(*quantity.depth_range)
+        elif PARAMETERS[name].integer:
+            fields[name] = st.integers(int(low), int(high))
+        else:
+            fields[name] = st.floats(max(low, 1e-3), high).map(lambda v: float(f"{v:.3g}"))
+    strategy = st.fixed_dictionaries(fields)
+    if quantity.constraint is not None:
+        strategy = strategy.filter(quantity.constraint)
+
+    def condition(point: dict) -> bool:
+        return bool(_differs(parsed, derived, point, symbols))
+
+    try:
+        return find(
+            strategy,
+            condition,
+            settings=settings(
+                derandomize=True,
+                database=None,
+                max_examples=200,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    except NoSuchExample:
+        return fallback
+
+
+def _convention_match(parsed: sp.Expr, quantity: Quantity, points, symbols) -> str | None:
+    components = quantity.components()
+    for rescaling in CONVENTION_RESCALINGS:
+        if not any(kind in rescaling.factors for kind in components):
+            continue
+        rescaled = sp.Add(
+            *(rescaling.factors.get(kind, sp.Integer(1)) * expr for kind, expr in components.items())
+        )
+        extra = rescaled.free_symbols - set(symbols.values())
+        if extra:  # e.g. eta or m: the user may keep them symbolic, or not at all
+            if not (parsed.free_symbols & extra):
+                continue
+            local = dict(symbols) | {str(sym): sym for sym in extra}
+        else:
+            local = symbols
+        probe = [p | {str(sym): 0.37 + 0.11 * i for i, sym in enumerate(extra)} for p in points]
+        if sp.simplify(parsed - rescaled) == 0 or all(
+            _differs(parsed, rescaled, point, local) is False for point in probe
+        ):
+            return rescaling.name
+    return None
+
+
+def _monte_carlo(
+    parsed: sp.Expr,
+    quantity: Quantity,
+    points: list[dict],
+    symbols,
+    rng: np.random.Generator,
+) -> NumericCheck | None:
+    if quantity.observable is None:
+        return None
+    comparisons = []
+    for point in points:
+        value = _evaluate(parsed, point, symbols)
+        estimate = quantity.observable(point, rng)
+        comparisons.append(
+            Comparison(dict(point), estimate, math.nan if value is None else float(value))
+        )
+    return numeric_check(comparisons)
+
+
+def check(
+    quantity: str,
+    formula: str,
+    *,
+    syntax: str = "auto",
+    timeout: float | None = 30.0,
+    seed: int = 0,
+    n_points: int = 2,
+    monte_carlo: bool = True,
+) -> CheckResult:
+    r"""Check a user's formula for ``quantity`` against the derivation and the simulator.
+
+    Parameters
+    ----------
+    quantity : str
+        One of :func:`reports.quantities.all_quantities` (``"diffusion"``, ...).
+    formula : str
+        SymPy syntax (``kappa*L**2*s**(4-4/L)*...``) or LaTeX; parsed, never evaluated.
+    syntax : {"auto", "sympy", "latex"}
+        How to read ``formula``; ``"auto"`` detects LaTeX.
+    timeout : float or None
+        Seconds before the check gives up with verdict ``"undecided"`` (default 30).
+    seed : int
+        Seed of every random draw (probe points, Monte Carlo); same seed, same result.
+    n_points : int
+        Parameter points of the Monte Carlo check (the counterexample is added when refuted).
+    monte_carlo : bool
+        Set ``False`` for the symbolic verdict alone.
+
+    Raises
+    ------
+    dlnverify.errors.InvalidParameter, dlnverify.errors.FormulaError
+        Unknown quantity; unparsable or disallowed formula.
+    """
+    started = time.perf_counter()
+    spec = get_quantity(quantity)
+    if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
+        raise InvalidParameter(f"Got {timeout=}, but the time limit must be a positive number.")
+    symbols = spec.symbols()
+    parsed = parse_formula(formula, syntax=syntax, allowed=(*spec.parameters, *_CONVENTION_SYMBOLS))
+    foreign = parsed.free_symbols - set(symbols.values())
+    rng = np.random.default_rng(seed)
+    derived: sp.Expr | None = None
+    try:
+        with _time_limit(timeout):
+            derived = spec.derived()
+            points = _probe_points(spec, rng, 8)
+            if foreign:  # e.g. eta where kappa belongs: never equal, nothing to evaluate
+                symbolic, difference, witness = "different", _simplified(parsed - derived), None
+            else:
+                symbolic, difference, witness = _symbolic_verdict(parsed, derived, points, symbols)
+            convention = counterexample = None
+            mc_points = points[:n_points]
+            if symbolic == "different":
+                convention = _convention_match(parsed, spec, points, symbols)
+                found = (
+                    None
+                    if foreign
+                    else _smallest_counterexample(parsed, derived, spec, symbols, witness)
+                )
+                if found is not None:
+                    counterexample = {
+                        "parameters": found,
+                        "formula": float(_evaluate(parsed, found, symbols) or math.nan),
+                        "derived": float(_evaluate(derived, found, symbols) or math.nan),
+                    }
+                    mc_points = [found, *mc_points[: max(0, n_points - 1)]]
+            numeric = (
+                _monte_carlo(parsed, spec, mc_points, symbols, rng)
+                if monte_carlo and not foreign
+                else None
+            )
+    except _Timeout:
+        return CheckResult(
+            quantity,
+            formula,
+            Verdict.UNDECIDED,
+            "undecided",
+            parsed=parsed,
+            derived=derived,
+            message=f"time limit of {timeout:g} s reached before a verdict",
+            elapsed=time.perf_counter() - started,
+        )
+    verdict, message = _verdict(symbolic, numeric, convention)
+    return CheckResult(
+        quantity,
+        formula,
+        verdict,
+        symbolic,
+        parsed=parsed,
+        derived=derived,
+        difference=difference,
+        convention=convention,
+        counterexample=counterexample,
+        numeric=numeric,
+        message=message,
+        elapsed=time.perf_counter() - started,
+    )
+
+
+def _verdict(symbolic: str, numeric: NumericCheck | None, convention: str | None) -> tuple[str, str]:
+    mc_ok = numeric is None or numeric.passed
+    mc_text = "" if numeric is None else (
+        f"; Monte Carlo max |z| = {numeric.max_abs_z:.2f} (threshold {numeric.threshold:.2f})"
+    )
+    if symbolic == "equal":
+        if mc_ok:
+            return Verdict.VERIFIED, "symbolically equal to the derived result" + mc_text
+        return (
+            Verdict.REFUTED,
+            "symbolically equal to the derivation but the Monte Carlo check rejects it — "
+            "derivation and simulator disagree; please report" + mc_text,
+        )
+    if symbolic == "different":
+        named = f" It equals the derived result under the convention '{convention}'." if convention else ""
+        return Verdict.REFUTED, "differs from the derived result" + mc_text + "." + named
+    if numeric is None:
+        return (
+            Verdict.UNDECIDED,
+            "SymPy could not prove the difference zero, it vanishes at every probed point, "
+            "and no Monte Carlo observable exists for this quantity",
+        )
+    if mc_ok:
+        return (
+            Verdict.VERIFIED,
+            "SymPy could not decide; equal at every probed point and the Monte Carlo check "
+            "agrees (numeric verdict)" + mc_text,
+        )
+    return Verdict.REFUTED, "SymPy could not decide; the Monte Carlo check rejects it" + mc_text

@@ -1,0 +1,104 @@
+r"""The claim catalogue: each claim of DESIGN.md §4 registered once.
+
+Machinery lives in :mod:`reports.registry`; this module only declares.  A registration names
+the derivation (a function of :mod:`derivations` returning a
+:class:`~derivations.result.DerivationResult`) and the Monte Carlo check (a function of a seeded
+generator returning a :class:`~reports.registry.NumericCheck`).  Derivation modules are imported
+lazily, when a claim is derived, so that ``dlnverify list`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from derivations.result import DerivationResult
+from reports.registry import Claim, register
+
+__all__: list[str] = []
+
+
+def _lazy(module: str, function: str, **kwargs: object) -> Callable[[], DerivationResult]:
+    def derive() -> DerivationResult:
+        return getattr(importlib.import_module(module), function)(**kwargs)
+
+    derive.__name__ = f"{module}.{function}"
+    return derive
+
+
+def _lazy_check(function: str, note: str = "") -> Callable:
+    def run(rng):  # type: ignore[no-untyped-def]
+        from reports.numeric_checks import numeric_check
+
+        module = importlib.import_module("reports.numeric_observables")
+        return numeric_check(getattr(module, function)(rng), note=note)
+
+    run.__name__ = function
+    return run
+
+
+register(
+    Claim(
+        "C1",
+        "Gradient structure: Jacobian and population gradient",
+        "Prop. 3.1",
+        r"\frac{\partial \operatorname{vec} W}{\partial \operatorname{vec} W_l} = B_l^\top \otimes A_l,"
+        r"\qquad \nabla_{W_l} L = -A_l^\top \Delta B_l^\top",
+        _lazy("derivations.gradient", "population_gradient_claim"),
+        _lazy_check("gradient_comparisons", "Mean of simulated per-sample gradients."),
+    )
+)
+register(
+    Claim(
+        "C2",
+        "GL(h) symmetry of the loss and of the critical set",
+        "Sec. 3, remark after Prop. 3.1",
+        r"L(\dots, G W_l, W_{l+1} G^{-1}, \dots) = L(\theta),"
+        r"\quad \nabla L(\theta) = 0 \iff \nabla L(\theta_G) = 0",
+        _lazy("derivations.symmetry", "symmetry_claim"),
+    )
+)
+register(
+    Claim(
+        "C3",
+        "Gradient-noise covariance (Wick/Isserlis, commutation matrix)",
+        "Prop. 3.2, App. B",
+        r"\Sigma_{lk} = (B_l B_k^\top) \otimes \bigl(A_l^\top (\Delta\Delta^\top + \Sigma_\varepsilon) A_k\bigr)"
+        r" + \bigl((B_l \Delta^\top A_k) \otimes (A_l^\top \Delta B_k^\top)\bigr) K",
+        _lazy("derivations.noise_covariance", "noise_covariance_claim"),
+        _lazy_check("noise_covariance_comparisons", "Every entry of every block."),
+    )
+)
+register(
+    Claim(
+        "C4",
+        "Batch noise: online Sigma/B; finite-population factor without replacement",
+        "App. A, App. G",
+        r"\operatorname{Cov}(\bar\xi_B) = \frac{\Sigma}{B},\qquad"
+        r"\operatorname{Cov}(\bar\xi_B) = \frac{N-B}{B(N-1)}\,\hat\Sigma_N",
+        _lazy("derivations.batch_noise", "batch_noise_claim"),
+        _lazy_check("batch_covariance_comparisons", "Online batches (B = 4) of simulated data."),
+    )
+)
+register(
+    Claim(
+        "C5",
+        "Modewise Jacobian, mode and cross-mode diffusion, NTK form",
+        "Prop. 3.3, App. C",
+        r"\nabla_{W_l} s_a = A_l^\top u_a v_a^\top B_l^\top,\qquad"
+        r"D_{ab} = \kappa \langle J_a, \Sigma J_b\rangle",
+        _lazy("derivations.modewise", "modewise_diffusion"),
+        _lazy_check("modewise_diffusion_comparisons", "Modes and cross-modes at random weights."),
+    )
+)
+register(
+    Claim(
+        "C6",
+        "General modewise SDE: gradient drift and Itô drift",
+        "Prop. 3.4, App. D",
+        r"ds_a = \Bigl(\langle \nabla s_a, -\nabla L\rangle + \tfrac12\kappa\sum_{l\ne k}"
+        r"\langle H_{lk}, \Sigma_{lk}\rangle\Bigr)dt + \sqrt{D_{aa}}\,dW_t",
+        _lazy("derivations.modewise", "modewise_drift"),
+        _lazy_check("ito_drift_comparisons", "Itô drift at random (non-aligned) weights."),
+    )
+)

@@ -1,0 +1,81 @@
+r"""Turning Monte Carlo estimates into a claim's :class:`~reports.registry.NumericCheck`.
+
+Every numeric verdict in dlnverify is a two-sided z-test: a correct formula fails with
+probability at most ``false_alarm_rate`` (default :math:`10^{-6}`) over all compared numbers of
+a claim, by a Bonferroni correction (DESIGN.md §5).  This module is the one place that turns
+estimates with standard errors into table rows and a verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from numerics.montecarlo import Estimate, z_threshold
+from reports.registry import NumericCase, NumericCheck
+
+__all__ = ["Comparison", "FALSE_ALARM_RATE", "numeric_check"]
+
+#: Probability that a correct claim fails its Monte Carlo check (all comparisons together).
+FALSE_ALARM_RATE = 1e-6
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """An estimate (scalar or array) and the formula's value(s) at one parameter point."""
+
+    parameters: dict[str, Any]
+    estimate: Estimate
+    closed_form: Any
+
+
+def _z_scores(estimate: Estimate, closed_form: Any) -> np.ndarray:
+    value = np.asarray(estimate.value, dtype=float)
+    se = np.asarray(estimate.standard_error, dtype=float)
+    diff = value - np.asarray(closed_form, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.where(diff == 0, 0.0, np.inf))
+    return np.broadcast_to(z, np.broadcast(value, diff).shape)
+
+
+def numeric_check(
+    comparisons: Sequence[Comparison],
+    *,
+    false_alarm_rate: float = FALSE_ALARM_RATE,
+    note: str = "",
+) -> NumericCheck:
+    r"""Rows and verdict for a list of comparisons.
+
+    For array-valued observables every entry is a test; the row shows the entry with the
+    largest :math:`|z|`.  The threshold is :math:`\Phi^{-1}(1 - \alpha / (2k))` with
+    :math:`k` the total number of compared entries.
+    """
+    scored = [(c, _z_scores(c.estimate, c.closed_form)) for c in comparisons]
+    n_tests = max(1, sum(int(z.size) for _, z in scored))
+    cases = []
+    for comparison, z in scored:
+        flat = np.ravel(z)
+        worst = int(np.argmax(np.abs(flat))) if flat.size else 0
+        pick = np.unravel_index(worst, z.shape) if z.ndim else ()
+        cases.append(
+            NumericCase(
+                parameters=comparison.parameters,
+                estimate=float(np.asarray(comparison.estimate.value, dtype=float)[pick]),
+                standard_error=float(
+                    np.broadcast_to(comparison.estimate.standard_error, z.shape)[pick]
+                ),
+                closed_form=float(np.broadcast_to(comparison.closed_form, z.shape)[pick]),
+                z=float(flat[worst]) if flat.size else 0.0,
+                n_samples=int(comparison.estimate.n_samples),
+            )
+        )
+    return NumericCheck(
+        cases=tuple(cases),
+        threshold=z_threshold(false_alarm_rate, n_tests),
+        false_alarm_rate=false_alarm_rate,
+        n_tests=n_tests,
+        note=note,
+    )

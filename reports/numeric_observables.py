@@ -1,0 +1,177 @@
+r"""Monte Carlo checks of the general-weight claims (C1, C3-C6) against the simulator.
+
+Each function draws a few random networks (seeded), estimates an observable by simulating
+its definition (:mod:`numerics`), evaluates the *derived* closed form at the same weights, and
+returns the list of :class:`~reports.numeric_checks.Comparison` that
+:func:`reports.numeric_checks.numeric_check` turns into a verdict (tests perturb the closed forms
+to show the same machinery rejects a wrong formula).  The closed forms evaluated here are the
+statements proven by :mod:`derivations`; the estimates share no code with them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from derivations.noise_covariance import noise_covariance_closed_form_numeric
+from numerics.montecarlo import covariance_estimate, mean_estimate
+from numerics.network import flatten_layers, network_widths, partial_products, per_sample_gradients
+from numerics.noise import empirical_gradient_noise
+from numerics.observables import ito_drift_samples, modewise_diffusion_samples
+from numerics.teacher import Teacher, random_teacher
+from numerics.weights import random_weights
+from reports.numeric_checks import Comparison
+
+__all__ = [
+    "batch_covariance_comparisons",
+    "gradient_comparisons",
+    "ito_drift_comparisons",
+    "modewise_diffusion_comparisons",
+    "noise_covariance_comparisons",
+]
+
+#: Networks (widths h_0..h_L) at which the general claims are checked: depth 1-3,
+#: rectangular, hidden wider and narrower than the input.
+_SHAPES = ((3, 2), (2, 3, 2), (3, 2, 4, 2))
+_N_SAMPLES = 100_000
+
+
+def _setup(widths, rng: np.random.Generator, *, label_noise: float = 0.3):
+    n, m = widths[0], widths[-1]
+    rank = min(n, m)
+    singular_values = np.sort(rng.uniform(0.5, 2.0, size=rank))[::-1]
+    teacher = random_teacher(singular_values, shape=(m, n), rng=rng, label_noise=label_noise)
+    weights = random_weights(widths, rng=rng, scale=1.0)
+    return teacher, weights
+
+
+def _closed_form_covariance(weights, teacher: Teacher) -> np.ndarray:
+    return noise_covariance_closed_form_numeric(weights, teacher.matrix, teacher.label_noise_cov)
+
+
+def _params(widths, teacher: Teacher) -> dict:
+    return {
+        "widths": list(widths),
+        "singular_values": [round(float(v), 4) for v in teacher.singular_values],
+    }
+
+
+def gradient_comparisons(rng: np.random.Generator) -> list[Comparison]:
+    r"""C1: mean of simulated per-sample gradients vs :math:`-A_l^\top\Delta B_l^\top`."""
+    comparisons = []
+    for widths in _SHAPES:
+        teacher, weights = _setup(widths, rng)
+        x = rng.standard_normal((_N_SAMPLES, teacher.n))
+        y = x @ teacher.matrix.T + rng.standard_normal((_N_SAMPLES, teacher.m)) @ teacher.label_noise_sqrt
+        grads = flatten_layers(per_sample_gradients(weights, x, y))
+        A, B = partial_products(weights)
+        W = A[0] @ weights[0]
+        delta = teacher.matrix - W
+        closed = flatten_layers([-a.T @ delta @ b.T for a, b in zip(A, B, strict=True)])
+        comparisons.append(Comparison(_params(widths, teacher), mean_estimate(grads), closed))
+    return comparisons
+
+
+def noise_covariance_comparisons(rng: np.random.Generator) -> list[Comparison]:
+    r"""C3: empirical covariance of simulated gradient noise vs the Kronecker closed form."""
+    comparisons = []
+    for widths in _SHAPES:
+        teacher, weights = _setup(widths, rng)
+        noise = flatten_layers(empirical_gradient_noise(weights, teacher, _N_SAMPLES, rng=rng))
+        comparisons.append(
+            Comparison(
+                _params(widths, teacher),
+                covariance_estimate(noise),
+                _closed_form_covariance(weights, teacher),
+            )
+        )
+    return comparisons
+
+
+def batch_covariance_comparisons(rng: np.random.Generator, *, batch_size: int = 4) -> list[Comparison]:
+    r"""C4: covariance of the online batch-mean gradient noise vs :math:`\Sigma / B`."""
+    comparisons = []
+    for widths in _SHAPES[:2]:
+        teacher, weights = _setup(widths, rng)
+        n_batches = _N_SAMPLES // 2
+        noise = flatten_layers(
+            empirical_gradient_noise(weights, teacher, n_batches * batch_size, rng=rng)
+        )
+        batch_means = noise.reshape(n_batches, batch_size, -1).mean(axis=1)
+        closed = _closed_form_covariance(weights, teacher) / batch_size
+        params = _params(widths, teacher) | {"B": batch_size}
+        comparisons.append(Comparison(params, covariance_estimate(batch_means), closed))
+    return comparisons
+
+
+def _modewise_jacobians(weights, teacher: Teacher) -> np.ndarray:
+    """Rows: vec of :math:`A_l^\top u_a v_a^\top B_l^\top` stacked over layers, per mode."""
+    A, B = partial_products(weights)
+    rows = []
+    for a in range(teacher.rank):
+        u, v = teacher.left_vectors[:, a], teacher.right_vectors[:, a]
+        rows.append(
+            flatten_layers([np.outer(Al.T @ u, Bl @ v) for Al, Bl in zip(A, B, strict=True)])
+        )
+    return np.array(rows)
+
+
+def modewise_diffusion_comparisons(rng: np.random.Generator, *, kappa: float = 0.05) -> list[Comparison]:
+    r"""C5: :math:`\kappa\,\mathrm{Cov}(\langle\nabla s_a,\xi\rangle, \langle\nabla s_b,\xi\rangle)`
+    vs :math:`\kappa\,\langle J_a, \Sigma J_b\rangle` at random (non-aligned) weights."""
+    comparisons = []
+    for widths in _SHAPES:
+        teacher, weights = _setup(widths, rng)
+        samples = modewise_diffusion_samples(weights, teacher, n_samples=_N_SAMPLES, rng=rng)
+        estimate = covariance_estimate(samples)
+        J = _modewise_jacobians(weights, teacher)
+        closed = kappa * J @ _closed_form_covariance(weights, teacher) @ J.T
+        scaled = type(estimate)(
+            kappa * np.asarray(estimate.value),
+            kappa * np.asarray(estimate.standard_error),
+            estimate.n_samples,
+        )
+        comparisons.append(Comparison(_params(widths, teacher) | {"kappa": kappa}, scaled, closed))
+    return comparisons
+
+
+def _ito_closed_form(weights, teacher: Teacher, sigma: np.ndarray) -> np.ndarray:
+    r""":math:`\tfrac12\sum_{l\ne k}\langle H_{lk}, \Sigma_{lk}\rangle` per mode, with the
+    mixed Hessian blocks of :math:`s_a` as bilinear forms (Prop. 3.4, App. D, Eq. 25)."""
+    widths = network_widths(weights)
+    depth = len(weights)
+    A, B = partial_products(weights)
+    sizes = [widths[l] * widths[l + 1] for l in range(depth)]
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    drifts = []
+    for a in range(teacher.rank):
+        u, v = teacher.left_vectors[:, a], teacher.right_vectors[:, a]
+        total = 0.0
+        for l in range(depth):  # lower layer (0-based)
+            for k in range(l + 1, depth):  # upper layer
+                middle = np.eye(widths[l + 1])
+                for j in range(l + 1, k):
+                    middle = weights[j] @ middle
+                block = sigma[offsets[k] : offsets[k + 1], offsets[l] : offsets[l + 1]]
+                # column-major vec: entry (i, j) of layer k sits at i + j * h_k
+                block4 = block.reshape(widths[k], widths[k + 1], widths[l], widths[l + 1])
+                total += np.einsum("i,jp,q,jiqp->", A[k].T @ u, middle, B[l] @ v, block4)
+        drifts.append(total)
+    return np.array(drifts)
+
+
+def ito_drift_comparisons(rng: np.random.Generator, *, kappa: float = 0.05) -> list[Comparison]:
+    r"""C6: :math:`\kappa\,E[c_2]` (second-order term of :math:`s_a(\theta+h\xi)`) vs the
+    Hessian-covariance contraction at random (non-aligned) weights."""
+    comparisons = []
+    for widths in _SHAPES:
+        teacher, weights = _setup(widths, rng)
+        samples = ito_drift_samples(weights, teacher, n_samples=_N_SAMPLES, rng=rng)
+        estimate = mean_estimate(samples)
+        closed = kappa * _ito_closed_form(weights, teacher, _closed_form_covariance(weights, teacher))
+        scaled = type(estimate)(
+            kappa * np.asarray(estimate.value),
+            kappa * np.asarray(estimate.standard_error),
+            estimate.n_samples,
+        )
+        comparisons.append(Comparison(_params(widths, teacher) | {"kappa": kappa}, scaled, closed))
+    return comparisons

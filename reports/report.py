@@ -1,0 +1,105 @@
+r"""The verification report, rendered from claim outcomes (one section per claim).
+
+Markdown with LaTeX math (``$$ ... $$``), readable on GitHub and convertible with pandoc.
+Each section holds the statement, the derivation steps SymPy produced, the symbolic verdict,
+any finding where the derivation disagrees with the paper, and the Monte Carlo table
+(parameters, estimate ± standard error, closed form, z).  The conventions of DESIGN.md §3
+head every report.  (A LaTeX/PDF renderer is planned; it will render the same outcomes.)
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Sequence
+from pathlib import Path
+
+from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS
+from dlnverify import __version__
+from dlnverify.errors import InvalidParameter
+from reports.verification import ClaimOutcome
+
+__all__ = ["render_report", "write_report"]
+
+_CONVENTIONS = r"""
+- Widths $h_0 = n, \dots, h_L = m$; $W_l \in \mathbb{R}^{h_l \times h_{l-1}}$; $W = W_L \cdots W_1$;
+  $A_l = W_L \cdots W_{l+1}$, $B_l = W_{l-1} \cdots W_1$ (empty product $= I$).
+- Data $x \sim N(0, I_n)$, $y = W^\ast x + \varepsilon$, $\varepsilon \sim N(0, \Sigma_\varepsilon)$;
+  loss $\ell = \tfrac12\|y - Wx\|^2$; gap $\Delta = W^\ast - W$.
+- Noise $\xi_l = \nabla_l \ell - \nabla_l L$, $\Sigma = \operatorname{Cov}(\operatorname{vec}\xi)$,
+  column-major vec, layers stacked; SDE $d\theta = -\nabla L\,dt + \sqrt{\kappa\Sigma}\,dW_t$,
+  $\kappa = \eta/B$, $t = k\eta$.
+- Scalar SDE $ds = \mu\,dt + \sqrt{D}\,dW_t$: $D$ is the full variance rate.
+- Mode amplitude $s_a = u_a^\top W v_a$; aligned-balanced: $W_l = R_l\,\mathrm{diag}(s^{1/L})\,R_{l-1}^\top$.
+"""
+
+
+def _section(outcome: ClaimOutcome) -> str:
+    claim, derivation = outcome.claim, outcome.derivation
+    lines = [f"## {claim.id}. {claim.title}", "", f"*Paper:* {claim.paper_ref}", ""]
+    lines += ["**Statement.**", "", f"$$ {claim.statement} $$", ""]
+    if derivation.steps:
+        lines += ["**Derivation** (each equation produced and checked by SymPy):", ""]
+        lines += [f"{i}. {s.description}: $${s.latex()}$$" for i, s in enumerate(derivation.steps, 1)]
+        lines.append("")
+    verdict = "proven" if derivation.holds else "**refuted**"
+    lines.append(f"**Symbolic verdict:** {verdict}.")
+    if derivation.cases:
+        lines.append(f" Cases: {'; '.join(derivation.cases)}.")
+    lines.append("")
+    for finding in derivation.findings:
+        lines += [f"> **Finding.** {finding}", ""]
+    check = outcome.numeric
+    if check is None:
+        lines += ["**Monte Carlo:** not applicable (purely symbolic claim).", ""]
+    else:
+        verdict = "agrees" if check.passed else "**rejects**"
+        lines += [
+            f"**Monte Carlo:** {verdict} — worst $|z| = {check.max_abs_z:.2f}$ against the "
+            f"threshold {check.threshold:.2f} (false-alarm rate {check.false_alarm_rate:g} over "
+            f"{check.n_tests} compared numbers). {check.note}",
+            "",
+            "| parameters | estimate ± SE | closed form | z | samples |",
+            "|---|---|---|---|---|",
+        ]
+        for case in check.cases:
+            params = ", ".join(f"{k}={v}" for k, v in case.parameters.items())
+            lines.append(
+                f"| {params} | {case.estimate:.6g} ± {case.standard_error:.2g} | "
+                f"{case.closed_form:.6g} | {case.z:.2f} | {case.n_samples} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_report(outcomes: Sequence[ClaimOutcome], *, seed: int = 0) -> str:
+    """The report as Markdown text (deterministic: no timestamps, no timings)."""
+    held = sum(o.holds for o in outcomes)
+    lines = [
+        "# dlnverify report",
+        "",
+        f"dlnverify {__version__}, seed {seed}, Python {platform.python_version()}. "
+        f"{held} of {len(outcomes)} claims hold (symbolic proof and Monte Carlo check).",
+        "",
+        "| claim | symbolic | Monte Carlo | worst abs z / limit |",
+        "|---|---|---|---|",
+    ]
+    for o in outcomes:
+        z = "-" if o.numeric is None else f"{o.numeric.max_abs_z:.2f} / {o.numeric.threshold:.2f}"
+        lines.append(f"| {o.claim.id} | {o.symbolic_verdict} | {o.numeric_verdict} | {z} |")
+    lines += ["", "## Conventions", _CONVENTIONS, "Parameters:", ""]
+    lines += [f"- ${p.latex}$ (`{p.name}`): {p.description}" for p in PARAMETERS.values()]
+    lines += ["", "Other conventions the checker recognises:", ""]
+    lines += [f"- `{c.name}`: {c.description}" for c in CONVENTION_RESCALINGS]
+    lines.append("")
+    lines += [_section(o) for o in outcomes]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(outcomes: Sequence[ClaimOutcome], path: str | Path, *, seed: int = 0) -> Path:
+    """Write :func:`render_report` to ``path`` (parent directories are created)."""
+    target = Path(path)
+    if target.exists() and target.is_dir():
+        raise InvalidParameter(f"Got report path {str(target)!r}, but it is a directory.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_report(outcomes, seed=seed), encoding="utf-8")
+    return target
