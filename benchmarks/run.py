@@ -23,7 +23,7 @@ a teacher with singular values :math:`(1, 2, 3)`, label noise :math:`\sigma_\var
    same new weights as the library step from the same random stream.
 
 Timing: :func:`time.perf_counter`; every contender gets one warm-up call, then ``k`` repeats,
-each the mean over enough back-to-back calls to last at least 30 ms, the repeats of the
+each the mean over enough back-to-back calls to last at least 50 ms, the repeats of the
 contenders of one row interleaved (round-robin) so that load from other processes hits them
 alike; the table reports the **best (minimum) of the k repeats**, the JSON also the median.
 A call that takes longer than 1 s is not warmed up separately: its first call counts as a
@@ -80,6 +80,8 @@ FLOOR_AGREEMENT = 1e-12
 #: Euler-Maruyama time step and noise scale of the ensemble trajectories (values do not
 #: affect the cost; chosen so that trajectories from a small init stay bounded).
 DT, KAPPA = 0.01, 0.01
+#: Ensemble trajectories restart from their initial state every this many steps.
+RESTART = 500
 #: Small-initialisation exponent of the ensemble trajectories (rich regime, paper App. H.2).
 GAMMA = 1.5
 #: Environment variables that set the thread count of NumPy's BLAS (read at import).
@@ -96,13 +98,13 @@ class _Config:
 
 
 FULL = _Config(
-    shapes=((2, 12), (4, 12), (4, 24)), n_samples=2048, ensemble=256, repeats=9, long_repeats=2
+    shapes=((2, 12), (4, 12), (4, 24)), n_samples=2048, ensemble=256, repeats=15, long_repeats=2
 )
 QUICK = _Config(
     shapes=((2, 6), (4, 6), (4, 12)), n_samples=256, ensemble=64, repeats=5, long_repeats=1
 )
 #: Minimum duration of one repeat (calls are looped until a repeat lasts this long).
-MIN_REPEAT = 0.03
+MIN_REPEAT = 0.05
 #: Calls longer than this are not warmed up separately.
 LONG_CALL = 1.0
 
@@ -157,6 +159,12 @@ def _teacher(d: int, rng: np.random.Generator) -> Teacher:
     return random_teacher(SINGULAR_VALUES, shape=(d, d), rng=rng, label_noise=LABEL_NOISE)
 
 
+def _rng(seed: int, *key: int) -> np.random.Generator:
+    """An independent stream per (seed, benchmark, L, d, ...): rows do not share randomness,
+    so a row's set-up does not depend on how many draws the timer took in earlier rows."""
+    return np.random.default_rng([seed, *key])
+
+
 def _check(condition: bool, message: str) -> None:
     """An assertion that survives ``python -O``."""
     if not condition:
@@ -195,7 +203,8 @@ def _write_floor(shapes: Sequence[tuple[int, ...]]) -> list[NDArray[np.float64]]
     return [np.full(shape, 1.0) for shape in shapes]
 
 
-def _gradient_row(depth: int, d: int, config: _Config, rng: np.random.Generator) -> dict[str, Any]:
+def _gradient_row(depth: int, d: int, config: _Config, seed: int) -> dict[str, Any]:
+    rng = _rng(seed, 1, depth, d)
     teacher = _teacher(d, rng)
     layers = random_weights((d,) * (depth + 1), rng=rng)
     x, y = sample_data(teacher, config.n_samples, rng=rng)
@@ -240,7 +249,8 @@ def _gradient_row(depth: int, d: int, config: _Config, rng: np.random.Generator)
 # --- 2. one exact noise draw ---------------------------------------------------------------
 
 
-def _noise_row(depth: int, d: int, config: _Config, rng: np.random.Generator) -> dict[str, Any]:
+def _noise_row(depth: int, d: int, config: _Config, seed: int) -> dict[str, Any]:
+    rng = _rng(seed, 2, depth, d)
     teacher = _teacher(d, rng)
     layers = random_weights((d,) * (depth + 1), rng=rng)
     timing = {"repeats": config.repeats, "long_repeats": config.long_repeats}
@@ -320,9 +330,26 @@ def _floor_step(
     return tuple(new)
 
 
-def _ensemble_row(
-    depth: int, d: int, config: _Config, rng: np.random.Generator, seed: int
-) -> dict[str, Any]:
+class _Trajectory:
+    r"""A trajectory that restarts from its initial state every :data:`RESTART` steps.
+
+    The cost of a step does not depend on the state, but how many steps the timer takes
+    depends on the machine; restarting keeps every run in the same early stretch of the
+    dynamics (:math:`t \le` ``RESTART * DT``), wherever the timer stops.
+    """
+
+    def __init__(self, start: Layers, step: Callable[[Layers], Layers]) -> None:
+        self.start, self.state, self._step, self.steps = start, start, step, 0
+
+    def step(self) -> None:
+        if self.steps % RESTART == 0:
+            self.state = self.start
+        self.state = self._step(self.state)
+        self.steps += 1
+
+
+def _ensemble_row(depth: int, d: int, config: _Config, seed: int) -> dict[str, Any]:
+    rng = _rng(seed, 3, depth, d)
     teacher = _teacher(d, rng)
     start = small_gaussian_init(
         (d,) * (depth + 1), gamma=GAMMA, rng=rng, batch_shape=(config.ensemble,)
@@ -331,10 +358,10 @@ def _ensemble_row(
     amplitude = math.sqrt(KAPPA * DT)
 
     library = anisotropic_langevin_step(
-        start, teacher, dt=DT, kappa=KAPPA, rng=np.random.default_rng(seed)
+        start, teacher, dt=DT, kappa=KAPPA, rng=_rng(seed, 3, depth, d, 1)
     )
     floor = _floor_step(
-        start, target, noise_sqrt, dt=DT, amplitude=amplitude, rng=np.random.default_rng(seed)
+        start, target, noise_sqrt, dt=DT, amplitude=amplitude, rng=_rng(seed, 3, depth, d, 1)
     )
     error = max(float(np.max(np.abs(a - b))) for a, b in zip(library, floor, strict=True))
     _check(
@@ -342,28 +369,27 @@ def _ensemble_row(
         f"floor step and library step differ by {error:.3g} > {FLOOR_AGREEMENT} at {depth=}, {d=}",
     )
 
-    state = {"library": start, "floor": start}
-
-    def library_step() -> None:
-        state["library"] = anisotropic_langevin_step(
-            state["library"], teacher, dt=DT, kappa=KAPPA, rng=rng
-        )
-
-    def floor_step() -> None:
-        state["floor"] = _floor_step(
-            state["floor"], target, noise_sqrt, dt=DT, amplitude=amplitude, rng=rng
-        )
-
+    library_run = _Trajectory(
+        start, lambda w: anisotropic_langevin_step(w, teacher, dt=DT, kappa=KAPPA, rng=rng)
+    )
+    floor_run = _Trajectory(
+        start,
+        lambda w: _floor_step(w, target, noise_sqrt, dt=DT, amplitude=amplitude, rng=rng),
+    )
     timing = {"repeats": config.repeats, "long_repeats": config.long_repeats}
-    times = _time({"step": library_step, "floor": floor_step}, **timing)
+    times = _time({"step": library_run.step, "floor": floor_run.step}, **timing)
     t_step, t_floor = times["step"], times["floor"]
-    for name, layers in state.items():
-        _check(all(np.all(np.isfinite(w)) for w in layers), f"{name} trajectory diverged")
+    for name, run in (("library", library_run), ("floor", floor_run)):
+        _check(
+            all(np.all(np.isfinite(w)) for w in run.state),
+            f"the {name} trajectory at {depth=}, {d=} is not finite after {run.steps} steps",
+        )
     return {
         "L": depth,
         "d": d,
         "ensemble": config.ensemble,
         "max_abs_difference": error,
+        "steps_taken": {"step": library_run.steps, "floor": floor_run.steps},
         "step": asdict(t_step),
         "floor": asdict(t_floor),
         "steps_per_s": 1.0 / t_step.best,
@@ -410,7 +436,7 @@ def _run(config: _Config, *, seed: int, mode: str) -> _Results:
         "thread_env": threads,
         "load_average_before": _load(),
         "timing": (
-            "time.perf_counter; one warm-up call, then k repeats of >= 30 ms each, interleaved"
+            "time.perf_counter; one warm-up call, then k repeats of >= 50 ms each, interleaved"
             " round-robin between the contenders of a row (calls > 1 s: first call counts, no"
             " warm-up); 'best' = minimum over repeats"
         ),
@@ -420,13 +446,12 @@ def _run(config: _Config, *, seed: int, mode: str) -> _Results:
     }
     results = _Results(meta=meta)
     started = time.perf_counter()
-    rng = np.random.default_rng(seed)
     for depth, d in config.shapes:
-        results.gradients.append(_gradient_row(depth, d, config, rng))
+        results.gradients.append(_gradient_row(depth, d, config, seed))
     for depth, d in config.shapes:
-        results.noise.append(_noise_row(depth, d, config, rng))
+        results.noise.append(_noise_row(depth, d, config, seed))
     for depth, d in config.shapes:
-        results.ensemble.append(_ensemble_row(depth, d, config, rng, seed))
+        results.ensemble.append(_ensemble_row(depth, d, config, seed))
     meta["load_average_after"] = _load()
     meta["wall_seconds"] = round(time.perf_counter() - started, 2)
     return results
@@ -584,6 +609,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     raw = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(raw)
+    if args.seed < 0:
+        parser.error(f"Got --seed {args.seed}, but --seed must be an integer >= 0.")
     if args.threads < 0:
         parser.error(f"Got --threads {args.threads}, but --threads must be an integer >= 0.")
     _apply_threads(args.threads, raw)

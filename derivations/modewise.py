@@ -219,7 +219,10 @@ def _expect_quadratic(expr: sp.Expr, noise: sp.Matrix, moments: sp.Matrix) -> sp
     expanding expression trees)."""
     gens = list(vec(noise))
     ring = _ring(expr, *moments, first=gens)
-    poly = ring.from_expr(expr)
+    try:
+        poly = ring.from_expr(expr)
+    except (sp.CoercionFailed, ValueError):
+        return _expect_quadratic_general(expr, gens, moments)
     n_gens = len(gens)
     cache: dict[tuple[int, int], object] = {}
     total = ring.zero
@@ -237,6 +240,22 @@ def _expect_quadratic(expr: sp.Expr, noise: sp.Matrix, moments: sp.Matrix) -> sp
             rest = rest * cache[key]
         total += rest
     return total.as_expr()
+
+
+def _expect_quadratic_general(expr: sp.Expr, gens: list, moments: sp.Matrix) -> sp.Expr:
+    """Slow path of :func:`_expect_quadratic` for coefficients that are not polynomials
+    (rational functions of rotation parameters)."""
+    poly = sp.Poly(expr, *gens)
+    total = sp.Integer(0)
+    for monom, coeff in poly.terms():
+        idx = [p for p, k in enumerate(monom) for _ in range(k)]
+        if len(idx) > 2:
+            raise AssertionError("expected a polynomial of degree <= 2 in the noise")
+        if len(idx) == 0:
+            total += coeff
+        elif len(idx) == 2:
+            total += coeff * moments[idx[0], idx[1]]
+    return total
 
 
 def _expect_bilinear(first: sp.Expr, second: sp.Expr, noise: sp.Matrix, moments: sp.Matrix):

@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -180,26 +181,50 @@ class CheckResult:
         return "\n".join(lines)
 
 
-def _point_values(point: Mapping[str, float], symbols: Mapping[str, sp.Symbol]) -> dict:
-    return {symbols[name]: sp.nsimplify(value, rational=True) for name, value in point.items()}
+def _compiled(expr: sp.Expr, symbols: Mapping[str, sp.Symbol]):
+    """``expr`` as an mpmath function of the named parameters.
+
+    Safe: ``expr`` is a tree the whitelisting parser built (or a derived expression), so
+    the code SymPy's printer generates from it holds only arithmetic and whitelisted
+    functions — never user text.
+    """
+    names = sorted(symbols)
+    function = sp.lambdify([symbols[name] for name in names], expr, modules="mpmath")
+    return names, function
 
 
 def _evaluate(expr: sp.Expr, point: Mapping[str, float], symbols: Mapping[str, sp.Symbol]):
     """``expr`` at ``point`` with :data:`_DIGITS` digits; ``None`` if not a finite real."""
-    value = sp.N(expr.xreplace(_point_values(point, symbols)), _DIGITS)
-    if not value.is_number or value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        return None
-    real, imag = value.as_real_imag()
-    if abs(imag) > abs(real) * 1e-30 + sp.Float(10) ** (-_DIGITS + 5):
-        return None
-    return real
+    names, function = _cached_compile(expr, symbols)
+    with mpmath.workdps(_DIGITS):
+        try:
+            value = mpmath.mpmathify(function(*(mpmath.mpf(str(point[n])) for n in names)))
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+            return None
+        if not mpmath.isfinite(value):
+            return None
+        if isinstance(value, mpmath.mpc):
+            if abs(value.imag) > abs(value.real) * mpmath.mpf(10) ** (-_DIGITS + 5):
+                return None
+            value = value.real
+        return value
+
+
+_COMPILED: dict = {}
+
+
+def _cached_compile(expr: sp.Expr, symbols: Mapping[str, sp.Symbol]):
+    key = (expr, tuple(sorted(symbols)))
+    if key not in _COMPILED:
+        _COMPILED[key] = _compiled(expr, symbols)
+    return _COMPILED[key]
 
 
 def _differs(a: sp.Expr, b: sp.Expr, point, symbols) -> bool | None:
     va, vb = _evaluate(a, point, symbols), _evaluate(b, point, symbols)
     if va is None or vb is None:
         return None
-    scale = abs(va) + abs(vb) + sp.Float(10) ** (-_DIGITS + 10)
+    scale = abs(va) + abs(vb) + mpmath.mpf(10) ** (-_DIGITS + 10)
     return bool(abs(va - vb) > _RELATIVE_GAP * scale)
 
 
@@ -210,8 +235,10 @@ def _probe_points(quantity: Quantity, rng: np.random.Generator, count: int) -> l
         attempts += 1
         point: dict[str, float] = {}
         for name in quantity.parameters:
-            if name == "L":
-                point[name] = int(rng.integers(quantity.depth_range[0], quantity.depth_range[1] + 1))
+            if name == "L":  # deterministic coverage of depths, deepest-but-cheap first
+                low, high = quantity.depth_range
+                depths = [d for d in (3, 2, 4, 5, 1, 6) if low <= d <= high] or [low]
+                point[name] = depths[len(points) % len(depths)]
                 continue
             low, high = PARAMETERS[name].typical
             if PARAMETERS[name].integer:

@@ -13,6 +13,7 @@ import importlib
 from collections.abc import Callable
 
 from derivations.result import DerivationResult
+from reports.quantities import Quantity, register_quantity
 from reports.registry import Claim, register
 
 __all__: list[str] = []
@@ -102,3 +103,76 @@ register(
         _lazy_check("ito_drift_comparisons", "Itô drift at random (non-aligned) weights."),
     )
 )
+
+
+# --- the aligned-balanced modewise SDE (C7) and its check quantities -----------------------
+
+
+def _aligned(function: str, **kwargs: object) -> Callable[[], object]:
+    def expression():  # type: ignore[no-untyped-def]
+        return getattr(importlib.import_module("derivations.aligned_balanced"), function)(**kwargs)
+
+    return expression
+
+
+def _simulated(function: str) -> Callable:
+    def observable(point, rng):  # type: ignore[no-untyped-def]
+        return getattr(importlib.import_module("reports.simulated"), function)(point, rng)
+
+    return observable
+
+
+register(
+    Claim(
+        "C7",
+        "Aligned-balanced modewise SDE for symbolic depth L (Eqs. 4-7)",
+        "Prop. 3.5, App. E, Eqs. 4-7",
+        r"ds = \bigl(L s^{2-2/L}(\sigma - s) + \mu_{\mathrm{Ito}}\bigr)dt"
+        r" + \sqrt{\kappa L^2 s^{4-4/L}\bigl(2(\sigma-s)^2 + \sigma_\varepsilon^2\bigr)}\,dW_t",
+        _lazy("derivations.aligned_balanced", "aligned_balanced_sde"),
+        None,
+        quantities=("gradient_drift", "ito_drift", "drift", "diffusion"),
+    )
+)
+
+_MODE = "aligned-balanced single mode (other modes at 0)"
+_SYMBOLS = ("s", "sigma", "sigma_eps", "L", "kappa")
+for _name, _kinds, _description, _observable in (
+    (
+        "gradient_drift",
+        {"gradient_drift": _aligned("aligned_gradient_drift")},
+        f"gradient part of the drift of s, {_MODE} (Eq. 5)",
+        "simulated_gradient_drift",
+    ),
+    (
+        "ito_drift",
+        {"ito_drift": _aligned("aligned_ito_drift")},
+        f"Itô (noise-induced) part of the drift of s, {_MODE} (Eq. 6)",
+        "simulated_ito_drift",
+    ),
+    (
+        "drift",
+        {
+            "gradient_drift": _aligned("aligned_gradient_drift"),
+            "ito_drift": _aligned("aligned_ito_drift"),
+        },
+        f"total drift mu of ds = mu dt + sqrt(D) dW, {_MODE} (Eqs. 4-6)",
+        "simulated_drift",
+    ),
+    (
+        "diffusion",
+        {"diffusion": _aligned("aligned_diffusion")},
+        f"diffusion D (full variance rate) of s, {_MODE} (Eq. 7)",
+        "simulated_diffusion",
+    ),
+):
+    register_quantity(
+        Quantity(
+            _name,
+            _description,
+            _SYMBOLS if _name != "gradient_drift" else ("s", "sigma", "L"),
+            "C7",
+            (lambda kinds=_kinds: {kind: expr() for kind, expr in kinds.items()}),
+            _simulated(_observable),
+        )
+    )

@@ -83,6 +83,9 @@ MAX_NUMBER_BITS = 10_000
 _MAX_TREE_DEPTH = 4 * MAX_DEPTH + 20
 _MAX_DIGITS = 100
 _MAX_DECIMAL_EXPONENT = 300
+_MAX_FRACTIONAL_POWERS = 8
+_MAX_ROOT_DEGREE = 16
+_MAX_ROOT_BITS = 64
 
 #: Functions a formula may call, by SymPy-syntax name; each takes one argument.
 ALLOWED_FUNCTIONS: Mapping[str, Callable[[sp.Expr], sp.Expr]] = types.MappingProxyType(
@@ -153,6 +156,12 @@ def _check_text(text: object) -> str:
     return text
 
 
+def _brief(value: sp.Expr) -> str:
+    """A short rendering of a SymPy number for error messages (never thousands of digits)."""
+    bits = _coefficient_bits(value)
+    return str(value) if bits <= 64 else f"(a {bits}-bit number)"
+
+
 def _rational_bits(expr: sp.Expr) -> int:
     """Bits of the largest numerator or denominator among ``expr`` and its top-level args."""
     bits = 0
@@ -193,39 +202,88 @@ def _number(text: str) -> sp.Rational:
     return value * sp.Rational(10) ** power
 
 
-def _power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
-    """``base**exponent`` after checking that SymPy's automatic evaluation stays small."""
-    if isinstance(exponent, sp.Rational):
-        if abs(exponent) > MAX_EXPONENT:
+def _coefficient_bits(expr: sp.Expr) -> int:
+    """Bits of the largest number SymPy may factor or raise to a power in ``expr**k``.
+
+    The numbers of sums, products and bases of powers count; those inside exponents and
+    function arguments do not (``(s**2)**k`` and ``exp(100)**k`` compute nothing large).
+    """
+    bits = 0
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, sp.Rational):
+            bits = max(bits, int(node.p).bit_length(), int(node.q).bit_length())
+        elif isinstance(node, sp.Add | sp.Mul):
+            stack.extend(node.args)
+        elif isinstance(node, sp.Pow):
+            stack.append(node.base)
+    return bits
+
+
+class _Arithmetic:
+    """SymPy arithmetic with the guards of the module docstring, for one formula.
+
+    SymPy evaluates numbers eagerly: ``9**9**9`` would be computed digit by digit, and a
+    fractional power of a number (``n**(p/q)``) is simplified by searching ``n`` for perfect
+    powers and small factors, which takes seconds to hours once ``n`` has a few hundred bits
+    or ``q`` is large (and products merge such powers, ``2**(1/3)*5**(1/3) -> 10**(1/3)``).
+    So every power, product, sum and call goes through here and is refused before it could
+    be expensive.
+    """
+
+    def __init__(self) -> None:
+        self.fractional_powers = 0
+
+    def power(self, base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
+        """``base**exponent`` after checking that SymPy's automatic evaluation stays small."""
+        if isinstance(exponent, sp.Rational):
+            if abs(exponent) > MAX_EXPONENT:
+                raise FormulaError(
+                    f"exponent {_brief(exponent)} is too large: numeric exponents must be at most "
+                    f"{MAX_EXPONENT} in magnitude"
+                )
+            bits = _coefficient_bits(base)
+            if bits * abs(exponent) > MAX_NUMBER_BITS:
+                raise FormulaError(
+                    f"power with exponent {_brief(exponent)} would produce a number of about "
+                    f"{int(bits * abs(exponent))} bits; at most {MAX_NUMBER_BITS} are accepted"
+                )
+            if exponent.q != 1 and bits > 1:
+                self._fractional_power(exponent, bits)
+        return _checked(sp.Pow(base, exponent))
+
+    def _fractional_power(self, exponent: sp.Rational, bits: int) -> None:
+        self.fractional_powers += 1
+        if self.fractional_powers > _MAX_FRACTIONAL_POWERS:
             raise FormulaError(
-                f"exponent {exponent} is too large: numeric exponents must be at most "
-                f"{MAX_EXPONENT} in magnitude"
+                f"more than {_MAX_FRACTIONAL_POWERS} fractional powers of numbers in one formula"
             )
-        atoms = base.atoms(sp.Rational)
-        bits = max((max(int(a.p).bit_length(), int(a.q).bit_length()) for a in atoms), default=0)
-        if bits * abs(exponent) > MAX_NUMBER_BITS:
+        if exponent.q > _MAX_ROOT_DEGREE or bits > _MAX_ROOT_BITS:
             raise FormulaError(
-                f"power with exponent {exponent} would produce a number of about "
-                f"{int(bits * abs(exponent))} bits; at most {MAX_NUMBER_BITS} are accepted"
+                f"fractional power {_brief(exponent)} of a {bits}-bit number refused: roots of "
+                f"numbers need a denominator of at most {_MAX_ROOT_DEGREE} and numbers of at "
+                f"most {_MAX_ROOT_BITS} bits"
             )
-    return _checked(sp.Pow(base, exponent))
 
+    def product(self, factors: list[sp.Expr]) -> sp.Expr:
+        result: sp.Expr = sp.Integer(1)
+        for factor in factors:
+            result = _checked(result * factor)
+        return result
 
-def _product(factors: list[sp.Expr]) -> sp.Expr:
-    result: sp.Expr = sp.Integer(1)
-    for factor in factors:
-        result = _checked(result * factor)
-    return result
+    def quotient(self, numerator: sp.Expr, denominator: sp.Expr) -> sp.Expr:
+        return self.product([numerator, self.power(denominator, sp.Integer(-1))])
 
+    def sum(self, terms: list[sp.Expr]) -> sp.Expr:
+        return _checked(sp.Add(*terms))
 
-def _sum(terms: list[sp.Expr]) -> sp.Expr:
-    return _checked(sp.Add(*terms))
-
-
-def _call(name: str, args: list[sp.Expr]) -> sp.Expr:
-    if len(args) != 1:
-        raise FormulaError(f"function {name} takes exactly one argument, got {len(args)}")
-    return _checked(ALLOWED_FUNCTIONS[name](args[0]))
+    def call(self, name: str, args: list[sp.Expr]) -> sp.Expr:
+        if len(args) != 1:
+            raise FormulaError(f"function {name} takes exactly one argument, got {len(args)}")
+        if ALLOWED_FUNCTIONS[name] is sp.sqrt:
+            return self.power(args[0], sp.Rational(1, 2))
+        return _checked(ALLOWED_FUNCTIONS[name](args[0]))
 
 
 def _finished(expr: sp.Expr) -> sp.Expr:
@@ -300,7 +358,7 @@ _PY_CONSTRUCTS = {
 
 
 class _SyntaxFailure(FormulaError):
-    """The text is not Python-expression syntax at all (``parse_formula`` then tries LaTeX)."""
+    """Not Python syntax, or unknown names (``parse_formula`` then tries LaTeX, ``s_0``)."""
 
 
 def _py_parse(text: str) -> ast.Expression:
@@ -317,9 +375,14 @@ def _py_parse(text: str) -> ast.Expression:
 
 
 def _py_scan(tree: ast.Expression, symbols: Mapping[str, sp.Symbol]) -> None:
-    """Refuse every construct outside the whitelist, before anything is built."""
+    """Refuse every construct outside the whitelist, before anything is built.
+
+    Disallowed constructs are reported first, then unknown names, then non-numeric
+    constants, so that ``open('f')`` is refused for ``open`` rather than for ``'f'``.
+    """
     nodes = 0
     unknown: list[str] = []
+    bad_constant: str | None = None
     for node in ast.walk(tree):
         if isinstance(node, ast.expr):
             nodes += 1
@@ -329,14 +392,12 @@ def _py_scan(tree: ast.Expression, symbols: Mapping[str, sp.Symbol]) -> None:
             name = type(node).__name__
             what = _PY_CONSTRUCTS.get(name, f"the Python construct {name}")
             raise FormulaError(f"{what} not allowed in a formula")
-        if isinstance(node, ast.Constant):
+        if isinstance(node, ast.Constant) and bad_constant is None:
             kind = type(node.value)
             if kind is str or kind is bytes:
-                raise FormulaError("string literals not allowed in a formula")
-            if kind is not int and kind is not float:
-                raise FormulaError(
-                    f"constant {node.value!r} not allowed in a formula; only numbers"
-                )
+                bad_constant = "string literals not allowed in a formula"
+            elif kind is not int and kind is not float:
+                bad_constant = f"constant {_show(repr(node.value))} not allowed; only numbers"
         elif isinstance(node, ast.Name):
             if node.id.startswith("__") or node.id.endswith("__"):
                 raise FormulaError(f"dunder name {node.id!r} not allowed in a formula")
@@ -344,8 +405,11 @@ def _py_scan(tree: ast.Expression, symbols: Mapping[str, sp.Symbol]) -> None:
             if not known and node.id not in ALLOWED_FUNCTIONS and node.id not in unknown:
                 unknown.append(node.id)
     if unknown:
-        names = ", ".join(repr(name) for name in unknown)
-        raise FormulaError(f"unknown name(s) {names}; allowed {_allowed_listing(symbols)}")
+        names = ", ".join(_show(name) for name in unknown[:5])
+        hint = " (Euler's number is E)" if "e" in unknown else ""
+        raise _SyntaxFailure(f"unknown name(s) {names}{hint}; allowed {_allowed_listing(symbols)}")
+    if bad_constant is not None:
+        raise FormulaError(bad_constant)
 
 
 def _py_literal(node: ast.Constant, source: str) -> sp.Rational:
@@ -369,47 +433,53 @@ def _py_chain(node: ast.expr, ops: tuple[type, ...]) -> list[tuple[ast.operator,
     return items[::-1]
 
 
-def _py_build(node: ast.expr, symbols: Mapping[str, sp.Symbol], source: str, depth: int) -> sp.Expr:
-    if depth > _MAX_TREE_DEPTH:
-        raise FormulaError(f"formula nested too deeply (more than {_MAX_TREE_DEPTH} levels)")
+class _PythonBuilder:
+    """Rebuilds a whitelisted :mod:`ast` tree (see :func:`_py_scan`) as a SymPy expression."""
 
-    def build(child: ast.expr) -> sp.Expr:
-        return _py_build(child, symbols, source, depth + 1)
+    def __init__(self, symbols: Mapping[str, sp.Symbol], source: str) -> None:
+        self.symbols = symbols
+        self.source = source
+        self.arithmetic = _Arithmetic()
 
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
-        terms = [
-            build(child) if isinstance(op, ast.Add) else -build(child)
-            for op, child in _py_chain(node, (ast.Add, ast.Sub))
-        ]
-        return _sum(terms)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Div):
-        factors = [
-            build(child) if isinstance(op, ast.Mult) else _power(build(child), sp.Integer(-1))
-            for op, child in _py_chain(node, (ast.Mult, ast.Div))
-        ]
-        return _product(factors)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-        return _power(build(node.left), build(node.right))
-    if isinstance(node, ast.UnaryOp):
-        operand = build(node.operand)
-        return -operand if isinstance(node.op, ast.USub) else operand
-    if isinstance(node, ast.Constant):
-        return _py_literal(node, source)
-    if isinstance(node, ast.Name):
-        if node.id in symbols:
-            return symbols[node.id]
-        if node.id in _CONSTANTS:
-            return _CONSTANTS[node.id]
-        raise FormulaError(f"function {node.id} used without an argument: write {node.id}(...)")
-    if isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name) or node.func.id not in ALLOWED_FUNCTIONS:
-            called = node.func.id if isinstance(node.func, ast.Name) else "an expression"
-            raise FormulaError(
-                f"{called} cannot be called; allowed functions: "
-                f"{', '.join(sorted(ALLOWED_FUNCTIONS))}"
-            )
-        return _call(node.func.id, [build(arg) for arg in node.args])
-    raise FormulaError(f"{type(node).__name__} not allowed in a formula")  # pragma: no cover
+    def build(self, node: ast.expr, depth: int) -> sp.Expr:
+        if depth > _MAX_TREE_DEPTH:
+            raise FormulaError(f"formula nested too deeply (more than {_MAX_TREE_DEPTH} levels)")
+        arithmetic, down = self.arithmetic, depth + 1
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+            terms = [
+                self.build(child, down) if isinstance(op, ast.Add) else -self.build(child, down)
+                for op, child in _py_chain(node, (ast.Add, ast.Sub))
+            ]
+            return arithmetic.sum(terms)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Div):
+            factors = []
+            for op, child in _py_chain(node, (ast.Mult, ast.Div)):
+                value = self.build(child, down)
+                inverse = isinstance(op, ast.Div)
+                factors.append(arithmetic.power(value, sp.Integer(-1)) if inverse else value)
+            return arithmetic.product(factors)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            return arithmetic.power(self.build(node.left, down), self.build(node.right, down))
+        if isinstance(node, ast.UnaryOp):
+            operand = self.build(node.operand, down)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.Constant):
+            return _py_literal(node, self.source)
+        if isinstance(node, ast.Name):
+            if node.id in self.symbols:
+                return self.symbols[node.id]
+            if node.id in _CONSTANTS:
+                return _CONSTANTS[node.id]
+            raise FormulaError(f"function {node.id} used without an argument: write {node.id}(...)")
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in ALLOWED_FUNCTIONS:
+                called = node.func.id if isinstance(node.func, ast.Name) else "an expression"
+                raise FormulaError(
+                    f"{called} cannot be called; allowed functions: "
+                    f"{', '.join(sorted(ALLOWED_FUNCTIONS))}"
+                )
+            return arithmetic.call(node.func.id, [self.build(arg, down) for arg in node.args])
+        raise FormulaError(f"{type(node).__name__} not allowed in a formula")  # pragma: no cover
 
 
 def from_sympy_syntax(text: str, *, allowed: Iterable[str] | None = None) -> sp.Expr:
@@ -443,7 +513,7 @@ def from_sympy_syntax(text: str, *, allowed: Iterable[str] | None = None) -> sp.
     text = _check_text(text)
     tree = _py_parse(text)
     _py_scan(tree, symbols)
-    return _finished(_py_build(tree.body, symbols, text.replace("^", "**"), 0))
+    return _finished(_PythonBuilder(symbols, text.replace("^", "**")).build(tree.body, 0))
 
 
 # --------------------------------------------------------------------------- LaTeX
@@ -479,6 +549,7 @@ class _LatexBuilder:
 
     def __init__(self, symbols: Mapping[str, sp.Symbol]) -> None:
         self.symbols = symbols
+        self.arithmetic = _Arithmetic()
 
     def refuse_symbol(self, key: tuple[str, str | None]) -> FormulaError:
         spelled = _latex_spelling(key)
@@ -546,7 +617,7 @@ class _LatexBuilder:
             else:
                 sup = self.arg(part.children[1], "exponent", depth)
         value = self.symbol(base_token, sub)
-        return value if sup is None else _power(value, sup)
+        return value if sup is None else self.arithmetic.power(value, sup)
 
     def subscript(self, tree: lark.Tree) -> str:
         tokens = [tok for tok in tree.children if tok.type not in {"LBRACE", "RBRACE"}]
@@ -569,14 +640,17 @@ class _LatexBuilder:
             for op, child in zip(children[1::2], children[2::2], strict=True):
                 value = self.build(child, down)
                 terms.append(value if op.type == "PLUS" else -value)
-            return _sum(terms)
+            return self.arithmetic.sum(terms)
         if rule == "product":
             factors = [self.build(children[0], down)]
             rest = iter(children[1:])
             for item in rest:
                 if isinstance(item, lark.Token):  # MUL or DIV, then its operand
                     value = self.build(next(rest), down)
-                    factors.append(value if item.type == "MUL" else _power(value, sp.Integer(-1)))
+                    inverse = item.type == "DIV"
+                    factors.append(
+                        self.arithmetic.power(value, sp.Integer(-1)) if inverse else value
+                    )
                 else:
                     first = _first_token(item)
                     if first.type == "NUMBER":
@@ -585,13 +659,14 @@ class _LatexBuilder:
                             "follows another factor: put numbers first, or use \\cdot"
                         )
                     factors.append(self.build(item.children[0], down))
-            return _product(factors)
+            return self.arithmetic.product(factors)
         if rule == "neg":
             return -self.build(children[1], down)
         if rule == "pos":
             return self.build(children[1], down)
         if rule == "pow":
-            return _power(self.build(children[0], down), self.arg(children[2], "exponent", down))
+            base = self.build(children[0], down)
+            return self.arithmetic.power(base, self.arg(children[2], "exponent", down))
         if rule == "symexpr":
             return self.symexpr(node, down)
         if rule == "number":
@@ -605,15 +680,15 @@ class _LatexBuilder:
         if rule == "frac":
             numerator = self.arg(children[1], "fraction argument", down)
             denominator = self.arg(children[2], "fraction argument", down)
-            return _product([numerator, _power(denominator, sp.Integer(-1))])
+            return self.arithmetic.quotient(numerator, denominator)
         if rule == "sqrt":
             radicand = self.arg(children[-1], "square-root argument", down)
             if len(children) == 2:
-                return _checked(sp.sqrt(radicand))
+                return self.arithmetic.power(radicand, sp.Rational(1, 2))
             index = self.build(children[2], down)
-            return _power(radicand, _power(index, sp.Integer(-1)))
+            return self.arithmetic.power(radicand, self.arithmetic.power(index, sp.Integer(-1)))
         if rule == "call":
-            return _call(children[0].value, [self.build(children[1], down)])
+            return self.arithmetic.call(children[0].value, [self.build(children[1], down)])
         if rule == "funcarg":
             if len(children) == 1:
                 return self.build(children[0], down)
@@ -624,7 +699,7 @@ class _LatexBuilder:
                 else self.build(lark.Tree("const", [first]), down)
             )
             if len(children) == 3:
-                value = _power(value, self.arg(children[2], "exponent", down))
+                value = self.arithmetic.power(value, self.arg(children[2], "exponent", down))
             return value
         raise AssertionError(f"unhandled grammar rule {rule!r}")  # pragma: no cover
 
@@ -719,9 +794,9 @@ def parse_formula(
         The formula, in SymPy syntax or LaTeX.
     syntax : {"auto", "sympy", "latex"}
         ``"auto"`` reads text with a backslash or a brace (:func:`looks_like_latex`) as LaTeX
-        and everything else as SymPy syntax; if that is not even Python-expression syntax
-        (``2 s``, ``L^2 s^2``), it tries LaTeX and reports the SymPy-syntax error if that
-        fails too.
+        and everything else as SymPy syntax; if that is not Python-expression syntax or uses
+        unknown names (``2 s``, ``L^2 s^2``, ``s_0``), it tries LaTeX and reports the
+        SymPy-syntax error if that fails too.
     allowed : iterable of str, optional
         Names of the declared parameters the formula may use; default all of them.
 

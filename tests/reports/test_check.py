@@ -1,0 +1,113 @@
+"""``reports.check``: user formulas verified or refuted against derivation and simulator.
+
+The derived expressions come from :mod:`derivations`; the expected verdicts below are the
+paper's statements (DESIGN.md §4 C7/C8), written by hand in several equivalent forms.
+"""
+
+import json
+
+import pytest
+
+from reports.check import Verdict, check
+from reports.cli import ExitCode, main
+
+DIFFUSION = "kappa*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)"
+GRADIENT_DRIFT = "L*s**(2-2/L)*(sigma-s)"
+
+
+@pytest.mark.parametrize(
+    ("quantity", "formula"),
+    [
+        ("diffusion", DIFFUSION),
+        ("diffusion", "kappa*L**2*s**4*s**(-4/L)*(2*sigma**2-4*sigma*s+2*s**2+sigma_eps**2)"),
+        ("diffusion", r"\kappa L^2 s^{4-\frac{4}{L}}\left(2(\sigma-s)^2+\sigma_{\varepsilon}^2\right)"),
+        ("gradient_drift", GRADIENT_DRIFT),
+        ("gradient_drift", r"L s^{2 - 2/L} (\sigma - s)"),
+        ("gradient_drift", "L*sigma*s**(2-2/L) - L*s**(3-2/L)"),
+    ],
+)
+def test_correct_formulas_written_differently_are_verified_symbolically(quantity, formula):
+    result = check(quantity, formula, monte_carlo=False)
+    assert result.symbolic == "equal"
+    assert result.verdict == Verdict.VERIFIED
+
+
+@pytest.mark.parametrize(
+    ("quantity", "formula"),
+    [
+        ("diffusion", "1.1*" + DIFFUSION),  # wrong factor
+        ("diffusion", DIFFUSION.replace("4-4/L", "4-3/L")),  # wrong exponent
+        ("diffusion", DIFFUSION.replace("+sigma_eps**2", "")),  # missing term
+        ("gradient_drift", GRADIENT_DRIFT.replace("(sigma-s)", "(s-sigma)")),  # wrong sign
+    ],
+)
+def test_wrong_formulas_are_refuted_with_a_counterexample(quantity, formula):
+    result = check(quantity, formula, monte_carlo=False)
+    assert result.verdict == Verdict.REFUTED
+    assert result.symbolic == "different"
+    counterexample = result.counterexample
+    assert counterexample is not None
+    assert counterexample["formula"] != pytest.approx(counterexample["derived"], rel=1e-9)
+
+
+def test_convention_rescaled_formula_is_refuted_and_named():
+    result = check("diffusion", "4*" + DIFFUSION, monte_carlo=False)
+    assert result.verdict == Verdict.REFUTED
+    assert result.convention == "loss_without_half"
+    half = check("diffusion", "(1/2)*" + DIFFUSION, monte_carlo=False)
+    assert half.convention == "half_variance_rate"
+    eta = check("diffusion", DIFFUSION.replace("kappa", "eta"), monte_carlo=False)
+    assert eta.verdict == Verdict.REFUTED
+    assert eta.convention == "eta_for_kappa"
+
+
+def test_monte_carlo_agrees_with_a_correct_formula_and_rejects_a_wrong_one():
+    right = check("diffusion", DIFFUSION, n_points=1)
+    assert right.verdict == Verdict.VERIFIED
+    assert right.numeric is not None
+    assert right.numeric.passed
+    # The same Monte Carlo machinery rejects a formula 10 % off at the counterexample.
+    wrong = check("diffusion", "1.1*" + DIFFUSION, n_points=1)
+    assert wrong.numeric is not None
+    assert not wrong.numeric.passed
+
+
+@pytest.mark.parametrize(
+    "formula",
+    ["__import__('os').system('true')", "s.__class__", "(lambda: 1)()", "9**9**9**9", "open('x')"],
+)
+def test_injection_attempts_exit_2(formula, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = main(["check", "diffusion", formula])
+    assert code == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_quantity_is_bad_input(capsys):
+    assert main(["check", "entropy", "s"]) == ExitCode.BAD_INPUT
+    assert "known quantities" in capsys.readouterr().err
+
+
+def test_check_json_schema_and_exit_codes(capsys):
+    assert main(["check", "gradient_drift", GRADIENT_DRIFT, "--json", "--symbolic-only"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdict"] == "verified"
+    expected_keys = {
+        "quantity", "formula", "verdict", "symbolic", "parsed", "derived", "derived_latex",
+        "difference_latex", "convention", "counterexample", "numeric", "message",
+        "elapsed_seconds",
+    }  # fmt: skip
+    assert set(payload) == expected_keys
+    assert main(["check", "gradient_drift", "2*" + GRADIENT_DRIFT, "--json", "--symbolic-only"]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdict"] == "refuted"
+    assert set(payload["counterexample"]) == {"parameters", "formula", "derived"}
+
+
+def test_check_list(capsys):
+    assert main(["check", "--list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("diffusion", "gradient_drift", "ito_drift", "drift"):
+        assert name in out
