@@ -33,8 +33,12 @@ Guards, so that no input can exhaust time or memory (each refusal is a one-line
 * at most :data:`MAX_DEPTH` nested brackets (and a matching bound on the tree depth, where
   sums and products count as one level however many terms they have);
 * literals of at most 100 digits with decimal exponents of at most 300;
-* a numeric exponent of magnitude at most :data:`MAX_EXPONENT`, and no power or product
-  whose exact rational value would need more than :data:`MAX_NUMBER_BITS` bits;
+* a numeric exponent of magnitude at most :data:`MAX_EXPONENT` (also after SymPy merges
+  powers), and no power or product whose exact rational value would need more than
+  :data:`MAX_NUMBER_BITS` bits;
+* at most 8 fractional powers of numbers (``sqrt(2)``, ``3**(2/5)``), each of a number of
+  at most 64 bits with a denominator of at most 16 in the exponent: SymPy simplifies them
+  by factoring, which for larger numbers takes minutes;
 * the result must be finite (no ``zoo``, ``nan``, ``oo``: e.g. a division by zero).
 """
 
@@ -45,6 +49,7 @@ import re
 import types
 import warnings
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import lark
 import sympy as sp
@@ -75,8 +80,12 @@ __all__ = [
 MAX_LENGTH = 2000
 #: Most syntax-tree nodes accepted (a real formula of the theory has well under 200).
 MAX_NODES = 1000
-#: Largest magnitude of a numeric exponent.
-MAX_EXPONENT = 1000
+#: Largest magnitude of a numeric exponent, also after SymPy merges powers
+#: (``(s**8)**8 = s**64``).  Small on purpose: SymPy's sign assumptions, which every function
+#: application queries, isolate the real roots of a polynomial of that degree
+#: (``tanh(1 - s**-100 - s**-97 + s**-3)`` takes 0.6 s, at degree 300 it takes 45 s), while
+#: the theory's formulas use exponents such as 2, 3/2 or 4 - 4/L.
+MAX_EXPONENT = 32
 #: Largest exact rational (numerator or denominator) a formula may produce, in bits.
 MAX_NUMBER_BITS = 10_000
 #: Deepest syntax tree accepted; a bracket level costs at most a few tree levels.
@@ -172,11 +181,19 @@ def _rational_bits(expr: sp.Expr) -> int:
 
 
 def _checked(expr: sp.Expr) -> sp.Expr:
+    """``expr`` after checking its numbers and exponents (the top level is where they grow)."""
     bits = _rational_bits(expr)
     if bits > MAX_NUMBER_BITS:
         raise FormulaError(
             f"a number in the formula needs {bits} bits; at most {MAX_NUMBER_BITS} are accepted"
         )
+    for part in (expr, *expr.args):
+        exponent = part.exp if isinstance(part, sp.Pow) else None
+        if isinstance(exponent, sp.Rational) and abs(exponent) > MAX_EXPONENT:
+            raise FormulaError(
+                f"the formula makes an exponent {_brief(exponent)} after combining powers; "
+                f"numeric exponents must be at most {MAX_EXPONENT} in magnitude"
+            )
     return expr
 
 
@@ -591,7 +608,7 @@ class _LatexBuilder:
         return _number(token.value)
 
     def arg(self, tree: lark.Tree, where: str, depth: int) -> sp.Expr:
-        children = tree.children
+        children: Any = tree.children
         if len(children) == 3:
             return self.build(children[1], depth + 1)
         token = children[0]
@@ -608,10 +625,11 @@ class _LatexBuilder:
         return self.symbol(token, None)
 
     def symexpr(self, tree: lark.Tree, depth: int) -> sp.Expr:
-        base_token = tree.children[0].children[0]
+        parts: Any = tree.children
+        base_token = parts[0].children[0]
         sub = None
         sup: sp.Expr | None = None
-        for part in tree.children[1:]:
+        for part in parts[1:]:
             if part.data == "sub":
                 sub = self.subscript(part.children[1])
             else:
@@ -620,7 +638,8 @@ class _LatexBuilder:
         return value if sup is None else self.arithmetic.power(value, sup)
 
     def subscript(self, tree: lark.Tree) -> str:
-        tokens = [tok for tok in tree.children if tok.type not in {"LBRACE", "RBRACE"}]
+        children: Any = tree.children
+        tokens = [tok for tok in children if tok.type not in {"LBRACE", "RBRACE"}]
         if len(tokens) != 1:
             text = " ".join(tok.value for tok in tokens)
             raise FormulaError(f"unknown subscript {_show(text)}")
@@ -631,7 +650,8 @@ class _LatexBuilder:
             raise FormulaError(f"formula nested too deeply (more than {_MAX_TREE_DEPTH} levels)")
         if isinstance(node, lark.Token):  # pragma: no cover - the grammar wraps every token
             raise FormulaError(f"unexpected {_show(node.value)} at column {node.column}")
-        rule, children = node.data, node.children
+        rule = node.data
+        children: Any = node.children  # lark types children loosely; the grammar fixes them
         down = depth + 1
         if rule == "start":
             return self.build(children[0], down)

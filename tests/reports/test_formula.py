@@ -239,7 +239,7 @@ def _as_latex(tree):
     return rf"\left({a} {'+' if kind == 'add' else '-'} {b}\right)"
 
 
-@settings(max_examples=60)
+@settings(max_examples=200)
 @given(tree=_trees())
 def test_random_formulas_parse_to_what_they_denote_in_both_syntaxes(tree):
     reference = _reference(tree)
@@ -284,11 +284,13 @@ REFUSED = [
     ("e**t", "auto", "unknown name.*Euler's number is E"),
     # blow-ups
     ("9**9**9**9", "sympy", "exponent"),
-    ("s**1001", "sympy", "exponent"),
-    ("(10**99)**999", "sympy", "bits"),
+    ("s**33", "sympy", "exponent"),
+    ("(s**8)**8", "sympy", "after combining powers"),
+    ("s**20*s**20", "sympy", "after combining powers"),
+    ("(1" + "0" * 99 + ")**32", "sympy", "bits"),
     ("1" * 150, "sympy", "digits"),
     ("1e999", "sympy", "exponent"),
-    ("(999**999+1)**(1/2)", "sympy", "fractional power"),
+    ("(1" + "0" * 40 + "1)**(1/2)", "sympy", "fractional power"),
     ("2**(1/1000)", "sympy", "fractional power"),
     ("*".join(f"sqrt({p})" for p in (2, 3, 5, 7, 11, 13, 17, 19, 23)), "sympy", "fractional"),
     ("s+" * (MAX_LENGTH // 2) + "s", "auto", "too long"),
@@ -447,19 +449,19 @@ SYMPY_TOKENS = [
 ]
 
 
-@settings(max_examples=300)
+@settings(max_examples=1000)
 @given(text=st.text(max_size=80), syntax=st.sampled_from(["auto", "sympy", "latex"]))
 def test_fuzz_random_text(text, syntax):
     _outcome(text, syntax)
 
 
-@settings(max_examples=300)
+@settings(max_examples=1000)
 @given(tokens=st.lists(st.sampled_from(LATEX_TOKENS), max_size=40))
 def test_fuzz_latex_token_soup(tokens):
     _outcome("".join(tokens), "latex")
 
 
-@settings(max_examples=300)
+@settings(max_examples=1000)
 @given(tokens=st.lists(st.sampled_from(SYMPY_TOKENS), max_size=40))
 def test_fuzz_sympy_token_soup(tokens):
     _outcome("".join(tokens), "auto")
@@ -485,6 +487,7 @@ MALICIOUS = [
 def test_refused_formulas_leave_no_trace(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     called = []
+    real_sympify = sp.sympify
 
     def forbidden(*args, **kwargs):
         called.append(args)
@@ -501,3 +504,7 @@ def test_refused_formulas_leave_no_trace(tmp_path, monkeypatch):
     assert parse_formula(DIFFUSION) == parse_formula(DIFFUSION_LATEX)
     assert not called
     assert list(tmp_path.iterdir()) == []
+    # the trap works: SymPy's own string parsing walks straight into it
+    with pytest.raises(AssertionError, match="reached eval"):
+        real_sympify("s + 1")
+    assert called
