@@ -3,6 +3,19 @@
 This package never imports :mod:`numerics`: the numeric side is the independent ground truth.
 """
 
+from derivations.aligned_balanced import (
+    aligned_balanced_claim,
+    aligned_cross_diffusion,
+    aligned_diffusion,
+    aligned_drift,
+    aligned_gradient_drift,
+    aligned_ito_drift,
+    aligned_ito_drift_modes,
+    aligned_mode_dynamics,
+    aligned_ntk_eigenvalue,
+    mode_decoupling_claim,
+    mode_symbols,
+)
 from derivations.batch_noise import batch_noise_claim
 from derivations.conventions import (
     CONVENTION_RESCALINGS,
@@ -10,7 +23,27 @@ from derivations.conventions import (
     ConventionRescaling,
     Parameter,
 )
+from derivations.diffusion_peak import (
+    diffusion_peak,
+    diffusion_peak_claim,
+    peak_threshold,
+    stationarity_polynomial,
+)
 from derivations.gradient import gradient_polynomials, population_gradient_claim, population_loss
+from derivations.invariance import (
+    assumption_invariance_claim,
+    cross_mode_dynamics,
+    imbalance_gradient_drift_claim,
+    imbalance_noise_drift,
+)
+from derivations.isotropic import isotropic_diffusion, isotropic_langevin_claim
+from derivations.modewise import (
+    modewise_diffusion_claim,
+    modewise_drift_claim,
+    modewise_hessian_claim,
+    modewise_jacobian_claim,
+    ntk_operator,
+)
 from derivations.noise_covariance import (
     noise_covariance,
     noise_covariance_claim,
@@ -27,15 +60,41 @@ __all__ = [
     "PARAMETERS",
     "Parameter",
     "WickEngine",
+    "aligned_balanced_claim",
+    "aligned_cross_diffusion",
+    "aligned_diffusion",
+    "aligned_drift",
+    "aligned_gradient_drift",
+    "aligned_ito_drift",
+    "aligned_ito_drift_modes",
+    "aligned_mode_dynamics",
+    "aligned_ntk_eigenvalue",
+    "assumption_invariance_claim",
     "batch_noise_claim",
+    "cross_mode_dynamics",
+    "diffusion_peak",
+    "diffusion_peak_claim",
     "gaussian_expectation",
     "gaussian_moment",
     "gradient_polynomials",
+    "imbalance_gradient_drift_claim",
+    "imbalance_noise_drift",
+    "isotropic_diffusion",
+    "isotropic_langevin_claim",
+    "mode_decoupling_claim",
+    "mode_symbols",
+    "modewise_diffusion_claim",
+    "modewise_drift_claim",
+    "modewise_hessian_claim",
+    "modewise_jacobian_claim",
     "noise_covariance",
     "noise_covariance_claim",
     "noise_covariance_closed_form",
     "noise_covariance_closed_form_numeric",
+    "ntk_operator",
+    "peak_threshold",
     "population_gradient_claim",
     "population_loss",
+    "stationarity_polynomial",
     "symmetry_claim",
 ]

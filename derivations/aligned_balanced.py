@@ -45,7 +45,7 @@ Results (mode :math:`a`, gap :math:`D_b = \sigma_b - s_b`):
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -60,7 +60,7 @@ from derivations.result import DerivationResult, Step
 from dlnverify.errors import InvalidParameter
 
 __all__ = [
-    "aligned_balanced_sde",
+    "aligned_balanced_claim",
     "aligned_cross_diffusion",
     "aligned_diffusion",
     "aligned_drift",
@@ -68,7 +68,8 @@ __all__ = [
     "aligned_ito_drift",
     "aligned_ito_drift_modes",
     "aligned_mode_dynamics",
-    "mode_decoupling",
+    "aligned_ntk_eigenvalue",
+    "mode_decoupling_claim",
     "mode_index",
     "mode_symbols",
     "n_modes_symbol",
@@ -125,7 +126,7 @@ def _diag_chain(weights, first: int, last: int, dim: int) -> sp.Matrix:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def aligned_mode_dynamics(*, depth: int, n_modes: int) -> dict[str, object]:
     r"""Drift and diffusion of every mode at a concrete depth, derived from matrices.
 
@@ -134,9 +135,9 @@ def aligned_mode_dynamics(*, depth: int, n_modes: int) -> dict[str, object]:
     :math:`\Sigma_\varepsilon = \sigma_\varepsilon^2 I`.  For each mode :math:`a`:
 
     * gradient drift :math:`u_a^\top\Theta(\Delta)v_a` (Prop. 3.4, derived in
-      :func:`derivations.modewise.modewise_drift`);
+      :func:`derivations.modewise.modewise_drift_claim`);
     * diffusion matrix :math:`\kappa\,\mathbb E[(u_a^\top\Theta(N)v_a)(u_b^\top\Theta(N)v_b)]`
-      (Prop. 3.3, :func:`derivations.modewise.modewise_diffusion`);
+      (Prop. 3.3, :func:`derivations.modewise.modewise_diffusion_claim`);
     * Itô drift :math:`\kappa\sum_{l<k}\mathbb E[u_a^\top A_k\xi_k M_{kl}\xi_l B_l v_a]`, the
       expected second-order term of :math:`s_a(\theta+\xi)` (Prop. 3.4).
 
@@ -152,7 +153,10 @@ def aligned_mode_dynamics(*, depth: int, n_modes: int) -> dict[str, object]:
     """
     depth, r = _depth_iv(depth), _modes_iv(n_modes)
     amps, sings = mode_symbols(r)
-    a = [[sp.Symbol(f"a_{l}_{b}", positive=True) for b in range(1, r + 1)] for l in range(1, depth + 1)]
+    a = [
+        [sp.Symbol(f"a_{l}_{b}", positive=True) for b in range(1, r + 1)]
+        for l in range(1, depth + 1)
+    ]
     roots = tuple(sp.Symbol(f"t_{b}", positive=True) for b in range(1, r + 1))
     weights = [sp.diag(*row) for row in a]
     end_to_end = _diag_chain(weights, 1, depth, r)
@@ -176,7 +180,9 @@ def aligned_mode_dynamics(*, depth: int, n_modes: int) -> dict[str, object]:
         for l in range(1, depth + 1):
             for k in range(l + 1, depth + 1):
                 middle = _diag_chain(weights, l + 1, k - 1, r)
-                second += (e.T * a_list[k - 1] * xis[k - 1] * middle * xis[l - 1] * b_list[l - 1] * e)[0, 0]
+                second += (
+                    e.T * a_list[k - 1] * xis[k - 1] * middle * xis[l - 1] * b_list[l - 1] * e
+                )[0, 0]
         ito.append(kappa * _expect_quadratic(second, noise, moments))
     balance = {a[l][b]: roots[b] for l in range(depth) for b in range(r)}
     to_roots = {amps[b]: roots[b] ** depth for b in range(r)}
@@ -208,7 +214,9 @@ def _range_power(amp: sp.Expr, first: sp.Expr, last: sp.Expr) -> sp.Expr:
     return sp.powsimp(sp.Product(amp ** (1 / L), (_j, first, last)).doit())
 
 
-def _pair_factors(amp_a: sp.Expr, amp_b: sp.Expr, l: sp.Expr, k: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+def _pair_factors(
+    amp_a: sp.Expr, amp_b: sp.Expr, l: sp.Expr, k: sp.Expr
+) -> tuple[sp.Expr, sp.Expr]:
     r"""For a pair :math:`l<k`: the factor :math:`(A_kA_k^\top)_{aa}(B_l^\top B_l)_{aa}` and the
     mode-:math:`b` factor :math:`(B_k^\top M_{kl} A_l^\top)_{bb}` of
     :math:`u_a^\top A_kA_k^\top N B_k^\top M_{kl}A_l^\top N B_l^\top B_l v_a`."""
@@ -221,7 +229,7 @@ def _pair_factors(amp_a: sp.Expr, amp_b: sp.Expr, l: sp.Expr, k: sp.Expr) -> tup
     return sp.powsimp(outer, force=True), sp.powsimp(inner, force=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _noise_pair_moments() -> tuple[sp.Expr, ...]:
     r""":math:`\mathbb E[N_{aa}^2]`, :math:`\mathbb E[N_{ab}N_{ba}]` (:math:`a\ne b`) and
     :math:`\mathbb E[N_{aa}N_{bb}]`, derived on two coordinates with gaps :math:`D_1, D_2`
@@ -239,11 +247,15 @@ def aligned_gradient_drift() -> sp.Expr:
     :math:`(A_l)_{aa} = \prod_{j>l}s^{1/L}`, :math:`(B_l)_{aa} = \prod_{j<l}s^{1/L}`, summed
     over :math:`l` by ``summation``; equals :math:`L s^{2-2/L}(\sigma - s)`.
     """
-    term = sp.powsimp(_range_power(s, _l + 1, L) ** 2 * _range_power(s, 1, _l - 1) ** 2, force=True)
-    return sp.simplify(sp.summation(term, (_l, 1, L))) * (sigma - s)
+    return aligned_ntk_eigenvalue() * (sigma - s)
 
 
-def _ntk_scalar() -> sp.Expr:
+@cache
+def aligned_ntk_eigenvalue() -> sp.Expr:
+    r"""The eigenvalue :math:`\sum_l (A_lA_l^\top)_{aa}(B_l^\top B_l)_{aa} = L s^{2-2/L}` of the
+    NTK operator on :math:`u_av_a^\top` at an aligned-balanced mode,
+    :math:`\Theta(u_av_a^\top) = L s_a^{2-2/L}u_av_a^\top`, symbolic depth (products over
+    layer ranges, then ``summation``)."""
     term = sp.powsimp(_range_power(s, _l + 1, L) ** 2 * _range_power(s, 1, _l - 1) ** 2, force=True)
     return sp.simplify(sp.summation(term, (_l, 1, L)))
 
@@ -256,7 +268,7 @@ def aligned_diffusion() -> sp.Expr:
     :math:`\kappa L^2 s^{4-4/L}(2(\sigma-s)^2+\sigma_\varepsilon^2)`.
     """
     self_moment, _, _, d1, _ = _noise_pair_moments()
-    return kappa * _ntk_scalar() ** 2 * self_moment.subs(d1, sigma - s)
+    return kappa * aligned_ntk_eigenvalue() ** 2 * self_moment.subs(d1, sigma - s)
 
 
 def aligned_cross_diffusion() -> sp.Expr:
@@ -279,12 +291,10 @@ def _ito_pair_term(l: sp.Expr, k: sp.Expr) -> sp.Expr:
     # sum over b of E[N_ab N_ba] (.)_bb = sum_b D_a D_b (.)_bb + (E[N_aa^2] - D_a^2) (.)_aa
     cross = cross_moment.subs({d1: gap_a, d2: gap_b})
     diag_extra = sp.expand(self_moment.subs(d1, gap_a) - cross.subs(gap_b, gap_a))
-    return kappa * outer * (
-        sp.Sum(cross * inner_b, (_b, 1, n_modes_symbol)) + diag_extra * inner_a
-    )
+    return kappa * outer * (sp.Sum(cross * inner_b, (_b, 1, n_modes_symbol)) + diag_extra * inner_a)
 
 
-@lru_cache(maxsize=None)
+@cache
 def aligned_ito_drift(*, coupled: bool = False) -> sp.Expr:
     r"""Itô drift of a mode on the aligned-balanced manifold, symbolic depth (Eq. 6).
 
@@ -296,7 +306,7 @@ def aligned_ito_drift(*, coupled: bool = False) -> sp.Expr:
     coupled : bool
         ``False`` (default): the single-mode (decoupled) drift in the conventions' symbols,
         :math:`\kappa\frac{L(L-1)}{2}s^{3-4/L}(2(\sigma-s)^2+\sigma_\varepsilon^2)`, exact when
-        the other modes satisfy :math:`s_b\in\{0,\sigma_b\}` (see :func:`mode_decoupling`).
+        the other modes satisfy :math:`s_b\in\{0,\sigma_b\}` (see :func:`mode_decoupling_claim`).
         ``True``: the full multi-mode drift of mode :data:`mode_index` in the indexed symbols
         :data:`s_mode`, :data:`sigma_mode` over :data:`n_modes_symbol` modes, written as a
         sum over the layer gap :math:`d = k - l` (multiplicity :math:`L-d`).
@@ -320,7 +330,7 @@ def aligned_drift() -> sp.Expr:
     return aligned_gradient_drift() + aligned_ito_drift()
 
 
-@lru_cache(maxsize=None)
+@cache
 def aligned_ito_drift_modes(*, depth: int, n_modes: int) -> tuple[sp.Expr, ...]:
     r"""The coupled Itô drift of every mode at a concrete depth, in the symbols of
     :func:`mode_symbols` (from the depth-general indexed formula)."""
@@ -347,12 +357,17 @@ def _stated() -> dict[str, sp.Expr]:
         "gradient_drift": L * s ** (2 - 2 / L) * (sigma - s),
         "diffusion": kappa * L**2 * s ** (4 - 4 / L) * (2 * (sigma - s) ** 2 + sigma_eps**2),
         "cross_diffusion": sp.Integer(0),
-        "ito_drift": kappa * L * (L - 1) / 2 * s ** (3 - 4 / L) * (2 * (sigma - s) ** 2 + sigma_eps**2),
+        "ito_drift": kappa
+        * L
+        * (L - 1)
+        / 2
+        * s ** (3 - 4 / L)
+        * (2 * (sigma - s) ** 2 + sigma_eps**2),
     }
 
 
-def _lead_sketch_ito(depth: int, amps, sings, a: int) -> sp.Expr:
-    """The lead's sketch of the coupled Itô drift (a statement), at a concrete depth."""
+def _stated_coupled_ito(depth: int, amps, sings, a: int) -> sp.Expr:
+    """The coupled Itô drift as stated in DESIGN.md review (a statement to check), at a concrete depth."""
     total = sp.Integer(0)
     sa, ga = amps[a], sings[a] - amps[a]
     for l in range(1, depth + 1):
@@ -374,7 +389,7 @@ def _single_mode(expr: sp.Expr, depth: int) -> sp.Expr:
     return sp.sympify(expr).subs(L, depth)
 
 
-def aligned_balanced_sde(
+def aligned_balanced_claim(
     *, depths: tuple[int, ...] = _DEPTHS, n_modes: int = 3
 ) -> DerivationResult:
     r"""C7 [Prop. 3.5, App. E, Eqs. 4-7]: drift and diffusion of aligned-balanced modes.
@@ -386,7 +401,7 @@ def aligned_balanced_sde(
     gradient drift :math:`Ls^{2-2/L}(\sigma-s)`, diffusion
     :math:`\kappa L^2 s^{4-4/L}(2(\sigma-s)^2+\sigma_\varepsilon^2)`, zero cross-mode
     diffusion, the coupled Itô drift of :func:`aligned_ito_drift` (``coupled=True``) and the
-    lead's sketch of it; its self part is
+    stated pair-sum form; its self part is
     :math:`\kappa\frac{L(L-1)}2 s^{3-4/L}(2(\sigma-s)^2+\sigma_\varepsilon^2)`.
     """
     depths = tuple(_depth_iv(d) for d in depths)
@@ -404,7 +419,9 @@ def aligned_balanced_sde(
         Step("gradient drift, symbolic L", sp.Symbol("mu^{grad}"), derived["gradient_drift"]),
         Step("diffusion, symbolic L", sp.Symbol("D"), derived["diffusion"]),
         Step("cross-mode diffusion", sp.Symbol("D_{ab}"), derived["cross_diffusion"]),
-        Step("Itô drift of mode a (all modes)", sp.Symbol("mu^{Ito}_a"), derived["ito_drift_coupled"]),
+        Step(
+            "Itô drift of mode a (all modes)", sp.Symbol("mu^{Ito}_a"), derived["ito_drift_coupled"]
+        ),
     ]
     for depth in depths:
         concrete = aligned_mode_dynamics(depth=depth, n_modes=r)
@@ -413,10 +430,16 @@ def aligned_balanced_sde(
         for a in range(r):
             single = {s: amps[a], sigma: sings[a]}
             checks = [
-                (concrete["balanced_gradient_drift"][a], _single_mode(derived["gradient_drift"], depth).subs(single)),
-                (concrete["balanced_diffusion"][a, a], _single_mode(derived["diffusion"], depth).subs(single)),
+                (
+                    concrete["balanced_gradient_drift"][a],
+                    _single_mode(derived["gradient_drift"], depth).subs(single),
+                ),
+                (
+                    concrete["balanced_diffusion"][a, a],
+                    _single_mode(derived["diffusion"], depth).subs(single),
+                ),
                 (concrete["balanced_ito_drift"][a], coupled[a]),
-                (concrete["balanced_ito_drift"][a], _lead_sketch_ito(depth, amps, sings, a)),
+                (concrete["balanced_ito_drift"][a], _stated_coupled_ito(depth, amps, sings, a)),
             ]
             checks += [
                 (concrete["balanced_diffusion"][a, b], derived["cross_diffusion"])
@@ -440,9 +463,12 @@ def aligned_balanced_sde(
         stated=stated,
         holds=holds,
         steps=tuple(steps),
-        cases=tuple(f"depth={d}, n_modes={r}" for d in depths)
-        + ("symbolic depth L", "depth=2, 2 modes, symbolic rotations U, V, R_1"),
-        findings=mode_decoupling(depths=depths, n_modes=r).findings,
+        cases=(
+            *(f"depth={d}, n_modes={r}" for d in depths),
+            "symbolic depth L",
+            "depth=2, 2 modes, symbolic rotations U, V, R_1",
+        ),
+        findings=mode_decoupling_claim(depths=depths, n_modes=r).findings,
     )
 
 
@@ -453,7 +479,9 @@ def _cross_part(depth: int, r: int, a: int) -> sp.Expr:
     return aligned_ito_drift_modes(depth=depth, n_modes=r)[a] - single
 
 
-def mode_decoupling(*, depths: tuple[int, ...] = _DEPTHS, n_modes: int = 3) -> DerivationResult:
+def mode_decoupling_claim(
+    *, depths: tuple[int, ...] = _DEPTHS, n_modes: int = 3
+) -> DerivationResult:
     r"""C7, the paper's claim that aligned-balanced modes decouple (Prop. 3.5).
 
     Statement checked: the Itô drift of mode :math:`a` equals the single-mode expression
@@ -482,21 +510,26 @@ def mode_decoupling(*, depths: tuple[int, ...] = _DEPTHS, n_modes: int = 3) -> D
     for depth in depths:
         for a in range(r):
             cross = _in_roots(_cross_part(depth, r, a), depth, amps, roots)
-            stated_form = kappa * (sings[a] - amps[a]) * sum(
-                (
-                    (depth - d)
-                    * amps[a] ** sp.Rational(2 * depth - 2 - 2 * d, depth)
-                    * sum(
-                        (
-                            (sings[b] - amps[b]) * amps[b] ** sp.Rational(depth - 2 + 2 * d, depth)
-                            for b in range(r)
-                            if b != a
-                        ),
-                        sp.Integer(0),
-                    )
-                    for d in range(1, depth)
-                ),
-                sp.Integer(0),
+            stated_form = (
+                kappa
+                * (sings[a] - amps[a])
+                * sum(
+                    (
+                        (depth - d)
+                        * amps[a] ** sp.Rational(2 * depth - 2 - 2 * d, depth)
+                        * sum(
+                            (
+                                (sings[b] - amps[b])
+                                * amps[b] ** sp.Rational(depth - 2 + 2 * d, depth)
+                                for b in range(r)
+                                if b != a
+                            ),
+                            sp.Integer(0),
+                        )
+                        for d in range(1, depth)
+                    ),
+                    sp.Integer(0),
+                )
             )
             form_ok &= sp.expand(cross - _in_roots(stated_form, depth, amps, roots)) == 0
             holds_decoupled &= cross == 0
@@ -530,7 +563,7 @@ def mode_decoupling(*, depths: tuple[int, ...] = _DEPTHS, n_modes: int = 3) -> D
         "The Itô drift of an aligned-balanced mode is NOT decoupled: mu^Ito_a = "
         "kappa L(L-1)/2 s_a^(3-4/L) (2(sigma_a - s_a)^2 + sigma_eps^2) + C_a with "
         "C_a = kappa (sigma_a - s_a) sum_{d=1}^{L-1} (L-d) s_a^((2L-2-2d)/L) "
-        "sum_{b != a} (sigma_b - s_b) s_b^((L-2+2d)/L) (the lead's pair-sum sketch is right).",
+        "sum_{b != a} (sigma_b - s_b) s_b^((L-2+2d)/L).",
         "Only the Itô drift couples: the gradient drift and the diffusion of mode a involve "
         "mode a only, the cross-mode diffusion is zero, and label noise does not couple.",
         "C_a = 0 when s_a = sigma_a, or when every other mode has s_b = 0 or s_b = sigma_b "
@@ -574,7 +607,7 @@ def _zero_modulo(expr: sp.Expr, relations: list[sp.Expr], leading: list[sp.Symbo
     return remainder == 0
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rotated_agreement() -> bool:
     r"""The bases drop out: depth 2, two modes, :math:`U, V, R_1` symbolic rotations.
 
@@ -612,4 +645,3 @@ def _rotated_agreement() -> bool:
         ito = kappa * _expect_quadratic(second, noise, moments)
         ok &= _zero_modulo(ito - concrete["ito_drift"][i], relations, leading)
     return bool(ok)
-

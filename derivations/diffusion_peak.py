@@ -9,7 +9,7 @@ the discriminant, and :math:`s^* < \sigma` is proven — all for symbolic depth 
 
 Results:
 
-* :math:`D'(s) = \frac{4\kappa L}{1}\,s^{3-4/L}\,Q(s)` with
+* :math:`D'(s) = 4\kappa L\,s^{3-4/L}\,Q(s)` with
   :math:`Q(s) = (3L-2)s^2 - (5L-4)\sigma s + (L-1)(2\sigma^2+\sigma_\varepsilon^2)`;
 * :math:`s^* = \dfrac{(5L-4)\sigma - \sqrt{L^2\sigma^2 - 4(3L-2)(L-1)\sigma_\varepsilon^2}}{2(3L-2)}`
   (the smaller root: :math:`D'' < 0` there), the larger root is a local minimum;
@@ -27,7 +27,7 @@ Results:
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -35,30 +35,28 @@ from derivations.aligned_balanced import aligned_diffusion
 from derivations.conventions import L, kappa, s, sigma, sigma_eps
 from derivations.result import DerivationResult, Step
 
-__all__ = ["diffusion_peak", "diffusion_peak_result", "peak_threshold", "stationarity_polynomial"]
+__all__ = ["diffusion_peak", "diffusion_peak_claim", "peak_threshold", "stationarity_polynomial"]
 
 _ell = sp.Symbol("ell", integer=True, nonnegative=True)  # L = ell + 2 >= 2
 
 
-@lru_cache(maxsize=None)
+@cache
 def stationarity_polynomial() -> sp.Expr:
-    r"""The quadratic :math:`Q(s)` with :math:`D'(s) = \frac{4\kappa L}{1}s^{3-4/L}Q(s)`.
+    r"""The quadratic :math:`Q(s)` with :math:`D'(s) = 4\kappa L s^{3-4/L}Q(s)`.
 
     Derived: :math:`D'(s)` divided by :math:`4\kappa L s^{3-4/L}` and simplified; the
-    division is exact (checked in :func:`diffusion_peak_result`).
+    division is exact (checked in :func:`diffusion_peak_claim`).
     """
     derivative = sp.diff(aligned_diffusion(), s)
     return sp.expand(sp.simplify(derivative / (4 * kappa * L * s ** (3 - 4 / L))))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _roots() -> tuple[sp.Expr, sp.Expr]:
     quadratic = stationarity_polynomial()
     roots = sp.solve(sp.Eq(quadratic, 0), s)
     if len(roots) != 2:
         raise AssertionError(f"expected two roots, got {roots}")
-    # order: the root with the minus sign in front of the square root first
-    roots = sorted(roots, key=lambda r: sp.sign(sp.diff(r, sigma_eps).subs(sigma_eps, 1)))
     # discriminate by value at a reference point (L=2, sigma=1, sigma_eps=0): smaller first
     ref = {L: 2, sigma: 1, sigma_eps: 0}
     roots = sorted(roots, key=lambda r: float(r.subs(ref)))
@@ -71,13 +69,17 @@ def diffusion_peak() -> sp.Expr:
     return _roots()[0]
 
 
-@lru_cache(maxsize=None)
+@cache
 def peak_threshold() -> sp.Expr:
     r"""The label-noise threshold of paper Eq. 10: an interior maximum exists iff
     :math:`\sigma_\varepsilon` is below it.  Derived as the positive root in
     :math:`\sigma_\varepsilon` of the discriminant of :math:`Q`."""
     disc = sp.discriminant(stationarity_polynomial(), s)
-    roots = [r for r in sp.solve(sp.Eq(disc, 0), sigma_eps) if r.is_nonnegative is not False]
+    roots = [
+        r
+        for r in sp.solve(sp.Eq(disc, 0), sigma_eps)
+        if sp.simplify(r.subs(L, _ell + 2)).is_positive
+    ]
     if len(roots) != 1:
         raise AssertionError(f"expected one nonnegative threshold, got {roots}")
     return sp.simplify(roots[0])
@@ -88,7 +90,7 @@ def _positive_for_depth_at_least_two(expr: sp.Expr) -> bool | None:
     return sp.simplify(expr.subs(L, _ell + 2)).is_positive
 
 
-def diffusion_peak_result() -> DerivationResult:
+def diffusion_peak_claim() -> DerivationResult:
     r"""C8 [Eqs. 8-10]: peak of the modewise diffusion, existence condition, :math:`s^*<\sigma`.
 
     Statements compared with: :math:`s^*` as in the module docstring, threshold
@@ -98,9 +100,7 @@ def diffusion_peak_result() -> DerivationResult:
     diffusion = aligned_diffusion()
     quadratic = stationarity_polynomial()
     derivative = sp.diff(diffusion, s)
-    factor_exact = (
-        sp.simplify(derivative - 4 * kappa * L * s ** (3 - 4 / L) * quadratic) == 0
-    )
+    factor_exact = sp.simplify(derivative - 4 * kappa * L * s ** (3 - 4 / L) * quadratic) == 0
     low, high = _roots()
     disc = sp.discriminant(quadratic, s)
     root_disc = sp.Symbol("R", nonnegative=True)  # stands for sqrt(discriminant)
@@ -108,11 +108,14 @@ def diffusion_peak_result() -> DerivationResult:
     q_prime = sp.diff(quadratic, s)
     slope_low = sp.simplify(q_prime.subs(s, low) + sp.sqrt(disc))
     slope_high = sp.simplify(q_prime.subs(s, high) - sp.sqrt(disc))
-    second_low = sp.simplify(
-        sp.diff(diffusion, s, 2).subs(s, low)
-        - 4 * kappa * L * low ** (3 - 4 / L) * q_prime.subs(s, low)
+    # D'' = 4 kappa L [(3 - 4/L) s^(2-4/L) Q + s^(3-4/L) Q'], so at a root of Q the sign of
+    # D'' is the sign of Q'.
+    second = sp.diff(diffusion, s, 2) - 4 * kappa * L * (
+        (3 - 4 / L) * s ** (2 - 4 / L) * quadratic + s ** (3 - 4 / L) * q_prime
     )
-    is_max = slope_low == 0 and slope_high == 0 and second_low == 0
+    second_ok = sp.simplify(second) == 0
+    roots_ok = all(sp.simplify(quadratic.subs(s, r)) == 0 for r in (low, high))
+    is_max = slope_low == 0 and slope_high == 0 and second_ok and roots_ok
     # s* < sigma: sigma - s* = (L sigma + sqrt(disc)) / (2(3L-2)) > 0
     gap = sp.simplify((sigma - low).subs(sp.sqrt(disc), root_disc))
     gap_positive = _positive_for_depth_at_least_two(gap)
@@ -121,11 +124,15 @@ def diffusion_peak_result() -> DerivationResult:
     product_roots = sp.simplify(coeffs[2] / coeffs[0])
     sum_roots = sp.simplify(-coeffs[1] / coeffs[0])
     roots_positive = bool(
-        _positive_for_depth_at_least_two(product_roots) and _positive_for_depth_at_least_two(sum_roots)
+        _positive_for_depth_at_least_two(product_roots)
+        and _positive_for_depth_at_least_two(sum_roots)
     )
     threshold = peak_threshold()
     stated = {
-        "diffusion_peak": ((5 * L - 4) * sigma - sp.sqrt(L**2 * sigma**2 - 4 * (3 * L - 2) * (L - 1) * sigma_eps**2))
+        "diffusion_peak": (
+            (5 * L - 4) * sigma
+            - sp.sqrt(L**2 * sigma**2 - 4 * (3 * L - 2) * (L - 1) * sigma_eps**2)
+        )
         / (2 * (3 * L - 2)),
         "peak_threshold": L * sigma / (2 * sp.sqrt((3 * L - 2) * (L - 1))),
         "no_label_noise": 2 * (L - 1) * sigma / (3 * L - 2),
@@ -158,7 +165,9 @@ def diffusion_peak_result() -> DerivationResult:
         "(a minimum) - no interior maximum; Q's root s = 0 is spurious (cancelled by s^(-1)).",
     )
     steps = (
-        Step("differentiate D(s)", sp.Symbol("D'(s)"), 4 * kappa * L * s ** (3 - 4 / L) * quadratic),
+        Step(
+            "differentiate D(s)", sp.Symbol("D'(s)"), 4 * kappa * L * s ** (3 - 4 / L) * quadratic
+        ),
         Step("solve Q(s) = 0: smaller root", sp.Symbol("s^*"), low),
         Step("discriminant of Q", sp.Symbol("Delta_Q"), sp.factor(disc)),
         Step("existence threshold", sp.Symbol("sigma_eps^*"), threshold),

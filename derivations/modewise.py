@@ -39,12 +39,12 @@ from dlnverify.errors import InvalidParameter
 
 __all__ = [
     "DEFAULT_SHAPES",
-    "gaussian_expectation",
+    "independent_gaussian_expectation",
     "layer_partial_products",
-    "modewise_diffusion",
-    "modewise_drift",
-    "modewise_hessian",
-    "modewise_jacobian",
+    "modewise_diffusion_claim",
+    "modewise_drift_claim",
+    "modewise_hessian_claim",
+    "modewise_jacobian_claim",
     "noise_sandwich",
     "noise_second_moments",
     "ntk_operator",
@@ -137,7 +137,7 @@ def _double_factorial(k: int) -> int:
     return 1 if k <= 0 else k * _double_factorial(k - 2)
 
 
-def gaussian_expectation(expr: sp.Expr, variances: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
+def independent_gaussian_expectation(expr: sp.Expr, variances: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
     r"""Expectation of a polynomial in independent centred Gaussians.
 
     Each monomial :math:`\prod_i g_i^{k_i}` is replaced by
@@ -166,7 +166,7 @@ def noise_second_moments(delta: sp.Matrix, label_sqrt: sp.Matrix) -> sp.Matrix:
     :math:`z \sim N(0, I_m)` independent, so that :math:`\varepsilon = Sz` has covariance
     :math:`\Sigma_\varepsilon = SS^\top` and :math:`\xi_l = -A_l^\top N B_l^\top` is the
     one-sample gradient noise of layer :math:`l` (DESIGN.md §3, §6).  Each entry is a
-    Gaussian expectation taken by :func:`gaussian_expectation`.
+    Gaussian expectation taken by :func:`independent_gaussian_expectation`.
     """
     m, n = delta.shape
     x = sp.Matrix(sp.symbols(f"_x0:{n}", real=True))
@@ -178,7 +178,9 @@ def noise_second_moments(delta: sp.Matrix, label_sqrt: sp.Matrix) -> sp.Matrix:
     moments = sp.zeros(size, size)
     for p in range(size):
         for q in range(p, size):
-            moments[p, q] = moments[q, p] = gaussian_expectation(flat[p] * flat[q], variances)
+            moments[p, q] = moments[q, p] = independent_gaussian_expectation(
+                flat[p] * flat[q], variances
+            )
     return moments
 
 
@@ -264,9 +266,7 @@ def _expect_bilinear(first: sp.Expr, second: sp.Expr, noise: sp.Matrix, moments:
     gens = list(vec(noise))
     df = [sp.diff(first, g) for g in gens]
     dg = [sp.diff(second, g) for g in gens]
-    return sp.Add(
-        *[df[p] * dg[q] * moments[p, q] for p, q in product(range(len(gens)), repeat=2)]
-    )
+    return sp.Add(*[df[p] * dg[q] * moments[p, q] for p, q in product(range(len(gens)), repeat=2)])
 
 
 def _is_zero(expr: sp.Expr) -> bool:
@@ -320,7 +320,9 @@ def _jacobian_blocks(weights, u, v) -> list[sp.Matrix]:
     return [w.applyfunc(lambda e: sp.diff(amp, e)) for w in weights]
 
 
-def modewise_jacobian(*, shapes: Sequence[Sequence[int]] = DEFAULT_SHAPES) -> DerivationResult:
+def modewise_jacobian_claim(
+    *, shapes: Sequence[Sequence[int]] = DEFAULT_SHAPES
+) -> DerivationResult:
     r"""C5 [Prop. 3.3, App. C]: the modewise Jacobian.
 
     Derived by differentiating :math:`s_a = u_a^\top W_L\cdots W_1 v_a` with respect to
@@ -373,7 +375,68 @@ def _kronecker_covariance_block(a_l, b_l, a_k, b_k, delta, label_cov) -> sp.Matr
     return first + second
 
 
-def modewise_diffusion(*, shapes: Sequence[Sequence[int]] = DEFAULT_SHAPES) -> DerivationResult:
+def _diffusion_case(widths: tuple[int, ...]) -> tuple[sp.Matrix, dict[str, sp.Matrix]]:
+    """Derived ``[D_aa, D_ab]`` and the three stated forms at one shape."""
+    weights, us, vs, delta, label_sqrt = _setup(widths, n_modes=2)
+    m, n = widths[-1], widths[0]
+    label_cov = label_sqrt * label_sqrt.T
+    moments = noise_second_moments(delta, label_sqrt)
+    noise = _noise_symbols(m, n)
+    a_list, b_list = layer_partial_products(weights)
+    xis = [-a.T * noise * b.T for a, b in zip(a_list, b_list, strict=True)]
+    jac = [_jacobian_blocks(weights, u, v) for u, v in zip(us, vs, strict=True)]
+    first_order = [
+        sp.Add(*[(vec(j).T * vec(x))[0, 0] for j, x in zip(jac_a, xis, strict=True)])
+        for jac_a in jac
+    ]
+    derived = _pair_matrix(
+        lambda a, b: kappa * _expect_bilinear(first_order[a], first_order[b], noise, moments)
+    )
+    # statement 1: Kronecker form with Prop. 3.2, block by block
+    depth = len(weights)
+    kron_form = _pair_matrix(
+        lambda a, b: (
+            kappa
+            * sp.Add(
+                *[
+                    (
+                        vec(jac[a][l]).T
+                        * _kronecker_covariance_block(
+                            a_list[l], b_list[l], a_list[k], b_list[k], delta, label_cov
+                        )
+                        * vec(jac[b][k])
+                    )[0, 0]
+                    for l, k in product(range(depth), range(depth))
+                ]
+            )
+        ),
+    )
+    # statement 2: NTK expectation form
+    theta_n = ntk_operator(weights, noise)
+    lin = [(u.T * theta_n * v)[0, 0] for u, v in zip(us, vs, strict=True)]
+    ntk_expect = _pair_matrix(lambda a, b: kappa * _expect_bilinear(lin[a], lin[b], noise, moments))
+    # statement 3: closed NTK form
+    k_img = [ntk_operator(weights, u * v.T) for u, v in zip(us, vs, strict=True)]
+    ntk_closed = _pair_matrix(
+        lambda a, b: (
+            kappa
+            * (
+                us[a].T
+                * ntk_operator(
+                    weights,
+                    (delta * delta.T + label_cov) * k_img[b] + delta * k_img[b].T * delta,
+                )
+                * vs[a]
+            )[0, 0]
+        ),
+    )
+    stated = {"kronecker": kron_form, "ntk_expectation": ntk_expect, "ntk_closed": ntk_closed}
+    return derived, stated
+
+
+def modewise_diffusion_claim(
+    *, shapes: Sequence[Sequence[int]] = DEFAULT_SHAPES
+) -> DerivationResult:
     r"""C5 [Prop. 3.3, App. C]: mode and cross-mode diffusion, and their NTK form.
 
     Derived as :math:`\kappa` times the covariance of the first-order increments
@@ -400,54 +463,7 @@ def modewise_diffusion(*, shapes: Sequence[Sequence[int]] = DEFAULT_SHAPES) -> D
     steps, holds = [], True
     derived = stated = None
     for widths in shapes:
-        weights, us, vs, delta, label_sqrt = _setup(widths, n_modes=2)
-        m, n = widths[-1], widths[0]
-        label_cov = label_sqrt * label_sqrt.T
-        moments = noise_second_moments(delta, label_sqrt)
-        noise = _noise_symbols(m, n)
-        a_list, b_list = layer_partial_products(weights)
-        xis = [-a.T * noise * b.T for a, b in zip(a_list, b_list, strict=True)]
-        jac = [_jacobian_blocks(weights, u, v) for u, v in zip(us, vs, strict=True)]
-        first_order = [
-            sp.Add(*[(vec(j).T * vec(x))[0, 0] for j, x in zip(jac_a, xis, strict=True)])
-            for jac_a in jac
-        ]
-        derived = _pair_matrix(lambda a, b: kappa * _expect_bilinear(first_order[a], first_order[b], noise, moments))
-        # statement 1: Kronecker form with Prop. 3.2, block by block
-        depth = len(weights)
-        kron_form = _pair_matrix(
-            lambda a, b: kappa
-            * sp.Add(
-                *[
-                    (
-                        vec(jac[a][l]).T
-                        * _kronecker_covariance_block(
-                            a_list[l], b_list[l], a_list[k], b_list[k], delta, label_cov
-                        )
-                        * vec(jac[b][k])
-                    )[0, 0]
-                    for l, k in product(range(depth), range(depth))
-                ]
-            ),
-        )
-        # statement 2: NTK expectation form
-        theta_n = ntk_operator(weights, noise)
-        lin = [(u.T * theta_n * v)[0, 0] for u, v in zip(us, vs, strict=True)]
-        ntk_expect = _pair_matrix(lambda a, b: kappa * _expect_bilinear(lin[a], lin[b], noise, moments))
-        # statement 3: closed NTK form
-        k_img = [ntk_operator(weights, u * v.T) for u, v in zip(us, vs, strict=True)]
-        ntk_closed = _pair_matrix(
-            lambda a, b: kappa
-            * (
-                us[a].T
-                * ntk_operator(
-                    weights,
-                    (delta * delta.T + label_cov) * k_img[b] + delta * k_img[b].T * delta,
-                )
-                * vs[a]
-            )[0, 0],
-        )
-        stated = {"kronecker": kron_form, "ntk_expectation": ntk_expect, "ntk_closed": ntk_closed}
+        derived, stated = _diffusion_case(widths)
         ok = all(_matrices_equal(derived, st) for st in stated.values())
         holds &= ok
         steps.append(
@@ -478,6 +494,11 @@ def modewise_diffusion(*, shapes: Sequence[Sequence[int]] = DEFAULT_SHAPES) -> D
 # --------------------------------------------------------------------------------------------
 
 
+def _gradient_of(expr: sp.Expr, matrix: sp.Matrix) -> sp.Matrix:
+    """Entrywise derivative of ``expr`` with respect to a matrix of symbols."""
+    return sp.Matrix(matrix.rows, matrix.cols, [sp.diff(expr, e) for e in matrix])
+
+
 def _layer_slices(weights) -> list[slice]:
     out, start = [], 0
     for w in weights:
@@ -491,7 +512,7 @@ def _hessian(weights, u, v) -> sp.Matrix:
     return sp.hessian(sp.expand(_mode_amplitude(weights, u, v)), params)
 
 
-def modewise_hessian(*, shapes: Sequence[Sequence[int]] = DEFAULT_SHAPES) -> DerivationResult:
+def modewise_hessian_claim(*, shapes: Sequence[Sequence[int]] = DEFAULT_SHAPES) -> DerivationResult:
     r"""C6 [Prop. 3.4, App. D, Eq. 25]: Hessian of the multilinear mode amplitude.
 
     Derived as the Hessian of :math:`s_a` in the stacked column-major coordinates
@@ -549,7 +570,7 @@ def _ito_closed_form(weights, u, v, delta, label_cov) -> sp.Expr:
     return kappa * total
 
 
-def modewise_drift(*, shapes: Sequence[Sequence[int]] = DEFAULT_SHAPES) -> DerivationResult:
+def modewise_drift_claim(*, shapes: Sequence[Sequence[int]] = DEFAULT_SHAPES) -> DerivationResult:
     r"""C6 [Prop. 3.4, App. D, Eq. 27]: gradient drift and Itô drift of a mode amplitude.
 
     Itô's formula for :math:`s_a(\theta)` under :math:`d\theta=-\nabla L\,dt+\sqrt{\kappa\Sigma}\,dW`
@@ -589,13 +610,13 @@ def modewise_drift(*, shapes: Sequence[Sequence[int]] = DEFAULT_SHAPES) -> Deriv
         z = sp.Matrix(sp.symbols(f"_z0:{m}", real=True))
         gap = teacher - _chain(weights, 1, depth, n)
         resid = gap * x + label_sqrt * z
-        loss = gaussian_expectation(
+        loss = independent_gaussian_expectation(
             (resid.T * resid)[0, 0] / 2, {g: sp.Integer(1) for g in (*x, *z)}
         )
         jac = _jacobian_blocks(weights, u, v)
         grad_drift = -sp.Add(
             *[
-                (vec(j).T * vec(w.applyfunc(lambda e: sp.diff(loss, e))))[0, 0]
+                (vec(j).T * vec(_gradient_of(loss, w)))[0, 0]
                 for j, w in zip(jac, weights, strict=True)
             ]
         )
@@ -624,6 +645,12 @@ def modewise_drift(*, shapes: Sequence[Sequence[int]] = DEFAULT_SHAPES) -> Deriv
         # statement (ii): closed form
         ito_closed = _ito_closed_form(weights, u, v, delta, label_cov)
         holds &= _is_zero(ito - ito_taylor) and _is_zero(ito - ito_closed)
+        # the Gaussian identity behind the closed form, derived from the moments
+        probe = symbolic_matrix("X", n, m)
+        sandwich = noise_sandwich(probe, moments, m, n)
+        holds &= _matrices_equal(
+            sandwich, (delta * delta.T + label_cov) * probe.T + (probe * delta).trace() * delta
+        )
         derived = {"gradient_drift": grad_drift, "ito_drift": ito}
         stated = {"gradient_drift": grad_stated, "ito_drift": ito_closed}
         steps.append(

@@ -22,7 +22,7 @@ in the new coordinates iff it holds in the old); the polynomials then have a few
 the whole proof at depth 3, widths 3, takes about a second.
 
 :func:`noise_covariance_closed_form_numeric` evaluates the statement for NumPy arrays, for the
-lead's Monte Carlo tests; NumPy is imported here for that evaluation only.
+Monte Carlo checks in reports/; NumPy is imported here for that evaluation only.
 """
 
 from __future__ import annotations

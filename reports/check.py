@@ -316,7 +316,10 @@ def _convention_match(parsed: sp.Expr, quantity: Quantity, points, symbols) -> s
         if not any(kind in rescaling.factors for kind in components):
             continue
         rescaled = sp.Add(
-            *(rescaling.factors.get(kind, sp.Integer(1)) * expr for kind, expr in components.items())
+            *(
+                rescaling.factors.get(kind, sp.Integer(1)) * expr
+                for kind, expr in components.items()
+            )
         )
         extra = rescaled.free_symbols - set(symbols.values())
         if extra:  # e.g. eta or m: the user may keep them symbolic, or not at all
@@ -452,10 +455,16 @@ def check(
     )
 
 
-def _verdict(symbolic: str, numeric: NumericCheck | None, convention: str | None) -> tuple[str, str]:
+def _verdict(
+    symbolic: str, numeric: NumericCheck | None, convention: str | None
+) -> tuple[str, str]:
     mc_ok = numeric is None or numeric.passed
-    mc_text = "" if numeric is None else (
-        f"; Monte Carlo max |z| = {numeric.max_abs_z:.2f} (threshold {numeric.threshold:.2f})"
+    mc_text = (
+        ""
+        if numeric is None
+        else (
+            f"; Monte Carlo max |z| = {numeric.max_abs_z:.2f} (threshold {numeric.threshold:.2f})"
+        )
     )
     if symbolic == "equal":
         if mc_ok:
@@ -466,7 +475,11 @@ def _verdict(symbolic: str, numeric: NumericCheck | None, convention: str | None
             "derivation and simulator disagree; please report" + mc_text,
         )
     if symbolic == "different":
-        named = f" It equals the derived result under the convention '{convention}'." if convention else ""
+        named = (
+            f" It equals the derived result under the convention '{convention}'."
+            if convention
+            else ""
+        )
         return Verdict.REFUTED, "differs from the derived result" + mc_text + "." + named
     if numeric is None:
         return (

@@ -88,7 +88,7 @@ register(
         "Prop. 3.3, App. C",
         r"\nabla_{W_l} s_a = A_l^\top u_a v_a^\top B_l^\top,\qquad"
         r"D_{ab} = \kappa \langle J_a, \Sigma J_b\rangle",
-        _lazy("derivations.modewise", "modewise_diffusion"),
+        _lazy("derivations.modewise", "modewise_diffusion_claim"),
         _lazy_check("modewise_diffusion_comparisons", "Modes and cross-modes at random weights."),
     )
 )
@@ -99,7 +99,7 @@ register(
         "Prop. 3.4, App. D",
         r"ds_a = \Bigl(\langle \nabla s_a, -\nabla L\rangle + \tfrac12\kappa\sum_{l\ne k}"
         r"\langle H_{lk}, \Sigma_{lk}\rangle\Bigr)dt + \sqrt{D_{aa}}\,dW_t",
-        _lazy("derivations.modewise", "modewise_drift"),
+        _lazy("derivations.modewise", "modewise_drift_claim"),
         _lazy_check("ito_drift_comparisons", "Itô drift at random (non-aligned) weights."),
     )
 )
@@ -129,11 +129,29 @@ register(
         "Prop. 3.5, App. E, Eqs. 4-7",
         r"ds = \bigl(L s^{2-2/L}(\sigma - s) + \mu_{\mathrm{Ito}}\bigr)dt"
         r" + \sqrt{\kappa L^2 s^{4-4/L}\bigl(2(\sigma-s)^2 + \sigma_\varepsilon^2\bigr)}\,dW_t",
-        _lazy("derivations.aligned_balanced", "aligned_balanced_sde"),
-        None,
+        _lazy("derivations.aligned_balanced", "aligned_balanced_claim"),
+        _lazy_check(
+            "aligned_modes_comparisons",
+            "Three modes, depths 2-4; Itô drift against the coupled (derived) form.",
+        ),
         quantities=("gradient_drift", "ito_drift", "drift", "diffusion"),
     )
 )
+
+
+def _quantity(name, description, parameters, claim, components, observable=None, **kwargs):  # type: ignore[no-untyped-def]
+    register_quantity(
+        Quantity(
+            name,
+            description,
+            parameters,
+            claim,
+            (lambda: {kind: expr() for kind, expr in components.items()}),
+            None if observable is None else _simulated(observable),
+            **kwargs,
+        )
+    )
+
 
 _MODE = "aligned-balanced single mode (other modes at 0)"
 _SYMBOLS = ("s", "sigma", "sigma_eps", "L", "kappa")
@@ -166,13 +184,89 @@ for _name, _kinds, _description, _observable in (
         "simulated_diffusion",
     ),
 ):
-    register_quantity(
-        Quantity(
-            _name,
-            _description,
-            _SYMBOLS if _name != "gradient_drift" else ("s", "sigma", "L"),
-            "C7",
-            (lambda kinds=_kinds: {kind: expr() for kind, expr in kinds.items()}),
-            _simulated(_observable),
-        )
+    _quantity(
+        _name,
+        _description,
+        _SYMBOLS if _name != "gradient_drift" else ("s", "sigma", "L"),
+        "C7",
+        _kinds,
+        _observable,
     )
+
+
+# --- the diffusion peak (C8), isotropic Langevin (C13), invariance of the assumptions (C14) --
+
+
+def _peak(function: str) -> Callable[[], object]:
+    def expression():  # type: ignore[no-untyped-def]
+        return getattr(importlib.import_module("derivations.diffusion_peak"), function)()
+
+    return expression
+
+
+def _below_threshold(point) -> bool:  # type: ignore[no-untyped-def]
+    from derivations.conventions import L, sigma
+
+    threshold = _peak("peak_threshold")().xreplace({sigma: point["sigma"], L: point["L"]})
+    return bool(point["sigma_eps"] < 0.9 * float(threshold))
+
+
+register(
+    Claim(
+        "C8",
+        "Maximiser of the modewise diffusion and its existence condition",
+        "Eqs. 8-10",
+        r"s^\ast = \arg\max_s D(s) < \sigma \text{ exists iff } \sigma_\varepsilon < "
+        r"\frac{L\sigma}{2\sqrt{(3L-2)(L-1)}};\ s^\ast = \tfrac{2(L-1)}{3L-2}\sigma "
+        r"\text{ without label noise}",
+        _lazy("derivations.diffusion_peak", "diffusion_peak_claim"),
+        quantities=("diffusion_peak", "peak_threshold"),
+    )
+)
+_quantity(
+    "diffusion_peak",
+    "location s* of the interior maximum of the diffusion D(s), L >= 2 (Eq. 9)",
+    ("sigma", "sigma_eps", "L"),
+    "C8",
+    {"location": _peak("diffusion_peak")},
+    "simulated_diffusion_peak",
+    constraint=_below_threshold,
+    depth_range=(2, 6),
+)
+_quantity(
+    "peak_threshold",
+    "largest sigma_eps for which D(s) has an interior maximum, L >= 2 (Eq. 10)",
+    ("sigma", "L"),
+    "C8",
+    {"location": _peak("peak_threshold")},
+    depth_range=(2, 6),
+)
+register(
+    Claim(
+        "C13",
+        "Isotropic Langevin: modewise diffusion through the NTK, zero Itô drift",
+        "Sec. 3, remark after Prop. 3.4",
+        r"D_a = T\sum_l \|A_l^\top u_a\|^2 \|B_l v_a\|^2,\qquad"
+        r"\tfrac{T}{2}\operatorname{tr} \nabla^2 s_a = 0",
+        _lazy("derivations.isotropic", "isotropic_langevin_claim"),
+        quantities=("isotropic_diffusion",),
+    )
+)
+_quantity(
+    "isotropic_diffusion",
+    "diffusion of an aligned-balanced mode under isotropic noise sqrt(T) dW (covariance T I)",
+    ("s", "L", "T"),
+    "C13",
+    {"diffusion": lambda: importlib.import_module("derivations.isotropic").isotropic_diffusion()},
+    "simulated_isotropic_diffusion",
+)
+register(
+    Claim(
+        "C14",
+        "Are balance (A1) and alignment (A2) invariant under the SDE?",
+        "beyond the paper (seed 003)",
+        r"\frac{d}{dt}E\bigl[W_{l+1}^\top W_{l+1} - W_l W_l^\top\bigr] = "
+        r"\kappa\,E\bigl[\xi_{l+1}^\top\xi_{l+1} - \xi_l\xi_l^\top\bigr] \ne 0",
+        _lazy("derivations.invariance", "assumption_invariance_claim"),
+    )
+)

@@ -61,7 +61,12 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(
             [
-                {"id": c.id, "title": c.title, "paper_ref": c.paper_ref, "quantities": list(c.quantities)}
+                {
+                    "id": c.id,
+                    "title": c.title,
+                    "paper_ref": c.paper_ref,
+                    "quantities": list(c.quantities),
+                }
                 for c in claims
             ]
         )
@@ -145,14 +150,18 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         path = write_report(outcomes, args.report, seed=args.seed)
         _progress(args, f"report written to {path}")
     if args.json:
-        _print_json({"all_hold": all(o.holds for o in outcomes), "claims": [o.to_json() for o in outcomes]})
+        _print_json(
+            {"all_hold": all(o.holds for o in outcomes), "claims": [o.to_json() for o in outcomes]}
+        )
     else:
         rows = [
             [
                 o.claim.id,
                 o.symbolic_verdict,
                 o.numeric_verdict,
-                "-" if o.numeric is None else f"{o.numeric.max_abs_z:.2f} / {o.numeric.threshold:.2f}",
+                "-"
+                if o.numeric is None
+                else f"{o.numeric.max_abs_z:.2f} / {o.numeric.threshold:.2f}",
                 f"{o.symbolic_seconds + o.numeric_seconds:.1f}",
             ]
             for o in outcomes
@@ -173,12 +182,19 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.list:
         quantities = all_quantities()
         if args.json:
-            _print_json({"quantities": [q.to_json() for q in quantities], "planned": list(PLANNED_QUANTITIES)})
+            _print_json(
+                {
+                    "quantities": [q.to_json() for q in quantities],
+                    "planned": list(PLANNED_QUANTITIES),
+                }
+            )
         else:
             rows = [[q.name, ", ".join(q.parameters), q.description] for q in quantities]
             print(_table(rows, ["quantity", "symbols", "meaning"]))
             print(f"\nplanned (claims not built yet): {', '.join(PLANNED_QUANTITIES)}")
-            print("conventions: loss 1/2||y-Wx||^2, ds = mu dt + sqrt(D) dW (D = full variance rate),")
+            print(
+                "conventions: loss 1/2||y-Wx||^2, ds = mu dt + sqrt(D) dW (D = full variance rate),"
+            )
             print("             kappa = eta/B, t = k*eta; see README 'Conventions'.")
         return ExitCode.OK
     if args.quantity is None or args.formula is None:
@@ -221,7 +237,9 @@ def _print_check(result: Any) -> None:
         print(f"  convention: {result.convention}")
     if result.counterexample:
         ce = result.counterexample
-        print(f"  counterexample: {ce['parameters']}: formula {ce['formula']:.6g}, derived {ce['derived']:.6g}")
+        print(
+            f"  counterexample: {ce['parameters']}: formula {ce['formula']:.6g}, derived {ce['derived']:.6g}"
+        )
     if result.numeric is not None:
         for case in result.numeric.cases:
             print(
@@ -268,7 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     syntax = p.add_mutually_exclusive_group()
     syntax.add_argument("--latex", action="store_true", help="the formula is LaTeX")
     syntax.add_argument("--sympy", action="store_true", help="the formula is SymPy syntax")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds before 'undecided' (default 30)")
+    p.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds before 'undecided' (default 30)"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo check")
     p.add_argument("--json", action="store_true", help="machine-readable output")

@@ -13,15 +13,16 @@ from __future__ import annotations
 import numpy as np
 
 from derivations.noise_covariance import noise_covariance_closed_form_numeric
-from numerics.montecarlo import covariance_estimate, mean_estimate
+from numerics.montecarlo import Estimate, covariance_estimate, mean_estimate
 from numerics.network import flatten_layers, network_widths, partial_products, per_sample_gradients
 from numerics.noise import empirical_gradient_noise
-from numerics.observables import ito_drift_samples, modewise_diffusion_samples
+from numerics.observables import gradient_drift, ito_drift_samples, modewise_diffusion_samples
 from numerics.teacher import Teacher, random_teacher
-from numerics.weights import random_weights
+from numerics.weights import aligned_balanced_weights, random_weights
 from reports.numeric_checks import Comparison
 
 __all__ = [
+    "aligned_modes_comparisons",
     "batch_covariance_comparisons",
     "gradient_comparisons",
     "ito_drift_comparisons",
@@ -61,7 +62,10 @@ def gradient_comparisons(rng: np.random.Generator) -> list[Comparison]:
     for widths in _SHAPES:
         teacher, weights = _setup(widths, rng)
         x = rng.standard_normal((_N_SAMPLES, teacher.n))
-        y = x @ teacher.matrix.T + rng.standard_normal((_N_SAMPLES, teacher.m)) @ teacher.label_noise_sqrt
+        y = (
+            x @ teacher.matrix.T
+            + rng.standard_normal((_N_SAMPLES, teacher.m)) @ teacher.label_noise_sqrt
+        )
         grads = flatten_layers(per_sample_gradients(weights, x, y))
         A, B = partial_products(weights)
         W = A[0] @ weights[0]
@@ -87,7 +91,9 @@ def noise_covariance_comparisons(rng: np.random.Generator) -> list[Comparison]:
     return comparisons
 
 
-def batch_covariance_comparisons(rng: np.random.Generator, *, batch_size: int = 4) -> list[Comparison]:
+def batch_covariance_comparisons(
+    rng: np.random.Generator, *, batch_size: int = 4
+) -> list[Comparison]:
     r"""C4: covariance of the online batch-mean gradient noise vs :math:`\Sigma / B`."""
     comparisons = []
     for widths in _SHAPES[:2]:
@@ -115,7 +121,9 @@ def _modewise_jacobians(weights, teacher: Teacher) -> np.ndarray:
     return np.array(rows)
 
 
-def modewise_diffusion_comparisons(rng: np.random.Generator, *, kappa: float = 0.05) -> list[Comparison]:
+def modewise_diffusion_comparisons(
+    rng: np.random.Generator, *, kappa: float = 0.05
+) -> list[Comparison]:
     r"""C5: :math:`\kappa\,\mathrm{Cov}(\langle\nabla s_a,\xi\rangle, \langle\nabla s_b,\xi\rangle)`
     vs :math:`\kappa\,\langle J_a, \Sigma J_b\rangle` at random (non-aligned) weights."""
     comparisons = []
@@ -125,11 +133,7 @@ def modewise_diffusion_comparisons(rng: np.random.Generator, *, kappa: float = 0
         estimate = covariance_estimate(samples)
         J = _modewise_jacobians(weights, teacher)
         closed = kappa * J @ _closed_form_covariance(weights, teacher) @ J.T
-        scaled = type(estimate)(
-            kappa * np.asarray(estimate.value),
-            kappa * np.asarray(estimate.standard_error),
-            estimate.n_samples,
-        )
+        scaled = _scaled(estimate, kappa)
         comparisons.append(Comparison(_params(widths, teacher) | {"kappa": kappa}, scaled, closed))
     return comparisons
 
@@ -167,11 +171,103 @@ def ito_drift_comparisons(rng: np.random.Generator, *, kappa: float = 0.05) -> l
         teacher, weights = _setup(widths, rng)
         samples = ito_drift_samples(weights, teacher, n_samples=_N_SAMPLES, rng=rng)
         estimate = mean_estimate(samples)
-        closed = kappa * _ito_closed_form(weights, teacher, _closed_form_covariance(weights, teacher))
-        scaled = type(estimate)(
-            kappa * np.asarray(estimate.value),
-            kappa * np.asarray(estimate.standard_error),
-            estimate.n_samples,
+        closed = kappa * _ito_closed_form(
+            weights, teacher, _closed_form_covariance(weights, teacher)
         )
+        scaled = _scaled(estimate, kappa)
         comparisons.append(Comparison(_params(widths, teacher) | {"kappa": kappa}, scaled, closed))
     return comparisons
+
+
+def _evaluated(expr, values: dict) -> float:
+    return float(expr.xreplace(values))
+
+
+def aligned_modes_comparisons(
+    rng: np.random.Generator,
+    *,
+    kappa: float = 0.05,
+    sigma_eps: float = 0.3,
+    coupled: bool = True,
+) -> list[Comparison]:
+    r"""C7: several modes at aligned-balanced weights (random orthogonal bases, hidden width 4).
+
+    Per mode: the exact gradient drift, :math:`\kappa\,\mathrm{Cov}(c_1)` (diffusion on the
+    diagonal, cross-mode diffusion off it) and :math:`\kappa\,E[c_2]` (Itô drift), against the
+    derived closed forms for symbolic depth evaluated at ``L``.  ``coupled=False`` compares
+    the Itô drift with the paper's decoupled single-mode form instead (tests show it fails).
+    """
+    from derivations import aligned_balanced as ab
+    from derivations.conventions import L, s, sigma
+    from derivations.conventions import kappa as kappa_symbol
+    from derivations.conventions import sigma_eps as eps_symbol
+
+    n_modes, width = 3, 4
+    comparisons = []
+    for depth in (2, 3, 4):
+        singular_values = np.array([2.0, 1.5, 1.0])
+        amplitudes = singular_values * rng.uniform(0.2, 0.9, size=n_modes)
+        teacher = random_teacher(
+            singular_values, shape=(width, width), rng=rng, label_noise=sigma_eps
+        )
+        weights = aligned_balanced_weights(teacher, amplitudes, (width,) * (depth + 1), rng=rng)
+        (s_modes, sigma_modes) = ab.mode_symbols(n_modes)
+        values = {kappa_symbol: kappa, eps_symbol: sigma_eps, L: depth}
+        values |= dict(zip(s_modes, amplitudes, strict=True))
+        values |= dict(zip(sigma_modes, singular_values, strict=True))
+        per_mode = [
+            {
+                s: amplitudes[a],
+                sigma: singular_values[a],
+                kappa_symbol: kappa,
+                eps_symbol: sigma_eps,
+                L: depth,
+            }
+            for a in range(n_modes)
+        ]
+        params = {
+            "L": depth,
+            "s": [round(float(v), 4) for v in amplitudes],
+            "kappa": kappa,
+            "sigma_eps": sigma_eps,
+        }
+
+        gradient = gradient_drift(weights, teacher)[:n_modes]
+        closed = [_evaluated(ab.aligned_gradient_drift(), p) for p in per_mode]
+        roundoff = 1e-10 * (np.abs(gradient) + 1.0)
+        comparisons.append(
+            Comparison(
+                params | {"observable": "gradient drift"}, Estimate(gradient, roundoff, 0), closed
+            )
+        )
+
+        c1 = modewise_diffusion_samples(weights, teacher, n_samples=_N_SAMPLES, rng=rng)
+        diffusion = np.diag([_evaluated(ab.aligned_diffusion(), p) for p in per_mode])
+        comparisons.append(
+            Comparison(
+                params | {"observable": "diffusion matrix"},
+                _scaled(covariance_estimate(c1), kappa),
+                diffusion,
+            )
+        )
+
+        c2 = ito_drift_samples(weights, teacher, n_samples=_N_SAMPLES, rng=rng)
+        if coupled:
+            ito = [
+                _evaluated(e, values)
+                for e in ab.aligned_ito_drift_modes(depth=depth, n_modes=n_modes)
+            ]
+        else:
+            ito = [_evaluated(ab.aligned_ito_drift(), p) for p in per_mode]
+        comparisons.append(
+            Comparison(params | {"observable": "Itô drift"}, _scaled(mean_estimate(c2), kappa), ito)
+        )
+    return comparisons
+
+
+def _scaled(estimate: Estimate, factor: float) -> Estimate:
+    return Estimate(
+        factor * np.asarray(estimate.value),
+        abs(factor) * np.asarray(estimate.standard_error),
+        estimate.n_samples,
+    )

@@ -39,7 +39,9 @@ def _section(outcome: ClaimOutcome) -> str:
     lines += ["**Statement.**", "", f"$$ {claim.statement} $$", ""]
     if derivation.steps:
         lines += ["**Derivation** (each equation produced and checked by SymPy):", ""]
-        lines += [f"{i}. {s.description}: $${s.latex()}$$" for i, s in enumerate(derivation.steps, 1)]
+        lines += [
+            f"{i}. {s.description}: $${s.latex()}$$" for i, s in enumerate(derivation.steps, 1)
+        ]
         lines.append("")
     verdict = "proven" if derivation.holds else "**refuted**"
     lines.append(f"**Symbolic verdict:** {verdict}.")

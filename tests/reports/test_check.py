@@ -20,7 +20,10 @@ GRADIENT_DRIFT = "L*s**(2-2/L)*(sigma-s)"
     [
         ("diffusion", DIFFUSION),
         ("diffusion", "kappa*L**2*s**4*s**(-4/L)*(2*sigma**2-4*sigma*s+2*s**2+sigma_eps**2)"),
-        ("diffusion", r"\kappa L^2 s^{4-\frac{4}{L}}\left(2(\sigma-s)^2+\sigma_{\varepsilon}^2\right)"),
+        (
+            "diffusion",
+            r"\kappa L^2 s^{4-\frac{4}{L}}\left(2(\sigma-s)^2+\sigma_{\varepsilon}^2\right)",
+        ),
         ("gradient_drift", GRADIENT_DRIFT),
         ("gradient_drift", r"L s^{2 - 2/L} (\sigma - s)"),
         ("gradient_drift", "L*sigma*s**(2-2/L) - L*s**(3-2/L)"),
@@ -100,7 +103,9 @@ def test_check_json_schema_and_exit_codes(capsys):
         "elapsed_seconds",
     }  # fmt: skip
     assert set(payload) == expected_keys
-    assert main(["check", "gradient_drift", "2*" + GRADIENT_DRIFT, "--json", "--symbolic-only"]) == 1
+    assert (
+        main(["check", "gradient_drift", "2*" + GRADIENT_DRIFT, "--json", "--symbolic-only"]) == 1
+    )
     payload = json.loads(capsys.readouterr().out)
     assert payload["verdict"] == "refuted"
     assert set(payload["counterexample"]) == {"parameters", "formula", "derived"}
@@ -109,5 +114,39 @@ def test_check_json_schema_and_exit_codes(capsys):
 def test_check_list(capsys):
     assert main(["check", "--list"]) == 0
     out = capsys.readouterr().out
-    for name in ("diffusion", "gradient_drift", "ito_drift", "drift"):
+    for name in (
+        "diffusion",
+        "gradient_drift",
+        "ito_drift",
+        "drift",
+        "diffusion_peak",
+        "isotropic_diffusion",
+    ):
         assert name in out
+
+
+PEAK = "((5*L-4)*sigma - sqrt(L**2*sigma**2 - 4*(3*L-2)*(L-1)*sigma_eps**2))/(2*(3*L-2))"
+
+
+def test_diffusion_peak_verified_by_numeric_maximisation_and_wrong_root_refuted():
+    right = check("diffusion_peak", PEAK, n_points=1)
+    assert right.verdict == Verdict.VERIFIED
+    assert right.numeric is not None
+    assert right.numeric.passed
+    wrong_root = check("diffusion_peak", PEAK.replace("sigma - sqrt", "sigma + sqrt"), n_points=1)
+    assert wrong_root.verdict == Verdict.REFUTED
+    assert wrong_root.numeric is not None
+    assert not wrong_root.numeric.passed
+
+
+def test_peak_threshold_and_isotropic_diffusion():
+    threshold = "L*sigma/(2*sqrt((3*L-2)*(L-1)))"
+    assert check("peak_threshold", threshold).verdict == Verdict.VERIFIED
+    assert (
+        check("peak_threshold", "sigma/sqrt(2*(L-1))", monte_carlo=False).verdict == Verdict.REFUTED
+    )
+    isotropic = check("isotropic_diffusion", "T*L*s**(2-2/L)", n_points=1)
+    assert isotropic.verdict == Verdict.VERIFIED
+    doubled = check("isotropic_diffusion", "2*T*L*s**(2-2/L)", n_points=1)
+    assert doubled.numeric is not None
+    assert not doubled.numeric.passed

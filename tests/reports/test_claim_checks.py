@@ -41,6 +41,7 @@ def _perturbed(comparisons, factor):
         "batch_covariance_comparisons",
         "modewise_diffusion_comparisons",
         "ito_drift_comparisons",
+        "aligned_modes_comparisons",
     ],
 )
 def test_monte_carlo_checks_reject_a_formula_off_by_ten_percent(name):
@@ -53,3 +54,9 @@ def test_batch_check_rejects_sigma_over_b_squared():
     comparisons = numeric_observables.batch_covariance_comparisons(np.random.default_rng(3))
     wrong = _perturbed(comparisons, 1 / 4)  # Sigma / B**2 instead of Sigma / B, B = 4
     assert not numeric_check(wrong).passed
+
+
+def test_aligned_check_rejects_the_decoupled_ito_drift_when_modes_couple():
+    rng = np.random.default_rng(11)
+    decoupled = numeric_observables.aligned_modes_comparisons(rng, coupled=False)
+    assert not numeric_check(decoupled).passed

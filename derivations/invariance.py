@@ -1,0 +1,289 @@
+r"""Are balance (A1) and alignment (A2) invariant under the SGD diffusion? (C14)
+
+Beyond the paper (seed 003): Prop. 3.5 assumes (A1) :math:`W_{l+1}^\top W_{l+1} = W_lW_l^\top`
+and (A2) zero cross-mode amplitudes "for all times"; the paper notes (A1) is preserved by
+gradient flow.  Here the drift of the layer imbalance
+:math:`G_l = W_{l+1}^\top W_{l+1} - W_lW_l^\top` and of the cross-mode amplitudes
+:math:`s_{ab} = u_a^\top W v_b` under :math:`d\theta = -\nabla L\,dt + \sqrt{\kappa\Sigma}\,dW`
+are derived.  For a polynomial :math:`f(\theta)` of degree :math:`\le 2` in each layer
+direction used here, Itô's formula gives the drift
+
+.. math:: \frac{d}{dt}f(\theta - t\nabla L)\Big|_{t=0}
+          + \kappa\,\mathbb E\bigl[[t^2]\,f(\theta + t\xi)\bigr],
+
+(gradient part + noise part; for :math:`G_l` the noise part is
+:math:`\kappa(\mathbb E[\xi_{l+1}^\top\xi_{l+1}] - \mathbb E[\xi_l\xi_l^\top])`).
+
+Results:
+
+* gradient part of the drift of :math:`G_l`: exactly zero at any weights
+  (:math:`W_{l+1}^\top\nabla_{l+1}L = \nabla_lL\,W_l^\top = -A_l^\top\Delta B_{l+1}^\top`);
+* noise part on the aligned-balanced manifold (square widths, coordinates :math:`c` of the
+  :math:`R_l` basis, amplitudes :math:`s_c\ge0`, gaps :math:`D_c`, :math:`0^0 = 1`): diagonal,
+
+  .. math:: \kappa\Bigl[s_c^{2l/L}\sum_{i\ne c}s_i^{2(L-l-1)/L}(D_i^2+\sigma_\varepsilon^2)
+            - s_c^{2(L-l)/L}(D_c^2+\sigma_\varepsilon^2)\sum_{j\ne c}s_j^{2(l-1)/L}\Bigr],
+
+  not zero in general (the self terms cancel; a single coordinate keeps its balance);
+* cross-mode amplitudes: drift exactly zero on the manifold (gradient and Itô parts), but
+  diffusion :math:`\kappa\bigl(\sum_l s_a^{2(L-l)/L}s_b^{2(l-1)/L}\bigr)^2
+  \bigl((\sigma_a-s_a)^2+\sigma_\varepsilon^2\bigr) > 0`.
+
+So (A1) is not invariant, not even in expectation; (A2) is invariant in expectation to first
+order (zero drift) but not pathwise: the noise pushes the state off the manifold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import sympy as sp
+
+from derivations.conventions import kappa, sigma_eps
+from derivations.modewise import (
+    _chain,
+    _expect_quadratic,
+    _is_zero,
+    _noise_symbols,
+    _shapes_iv,
+    _symbolic_weights,
+    independent_gaussian_expectation,
+    layer_partial_products,
+    noise_second_moments,
+    ntk_operator,
+    symbolic_matrix,
+)
+from derivations.result import DerivationResult, Step
+from dlnverify.errors import InvalidParameter
+
+__all__ = [
+    "assumption_invariance_claim",
+    "cross_mode_dynamics",
+    "imbalance_gradient_drift_claim",
+    "imbalance_noise_drift",
+    "imbalance_noise_drift_stated",
+]
+
+_SHAPES: tuple[tuple[int, ...], ...] = ((2, 3, 2), (3, 2, 2, 2))
+
+
+def _iv(depth: int, n_coords: int, minimum_depth: int) -> None:
+    if not isinstance(depth, int) or depth < minimum_depth:
+        raise InvalidParameter(
+            f"Got depth={depth!r}, but depth must be an integer >= {minimum_depth}."
+        )
+    if not isinstance(n_coords, int) or n_coords < 1:
+        raise InvalidParameter(f"Got n_coords={n_coords!r}, but n_coords must be an integer >= 1.")
+
+
+def _population_gradients(weights, teacher) -> list[sp.Matrix]:
+    """Gradients of the Wick-expected population loss 1/2 E||(W* - W)x + eps||^2."""
+    n, m = weights[0].cols, weights[-1].rows
+    x = sp.Matrix(sp.symbols(f"_x0:{n}", real=True))
+    z = sp.Matrix(sp.symbols(f"_z0:{m}", real=True))
+    label = symbolic_matrix("S", m, m)
+    resid = (teacher - _chain(weights, 1, len(weights), n)) * x + label * z
+    loss = independent_gaussian_expectation(
+        (resid.T * resid)[0, 0] / 2, {g: sp.Integer(1) for g in (*x, *z)}
+    )
+    return [w.applyfunc(lambda e: sp.diff(loss, e)) for w in weights]
+
+
+def imbalance_gradient_drift_claim(
+    *, shapes: Sequence[Sequence[int]] = _SHAPES
+) -> DerivationResult:
+    r"""C14: the gradient part of the drift of :math:`G_l` vanishes at any weights.
+
+    Derived: :math:`\frac{d}{dt}G_l(\theta - t\nabla L)|_0 = -(g_{l+1}^\top W_{l+1} +
+    W_{l+1}^\top g_{l+1}) + g_lW_l^\top + W_lg_l^\top` with :math:`g_l` obtained by
+    differentiating the Gaussian-expected loss (symbolic weights and teacher).  Stated: 0.
+    """
+    shapes = _shapes_iv(shapes)
+    holds = True
+    steps = []
+    for widths in shapes:
+        if len(widths) < 3:
+            raise InvalidParameter(f"Got widths={widths!r}, but the imbalance needs depth >= 2.")
+        weights = _symbolic_weights(widths)
+        teacher = symbolic_matrix("Wstar", widths[-1], widths[0])
+        grads = _population_gradients(weights, teacher)
+        t = sp.Symbol("_t")
+        for l in range(1, len(weights)):
+            moved = [w - t * g for w, g in zip(weights, grads, strict=True)]
+            imbalance = moved[l].T * moved[l] - moved[l - 1] * moved[l - 1].T
+            first = sp.Matrix(
+                imbalance.rows, imbalance.cols, [sp.diff(e, t).subs(t, 0) for e in imbalance]
+            )
+            holds &= all(_is_zero(e) for e in first)
+        steps.append(Step(f"d/dt G_l(theta - t grad L) at widths={widths}", sp.Symbol("dG"), first))
+    return DerivationResult(
+        claim="C14",
+        derived="gradient part of dG_l/dt (see steps)",
+        stated=sp.Integer(0),
+        holds=holds,
+        steps=tuple(steps),
+        cases=tuple(f"widths={tuple(w)}" for w in shapes),
+    )
+
+
+def _diagonal_network(depth: int, n_coords: int):
+    roots = tuple(sp.Symbol(f"t_{c}", nonnegative=True) for c in range(1, n_coords + 1))
+    sings = tuple(sp.Symbol(f"sigma_{c}", nonnegative=True) for c in range(1, n_coords + 1))
+    weights = [sp.diag(*roots) for _ in range(depth)]
+    gap = sp.diag(*sings) - _chain(weights, 1, depth, n_coords)
+    moments = noise_second_moments(gap, sigma_eps * sp.eye(n_coords))
+    noise = _noise_symbols(n_coords, n_coords)
+    a_list, b_list = layer_partial_products(weights)
+    xis = [-a.T * noise * b.T for a, b in zip(a_list, b_list, strict=True)]
+    return roots, sings, weights, gap, moments, noise, xis
+
+
+@cache
+def imbalance_noise_drift(*, depth: int, n_coords: int) -> tuple[sp.Matrix, ...]:
+    r"""Noise part :math:`\kappa\,\mathbb E[[t^2]G_l(\theta+t\xi)]` of the drift of every
+    :math:`G_l`, :math:`l = 1..L-1`, on the aligned-balanced manifold in the :math:`R_l`
+    basis, derived from matrices (identity bases, balanced diagonal weights
+    :math:`a_{l,c} = t_c = s_c^{1/L}`, teacher :math:`\operatorname{diag}(\sigma_c)`)."""
+    _iv(depth, n_coords, 2)
+    _, _, _, _, moments, noise, xis = _diagonal_network(depth, n_coords)
+    out = []
+    for l in range(1, depth):
+        second = xis[l].T * xis[l] - xis[l - 1] * xis[l - 1].T
+        out.append(
+            second.applyfunc(lambda e: sp.expand(kappa * _expect_quadratic(e, noise, moments)))
+        )
+    return tuple(out)
+
+
+def imbalance_noise_drift_stated(*, depth: int, n_coords: int) -> tuple[sp.Matrix, ...]:
+    """The general formula of the module docstring at a concrete depth, in the roots
+    ``t_c = s_c^(1/L)`` (a statement, compared with :func:`imbalance_noise_drift`)."""
+    _iv(depth, n_coords, 2)
+    roots = tuple(sp.Symbol(f"t_{c}", nonnegative=True) for c in range(1, n_coords + 1))
+    sings = tuple(sp.Symbol(f"sigma_{c}", nonnegative=True) for c in range(1, n_coords + 1))
+    gaps = [sings[c] - roots[c] ** depth for c in range(n_coords)]
+    out = []
+    for l in range(1, depth):
+        entries = []
+        for c in range(n_coords):
+            up = sum(
+                (
+                    roots[i] ** (2 * (depth - l - 1)) * (gaps[i] ** 2 + sigma_eps**2)
+                    for i in range(n_coords)
+                    if i != c
+                ),
+                sp.Integer(0),
+            )
+            down = sum(
+                (roots[j] ** (2 * (l - 1)) for j in range(n_coords) if j != c), sp.Integer(0)
+            )
+            entries.append(
+                kappa
+                * (
+                    roots[c] ** (2 * l) * up
+                    - roots[c] ** (2 * (depth - l)) * (gaps[c] ** 2 + sigma_eps**2) * down
+                )
+            )
+        out.append(sp.diag(*entries))
+    return tuple(out)
+
+
+@cache
+def cross_mode_dynamics(*, depth: int, n_modes: int = 2) -> dict[str, sp.Expr]:
+    r"""Drift and diffusion of the cross-mode amplitude :math:`s_{12} = u_1^\top Wv_2` on the
+    aligned-balanced manifold, derived from matrices.
+
+    Gradient part :math:`u_1^\top\Theta(\Delta)v_2`; Itô part
+    :math:`\kappa\sum_{l<k}\mathbb E[u_1^\top A_k\xi_kM_{kl}\xi_lB_lv_2]`; diffusion
+    :math:`\kappa\,\mathbb E[(u_1^\top\Theta(N)v_2)^2]`.  Returned with the stated diffusion
+    :math:`\kappa(\sum_l t_1^{2(L-l)}t_2^{2(l-1)})^2((\sigma_1-t_1^L)^2+\sigma_\varepsilon^2)`.
+    """
+    _iv(depth, n_modes, 1)
+    if n_modes < 2:
+        raise InvalidParameter(f"Got n_modes={n_modes}, but a cross mode needs n_modes >= 2.")
+    roots, sings, weights, gap, moments, noise, xis = _diagonal_network(depth, n_modes)
+    a_list, b_list = layer_partial_products(weights)
+    e1, e2 = sp.eye(n_modes)[:, 0], sp.eye(n_modes)[:, 1]
+    gradient = sp.expand((e1.T * ntk_operator(weights, gap) * e2)[0, 0])
+    second = sp.Integer(0)
+    for l in range(1, depth + 1):
+        for k in range(l + 1, depth + 1):
+            middle = _chain(weights, l + 1, k - 1, n_modes)
+            second += (
+                e1.T * a_list[k - 1] * xis[k - 1] * middle * xis[l - 1] * b_list[l - 1] * e2
+            )[0, 0]
+    ito = sp.expand(kappa * _expect_quadratic(second, noise, moments))
+    lin = (e1.T * ntk_operator(weights, noise) * e2)[0, 0]
+    diffusion = sp.expand(kappa * _expect_quadratic(lin * lin, noise, moments))
+    eigen = sum(
+        (roots[0] ** (2 * (depth - l)) * roots[1] ** (2 * (l - 1)) for l in range(1, depth + 1)),
+        sp.Integer(0),
+    )
+    stated = sp.expand(kappa * eigen**2 * ((sings[0] - roots[0] ** depth) ** 2 + sigma_eps**2))
+    return {
+        "gradient_drift": gradient,
+        "ito_drift": ito,
+        "diffusion": diffusion,
+        "diffusion_stated": stated,
+    }
+
+
+def assumption_invariance_claim(
+    *, depths: Sequence[int] = (2, 3, 4), n_coords: int = 2
+) -> DerivationResult:
+    r"""C14 [beyond the paper]: invariance of (A1) balance and (A2) alignment.
+
+    Combines :func:`imbalance_gradient_drift_claim` (zero), :func:`imbalance_noise_drift` against
+    :func:`imbalance_noise_drift_stated`, and :func:`cross_mode_dynamics` (zero drift,
+    stated diffusion), at every depth in ``depths``.
+    """
+    holds = imbalance_gradient_drift_claim().holds
+    steps = []
+    nonzero_imbalance = False
+    for depth in depths:
+        derived = imbalance_noise_drift(depth=depth, n_coords=n_coords)
+        stated = imbalance_noise_drift_stated(depth=depth, n_coords=n_coords)
+        for d_mat, s_mat in zip(derived, stated, strict=True):
+            holds &= all(sp.expand(e) == 0 for e in d_mat - s_mat)
+            nonzero_imbalance |= any(sp.expand(e) != 0 for e in d_mat)
+        cross = cross_mode_dynamics(depth=depth, n_modes=n_coords)
+        holds &= cross["gradient_drift"] == 0 and cross["ito_drift"] == 0
+        holds &= sp.expand(cross["diffusion"] - cross["diffusion_stated"]) == 0
+        steps.append(Step(f"noise drift of G_1, depth {depth}", sp.Symbol("dG_1"), derived[0]))
+    single = imbalance_noise_drift(depth=3, n_coords=1)
+    holds &= all(m == sp.zeros(1, 1) for m in single)
+    return DerivationResult(
+        claim="C14",
+        derived={
+            "imbalance_gradient_drift_claim": sp.Integer(0),
+            "imbalance_noise_drift": imbalance_noise_drift(depth=2, n_coords=n_coords)[0],
+            "cross_mode_drift": sp.Integer(0),
+            "cross_mode_diffusion": cross_mode_dynamics(depth=2, n_modes=n_coords)["diffusion"],
+        },
+        stated={
+            "imbalance_gradient_drift_claim": sp.Integer(0),
+            "imbalance_noise_drift": imbalance_noise_drift_stated(depth=2, n_coords=n_coords)[0],
+            "cross_mode_drift": sp.Integer(0),
+            "cross_mode_diffusion": cross_mode_dynamics(depth=2, n_modes=n_coords)[
+                "diffusion_stated"
+            ],
+        },
+        holds=bool(holds and nonzero_imbalance),
+        steps=tuple(steps),
+        cases=(*(f"depth={d}, n_coords={n_coords}" for d in depths), "depth=3, n_coords=1"),
+        findings=(
+            "(A1) balance is NOT invariant, not even in expectation: the gradient part of the "
+            "imbalance drift is exactly zero, but the noise part kappa(E[xi_{l+1}^T xi_{l+1}] - "
+            "E[xi_l xi_l^T]) is, per R_l-coordinate c, kappa[s_c^(2l/L) sum_{i!=c} "
+            "s_i^(2(L-l-1)/L)(D_i^2+sigma_eps^2) - s_c^(2(L-l)/L)(D_c^2+sigma_eps^2) "
+            "sum_{j!=c} s_j^(2(l-1)/L)] (0^0 = 1); e.g. L = 2, two coordinates: "
+            "kappa s_1 (D_2^2 - D_1^2). Zero for a single coordinate (width-1 network).",
+            "Unlearned or extra coordinates (s_i = 0) still feed the last/first layer "
+            "(exponent 0), so even one learned mode in a wider network loses balance.",
+            "(A2) alignment: the cross-mode amplitude has zero drift on the manifold (gradient "
+            "and Itô parts both vanish), so it is invariant in expectation to first order, but "
+            "its diffusion kappa (sum_l s_a^(2(L-l)/L) s_b^(2(l-1)/L))^2 ((sigma_a-s_a)^2 + "
+            "sigma_eps^2) is positive: not invariant pathwise, E[s_ab^2] grows.",
+        ),
+    )

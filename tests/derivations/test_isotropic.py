@@ -1,0 +1,42 @@
+"""C13 [Sec. 3 remark]: isotropic Langevin noise T I.
+
+Derived: modewise diffusion T sum_l ||A_l^T u||^2 ||B_l v||^2 (cross-mode form too), Itô drift
+(T/2) tr H = 0, and T L s^(2-2/L) on the aligned-balanced manifold.  The sqrt(2T)
+normalisation (factor 2) and a wrong exponent must be rejected.
+"""
+
+import sympy as sp
+
+from derivations.conventions import L, T, s
+from derivations.isotropic import _diagonal_case, isotropic_diffusion, isotropic_langevin_claim
+from derivations.modewise import _hessian, _is_zero, _jacobian_blocks, _setup, vec
+
+
+def test_claim_holds():
+    result = isotropic_langevin_claim(depths=(1, 2, 3, 4))
+    assert result.claim == "C13"
+    assert result.holds
+    assert result.derived["ito_drift"] == 0
+
+
+def test_aligned_isotropic_diffusion():
+    assert sp.simplify(isotropic_diffusion() - T * L * s ** (2 - 2 / L)) == 0
+    assert _diagonal_case(3)
+
+
+def test_perturbed_statements_are_rejected():
+    point = {L: 3, s: sp.Rational(1, 2), T: 1}
+    assert (isotropic_diffusion() - 2 * T * L * s ** (2 - 2 / L)).subs(point) != 0
+    assert sp.simplify((isotropic_diffusion() - T * L * s ** (2 - 1 / L)).subs(point)) != 0
+    # at general weights: the sqrt(2T) convention doubles the variance rate
+    weights, (u,), (v,), _, _ = _setup((2, 3, 2))
+    jac = _jacobian_blocks(weights, u, v)
+    rate = T * sum(((vec(j).T * vec(j))[0, 0] for j in jac), sp.Integer(0))
+    assert not _is_zero(rate - 2 * rate)
+
+
+def test_hessian_has_zero_trace_but_is_not_zero():
+    weights, (u,), (v,), _, _ = _setup((2, 2, 2))
+    hess = _hessian(weights, u, v)
+    assert hess.trace() == 0
+    assert hess != sp.zeros(*hess.shape)
