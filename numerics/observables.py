@@ -49,6 +49,7 @@ from numerics._validation import (
     check_positive_real,
 )
 from numerics.network import (
+    _teacher_iv,
     end_to_end,
     network_widths,
     population_gradient,
@@ -78,21 +79,6 @@ Sampler = Literal["empirical", "factored", "dense"]
 _SAMPLERS = ("dense", "empirical", "factored")
 #: Largest number of float64 noise entries drawn at once (32 MiB); larger requests are chunked.
 _CHUNK_ENTRIES = 2**22
-
-
-def _teacher_iv(layers: Layers, teacher: Any) -> Teacher:
-    if not isinstance(teacher, Teacher):
-        raise InvalidParameter(
-            f"Got teacher of type {type(teacher).__name__}, but teacher must be a"
-            " numerics.teacher.Teacher."
-        )
-    n, m = layers[0].shape[-1], layers[-1].shape[-2]
-    if (teacher.m, teacher.n) != (m, n):
-        raise InvalidParameter(
-            f"Got a teacher of shape ({teacher.m}, {teacher.n}), but it must have the network's"
-            f" shape (h_L, h_0) = ({m}, {n})."
-        )
-    return teacher
 
 
 def _direction_iv(layers: Layers, direction: Any) -> tuple[Layers, tuple[int, ...]]:
@@ -412,21 +398,8 @@ def cross_mode_diffusion_samples(
 
     Parameters
     ----------
-    weights, teacher
-        As in :func:`mode_amplitude_expansion`.
-    n_samples : int
-        Noise draws per network, ``>= 1``.
-    rng : numpy.random.Generator
-        Source of randomness.
-    sampler : {"empirical", "factored", "dense"}, optional
-        How :math:`\xi` is drawn (:mod:`numerics.noise`): ``"empirical"`` — per-sample
-        gradient minus population gradient at simulated data (the definition); ``"factored"``
-        — the exact Gaussian of covariance :math:`\Sigma` from
-        :math:`\Delta G + \Sigma_\varepsilon^{1/2} Z`; ``"dense"`` — symmetric square root of
-        the dense :math:`\Sigma` (single network only).  All have covariance :math:`\Sigma`;
-        only ``"empirical"`` has the non-Gaussian higher moments of SGD noise.
-    n_modes : int, optional
-        As in :func:`mode_amplitude_expansion`.
+    weights, teacher, n_samples, rng, sampler, n_modes
+        As in :func:`modewise_diffusion_samples`.
 
     Returns
     -------
@@ -462,21 +435,8 @@ def ito_drift_samples(
 
     Parameters
     ----------
-    weights, teacher
-        As in :func:`mode_amplitude_expansion`.
-    n_samples : int
-        Noise draws per network, ``>= 1``.
-    rng : numpy.random.Generator
-        Source of randomness.
-    sampler : {"empirical", "factored", "dense"}, optional
-        How :math:`\xi` is drawn (:mod:`numerics.noise`): ``"empirical"`` — per-sample
-        gradient minus population gradient at simulated data (the definition); ``"factored"``
-        — the exact Gaussian of covariance :math:`\Sigma` from
-        :math:`\Delta G + \Sigma_\varepsilon^{1/2} Z`; ``"dense"`` — symmetric square root of
-        the dense :math:`\Sigma` (single network only).  All have covariance :math:`\Sigma`;
-        only ``"empirical"`` has the non-Gaussian higher moments of SGD noise.
-    n_modes : int, optional
-        As in :func:`mode_amplitude_expansion`.
+    weights, teacher, n_samples, rng, sampler, n_modes
+        As in :func:`modewise_diffusion_samples`.
 
     Returns
     -------
@@ -511,21 +471,8 @@ def cross_mode_ito_drift_samples(
 
     Parameters
     ----------
-    weights, teacher
-        As in :func:`mode_amplitude_expansion`.
-    n_samples : int
-        Noise draws per network, ``>= 1``.
-    rng : numpy.random.Generator
-        Source of randomness.
-    sampler : {"empirical", "factored", "dense"}, optional
-        How :math:`\xi` is drawn (:mod:`numerics.noise`): ``"empirical"`` — per-sample
-        gradient minus population gradient at simulated data (the definition); ``"factored"``
-        — the exact Gaussian of covariance :math:`\Sigma` from
-        :math:`\Delta G + \Sigma_\varepsilon^{1/2} Z`; ``"dense"`` — symmetric square root of
-        the dense :math:`\Sigma` (single network only).  All have covariance :math:`\Sigma`;
-        only ``"empirical"`` has the non-Gaussian higher moments of SGD noise.
-    n_modes : int, optional
-        As in :func:`mode_amplitude_expansion`.
+    weights, teacher, n_samples, rng, sampler, n_modes
+        As in :func:`modewise_diffusion_samples`.
 
     Returns
     -------

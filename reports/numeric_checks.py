@@ -17,7 +17,7 @@ import numpy as np
 from numerics.montecarlo import Estimate, z_threshold
 from reports.registry import NumericCase, NumericCheck
 
-__all__ = ["Comparison", "FALSE_ALARM_RATE", "numeric_check"]
+__all__ = ["Comparison", "FALSE_ALARM_RATE", "numeric_check", "scaled_estimate"]
 
 #: Probability that a correct claim fails its Monte Carlo check (all comparisons together).
 FALSE_ALARM_RATE = 1e-6
@@ -78,4 +78,13 @@ def numeric_check(
         false_alarm_rate=false_alarm_rate,
         n_tests=n_tests,
         note=note,
+    )
+
+
+def scaled_estimate(estimate: Estimate, factor: float) -> Estimate:
+    """``factor`` times an estimate (value and standard error), e.g. ``kappa * Var``."""
+    return Estimate(
+        factor * np.asarray(estimate.value),
+        abs(factor) * np.asarray(estimate.standard_error),
+        estimate.n_samples,
     )

@@ -19,7 +19,7 @@ from numerics.noise import empirical_gradient_noise
 from numerics.observables import gradient_drift, ito_drift_samples, modewise_diffusion_samples
 from numerics.teacher import Teacher, random_teacher
 from numerics.weights import aligned_balanced_weights, random_weights
-from reports.numeric_checks import Comparison
+from reports.numeric_checks import Comparison, scaled_estimate
 
 __all__ = [
     "aligned_modes_comparisons",
@@ -133,7 +133,7 @@ def modewise_diffusion_comparisons(
         estimate = covariance_estimate(samples)
         J = _modewise_jacobians(weights, teacher)
         closed = kappa * J @ _closed_form_covariance(weights, teacher) @ J.T
-        scaled = _scaled(estimate, kappa)
+        scaled = scaled_estimate(estimate, kappa)
         comparisons.append(Comparison(_params(widths, teacher) | {"kappa": kappa}, scaled, closed))
     return comparisons
 
@@ -174,7 +174,7 @@ def ito_drift_comparisons(rng: np.random.Generator, *, kappa: float = 0.05) -> l
         closed = kappa * _ito_closed_form(
             weights, teacher, _closed_form_covariance(weights, teacher)
         )
-        scaled = _scaled(estimate, kappa)
+        scaled = scaled_estimate(estimate, kappa)
         comparisons.append(Comparison(_params(widths, teacher) | {"kappa": kappa}, scaled, closed))
     return comparisons
 
@@ -246,7 +246,7 @@ def aligned_modes_comparisons(
         comparisons.append(
             Comparison(
                 params | {"observable": "diffusion matrix"},
-                _scaled(covariance_estimate(c1), kappa),
+                scaled_estimate(covariance_estimate(c1), kappa),
                 diffusion,
             )
         )
@@ -260,14 +260,8 @@ def aligned_modes_comparisons(
         else:
             ito = [_evaluated(ab.aligned_ito_drift(), p) for p in per_mode]
         comparisons.append(
-            Comparison(params | {"observable": "Itô drift"}, _scaled(mean_estimate(c2), kappa), ito)
+            Comparison(
+                params | {"observable": "Itô drift"}, scaled_estimate(mean_estimate(c2), kappa), ito
+            )
         )
     return comparisons
-
-
-def _scaled(estimate: Estimate, factor: float) -> Estimate:
-    return Estimate(
-        factor * np.asarray(estimate.value),
-        abs(factor) * np.asarray(estimate.standard_error),
-        estimate.n_samples,
-    )

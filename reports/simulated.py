@@ -22,6 +22,7 @@ from numerics.observables import (
 )
 from numerics.teacher import random_teacher
 from numerics.weights import aligned_balanced_weights
+from reports.numeric_checks import scaled_estimate
 
 __all__ = [
     "N_SAMPLES",
@@ -57,30 +58,22 @@ def _network(point: Mapping[str, float], rng: np.random.Generator):
     return teacher, weights
 
 
-def _scaled(estimate: Estimate, factor: float) -> Estimate:
-    return Estimate(
-        np.asarray(estimate.value) * factor,
-        np.asarray(estimate.standard_error) * abs(factor),
-        estimate.n_samples,
-    )
+def _mode_samples(point: Mapping[str, float], rng: np.random.Generator, samples) -> np.ndarray:
+    """Samples of one observable of mode 0 at ``point``, simulated from the data (empirical)."""
+    teacher, weights = _network(point, rng)
+    return samples(weights, teacher, n_samples=N_SAMPLES, rng=rng, sampler="empirical")[..., 0]
 
 
 def simulated_diffusion(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
     r""":math:`\kappa\,\mathrm{Var}\langle\nabla s, \xi\rangle` from simulated per-sample gradients."""
-    teacher, weights = _network(point, rng)
-    samples = modewise_diffusion_samples(
-        weights, teacher, n_samples=N_SAMPLES, rng=rng, sampler="empirical"
-    )[..., 0]
-    return _scaled(variance_estimate(samples), float(point["kappa"]))
+    samples = _mode_samples(point, rng, modewise_diffusion_samples)
+    return scaled_estimate(variance_estimate(samples), float(point["kappa"]))
 
 
 def simulated_ito_drift(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
     r""":math:`\kappa\,E[c_2]`, :math:`c_2` the second-order coefficient of :math:`s(\theta + h\xi)`."""
-    teacher, weights = _network(point, rng)
-    samples = ito_drift_samples(
-        weights, teacher, n_samples=N_SAMPLES, rng=rng, sampler="empirical"
-    )[..., 0]
-    return _scaled(mean_estimate(samples), float(point["kappa"]))
+    samples = _mode_samples(point, rng, ito_drift_samples)
+    return scaled_estimate(mean_estimate(samples), float(point["kappa"]))
 
 
 def simulated_gradient_drift(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:

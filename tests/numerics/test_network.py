@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from dln_strategies import SEEDS, network_cases
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,26 +37,6 @@ from numerics.weights import aligned_balanced_weights, random_weights
 FALSE_ALARM = 1e-6
 POWER_MARGIN = 5.0  # a perturbed formula is expected this many SE beyond the threshold:
 # it then escapes rejection with probability Phi(-5) < 3e-7.
-SEEDS = st.integers(0, 2**32 - 1)
-
-
-@st.composite
-def network_cases(draw, max_depth=4, max_width=5):
-    """(teacher, weights, rng): depth 1..max_depth, widths 1..max_width, any rank."""
-    depth = draw(st.integers(1, max_depth))
-    widths = tuple(
-        draw(st.lists(st.integers(1, max_width), min_size=depth + 1, max_size=depth + 1))
-    )
-    rank = draw(st.integers(1, min(widths[0], widths[-1])))
-    label_noise = draw(st.sampled_from([0.0, 0.3]))
-    rng = np.random.default_rng(draw(SEEDS))
-    teacher = random_teacher(
-        rng.uniform(0.5, 2.0, size=rank),
-        shape=(widths[-1], widths[0]),
-        rng=rng,
-        label_noise=label_noise,
-    )
-    return teacher, random_weights(widths, rng=rng), rng
 
 
 def _perturbed(weights, layer, index, step):

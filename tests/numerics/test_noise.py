@@ -12,6 +12,7 @@ size of each example is computed from the exact covariances so that this power h
 import math
 
 import numpy as np
+from dln_strategies import SEEDS, network_cases
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -29,26 +30,11 @@ from numerics.weights import aligned_balanced_weights, random_weights
 FALSE_ALARM = 1e-6
 POWER_MARGIN = 5.0  # a perturbed sampler's worst entry sits >= threshold + 5 SE away
 MAX_SAMPLES = 60_000  # examples needing more for that power (~1% of draws) are skipped
-SEEDS = st.integers(0, 2**32 - 1)
 
 
-@st.composite
-def small_network_cases(draw, max_depth=3, max_width=3):
-    """(teacher, weights, rng) with P = sum h_l h_{l-1} <= 27, so P^2 <= 729 entries."""
-    depth = draw(st.integers(1, max_depth))
-    widths = tuple(
-        draw(st.lists(st.integers(1, max_width), min_size=depth + 1, max_size=depth + 1))
-    )
-    rank = draw(st.integers(1, min(widths[0], widths[-1])))
-    label_noise = draw(st.sampled_from([0.0, 0.3]))
-    rng = np.random.default_rng(draw(SEEDS))
-    teacher = random_teacher(
-        rng.uniform(0.5, 2.0, size=rank),
-        shape=(widths[-1], widths[0]),
-        rng=rng,
-        label_noise=label_noise,
-    )
-    return teacher, random_weights(widths, rng=rng), rng
+def small_network_cases(max_depth=3):
+    """P = sum h_l h_(l-1) <= 27, so P^2 <= 729 covariance entries."""
+    return network_cases(max_depth=max_depth, max_width=3)
 
 
 def _without_label_noise(teacher):

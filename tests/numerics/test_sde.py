@@ -10,6 +10,7 @@ x1.1 covariance) that the same test must reject at the same ensemble size.
 import math
 
 import numpy as np
+from dln_strategies import network_cases
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -28,25 +29,6 @@ from numerics.weights import random_weights
 FALSE_ALARM = 1e-6
 POWER_MARGIN = 5.0  # perturbed value expected >= threshold + 5 SE away (missed w.p. < 3e-7)
 MAX_ENSEMBLE = 150_000  # draws needing more for that power are skipped (rare)
-SEEDS = st.integers(0, 2**32 - 1)
-
-
-@st.composite
-def network_cases(draw, max_depth=4, max_width=5):
-    depth = draw(st.integers(1, max_depth))
-    widths = tuple(
-        draw(st.lists(st.integers(1, max_width), min_size=depth + 1, max_size=depth + 1))
-    )
-    rank = draw(st.integers(1, min(widths[0], widths[-1])))
-    label_noise = draw(st.sampled_from([0.0, 0.3]))
-    rng = np.random.default_rng(draw(SEEDS))
-    teacher = random_teacher(
-        rng.uniform(0.5, 2.0, size=rank),
-        shape=(widths[-1], widths[0]),
-        rng=rng,
-        label_noise=label_noise,
-    )
-    return teacher, random_weights(widths, rng=rng), rng
 
 
 def _ensemble(weights, copies):

@@ -1,0 +1,33 @@
+"""Hypothesis strategies shared by the test modules (on ``sys.path`` via ``pythonpath``).
+
+``network_cases`` draws a teacher and random weights of a deep linear network: depth
+``1..max_depth``, widths ``1..max_width`` (rectangular and hidden-wider cases included), any
+teacher rank, with or without label noise, and a seeded generator for the test's own draws.
+"""
+
+import numpy as np
+from hypothesis import strategies as st
+
+from numerics.teacher import random_teacher
+from numerics.weights import random_weights
+
+SEEDS = st.integers(0, 2**32 - 1)
+
+
+@st.composite
+def network_cases(draw, max_depth=4, max_width=5):
+    """(teacher, weights, rng): depth 1..max_depth, widths 1..max_width, any rank."""
+    depth = draw(st.integers(1, max_depth))
+    widths = tuple(
+        draw(st.lists(st.integers(1, max_width), min_size=depth + 1, max_size=depth + 1))
+    )
+    rank = draw(st.integers(1, min(widths[0], widths[-1])))
+    label_noise = draw(st.sampled_from([0.0, 0.3]))
+    rng = np.random.default_rng(draw(SEEDS))
+    teacher = random_teacher(
+        rng.uniform(0.5, 2.0, size=rank),
+        shape=(widths[-1], widths[0]),
+        rng=rng,
+        label_noise=label_noise,
+    )
+    return teacher, random_weights(widths, rng=rng), rng
