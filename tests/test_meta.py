@@ -67,3 +67,21 @@ def test_ci_runs_the_readme_test_line_verbatim():
     ]
     assert len(test_lines) == 1, "README must hold exactly one install-and-test line"
     assert test_lines[0] in ci_script.splitlines()
+
+
+def test_shipped_packages_import_only_declared_runtime_dependencies():
+    """The main job installs ``.`` without extras, so every third-party import of a shipped
+    package must be a main dependency (import names equal distribution names here)."""
+    import re
+    import sys
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = {re.split(r"[<>=!~ \[;]", dep, maxsplit=1)[0] for dep in project["dependencies"]}
+    first_party = {"dlnverify", "derivations", "numerics", "reports"}
+    for package in first_party:
+        for path in (ROOT / package).rglob("*.py"):
+            third_party = _imported_roots(path) - set(sys.stdlib_module_names) - first_party
+            assert third_party <= declared, (
+                f"{path.relative_to(ROOT)} imports {third_party - declared}"
+            )
