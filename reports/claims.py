@@ -27,12 +27,12 @@ def _lazy(module: str, function: str, **kwargs: object) -> Callable[[], Derivati
     return derive
 
 
-def _lazy_check(function: str, note: str = "") -> Callable:
+def _lazy_check(function: str, note: str = "", module: str = "numeric_observables") -> Callable:
     def run(rng):  # type: ignore[no-untyped-def]
         from reports.numeric_checks import numeric_check
 
-        module = importlib.import_module("reports.numeric_observables")
-        return numeric_check(getattr(module, function)(rng), note=note)
+        module_ = importlib.import_module(f"reports.{module}")
+        return numeric_check(getattr(module_, function)(rng), note=note)
 
     run.__name__ = function
     return run
@@ -268,5 +268,10 @@ register(
         r"\frac{d}{dt}E\bigl[W_{l+1}^\top W_{l+1} - W_l W_l^\top\bigr] = "
         r"\kappa\,E\bigl[\xi_{l+1}^\top\xi_{l+1} - \xi_l\xi_l^\top\bigr] \ne 0",
         _lazy("derivations.invariance", "assumption_invariance_claim"),
+        _lazy_check(
+            "invariance_comparisons",
+            "Two modes, depths 2-4: imbalance noise drift, cross-mode Itô drift and diffusion.",
+            module="numeric_invariance",
+        ),
     )
 )

@@ -9,7 +9,7 @@ false-alarm rate of each check is 1e-6 (Bonferroni over its entries), see
 import numpy as np
 import pytest
 
-from reports import numeric_observables
+from reports import numeric_invariance, numeric_observables
 from reports.numeric_checks import Comparison, numeric_check
 from reports.registry import all_claims
 from reports.verification import verify_claim
@@ -34,20 +34,29 @@ def _perturbed(comparisons, factor):
 
 
 @pytest.mark.parametrize(
-    "name",
+    ("module", "name"),
     [
-        "gradient_comparisons",
-        "noise_covariance_comparisons",
-        "batch_covariance_comparisons",
-        "modewise_diffusion_comparisons",
-        "ito_drift_comparisons",
-        "aligned_modes_comparisons",
+        (numeric_observables, "gradient_comparisons"),
+        (numeric_observables, "noise_covariance_comparisons"),
+        (numeric_observables, "batch_covariance_comparisons"),
+        (numeric_observables, "modewise_diffusion_comparisons"),
+        (numeric_observables, "ito_drift_comparisons"),
+        (numeric_observables, "aligned_modes_comparisons"),
+        (numeric_invariance, "invariance_comparisons"),
     ],
 )
-def test_monte_carlo_checks_reject_a_formula_off_by_ten_percent(name):
-    comparisons = getattr(numeric_observables, name)(np.random.default_rng(7))
+def test_monte_carlo_checks_reject_a_formula_off_by_ten_percent(module, name):
+    comparisons = getattr(module, name)(np.random.default_rng(7))
     assert numeric_check(comparisons).passed
     assert not numeric_check(_perturbed(comparisons, 1.1)).passed
+
+
+def test_invariance_check_rejects_balance_being_preserved():
+    """(A1) kept in expectation would mean a zero imbalance drift: the simulator refutes it."""
+    comparisons = numeric_invariance.invariance_comparisons(np.random.default_rng(5))
+    imbalance = [c for c in comparisons if c.parameters["observable"].startswith("imbalance")]
+    assert numeric_check(imbalance).passed
+    assert not numeric_check(_perturbed(imbalance, 0.0)).passed
 
 
 def test_batch_check_rejects_sigma_over_b_squared():
