@@ -93,6 +93,24 @@ def empirical_gradient_noise(
     return tuple(g - mean[..., None, :, :] for g, mean in zip(gradients, means, strict=True))
 
 
+def _output_noise_factor(
+    gap: NDArray[np.float64], teacher: Teacher, n_draws: int, *, rng: np.random.Generator
+) -> NDArray[np.float64]:
+    r"""Draws of :math:`N = \Delta G + \Sigma_\varepsilon^{1/2} Z` (see
+    :func:`factored_gradient_noise`), the output-space factor of the gradient noise,
+    :math:`\xi_l = -A_l^\top N B_l^\top`.
+
+    ``gap`` is :math:`\Delta = W^* - W` of shape ``(..., m, n)`` (already validated); the
+    result has shape ``(..., n_draws, m, n)``.
+    """
+    batch = gap.shape[:-2]
+    m, n = teacher.m, teacher.n
+    z1 = rng.standard_normal((*batch, n_draws, n, n))
+    goe = (z1 + np.swapaxes(z1, -1, -2)) / np.sqrt(2.0)
+    z = rng.standard_normal((*batch, n_draws, m, n))
+    return gap[..., None, :, :] @ goe + teacher.label_noise_sqrt @ z
+
+
 def factored_gradient_noise(
     weights: Sequence[ArrayLike],
     teacher: Teacher,
@@ -134,13 +152,8 @@ def factored_gradient_noise(
     teacher = _teacher_iv(layers, teacher)
     n_draws = check_positive_int("n_draws", n_draws)
     rng = check_generator(rng)
-    batch = layers[0].shape[:-2]
-    m, n = teacher.m, teacher.n
-    gap = (teacher.matrix - _product(layers))[..., None, :, :]
-    z1 = rng.standard_normal((*batch, n_draws, n, n))
-    goe = (z1 + np.swapaxes(z1, -1, -2)) / np.sqrt(2.0)
-    z = rng.standard_normal((*batch, n_draws, m, n))
-    n_matrix = gap @ goe + teacher.label_noise_sqrt @ z
+    gap = teacher.matrix - _product(layers)
+    n_matrix = _output_noise_factor(gap, teacher, n_draws, rng=rng)
     lefts, rights = _partial_products(layers)
     return tuple(
         -(

@@ -30,12 +30,13 @@ from numerics._validation import (
 from numerics.data import sample_data
 from numerics.network import (
     Weights,
+    _partial_products,
     _teacher_iv,
     per_sample_gradients,
     population_gradient,
     validate_weights,
 )
-from numerics.noise import factored_gradient_noise
+from numerics.noise import _output_noise_factor
 from numerics.teacher import Teacher
 
 __all__ = [
@@ -152,12 +153,15 @@ def anisotropic_langevin_step(
     step = check_positive_real("dt", dt)
     scale = check_nonnegative_real("kappa", kappa)
     rng = check_generator(rng)
-    gradient = population_gradient(layers, teacher)
-    noise = factored_gradient_noise(layers, teacher, 1, rng=rng)
-    amplitude = np.sqrt(scale * step)
+    teacher = _teacher_iv(layers, teacher)
+    lefts, rights = _partial_products(layers)
+    gap = teacher.matrix - lefts[0] @ layers[0]  # Delta = W* - A_1 W_1
+    noise = _output_noise_factor(gap, teacher, 1, rng=rng)[..., 0, :, :]
+    # -grad L dt + sqrt(kappa dt) xi = A_l^T (Delta dt - sqrt(kappa dt) N) B_l^T: one sandwich.
+    middle = step * gap - np.sqrt(scale * step) * noise
     return tuple(
-        w - step * g + amplitude * xi[..., 0, :, :]
-        for w, g, xi in zip(layers, gradient, noise, strict=True)
+        w + np.swapaxes(a_l, -1, -2) @ middle @ np.swapaxes(b_l, -1, -2)
+        for w, a_l, b_l in zip(layers, lefts, rights, strict=True)
     )
 
 
