@@ -10,6 +10,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from derivations import modewise
 from derivations.conventions import kappa
 from derivations.modewise import (
     _diffusion_case,
@@ -145,3 +146,19 @@ def test_vec_is_column_major():
 def test_invalid_input(call, match):
     with pytest.raises(InvalidParameter, match=match):
         call()
+
+
+def test_claims_fail_and_show_the_difference_when_a_statement_is_wrong(monkeypatch):
+    """``holds`` comes from the difference steps: a wrong closed form flips it and the
+    step shows the non-zero difference instead of 0."""
+    correct = modewise.modewise_drift_claim(shapes=((2, 2, 2),))
+    assert correct.holds
+    assert all(step.rhs == 0 for step in correct.steps)
+
+    closed = modewise._ito_closed_form
+    monkeypatch.setattr(
+        modewise, "_ito_closed_form", lambda *args: sp.Rational(11, 10) * closed(*args)
+    )
+    wrong = modewise.modewise_drift_claim(shapes=((2, 2, 2),))
+    assert not wrong.holds
+    assert sum(step.rhs != 0 for step in wrong.steps) == 1
