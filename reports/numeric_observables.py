@@ -23,9 +23,12 @@ from reports.numeric_checks import Comparison, scaled_estimate
 
 __all__ = [
     "aligned_modes_comparisons",
+    "aligned_point_comparisons",
     "batch_covariance_comparisons",
     "gradient_comparisons",
+    "ito_drift_comparison",
     "ito_drift_comparisons",
+    "modewise_diffusion_comparison",
     "modewise_diffusion_comparisons",
     "noise_covariance_comparisons",
 ]
@@ -110,7 +113,7 @@ def batch_covariance_comparisons(
 
 
 def _modewise_jacobians(weights, teacher: Teacher) -> np.ndarray:
-    """Rows: vec of :math:`A_l^\top u_a v_a^\top B_l^\top` stacked over layers, per mode."""
+    r"""Rows: vec of :math:`A_l^\top u_a v_a^\top B_l^\top` stacked over layers, per mode."""
     A, B = partial_products(weights)
     rows = []
     for a in range(teacher.rank):
@@ -121,20 +124,39 @@ def _modewise_jacobians(weights, teacher: Teacher) -> np.ndarray:
     return np.array(rows)
 
 
+def modewise_diffusion_comparison(
+    weights, teacher: Teacher, *, kappa: float, rng: np.random.Generator, n_samples: int
+) -> Comparison:
+    r"""C5 at one network: :math:`\kappa\,\mathrm{Cov}(c_1^a, c_1^b)` vs
+    :math:`\kappa\,\langle J_a, \Sigma J_b\rangle`, every pair of teacher modes.
+
+    :math:`c_1^a = \langle\nabla s_a, \xi\rangle` is the first-order coefficient of
+    :math:`s_a(\theta + h\xi)` along ``n_samples`` simulated draws of the one-sample gradient
+    noise :math:`\xi`; :math:`J_a = \nabla s_a` (rows :math:`A_l^\top u_a v_a^\top B_l^\top`)
+    and :math:`\Sigma` the Kronecker closed form of C3.  An :math:`r \times r` comparison
+    (diagonal: modewise diffusion, off-diagonal: cross-mode diffusion).
+    """
+    samples = modewise_diffusion_samples(weights, teacher, n_samples=n_samples, rng=rng)
+    J = _modewise_jacobians(weights, teacher)
+    closed = kappa * J @ _closed_form_covariance(weights, teacher) @ J.T
+    scaled = scaled_estimate(covariance_estimate(samples), kappa)
+    params = _params(network_widths(weights), teacher) | {"kappa": kappa}
+    return Comparison(params, scaled, closed)
+
+
 def modewise_diffusion_comparisons(
     rng: np.random.Generator, *, kappa: float = 0.05
 ) -> list[Comparison]:
-    r"""C5: :math:`\kappa\,\mathrm{Cov}(\langle\nabla s_a,\xi\rangle, \langle\nabla s_b,\xi\rangle)`
-    vs :math:`\kappa\,\langle J_a, \Sigma J_b\rangle` at random (non-aligned) weights."""
+    r"""C5 at random (non-aligned) weights of every shape in ``_SHAPES``
+    (:func:`modewise_diffusion_comparison`)."""
     comparisons = []
     for widths in _SHAPES:
         teacher, weights = _setup(widths, rng)
-        samples = modewise_diffusion_samples(weights, teacher, n_samples=_N_SAMPLES, rng=rng)
-        estimate = covariance_estimate(samples)
-        J = _modewise_jacobians(weights, teacher)
-        closed = kappa * J @ _closed_form_covariance(weights, teacher) @ J.T
-        scaled = scaled_estimate(estimate, kappa)
-        comparisons.append(Comparison(_params(widths, teacher) | {"kappa": kappa}, scaled, closed))
+        comparisons.append(
+            modewise_diffusion_comparison(
+                weights, teacher, kappa=kappa, rng=rng, n_samples=_N_SAMPLES
+            )
+        )
     return comparisons
 
 
@@ -163,24 +185,139 @@ def _ito_closed_form(weights, teacher: Teacher, sigma: np.ndarray) -> np.ndarray
     return np.array(drifts)
 
 
+def ito_drift_comparison(
+    weights, teacher: Teacher, *, kappa: float, rng: np.random.Generator, n_samples: int
+) -> Comparison:
+    r"""C6 at one network: :math:`\kappa\,E[c_2^a]` vs
+    :math:`\tfrac12\kappa\sum_{l\ne k}\langle H_{lk}, \Sigma_{lk}\rangle`, every teacher mode.
+
+    :math:`c_2^a = \tfrac12\xi^\top\nabla^2 s_a\,\xi` is the second-order coefficient of
+    :math:`s_a(\theta + h\xi)` along ``n_samples`` simulated draws of the gradient noise; the
+    closed form contracts the mixed Hessian blocks :math:`H_{lk}` of :math:`s_a` with the
+    blocks :math:`\Sigma_{lk}` of the C3 closed form (Prop. 3.4, App. D).
+    """
+    samples = ito_drift_samples(weights, teacher, n_samples=n_samples, rng=rng)
+    closed = kappa * _ito_closed_form(weights, teacher, _closed_form_covariance(weights, teacher))
+    scaled = scaled_estimate(mean_estimate(samples), kappa)
+    params = _params(network_widths(weights), teacher) | {"kappa": kappa}
+    return Comparison(params, scaled, closed)
+
+
 def ito_drift_comparisons(rng: np.random.Generator, *, kappa: float = 0.05) -> list[Comparison]:
-    r"""C6: :math:`\kappa\,E[c_2]` (second-order term of :math:`s_a(\theta+h\xi)`) vs the
-    Hessian-covariance contraction at random (non-aligned) weights."""
+    r"""C6 at random (non-aligned) weights of every shape in ``_SHAPES``
+    (:func:`ito_drift_comparison`)."""
     comparisons = []
     for widths in _SHAPES:
         teacher, weights = _setup(widths, rng)
-        samples = ito_drift_samples(weights, teacher, n_samples=_N_SAMPLES, rng=rng)
-        estimate = mean_estimate(samples)
-        closed = kappa * _ito_closed_form(
-            weights, teacher, _closed_form_covariance(weights, teacher)
+        comparisons.append(
+            ito_drift_comparison(weights, teacher, kappa=kappa, rng=rng, n_samples=_N_SAMPLES)
         )
-        scaled = scaled_estimate(estimate, kappa)
-        comparisons.append(Comparison(_params(widths, teacher) | {"kappa": kappa}, scaled, closed))
     return comparisons
 
 
 def _evaluated(expr, values: dict) -> float:
     return float(expr.xreplace(values))
+
+
+def _aligned_closed_forms(
+    depth: int,
+    singular_values: np.ndarray,
+    amplitudes: np.ndarray,
+    *,
+    kappa: float,
+    sigma_eps: float,
+    coupled: bool,
+) -> dict[str, np.ndarray]:
+    r"""The derived C7 closed forms (:mod:`derivations.aligned_balanced`) at one point.
+
+    Per mode :math:`a`: gradient drift :math:`L s_a^{2-2/L}(\sigma_a - s_a)`; diffusion
+    matrix :math:`\operatorname{diag}_a \kappa L^2 s_a^{4-4/L}(2(\sigma_a-s_a)^2
+    + \sigma_\varepsilon^2)` (the cross-mode diffusion is zero); Itô drift from
+    :func:`~derivations.aligned_balanced.aligned_ito_drift_modes` (coupled through the other
+    modes), or with ``coupled=False`` the paper's single-mode
+    :math:`\kappa\frac{L(L-1)}2 s_a^{3-4/L}(2(\sigma_a-s_a)^2+\sigma_\varepsilon^2)`.
+    """
+    from derivations import aligned_balanced as ab
+    from derivations.conventions import L, s, sigma
+    from derivations.conventions import kappa as kappa_symbol
+    from derivations.conventions import sigma_eps as eps_symbol
+
+    common = {kappa_symbol: kappa, eps_symbol: sigma_eps, L: depth}
+    per_mode = [
+        common | {s: amplitude, sigma: singular}
+        for amplitude, singular in zip(amplitudes, singular_values, strict=True)
+    ]
+    if coupled:
+        s_modes, sigma_modes = ab.mode_symbols(len(amplitudes))
+        values = common | dict(zip(s_modes, amplitudes, strict=True))
+        values |= dict(zip(sigma_modes, singular_values, strict=True))
+        ito = [
+            _evaluated(e, values)
+            for e in ab.aligned_ito_drift_modes(depth=depth, n_modes=len(amplitudes))
+        ]
+    else:
+        ito = [_evaluated(ab.aligned_ito_drift(), p) for p in per_mode]
+    return {
+        "gradient drift": np.array([_evaluated(ab.aligned_gradient_drift(), p) for p in per_mode]),
+        "diffusion matrix": np.diag([_evaluated(ab.aligned_diffusion(), p) for p in per_mode]),
+        "Itô drift": np.array(ito),
+    }
+
+
+def aligned_point_comparisons(
+    depth: int,
+    singular_values,
+    amplitudes,
+    width: int,
+    *,
+    kappa: float,
+    sigma_eps: float,
+    rng: np.random.Generator,
+    n_samples: int,
+    coupled: bool = True,
+) -> list[Comparison]:
+    r"""C7 at one aligned-balanced point: gradient drift, diffusion matrix, Itô drift.
+
+    A teacher :math:`W^* = U\operatorname{diag}(\sigma)V^\top` of shape
+    ``(width, width)`` with Haar-random bases and isotropic label noise
+    :math:`\sigma_\varepsilon`, and weights of depth :math:`L` = ``depth``, every layer
+    ``width`` wide (``width >= len(amplitudes)``), on the aligned-balanced manifold with
+    amplitudes :math:`s_a > 0` (:func:`numerics.weights.aligned_balanced_weights`, random
+    hidden bases).  Three comparisons, with the derived closed forms of
+    :func:`_aligned_closed_forms`:
+
+    * the exact gradient drift :math:`c_1^a` along :math:`-\nabla L` (round-off tolerance
+      :math:`10^{-10}(|\mu| + 1)`, no sampling);
+    * :math:`\kappa\,\mathrm{Cov}(c_1^a, c_1^b)` over ``n_samples`` noise draws;
+    * :math:`\kappa\,E[c_2^a]` over another ``n_samples`` draws.
+    """
+    singular_values = np.asarray(singular_values, dtype=float)
+    amplitudes = np.asarray(amplitudes, dtype=float)
+    teacher = random_teacher(singular_values, shape=(width, width), rng=rng, label_noise=sigma_eps)
+    weights = aligned_balanced_weights(teacher, amplitudes, (width,) * (depth + 1), rng=rng)
+    closed = _aligned_closed_forms(
+        depth, singular_values, amplitudes, kappa=kappa, sigma_eps=sigma_eps, coupled=coupled
+    )
+    params = {
+        "L": depth,
+        "s": [round(float(v), 4) for v in amplitudes],
+        "kappa": kappa,
+        "sigma_eps": sigma_eps,
+    }
+    n_modes = amplitudes.size
+    gradient = gradient_drift(weights, teacher)[:n_modes]
+    roundoff = 1e-10 * (np.abs(gradient) + 1.0)
+    c1 = modewise_diffusion_samples(weights, teacher, n_samples=n_samples, rng=rng)
+    c2 = ito_drift_samples(weights, teacher, n_samples=n_samples, rng=rng)
+    estimates = {
+        "gradient drift": Estimate(gradient, roundoff, 0),
+        "diffusion matrix": scaled_estimate(covariance_estimate(c1), kappa),
+        "Itô drift": scaled_estimate(mean_estimate(c2), kappa),
+    }
+    return [
+        Comparison(params | {"observable": name}, estimates[name], closed[name])
+        for name in estimates
+    ]
 
 
 def aligned_modes_comparisons(
@@ -190,78 +327,27 @@ def aligned_modes_comparisons(
     sigma_eps: float = 0.3,
     coupled: bool = True,
 ) -> list[Comparison]:
-    r"""C7: several modes at aligned-balanced weights (random orthogonal bases, hidden width 4).
+    r"""C7: three modes at aligned-balanced weights (hidden width 4), depths 2-4.
 
-    Per mode: the exact gradient drift, :math:`\kappa\,\mathrm{Cov}(c_1)` (diffusion on the
-    diagonal, cross-mode diffusion off it) and :math:`\kappa\,E[c_2]` (Itô drift), against the
-    derived closed forms for symbolic depth evaluated at ``L``.  ``coupled=False`` compares
-    the Itô drift with the paper's decoupled single-mode form instead (tests show it fails).
+    Singular values :math:`(2, 1.5, 1)`, amplitudes :math:`s_a = u_a \sigma_a` with
+    :math:`u_a \sim U(0.2, 0.9)` (every mode partly learned: the modes couple), compared by
+    :func:`aligned_point_comparisons`.  ``coupled=False`` compares the Itô drift with the
+    paper's decoupled single-mode form instead (tests show it fails).
     """
-    from derivations import aligned_balanced as ab
-    from derivations.conventions import L, s, sigma
-    from derivations.conventions import kappa as kappa_symbol
-    from derivations.conventions import sigma_eps as eps_symbol
-
     n_modes, width = 3, 4
+    singular_values = np.array([2.0, 1.5, 1.0])
     comparisons = []
     for depth in (2, 3, 4):
-        singular_values = np.array([2.0, 1.5, 1.0])
         amplitudes = singular_values * rng.uniform(0.2, 0.9, size=n_modes)
-        teacher = random_teacher(
-            singular_values, shape=(width, width), rng=rng, label_noise=sigma_eps
-        )
-        weights = aligned_balanced_weights(teacher, amplitudes, (width,) * (depth + 1), rng=rng)
-        (s_modes, sigma_modes) = ab.mode_symbols(n_modes)
-        values = {kappa_symbol: kappa, eps_symbol: sigma_eps, L: depth}
-        values |= dict(zip(s_modes, amplitudes, strict=True))
-        values |= dict(zip(sigma_modes, singular_values, strict=True))
-        per_mode = [
-            {
-                s: amplitudes[a],
-                sigma: singular_values[a],
-                kappa_symbol: kappa,
-                eps_symbol: sigma_eps,
-                L: depth,
-            }
-            for a in range(n_modes)
-        ]
-        params = {
-            "L": depth,
-            "s": [round(float(v), 4) for v in amplitudes],
-            "kappa": kappa,
-            "sigma_eps": sigma_eps,
-        }
-
-        gradient = gradient_drift(weights, teacher)[:n_modes]
-        closed = [_evaluated(ab.aligned_gradient_drift(), p) for p in per_mode]
-        roundoff = 1e-10 * (np.abs(gradient) + 1.0)
-        comparisons.append(
-            Comparison(
-                params | {"observable": "gradient drift"}, Estimate(gradient, roundoff, 0), closed
-            )
-        )
-
-        c1 = modewise_diffusion_samples(weights, teacher, n_samples=_N_SAMPLES, rng=rng)
-        diffusion = np.diag([_evaluated(ab.aligned_diffusion(), p) for p in per_mode])
-        comparisons.append(
-            Comparison(
-                params | {"observable": "diffusion matrix"},
-                scaled_estimate(covariance_estimate(c1), kappa),
-                diffusion,
-            )
-        )
-
-        c2 = ito_drift_samples(weights, teacher, n_samples=_N_SAMPLES, rng=rng)
-        if coupled:
-            ito = [
-                _evaluated(e, values)
-                for e in ab.aligned_ito_drift_modes(depth=depth, n_modes=n_modes)
-            ]
-        else:
-            ito = [_evaluated(ab.aligned_ito_drift(), p) for p in per_mode]
-        comparisons.append(
-            Comparison(
-                params | {"observable": "Itô drift"}, scaled_estimate(mean_estimate(c2), kappa), ito
-            )
+        comparisons += aligned_point_comparisons(
+            depth,
+            singular_values,
+            amplitudes,
+            width,
+            kappa=kappa,
+            sigma_eps=sigma_eps,
+            rng=rng,
+            n_samples=_N_SAMPLES,
+            coupled=coupled,
         )
     return comparisons
