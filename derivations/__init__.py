@@ -42,7 +42,6 @@ from derivations.modewise import (
     modewise_drift_claim,
     modewise_hessian_claim,
     modewise_jacobian_claim,
-    ntk_operator,
 )
 from derivations.noise_covariance import (
     noise_covariance,
@@ -50,6 +49,7 @@ from derivations.noise_covariance import (
     noise_covariance_closed_form,
     noise_covariance_closed_form_numeric,
 )
+from derivations.symbolic_network import ntk_operator
 from derivations.symmetry import symmetry_claim
 from derivations.wick import GaussianVector, WickEngine, gaussian_expectation, gaussian_moment
 

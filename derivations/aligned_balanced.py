@@ -4,8 +4,9 @@ Paper Prop. 3.5, App. E, Eqs. 4-7: on :math:`W_l = R_l\operatorname{diag}(a_l)R_
 (:math:`R_0 = V`, :math:`R_L = U`, :math:`R_l` orthogonal) with balance
 :math:`a_{l,b} = s_b^{1/L}`, the paper states that each mode amplitude follows a decoupled
 scalar SDE.  This module derives the drift and diffusion of every mode from the *general*
-matrix formulas of :mod:`derivations.modewise` (NTK operator, noise second moments,
-pairwise second-order terms) and finds that the Itô drift **couples the modes**.
+matrix formulas (the NTK operator of :mod:`derivations.symbolic_network`, the noise second
+moments of :mod:`derivations.output_noise`, the pairwise second-order terms of
+:mod:`derivations.modewise`) and finds that the Itô drift **couples the modes**.
 
 Why the bases drop out.  With isotropic label noise :math:`\Sigma_\varepsilon =
 \sigma_\varepsilon^2 I`, :math:`U^\top N V = U^\top\Delta V(x'x'^\top - I) + \varepsilon'x'^\top`
@@ -50,13 +51,15 @@ from functools import cache
 import sympy as sp
 
 from derivations.conventions import L, kappa, s, sigma, sigma_eps
-from derivations.modewise import (
-    _expect_quadratic,
-    _noise_symbols,
+from derivations.modewise import second_order_amplitude
+from derivations.output_noise import (
+    expect_quadratic,
+    layer_noise,
     noise_second_moments,
-    ntk_operator,
+    noise_symbols,
 )
 from derivations.result import DerivationResult, Step
+from derivations.symbolic_network import end_to_end, ntk_operator
 from dlnverify.errors import InvalidParameter
 
 __all__ = [
@@ -119,13 +122,6 @@ def mode_symbols(n_modes: int) -> tuple[tuple[sp.Symbol, ...], tuple[sp.Symbol, 
 # --------------------------------------------------------------------------------------------
 
 
-def _diag_chain(weights, first: int, last: int, dim: int) -> sp.Matrix:
-    out = sp.eye(dim)
-    for l in range(first, last + 1):
-        out = weights[l - 1] * out
-    return out
-
-
 @cache
 def aligned_mode_dynamics(*, depth: int, n_modes: int) -> dict[str, object]:
     r"""Drift and diffusion of every mode at a concrete depth, derived from matrices.
@@ -159,31 +155,22 @@ def aligned_mode_dynamics(*, depth: int, n_modes: int) -> dict[str, object]:
     ]
     roots = tuple(sp.Symbol(f"t_{b}", positive=True) for b in range(1, r + 1))
     weights = [sp.diag(*row) for row in a]
-    end_to_end = _diag_chain(weights, 1, depth, r)
     teacher = sp.diag(*sings)
-    gap = teacher - end_to_end
+    gap = teacher - end_to_end(weights)
     basis = [sp.eye(r)[:, b] for b in range(r)]
     grad = [(e.T * ntk_operator(weights, gap) * e)[0, 0] for e in basis]
     moments = noise_second_moments(gap, sigma_eps * sp.eye(r))
-    noise = _noise_symbols(r, r)
+    noise = noise_symbols(r, r)
     theta_n = ntk_operator(weights, noise)
     lin = [(e.T * theta_n * e)[0, 0] for e in basis]
     diffusion = sp.Matrix(
-        r, r, lambda i, j: kappa * _expect_quadratic(lin[i] * lin[j], noise, moments)
+        r, r, lambda i, j: kappa * expect_quadratic(lin[i] * lin[j], noise, moments)
     )
-    a_list = [_diag_chain(weights, l + 1, depth, r) for l in range(1, depth + 1)]
-    b_list = [_diag_chain(weights, 1, l - 1, r) for l in range(1, depth + 1)]
-    xis = [-al.T * noise * bl.T for al, bl in zip(a_list, b_list, strict=True)]
-    ito = []
-    for e in basis:
-        second = sp.Integer(0)
-        for l in range(1, depth + 1):
-            for k in range(l + 1, depth + 1):
-                middle = _diag_chain(weights, l + 1, k - 1, r)
-                second += (
-                    e.T * a_list[k - 1] * xis[k - 1] * middle * xis[l - 1] * b_list[l - 1] * e
-                )[0, 0]
-        ito.append(kappa * _expect_quadratic(second, noise, moments))
+    xis = layer_noise(weights, noise)
+    ito = [
+        kappa * expect_quadratic(second_order_amplitude(weights, xis, e, e), noise, moments)
+        for e in basis
+    ]
     balance = {a[l][b]: roots[b] for l in range(depth) for b in range(r)}
     to_roots = {amps[b]: roots[b] ** depth for b in range(r)}
 
@@ -624,24 +611,21 @@ def _rotated_agreement() -> bool:
     weights = [rot_1 * sp.diag(*a[0]) * rot_v.T, rot_u * sp.diag(*a[1]) * rot_1.T]
     gap = rot_u * sp.diag(*sings) * rot_v.T - weights[1] * weights[0]
     moments = noise_second_moments(gap, sigma_eps * sp.eye(2))
-    noise = _noise_symbols(2, 2)
+    noise = noise_symbols(2, 2)
     us = [rot_u[:, b] for b in range(2)]
     vs = [rot_v[:, b] for b in range(2)]
     ok = True
     theta_gap = ntk_operator(weights, gap)
     theta_n = ntk_operator(weights, noise)
     lin = [(u.T * theta_n * v)[0, 0] for u, v in zip(us, vs, strict=True)]
-    a_2, b_2 = sp.eye(2), weights[0]
-    a_1, b_1 = weights[1], sp.eye(2)
-    xi_2 = -a_2.T * noise * b_2.T
-    xi_1 = -a_1.T * noise * b_1.T
+    xis = layer_noise(weights, noise)
     for i in range(2):
         grad = (us[i].T * theta_gap * vs[i])[0, 0]
         ok &= _zero_modulo(grad - concrete["gradient_drift"][i], relations, leading)
         for j in range(2):
-            diff = kappa * _expect_quadratic(lin[i] * lin[j], noise, moments)
+            diff = kappa * expect_quadratic(lin[i] * lin[j], noise, moments)
             ok &= _zero_modulo(diff - concrete["diffusion"][i, j], relations, leading)
-        second = (us[i].T * a_2 * xi_2 * xi_1 * b_1 * vs[i])[0, 0]
-        ito = kappa * _expect_quadratic(second, noise, moments)
+        second = second_order_amplitude(weights, xis, us[i], vs[i])
+        ito = kappa * expect_quadratic(second, noise, moments)
         ok &= _zero_modulo(ito - concrete["ito_drift"][i], relations, leading)
     return bool(ok)

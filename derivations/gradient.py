@@ -30,8 +30,8 @@ from sympy.polys.rings import PolyElement
 
 from derivations.result import DerivationResult, Step
 from derivations.symbolic_network import (
-    _shapes_list_iv,
-    _widths_iv,
+    check_shapes,
+    check_widths,
     end_to_end,
     gap_matrix,
     kronecker,
@@ -137,7 +137,7 @@ def gradient_polynomials(widths: Sequence[int], *, label_noise: bool = True) -> 
     -------
     GradientPolynomials
     """
-    h = _widths_iv(widths)
+    h = check_widths(widths)
     n, m = h[0], h[-1]
     weights = weight_matrices(h)
     teacher = teacher_matrix((m, n))
@@ -365,7 +365,7 @@ def population_gradient_claim(
         ``claim="C1"``; ``derived``/``stated`` map each shape to a dict with
         ``"population_loss"``, ``"gradient"`` (one matrix per layer), ``"jacobian"``.
     """
-    cases = _shapes_list_iv(shapes)
+    cases = check_shapes(shapes)
     derived, stated = {}, {}
     holds = True
     for case in cases:

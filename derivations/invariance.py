@@ -41,20 +41,23 @@ from functools import cache
 import sympy as sp
 
 from derivations.conventions import kappa, sigma_eps
-from derivations.modewise import (
-    _chain,
-    _expect_quadratic,
-    _is_zero,
-    _noise_symbols,
-    _shapes_iv,
-    _symbolic_weights,
-    independent_gaussian_expectation,
-    layer_partial_products,
+from derivations.gradient import population_loss
+from derivations.modewise import second_order_amplitude
+from derivations.output_noise import (
+    expect_quadratic,
+    is_zero_polynomial,
+    layer_noise,
     noise_second_moments,
-    ntk_operator,
-    symbolic_matrix,
+    noise_symbols,
 )
 from derivations.result import DerivationResult, Step
+from derivations.symbolic_network import (
+    check_shapes,
+    end_to_end,
+    ntk_operator,
+    symbolic_matrix,
+    weight_matrices,
+)
 from dlnverify.errors import InvalidParameter
 
 __all__ = [
@@ -78,15 +81,11 @@ def _iv(depth: int, n_coords: int, minimum_depth: int) -> None:
 
 
 def _population_gradients(weights, teacher) -> list[sp.Matrix]:
-    """Gradients of the Wick-expected population loss 1/2 E||(W* - W)x + eps||^2."""
-    n, m = weights[0].cols, weights[-1].rows
-    x = sp.Matrix(sp.symbols(f"_x0:{n}", real=True))
-    z = sp.Matrix(sp.symbols(f"_z0:{m}", real=True))
+    """Gradients of the Wick-expected population loss 1/2 E||(W* - W)x + eps||^2,
+    :math:`\varepsilon = Sz` with a symbolic root ``S``."""
+    m = weights[-1].rows
     label = symbolic_matrix("S", m, m)
-    resid = (teacher - _chain(weights, 1, len(weights), n)) * x + label * z
-    loss = independent_gaussian_expectation(
-        (resid.T * resid)[0, 0] / 2, {g: sp.Integer(1) for g in (*x, *z)}
-    )
+    loss = population_loss(weights, teacher, label * label.T)
     return [w.applyfunc(lambda e: sp.diff(loss, e)) for w in weights]
 
 
@@ -99,13 +98,13 @@ def imbalance_gradient_drift_claim(
     W_{l+1}^\top g_{l+1}) + g_lW_l^\top + W_lg_l^\top` with :math:`g_l` obtained by
     differentiating the Gaussian-expected loss (symbolic weights and teacher).  Stated: 0.
     """
-    shapes = _shapes_iv(shapes)
+    shapes = check_shapes(shapes, int_entries=True)
     holds = True
     steps = []
     for widths in shapes:
         if len(widths) < 3:
             raise InvalidParameter(f"Got widths={widths!r}, but the imbalance needs depth >= 2.")
-        weights = _symbolic_weights(widths)
+        weights = list(weight_matrices(widths, index_base=0))
         teacher = symbolic_matrix("Wstar", widths[-1], widths[0])
         grads = _population_gradients(weights, teacher)
         t = sp.Symbol("_t")
@@ -115,7 +114,7 @@ def imbalance_gradient_drift_claim(
             first = sp.Matrix(
                 imbalance.rows, imbalance.cols, [sp.diff(e, t).subs(t, 0) for e in imbalance]
             )
-            holds &= all(_is_zero(e) for e in first)
+            holds &= all(is_zero_polynomial(e) for e in first)
         steps.append(Step(f"d/dt G_l(theta - t grad L) at widths={widths}", sp.Symbol("dG"), first))
     return DerivationResult(
         claim="C14",
@@ -131,11 +130,10 @@ def _diagonal_network(depth: int, n_coords: int):
     roots = tuple(sp.Symbol(f"t_{c}", nonnegative=True) for c in range(1, n_coords + 1))
     sings = tuple(sp.Symbol(f"sigma_{c}", nonnegative=True) for c in range(1, n_coords + 1))
     weights = [sp.diag(*roots) for _ in range(depth)]
-    gap = sp.diag(*sings) - _chain(weights, 1, depth, n_coords)
+    gap = sp.diag(*sings) - end_to_end(weights)
     moments = noise_second_moments(gap, sigma_eps * sp.eye(n_coords))
-    noise = _noise_symbols(n_coords, n_coords)
-    a_list, b_list = layer_partial_products(weights)
-    xis = [-a.T * noise * b.T for a, b in zip(a_list, b_list, strict=True)]
+    noise = noise_symbols(n_coords, n_coords)
+    xis = layer_noise(weights, noise)
     return roots, sings, weights, gap, moments, noise, xis
 
 
@@ -151,7 +149,7 @@ def imbalance_noise_drift(*, depth: int, n_coords: int) -> tuple[sp.Matrix, ...]
     for l in range(1, depth):
         second = xis[l].T * xis[l] - xis[l - 1] * xis[l - 1].T
         out.append(
-            second.applyfunc(lambda e: sp.expand(kappa * _expect_quadratic(e, noise, moments)))
+            second.applyfunc(lambda e: sp.expand(kappa * expect_quadratic(e, noise, moments)))
         )
     return tuple(out)
 
@@ -203,19 +201,12 @@ def cross_mode_dynamics(*, depth: int, n_modes: int = 2) -> dict[str, sp.Expr]:
     if n_modes < 2:
         raise InvalidParameter(f"Got n_modes={n_modes}, but a cross mode needs n_modes >= 2.")
     roots, sings, weights, gap, moments, noise, xis = _diagonal_network(depth, n_modes)
-    a_list, b_list = layer_partial_products(weights)
     e1, e2 = sp.eye(n_modes)[:, 0], sp.eye(n_modes)[:, 1]
     gradient = sp.expand((e1.T * ntk_operator(weights, gap) * e2)[0, 0])
-    second = sp.Integer(0)
-    for l in range(1, depth + 1):
-        for k in range(l + 1, depth + 1):
-            middle = _chain(weights, l + 1, k - 1, n_modes)
-            second += (
-                e1.T * a_list[k - 1] * xis[k - 1] * middle * xis[l - 1] * b_list[l - 1] * e2
-            )[0, 0]
-    ito = sp.expand(kappa * _expect_quadratic(second, noise, moments))
+    second = second_order_amplitude(weights, xis, e1, e2)
+    ito = sp.expand(kappa * expect_quadratic(second, noise, moments))
     lin = (e1.T * ntk_operator(weights, noise) * e2)[0, 0]
-    diffusion = sp.expand(kappa * _expect_quadratic(lin * lin, noise, moments))
+    diffusion = sp.expand(kappa * expect_quadratic(lin * lin, noise, moments))
     eigen = sum(
         (roots[0] ** (2 * (depth - l)) * roots[1] ** (2 * (l - 1)) for l in range(1, depth + 1)),
         sp.Integer(0),

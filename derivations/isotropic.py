@@ -27,16 +27,10 @@ import sympy as sp
 
 from derivations.aligned_balanced import aligned_ntk_eigenvalue
 from derivations.conventions import L, T, s
-from derivations.modewise import (
-    _hessian,
-    _is_zero,
-    _jacobian_blocks,
-    _setup,
-    _shapes_iv,
-    layer_partial_products,
-    vec,
-)
+from derivations.modewise import mode_hessian, mode_jacobian, symbolic_mode_setup
+from derivations.output_noise import is_zero_polynomial
 from derivations.result import DerivationResult, Step
+from derivations.symbolic_network import check_shapes, partial_products, vec
 
 __all__ = ["isotropic_diffusion", "isotropic_langevin_claim"]
 
@@ -54,14 +48,14 @@ def _diagonal_case(depth: int) -> bool:
     """Isotropic diffusion matrix at diagonal two-mode weights a_(l,b) = t_b, from the
     Jacobian differentiated at general weights and then evaluated on the manifold."""
     roots = sp.symbols("t_1 t_2", positive=True)
-    weights, _, _, _, _ = _setup((2,) * (depth + 1))
+    weights, _, _, _, _ = symbolic_mode_setup((2,) * (depth + 1))
     on_manifold = {}
     for w in weights:
         for i in range(2):
             for j in range(2):
                 on_manifold[w[i, j]] = roots[i] if i == j else sp.Integer(0)
     basis = [sp.eye(2)[:, b] for b in range(2)]
-    jac = [[j.subs(on_manifold) for j in _jacobian_blocks(weights, e, e)] for e in basis]
+    jac = [[j.subs(on_manifold) for j in mode_jacobian(weights, e, e)] for e in basis]
     ok = True
     for a in range(2):
         for b in range(2):
@@ -89,13 +83,13 @@ def isotropic_langevin_claim(
     is :math:`0`.  On the aligned-balanced manifold, symbolic depth:
     :math:`TLs^{2-2/L}`, checked against the matrix derivation at every depth in ``depths``.
     """
-    shapes = _shapes_iv(shapes)
+    shapes = check_shapes(shapes, int_entries=True)
     holds = True
     steps = []
     for widths in shapes:
-        weights, us, vs, _, _ = _setup(widths, n_modes=2)
-        jac = [_jacobian_blocks(weights, u, v) for u, v in zip(us, vs, strict=True)]
-        a_list, b_list = layer_partial_products(weights)
+        weights, us, vs, _, _ = symbolic_mode_setup(widths, n_modes=2)
+        jac = [mode_jacobian(weights, u, v) for u, v in zip(us, vs, strict=True)]
+        a_list, b_list = partial_products(weights)
         for a, b in ((0, 0), (0, 1)):
             derived = T * sp.Add(
                 *[(vec(x).T * vec(y))[0, 0] for x, y in zip(jac[a], jac[b], strict=True)]
@@ -106,15 +100,15 @@ def isotropic_langevin_claim(
                     for al, bl in zip(a_list, b_list, strict=True)
                 ]
             )
-            holds &= _is_zero(derived - stated)
+            holds &= is_zero_polynomial(derived - stated)
         norms = T * sp.Add(
             *[
                 (us[0].T * al * al.T * us[0])[0, 0] * (vs[0].T * bl.T * bl * vs[0])[0, 0]
                 for al, bl in zip(a_list, b_list, strict=True)
             ]
         )
-        holds &= _is_zero(norms - T * sp.Add(*[sum(x**2 for x in j) for j in jac[0]]))
-        trace = _hessian(weights, us[0], vs[0]).trace()
+        holds &= is_zero_polynomial(norms - T * sp.Add(*[sum(x**2 for x in j) for j in jac[0]]))
+        trace = mode_hessian(weights, us[0], vs[0]).trace()
         holds &= trace == 0
         steps.append(Step(f"(T/2) tr H at widths={widths}", sp.Symbol("mu^{Ito}"), T * trace / 2))
     for depth in depths:

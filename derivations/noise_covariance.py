@@ -39,8 +39,8 @@ from sympy.polys.rings import PolyElement
 from derivations.gradient import GradientPolynomials, gradient_polynomials
 from derivations.result import DerivationResult, Step
 from derivations.symbolic_network import (
-    _shapes_list_iv,
-    _widths_iv,
+    check_shapes,
+    check_widths,
     commutation_matrix,
     end_to_end,
     kronecker,
@@ -181,7 +181,7 @@ def derive_noise_covariance(
     label_noise : bool
         General symmetric :math:`\Sigma_\varepsilon` (``True``) or none.
     """
-    gp = gradient_polynomials(_widths_iv(widths), label_noise=label_noise)
+    gp = gradient_polynomials(check_widths(widths), label_noise=label_noise)
     engine = gp.engine
     xi = [
         a - b
@@ -403,7 +403,7 @@ def noise_covariance_claim(
         ``None``; ``stated`` is the block statement; ``holds`` is the conjunction over
         every case and block.
     """
-    cases = _shapes_list_iv(shapes)
+    cases = check_shapes(shapes)
     settings = tuple(bool(v) for v in label_noise)
     if not settings:
         raise InvalidParameter(f"Got {label_noise=}, but at least one setting is needed.")

@@ -1,14 +1,17 @@
 r"""Symbolic deep linear networks: weight matrices of entry symbols and their algebra.
 
-Every claim that works "at concrete small dimensions" (C1-C3) builds its network here, so
-the entry symbols, the partial products :math:`A_l, B_l` and the column-major ``vec`` /
-Kronecker / commutation conventions of DESIGN.md §3 are written once.
+Every claim that works "at concrete small dimensions" (C1-C3, C5-C7, C13, C14) builds its
+network here, so the entry symbols, the input validation of widths, the (partial) products
+:math:`A_l, B_l`, the NTK operator and the column-major ``vec`` / Kronecker / commutation
+conventions of DESIGN.md §3 are written once.
 
 The matrix helpers accept SymPy matrices and, for speed, ``DomainMatrix`` objects over a
 polynomial ring (see :class:`derivations.wick.WickEngine`): the large exact identities of C3
 are expanded in the ring, never as SymPy expression trees.
 
-* :math:`W_l` is :math:`h_l \times h_{l-1}` with entries ``w{l}_{i}_{j}`` (1-based);
+* :math:`W_l` is :math:`h_l \times h_{l-1}` with entries ``w{l}_{i}_{j}``, 1-based for
+  C1-C3 (:func:`weight_matrices`), 0-based for the modewise claims
+  (``weight_matrices(widths, index_base=0)``, like every :func:`symbolic_matrix`);
 * :math:`A_l = W_L \cdots W_{l+1}` (:math:`m \times h_l`), :math:`B_l = W_{l-1} \cdots W_1`
   (:math:`h_{l-1} \times n`), an empty product being the identity;
 * :math:`\operatorname{vec}` stacks columns; :math:`K_{r,c}` is the commutation matrix with
@@ -28,6 +31,9 @@ from sympy.polys.rings import PolyRing
 from dlnverify.errors import InvalidParameter
 
 __all__ = [
+    "chain",
+    "check_shapes",
+    "check_widths",
     "commutation_matrix",
     "end_to_end",
     "gap_matrix",
@@ -35,8 +41,10 @@ __all__ = [
     "label_noise_covariance",
     "layer_parameters",
     "network_widths",
+    "ntk_operator",
     "partial_products",
     "ring_matrix",
+    "symbolic_matrix",
     "teacher_matrix",
     "unvec",
     "vec",
@@ -44,7 +52,27 @@ __all__ = [
 ]
 
 
-def _widths_iv(widths: Sequence[int]) -> tuple[int, ...]:
+def check_widths(widths: Sequence[int], *, int_entries: bool = False) -> tuple[int, ...]:
+    r"""Validate network widths :math:`(h_0 = n, h_1, \dots, h_L = m)`.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        At least two widths (depth :math:`L \ge 1`), every one :math:`\ge 1`.
+    int_entries : bool
+        Also require every entry to be a Python ``int`` (not a ``bool``): rejects integral
+        floats such as ``2.0`` and NumPy integers, which are accepted (as ``int``) otherwise.
+        The modewise claims (C5, C6, C13, C14) validate this way.
+
+    Returns
+    -------
+    tuple of int
+
+    Raises
+    ------
+    InvalidParameter
+        If ``widths`` is not such a sequence.
+    """
     try:
         out = tuple(int(h) for h in widths)
     except (TypeError, ValueError) as e:
@@ -59,12 +87,17 @@ def _widths_iv(widths: Sequence[int]) -> tuple[int, ...]:
         raise InvalidParameter(
             f"Got {widths=}, but widths must be (h_0, ..., h_L) with L >= 1 and every h >= 1."
         )
+    if int_entries and not all(isinstance(h, int) and not isinstance(h, bool) for h in widths):
+        raise InvalidParameter(f"Got {widths=}, but every width must be a Python int.")
     return out
 
 
-def _shapes_list_iv(shapes: Sequence[Sequence[int]]) -> tuple[tuple[int, ...], ...]:
+def check_shapes(
+    shapes: Sequence[Sequence[int]], *, int_entries: bool = False
+) -> tuple[tuple[int, ...], ...]:
+    """Validate a non-empty sequence of width tuples, each by :func:`check_widths`."""
     try:
-        out = tuple(_widths_iv(w) for w in shapes)
+        out = tuple(check_widths(w, int_entries=int_entries) for w in shapes)
     except TypeError as e:
         raise InvalidParameter(
             f"Got {shapes=}, but shapes must be a sequence of width tuples."
@@ -74,23 +107,37 @@ def _shapes_list_iv(shapes: Sequence[Sequence[int]]) -> tuple[tuple[int, ...], .
     return out
 
 
-def weight_matrices(widths: Sequence[int]) -> tuple[sp.Matrix, ...]:
+def symbolic_matrix(name: str, rows: int, cols: int, *, index_base: int = 0) -> sp.Matrix:
+    """A ``rows x cols`` matrix of independent real symbols ``{name}_{i}_{j}``.
+
+    The indices ``i, j`` count from ``index_base``: 0 for the modewise claims, 1 for C1-C3.
+    """
+    return sp.Matrix(
+        rows,
+        cols,
+        lambda i, j: sp.Symbol(f"{name}_{i + index_base}_{j + index_base}", real=True),
+    )
+
+
+def weight_matrices(widths: Sequence[int], *, index_base: int = 1) -> tuple[sp.Matrix, ...]:
     r"""Weight matrices :math:`W_1, \dots, W_L` of distinct real entry symbols.
 
     Parameters
     ----------
     widths : sequence of int
         :math:`(h_0 = n, h_1, \dots, h_L = m)`; :math:`W_l` is :math:`h_l \times h_{l-1}`.
+    index_base : int
+        First row/column index in the entry names: 1 (C1-C3) or 0 (the modewise claims).
 
     Returns
     -------
     tuple of sympy.Matrix
-        :math:`(W_1, \dots, W_L)`, entry :math:`(i, j)` of :math:`W_l` named ``w{l}_{i}_{j}``.
+        :math:`(W_1, \dots, W_L)`, entry :math:`(i, j)` of :math:`W_l` (0-based) named
+        ``w{l}_{i + index_base}_{j + index_base}``.
     """
-    h = _widths_iv(widths)
+    h = check_widths(widths)
     return tuple(
-        sp.Matrix(h[l], h[l - 1], lambda i, j, l=l: sp.Symbol(f"w{l}_{i + 1}_{j + 1}", real=True))
-        for l in range(1, len(h))
+        symbolic_matrix(f"w{l}", h[l], h[l - 1], index_base=index_base) for l in range(1, len(h))
     )
 
 
@@ -108,8 +155,7 @@ def _shape_iv(shape: Sequence[int], name: str) -> tuple[int, int]:
 
 def teacher_matrix(shape: Sequence[int]) -> sp.Matrix:
     r"""Teacher :math:`W^*` (:math:`m \times n`) with free entries ``wstar_{i}_{j}``."""
-    rows, cols = _shape_iv(shape, "shape")
-    return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"wstar_{i + 1}_{j + 1}", real=True))
+    return symbolic_matrix("wstar", *_shape_iv(shape, "shape"), index_base=1)
 
 
 def gap_matrix(shape: Sequence[int]) -> sp.Matrix:
@@ -119,8 +165,7 @@ def gap_matrix(shape: Sequence[int]) -> sp.Matrix:
     :math:`\Delta = W^* - W(\theta)` is an invertible polynomial change of variables, so an
     identity between polynomials holds in one set of coordinates iff it holds in the other.
     """
-    rows, cols = _shape_iv(shape, "shape")
-    return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"Delta_{i + 1}_{j + 1}", real=True))
+    return symbolic_matrix("Delta", *_shape_iv(shape, "shape"), index_base=1)
 
 
 def label_noise_covariance(size: int) -> sp.Matrix:
@@ -168,30 +213,55 @@ def _product(factors: Sequence[Any]) -> Any:
     return out
 
 
+def chain(weights: Sequence[Any], first: int, last: int) -> Any:
+    r"""The product :math:`W_{last} \cdots W_{first}` (1-based, inclusive).
+
+    For ``first = last + 1`` it is the empty product, the identity of size :math:`h_{last}`
+    (so ``chain(weights, l + 1, k - 1)`` is :math:`M_{kl} = W_{k-1}\cdots W_{l+1}` for any
+    :math:`l < k`).  The factors are multiplied from the left,
+    :math:`(W_{last}W_{last-1})\cdots W_{first}`.
+    """
+    weights = tuple(weights)
+    widths = network_widths(weights)
+    if not 1 <= first <= last + 1 <= len(weights) + 1:
+        raise InvalidParameter(
+            f"Got first={first}, last={last}, but 1 <= first <= last + 1 <= L + 1 "
+            f"= {len(weights) + 1} is required."
+        )
+    factors = weights[first - 1 : last][::-1]
+    return _product(factors) if factors else _identity_like(weights[0], widths[last])
+
+
 def end_to_end(weights: Sequence[Any]) -> Any:
     r"""End-to-end map :math:`W = W_L \cdots W_1`."""
     weights = tuple(weights)
-    network_widths(weights)
-    return _product(weights[::-1])
+    return chain(weights, 1, len(weights))
 
 
 def partial_products(weights: Sequence[Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     r"""Partial products :math:`(A_1, \dots, A_L)` and :math:`(B_1, \dots, B_L)` (Prop. 3.1).
 
     :math:`A_l = W_L \cdots W_{l+1}` (:math:`m \times h_l`), :math:`B_l = W_{l-1}\cdots W_1`
-    (:math:`h_{l-1} \times n`); the empty product is the identity, so :math:`W = A_l W_l B_l`.
+    (:math:`h_{l-1} \times n`), each a :func:`chain`; the empty product is the identity, so
+    :math:`W = A_l W_l B_l`.
     """
     weights = tuple(weights)
-    widths = network_widths(weights)
     depth = len(weights)
-    As = []
-    Bs = []
-    for l in range(1, depth + 1):
-        above = weights[l:][::-1]
-        below = weights[: l - 1][::-1]
-        As.append(_product(above) if above else _identity_like(weights[0], widths[l]))
-        Bs.append(_product(below) if below else _identity_like(weights[0], widths[0]))
-    return tuple(As), tuple(Bs)
+    As = tuple(chain(weights, l + 1, depth) for l in range(1, depth + 1))
+    Bs = tuple(chain(weights, 1, l - 1) for l in range(1, depth + 1))
+    return As, Bs
+
+
+def ntk_operator(weights: Sequence[sp.Matrix], matrix: sp.Matrix) -> sp.Matrix:
+    r"""The NTK operator of a DLN with whitened inputs (paper Prop. 3.3),
+
+    .. math:: \Theta(M) = \sum_{l=1}^L A_l A_l^\top M B_l^\top B_l,
+
+    the image under :math:`\sum_l A_l(\cdot)B_l` of the layerwise gradient
+    :math:`A_l^\top M B_l^\top`.
+    """
+    a_list, b_list = partial_products(weights)
+    return sp.Add(*[a * a.T * matrix * b.T * b for a, b in zip(a_list, b_list, strict=True)])
 
 
 def layer_parameters(weights: Sequence[sp.Matrix]) -> tuple[sp.Symbol, ...]:

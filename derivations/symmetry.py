@@ -33,7 +33,7 @@ from sympy.polys.rings import PolyElement, PolyRing
 
 from derivations.gradient import gradient_polynomials
 from derivations.result import DerivationResult, Step
-from derivations.symbolic_network import _shapes_list_iv, _widths_iv, end_to_end
+from derivations.symbolic_network import check_shapes, check_widths, end_to_end
 from dlnverify.errors import InvalidParameter
 
 __all__ = [
@@ -123,7 +123,7 @@ def symmetry_check(
         (:math:`\nabla_{l+1} \mapsto \nabla_{l+1}G^{-1}`, :math:`\nabla_l \mapsto G\nabla_l`,
         the transformation of the weights themselves) is a perturbation that must fail.
     """
-    h = _widths_iv(widths)
+    h = check_widths(widths)
     L = len(h) - 1
     if int(layer) != layer or not 1 <= layer <= L - 1:
         raise InvalidParameter(
@@ -236,7 +236,7 @@ def symmetry_claim(
         raise InvalidParameter(
             f"Got {cases=}, but cases must be a sequence of (widths, layer) pairs."
         ) from e
-    _shapes_list_iv([w for w, _ in parsed])
+    check_shapes([w for w, _ in parsed])
     derived = {}
     holds = True
     for widths, layer in parsed:

@@ -9,7 +9,9 @@ import sympy as sp
 
 from derivations.conventions import L, T, s
 from derivations.isotropic import _diagonal_case, isotropic_diffusion, isotropic_langevin_claim
-from derivations.modewise import _hessian, _is_zero, _jacobian_blocks, _setup, vec
+from derivations.modewise import mode_hessian, mode_jacobian, symbolic_mode_setup
+from derivations.output_noise import is_zero_polynomial
+from derivations.symbolic_network import vec
 
 
 def test_claim_holds():
@@ -29,14 +31,14 @@ def test_perturbed_statements_are_rejected():
     assert (isotropic_diffusion() - 2 * T * L * s ** (2 - 2 / L)).subs(point) != 0
     assert sp.simplify((isotropic_diffusion() - T * L * s ** (2 - 1 / L)).subs(point)) != 0
     # at general weights: the sqrt(2T) convention doubles the variance rate
-    weights, (u,), (v,), _, _ = _setup((2, 3, 2))
-    jac = _jacobian_blocks(weights, u, v)
+    weights, (u,), (v,), _, _ = symbolic_mode_setup((2, 3, 2))
+    jac = mode_jacobian(weights, u, v)
     rate = T * sum(((vec(j).T * vec(j))[0, 0] for j in jac), sp.Integer(0))
-    assert not _is_zero(rate - 2 * rate)
+    assert not is_zero_polynomial(rate - 2 * rate)
 
 
 def test_hessian_has_zero_trace_but_is_not_zero():
-    weights, (u,), (v,), _, _ = _setup((2, 2, 2))
-    hess = _hessian(weights, u, v)
+    weights, (u,), (v,), _, _ = symbolic_mode_setup((2, 2, 2))
+    hess = mode_hessian(weights, u, v)
     assert hess.trace() == 0
     assert hess != sp.zeros(*hess.shape)

@@ -14,22 +14,21 @@ from derivations import modewise
 from derivations.conventions import kappa
 from derivations.modewise import (
     _diffusion_case,
-    _is_zero,
     _ito_closed_form,
-    _jacobian_blocks,
     _matrices_equal,
-    _setup,
-    independent_gaussian_expectation,
-    layer_partial_products,
+    mode_jacobian,
     modewise_diffusion_claim,
     modewise_drift_claim,
     modewise_hessian_claim,
     modewise_jacobian_claim,
-    noise_second_moments,
-    ntk_operator,
-    symbolic_matrix,
-    vec,
+    symbolic_mode_setup,
 )
+from derivations.output_noise import (
+    independent_gaussian_expectation,
+    is_zero_polynomial,
+    noise_second_moments,
+)
+from derivations.symbolic_network import ntk_operator, partial_products, symbolic_matrix, vec
 from dlnverify.errors import InvalidParameter
 
 # Small shapes: rectangular one layer, a wide hidden layer with m != n, three layers.
@@ -61,9 +60,9 @@ def test_jacobian_claim_holds():
 
 
 def test_jacobian_perturbed_is_rejected():
-    weights, (u,), (v,), _, _ = _setup((2, 2, 2, 2))
-    derived = _jacobian_blocks(weights, u, v)
-    a_list, b_list = layer_partial_products(weights)
+    weights, (u,), (v,), _, _ = symbolic_mode_setup((2, 2, 2, 2))
+    derived = mode_jacobian(weights, u, v)
+    a_list, b_list = partial_products(weights)
     stated = [a.T * u * v.T * b.T for a, b in zip(a_list, b_list, strict=True)]
     wrong_factor = [sp.Rational(11, 10) * m for m in stated]
     no_transpose = [
@@ -99,11 +98,11 @@ def test_diffusion_perturbed_statements_are_rejected():
     assert _matrices_equal(derived, stated["ntk_closed"])
     assert not _matrices_equal(derived, stated["ntk_closed"] * sp.Rational(11, 10))
     # dropped term: the commutation part Delta K_b^T Delta of the closed form
-    weights, us, vs, delta, label_sqrt = _setup(widths, n_modes=2)
+    weights, us, vs, delta, label_sqrt = symbolic_mode_setup(widths, n_modes=2)
     k_b = ntk_operator(weights, us[1] * vs[1].T)
     label_cov = label_sqrt * label_sqrt.T
     dropped = kappa * (us[0].T * ntk_operator(weights, (delta * delta.T + label_cov) * k_b) * vs[0])
-    assert not _is_zero(derived[0, 1] - dropped[0, 0])
+    assert not is_zero_polynomial(derived[0, 1] - dropped[0, 0])
 
 
 def test_drift_claim_holds():
@@ -116,17 +115,17 @@ def test_drift_claim_holds():
 def test_ito_closed_form_perturbed_is_rejected():
     widths = (2, 2, 2, 2)
     result = modewise_drift_claim(shapes=(widths,))
-    weights, (u,), (v,), delta, label_sqrt = _setup(widths)
+    weights, (u,), (v,), delta, label_sqrt = symbolic_mode_setup(widths)
     label_cov = label_sqrt * label_sqrt.T
     ito = result.derived["ito_drift"]
-    assert _is_zero(ito - _ito_closed_form(weights, u, v, delta, label_cov))
+    assert is_zero_polynomial(ito - _ito_closed_form(weights, u, v, delta, label_cov))
     # dropped label-noise term, dropped trace term, factor 1.1
-    assert not _is_zero(ito - _ito_closed_form(weights, u, v, delta, sp.zeros(2, 2)))
-    assert not _is_zero(
+    assert not is_zero_polynomial(ito - _ito_closed_form(weights, u, v, delta, sp.zeros(2, 2)))
+    assert not is_zero_polynomial(
         ito - sp.Rational(11, 10) * _ito_closed_form(weights, u, v, delta, label_cov)
     )
     zero_gap = _ito_closed_form(weights, u, v, sp.zeros(2, 2), label_cov)
-    assert not _is_zero(ito - zero_gap)
+    assert not is_zero_polynomial(ito - zero_gap)
 
 
 def test_vec_is_column_major():
