@@ -197,6 +197,17 @@ for _name, _kinds, _description, _observable in (
 # --- the diffusion peak (C8), isotropic Langevin (C13), invariance of the assumptions (C14) --
 
 
+def _quantity_check(name: str, points: tuple[dict[str, float], ...], note: str) -> Callable:
+    def run(rng):  # type: ignore[no-untyped-def]
+        from reports.numeric_checks import numeric_check
+        from reports.numeric_quantities import quantity_comparisons
+
+        return numeric_check(quantity_comparisons(name, points, rng), note=note)
+
+    run.__name__ = f"quantity_comparisons({name!r})"
+    return run
+
+
 def _peak(function: str) -> Callable[[], object]:
     def expression():  # type: ignore[no-untyped-def]
         return getattr(importlib.import_module("derivations.diffusion_peak"), function)()
@@ -220,6 +231,15 @@ register(
         r"\frac{L\sigma}{2\sqrt{(3L-2)(L-1)}};\ s^\ast = \tfrac{2(L-1)}{3L-2}\sigma "
         r"\text{ without label noise}",
         _lazy("derivations.diffusion_peak", "diffusion_peak_claim"),
+        _quantity_check(
+            "diffusion_peak",
+            (
+                {"sigma": 1.0, "sigma_eps": 0.0, "L": 2, "kappa": 0.1},
+                {"sigma": 1.5, "sigma_eps": 0.2, "L": 3, "kappa": 0.1},
+                {"sigma": 2.0, "sigma_eps": 0.3, "L": 5, "kappa": 0.1},
+            ),
+            "Maximiser of the simulated diffusion (common random numbers) against s*.",
+        ),
         quantities=("diffusion_peak", "peak_threshold"),
     )
 )
@@ -249,6 +269,15 @@ register(
         r"D_a = T\sum_l \|A_l^\top u_a\|^2 \|B_l v_a\|^2,\qquad"
         r"\tfrac{T}{2}\operatorname{tr} \nabla^2 s_a = 0",
         _lazy("derivations.isotropic", "isotropic_langevin_claim"),
+        _quantity_check(
+            "isotropic_diffusion",
+            (
+                {"s": 0.5, "L": 1, "T": 0.1},
+                {"s": 0.3, "L": 2, "T": 0.05},
+                {"s": 1.2, "L": 4, "T": 0.2},
+            ),
+            "Variance of <grad s, xi> for isotropic noise xi ~ N(0, T I) at aligned weights.",
+        ),
         quantities=("isotropic_diffusion",),
     )
 )

@@ -11,6 +11,7 @@ import pytest
 
 from reports import numeric_invariance, numeric_observables
 from reports.numeric_checks import Comparison, numeric_check
+from reports.numeric_quantities import quantity_comparisons
 from reports.registry import all_claims
 from reports.verification import verify_claim
 
@@ -69,3 +70,16 @@ def test_aligned_check_rejects_the_decoupled_ito_drift_when_modes_couple():
     rng = np.random.default_rng(11)
     decoupled = numeric_observables.aligned_modes_comparisons(rng, coupled=False)
     assert not numeric_check(decoupled).passed
+
+
+@pytest.mark.parametrize(
+    ("name", "points"),
+    [
+        ("diffusion_peak", ({"sigma": 1.2, "sigma_eps": 0.1, "L": 4, "kappa": 0.1},)),
+        ("isotropic_diffusion", ({"s": 0.7, "L": 3, "T": 0.1}, {"s": 1.1, "L": 1, "T": 0.3})),
+    ],
+)
+def test_quantity_checks_reject_a_formula_off_by_ten_percent(name, points):
+    comparisons = quantity_comparisons(name, points, np.random.default_rng(2))
+    assert numeric_check(comparisons).passed
+    assert not numeric_check(_perturbed(comparisons, 1.1)).passed
