@@ -57,6 +57,10 @@ register(
         r"L(\dots, G W_l, W_{l+1} G^{-1}, \dots) = L(\theta),"
         r"\quad \nabla L(\theta) = 0 \iff \nabla L(\theta_G) = 0",
         _lazy("derivations.symmetry", "symmetry_claim"),
+        _lazy_check(
+            "symmetry_comparisons",
+            "Exact loss and gradients of the simulator under a random non-orthogonal G.",
+        ),
     )
 )
 register(

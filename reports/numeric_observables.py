@@ -14,7 +14,14 @@ import numpy as np
 
 from derivations.noise_covariance import noise_covariance_closed_form_numeric
 from numerics.montecarlo import Estimate, covariance_estimate, mean_estimate
-from numerics.network import flatten_layers, network_widths, partial_products, per_sample_gradients
+from numerics.network import (
+    flatten_layers,
+    network_widths,
+    partial_products,
+    per_sample_gradients,
+    population_gradient,
+    population_loss,
+)
 from numerics.noise import empirical_gradient_noise
 from numerics.observables import gradient_drift, ito_drift_samples, modewise_diffusion_samples
 from numerics.teacher import Teacher, random_teacher
@@ -31,6 +38,7 @@ __all__ = [
     "modewise_diffusion_comparison",
     "modewise_diffusion_comparisons",
     "noise_covariance_comparisons",
+    "symmetry_comparisons",
 ]
 
 #: Networks (widths h_0..h_L) at which the general claims are checked: depth 1-3,
@@ -75,6 +83,60 @@ def gradient_comparisons(rng: np.random.Generator) -> list[Comparison]:
         delta = teacher.matrix - W
         closed = flatten_layers([-a.T @ delta @ b.T for a, b in zip(A, B, strict=True)])
         comparisons.append(Comparison(_params(widths, teacher), mean_estimate(grads), closed))
+    return comparisons
+
+
+#: Relative round-off allowance of exact (sample-free) evaluations.
+_ROUNDOFF = 1e-9
+
+
+def _exact(value) -> Estimate:  # type: ignore[no-untyped-def]
+    """An exact evaluation as an :class:`Estimate` whose standard error is round-off."""
+    value = np.asarray(value, dtype=float)
+    return Estimate(value, _ROUNDOFF * (np.abs(value) + 1.0), 0)
+
+
+def _random_invertible(size: int, rng: np.random.Generator) -> np.ndarray:
+    """A non-orthogonal, well-conditioned matrix: singular values in [0.5, 2], Haar bases."""
+    left, _ = np.linalg.qr(rng.standard_normal((size, size)))
+    right, _ = np.linalg.qr(rng.standard_normal((size, size)))
+    return left @ np.diag(rng.uniform(0.5, 2.0, size)) @ right.T
+
+
+def symmetry_comparisons(
+    rng: np.random.Generator, *, gradient_law: str = "covariant"
+) -> list[Comparison]:
+    r"""C2: :math:`W_{l+1}\to W_{l+1}G^{-1}`, :math:`W_l \to GW_l` with a random invertible,
+    non-orthogonal :math:`G`: the simulator's population loss is unchanged and its gradient
+    obeys :math:`\nabla_{l+1} \to \nabla_{l+1}G^\top`, :math:`\nabla_l \to G^{-\top}\nabla_l`
+    (other layers unchanged).  ``gradient_law="weights"`` states instead the law of the
+    weights themselves (:math:`\nabla_{l+1}G^{-1}`, :math:`G\nabla_l`), which tests show fails.
+    """
+    comparisons = []
+    for widths in _SHAPES[1:]:
+        teacher, weights = _setup(widths, rng)
+        loss, grads = population_loss(weights, teacher), population_gradient(weights, teacher)
+        for l in range(len(weights) - 1):  # hidden layer between W_l and W_{l+1} (0-based)
+            g = _random_invertible(widths[l + 1], rng)
+            g_inv = np.linalg.inv(g)
+            moved = list(weights)
+            moved[l], moved[l + 1] = g @ weights[l], weights[l + 1] @ g_inv
+            predicted = list(grads)
+            if gradient_law == "covariant":
+                predicted[l], predicted[l + 1] = g_inv.T @ grads[l], grads[l + 1] @ g.T
+            else:
+                predicted[l], predicted[l + 1] = g @ grads[l], grads[l + 1] @ g_inv
+            params = _params(widths, teacher) | {"hidden layer": l + 1}
+            comparisons += [
+                Comparison(
+                    params | {"observable": "loss"}, _exact(population_loss(moved, teacher)), loss
+                ),
+                Comparison(
+                    params | {"observable": "gradient"},
+                    _exact(flatten_layers(population_gradient(moved, teacher))),
+                    flatten_layers(predicted),
+                ),
+            ]
     return comparisons
 
 

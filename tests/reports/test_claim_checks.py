@@ -44,6 +44,7 @@ def _perturbed(comparisons, factor):
         (numeric_observables, "ito_drift_comparisons"),
         (numeric_observables, "aligned_modes_comparisons"),
         (numeric_invariance, "invariance_comparisons"),
+        (numeric_observables, "symmetry_comparisons"),
     ],
 )
 def test_monte_carlo_checks_reject_a_formula_off_by_ten_percent(module, name):
@@ -83,3 +84,11 @@ def test_quantity_checks_reject_a_formula_off_by_ten_percent(name, points):
     comparisons = quantity_comparisons(name, points, np.random.default_rng(2))
     assert numeric_check(comparisons).passed
     assert not numeric_check(_perturbed(comparisons, 1.1)).passed
+
+
+def test_symmetry_check_rejects_the_weights_law_for_the_gradient():
+    """The gradient does not transform like the weights (C2 finding)."""
+    wrong = numeric_observables.symmetry_comparisons(
+        np.random.default_rng(4), gradient_law="weights"
+    )
+    assert not numeric_check(wrong).passed
