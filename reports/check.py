@@ -170,6 +170,25 @@ class CheckResult:
             "elapsed_seconds": round(self.elapsed, 3),
         }
 
+    def _evidence_lines(self) -> list[str]:
+        """Counterexample and Monte Carlo summary as plain sentences (no math markup)."""
+        lines = []
+        if self.counterexample is not None:
+            point = ", ".join(f"{k} = {v:g}" for k, v in self.counterexample["parameters"].items())
+            lines.append(
+                f"Counterexample: {point}: formula {self.counterexample['formula']:.6g},"
+                f" derived {self.counterexample['derived']:.6g}."
+            )
+        if self.convention is not None:
+            lines.append(f"Equal to the derived result under the convention: {self.convention}.")
+        if self.numeric is not None:
+            agrees = "agrees" if self.numeric.passed else "disagrees"
+            lines.append(
+                f"Monte Carlo {agrees}: worst |z| {self.numeric.max_abs_z:.2f} against the limit"
+                f" {self.numeric.threshold:.2f} ({len(self.numeric.cases)} points)."
+            )
+        return lines
+
     def _repr_markdown_(self) -> str:
         lines = [f"**{self.verdict}** — `{self.quantity}`: {self.message}"]
         if self.derived is not None:
@@ -178,7 +197,16 @@ class CheckResult:
             lines.append(
                 f"\n$$\\text{{formula}} - \\text{{derived}} = {sp.latex(self.difference)}$$"
             )
+        lines += [f"\n{line.replace('_', chr(92) + '_')}" for line in self._evidence_lines()]
         return "\n".join(lines)
+
+    def _repr_latex_(self) -> str:
+        parts = [rf"\text{{{self.verdict}: {self.quantity.replace('_', ' ')}}}"]
+        if self.derived is not None:
+            parts.append(rf"\text{{derived: }}{sp.latex(self.derived)}")
+        if self.difference is not None and self.symbolic == "different":
+            parts.append(rf"\text{{formula}} - \text{{derived}} = {sp.latex(self.difference)}")
+        return "$" + r",\qquad ".join(parts) + "$"
 
 
 def _compiled(expr: sp.Expr, symbols: Mapping[str, sp.Symbol]):
@@ -274,7 +302,7 @@ def _smallest_counterexample(
     parsed: sp.Expr, derived: sp.Expr, quantity: Quantity, symbols, fallback: dict | None
 ) -> dict | None:
     """The simplest point where the two differ, by hypothesis's shrinking (deterministic)."""
-    from hypothesis import HealthCheck, find, settings
+    from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis import strategies as st
     from hypothesis.errors import NoSuchExample
 
@@ -303,6 +331,9 @@ def _smallest_counterexample(
                 database=None,
                 max_examples=200,
                 deadline=None,
+                # no "explain" phase: it re-runs the comparison hundreds of times to annotate
+                # a failure report that find() never shows
+                phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
                 suppress_health_check=list(HealthCheck),
             ),
         )

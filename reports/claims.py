@@ -79,7 +79,7 @@ register(
         "C4",
         "Batch noise: online Sigma/B; finite-population factor without replacement",
         "App. A, App. G",
-        r"\operatorname{Cov}(\bar\xi_B) = \frac{\Sigma}{B},\qquad"
+        r"\operatorname{Cov}(\bar\xi_B) = \frac{\Sigma}{B},\qquad "
         r"\operatorname{Cov}(\bar\xi_B) = \frac{N-B}{B(N-1)}\,\hat\Sigma_N",
         _lazy("derivations.batch_noise", "batch_noise_claim"),
         _lazy_check("batch_covariance_comparisons", "Online batches (B = 4) of simulated data."),
@@ -90,7 +90,7 @@ register(
         "C5",
         "Modewise Jacobian, mode and cross-mode diffusion, NTK form",
         "Prop. 3.3, App. C",
-        r"\nabla_{W_l} s_a = A_l^\top u_a v_a^\top B_l^\top,\qquad"
+        r"\nabla_{W_l} s_a = A_l^\top u_a v_a^\top B_l^\top,\qquad "
         r"D_{ab} = \kappa \langle J_a, \Sigma J_b\rangle",
         _lazy("derivations.modewise", "modewise_diffusion_claim"),
         _lazy_check("modewise_diffusion_comparisons", "Modes and cross-modes at random weights."),
@@ -270,7 +270,7 @@ register(
         "C13",
         "Isotropic Langevin: modewise diffusion through the NTK, zero Itô drift",
         "Sec. 3, remark after Prop. 3.4",
-        r"D_a = T\sum_l \|A_l^\top u_a\|^2 \|B_l v_a\|^2,\qquad"
+        r"D_a = T\sum_l \|A_l^\top u_a\|^2 \|B_l v_a\|^2,\qquad "
         r"\tfrac{T}{2}\operatorname{tr} \nabla^2 s_a = 0",
         _lazy("derivations.isotropic", "isotropic_langevin_claim"),
         _quantity_check(
