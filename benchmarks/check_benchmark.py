@@ -3,7 +3,7 @@ r"""Time per ``dlnverify check`` of a correct and of a wrong formula.
 A script, not a test: ``python benchmarks/check_benchmark.py`` prints a table, ``--json`` the
 same numbers as JSON, ``--quick`` runs a reduced set as a smoke test.
 
-For several quantities of ``dlnverify check --list``, :func:`reports.check.check` is timed on
+For several quantities of ``dlnverify check --list``, :func:`reports.check` is timed on
 
 * a **correct** formula written differently from the derived expression (expanded, factored,
   split into powers), whose verdict must be ``verified``, and
@@ -143,7 +143,7 @@ def _worker(spec_text: str) -> int:
     """Time one case in this (fresh) process; print a JSON line.  Runs in the child."""
     spec = json.loads(spec_text)
     start = time.perf_counter()
-    from reports.check import check  # the imports a first call needs, timed apart
+    from reports.formula_check import check  # the imports a first call needs, timed apart
 
     import_seconds = time.perf_counter() - start
 

@@ -1,3 +1,36 @@
-"""Joins derivations and numerics: claim registry, check engine, formula parsing, CLI."""
+"""Joins derivations and numerics: claim registry, check engine, formula parsing, CLI.
 
-__all__: list[str] = []
+The Python API (DESIGN.md §7)::
+
+    import reports
+    result = reports.check("diffusion", "kappa*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)")
+    result.verdict             # "verified" | "refuted" | "undecided"
+    reports.all_claims()       # the registered claims (render in Jupyter)
+
+Names are loaded on first use, so that importing :mod:`reports` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = ["CheckResult", "all_claims", "check", "get_claim", "verify_claim"]
+
+_SOURCES = {
+    "CheckResult": "reports.formula_check",
+    "check": "reports.formula_check",
+    "all_claims": "reports.registry",
+    "get_claim": "reports.registry",
+    "verify_claim": "reports.verification",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _SOURCES:
+        raise AttributeError(f"module 'reports' has no attribute {name!r}")
+    return getattr(importlib.import_module(_SOURCES[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -199,7 +199,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return ExitCode.OK
     if args.quantity is None or args.formula is None:
         raise _usage("check needs QUANTITY and FORMULA (or --list)")
-    from reports.check import check
+    from reports.formula_check import check
 
     syntax = "latex" if args.latex else "sympy" if args.sympy else "auto"
     result = check(

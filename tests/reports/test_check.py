@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from reports.check import Verdict, check
 from reports.cli import ExitCode, main
+from reports.formula_check import Verdict, check
 
 DIFFUSION = "kappa*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)"
 GRADIENT_DRIFT = "L*s**(2-2/L)*(sigma-s)"

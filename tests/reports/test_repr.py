@@ -13,7 +13,7 @@ import re
 import pytest
 import sympy as sp
 
-from reports.check import CheckResult, Verdict, check
+from reports.formula_check import CheckResult, Verdict, check
 from reports.quantities import get_quantity
 from reports.registry import Claim, all_claims
 
@@ -188,3 +188,15 @@ def test_check_result_latex_is_one_well_formed_math_block(which, request):
     assert result.verdict in latex
     assert sp.latex(result.derived) in latex
     assert (sp.latex(result.difference) in latex) == (which == "refuted")
+
+
+def test_python_api_is_reachable_from_the_package():
+    import reports
+
+    result = reports.check("gradient_drift", "L*s**(2-2/L)*(sigma-s)", monte_carlo=False)
+    assert isinstance(result, reports.CheckResult)
+    assert result.verdict == Verdict.VERIFIED
+    assert [c.id for c in reports.all_claims()][:2] == ["C1", "C2"]
+    assert reports.get_claim("c7").id == "C7"
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = reports.nope
