@@ -79,9 +79,9 @@ GRADIENT_AGREEMENT = 1e-10
 FLOOR_AGREEMENT = 1e-12
 #: Euler-Maruyama time step and noise scale of the ensemble trajectories (values do not
 #: affect the cost; chosen so that trajectories from a small init stay bounded).
-DT, KAPPA = 0.01, 0.01
+DT, KAPPA = 0.01, 0.001
 #: Ensemble trajectories restart from their initial state every this many steps.
-RESTART = 500
+RESTART = 200
 #: Small-initialisation exponent of the ensemble trajectories (rich regime, paper App. H.2).
 GAMMA = 1.5
 #: Environment variables that set the thread count of NumPy's BLAS (read at import).
