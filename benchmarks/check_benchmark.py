@@ -55,6 +55,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from _common import load_average, require, table
+
 __all__ = ["main"]
 
 #: Seconds allowed for the symbolic verdict and for the verdict with its Monte Carlo check.
@@ -128,12 +130,6 @@ FULL = _Config(quantities=None, cold_repeats=3, warm_repeats=2, cli_modes=("symb
 QUICK = _Config(
     quantities=QUICK_QUANTITIES, cold_repeats=1, warm_repeats=1, cli_modes=("symbolic",)
 )
-
-
-def _check(condition: bool, message: str) -> None:
-    """An assertion that survives ``python -O``."""
-    if not condition:
-        raise AssertionError(message)
 
 
 # --- the child process ---------------------------------------------------------------------
@@ -243,7 +239,7 @@ def _in_process_rows(config: _Config, *, seed: int, env: dict[str, str]) -> list
             }
             command = [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec)]
             wall, code, out, err = _run_child(command, env)
-            _check(
+            require(
                 code == 0,
                 f"the child for {case.quantity} ({case.kind}, {row['mode']}) exited with {code}:"
                 f" {err.strip()[-2000:]}",
@@ -259,16 +255,16 @@ def _validate(case: _Case, mode: str, child: dict[str, Any]) -> None:
     """The benchmark times right verdicts only."""
     expected = EXPECTED[case.kind]
     where = f"{case.quantity} {case.formula!r} ({mode})"
-    _check(
+    require(
         all(v == expected for v in child["verdicts"]),
         f"{where}: verdicts {child['verdicts']}, expected {expected}: {child['message']}",
     )
     if case.kind == "wrong":
-        _check(child["counterexample"] is not None, f"{where}: refuted without a counterexample")
+        require(child["counterexample"] is not None, f"{where}: refuted without a counterexample")
     if mode == "with MC":
-        _check(child["has_numeric"], f"{where}: no Monte Carlo check was run")
+        require(child["has_numeric"], f"{where}: no Monte Carlo check was run")
         if case.kind == "correct":
-            _check(child["numeric_passed"], f"{where}: the Monte Carlo check rejects it")
+            require(child["numeric_passed"], f"{where}: the Monte Carlo check rejects it")
 
 
 def _finish_in_process(row: dict[str, Any]) -> dict[str, Any]:
@@ -313,12 +309,12 @@ def _cli_rows(config: _Config, *, seed: int, env: dict[str, str]) -> list[dict[s
                 command.append("--symbolic-only")
             wall, code, out, err = _run_child(command, env)
             expected = EXPECTED[case.kind]
-            _check(
+            require(
                 code in (0, 1) and out.strip().startswith("{"),
                 f"dlnverify check {case.quantity} exited with {code}: {err.strip()[-2000:]}",
             )
             payload = json.loads(out)
-            _check(
+            require(
                 payload["verdict"] == expected and code == (0 if expected == "verified" else 1),
                 f"dlnverify check {case.quantity} {case.formula!r}: verdict"
                 f" {payload['verdict']} (exit {code}), expected {expected}",
@@ -356,13 +352,6 @@ def _version(name: str) -> str | None:
         return None
 
 
-def _load() -> list[float] | None:
-    try:
-        return [round(v, 2) for v in os.getloadavg()]
-    except OSError:  # pragma: no cover - platforms without getloadavg
-        return None
-
-
 def _usable_cpus() -> int | None:
     try:
         return len(os.sched_getaffinity(0))
@@ -385,7 +374,7 @@ def _run(config: _Config, *, seed: int, threads: int, mode: str) -> dict[str, An
         "threads": threads,
         "thread_env": {k: env.get(k) for k in _THREAD_VARIABLES},
         "cli_command": _cli_command(),
-        "load_average_before": _load(),
+        "load_average_before": load_average(),
         "timing": (
             "time.perf_counter; cold = first check() call in a fresh subprocess (imports timed"
             " apart), k subprocesses per row run round-robin over the rows; warm = the same"
@@ -400,7 +389,7 @@ def _run(config: _Config, *, seed: int, threads: int, mode: str) -> dict[str, An
     meta["interpreter_start_seconds"] = wall
     rows = _in_process_rows(config, seed=seed, env=env)
     rows += _cli_rows(config, seed=seed, env=env)
-    meta["load_average_after"] = _load()
+    meta["load_average_after"] = load_average()
     meta["wall_seconds"] = round(time.perf_counter() - started, 1)
     return {"meta": meta, "rows": rows, "all_passed": all(r["passed"] for r in rows)}
 
@@ -411,14 +400,6 @@ def _seconds(value: float | None) -> str:
     if value >= 1.0:
         return f"{value:.2f} s"
     return f"{value * 1e3:.0f} ms"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    return "\n".join(lines)
 
 
 def _render(results: dict[str, Any]) -> str:
@@ -455,7 +436,7 @@ def _render(results: dict[str, Any]) -> str:
             ]
         )
     out.append(
-        _table(
+        table(
             [
                 "quantity",
                 "formula",

@@ -50,6 +50,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+from _common import load_average, require, table
 from numpy.typing import NDArray
 
 from numerics.data import sample_data
@@ -165,12 +166,6 @@ def _rng(seed: int, *key: int) -> np.random.Generator:
     return np.random.default_rng([seed, *key])
 
 
-def _check(condition: bool, message: str) -> None:
-    """An assertion that survives ``python -O``."""
-    if not condition:
-        raise AssertionError(message)
-
-
 # --- 1. per-sample gradients -------------------------------------------------------------
 
 
@@ -211,7 +206,7 @@ def _gradient_row(depth: int, d: int, config: _Config, seed: int) -> dict[str, A
     batched = per_sample_gradients(layers, x, y)
     looped = _looped_gradients(layers, x, y)
     error = max(float(np.max(np.abs(b - lp))) for b, lp in zip(batched, looped, strict=True))
-    _check(
+    require(
         error <= GRADIENT_AGREEMENT,
         f"loop and batched gradients differ by {error:.3g} > {GRADIENT_AGREEMENT}"
         f" at {depth=}, {d=}",
@@ -364,7 +359,7 @@ def _ensemble_row(depth: int, d: int, config: _Config, seed: int) -> dict[str, A
         start, target, noise_sqrt, dt=DT, amplitude=amplitude, rng=_rng(seed, 3, depth, d, 1)
     )
     error = max(float(np.max(np.abs(a - b))) for a, b in zip(library, floor, strict=True))
-    _check(
+    require(
         error <= FLOOR_AGREEMENT,
         f"floor step and library step differ by {error:.3g} > {FLOOR_AGREEMENT} at {depth=}, {d=}",
     )
@@ -380,7 +375,7 @@ def _ensemble_row(depth: int, d: int, config: _Config, seed: int) -> dict[str, A
     times = _time({"step": library_run.step, "floor": floor_run.step}, **timing)
     t_step, t_floor = times["step"], times["floor"]
     for name, run in (("library", library_run), ("floor", floor_run)):
-        _check(
+        require(
             all(np.all(np.isfinite(w)) for w in run.state),
             f"the {name} trajectory at {depth=}, {d=} is not finite after {run.steps} steps",
         )
@@ -417,13 +412,6 @@ class _Results:
         return all(row["passed"] is not False for row in rows)
 
 
-def _load() -> list[float] | None:
-    try:
-        return [round(v, 2) for v in os.getloadavg()]
-    except OSError:  # pragma: no cover - platforms without getloadavg
-        return None
-
-
 def _run(config: _Config, *, seed: int, mode: str) -> _Results:
     threads = {k: os.environ.get(k) for k in _THREAD_VARIABLES}
     meta: dict[str, Any] = {
@@ -434,7 +422,7 @@ def _run(config: _Config, *, seed: int, mode: str) -> _Results:
         "machine": platform.machine(),
         "cpu_count": os.cpu_count(),
         "thread_env": threads,
-        "load_average_before": _load(),
+        "load_average_before": load_average(),
         "timing": (
             "time.perf_counter; one warm-up call, then k repeats of >= 50 ms each, interleaved"
             " round-robin between the contenders of a row (calls > 1 s: first call counts, no"
@@ -452,7 +440,7 @@ def _run(config: _Config, *, seed: int, mode: str) -> _Results:
         results.noise.append(_noise_row(depth, d, config, seed))
     for depth, d in config.shapes:
         results.ensemble.append(_ensemble_row(depth, d, config, seed))
-    meta["load_average_after"] = _load()
+    meta["load_average_after"] = load_average()
     meta["wall_seconds"] = round(time.perf_counter() - started, 2)
     return results
 
@@ -473,14 +461,6 @@ def _target(row: dict[str, Any]) -> str:
     return "-" if row["target"] is None else f">= {row['target']:g}x"
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    return "\n".join(lines)
-
-
 def _render(results: _Results) -> str:
     meta = results.meta
     config = meta["config"]
@@ -494,7 +474,7 @@ def _render(results: _Results) -> str:
         f" (loop and batched agree to {GRADIENT_AGREEMENT:g})",
     ]
     out.append(
-        _table(
+        table(
             [
                 "L",
                 "d",
@@ -522,7 +502,7 @@ def _render(results: _Results) -> str:
     )
     out += ["", "2. one exact anisotropic-Langevin noise draw (dense = build Sigma + eigh + draw)"]
     out.append(
-        _table(
+        table(
             [
                 "L",
                 "d",
@@ -556,7 +536,7 @@ def _render(results: _Results) -> str:
         " (floor = the same step's matmuls and draws in plain numpy)",
     ]
     out.append(
-        _table(
+        table(
             ["L", "d", "step", "steps/s", "network-steps/s", "floor", "step/floor", "status"],
             [
                 [
