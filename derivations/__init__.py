@@ -30,6 +30,13 @@ from derivations.diffusion_peak import (
     stationarity_polynomial,
 )
 from derivations.gradient import gradient_polynomials, population_gradient_claim, population_loss
+from derivations.gradient_flow import (
+    flow_time,
+    flow_time_general,
+    gradient_flow_claim,
+    half_time_threshold,
+    logistic_solution,
+)
 from derivations.invariance import (
     assumption_invariance_claim,
     cross_mode_dynamics,
@@ -74,13 +81,18 @@ __all__ = [
     "cross_mode_dynamics",
     "diffusion_peak",
     "diffusion_peak_claim",
+    "flow_time",
+    "flow_time_general",
     "gaussian_expectation",
     "gaussian_moment",
+    "gradient_flow_claim",
     "gradient_polynomials",
+    "half_time_threshold",
     "imbalance_gradient_drift_claim",
     "imbalance_noise_drift",
     "isotropic_diffusion",
     "isotropic_langevin_claim",
+    "logistic_solution",
     "mode_decoupling_claim",
     "mode_symbols",
     "modewise_diffusion_claim",

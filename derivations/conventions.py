@@ -106,7 +106,7 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("eta", r"\eta", "learning rate (> 0)", eta, (0.001, 0.1)),
         Parameter("B", "B", "batch size (integer >= 1)", B, (1, 64), integer=True),
         Parameter("T", "T", "temperature of isotropic Langevin noise (> 0)", T, (0.001, 0.1)),
-        Parameter("t", "t", "time, t = k eta (>= 0)", t, (0.0, 10.0)),
+        Parameter("t", "t", "time, t = k eta (>= 0)", t, (0.0, 8.0)),
         Parameter("s0", "s_{0}", "initial mode amplitude (> 0)", s0, (0.001, 0.1)),
         Parameter("m", "m", "output dimension (integer >= 1)", m_out, (1, 12), integer=True),
     )

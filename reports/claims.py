@@ -198,7 +198,7 @@ for _name, _kinds, _description, _observable in (
     )
 
 
-# --- the diffusion peak (C8), isotropic Langevin (C13), invariance of the assumptions (C14) --
+# --- diffusion peak (C8), gradient flow (C9), isotropic Langevin (C13), invariance (C14) ----
 
 
 def _quantity_check(name: str, points: tuple[dict[str, float], ...], note: str) -> Callable:
@@ -264,6 +264,33 @@ _quantity(
     "C8",
     {"location": _peak("peak_threshold")},
     depth_range=(2, 6),
+)
+register(
+    Claim(
+        "C9",
+        "Gradient flow of a mode: logistic at L = 2, separable ODE, larger modes first",
+        "Eqs. 2-3",
+        r"\dot s = L s^{2-2/L}(\sigma - s);\quad L = 2:\ "
+        r"s(t) = \frac{\sigma}{1 + (\sigma/s_0 - 1)e^{-2\sigma t}};\quad"
+        r" \text{larger modes are learned first}",
+        _lazy("derivations.gradient_flow", "gradient_flow_claim"),
+        _lazy_check(
+            "gradient_flow_comparisons",
+            "Gradient flow of the full network (solve_ivp), depths 1-4, three modes; SE = "
+            "integration error (difference of two tolerance levels).",
+            module="numeric_gradient_flow",
+        ),
+        quantities=("gf_solution",),
+    )
+)
+_quantity(
+    "gf_solution",
+    "mode amplitude s(t) under gradient flow from s(0) = s0, depth L = 2 (Eq. 3)",
+    ("t", "s0", "sigma"),
+    "C9",
+    {"solution": lambda: importlib.import_module("derivations.gradient_flow").logistic_solution()},
+    "simulated_gf_solution",
+    depth_range=(2, 2),
 )
 register(
     Claim(

@@ -4,7 +4,7 @@ A :class:`Quantity` names a scalar result of the theory (``diffusion``, ``ito_dr
 the parameters a user's formula may use, the derived SymPy expression it is compared with
 (obtained lazily from :mod:`derivations`), and the Monte Carlo observable that estimates the
 same number from the simulator (:mod:`reports.simulated`).  Quantities of claims not built
-yet (gradient flow and stationary law, C9-C12) join through :func:`register_quantity`.
+yet (the stationary law, C10-C12) join through :func:`register_quantity`.
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ __all__ = [
     "register_quantity",
 ]
 
-#: Quantities of DESIGN.md §7 whose claims are not built yet (C9-C12).
+#: Quantities of DESIGN.md §7 whose claims are not built yet (C10-C12).
 PLANNED_QUANTITIES = (
-    "gf_solution",
     "stationary_density",
     "stationary_mean",
     "stationary_variance",
@@ -120,8 +119,8 @@ def get_quantity(name: str) -> Quantity:
         return _QUANTITIES[name]
     if name in PLANNED_QUANTITIES:
         raise InvalidParameter(
-            f"Quantity {name!r} belongs to a claim that is not built yet (gradient flow and "
-            f"stationary law, C9-C12); available: {', '.join(sorted(_QUANTITIES))}."
+            f"Quantity {name!r} belongs to a claim that is not built yet (stationary law, "
+            f"C10-C12); available: {', '.join(sorted(_QUANTITIES))}."
         )
     raise InvalidParameter(
         f"Got quantity {name!r}, but known quantities are: {', '.join(sorted(_QUANTITIES))}."

@@ -29,6 +29,7 @@ __all__ = [
     "simulated_diffusion",
     "simulated_diffusion_peak",
     "simulated_drift",
+    "simulated_gf_solution",
     "simulated_gradient_drift",
     "simulated_isotropic_diffusion",
     "simulated_ito_drift",
@@ -163,3 +164,12 @@ def simulated_diffusion_peak(point: Mapping[str, float], rng: np.random.Generato
     widen = t.isf(alpha / 2, _PEAK_BATCHES - 1) / norm.isf(alpha / 2)
     standard_error = widen * float(np.std(batch, ddof=1)) / np.sqrt(_PEAK_BATCHES)
     return Estimate(full, standard_error, _PEAK_SAMPLES)
+
+
+def simulated_gf_solution(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
+    r"""Mode amplitude :math:`s(t)` under gradient flow of the full depth-2 network from the
+    aligned-balanced point of amplitude :math:`s_0` (``solve_ivp`` on all the weights; the
+    standard error is the integration error, see :mod:`reports.numeric_gradient_flow`)."""
+    from reports.numeric_gradient_flow import single_mode_flow  # scipy.integrate: lazily
+
+    return single_mode_flow(point, rng)

@@ -150,3 +150,49 @@ def test_peak_threshold_and_isotropic_diffusion():
     doubled = check("isotropic_diffusion", "2*T*L*s**(2-2/L)", n_points=1)
     assert doubled.numeric is not None
     assert not doubled.numeric.passed
+
+
+GF_SOLUTION = "sigma/(1+(sigma/s0-1)*exp(-2*sigma*t))"
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        GF_SOLUTION,
+        "s0*sigma*exp(2*sigma*t)/(sigma + s0*(exp(2*sigma*t) - 1))",
+        r"\frac{\sigma}{1 + \left(\frac{\sigma}{s_0} - 1\right) e^{-2 \sigma t}}",
+    ],
+)
+def test_gf_solution_written_differently_is_verified_symbolically(formula):
+    result = check("gf_solution", formula, monte_carlo=False)
+    assert result.verdict == Verdict.VERIFIED
+    assert result.symbolic == "equal"
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        GF_SOLUTION.replace("-2*sigma*t", "-sigma*t"),  # rate sigma instead of 2 sigma
+        GF_SOLUTION.replace("sigma/s0-1", "sigma/s0"),  # initial condition s(0) != s0
+        "s0*exp(2*sigma*t)",  # linearised (early-time) growth
+    ],
+)
+def test_wrong_gf_solutions_are_refuted(formula):
+    result = check("gf_solution", formula, monte_carlo=False)
+    assert result.verdict == Verdict.REFUTED
+    assert result.counterexample is not None
+
+
+def test_cli_check_gf_solution_verified_and_refuted_by_the_simulated_flow(capsys):
+    """End to end through the CLI, with the gradient-flow simulation of the full network:
+    the logistic is verified (symbolic and numeric), rate sigma refuted by both."""
+    assert main(["check", "gf_solution", GF_SOLUTION, "--json"]) == ExitCode.OK
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdict"] == "verified"
+    assert payload["numeric"]["passed"]
+    wrong = GF_SOLUTION.replace("-2*sigma*t", "-sigma*t")
+    assert main(["check", "gf_solution", wrong, "--json"]) == ExitCode.FAILED
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdict"] == "refuted"
+    assert payload["symbolic"] == "different"
+    assert not payload["numeric"]["passed"]

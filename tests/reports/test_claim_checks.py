@@ -9,7 +9,7 @@ false-alarm rate of each check is 1e-6 (Bonferroni over its entries), see
 import numpy as np
 import pytest
 
-from reports import numeric_invariance, numeric_observables
+from reports import numeric_gradient_flow, numeric_invariance, numeric_observables
 from reports.numeric_checks import Comparison, numeric_check
 from reports.numeric_quantities import quantity_comparisons
 from reports.registry import all_claims
@@ -45,6 +45,7 @@ def _perturbed(comparisons, factor):
         (numeric_observables, "aligned_modes_comparisons"),
         (numeric_invariance, "invariance_comparisons"),
         (numeric_observables, "symmetry_comparisons"),
+        (numeric_gradient_flow, "gradient_flow_comparisons"),
     ],
 )
 def test_monte_carlo_checks_reject_a_formula_off_by_ten_percent(module, name):
@@ -78,6 +79,7 @@ def test_aligned_check_rejects_the_decoupled_ito_drift_when_modes_couple():
     [
         ("diffusion_peak", ({"sigma": 1.2, "sigma_eps": 0.1, "L": 4, "kappa": 0.1},)),
         ("isotropic_diffusion", ({"s": 0.7, "L": 3, "T": 0.1}, {"s": 1.1, "L": 1, "T": 0.3})),
+        ("gf_solution", ({"t": 2.5, "s0": 0.02, "sigma": 0.9}, {"t": 0.4, "s0": 0.1, "sigma": 2})),
     ],
 )
 def test_quantity_checks_reject_a_formula_off_by_ten_percent(name, points):
@@ -92,3 +94,39 @@ def test_symmetry_check_rejects_the_weights_law_for_the_gradient():
         np.random.default_rng(4), gradient_law="weights"
     )
     assert not numeric_check(wrong).passed
+
+
+def test_gradient_flow_check_rejects_larger_modes_first_without_the_condition_on_s0():
+    """With s0 / sigma above the derived threshold the larger mode reaches its half later
+    (C9 finding): predicting "largest first" there fails against the simulated flow."""
+    rng = np.random.default_rng(6)
+    assert numeric_check(numeric_gradient_flow.ordering_comparisons(rng)).passed
+    wrong = numeric_gradient_flow.ordering_comparisons(rng, unconditional=True)
+    assert not numeric_check(wrong).passed
+
+
+def test_simulated_gradient_flow_rejects_the_wrong_exponent_at_depth_three():
+    """Amplitudes of the full depth-3 network under gradient flow agree with the ODE
+    3 s^(2-2/3)(sigma - s) (solved here in one dimension, by hand) and reject 3 s^(2-1/3)(...)."""
+    from scipy.integrate import solve_ivp
+
+    from numerics.teacher import random_teacher
+    from numerics.weights import aligned_balanced_weights
+
+    rng = np.random.default_rng(8)
+    sigmas, starts, times = np.array([2.0, 1.0]), np.array([0.05, 0.08]), [1.0, 2.5, 4.0]
+    teacher = random_teacher(sigmas, shape=(3, 3), rng=rng)
+    weights = aligned_balanced_weights(teacher, starts, (3, 4, 4, 3), rng=rng)
+    estimate = numeric_gradient_flow.flow_amplitude_estimates(weights, teacher, times)
+
+    def one_dimensional(exponent):
+        def rhs(_time, amplitude):
+            return 3 * amplitude**exponent * (sigmas - amplitude)
+
+        solution = solve_ivp(
+            rhs, (0, times[-1]), starts, method="DOP853", t_eval=times, rtol=1e-13, atol=1e-15
+        )
+        return solution.y.T
+
+    assert numeric_check([Comparison({}, estimate, one_dimensional(2 - 2 / 3))]).passed
+    assert not numeric_check([Comparison({}, estimate, one_dimensional(2 - 1 / 3))]).passed
