@@ -1,4 +1,4 @@
-"""The ``dlnverify`` console script: ``list``, ``show``, ``verify``, ``check``.
+"""The ``dlnverify`` console script: ``list``, ``show``, ``verify``, ``check``, ``simulate``.
 
 Exit codes live in one place, :class:`ExitCode`: 0 verified/ok, 1 refuted/failed, 2 bad
 input.  Every :class:`dlnverify.DlnVerifyError` becomes a one-line message and exit code 2;
@@ -248,6 +248,92 @@ def _print_check(result: Any) -> None:
             )
 
 
+# --- simulate -----------------------------------------------------------------------------
+
+#: ``simulate`` flags that map to :class:`reports.simulation.SimulationConfig` fields.
+_SIMULATE_FLAGS = (
+    ("optimizer", str, "gd, sgd, anisotropic or isotropic (default sgd)"),
+    ("depth", int, "depth L (default 2)"),
+    ("width", int, "input = output dimension d (default 12)"),
+    ("hidden", int, "hidden width (default: = width)"),
+    ("singular_values", str, "teacher singular values, e.g. '3,2,1' (default)"),
+    ("label_noise", float, "sigma_eps (default 0)"),
+    ("gamma", float, "init entries N(0, d^-gamma) (default 2)"),
+    ("eta", float, "learning rate = Euler-Maruyama dt (default 0.01)"),
+    ("batch_size", int, "batch size B; kappa = eta/B (default 1)"),
+    ("temperature", float, "T of isotropic Langevin (default 0)"),
+    ("steps", int, "number of steps (default 3000)"),
+    ("record_every", int, "record every this many steps (default 10)"),
+    ("ensemble", int, "independent networks run together (default 1)"),
+    ("seed", int, "seed of teacher, init and noise (default 0)"),
+)
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from reports.simulation import (
+        SimulationConfig,
+        load_config,
+        run_simulation,
+        summarise,
+        write_trajectory,
+    )
+
+    config = SimulationConfig()
+    if args.config:
+        config = SimulationConfig.from_mapping(load_config(args.config))
+    flags = {name: getattr(args, name) for name, _, _ in _SIMULATE_FLAGS}
+    config = SimulationConfig.from_mapping(
+        {k: v for k, v in flags.items() if v is not None}, base=config
+    )
+    if args.output:
+        from reports.simulation import OUTPUT_FORMATS
+
+        if not args.output.endswith(OUTPUT_FORMATS):
+            raise _usage(
+                f"Got --output {args.output!r}, but its suffix must be one of "
+                f"{', '.join(OUTPUT_FORMATS)}."
+            )
+    _progress(
+        args,
+        f"simulating {config.optimizer}, L={config.depth}, widths {config.widths}, "
+        f"{config.steps} steps x {config.ensemble} network(s) ...",
+    )
+
+    def progress(done: int, total: int) -> None:
+        if done % max(1, total // 10) == 0 or done == total:
+            _progress(args, f"  step {done}/{total}")
+
+    trajectory = run_simulation(config, progress=progress)
+    summary = summarise(trajectory, config)
+    if args.output:
+        summary["output"] = str(write_trajectory(trajectory, config, args.output))
+        _progress(args, f"trajectory written to {summary['output']}")
+    if args.json:
+        _print_json(summary)
+    else:
+        rows = [
+            [f"s_{a}", f"{sigma:g}", f"{s:.6g}", "-" if t is None else f"{t:g}"]
+            for a, (sigma, s, t) in enumerate(
+                zip(
+                    config.singular_values,
+                    summary["final_modes"],
+                    summary["half_times"],
+                    strict=True,
+                ),
+                1,
+            )
+        ]
+        print(
+            _table(rows, ["mode", "sigma", f"s at t={summary['final_time']:g}", "t(s = sigma/2)"])
+        )
+        print(
+            f"\nfinal population loss {summary['final_loss']:.6g}; largest cross-mode "
+            f"{summary['max_cross_mode']:.3g}; relative imbalance "
+            f"{', '.join(f'{v:.3g}' for v in summary['final_relative_imbalance']) or '-'}"
+        )
+    return ExitCode.OK
+
+
 # --- parser -------------------------------------------------------------------------------
 
 
@@ -293,6 +379,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo check")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=_cmd_check)
+
+    p = sub.add_parser(
+        "simulate",
+        help="train a network (GD, SGD, Langevin) and record modes, loss, imbalance",
+        description="Train a deep linear network from small initialisation on a random teacher "
+        "and record the population loss, mode and cross-mode amplitudes and the layer imbalance "
+        "over time t = k*eta. Values: defaults, then --config FILE.toml, then flags.",
+    )
+    p.add_argument("--config", metavar="FILE", help="TOML file of parameters ([simulate] table)")
+    for name, kind, text in _SIMULATE_FLAGS:
+        p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, help=text)
+    p.add_argument("--output", metavar="PATH", help="save the trajectory (.npz, .json or .csv)")
+    p.add_argument("--json", action="store_true", help="machine-readable summary")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(handler=_cmd_simulate)
     return parser
 
 

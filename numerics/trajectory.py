@@ -1,0 +1,243 @@
+r"""Training trajectories: GD, online SGD, isotropic and anisotropic Langevin, recorded.
+
+The experiments of the paper (its Figs. 1-4, Apps. H-J; DESIGN.md §8) step a deep linear
+network with one of four optimisers and watch, over time :math:`t = k\eta`,
+
+* the population loss :math:`L(\theta) = \tfrac12\|W^\ast - W\|_F^2 + \tfrac12\operatorname{tr}
+  \Sigma_\varepsilon`,
+* the mode amplitudes :math:`s_a = u_a^\top W v_a` and the largest cross-mode amplitude
+  :math:`\max_{a \ne b}|u_a^\top W v_b|` (assumption A2, alignment),
+* the layer imbalance :math:`\|W_{l+1}^\top W_{l+1} - W_l W_l^\top\|_F` for
+  :math:`l = 1, \dots, L-1` (assumption A1, balance), and its scale-free version divided by
+  :math:`\|W_{l+1}\|_F^2 + \|W_l\|_F^2` (our normalisation: the paper's Eq. 33 was lost in
+  extraction).
+
+Optimisers (:mod:`numerics.sde`): ``"gd"`` — :math:`\theta \leftarrow \theta - \eta\nabla L`;
+``"sgd"`` — online SGD with a fresh batch of size :math:`B`; ``"anisotropic"`` —
+Euler-Maruyama of paper Eq. 1 with :math:`dt = \eta`, :math:`\kappa = \eta/B`;
+``"isotropic"`` — Euler-Maruyama of :math:`d\theta = -\nabla L\,dt + \sqrt{2T}\,dW` with
+:math:`dt = \eta`.  Every optimiser steps a batch of independent networks at once (leading
+dimensions of the weights), each with its own randomness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from dlnverify.errors import InvalidParameter
+from numerics._validation import (
+    check_generator,
+    check_nonnegative_real,
+    check_positive_int,
+    check_positive_real,
+)
+from numerics.network import (
+    Weights,
+    _teacher_iv,
+    cross_mode_amplitudes,
+    population_loss,
+    validate_weights,
+)
+from numerics.sde import (
+    anisotropic_langevin_step,
+    gradient_descent_step,
+    isotropic_langevin_step,
+    sgd_step,
+)
+from numerics.teacher import Teacher
+from numerics.weights import layer_imbalance
+
+__all__ = ["OPTIMIZERS", "Trajectory", "record", "simulate_trajectory"]
+
+#: Optimisers :func:`simulate_trajectory` knows.
+OPTIMIZERS = ("anisotropic", "gd", "isotropic", "sgd")
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    r"""Observables recorded along a training run.
+
+    Arrays have the record index first, then the batch shape of the weights.
+
+    Attributes
+    ----------
+    steps : numpy.ndarray, shape (k,)
+        Step indices of the records (``0`` and the last step included).
+    times : numpy.ndarray, shape (k,)
+        :math:`t = k\eta`.
+    loss : numpy.ndarray, shape (k, ...)
+        Population loss.
+    modes : numpy.ndarray, shape (k, ..., r)
+        Mode amplitudes :math:`s_a`.
+    cross_modes : numpy.ndarray, shape (k, ...)
+        :math:`\max_{a \ne b}|s_{ab}|` (0 for a rank-one teacher).
+    imbalance : numpy.ndarray, shape (k, ..., L-1)
+        :math:`\|W_{l+1}^\top W_{l+1} - W_l W_l^\top\|_F`.
+    relative_imbalance : numpy.ndarray, shape (k, ..., L-1)
+        The same divided by :math:`\|W_{l+1}\|_F^2 + \|W_l\|_F^2` (0 where both vanish).
+    weights : tuple of numpy.ndarray
+        The final weights.
+    """
+
+    steps: NDArray[np.int64]
+    times: NDArray[np.float64]
+    loss: NDArray[np.float64]
+    modes: NDArray[np.float64]
+    cross_modes: NDArray[np.float64]
+    imbalance: NDArray[np.float64]
+    relative_imbalance: NDArray[np.float64]
+    weights: Weights
+
+    def arrays(self) -> dict[str, NDArray[Any]]:
+        """The recorded arrays by name (for ``numpy.savez`` and tables)."""
+        return {
+            "steps": self.steps,
+            "times": self.times,
+            "loss": self.loss,
+            "modes": self.modes,
+            "cross_modes": self.cross_modes,
+            "imbalance": self.imbalance,
+            "relative_imbalance": self.relative_imbalance,
+        }
+
+
+def record(weights: Sequence[ArrayLike], teacher: Teacher) -> dict[str, NDArray[np.float64]]:
+    r"""The observables of :class:`Trajectory` at one point (without the record axis)."""
+    layers = validate_weights(weights)
+    teacher = _teacher_iv(layers, teacher)
+    cross = cross_mode_amplitudes(layers, teacher)
+    rank = cross.shape[-1]
+    off = np.abs(cross) * (1.0 - np.eye(rank))
+    imbalances = layer_imbalance(layers)
+    batch = layers[0].shape[:-2]
+    if imbalances:
+        norms = np.stack([np.linalg.norm(d, axis=(-2, -1)) for d in imbalances], axis=-1)
+        scales = np.stack(
+            [
+                np.sum(lower**2, axis=(-2, -1)) + np.sum(upper**2, axis=(-2, -1))
+                for lower, upper in pairwise(layers)
+            ],
+            axis=-1,
+        )
+        relative = np.divide(norms, scales, out=np.zeros_like(norms), where=scales > 0)
+    else:
+        norms = relative = np.zeros((*batch, 0))
+    return {
+        "loss": population_loss(layers, teacher),
+        "modes": np.diagonal(cross, axis1=-2, axis2=-1).copy(),
+        "cross_modes": off.max(axis=(-2, -1)) if rank else np.zeros(batch),
+        "imbalance": norms,
+        "relative_imbalance": relative,
+    }
+
+
+def _stepper(
+    optimizer: str,
+    teacher: Teacher,
+    *,
+    eta: float,
+    batch_size: int,
+    temperature: float,
+    rng: np.random.Generator,
+) -> Callable[[Weights], Weights]:
+    if optimizer == "gd":
+        return lambda w: gradient_descent_step(w, teacher, eta=eta)
+    if optimizer == "sgd":
+        return lambda w: sgd_step(w, teacher, eta=eta, batch_size=batch_size, rng=rng)
+    if optimizer == "anisotropic":
+        kappa = eta / batch_size
+        return lambda w: anisotropic_langevin_step(w, teacher, dt=eta, kappa=kappa, rng=rng)
+    if optimizer == "isotropic":
+        return lambda w: isotropic_langevin_step(
+            w, teacher, dt=eta, temperature=temperature, rng=rng
+        )
+    raise InvalidParameter(f"Got optimizer={optimizer!r}, but it must be one of {OPTIMIZERS}.")
+
+
+def simulate_trajectory(
+    weights: Sequence[ArrayLike],
+    teacher: Teacher,
+    *,
+    optimizer: str,
+    eta: float,
+    steps: int,
+    rng: np.random.Generator,
+    batch_size: int = 1,
+    temperature: float = 0.0,
+    record_every: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> Trajectory:
+    r"""Run ``steps`` steps of ``optimizer`` from ``weights`` and record the observables.
+
+    Parameters
+    ----------
+    weights : sequence of array_like
+        Initial layers, shape ``(..., h_l, h_{l-1})``; leading dimensions are independent
+        networks.
+    teacher : Teacher
+        Teacher and label noise (the data distribution).
+    optimizer : {"gd", "sgd", "anisotropic", "isotropic"}
+        See the module docstring.
+    eta : float
+        Learning rate (and Euler-Maruyama step :math:`dt = \eta` for the Langevin optimisers),
+        finite and ``> 0``.
+    steps : int
+        Number of steps, ``>= 1``.
+    rng : numpy.random.Generator
+        Source of the data or noise (unused by ``"gd"`` but required, for one interface).
+    batch_size : int, optional
+        :math:`B \ge 1` for ``"sgd"``; sets :math:`\kappa = \eta/B` for ``"anisotropic"``.
+    temperature : float, optional
+        :math:`T \ge 0` for ``"isotropic"``.
+    record_every : int, optional
+        Record every this many steps (the last step is always recorded).
+    progress : callable, optional
+        Called as ``progress(done, steps)`` about a hundred times during the run.
+
+    Returns
+    -------
+    Trajectory
+    """
+    layers = validate_weights(weights)
+    teacher = _teacher_iv(layers, teacher)
+    step_size = check_positive_real("eta", eta)
+    n_steps = check_positive_int("steps", steps)
+    every = check_positive_int("record_every", record_every)
+    batch = check_positive_int("batch_size", batch_size)
+    heat = check_nonnegative_real("temperature", temperature)
+    rng = check_generator(rng)
+    advance = _stepper(
+        optimizer, teacher, eta=step_size, batch_size=batch, temperature=heat, rng=rng
+    )
+    marks = sorted({*range(0, n_steps + 1, every), n_steps})
+    wanted = set(marks)
+    records = [record(layers, teacher)]
+    tick = max(1, n_steps // 100)
+    for k in range(1, n_steps + 1):
+        with np.errstate(over="ignore", invalid="ignore"):
+            layers = advance(layers)
+            finite = all(np.isfinite(w).all() for w in layers)
+            if finite and k in wanted:
+                records.append(record(layers, teacher))
+                finite = bool(np.isfinite(records[-1]["loss"]).all())
+        if not finite:
+            raise InvalidParameter(
+                f"Got non-finite weights or loss at step {k} (eta={step_size:g}, "
+                f"optimizer={optimizer!r}): the run diverged; lower eta."
+            )
+        if progress is not None and (k % tick == 0 or k == n_steps):
+            progress(k, n_steps)
+    stacked = {name: np.stack([r[name] for r in records]) for name in records[0]}
+    marks_array = np.asarray(marks, dtype=np.int64)
+    return Trajectory(
+        steps=marks_array,
+        times=(marks_array * step_size).astype(np.float64),
+        weights=layers,
+        **stacked,
+    )

@@ -1,0 +1,167 @@
+"""Recorded training runs (numerics.trajectory): the run is the repeated step, observables
+are their definitions, seeds reproduce, bad input and divergence are one-line errors."""
+
+import numpy as np
+import pytest
+
+from dlnverify.errors import InvalidParameter
+from numerics.network import mode_amplitudes, population_loss
+from numerics.sde import gradient_descent_step, sgd_step
+from numerics.teacher import random_teacher
+from numerics.trajectory import OPTIMIZERS, record, simulate_trajectory
+from numerics.weights import aligned_balanced_weights, small_gaussian_init
+
+
+@pytest.fixture
+def setup():
+    rng = np.random.default_rng(5)
+    teacher = random_teacher([2.0, 1.0], shape=(4, 3), rng=rng, label_noise=0.1)
+    weights = small_gaussian_init((3, 5, 4), gamma=1.5, rng=rng)
+    return teacher, weights
+
+
+def test_gd_run_is_the_repeated_step(setup):
+    teacher, weights = setup
+    run = simulate_trajectory(
+        weights,
+        teacher,
+        optimizer="gd",
+        eta=0.05,
+        steps=7,
+        rng=np.random.default_rng(0),
+        record_every=3,
+    )
+    assert run.steps.tolist() == [0, 3, 6, 7]
+    np.testing.assert_allclose(run.times, 0.05 * run.steps)
+    layers = weights
+    for k in range(1, 8):
+        layers = gradient_descent_step(layers, teacher, eta=0.05)
+        if k in (3, 6, 7):
+            i = run.steps.tolist().index(k)
+            np.testing.assert_allclose(run.loss[i], population_loss(layers, teacher), rtol=1e-12)
+            np.testing.assert_allclose(run.modes[i], mode_amplitudes(layers, teacher), rtol=1e-12)
+    for final, expected in zip(run.weights, layers, strict=True):
+        np.testing.assert_allclose(final, expected, rtol=1e-12)
+
+
+def test_sgd_run_uses_the_generator_like_the_step(setup):
+    teacher, weights = setup
+    run = simulate_trajectory(
+        weights,
+        teacher,
+        optimizer="sgd",
+        eta=0.05,
+        steps=4,
+        rng=np.random.default_rng(3),
+        batch_size=2,
+    )
+    rng, layers = np.random.default_rng(3), weights
+    for _ in range(4):
+        layers = sgd_step(layers, teacher, eta=0.05, batch_size=2, rng=rng)
+    for final, expected in zip(run.weights, layers, strict=True):
+        np.testing.assert_allclose(final, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_same_seed_same_run_and_ensemble_shapes(setup, optimizer):
+    teacher, _ = setup
+    weights = small_gaussian_init(
+        (3, 5, 4), gamma=1.5, rng=np.random.default_rng(1), batch_shape=(3,)
+    )
+    runs = [
+        simulate_trajectory(
+            weights,
+            teacher,
+            optimizer=optimizer,
+            eta=0.02,
+            steps=5,
+            rng=np.random.default_rng(9),
+            temperature=0.01,
+            record_every=2,
+        )
+        for _ in range(2)
+    ]
+    for name, array in runs[0].arrays().items():
+        np.testing.assert_array_equal(array, runs[1].arrays()[name], err_msg=name)
+    assert runs[0].loss.shape == (4, 3)
+    assert runs[0].modes.shape == (4, 3, 2)
+    assert runs[0].imbalance.shape == (4, 3, 1)
+
+
+def test_gd_decreases_the_loss_from_small_init(setup):
+    teacher, weights = setup
+    run = simulate_trajectory(
+        weights,
+        teacher,
+        optimizer="gd",
+        eta=0.05,
+        steps=3000,
+        rng=np.random.default_rng(0),
+        record_every=50,
+    )
+    assert np.all(np.diff(run.loss) <= 0)
+    # Learned: only the label-noise floor 1/2 tr Sigma_eps = 1/2 * 4 * 0.1^2 is left.
+    assert run.loss[-1] == pytest.approx(0.5 * 4 * 0.1**2, abs=1e-6)
+
+
+def test_record_on_aligned_balanced_weights():
+    rng = np.random.default_rng(2)
+    teacher = random_teacher([3.0, 1.0], shape=(3, 4), rng=rng)
+    amplitudes = np.array([0.7, 0.2])
+    weights = aligned_balanced_weights(teacher, amplitudes, (4, 5, 3, 3), rng=rng)
+    observed = record(weights, teacher)
+    np.testing.assert_allclose(observed["modes"], amplitudes, rtol=1e-12)
+    assert observed["cross_modes"] < 1e-12
+    np.testing.assert_allclose(observed["imbalance"], 0.0, atol=1e-12)
+    expected_loss = 0.5 * np.sum((np.array([3.0, 1.0]) - amplitudes) ** 2)
+    assert observed["loss"] == pytest.approx(expected_loss, rel=1e-12)
+
+
+def test_record_depth_one_has_no_imbalance():
+    rng = np.random.default_rng(0)
+    teacher = random_teacher([1.0], shape=(2, 2), rng=rng)
+    observed = record([rng.standard_normal((2, 2))], teacher)
+    assert observed["imbalance"].shape == (0,)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"optimizer": "adam"}, "optimizer"),
+        ({"eta": 0.0}, "eta"),
+        ({"steps": 0}, "steps"),
+        ({"record_every": 0}, "record_every"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"temperature": -1.0}, "temperature"),
+    ],
+)
+def test_bad_input(setup, kwargs, message):
+    teacher, weights = setup
+    arguments = {"optimizer": "gd", "eta": 0.01, "steps": 3, "rng": np.random.default_rng(0)}
+    with pytest.raises(InvalidParameter, match=message):
+        simulate_trajectory(weights, teacher, **{**arguments, **kwargs})
+
+
+def test_divergence_is_a_one_line_error(setup):
+    teacher, weights = setup
+    with pytest.raises(InvalidParameter, match=r"diverged.*lower eta") as info:
+        simulate_trajectory(
+            weights, teacher, optimizer="gd", eta=50.0, steps=200, rng=np.random.default_rng(0)
+        )
+    assert "\n" not in str(info.value)
+
+
+def test_progress_is_reported(setup):
+    teacher, weights = setup
+    seen = []
+    simulate_trajectory(
+        weights,
+        teacher,
+        optimizer="gd",
+        eta=0.01,
+        steps=250,
+        rng=np.random.default_rng(0),
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert seen[-1] == (250, 250)
+    assert 10 <= len(seen) <= 260

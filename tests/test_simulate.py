@@ -1,0 +1,126 @@
+"""``dlnverify simulate``: defaults < config file < flags, outputs, exit codes, bad input."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from reports.cli import ExitCode, main
+from reports.simulation import SimulationConfig, run_simulation
+
+FAST = ["--steps", "40", "--record-every", "10", "--width", "4", "--quiet"]
+
+
+def _json_run(capsys, *argv):
+    assert main(["simulate", *FAST, "--json", *argv]) == ExitCode.OK
+    return json.loads(capsys.readouterr().out)
+
+
+def test_defaults_follow_the_paper_setup():
+    config = SimulationConfig()
+    assert config.singular_values == (3.0, 2.0, 1.0)
+    assert config.widths == (12, 12, 12)
+    assert config.gamma > 1  # rich regime
+
+
+def test_json_summary(capsys):
+    summary = _json_run(capsys, "--optimizer", "gd", "--eta", "0.05")
+    assert summary["config"]["optimizer"] == "gd"
+    assert summary["final_time"] == pytest.approx(40 * 0.05)
+    assert len(summary["final_modes"]) == 3
+    assert len(summary["half_times"]) == 3
+    assert len(summary["final_relative_imbalance"]) == 1
+
+
+def test_same_seed_same_summary_other_seed_differs(capsys):
+    first = _json_run(capsys, "--seed", "4")
+    assert _json_run(capsys, "--seed", "4") == first
+    assert _json_run(capsys, "--seed", "5")["final_modes"] != first["final_modes"]
+
+
+def test_config_file_then_flags(tmp_path, capsys):
+    config = tmp_path / "run.toml"
+    config.write_text(
+        '[simulate]\noptimizer = "anisotropic"\ndepth = 3\nsingular_values = [2.0, 1.0]\n'
+        "eta = 0.02\n",
+        encoding="utf-8",
+    )
+    summary = _json_run(capsys, "--config", str(config), "--eta", "0.03")
+    assert summary["config"]["optimizer"] == "anisotropic"
+    assert summary["config"]["depth"] == 3
+    assert summary["config"]["singular_values"] == [2.0, 1.0]
+    assert summary["config"]["eta"] == 0.03  # the flag wins
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".json", ".csv"])
+def test_outputs_hold_the_same_trajectory(tmp_path, capsys, suffix):
+    path = tmp_path / f"run{suffix}"
+    argv = ["simulate", *FAST, "--ensemble", "2", "--output", str(path)]
+    assert main(argv) == ExitCode.OK
+    config = SimulationConfig.from_mapping(
+        {"steps": 40, "record_every": 10, "width": 4, "ensemble": 2}
+    )
+    expected = run_simulation(config)
+    if suffix == ".npz":
+        with np.load(path) as data:
+            np.testing.assert_array_equal(data["modes"], expected.modes)
+            assert json.loads(str(data["config"]))["ensemble"] == 2
+    elif suffix == ".json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        np.testing.assert_array_equal(np.array(data["loss"]), expected.loss)
+    else:
+        with path.open(encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        assert len(rows) == expected.steps.size * 2
+        assert float(rows[-1]["s_2"]) == expected.modes[-1, 1, 1]
+        assert float(rows[-1]["loss"]) == expected.loss[-1, 1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--optimizer", "adam"], "optimizer"),
+        (["--depth", "0"], "depth"),
+        (["--eta", "-1"], "eta"),
+        (["--eta", "nan"], "eta"),
+        (["--singular-values", "1,x"], "singular_values"),
+        (["--singular-values", "5,4,3,2,1"], "rank"),
+        (["--label-noise", "-0.1"], "label_noise"),
+        (["--output", "run.txt"], "suffix"),
+        (["--eta", "50", "--optimizer", "gd"], "diverged"),
+        (["--steps", "ten"], "invalid int"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
+    try:
+        code = main(["simulate", *FAST, *argv])
+    except SystemExit as exit_info:  # argparse type errors
+        code = exit_info.code
+    assert code == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_bad_config_files(tmp_path, capsys):
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text("learning_rate = 0.1\n", encoding="utf-8")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("eta = = 1\n", encoding="utf-8")
+    for path, message in [
+        (unknown, "unknown simulation parameter"),
+        (broken, "not valid TOML"),
+        (tmp_path / "missing.toml", "Cannot read config"),
+    ]:
+        assert main(["simulate", "--config", str(path)]) == ExitCode.BAD_INPUT
+        err = capsys.readouterr().err
+        assert message in err
+        assert err.count("\n") == 1
+
+
+def test_table_output_and_progress(capsys):
+    assert main(["simulate", "--steps", "20", "--width", "4"]) == ExitCode.OK
+    captured = capsys.readouterr()
+    assert "t(s = sigma/2)" in captured.out
+    assert "step 20/20" in captured.err
