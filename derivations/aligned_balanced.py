@@ -47,6 +47,7 @@ Results (mode :math:`a`, gap :math:`D_b = \sigma_b - s_b`):
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import sympy as sp
 
@@ -123,7 +124,7 @@ def mode_symbols(n_modes: int) -> tuple[tuple[sp.Symbol, ...], tuple[sp.Symbol, 
 
 
 @cache
-def aligned_mode_dynamics(*, depth: int, n_modes: int) -> dict[str, object]:
+def aligned_mode_dynamics(*, depth: int, n_modes: int) -> dict[str, Any]:
     r"""Drift and diffusion of every mode at a concrete depth, derived from matrices.
 
     :math:`W_l = \operatorname{diag}(a_{l,1},\dots,a_{l,r})` (identity bases, see the module

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import Any
 
 from derivations.result import DerivationResult
 from reports.quantities import Quantity, register_quantity
@@ -212,7 +213,7 @@ def _quantity_check(name: str, points: tuple[dict[str, float], ...], note: str) 
     return run
 
 
-def _peak(function: str) -> Callable[[], object]:
+def _peak(function: str) -> Callable[[], Any]:
     def expression():  # type: ignore[no-untyped-def]
         return getattr(importlib.import_module("derivations.diffusion_peak"), function)()
 
@@ -332,6 +333,22 @@ register(
             "invariance_comparisons",
             "Two modes, depths 2-4: imbalance noise drift, cross-mode Itô drift and diffusion.",
             module="numeric_invariance",
+        ),
+    )
+)
+register(
+    Claim(
+        "C15",
+        "Saddle-to-saddle plateaus of gradient descent from small initialisation",
+        "seed 002 (saddle-to-saddle dynamics)",
+        r"L_k = \tfrac12\sum_{b>k}\sigma_b^2 + \tfrac12\operatorname{tr}\Sigma_\varepsilon,"
+        r"\qquad \operatorname{rank} W = k,\quad k = 0, 1, \dots, r",
+        _lazy("derivations.plateaus", "plateau_claim"),
+        _lazy_check(
+            "plateau_comparisons",
+            "Gradient descent on the full network from small init, depths 2-3, three modes; "
+            "SE = difference between two init scales.",
+            module="numeric_plateaus",
         ),
     )
 )

@@ -1,4 +1,4 @@
-"""The ``dlnverify`` console script: ``list``, ``show``, ``verify``, ``check``, ``simulate``.
+"""The ``dlnverify`` console script: ``list``, ``show``, ``verify``, ``check``, ``report``, ``simulate``.
 
 Exit codes live in one place, :class:`ExitCode`: 0 verified/ok, 1 refuted/failed, 2 bad
 input.  Every :class:`dlnverify.DlnVerifyError` becomes a one-line message and exit code 2;
@@ -129,7 +129,8 @@ def _sympy_json(value: Any, render: Any) -> Any:
 # --- verify -------------------------------------------------------------------------------
 
 
-def _cmd_verify(args: argparse.Namespace) -> int:
+def _verify_claims(args: argparse.Namespace) -> list[Any]:
+    """Derive and check the claims named in ``args.claims`` (all by default), with progress."""
     from reports.registry import all_claims, get_claim
     from reports.verification import verify_claim
 
@@ -144,6 +145,11 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             f"      symbolic {outcome.symbolic_verdict}, Monte Carlo {outcome.numeric_verdict} "
             f"({outcome.symbolic_seconds + outcome.numeric_seconds:.1f} s)",
         )
+    return outcomes
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    outcomes = _verify_claims(args)
     if args.report:
         from reports.report import write_report
 
@@ -171,6 +177,55 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             for finding in o.derivation.findings:
                 print(f"\n{o.claim.id} finding: {finding}")
     return ExitCode.OK if all(o.holds for o in outcomes) else ExitCode.FAILED
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    import shutil
+    from pathlib import Path
+
+    from reports.latex_report import compile_pdf, write_latex_report
+    from reports.report import write_report
+
+    directory = Path(args.output)
+    if directory.exists() and not directory.is_dir():
+        raise _usage(f"Got --output {args.output!r}, but it is a file; give a directory.")
+    can_compile = shutil.which("latexmk") is not None or shutil.which("pdflatex") is not None
+    if args.pdf == "yes" and not can_compile:
+        raise _usage(
+            "--pdf yes needs pdflatex: install a TeX distribution "
+            "(e.g. apt-get install texlive-latex-recommended) or use --pdf auto/no"
+        )
+    outcomes = _verify_claims(args)
+    files = write_latex_report(outcomes, directory, seed=args.seed, figures=not args.no_figures)
+    markdown = write_report(outcomes, directory / "report.md", seed=args.seed)
+    pdf = None
+    if args.pdf != "no" and can_compile:
+        _progress(args, f"compiling {files.tex} ...")
+        pdf = compile_pdf(files.tex)
+    elif args.pdf == "auto":
+        _progress(args, "no pdflatex on PATH: wrote the LaTeX source only (compile it elsewhere)")
+    written: dict[str, Any] = {
+        "tex": str(files.tex),
+        "markdown": str(markdown),
+        "pdf": None if pdf is None else str(pdf),
+        "figures": [str(f) for f in files.figures],
+    }
+    all_hold = all(o.holds for o in outcomes)
+    if args.json:
+        _print_json(
+            {"all_hold": all_hold, "files": written, "claims": [o.to_json() for o in outcomes]}
+        )
+    else:
+        held = sum(o.holds for o in outcomes)
+        print(f"{held} of {len(outcomes)} claims hold.")
+        for kind in ("pdf", "tex", "markdown"):
+            if written[kind]:
+                print(f"{kind}: {written[kind]}")
+        print(f"figures: {len(files.figures)} in {directory / 'figures'}")
+    return ExitCode.OK if all_hold else ExitCode.FAILED
 
 
 # --- check --------------------------------------------------------------------------------
@@ -364,6 +419,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(handler=_cmd_verify)
+
+    p = sub.add_parser(
+        "report",
+        help="verify claims and write the LaTeX/PDF report (plus Markdown) to a directory",
+        description="Derive and Monte-Carlo-check claims (all by default) and write "
+        "DIR/report.tex with figures, DIR/report.md and, when pdflatex is available, "
+        "DIR/report.pdf. Exit 0 only if every claim holds.",
+    )
+    p.add_argument("claims", nargs="*", metavar="CLAIM", help="claim ids (default: all)")
+    p.add_argument(
+        "--output", "-o", metavar="DIR", default="report", help="directory (default: report)"
+    )
+    p.add_argument(
+        "--pdf",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="compile report.pdf: auto (if pdflatex is found, default), yes (required), no",
+    )
+    p.add_argument("--no-figures", action="store_true", help="skip the matplotlib figures")
+    p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo checks")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(handler=_cmd_report)
 
     p = sub.add_parser("check", help="check a formula of your own for a quantity")
     p.add_argument("quantity", nargs="?", help="e.g. diffusion (see --list)")

@@ -261,11 +261,11 @@ def _probe_points(quantity: Quantity, rng: np.random.Generator, count: int) -> l
     attempts = 0
     while len(points) < count and attempts < 50 * count:
         attempts += 1
-        point: dict[str, float] = {}
+        point: dict[str, Any] = {}
         for name in quantity.parameters:
             if name == "L":  # deterministic coverage of depths, deepest-but-cheap first
-                low, high = quantity.depth_range
-                depths = [d for d in (3, 2, 4, 5, 1, 6) if low <= d <= high] or [low]
+                shallow, deep = quantity.depth_range
+                depths = [d for d in (3, 2, 4, 5, 1, 6) if shallow <= d <= deep] or [shallow]
                 point[name] = depths[len(points) % len(depths)]
                 continue
             low, high = PARAMETERS[name].typical
@@ -306,7 +306,7 @@ def _smallest_counterexample(
     from hypothesis import strategies as st
     from hypothesis.errors import NoSuchExample
 
-    fields = {}
+    fields: dict[str, Any] = {}
     for name in quantity.parameters:
         low, high = PARAMETERS[name].typical
         if name == "L":
@@ -432,11 +432,14 @@ def check(
     try:
         with _time_limit(timeout):
             derived = spec.derived()
+            # what is compared: the formulas, or their log-derivatives for a quantity defined
+            # up to a factor (the displayed ``derived`` stays the derived quantity itself)
+            left, right = spec.compared(parsed), spec.compared(derived)
             points = _probe_points(spec, rng, 8)
             if foreign:  # e.g. eta where kappa belongs: never equal, nothing to evaluate
-                symbolic, difference, witness = "different", _simplified(parsed - derived), None
+                symbolic, difference, witness = "different", _simplified(left - right), None
             else:
-                symbolic, difference, witness = _symbolic_verdict(parsed, derived, points, symbols)
+                symbolic, difference, witness = _symbolic_verdict(left, right, points, symbols)
             convention = counterexample = None
             mc_points = points[:n_points]
             if symbolic == "different":
@@ -444,17 +447,17 @@ def check(
                 found = (
                     None
                     if foreign
-                    else _smallest_counterexample(parsed, derived, spec, symbols, witness)
+                    else _smallest_counterexample(left, right, spec, symbols, witness)
                 )
                 if found is not None:
                     counterexample = {
                         "parameters": found,
-                        "formula": float(_evaluate(parsed, found, symbols) or math.nan),
-                        "derived": float(_evaluate(derived, found, symbols) or math.nan),
+                        "formula": float(_evaluate(left, found, symbols) or math.nan),
+                        "derived": float(_evaluate(right, found, symbols) or math.nan),
                     }
                     mc_points = [found, *mc_points[: max(0, n_points - 1)]]
             numeric = (
-                _monte_carlo(parsed, spec, mc_points, symbols, rng)
+                _monte_carlo(left, spec, mc_points, symbols, rng)
                 if monte_carlo and not foreign
                 else None
             )
@@ -470,6 +473,11 @@ def check(
             elapsed=time.perf_counter() - started,
         )
     verdict, message = _verdict(symbolic, numeric, convention)
+    if spec.up_to_factor_in is not None:
+        message += (
+            f" (compared up to a factor free of {spec.up_to_factor_in}, through "
+            f"d/d{spec.up_to_factor_in} log; the counterexample values are log-derivatives)"
+        )
     return CheckResult(
         quantity,
         formula,

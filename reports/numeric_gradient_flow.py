@@ -26,10 +26,11 @@ formula off by 10 % sits about :math:`10^{8}` standard errors away.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from functools import cache
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.integrate import solve_ivp
 
 from numerics.montecarlo import Estimate
@@ -78,11 +79,11 @@ def _amplitudes_of(vector: np.ndarray, teacher: Teacher, widths: tuple[int, ...]
 def simulate_gradient_flow(
     weights,
     teacher: Teacher,
-    times: Sequence[float],
+    times: ArrayLike,
     *,
     rtol: float,
     atol: float,
-    levels: Sequence[float] | None = None,
+    levels: ArrayLike | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     r"""Integrate :math:`\dot\theta = -\nabla L(\theta)` from ``weights`` (DOP853).
 
@@ -107,11 +108,11 @@ def simulate_gradient_flow(
         First upward crossing times (``nan`` if a level is not reached by ``times[-1]``).
     """
     widths = network_widths(weights)
-    times = np.asarray(times, dtype=float)
+    grid = np.asarray(times, dtype=float)
     events = None
     if levels is not None:
         events = []
-        for mode, level in enumerate(levels):
+        for mode, level in enumerate(np.asarray(levels, dtype=float)):
 
             def event(_time, vector, mode=mode, level=float(level)):  # type: ignore[no-untyped-def]
                 return _amplitudes_of(vector, teacher, widths)[mode] - level
@@ -120,10 +121,10 @@ def simulate_gradient_flow(
             events.append(event)
     solution = solve_ivp(
         _flow_rhs(teacher, widths),
-        (0.0, float(times[-1])),
+        (0.0, float(grid[-1])),
         flatten_layers(weights),
         method="DOP853",
-        t_eval=times,
+        t_eval=grid,
         rtol=rtol,
         atol=atol,
         events=events,
@@ -145,7 +146,7 @@ def _estimate(reported: np.ndarray, reference: np.ndarray) -> Estimate:
     return Estimate(reported, np.maximum(np.abs(reported - reference), floor), 0)
 
 
-def flow_amplitude_estimates(weights, teacher: Teacher, times: Sequence[float]) -> Estimate:
+def flow_amplitude_estimates(weights, teacher: Teacher, times: ArrayLike) -> Estimate:
     """Mode amplitudes at ``times`` (shape ``(len(times), r)``) with their integration SE."""
     runs = [
         simulate_gradient_flow(weights, teacher, times, rtol=rtol, atol=atol)[0]
@@ -155,13 +156,16 @@ def flow_amplitude_estimates(weights, teacher: Teacher, times: Sequence[float]) 
 
 
 def crossing_time_estimates(
-    weights, teacher: Teacher, levels: Sequence[float], t_max: float
+    weights, teacher: Teacher, levels: ArrayLike, t_max: float
 ) -> Estimate:
     """First times each mode crosses its level, with their integration SE."""
-    runs = [
-        simulate_gradient_flow(weights, teacher, [t_max], rtol=rtol, atol=atol, levels=levels)[1]
-        for rtol, atol in TOLERANCES
-    ]
+    runs = []
+    for rtol, atol in TOLERANCES:
+        crossings = simulate_gradient_flow(
+            weights, teacher, [t_max], rtol=rtol, atol=atol, levels=levels
+        )[1]
+        assert crossings is not None  # levels were given
+        runs.append(crossings)
     return _estimate(*runs)
 
 
@@ -180,9 +184,8 @@ def single_mode_flow(point: Mapping[str, float], rng: np.random.Generator) -> Es
         value = mode_amplitudes(weights, teacher)[:1]
         return Estimate(float(value[0]), FLOOR_ULPS * _EPS * abs(float(value[0])), 0)
     estimate = flow_amplitude_estimates(weights, teacher, [time])
-    return Estimate(
-        float(estimate.value[0, 0]), float(estimate.standard_error[0, 0]), estimate.n_samples
-    )
+    value, error = np.asarray(estimate.value), np.asarray(estimate.standard_error)
+    return Estimate(float(value[0, 0]), float(error[0, 0]), estimate.n_samples)
 
 
 # --- the derived side ----------------------------------------------------------------------

@@ -61,6 +61,10 @@ class Quantity:
         maximum exists).
     depth_range : tuple[int, int]
         Depths ``L`` at which formulas are probed and simulated.
+    up_to_factor_in : str or None
+        For a quantity defined only up to a factor constant in this variable (an unnormalised
+        density in ``s``): formulas are compared through their logarithmic derivative
+        :math:`\partial_s \log f`, which forgets the factor (see :meth:`compared`).
     """
 
     name: str
@@ -73,10 +77,23 @@ class Quantity:
     )
     constraint: Callable[[Mapping[str, float]], bool] | None = field(default=None, repr=False)
     depth_range: tuple[int, int] = (1, 6)
+    up_to_factor_in: str | None = None
 
     def derived(self) -> sp.Expr:
         """The derived expression (sum of the components)."""
         return sp.Add(*self.components().values())
+
+    def compared(self, expr: sp.Expr) -> sp.Expr:
+        r"""What a check compares: ``expr`` itself, or :math:`\partial_x \log(\text{expr})`.
+
+        For ``up_to_factor_in = x`` two formulas that differ by a positive factor free of
+        :math:`x` have the same logarithmic derivative (``expand_log(force=True)`` is safe
+        here: :math:`\partial_x \log|f|` does not depend on the signs it assumes).
+        """
+        if self.up_to_factor_in is None:
+            return expr
+        variable = PARAMETERS[self.up_to_factor_in].symbol
+        return sp.diff(sp.expand_log(sp.log(expr), force=True), variable)
 
     def symbols(self) -> dict[str, sp.Symbol]:
         """Allowed names mapped to their SymPy symbols."""

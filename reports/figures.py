@@ -1,0 +1,271 @@
+r"""Figures of the LaTeX report (matplotlib, Agg, deterministic).
+
+* :func:`agreement_figure` — the :math:`z`-scores of a claim's Monte Carlo cases against the
+  :math:`\pm z^\ast` band of its threshold;
+* :func:`diffusion_profile_figure` — the derived aligned-balanced diffusion
+  :math:`D(s)/\kappa` (C7) with the derived maximiser :math:`s^\ast` marked (C8);
+* :func:`gradient_flow_figure` — the derived logistic gradient flow :math:`s(t)/\sigma` at
+  :math:`L = 2` for three teacher values: larger modes are learned first (C9);
+* :func:`claim_figures` — the figure each claim's report section shows.
+
+Every curve is a lambdified expression of :mod:`derivations` (nothing retyped).  Figures are
+drawn on :class:`matplotlib.figure.Figure` objects (no pyplot state, the Agg canvas) with
+fixed sizes and the default style, and saved without dates or producer strings, so that the
+same call writes the same bytes.  matplotlib is imported only when a figure is drawn.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlnverify.errors import InvalidParameter
+from reports.verification import ClaimOutcome
+
+__all__ = [
+    "agreement_figure",
+    "claim_figures",
+    "diffusion_profile_figure",
+    "gradient_flow_figure",
+]
+
+#: Width and height of every figure, in inches.
+FIGURE_SIZE = (6.0, 3.4)
+
+_METADATA = {
+    ".pdf": {"CreationDate": None, "Producer": None, "Creator": None},
+    ".png": {"Software": None},
+}
+
+#: Claims whose section shows a specific figure instead of the agreement figure.
+_SPECIFIC = {"C7": "diffusion_profile", "C8": "diffusion_profile", "C9": "gradient_flow"}
+
+
+def _target(path: str | Path) -> Path:
+    target = Path(path)
+    if target.suffix.lower() not in _METADATA:
+        raise InvalidParameter(
+            f"Got figure path {str(target)!r}, but its extension must be .pdf or .png."
+        )
+    if target.exists() and target.is_dir():
+        raise InvalidParameter(f"Got figure path {str(target)!r}, but it is a directory.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def _new_figure() -> tuple[Any, Any, Any]:
+    try:
+        import matplotlib  # imported only when a figure is drawn
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise InvalidParameter(
+            "matplotlib not found: the report figures need it (pip install matplotlib)"
+        ) from None
+
+    context = matplotlib.rc_context(
+        rc={**matplotlib.rcParamsDefault, "svg.hashsalt": "dlnverify", "pdf.compression": 6}
+    )
+    context.__enter__()
+    figure = Figure(figsize=FIGURE_SIZE, dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure, figure.add_subplot(), context
+
+
+def _save(figure: Any, context: Any, target: Path) -> Path:
+    try:
+        figure.savefig(target, metadata=_METADATA[target.suffix.lower()])
+    finally:
+        context.__exit__(None, None, None)
+    return target
+
+
+def agreement_figure(outcome: ClaimOutcome, path: str | Path) -> Path | None:
+    r"""The :math:`z`-score of each Monte Carlo case, with the :math:`\pm` threshold band.
+
+    Parameters
+    ----------
+    outcome : ClaimOutcome
+        A claim's outcome.
+    path : str or pathlib.Path
+        Output file (``.pdf`` or ``.png``); parent directories are created.
+
+    Returns
+    -------
+    pathlib.Path or None
+        ``path``, or ``None`` (nothing written) when the outcome has no Monte Carlo check.
+    """
+    if not isinstance(outcome, ClaimOutcome):
+        raise InvalidParameter(
+            f"Got outcome of type {type(outcome).__name__}, but it must be a ClaimOutcome."
+        )
+    check = outcome.numeric
+    if check is None:
+        return None
+    target = _target(path)
+    figure, axes, context = _new_figure()
+    z = np.array([case.z for case in check.cases], dtype=float)
+    index = np.arange(1, z.size + 1)
+    limit = float(check.threshold)
+    shown = np.clip(
+        np.nan_to_num(z, nan=0.0, posinf=2 * limit, neginf=-2 * limit), -2 * limit, 2 * limit
+    )
+    axes.axhspan(
+        -limit, limit, color="tab:green", alpha=0.15, lw=0, label=rf"$|z| \leq {limit:.2f}$"
+    )
+    axes.axhline(0.0, color="0.4", lw=0.8)
+    inside = np.abs(z) <= limit
+    axes.plot(index[inside], shown[inside], "o", color="tab:blue", label="case within threshold")
+    if not inside.all():
+        axes.plot(index[~inside], shown[~inside], "X", color="tab:red", ms=8, label="case outside")
+    axes.set_xlim(0.5, max(z.size, 1) + 0.5)
+    top = 1.25 * max(limit, float(np.max(np.abs(shown), initial=0.0)))
+    axes.set_ylim(-top, top)
+    axes.set_xticks(index if z.size <= 20 else index[:: max(1, z.size // 10)])
+    axes.set_xlabel("Monte Carlo case (table row)")
+    axes.set_ylabel(r"$z = (\mathrm{estimate} - \mathrm{closed\ form}) / \mathrm{SE}$")
+    axes.set_title(f"{outcome.claim.id}: Monte Carlo agreement", fontsize=10)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    return _save(figure, context, target)
+
+
+def diffusion_profile_figure(path: str | Path) -> Path:
+    r"""The derived diffusion :math:`D(s)/\kappa` on the aligned-balanced manifold, with :math:`s^\ast`.
+
+    :math:`\sigma = 1`, :math:`\sigma_\varepsilon \in \{0, 0.2\}` (solid, dashed),
+    :math:`L \in \{1, 2, 3, 4\}`; the derived maximiser :math:`s^\ast` is marked where it
+    exists (:math:`L \geq 2`, below the threshold on :math:`\sigma_\varepsilon`).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Output file (``.pdf`` or ``.png``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    import sympy as sp
+
+    from derivations.aligned_balanced import aligned_diffusion
+    from derivations.conventions import L, kappa, s, sigma, sigma_eps
+    from derivations.diffusion_peak import diffusion_peak
+
+    target = _target(path)
+    profile = sp.lambdify((s, sigma, sigma_eps, L), sp.simplify(aligned_diffusion() / kappa))
+    peak = diffusion_peak()
+    figure, axes, context = _new_figure()
+    grid = np.linspace(1e-3, 1.2, 400)
+    colors = ("tab:gray", "tab:blue", "tab:orange", "tab:green")
+    for depth, color in zip((1, 2, 3, 4), colors, strict=True):
+        for noise, style in ((0.0, "-"), (0.2, "--")):
+            values = profile(grid, 1.0, noise, depth) * np.ones_like(grid)
+            label = f"$L = {depth}$" if noise == 0.0 else None
+            axes.plot(grid, values, style, color=color, lw=1.3, label=label)
+            star = complex(peak.subs({sigma: 1, sigma_eps: noise, L: depth}).evalf())
+            if depth >= 2 and abs(star.imag) < 1e-12 and 0.0 < star.real < 1.0:
+                axes.plot(
+                    [star.real], [profile(star.real, 1.0, noise, depth)], "o", color=color, ms=5
+                )
+    axes.axvline(1.0, color="0.5", lw=0.8, ls=":")
+    axes.plot([], [], "k-", label=r"$\sigma_\varepsilon = 0$")
+    axes.plot([], [], "k--", label=r"$\sigma_\varepsilon = 0.2$")
+    axes.plot([], [], "ko", ms=5, label=r"derived $s^\ast$")
+    axes.set_xlim(0.0, 1.2)
+    axes.set_ylim(0.0, None)
+    axes.set_xlabel(r"mode amplitude $s$ ($\sigma = 1$)")
+    axes.set_ylabel(r"$D(s) / \kappa$")
+    axes.set_title("Aligned-balanced diffusion and its maximiser", fontsize=10)
+    axes.legend(loc="upper left", fontsize=8, frameon=False, ncols=2)
+    return _save(figure, context, target)
+
+
+def gradient_flow_figure(path: str | Path) -> Path:
+    r"""The derived gradient flow :math:`s(t)/\sigma` at :math:`L = 2` for three teacher values.
+
+    :math:`\sigma \in \{1, 2, 3\}` (arithmetic progression), :math:`s_0 = 0.01`: the logistic
+    solution of :func:`derivations.gradient_flow.logistic_solution`; larger modes rise first.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Output file (``.pdf`` or ``.png``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    import sympy as sp
+
+    from derivations.conventions import s0, sigma, t
+    from derivations.gradient_flow import logistic_solution
+
+    target = _target(path)
+    flow = sp.lambdify((t, sigma, s0), logistic_solution() / sigma)
+    figure, axes, context = _new_figure()
+    times = np.linspace(0.0, 3.5, 400)
+    start = 0.01
+    for value, color in zip((1.0, 2.0, 3.0), ("tab:blue", "tab:orange", "tab:green"), strict=True):
+        axes.plot(
+            times, flow(times, value, start), color=color, lw=1.5, label=rf"$\sigma = {value:g}$"
+        )
+        half = float(np.log(value / start - 1.0) / (2.0 * value))
+        axes.plot([half], [0.5], "o", color=color, ms=4)
+    axes.axhline(0.5, color="0.5", lw=0.8, ls=":")
+    axes.set_xlim(0.0, 3.5)
+    axes.set_ylim(0.0, 1.05)
+    axes.set_xlabel(r"time $t = k\eta$")
+    axes.set_ylabel(r"$s(t) / \sigma$")
+    axes.set_title(rf"Gradient flow, $L = 2$, $s_0 = {start:g}$: larger modes first", fontsize=10)
+    axes.legend(loc="lower right", fontsize=8, frameon=False)
+    return _save(figure, context, target)
+
+
+def claim_figures(outcomes: Sequence[ClaimOutcome], directory: str | Path) -> dict[str, str]:
+    """Draw the figure of each claim's report section into ``directory``.
+
+    C7 and C8 show :func:`diffusion_profile_figure` (drawn once), C9
+    :func:`gradient_flow_figure`; any other claim with a Monte Carlo check its
+    :func:`agreement_figure`; the rest none.
+
+    Parameters
+    ----------
+    outcomes : sequence of ClaimOutcome
+        The claims of the report.
+    directory : str or pathlib.Path
+        Where the PDF figures go (created if missing).
+
+    Returns
+    -------
+    dict of str to str
+        Claim id -> path of its figure file.
+    """
+    target = Path(directory)
+    if target.exists() and not target.is_dir():
+        raise InvalidParameter(f"Got figure directory {str(target)!r}, but it is a file.")
+    drawn: dict[str, Path] = {}
+    figures: dict[str, str] = {}
+    for outcome in outcomes:
+        claim_id = outcome.claim.id
+        kind = _SPECIFIC.get(claim_id)
+        if kind is not None:
+            if kind not in drawn:
+                draw = (
+                    diffusion_profile_figure
+                    if kind == "diffusion_profile"
+                    else gradient_flow_figure
+                )
+                drawn[kind] = draw(target / f"{kind}.pdf")
+            figures[claim_id] = str(drawn[kind])
+            continue
+        name = re.sub(r"[^A-Za-z0-9]", "-", claim_id)
+        agreement = agreement_figure(outcome, target / f"agreement_{name}.pdf")
+        if agreement is not None:
+            figures[claim_id] = str(agreement)
+    return figures

@@ -1,0 +1,358 @@
+r"""The LaTeX/PDF report (:mod:`reports.latex_report`) and its figures (:mod:`reports.figures`).
+
+Real outcomes come from cheap registry claims derived symbolically (C2, C4, C8: about 2 s),
+with synthetic Monte Carlo tables; a synthetic claim carries every LaTeX special and the
+Unicode the catalogue uses into titles, notes, findings and parameter values.  The document
+must compile with pdflatex: without a TeX installation the compile tests fail under ``CI``
+(CI installs TeX) and skip elsewhere; likewise for jinja2 and matplotlib.
+"""
+
+import dataclasses
+import importlib.util
+import math
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from derivations.result import DerivationResult, Step
+from dlnverify.errors import InvalidParameter
+from reports.latex_report import (
+    UNKNOWN_CHARACTER,
+    LatexError,
+    ReportFiles,
+    compile_pdf,
+    latex_escape,
+    latex_math_text,
+    render_latex,
+    write_latex_report,
+)
+from reports.registry import Claim, NumericCase, NumericCheck, get_claim
+from reports.verification import ClaimOutcome, verify_claim
+
+SPECIALS = "100% & $5 #1 a_b {x} ~y ^z back\\slash <a|b>"
+UNICODE = "Itô ± — – ≤ ≥ σ κ ε ∞ × ≈ √ ² ∗ § ö “q” …"
+NASTY = f"{SPECIALS} {UNICODE} 漢"
+
+
+def _require(available: bool, what: str) -> None:
+    """Skip without ``what`` outside CI; fail in CI, which installs it."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is required in CI (it is installed there); it is missing here")
+    pytest.skip(f"{what} is not installed (set CI=1 to make this a failure)")
+
+
+@pytest.fixture
+def report_extra():
+    for module in ("jinja2", "matplotlib"):
+        _require(
+            importlib.util.find_spec(module) is not None, f"{module} (a dependency of the report)"
+        )
+
+
+@pytest.fixture
+def pdflatex(report_extra):
+    _require(shutil.which("pdflatex") is not None, "pdflatex (a TeX distribution)")
+
+
+def _check(rows: list[tuple[dict, float, float, float, float]], note: str) -> NumericCheck:
+    cases = tuple(
+        NumericCase(params, est, se, closed, (est - closed) / se if se else math.inf, 4000)
+        for params, est, se, closed, _ in rows
+    )
+    return NumericCheck(cases, threshold=5.45, false_alarm_rate=1e-6, n_tests=12, note=note)
+
+
+def _nasty_outcome() -> ClaimOutcome:
+    terms = sp.Add(*(sp.Symbol(f"x_{i}") ** i / (i + 1) for i in range(1, 40)))
+    derivation = DerivationResult(
+        claim="X1",
+        derived=terms,
+        stated=terms,
+        holds=False,
+        steps=(
+            Step(f"a step named {NASTY}", sp.Symbol("f"), terms),
+            Step("a long product", sp.Symbol("g"), sp.Mul(*sp.symbols("y0:90"))),
+        ),
+        cases=(NASTY, "depth=2"),
+        findings=(f"finding {NASTY}",),
+    )
+    claim = Claim("X1", f"title {NASTY}", f"ref {NASTY}", r"\sigma ≤ \kappa", lambda: derivation)
+    check = _check(
+        [
+            ({"widths": [3, 4, 2], "label": NASTY, "x": 0.123456789}, 1.0, 0.01, 0.999, 0),
+            ({"sigma": 1.5, "tiny": 1e-12}, 2e-7, 1e-9, 1.9e-7, 0),
+            ({"L": 3}, 5.0, 0.0, 4.0, 0),  # zero SE: infinite z
+        ],
+        note=f"note {NASTY}",
+    )
+    return ClaimOutcome(claim, derivation, check, 0.0, 0.0)
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> list[ClaimOutcome]:
+    real = [verify_claim(get_claim(claim_id), numeric=False) for claim_id in ("C2", "C4", "C8")]
+    real[1] = dataclasses.replace(
+        real[1],
+        numeric=_check(
+            [
+                ({"B": 4, "widths": [2, 3]}, 0.2501, 0.0004, 0.25, 0),
+                ({"B": 8, "widths": [3, 3]}, 0.1248, 0.0003, 0.125, 0),
+            ],
+            note="Online batches (B = 4) of simulated data.",
+        ),
+    )
+    real[2] = dataclasses.replace(
+        real[2],
+        numeric=_check([({"sigma": 1.0, "sigma_eps": 0.0, "L": 2}, 0.502, 0.003, 0.5, 0)], ""),
+    )
+    return [*real, _nasty_outcome()]
+
+
+# --- escaping ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("%", r"\%"),
+        ("&", r"\&"),
+        ("$", r"\$"),
+        ("#", r"\#"),
+        ("_", r"\_"),
+        ("{", r"\{"),
+        ("}", r"\}"),
+        ("~", r"\textasciitilde{}"),
+        ("^", r"\textasciicircum{}"),
+        ("\\", r"\textbackslash{}"),
+        ("<|>", r"\textless{}\textbar{}\textgreater{}"),
+        ("Itô", r"It\^{o}"),
+        ("Fokker–Planck — ok", "Fokker--Planck --- ok"),
+        ("±", r"\ensuremath{\pm}"),
+        ("≤≥", r"\ensuremath{\leq}\ensuremath{\geq}"),
+        ("σκε", r"\ensuremath{\sigma}\ensuremath{\kappa}\ensuremath{\varepsilon}"),
+        (
+            "∞×≈√∗",
+            r"\ensuremath{\infty}\ensuremath{\times}\ensuremath{\approx}"
+            r"\ensuremath{\surd}\ensuremath{\ast}",
+        ),
+        ("x²", r"x\ensuremath{^{2}}"),
+        ("§4", r"\S{}4"),
+        ("a\nb\tc", "a b c"),
+        ("plain text, 1.5 (ok)", "plain text, 1.5 (ok)"),
+        ("漢", UNKNOWN_CHARACTER),
+        ("😀", UNKNOWN_CHARACTER),
+    ],
+)
+def test_latex_escape(text, expected):
+    assert latex_escape(text) == expected
+
+
+def test_latex_escape_leaves_no_bare_special_and_no_non_ascii():
+    escaped = latex_escape(NASTY)
+    assert escaped.isascii()
+    for special in "%&$#_":
+        assert all(escaped[i - 1] == "\\" for i, c in enumerate(escaped) if c == special)
+
+
+def test_latex_math_text_maps_unicode_inside_math():
+    assert latex_math_text(r"\sigma ≤ 1") == r"\sigma \leq  1"
+    assert latex_math_text("σ²") == r"\sigma ^{2}"
+    assert latex_math_text("Itô") == r"It\text{\^{o}}"
+    assert latex_math_text(r"\frac{a}{b}") == r"\frac{a}{b}"
+
+
+@pytest.mark.parametrize("bad", [None, 3, b"bytes"])
+def test_escaping_rejects_non_strings(bad):
+    with pytest.raises(InvalidParameter, match="must be a str"):
+        latex_escape(bad)
+    with pytest.raises(InvalidParameter, match="must be a str"):
+        latex_math_text(bad)
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def test_render_latex_is_a_complete_deterministic_document(outcomes, report_extra):
+    text = render_latex(outcomes, seed=7, figures={"C8": "figures/diffusion_profile.pdf"})
+    assert text == render_latex(outcomes, seed=7, figures={"C8": "figures/diffusion_profile.pdf"})
+    assert text.startswith(r"\documentclass")
+    assert text.rstrip().endswith(r"\end{document}")
+    assert r"\date{}" in text
+    assert r"\today" not in text
+    assert text.isascii()
+    assert "seed 7" in text
+    assert "3 of 4 claims hold" in text
+    for outcome in outcomes:
+        assert f"\\section*{{{outcome.claim.id}. " in text
+    assert r"\includegraphics[width=0.7\linewidth]{figures/diffusion_profile.pdf}" in text
+    assert r"\caption{Derived aligned-balanced diffusion" in text
+    assert text.count(r"\includegraphics") == 1
+    # conventions, as in the Markdown report
+    assert r"\texttt{sigma\_eps}" in text
+    assert r"\texttt{loss\_without\_half}" in text
+    # the synthetic claim: verdicts, escaped text, a finding box, a failing row
+    assert latex_escape(f"title {NASTY}") in text
+    assert latex_escape(f"note {NASTY}") in text
+    assert r"\finding{" + latex_escape(f"finding {NASTY}") + "}" in text
+    assert r"\bad{refuted}" in text
+    assert r"\bad{rejects}" in text
+    assert r"\bad{$\infty$}" in text
+    assert r"2\times10^{-7} \pm 10^{-9}" in text
+    assert "widths=[3, 4, 2]" in text
+    assert r"\begin{aligned}" in text  # the 39-term sum is broken into lines
+
+
+def test_render_latex_rejects_bad_input(outcomes, report_extra):
+    with pytest.raises(InvalidParameter, match="no such claim"):
+        render_latex(outcomes, figures={"C99": "figures/x.pdf"})
+    with pytest.raises(InvalidParameter, match="figure path"):
+        render_latex(outcomes, figures={"C2": "my figures/x%.pdf"})
+    with pytest.raises(InvalidParameter, match="ClaimOutcome"):
+        render_latex(["C2"])
+    with pytest.raises(InvalidParameter, match="seed"):
+        render_latex(outcomes, seed="0")
+
+
+# --- compiling -----------------------------------------------------------------------------
+
+
+def _log_errors(tex: Path) -> list[str]:
+    log = tex.with_suffix(".log").read_text(encoding="utf-8", errors="replace")
+    return [line for line in log.splitlines() if line.startswith("!")]
+
+
+def test_write_latex_report_compiles_to_pdf(outcomes, pdflatex, tmp_path):
+    files = write_latex_report(outcomes, tmp_path / "report", seed=3, pdf=True)
+    assert isinstance(files, ReportFiles)
+    assert files.tex == tmp_path / "report" / "report.tex"
+    assert files.pdf == tmp_path / "report" / "report.pdf"
+    assert files.pdf.read_bytes().startswith(b"%PDF")
+    assert _log_errors(files.tex) == []
+    names = sorted(path.name for path in files.figures)
+    assert names == ["agreement_C4.pdf", "agreement_X1.pdf", "diffusion_profile.pdf"]
+    assert all(path.parent == tmp_path / "report" / "figures" for path in files.figures)
+    text = files.tex.read_text(encoding="utf-8")
+    assert r"\includegraphics[width=0.7\linewidth]{figures/agreement_X1.pdf}" in text
+    assert text == render_latex(
+        outcomes,
+        seed=3,
+        figures={
+            "C4": "figures/agreement_C4.pdf",
+            "C8": "figures/diffusion_profile.pdf",
+            "X1": "figures/agreement_X1.pdf",
+        },
+    )
+
+
+def test_write_latex_report_without_figures_or_pdf(outcomes, report_extra, tmp_path):
+    files = write_latex_report(outcomes, tmp_path, figures=False)
+    assert files.figures == ()
+    assert files.pdf is None
+    assert r"\includegraphics" not in files.tex.read_text(encoding="utf-8")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InvalidParameter, match="is a file"):
+        write_latex_report(outcomes, tmp_path / "file")
+
+
+def test_compile_pdf_without_latexmk_runs_pdflatex(pdflatex, tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "pdflatex").symlink_to(shutil.which("pdflatex"))
+    monkeypatch.setenv("PATH", str(bin_dir))
+    tex = tmp_path / "doc.tex"
+    tex.write_text(r"\documentclass{article}\begin{document}Hello.\end{document}")
+    assert compile_pdf(tex).read_bytes().startswith(b"%PDF")
+
+
+def test_compile_pdf_reports_a_missing_tex(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    tex = tmp_path / "doc.tex"
+    tex.write_text(r"\documentclass{article}\begin{document}x\end{document}")
+    with pytest.raises(
+        LatexError, match=r"^pdflatex not found: install a TeX distribution .* --pdf$"
+    ):
+        compile_pdf(tex)
+
+
+def test_compile_pdf_reports_the_latex_error_on_one_line(pdflatex, tmp_path):
+    tex = tmp_path / "broken.tex"
+    tex.write_text("\\documentclass{article}\n\\begin{document}\n\\nosuchmacro\n\\end{document}\n")
+    with pytest.raises(LatexError, match="Undefined control sequence") as error:
+        compile_pdf(tex, timeout=60)
+    assert "\n" not in str(error.value)
+    assert "line 3" in str(error.value)
+    assert isinstance(error.value, InvalidParameter)
+
+
+@pytest.mark.parametrize(
+    ("name", "timeout", "match"),
+    [("doc.txt", 10, "tex_path"), ("missing.tex", 10, "tex_path"), ("doc.tex", 0, "timeout")],
+)
+def test_compile_pdf_rejects_bad_input(tmp_path, name, timeout, match):
+    (tmp_path / "doc.txt").write_text("x")
+    (tmp_path / "doc.tex").write_text("x")
+    with pytest.raises(InvalidParameter, match=match):
+        compile_pdf(tmp_path / name, timeout=timeout)
+
+
+# --- figures -------------------------------------------------------------------------------
+
+
+def test_figures_are_written_and_byte_identical(outcomes, report_extra, tmp_path):
+    from reports.figures import (
+        agreement_figure,
+        diffusion_profile_figure,
+        gradient_flow_figure,
+    )
+
+    for run in ("a", "b"):
+        assert agreement_figure(outcomes[3], tmp_path / run / "agreement.pdf") is not None
+        diffusion_profile_figure(tmp_path / run / "diffusion.pdf")
+        gradient_flow_figure(tmp_path / run / "flow.png")
+    for name in ("agreement.pdf", "diffusion.pdf", "flow.png"):
+        first = (tmp_path / "a" / name).read_bytes()
+        assert len(first) > 1000
+        assert first == (tmp_path / "b" / name).read_bytes(), name
+    assert (tmp_path / "a" / "diffusion.pdf").read_bytes().startswith(b"%PDF")
+    assert b"CreationDate" not in (tmp_path / "a" / "diffusion.pdf").read_bytes()
+
+
+def test_claim_figures_picks_the_specific_or_the_agreement_figure(outcomes, report_extra, tmp_path):
+    from reports.figures import agreement_figure, claim_figures
+
+    assert agreement_figure(outcomes[0], tmp_path / "none.pdf") is None  # C2: no Monte Carlo
+    assert not (tmp_path / "none.pdf").exists()
+    figures = claim_figures(outcomes, tmp_path / "figures")
+    assert sorted(figures) == ["C4", "C8", "X1"]
+    assert Path(figures["C8"]).name == "diffusion_profile.pdf"
+    assert Path(figures["X1"]).name == "agreement_X1.pdf"
+    assert all(Path(path).stat().st_size > 0 for path in figures.values())
+    with pytest.raises(InvalidParameter, match=r"\.pdf or \.png"):
+        agreement_figure(outcomes[3], tmp_path / "figure.jpg")
+
+
+def test_gradient_flow_figure_is_drawn_for_c9(report_extra, tmp_path):
+    from reports.figures import claim_figures
+
+    c9 = get_claim("C9")
+    fake = ClaimOutcome(c9, DerivationResult("C9", 0, 0, True), None, 0.0, 0.0)
+    figures = claim_figures([fake], tmp_path)
+    assert re.fullmatch(r".*gradient_flow\.pdf", figures["C9"])
+
+
+def test_a_missing_report_extra_is_a_one_line_error(outcomes, tmp_path, monkeypatch):
+    from reports.figures import gradient_flow_figure
+
+    monkeypatch.setitem(sys.modules, "jinja2", None)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(InvalidParameter, match=r"^jinja2 not found: .*pip install jinja2"):
+        render_latex(outcomes)
+    with pytest.raises(InvalidParameter, match=r"^matplotlib not found: .*pip install matplotlib"):
+        gradient_flow_figure(tmp_path / "flow.pdf")

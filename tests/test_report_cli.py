@@ -1,0 +1,84 @@
+"""``dlnverify report``: files written, JSON, exit codes, bad input."""
+
+import json
+import os
+
+import pytest
+
+from reports.cli import ExitCode, main
+
+
+def test_report_writes_tex_markdown_and_figures(tmp_path, capsys):
+    out = tmp_path / "rep"
+    argv = ["report", "C8", "--symbolic-only", "--output", str(out), "--pdf", "no", "--quiet"]
+    assert main([*argv, "--json"]) == ExitCode.OK
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["all_hold"] is True
+    assert [c["claim"] for c in payload["claims"]] == ["C8"]
+    files = payload["files"]
+    assert files["pdf"] is None
+    tex = (out / "report.tex").read_text(encoding="utf-8")
+    assert r"\documentclass" in tex
+    assert "Maximiser of the modewise diffusion" in tex
+    assert (out / "report.md").read_text(encoding="utf-8").startswith("# dlnverify report")
+    assert files["figures"]
+    assert all(os.path.getsize(f) > 0 for f in files["figures"])
+
+
+def test_same_seed_same_report(tmp_path, capsys):
+    texts = []
+    for name in ("a", "b"):
+        argv = ["report", "C4", "--output", str(tmp_path / name), "--pdf", "no", "--quiet"]
+        assert main(argv) == ExitCode.OK
+        texts.append((tmp_path / name / "report.tex").read_bytes())
+    assert texts[0] == texts[1]
+    capsys.readouterr()
+
+
+def test_failing_claim_gives_exit_1(tmp_path, capsys, monkeypatch):
+    import dataclasses
+
+    from reports import verification
+
+    real = verification.verify_claim
+
+    def refuted(claim, **kwargs):
+        outcome = real(claim, **kwargs)
+        return dataclasses.replace(
+            outcome, derivation=dataclasses.replace(outcome.derivation, holds=False)
+        )
+
+    monkeypatch.setattr(verification, "verify_claim", refuted)
+    argv = ["report", "C8", "--symbolic-only", "-o", str(tmp_path), "--pdf", "no", "--quiet"]
+    assert main(argv) == ExitCode.FAILED
+    assert "0 of 1 claims hold" in capsys.readouterr().out
+    assert "refuted" in (tmp_path / "report.tex").read_text(encoding="utf-8")
+
+
+def test_output_that_is_a_file_is_bad_input(tmp_path, capsys):
+    target = tmp_path / "report.tex"
+    target.write_text("", encoding="utf-8")
+    assert main(["report", "C8", "--output", str(target)]) == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert "give a directory" in err
+    assert err.count("\n") == 1
+
+
+def test_pdf_yes_without_tex_is_bad_input(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pdflatex, no latexmk
+    argv = ["report", "C8", "--output", str(tmp_path / "r"), "--pdf", "yes"]
+    assert main(argv) == ExitCode.BAD_INPUT
+    assert "pdflatex" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_unknown_claim_is_bad_input(tmp_path, capsys):
+    assert main(["report", "C99", "--output", str(tmp_path)]) == ExitCode.BAD_INPUT
+    assert "C99" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", ["--pdf", "--output"])
+def test_flags_need_values(flag, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["report", flag])
+    assert info.value.code == ExitCode.BAD_INPUT
