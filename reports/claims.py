@@ -140,6 +140,7 @@ register(
             "Three modes, depths 2-4; Itô drift against the coupled (derived) form.",
         ),
         quantities=("gradient_drift", "ito_drift", "drift", "diffusion"),
+        figure="diffusion_profile_figure",
     )
 )
 
@@ -246,6 +247,7 @@ register(
             "Maximiser of the simulated diffusion (common random numbers) against s*.",
         ),
         quantities=("diffusion_peak", "peak_threshold"),
+        figure="diffusion_profile_figure",
     )
 )
 _quantity(
@@ -282,6 +284,7 @@ register(
             module="numeric_gradient_flow",
         ),
         quantities=("gf_solution",),
+        figure="gradient_flow_figure",
     )
 )
 _quantity(
@@ -350,5 +353,6 @@ register(
             "SE = difference between two init scales.",
             module="numeric_plateaus",
         ),
+        figure="plateau_figure",
     )
 )

@@ -6,6 +6,8 @@ r"""Figures of the LaTeX report (matplotlib, Agg, deterministic).
   :math:`D(s)/\kappa` (C7) with the derived maximiser :math:`s^\ast` marked (C8);
 * :func:`gradient_flow_figure` — the derived logistic gradient flow :math:`s(t)/\sigma` at
   :math:`L = 2` for three teacher values: larger modes are learned first (C9);
+* :func:`plateau_figure` — a simulated gradient-descent loss curve from small initialisation
+  with the derived plateau levels (C15);
 * :func:`claim_figures` — the figure each claim's report section shows.
 
 Every curve is a lambdified expression of :mod:`derivations` (nothing retyped).  Figures are
@@ -31,6 +33,7 @@ __all__ = [
     "claim_figures",
     "diffusion_profile_figure",
     "gradient_flow_figure",
+    "plateau_figure",
 ]
 
 #: Width and height of every figure, in inches.
@@ -40,9 +43,6 @@ _METADATA = {
     ".pdf": {"CreationDate": None, "Producer": None, "Creator": None},
     ".png": {"Software": None},
 }
-
-#: Claims whose section shows a specific figure instead of the agreement figure.
-_SPECIFIC = {"C7": "diffusion_profile", "C8": "diffusion_profile", "C9": "gradient_flow"}
 
 
 def _target(path: str | Path) -> Path:
@@ -227,11 +227,84 @@ def gradient_flow_figure(path: str | Path) -> Path:
     return _save(figure, context, target)
 
 
+def plateau_figure(path: str | Path) -> Path:
+    r"""Saddle-to-saddle plateaus: a simulated gradient-descent loss curve and the derived levels.
+
+    Gradient descent on the full network (depth 3, every width 8, teacher singular values
+    3, 2, 1, label noise 0.3, init :math:`N(0, d^{-4.5})`; the set-up of
+    :mod:`reports.numeric_plateaus`), its population loss over :math:`t = k\eta` on a log
+    scale, and the derived saddle losses :math:`L_k = \tfrac12\sum_{b>k}\sigma_b^2 +
+    \tfrac12\operatorname{tr}\Sigma_\varepsilon` (:func:`derivations.plateaus.plateau_losses`)
+    as dotted lines (C15).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Output file (``.pdf`` or ``.png``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    from numerics.plateaus import gradient_descent_trajectory
+    from numerics.teacher import random_teacher
+    from numerics.weights import small_gaussian_init
+    from reports.numeric_plateaus import (
+        CONFIGS,
+        LABEL_NOISE,
+        SINGULAR_VALUES,
+        WIDTH,
+        derived_plateau_losses,
+    )
+
+    target = _target(path)
+    depth, (gamma, _), eta, steps = next(c for c in CONFIGS if c[0] == 3)
+    rng = np.random.default_rng(0)
+    teacher = random_teacher(
+        SINGULAR_VALUES, shape=(WIDTH, WIDTH), rng=rng, label_noise=LABEL_NOISE
+    )
+    weights = small_gaussian_init((WIDTH,) * (depth + 1), gamma=gamma, rng=rng)
+    losses, _ = gradient_descent_trajectory(weights, teacher, eta=eta, steps=steps)
+    levels = derived_plateau_losses(
+        SINGULAR_VALUES, float(np.trace(teacher.label_noise_cov)), depth
+    )
+    figure, axes, context = _new_figure()
+    times = eta * np.arange(losses.size)
+    axes.semilogy(times, losses, color="tab:blue", lw=1.4, label="gradient descent (simulated)")
+    reached = np.nonzero(losses <= 1.01 * float(levels[-1]))[0]
+    shown = times[-1] if reached.size == 0 else min(times[-1], 1.6 * times[reached[0]])
+    for k, level in enumerate(levels):
+        axes.axhline(float(level), color="tab:orange", lw=0.9, ls=":")
+        axes.annotate(
+            f"$L_{k}$",
+            (shown, float(level)),
+            xytext=(-2, 2),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            fontsize=8,
+            color="tab:orange",
+        )
+    axes.set_xlim(0.0, shown)
+    axes.plot([], [], ":", color="tab:orange", label=r"derived $L_k$")
+    axes.set_xlabel(r"time $t = k\eta$")
+    axes.set_ylabel("population loss")
+    axes.set_title(
+        rf"Saddle-to-saddle plateaus, $L = {depth}$, $d = {WIDTH}$, "
+        rf"init $N(0, d^{{-{gamma:g}}})$",
+        fontsize=10,
+    )
+    axes.legend(loc="lower left", fontsize=8, frameon=False)
+    return _save(figure, context, target)
+
+
 def claim_figures(outcomes: Sequence[ClaimOutcome], directory: str | Path) -> dict[str, str]:
     """Draw the figure of each claim's report section into ``directory``.
 
-    C7 and C8 show :func:`diffusion_profile_figure` (drawn once), C9
-    :func:`gradient_flow_figure`; any other claim with a Monte Carlo check its
+    A claim registered with ``figure="name_figure"`` shows that function's figure (drawn
+    once however many claims share it: C7 and C8 show :func:`diffusion_profile_figure`, C9
+    :func:`gradient_flow_figure`); any other claim with a Monte Carlo check its
     :func:`agreement_figure`; the rest none.
 
     Parameters
@@ -252,16 +325,15 @@ def claim_figures(outcomes: Sequence[ClaimOutcome], directory: str | Path) -> di
     drawn: dict[str, Path] = {}
     figures: dict[str, str] = {}
     for outcome in outcomes:
-        claim_id = outcome.claim.id
-        kind = _SPECIFIC.get(claim_id)
+        claim_id, kind = outcome.claim.id, outcome.claim.figure
         if kind is not None:
             if kind not in drawn:
-                draw = (
-                    diffusion_profile_figure
-                    if kind == "diffusion_profile"
-                    else gradient_flow_figure
-                )
-                drawn[kind] = draw(target / f"{kind}.pdf")
+                if kind not in __all__ or not kind.endswith("_figure"):
+                    raise InvalidParameter(
+                        f"Claim {claim_id} names figure {kind!r}, but reports.figures has no "
+                        "such figure function."
+                    )
+                drawn[kind] = globals()[kind](target / f"{kind.removesuffix('_figure')}.pdf")
             figures[claim_id] = str(drawn[kind])
             continue
         name = re.sub(r"[^A-Za-z0-9]", "-", claim_id)

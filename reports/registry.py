@@ -93,6 +93,10 @@ class Claim:
         The Monte Carlo check against the simulator; ``None`` when a claim is purely symbolic.
     quantities : tuple[str, ...]
         Names of ``dlnverify check`` quantities this claim provides.
+    figure : str or None
+        Name of the function of :mod:`reports.figures` (``figure(path) -> Path``) that draws
+        this claim's report figure; ``None``: the report shows the Monte Carlo agreement
+        figure (if the claim has a check).
     """
 
     id: str
@@ -102,6 +106,7 @@ class Claim:
     derive: Callable[[], DerivationResult] = field(repr=False)
     numeric: Callable[[np.random.Generator], NumericCheck] | None = field(default=None, repr=False)
     quantities: tuple[str, ...] = ()
+    figure: str | None = None
 
     def _repr_markdown_(self) -> str:
         return f"**{self.id}** — {self.title} ({self.paper_ref})\n\n$${self.statement}$$"

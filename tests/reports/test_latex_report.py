@@ -347,6 +347,38 @@ def test_gradient_flow_figure_is_drawn_for_c9(report_extra, tmp_path):
     assert re.fullmatch(r".*gradient_flow\.pdf", figures["C9"])
 
 
+def test_every_registered_figure_exists(report_extra):
+    import reports.figures
+    from reports.registry import all_claims
+
+    named = {c.figure for c in all_claims() if c.figure is not None}
+    assert named, "no claim registers a figure"
+    for name in named:
+        assert name in reports.figures.__all__, name
+
+
+def test_plateau_figure_is_drawn_for_c15_and_reproducible(report_extra, tmp_path):
+    from reports.figures import claim_figures
+
+    c15 = get_claim("C15")
+    fake = ClaimOutcome(c15, DerivationResult("C15", 0, 0, True), None, 0.0, 0.0)
+    first = claim_figures([fake], tmp_path / "a")["C15"]
+    second = claim_figures([fake], tmp_path / "b")["C15"]
+    assert Path(first).name == "plateau.pdf"
+    assert Path(first).read_bytes() == Path(second).read_bytes()
+
+
+def test_a_claim_naming_an_unknown_figure_is_refused(report_extra, tmp_path):
+    import dataclasses
+
+    from reports.figures import claim_figures
+
+    bogus = dataclasses.replace(get_claim("C9"), figure="os_system")
+    fake = ClaimOutcome(bogus, DerivationResult("C9", 0, 0, True), None, 0.0, 0.0)
+    with pytest.raises(InvalidParameter, match="no such figure function"):
+        claim_figures([fake], tmp_path)
+
+
 def test_a_missing_report_extra_is_a_one_line_error(outcomes, tmp_path, monkeypatch):
     from reports.figures import gradient_flow_figure
 
