@@ -520,6 +520,11 @@ _CAPTIONS = {
         r"Derived gradient flow $s(t)/\sigma$ at $L = 2$ for $\sigma = 1, 2, 3$ from the same "
         r"$s_0$: larger modes are learned first (dots: half times)."
     ),
+    "plateau": (
+        r"Simulated gradient descent from small initialisation (depth 3, $d = 8$, "
+        r"$\sigma = 3, 2, 1$, $\sigma_\varepsilon = 0.3$): the loss rests on the derived "
+        r"saddle losses $L_k$ (dotted) one after the other."
+    ),
 }
 
 
