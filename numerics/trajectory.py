@@ -10,7 +10,19 @@ network with one of four optimisers and watch, over time :math:`t = k\eta`,
 * the layer imbalance :math:`\|W_{l+1}^\top W_{l+1} - W_l W_l^\top\|_F` for
   :math:`l = 1, \dots, L-1` (assumption A1, balance), and its scale-free version divided by
   :math:`\|W_{l+1}\|_F^2 + \|W_l\|_F^2` (our normalisation: the paper's Eq. 33 was lost in
-  extraction).
+  extraction),
+* optionally (``diffusion_samples > 0``) the *empirical modewise diffusion*
+
+  .. math:: D_a = \kappa\operatorname{Var}_{x,\varepsilon}\bigl(\langle\nabla s_a,
+            \nabla_\theta\ell(x, y)\rangle\bigr)
+            = \kappa\operatorname{Var}\bigl(\langle\nabla s_a, \xi\rangle\bigr),
+
+  estimated from fresh samples with per-sample gradients in closed form
+  (:func:`numerics.observables.modewise_diffusion_samples`, the definition, no closed form of
+  the paper) and its standard error (:func:`numerics.montecarlo.variance_estimate`);
+  :math:`\kappa = \eta/B` unless given.  The samples come from a generator spawned from
+  ``rng`` (:meth:`numpy.random.Generator.spawn`), so the training run itself is the same with
+  and without them.
 
 Optimisers (:mod:`numerics.sde`): ``"gd"`` — :math:`\theta \leftarrow \theta - \eta\nabla L`;
 ``"sgd"`` — online SGD with a fresh batch of size :math:`B`; ``"anisotropic"`` —
@@ -25,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -37,6 +50,7 @@ from numerics._validation import (
     check_positive_int,
     check_positive_real,
 )
+from numerics.montecarlo import variance_estimate
 from numerics.network import (
     Weights,
     _teacher_iv,
@@ -44,6 +58,7 @@ from numerics.network import (
     population_loss,
     validate_weights,
 )
+from numerics.observables import modewise_diffusion_samples
 from numerics.sde import (
     anisotropic_langevin_step,
     gradient_descent_step,
@@ -53,7 +68,7 @@ from numerics.sde import (
 from numerics.teacher import Teacher
 from numerics.weights import layer_imbalance
 
-__all__ = ["OPTIMIZERS", "Trajectory", "record", "simulate_trajectory"]
+__all__ = ["OPTIMIZERS", "Trajectory", "empirical_diffusion", "record", "simulate_trajectory"]
 
 #: Optimisers :func:`simulate_trajectory` knows.
 OPTIMIZERS = ("anisotropic", "gd", "isotropic", "sgd")
@@ -83,6 +98,11 @@ class Trajectory:
         The same divided by :math:`\|W_{l+1}\|_F^2 + \|W_l\|_F^2` (0 where both vanish).
     weights : tuple of numpy.ndarray
         The final weights.
+    diffusion : numpy.ndarray, shape (k, ..., r), or None
+        Empirical modewise diffusion :math:`D_a` at each record (``None`` unless
+        ``diffusion_samples > 0``).
+    diffusion_se : numpy.ndarray, shape (k, ..., r), or None
+        Its standard error.
     """
 
     steps: NDArray[np.int64]
@@ -93,10 +113,15 @@ class Trajectory:
     imbalance: NDArray[np.float64]
     relative_imbalance: NDArray[np.float64]
     weights: Weights
+    diffusion: NDArray[np.float64] | None = None
+    diffusion_se: NDArray[np.float64] | None = None
 
     def arrays(self) -> dict[str, NDArray[Any]]:
-        """The recorded arrays by name (for ``numpy.savez`` and tables)."""
-        return {
+        """The recorded arrays by name (for ``numpy.savez`` and tables).
+
+        ``diffusion`` and ``diffusion_se`` are included when they were recorded.
+        """
+        arrays = {
             "steps": self.steps,
             "times": self.times,
             "loss": self.loss,
@@ -105,6 +130,10 @@ class Trajectory:
             "imbalance": self.imbalance,
             "relative_imbalance": self.relative_imbalance,
         }
+        if self.diffusion is not None and self.diffusion_se is not None:
+            arrays["diffusion"] = self.diffusion
+            arrays["diffusion_se"] = self.diffusion_se
+        return arrays
 
 
 def record(weights: Sequence[ArrayLike], teacher: Teacher) -> dict[str, NDArray[np.float64]]:
@@ -135,6 +164,58 @@ def record(weights: Sequence[ArrayLike], teacher: Teacher) -> dict[str, NDArray[
         "imbalance": norms,
         "relative_imbalance": relative,
     }
+
+
+def empirical_diffusion(
+    weights: Sequence[ArrayLike],
+    teacher: Teacher,
+    *,
+    n_samples: int,
+    kappa: float,
+    rng: np.random.Generator,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    r"""Monte Carlo modewise diffusion :math:`D_a = \kappa\operatorname{Var}\langle\nabla s_a,
+    \xi\rangle` and its standard error, at one point.
+
+    :math:`\xi` is the one-sample gradient noise at ``n_samples`` fresh data points (the
+    ``"empirical"`` sampler of :func:`numerics.observables.modewise_diffusion_samples`: closed
+    form per-sample gradients minus the population gradient); the variance and its standard
+    error are those of :func:`numerics.montecarlo.variance_estimate`.
+
+    Parameters
+    ----------
+    weights : sequence of array_like
+        Layers of shape ``(..., h_l, h_{l-1})``.
+    teacher : Teacher
+        Data distribution; its rank :math:`r` is the number of modes.
+    n_samples : int
+        Samples per network, ``>= 2``.
+    kappa : float
+        Noise scale :math:`\kappa > 0`.
+    rng : numpy.random.Generator
+        Source of the data.
+
+    Returns
+    -------
+    (diffusion, standard_error) : tuple of numpy.ndarray, shapes (..., r)
+    """
+    count = _diffusion_samples_iv(n_samples, name="n_samples")
+    if count == 0:
+        raise InvalidParameter(f"Got n_samples={n_samples!r}, but n_samples must be >= 2.")
+    scale = check_positive_real("kappa", kappa)
+    samples = modewise_diffusion_samples(weights, teacher, n_samples=count, rng=rng)
+    estimate = variance_estimate(samples, axis=-2)
+    value = np.asarray(estimate.value, dtype=np.float64)
+    error = np.asarray(estimate.standard_error, dtype=np.float64)
+    return scale * value, scale * error
+
+
+def _diffusion_samples_iv(value: Any, *, name: str = "diffusion_samples") -> int:
+    if not isinstance(value, Integral) or isinstance(value, bool) or value < 0 or value == 1:
+        raise InvalidParameter(
+            f"Got {name}={value!r}, but {name} must be 0 (off) or an integer >= 2."
+        )
+    return int(value)
 
 
 def _stepper(
@@ -172,6 +253,8 @@ def simulate_trajectory(
     temperature: float = 0.0,
     record_every: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    diffusion_samples: int = 0,
+    kappa: float | None = None,
 ) -> Trajectory:
     r"""Run ``steps`` steps of ``optimizer`` from ``weights`` and record the observables.
 
@@ -199,6 +282,14 @@ def simulate_trajectory(
         Record every this many steps (the last step is always recorded).
     progress : callable, optional
         Called as ``progress(done, steps)`` about a hundred times during the run.
+    diffusion_samples : int, optional
+        ``0`` (default): no diffusion is recorded.  ``>= 2``: at every record, estimate the
+        modewise diffusion of every mode from this many fresh samples
+        (:func:`empirical_diffusion`), stored in ``Trajectory.diffusion`` and
+        ``Trajectory.diffusion_se``.  The samples come from ``rng.spawn(1)[0]``, so the
+        recorded run is the same as without them.
+    kappa : float, optional
+        :math:`\kappa > 0` of the recorded diffusion (default :math:`\eta/B`).
 
     Returns
     -------
@@ -212,12 +303,22 @@ def simulate_trajectory(
     batch = check_positive_int("batch_size", batch_size)
     heat = check_nonnegative_real("temperature", temperature)
     rng = check_generator(rng)
+    n_diffusion = _diffusion_samples_iv(diffusion_samples)
+    scale = step_size / batch if kappa is None else check_positive_real("kappa", kappa)
+    diffusion_rng = rng.spawn(1)[0] if n_diffusion else None
     advance = _stepper(
         optimizer, teacher, eta=step_size, batch_size=batch, temperature=heat, rng=rng
     )
     marks = sorted({*range(0, n_steps + 1, every), n_steps})
     wanted = set(marks)
     records = [record(layers, teacher)]
+    diffusions = []
+    if diffusion_rng is not None:
+        diffusions.append(
+            empirical_diffusion(
+                layers, teacher, n_samples=n_diffusion, kappa=scale, rng=diffusion_rng
+            )
+        )
     tick = max(1, n_steps // 100)
     for k in range(1, n_steps + 1):
         with np.errstate(over="ignore", invalid="ignore"):
@@ -226,6 +327,12 @@ def simulate_trajectory(
             if finite and k in wanted:
                 records.append(record(layers, teacher))
                 finite = bool(np.isfinite(records[-1]["loss"]).all())
+                if finite and diffusion_rng is not None:
+                    diffusions.append(
+                        empirical_diffusion(
+                            layers, teacher, n_samples=n_diffusion, kappa=scale, rng=diffusion_rng
+                        )
+                    )
         if not finite:
             raise InvalidParameter(
                 f"Got non-finite weights or loss at step {k} (eta={step_size:g}, "
@@ -239,5 +346,7 @@ def simulate_trajectory(
         steps=marks_array,
         times=(marks_array * step_size).astype(np.float64),
         weights=layers,
+        diffusion=np.stack([d for d, _ in diffusions]) if diffusions else None,
+        diffusion_se=np.stack([e for _, e in diffusions]) if diffusions else None,
         **stacked,
     )

@@ -321,6 +321,12 @@ _SIMULATE_FLAGS = (
     ("record_every", int, "record every this many steps (default 10)"),
     ("ensemble", int, "independent networks run together (default 1)"),
     ("seed", int, "seed of teacher, init and noise (default 0)"),
+    (
+        "diffusion_samples",
+        int,
+        "record the empirical modewise diffusion from N fresh samples per record and compare "
+        "it with Eq. 7 (default 0: off)",
+    ),
 )
 
 
@@ -358,8 +364,24 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         if done % max(1, total // 10) == 0 or done == total:
             _progress(args, f"  step {done}/{total}")
 
-    trajectory = run_simulation(config, progress=progress)
+    if args.figure and config.diffusion_samples == 0:
+        raise _usage("--figure needs --diffusion-samples N (N >= 2): it plots the diffusion")
+    experiment = None
+    if config.diffusion_samples:
+        from reports.experiments import diffusion_along_training
+
+        experiment = diffusion_along_training(config, progress=progress)
+        trajectory = experiment.trajectory
+    else:
+        trajectory = run_simulation(config, progress=progress)
     summary = summarise(trajectory, config)
+    if experiment is not None:
+        from reports.experiments import diffusion_figure, experiment_summary
+
+        summary["diffusion"] = experiment_summary(experiment)
+        if args.figure:
+            summary["figure"] = str(diffusion_figure(experiment, args.figure))
+            _progress(args, f"figure written to {summary['figure']}")
     if args.output:
         summary["output"] = str(write_trajectory(trajectory, config, args.output))
         _progress(args, f"trajectory written to {summary['output']}")
@@ -381,12 +403,36 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         print(
             _table(rows, ["mode", "sigma", f"s at t={summary['final_time']:g}", "t(s = sigma/2)"])
         )
+        if experiment is not None:
+            _print_diffusion(summary["diffusion"])
         print(
             f"\nfinal population loss {summary['final_loss']:.6g}; largest cross-mode "
             f"{summary['max_cross_mode']:.3g}; relative imbalance "
             f"{', '.join(f'{v:.3g}' for v in summary['final_relative_imbalance']) or '-'}"
         )
     return ExitCode.OK
+
+
+def _print_diffusion(diffusion: dict[str, Any]) -> None:
+    def time(value: float | None) -> str:
+        return "-" if value is None else f"{value:.3g}"
+
+    rows = [
+        [
+            f"s_{m['mode']}",
+            f"{time(m['empirical_peak_time'])} ± {m['peak_time_uncertainty']:.2g}",
+            time(m["s_star_crossing_time"]),
+            time(m["half_time"]),
+            time(m["full_time"]),
+            "-"
+            if m["median_relative_error_window"] is None
+            else f"{100 * m['median_relative_error_window']:.0f} %",
+        ]
+        for m in diffusion["modes"]
+    ]
+    header = ["mode", "diffusion peak t", "s = s* at t", "s = sigma/2", "s = 0.9 sigma"]
+    print("\nempirical modewise diffusion vs Eq. 7 (aligned-balanced closed form):")
+    print(_table(rows, [*header, "median |D/Eq.7 - 1| while learning"]))
 
 
 # --- parser -------------------------------------------------------------------------------
@@ -470,6 +516,11 @@ def build_parser() -> argparse.ArgumentParser:
     for name, kind, text in _SIMULATE_FLAGS:
         p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, help=text)
     p.add_argument("--output", metavar="PATH", help="save the trajectory (.npz, .json or .csv)")
+    p.add_argument(
+        "--figure",
+        metavar="PATH",
+        help="with --diffusion-samples: plot the diffusion along training vs Eq. 7 (.pdf/.png)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable summary")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(handler=_cmd_simulate)

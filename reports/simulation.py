@@ -75,6 +75,10 @@ class SimulationConfig:
         Independent networks run together.
     seed : int
         Seed of the teacher, the initialisation and the data or noise.
+    diffusion_samples : int
+        ``0`` (default) or ``>= 2``: fresh samples per record for the empirical modewise
+        diffusion :math:`\kappa\,\widehat{\operatorname{Var}}\langle\nabla s_a,
+        \nabla\ell\rangle` (:func:`numerics.trajectory.empirical_diffusion`).
     """
 
     optimizer: str = "sgd"
@@ -91,6 +95,7 @@ class SimulationConfig:
     record_every: int = 10
     ensemble: int = 1
     seed: int = 0
+    diffusion_samples: int = 0
 
     @classmethod
     def from_mapping(
@@ -116,6 +121,11 @@ class SimulationConfig:
         for name in ("depth", "width", "batch_size", "steps", "record_every", "ensemble"):
             if getattr(config, name) < 1:
                 raise InvalidParameter(f"Got {name}={getattr(config, name)}, but it must be >= 1.")
+        if config.diffusion_samples < 0 or config.diffusion_samples == 1:
+            raise InvalidParameter(
+                f"Got diffusion_samples={config.diffusion_samples}, but it must be 0 (off) or "
+                ">= 2 (a variance needs two samples)."
+            )
         if config.hidden < 0:
             raise InvalidParameter(f"Got hidden={config.hidden}, but it must be >= 0 (0: = width).")
         for name in ("eta", "gamma", "label_noise", "temperature"):
@@ -218,6 +228,7 @@ def run_simulation(
         temperature=config.temperature,
         record_every=config.record_every,
         progress=progress,
+        diffusion_samples=config.diffusion_samples,
     )
 
 

@@ -124,3 +124,44 @@ def test_table_output_and_progress(capsys):
     captured = capsys.readouterr()
     assert "t(s = sigma/2)" in captured.out
     assert "step 20/20" in captured.err
+
+
+def test_diffusion_along_training_from_the_cli(tmp_path, capsys):
+    figure = tmp_path / "diffusion.png"
+    argv = [
+        "--diffusion-samples",
+        "200",
+        "--figure",
+        str(figure),
+        "--output",
+        str(tmp_path / "r.npz"),
+    ]
+    summary = _json_run(capsys, *argv)
+    modes = summary["diffusion"]["modes"]
+    assert [m["mode"] for m in modes] == [1, 2, 3]
+    assert all(m["max_diffusion"] > 0 for m in modes)
+    assert figure.stat().st_size > 0
+    with np.load(tmp_path / "r.npz") as data:
+        assert data["diffusion"].shape == data["modes"].shape
+        assert np.all(data["diffusion_se"] > 0)
+
+
+def test_diffusion_does_not_change_the_trajectory(capsys):
+    plain = _json_run(capsys)
+    recorded = _json_run(capsys, "--diffusion-samples", "50")
+    assert recorded["final_modes"] == plain["final_modes"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--figure", "d.png"], "--figure needs --diffusion-samples"),
+        (["--diffusion-samples", "1"], "diffusion_samples"),
+        (["--diffusion-samples", "-3"], "diffusion_samples"),
+    ],
+)
+def test_diffusion_bad_input(capsys, argv, message):
+    assert main(["simulate", *FAST, *argv]) == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1

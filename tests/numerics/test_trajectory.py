@@ -5,10 +5,12 @@ import numpy as np
 import pytest
 
 from dlnverify.errors import InvalidParameter
+from numerics.montecarlo import variance_estimate
 from numerics.network import mode_amplitudes, population_loss
+from numerics.observables import modewise_diffusion_samples
 from numerics.sde import gradient_descent_step, sgd_step
 from numerics.teacher import random_teacher
-from numerics.trajectory import OPTIMIZERS, record, simulate_trajectory
+from numerics.trajectory import OPTIMIZERS, empirical_diffusion, record, simulate_trajectory
 from numerics.weights import aligned_balanced_weights, small_gaussian_init
 
 
@@ -165,3 +167,113 @@ def test_progress_is_reported(setup):
     )
     assert seen[-1] == (250, 250)
     assert 10 <= len(seen) <= 260
+
+
+# --- recorded empirical modewise diffusion --------------------------------------------------
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "anisotropic"])
+def test_diffusion_recording_leaves_the_run_unchanged(setup, optimizer):
+    teacher, weights = setup
+    arguments = {
+        "optimizer": optimizer,
+        "eta": 0.05,
+        "steps": 6,
+        "record_every": 2,
+        "batch_size": 2,
+    }
+    plain = simulate_trajectory(weights, teacher, rng=np.random.default_rng(4), **arguments)
+    recorded = simulate_trajectory(
+        weights, teacher, rng=np.random.default_rng(4), diffusion_samples=50, **arguments
+    )
+    assert plain.diffusion is None
+    assert plain.diffusion_se is None
+    assert "diffusion" not in plain.arrays()
+    for name, array in plain.arrays().items():
+        np.testing.assert_array_equal(array, recorded.arrays()[name], err_msg=name)
+    for final, expected in zip(plain.weights, recorded.weights, strict=True):
+        np.testing.assert_array_equal(final, expected)
+    assert recorded.diffusion.shape == recorded.diffusion_se.shape == (4, 2)
+    assert np.all(recorded.diffusion > 0)
+    assert np.all(recorded.diffusion_se > 0)
+    assert {"diffusion", "diffusion_se"} <= set(recorded.arrays())
+
+
+def test_recorded_diffusion_is_kappa_times_the_sample_variance(setup):
+    """The record is kappa Var(<grad s_a, xi>) of modewise_diffusion_samples (default kappa
+    eta / B), drawn from the stream spawned from rng; ensemble shapes."""
+    teacher, _ = setup
+    weights = small_gaussian_init(
+        (3, 5, 4), gamma=1.0, rng=np.random.default_rng(1), batch_shape=(2,)
+    )
+    run = simulate_trajectory(
+        weights,
+        teacher,
+        optimizer="gd",
+        eta=0.04,
+        steps=1,
+        rng=np.random.default_rng(7),
+        batch_size=4,
+        diffusion_samples=300,
+    )
+    child = np.random.default_rng(7).spawn(1)[0]
+    samples = modewise_diffusion_samples(weights, teacher, n_samples=300, rng=child)
+    estimate = variance_estimate(samples, axis=-2)
+    np.testing.assert_allclose(run.diffusion[0], 0.01 * estimate.value, rtol=1e-12)
+    np.testing.assert_allclose(run.diffusion_se[0], 0.01 * estimate.standard_error, rtol=1e-12)
+    assert run.diffusion.shape == (2, 2, 2)
+    value, error = empirical_diffusion(
+        weights, teacher, n_samples=300, kappa=0.01, rng=np.random.default_rng(7).spawn(1)[0]
+    )
+    np.testing.assert_allclose(value, run.diffusion[0], rtol=1e-12)
+    np.testing.assert_allclose(error, run.diffusion_se[0], rtol=1e-12)
+    scaled = simulate_trajectory(
+        weights,
+        teacher,
+        optimizer="gd",
+        eta=0.04,
+        steps=1,
+        rng=np.random.default_rng(7),
+        batch_size=4,
+        diffusion_samples=300,
+        kappa=0.5,
+    )
+    np.testing.assert_allclose(scaled.diffusion, 50 * run.diffusion, rtol=1e-12)
+
+
+def test_recorded_diffusion_at_a_learned_mode_without_label_noise_is_zero():
+    """At W = W* (no label noise) the gradient noise vanishes: D_a = 0 exactly."""
+    rng = np.random.default_rng(3)
+    teacher = random_teacher([2.0, 1.0], shape=(3, 3), rng=rng)
+    weights = aligned_balanced_weights(teacher, [2.0, 1.0], (3, 4, 3), rng=rng)
+    value, error = empirical_diffusion(weights, teacher, n_samples=20, kappa=0.1, rng=rng)
+    np.testing.assert_allclose(value, 0.0, atol=1e-24)
+    np.testing.assert_allclose(error, 0.0, atol=1e-24)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"diffusion_samples": -1}, "diffusion_samples"),
+        ({"diffusion_samples": 1}, "diffusion_samples"),
+        ({"diffusion_samples": 2.5}, "diffusion_samples"),
+        ({"diffusion_samples": True}, "diffusion_samples"),
+        ({"diffusion_samples": 10, "kappa": 0.0}, "kappa"),
+        ({"diffusion_samples": 10, "kappa": float("nan")}, "kappa"),
+    ],
+)
+def test_bad_diffusion_input(setup, kwargs, message):
+    teacher, weights = setup
+    arguments = {"optimizer": "sgd", "eta": 0.01, "steps": 3, "rng": np.random.default_rng(0)}
+    with pytest.raises(InvalidParameter, match=message) as info:
+        simulate_trajectory(weights, teacher, **{**arguments, **kwargs})
+    assert "\n" not in str(info.value)
+
+
+def test_bad_empirical_diffusion_input(setup):
+    teacher, weights = setup
+    rng = np.random.default_rng(0)
+    with pytest.raises(InvalidParameter, match="n_samples"):
+        empirical_diffusion(weights, teacher, n_samples=0, kappa=0.1, rng=rng)
+    with pytest.raises(InvalidParameter, match="kappa"):
+        empirical_diffusion(weights, teacher, n_samples=5, kappa=-1.0, rng=rng)
