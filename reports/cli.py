@@ -346,6 +346,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     config = SimulationConfig.from_mapping(
         {k: v for k, v in flags.items() if v is not None}, base=config
     )
+    if args.sweep:
+        return _simulate_sweep(args, config)
     if args.output:
         from reports.simulation import OUTPUT_FORMATS
 
@@ -410,6 +412,59 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             f"{summary['max_cross_mode']:.3g}; relative imbalance "
             f"{', '.join(f'{v:.3g}' for v in summary['final_relative_imbalance']) or '-'}"
         )
+    return ExitCode.OK
+
+
+def _simulate_sweep(args: argparse.Namespace, config: Any) -> int:
+    from reports.sweep import parse_sweep, run_sweep, sweep_configs
+
+    if args.figure:
+        raise _usage("--figure draws one run; it cannot be combined with --sweep")
+    if args.output and not args.output.endswith((".json", ".csv")):
+        raise _usage(f"Got --output {args.output!r}, but a sweep writes .json or .csv.")
+    swept = parse_sweep(args.sweep)
+    configs = sweep_configs(config, swept)
+    _progress(args, f"sweeping {', '.join(swept)}: {len(configs)} runs on '{args.scheduler}' ...")
+    summaries = run_sweep(
+        configs, scheduler=args.scheduler, workers=args.workers, progress=not args.quiet
+    )
+    rows = []
+    for summary in summaries:
+        row = {key: summary["config"][key] for key in swept}
+        row["final_loss"] = summary["final_loss"]
+        for a, time in enumerate(summary["half_times"], 1):
+            row[f"half_time_{a}"] = time
+        for mode in summary.get("diffusion", {}).get("modes", []):
+            row[f"max_diffusion_{mode['mode']}"] = mode["max_diffusion"]
+            row[f"peak_time_{mode['mode']}"] = mode["empirical_peak_time"]
+        rows.append(row)
+    if args.output:
+        from pathlib import Path
+
+        target = Path(args.output)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.suffix == ".json":
+            target.write_text(json.dumps(summaries, indent=2) + "\n", encoding="utf-8")
+        else:
+            import csv
+
+            with target.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
+        _progress(args, f"sweep written to {target}")
+    if args.json:
+        _print_json({"sweep": swept, "runs": summaries})
+    else:
+        header = list(rows[0])
+        cells = [
+            [
+                "-" if r[k] is None else f"{r[k]:.4g}" if isinstance(r[k], float) else str(r[k])
+                for k in header
+            ]
+            for r in rows
+        ]
+        print(_table(cells, header))
     return ExitCode.OK
 
 
@@ -515,6 +570,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="FILE", help="TOML file of parameters ([simulate] table)")
     for name, kind, text in _SIMULATE_FLAGS:
         p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, help=text)
+    p.add_argument(
+        "--sweep",
+        action="append",
+        metavar="KEY=V1,V2",
+        help="run every combination of these values (repeatable; singular_values as "
+        "'3,2,1;2,1'); summaries only",
+    )
+    p.add_argument(
+        "--scheduler",
+        default="processes",
+        help="Dask scheduler of a sweep: processes (default), threads, synchronous, or a "
+        "dask.distributed address tcp://host:port",
+    )
+    p.add_argument("--workers", type=int, help="local workers of a sweep (default: one per core)")
     p.add_argument("--output", metavar="PATH", help="save the trajectory (.npz, .json or .csv)")
     p.add_argument(
         "--figure",

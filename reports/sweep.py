@@ -1,0 +1,139 @@
+r"""Parameter sweeps of ``dlnverify simulate`` on Dask (DESIGN.md §8; paper App. J).
+
+A sweep is the Cartesian product of a few values for some :class:`SimulationConfig` fields
+(``--sweep eta=0.005,0.01,0.02 --sweep batch_size=1,4``): every combination is one
+independent run, summarised by :func:`reports.simulation.summarise` (and, with
+``diffusion_samples``, :func:`reports.experiments.experiment_summary`).  The runs are Dask
+tasks: local processes by default, threads or one process on request, or a ``dask.distributed``
+scheduler given by its address (``tcp://host:8786``) for a cluster.  Each run's randomness
+comes from its own ``seed`` field only, so a sweep gives the same numbers on any scheduler
+and in any order; sweep ``seed`` itself for independent repetitions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dlnverify.errors import InvalidParameter
+from reports.simulation import SimulationConfig, run_simulation, summarise
+
+__all__ = ["LOCAL_SCHEDULERS", "parse_sweep", "run_sweep", "sweep_configs"]
+
+#: Schedulers that need no cluster; anything else is a ``dask.distributed`` address.
+LOCAL_SCHEDULERS = ("processes", "synchronous", "threads")
+#: Most runs in one sweep (a typo such as ``steps=1,...,100000`` should not start a day).
+MAX_RUNS = 1000
+
+
+def parse_sweep(items: Sequence[str]) -> dict[str, list[str]]:
+    """``["eta=0.005,0.01", "seed=0,1"]`` as ``{"eta": ["0.005", "0.01"], "seed": ["0", "1"]}``.
+
+    Keys must be :class:`SimulationConfig` fields, each swept once, with at least one value;
+    values are validated when the configurations are built (:func:`sweep_configs`).
+    """
+    known = SimulationConfig.__dataclass_fields__
+    sweep: dict[str, list[str]] = {}
+    for item in items:
+        key, sep, values = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise InvalidParameter(f"Got --sweep {item!r}, but it must look like eta=0.01,0.02.")
+        if key not in known:
+            raise InvalidParameter(
+                f"Got --sweep {item!r}, but {key!r} is not a simulation parameter; known: "
+                f"{', '.join(known)}."
+            )
+        if key in sweep:
+            raise InvalidParameter(f"Got --sweep {key}=... twice; give all its values at once.")
+        if key == "singular_values":
+            parts = [p.strip() for p in values.split(";") if p.strip()]
+        else:
+            parts = [p.strip() for p in values.split(",") if p.strip()]
+        if not parts:
+            raise InvalidParameter(f"Got --sweep {item!r}, but it lists no values.")
+        sweep[key] = parts
+    return sweep
+
+
+def sweep_configs(
+    base: SimulationConfig, sweep: Mapping[str, Sequence[Any]]
+) -> list[SimulationConfig]:
+    """Every combination of the swept values applied to ``base``, in a fixed order."""
+    keys = list(sweep)
+    count = 1
+    for key in keys:
+        count *= len(sweep[key])
+    if count > MAX_RUNS:
+        raise InvalidParameter(f"Got a sweep of {count} runs, but at most {MAX_RUNS} are allowed.")
+    return [
+        SimulationConfig.from_mapping(dict(zip(keys, values, strict=True)), base=base)
+        for values in itertools.product(*(sweep[k] for k in keys))
+    ]
+
+
+def _run(config: SimulationConfig) -> dict[str, Any]:
+    """One run's summary (a Dask task: module-level, pickled by reference)."""
+    if config.diffusion_samples:
+        from reports.experiments import diffusion_along_training, experiment_summary
+
+        experiment = diffusion_along_training(config)
+        summary = summarise(experiment.trajectory, config)
+        summary["diffusion"] = experiment_summary(experiment)
+        return summary
+    return summarise(run_simulation(config), config)
+
+
+def run_sweep(
+    configs: Sequence[SimulationConfig],
+    *,
+    scheduler: str = "processes",
+    workers: int | None = None,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """Run every configuration as a Dask task; summaries in the order of ``configs``.
+
+    Parameters
+    ----------
+    configs : sequence of SimulationConfig
+        The runs (:func:`sweep_configs`).
+    scheduler : str
+        ``"processes"`` (default), ``"threads"``, ``"synchronous"``, or the address of a
+        ``dask.distributed`` scheduler (needs the ``distributed`` package:
+        ``pip install 'dlnverify[cluster]'``).
+    workers : int, optional
+        Local workers (default: one per core).
+    progress : bool
+        Show Dask's progress bar on stderr (local schedulers).
+    """
+    import dask
+
+    if workers is not None and workers < 1:
+        raise InvalidParameter(f"Got workers={workers}, but it must be >= 1.")
+    tasks = [dask.delayed(_run, pure=False)(config) for config in configs]
+    if scheduler in LOCAL_SCHEDULERS:
+        from dask.diagnostics import ProgressBar
+
+        options: dict[str, Any] = {"scheduler": scheduler}
+        if workers is not None:
+            options["num_workers"] = workers
+        if progress:
+            with ProgressBar(out=sys.stderr, dt=1.0):
+                return list(dask.compute(*tasks, **options))
+        return list(dask.compute(*tasks, **options))
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise InvalidParameter(
+            f"Got scheduler {scheduler!r}: a cluster address needs dask.distributed "
+            "(pip install 'dlnverify[cluster]'); local choices: "
+            f"{', '.join(LOCAL_SCHEDULERS)}."
+        ) from None
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as error:
+        raise InvalidParameter(f"Cannot reach the Dask scheduler {scheduler!r}: {error}") from None
+    with client:
+        return list(client.gather(client.compute(tasks)))

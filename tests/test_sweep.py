@@ -1,0 +1,100 @@
+"""``dlnverify simulate --sweep``: parsing, the Cartesian product, schedulers agree, bad input."""
+
+import json
+
+import pytest
+
+from dlnverify.errors import InvalidParameter
+from reports.cli import ExitCode, main
+from reports.simulation import SimulationConfig, run_simulation, summarise
+from reports.sweep import parse_sweep, run_sweep, sweep_configs
+
+SMALL = SimulationConfig.from_mapping({"steps": 30, "record_every": 10, "width": 4})
+
+
+def test_parse_sweep():
+    assert parse_sweep(["eta=0.01, 0.02", "batch-size=1,4"]) == {
+        "eta": ["0.01", "0.02"],
+        "batch_size": ["1", "4"],
+    }
+    assert parse_sweep(["singular_values=3,2,1;2,1"]) == {"singular_values": ["3,2,1", "2,1"]}
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        (["eta"], "must look like"),
+        (["=1,2"], "must look like"),
+        (["learning_rate=0.1"], "not a simulation parameter"),
+        (["eta=0.1", "eta=0.2"], "twice"),
+        (["eta=,"], "no values"),
+    ],
+)
+def test_parse_sweep_bad_input(items, message):
+    with pytest.raises(InvalidParameter, match=message):
+        parse_sweep(items)
+
+
+def test_sweep_configs_is_the_validated_product():
+    configs = sweep_configs(SMALL, {"eta": ["0.01", "0.02"], "seed": ["0", "1", "2"]})
+    assert [(c.eta, c.seed) for c in configs] == [(e, s) for e in (0.01, 0.02) for s in (0, 1, 2)]
+    assert all(c.width == 4 for c in configs)
+    with pytest.raises(InvalidParameter, match="eta"):
+        sweep_configs(SMALL, {"eta": ["0.01", "-1"]})
+    with pytest.raises(InvalidParameter, match="at most"):
+        sweep_configs(SMALL, {"seed": [str(i) for i in range(40)], "eta": ["0.1"] * 30})
+
+
+def test_schedulers_agree_with_direct_runs():
+    configs = sweep_configs(SMALL, {"seed": ["1", "2"], "optimizer": ["sgd", "anisotropic"]})
+    direct = [summarise(run_simulation(c), c) for c in configs]
+    assert run_sweep(configs, scheduler="synchronous", progress=False) == direct
+    assert run_sweep(configs, scheduler="threads", workers=2, progress=False) == direct
+
+
+def test_sweep_from_the_cli(tmp_path, capsys):
+    output = tmp_path / "sweep.json"
+    argv = [
+        "simulate", "--steps", "30", "--record-every", "10", "--width", "4", "--quiet",
+        "--sweep", "eta=0.01,0.02", "--sweep", "seed=3,4", "--scheduler", "synchronous",
+        "--diffusion-samples", "20", "--output", str(output), "--json",
+    ]  # fmt: skip
+    assert main(argv) == ExitCode.OK
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["sweep"] == {"eta": ["0.01", "0.02"], "seed": ["3", "4"]}
+    assert [(r["config"]["eta"], r["config"]["seed"]) for r in payload["runs"]] == [
+        (0.01, 3), (0.01, 4), (0.02, 3), (0.02, 4)
+    ]  # fmt: skip
+    assert all(len(r["diffusion"]["modes"]) == 3 for r in payload["runs"])
+    assert json.loads(output.read_text(encoding="utf-8")) == payload["runs"]
+
+
+def test_sweep_table_and_csv(tmp_path, capsys):
+    output = tmp_path / "sweep.csv"
+    argv = [
+        "simulate", "--steps", "30", "--width", "4", "--quiet", "--sweep", "batch_size=1,2",
+        "--scheduler", "synchronous", "--output", str(output),
+    ]  # fmt: skip
+    assert main(argv) == ExitCode.OK
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split()[:2] == ["batch_size", "final_loss"]
+    lines = output.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("batch_size,final_loss,half_time_1")
+    assert len(lines) == 3
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--sweep", "eta=0.1", "--figure", "x.png", "--diffusion-samples", "4"], "--sweep"),
+        (["--sweep", "eta=0.1", "--output", "x.npz"], ".json or .csv"),
+        (["--sweep", "colour=red"], "not a simulation parameter"),
+        (["--sweep", "eta=0.1", "--workers", "0"], "workers"),
+        (["--sweep", "eta=0.1", "--scheduler", "tcp://127.0.0.1:1"], "scheduler"),
+    ],
+)
+def test_sweep_bad_input(capsys, argv, message):
+    assert main(["simulate", "--steps", "5", "--width", "4", "--quiet", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
