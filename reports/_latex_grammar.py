@@ -17,7 +17,7 @@ The language (whitespace is insignificant, as in TeX math mode):
 * ``+ -``, explicit products ``*``, ``\cdot``, ``\times``, division ``/``, implicit products
   ``2\kappa L^2``, powers ``x^2``, ``x^{4-\frac{4}{L}}``, ``x^\kappa``;
 * ``\frac{a}{b}`` (also ``\dfrac``, ``\tfrac`` and ``\frac12``), ``\sqrt{x}``, ``\sqrt[n]{x}``;
-* functions ``\exp \log \ln \sin \cos \tan \sinh \cosh \tanh`` applied to a parenthesised
+* functions ``\exp \log \ln \sin \cos \tan \sinh \cosh \tanh \arcsin \arccos \arctan`` applied to a parenthesised
   group (``\exp(-2t)``, ``\exp\left(...\right)``, ``\exp{...}``) or to one factor
   (``\log s^2`` is :math:`\log(s^2)`);
 * grouping ``( ) [ ] { } \{ \}`` with optional size prefixes ``\left \right \bigl \bigr``
@@ -98,6 +98,9 @@ FUNCTION_COMMANDS: dict[str, str] = {
     "sinh": "sinh",
     "cosh": "cosh",
     "tanh": "tanh",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
 }
 
 _SUBSCRIPT_ALIASES = {"eps": "epsilon", "varepsilon": "epsilon"}

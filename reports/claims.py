@@ -121,8 +121,13 @@ def _aligned(function: str, **kwargs: object) -> Callable[[], object]:
 
 
 def _simulated(function: str) -> Callable:
+    """The observable ``function`` of :mod:`reports.simulated` (or ``"module:function"`` of
+    another ``reports`` module), imported when first called."""
+    module, _, name = function.rpartition(":")
+
     def observable(point, rng):  # type: ignore[no-untyped-def]
-        return getattr(importlib.import_module("reports.simulated"), function)(point, rng)
+        found = importlib.import_module(f"reports.{module or 'simulated'}")
+        return getattr(found, name)(point, rng)
 
     return observable
 
@@ -356,3 +361,91 @@ register(
         figure="plateau_figure",
     )
 )
+register(
+    Claim(
+        "C10",
+        "Stationary density of a mode: zero-current Fokker-Planck solution",
+        "Prop. 5.1, 5.2, Eq. 16, App. F",
+        r"p(s) \propto \frac{1}{D(s)} \exp\int^{s} \frac{2\mu(u)}{D(u)}\,du",
+        _lazy("derivations.stationary", "stationary_density_claim"),
+        _lazy_check(
+            "stationary_density_comparisons",
+            "Euler-Maruyama chains of the mode SDE (C7 coefficients) against the derived "
+            "density's mean, variance and interval probabilities by quadrature; steps dt and "
+            "dt/2 combined by Richardson extrapolation.",
+            module="numeric_stationary",
+        ),
+        quantities=("stationary_density",),
+    )
+)
+register(
+    Claim(
+        "C11",
+        "No label noise: non-normalisable density, collapse to a Dirac mass at sigma",
+        "Prop. 5.2(i), App. F, App. K",
+        r"\sigma_\varepsilon = 0:\ p(s) \sim |\sigma - s|^{-2 - 1/(\kappa L \sigma^{2-2/L})}"
+        r" \Rightarrow p \to \delta_\sigma",
+        _lazy("derivations.stationary", "dirac_limit_claim"),
+        _lazy_check(
+            "dirac_limit_comparisons",
+            "Collapse rate -d/dt E log|sigma - s_t| of Euler-Maruyama chains (Richardson in "
+            "dt) against the derived rate.",
+            module="numeric_stationary",
+        ),
+    )
+)
+register(
+    Claim(
+        "C12",
+        "Label noise: stationary mean and variance to first order in kappa",
+        "Prop. 5.2(ii), Eqs. 17-18, App. F",
+        r"E s = \sigma + O(\kappa) \text{ (paper: slightly above } \sigma),\quad "
+        r"\operatorname{Var} s = \tfrac{\kappa}{2} L \sigma^{2-2/L}\sigma_\varepsilon^2 + O(\kappa^2)",
+        _lazy("derivations.stationary", "label_noise_moments_claim"),
+        _lazy_check(
+            "label_noise_moments_comparisons",
+            "First-order coefficients (derived, not the paper's) of the exact density's mean "
+            "and variance: quadrature at two small kappa and Richardson extrapolation (SE = "
+            "the Richardson difference).",
+            module="numeric_stationary",
+        ),
+        quantities=("stationary_mean", "stationary_variance"),
+    )
+)
+
+
+def _stationary(function: str, **kwargs: object) -> Callable[[], Any]:
+    def expression():  # type: ignore[no-untyped-def]
+        return getattr(importlib.import_module("derivations.stationary"), function)(**kwargs)
+
+    return expression
+
+
+def _label_noise(point) -> bool:  # type: ignore[no-untyped-def]
+    return bool(point["sigma_eps"] >= 0.1 * point["sigma"])
+
+
+_quantity(
+    "stationary_density",
+    "stationary density p(s) of an aligned-balanced mode, depth L = 2, label noise, up to a "
+    "constant factor (Eq. 16)",
+    ("s", "sigma", "sigma_eps", "kappa"),
+    "C10",
+    {"density": _stationary("stationary_density", depth=2)},
+    constraint=_label_noise,
+    depth_range=(2, 2),
+    up_to_factor_in="s",
+)
+for _name, _description in (
+    ("stationary_mean", "stationary mean of s to first order in kappa, label noise (Eq. 17)"),
+    ("stationary_variance", "stationary variance of s to first order in kappa (Eq. 18)"),
+):
+    _quantity(
+        _name,
+        _description,
+        ("sigma", "sigma_eps", "L", "kappa"),
+        "C12",
+        {_name.removeprefix("stationary_"): _stationary(_name)},
+        f"numeric_stationary:simulated_{_name}",
+        constraint=_label_noise,
+    )

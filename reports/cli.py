@@ -246,7 +246,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         else:
             rows = [[q.name, ", ".join(q.parameters), q.description] for q in quantities]
             print(_table(rows, ["quantity", "symbols", "meaning"]))
-            print(f"\nplanned (claims not built yet): {', '.join(PLANNED_QUANTITIES)}")
+            if PLANNED_QUANTITIES:
+                print(f"\nplanned (claims not built yet): {', '.join(PLANNED_QUANTITIES)}")
             print(
                 "conventions: loss 1/2||y-Wx||^2, ds = mu dt + sqrt(D) dW (D = full variance rate),"
             )

@@ -101,6 +101,10 @@ ALLOWED_FUNCTIONS: Mapping[str, Callable[[sp.Expr], sp.Expr]] = types.MappingPro
     {
         "Abs": sp.Abs,
         "abs": sp.Abs,
+        "acos": sp.acos,
+        "arctan": sp.atan,
+        "asin": sp.asin,
+        "atan": sp.atan,
         "cos": sp.cos,
         "cosh": sp.cosh,
         "exp": sp.exp,

@@ -28,12 +28,8 @@ __all__ = [
     "register_quantity",
 ]
 
-#: Quantities of DESIGN.md §7 whose claims are not built yet (C10-C12).
-PLANNED_QUANTITIES = (
-    "stationary_density",
-    "stationary_mean",
-    "stationary_variance",
-)
+#: Quantities of DESIGN.md §7 whose claims are not built yet (none left).
+PLANNED_QUANTITIES: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

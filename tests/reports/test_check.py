@@ -196,3 +196,43 @@ def test_cli_check_gf_solution_verified_and_refuted_by_the_simulated_flow(capsys
     assert payload["verdict"] == "refuted"
     assert payload["symbolic"] == "different"
     assert not payload["numeric"]["passed"]
+
+
+# --- the stationary law (C10, C12) --------------------------------------------------------
+
+MEAN_BELOW = "sigma - kappa*(L-1)*sigma**(1-2/L)*sigma_eps**2/2"
+VARIANCE = "kappa*L*sigma**(2-2/L)*sigma_eps**2/2"
+DENSITY_L2 = (
+    "s**(1/2)/(s**2*(2*(sigma-s)**2+sigma_eps**2)) * exp(sigma/(kappa*(2*sigma**2+sigma_eps**2))"
+    "*(log(s) - log(2*(s-sigma)**2 + sigma_eps**2)/2)"
+    " - sqrt(2)*sigma_eps*atan(sqrt(2)*(s-sigma)/sigma_eps)/(2*kappa*(2*sigma**2+sigma_eps**2)))"
+)
+
+
+def test_stationary_moments_verified_by_quadrature_and_the_papers_mean_refuted():
+    mean = check("stationary_mean", MEAN_BELOW)
+    assert mean.verdict == Verdict.VERIFIED
+    assert mean.numeric is not None
+    assert mean.numeric.passed
+    variance = check("stationary_variance", r"\frac{\kappa}{2} L \sigma^{2-2/L}\sigma_{\epsilon}^2")
+    assert variance.verdict == Verdict.VERIFIED
+    # the paper's "slightly above sigma": refuted symbolically and by the quadrature estimate
+    above = check("stationary_mean", MEAN_BELOW.replace("sigma - kappa", "sigma + kappa"))
+    assert above.verdict == Verdict.REFUTED
+    assert above.numeric is not None
+    assert not above.numeric.passed
+    assert not check("stationary_variance", "1.1*" + VARIANCE).numeric.passed
+
+
+def test_stationary_density_is_compared_up_to_a_constant_factor():
+    assert check("stationary_density", DENSITY_L2, monte_carlo=False).verdict == Verdict.VERIFIED
+    scaled = check("stationary_density", "7*kappa*" + DENSITY_L2, monte_carlo=False)
+    assert scaled.verdict == Verdict.VERIFIED
+    assert "up to a factor free of s" in scaled.message
+    # dropping the Ito factor s**(1/2), or the prefactor 1/D, is refuted
+    for wrong in (
+        DENSITY_L2.replace("s**(1/2)/", "1/"),
+        DENSITY_L2.replace("/(s**2*", "*(1/s**2)*("),
+    ):
+        result = check("stationary_density", wrong, monte_carlo=False)
+        assert result.verdict == Verdict.REFUTED, wrong

@@ -16,13 +16,22 @@ from reports.registry import all_claims
 from reports.verification import verify_claim
 
 CLAIM_IDS = [claim.id for claim in all_claims()]
+#: Claims whose *paper statement* the derivation refutes (a finding, see the README): C12, the
+#: paper's stationary mean "slightly above sigma" -- the exact density's mean lies below.  The
+#: derivation must keep refuting it, and the Monte Carlo check (which compares the simulator
+#: with the derived result) must agree with the derivation.
+REFUTED_STATEMENTS = {"C12": "mean"}
 
 
 @pytest.mark.parametrize("claim_id", CLAIM_IDS)
 def test_every_registered_claim_holds(claim_id):
     claim = next(c for c in all_claims() if c.id == claim_id)
     outcome = verify_claim(claim, seed=0)
-    assert outcome.derivation.holds, outcome.derivation.findings
+    if claim_id in REFUTED_STATEMENTS:
+        assert not outcome.derivation.holds
+        assert any(REFUTED_STATEMENTS[claim_id] in f for f in outcome.derivation.findings)
+    else:
+        assert outcome.derivation.holds, outcome.derivation.findings
     if outcome.numeric is not None:
         assert outcome.numeric.passed, outcome.to_json()["numeric"]
 

@@ -1,0 +1,213 @@
+r"""Euler-Maruyama for a scalar SDE and quadrature of its zero-current stationary density.
+
+The SDE is :math:`ds = \mu(s)\,dt + \sqrt{D(s)}\,dW_t` (:math:`D` the full variance rate,
+DESIGN.md §3), with :math:`\mu` and :math:`D` given as vectorised NumPy callables.
+
+* :func:`euler_maruyama` steps many independent chains together,
+  :math:`s_{k+1} = s_k + \mu(s_k)\,dt + \sqrt{D(s_k)\,dt}\,Z_k`, from a seeded
+  :class:`numpy.random.Generator`, in chunks of chains so memory stays bounded.  Domain guard
+  (``domain="positive"``): a step that lands at :math:`s \le 0` is reflected,
+  :math:`s \to |s|` (``domain="real"``: no guard).  After ``burn_in`` the per-chain time
+  averages of :math:`s` and :math:`s^2` (and optional interval indicators) are accumulated;
+  since chains are independent, the mean over chains of a per-chain statistic has the honest
+  standard error (sample standard deviation over chains) / :math:`\sqrt{n}`.
+* :func:`zero_current_moments` computes, from :math:`\mu` and :math:`D` alone, the moments of
+  the normalised density :math:`p \propto D^{-1}\exp\int_{c}^{s} 2\mu/D` by nested
+  :func:`scipy.integrate.quad` (an independent numeric route to the stationary law).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from scipy.integrate import quad
+
+from dlnverify.errors import InvalidParameter
+from numerics._validation import (
+    check_finite_real,
+    check_generator,
+    check_positive_int,
+    check_positive_real,
+)
+from numerics.montecarlo import Estimate
+
+__all__ = ["euler_maruyama", "stationary_statistics", "zero_current_moments"]
+
+_Coefficient = Callable[[np.ndarray], np.ndarray]
+
+
+def _domain_iv(domain: str) -> str:
+    if domain not in ("positive", "real"):
+        raise InvalidParameter(f"Got domain={domain!r}, but domain must be 'positive' or 'real'.")
+    return domain
+
+
+def euler_maruyama(
+    drift: _Coefficient,
+    diffusion: _Coefficient,
+    start: float,
+    *,
+    dt: float,
+    n_steps: int,
+    n_chains: int,
+    rng: np.random.Generator,
+    burn_in: int = 0,
+    intervals: Sequence[tuple[float, float]] = (),
+    domain: str = "positive",
+    chunk: int = 4096,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Simulate ``n_chains`` independent chains for ``n_steps`` steps of size ``dt``.
+
+    Parameters
+    ----------
+    drift, diffusion : callable
+        Vectorised :math:`\mu(s)` and :math:`D(s)` (the variance rate, :math:`\ge 0`).
+    start : float
+        Common initial value.
+    dt : float
+        Time step, finite and ``> 0``.
+    n_steps, n_chains : int
+        Positive counts.
+    rng : numpy.random.Generator
+        Source of all randomness.
+    burn_in : int
+        Steps discarded before time averaging (``0 <= burn_in < n_steps``).
+    intervals : sequence of (a, b)
+        Intervals whose occupation fractions :math:`P(a < s \le b)` are time-averaged.
+    domain : {"positive", "real"}
+        ``"positive"`` reflects steps that land at :math:`s \le 0`.
+    chunk : int
+        Chains simulated together (memory bound).
+
+    Returns
+    -------
+    final : numpy.ndarray, shape (n_chains,)
+        States after the last step.
+    averages : numpy.ndarray, shape (n_chains, 2 + len(intervals))
+        Per-chain time averages over steps ``burn_in+1 .. n_steps`` of :math:`s`,
+        :math:`s^2` and the interval indicators.
+    """
+    step = check_positive_real("dt", dt)
+    n_steps = check_positive_int("n_steps", n_steps)
+    n_chains = check_positive_int("n_chains", n_chains)
+    chunk = check_positive_int("chunk", chunk)
+    rng = check_generator(rng)
+    start = check_finite_real("start", start)
+    domain = _domain_iv(domain)
+    if not isinstance(burn_in, int) or isinstance(burn_in, bool) or not 0 <= burn_in < n_steps:
+        raise InvalidParameter(
+            f"Got burn_in={burn_in!r}, but burn_in must be an integer in [0, n_steps)."
+        )
+    if domain == "positive" and start <= 0:
+        raise InvalidParameter(f"Got start={start!r}, but start must be > 0 on domain 'positive'.")
+    bounds = [(check_finite_real("a", a), check_finite_real("b", b)) for a, b in intervals]
+    final = np.empty(n_chains)
+    averages = np.zeros((n_chains, 2 + len(bounds)))
+    root = np.sqrt(step)
+    for first in range(0, n_chains, chunk):
+        size = min(chunk, n_chains - first)
+        state = np.full(size, start)
+        sums = np.zeros((size, 2 + len(bounds)))
+        for k in range(n_steps):
+            variance = np.maximum(diffusion(state), 0.0)
+            state = (
+                state + drift(state) * step + root * np.sqrt(variance) * rng.standard_normal(size)
+            )
+            if domain == "positive":
+                state = np.abs(state)
+            if not np.all(np.isfinite(state)):
+                raise RuntimeError("Euler-Maruyama diverged (non-finite state); reduce dt.")
+            if k >= burn_in:
+                sums[:, 0] += state
+                sums[:, 1] += state * state
+                for j, (a, b) in enumerate(bounds):
+                    sums[:, 2 + j] += (state > a) & (state <= b)
+        final[first : first + size] = state
+        averages[first : first + size] = sums / (n_steps - burn_in)
+    return final, averages
+
+
+def stationary_statistics(averages: np.ndarray) -> tuple[Estimate, Estimate]:
+    r"""Mean and variance of the stationary law from per-chain time averages.
+
+    Mean: the chain average of :math:`\overline{s}`; variance:
+    :math:`\overline{s^2} - \overline{s}^2` with both from the chain averages, its standard
+    error by the delta method on the chain-wise pairs (independent chains).
+    """
+    values = np.asarray(averages, dtype=float)
+    if values.ndim != 2 or values.shape[0] < 2 or values.shape[1] < 2:
+        raise InvalidParameter("Got averages of a bad shape, but it must be (n_chains >= 2, >= 2).")
+    n = values.shape[0]
+    first, second = values[:, 0], values[:, 1]
+    mean = float(first.mean())
+    mean_se = float(first.std(ddof=1) / np.sqrt(n))
+    variance = float(second.mean() - mean**2)
+    influence = second - 2 * mean * first  # delta method: d(m2 - m1^2) = dm2 - 2 m1 dm1
+    variance_se = float(influence.std(ddof=1) / np.sqrt(n))
+    return Estimate(mean, mean_se, n), Estimate(variance, variance_se, n)
+
+
+def zero_current_moments(
+    drift: Callable[[float], float],
+    diffusion: Callable[[float], float],
+    reference: float,
+    lower: float,
+    upper: float,
+    *,
+    intervals: Sequence[tuple[float, float]] = (),
+    epsrel: float = 1e-10,
+) -> dict[str, float]:
+    r"""Mean, variance and interval probabilities of :math:`p \propto D^{-1}\exp\int 2\mu/D`.
+
+    Parameters
+    ----------
+    drift, diffusion : callable
+        Scalar :math:`\mu(s)`, :math:`D(s) > 0` on ``(lower, upper)``.
+    reference : float
+        Lower limit of the inner integral (near the peak, so the exponent stays moderate).
+    lower, upper : float
+        Integration range of the outer integrals (may be infinite).
+    intervals : sequence of (a, b)
+        Intervals inside the range whose probabilities are returned.
+    epsrel : float
+        Relative tolerance of every ``quad``.
+
+    Returns
+    -------
+    dict
+        ``"mean"``, ``"variance"`` and ``"P(a,b)"`` for each interval.
+    """
+    reference = check_finite_real("reference", reference)
+    epsrel = check_positive_real("epsrel", epsrel)
+    if not lower < reference < upper:
+        raise InvalidParameter("Got reference outside (lower, upper), but it must lie inside.")
+
+    def log_density(u: float) -> float:
+        inner = quad(lambda v: 2 * drift(v) / diffusion(v), reference, u, epsrel=epsrel, limit=200)
+        return inner[0] - np.log(diffusion(u))
+
+    shift = log_density(reference)
+
+    def integral(weight: Callable[[float], float], a: float, b: float) -> float:
+        pieces = [(a, min(b, reference)), (max(a, reference), b)]
+        return sum(
+            quad(
+                lambda u: weight(u) * np.exp(log_density(u) - shift),
+                x,
+                y,
+                epsabs=0,
+                epsrel=epsrel,
+                limit=200,
+            )[0]
+            for x, y in pieces
+            if x < y
+        )
+
+    norm = integral(lambda u: 1.0, lower, upper)
+    mean = integral(lambda u: u, lower, upper) / norm
+    variance = integral(lambda u: (u - mean) ** 2, lower, upper) / norm
+    result = {"mean": mean, "variance": variance}
+    for a, b in intervals:
+        result[f"P({a},{b})"] = integral(lambda u: 1.0, a, b) / norm
+    return result

@@ -1,0 +1,292 @@
+r"""The stationary law of a mode against simulation and quadrature (C10, C12).
+
+Both sides use the C7 coefficients :math:`\mu` (gradient + Itô drift) and :math:`D` of
+:mod:`derivations.aligned_balanced`, lambdified to NumPy.
+
+C10.  Euler-Maruyama (:func:`numerics.scalar_sde.euler_maruyama`, reflection at 0) long runs of
+many independent chains against the moments (mean, variance, two interval probabilities) of the
+*derived* density :func:`derivations.stationary.stationary_density` (symbolic :math:`L`,
+exponent integral evaluated by ``quad``) normalised by quadrature.  Time-step bias: EM has weak
+order 1, so runs at :math:`dt` and :math:`dt/2` (independent) are combined by Richardson,
+:math:`2\hat m_{dt/2} - \hat m_{dt}`, with standard error
+:math:`\sqrt{4\,\mathrm{SE}_{dt/2}^2 + \mathrm{SE}_{dt}^2}`; the remaining bias is
+:math:`O(dt^2)`.
+
+C11.  Without label noise, chains started at :math:`s_0 = \sigma(1 - 10^{-3})` run for
+:math:`T = 3/\lambda`; per chain :math:`(\log|\sigma - s_T| - \log|\sigma - s_0|)/T`
+estimates :math:`-\lambda` (the nonlinear corrections are :math:`O(|\sigma - s|)`, below
+:math:`10^{-3}` relative), against :func:`derivations.stationary.collapse_rate`; Richardson in
+:math:`dt` as for C10.
+
+C12.  The first-order coefficients :math:`(E s - \sigma)/\kappa` and
+:math:`\operatorname{Var} s/\kappa` as :math:`\kappa \to 0`, from quadrature of the zero-current
+density built from :math:`\mu, D` alone (:func:`numerics.scalar_sde.zero_current_moments`) at
+:math:`\kappa_0` and :math:`\kappa_0/2`, Richardson-extrapolated; the "standard error" is the
+Richardson difference :math:`|c(\kappa_0/2) - c(\kappa_0)|` (a conservative bound of the
+remaining :math:`O(\kappa_0^2)` error), as C9 does with two tolerances.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from functools import cache
+
+import numpy as np
+import sympy as sp
+from scipy.integrate import quad
+
+from derivations.aligned_balanced import aligned_diffusion, aligned_drift
+from derivations.conventions import L, kappa, s, sigma, sigma_eps
+from derivations.stationary import (
+    collapse_rate,
+    stationary_density,
+    stationary_mean,
+    stationary_variance,
+)
+from numerics.montecarlo import Estimate
+from numerics.scalar_sde import euler_maruyama, stationary_statistics, zero_current_moments
+from reports.numeric_checks import Comparison
+
+__all__ = [
+    "COLLAPSE_POINTS",
+    "DENSITY_POINTS",
+    "MOMENT_POINTS",
+    "dirac_limit_comparisons",
+    "first_order_coefficients",
+    "label_noise_moments_comparisons",
+    "simulated_stationary_mean",
+    "simulated_stationary_variance",
+    "stationary_density_comparisons",
+]
+
+#: (L, sigma, sigma_eps, kappa) of the C10 simulations.
+DENSITY_POINTS = ((2, 1.0, 0.5, 0.05), (3, 1.2, 0.4, 0.02))
+#: (L, sigma, sigma_eps) of the C12 first-order checks.
+MOMENT_POINTS = ((2, 1.3, 0.4), (3, 0.8, 0.5), (4, 1.5, 0.3))
+_KAPPA0 = 0.004
+
+
+@cache
+def _coefficients(depth: int) -> tuple:
+    args = (s, sigma, sigma_eps, kappa)
+    drift = sp.lambdify(args, aligned_drift().subs(L, depth), "numpy")
+    diffusion = sp.lambdify(args, aligned_diffusion().subs(L, depth), "numpy")
+    return drift, diffusion
+
+
+@cache
+def _density_parts(depth: int) -> tuple:
+    r"""Pieces of the derived density: prefactor :math:`s^{1-1/L}/D` and the exponent's
+    integrand (the integral is evaluated by ``quad``)."""
+    density = stationary_density().subs(L, depth)
+    integral = next(iter(density.atoms(sp.Integral)))
+    prefactor = density.subs(integral, 0)
+    integrand, (variable, _low, _high) = integral.function, integral.limits[0]
+    args = (sigma, sigma_eps, kappa)
+    return (
+        sp.lambdify((s, *args), prefactor, "numpy"),
+        sp.lambdify((variable, *args), integrand, "numpy"),
+    )
+
+
+def _derived_moments(depth, sig, eps, kap, intervals, *, ito: bool = True) -> dict[str, np.ndarray]:
+    prefactor, integrand = _density_parts(depth)
+    ito_power = 0.0 if ito else 1 - 1 / depth  # ito=False: the factor s^(1-1/L) dropped
+
+    def density(u):
+        exponent = quad(integrand, sig, u, args=(sig, eps, kap), epsrel=1e-11, limit=200)[0]
+        return prefactor(u, sig, eps, kap) * np.exp(exponent) / u**ito_power
+
+    def integral(weight, a, b):
+        # pieces split at sigma/2, sigma, 2 sigma: quad meets its tolerance on each
+        cuts = sorted({a, b, *(c for c in (sig / 2, sig, 2 * sig) if a < c < b)})
+        return sum(
+            quad(lambda u: weight(u) * density(u), x, y, epsabs=1e-14, epsrel=1e-9, limit=200)[0]
+            for x, y in itertools.pairwise(cuts)
+        )
+
+    norm = integral(lambda u: 1.0, 1e-9, np.inf)
+    mean = integral(lambda u: u, 1e-9, np.inf) / norm
+    variance = integral(lambda u: (u - mean) ** 2, 1e-9, np.inf) / norm
+    probabilities = [integral(lambda u: 1.0, a, b) / norm for a, b in intervals]
+    return {"values": np.array([mean, variance, *probabilities])}
+
+
+def _em_estimate(depth, sig, eps, kap, dt, intervals, rng) -> Estimate:
+    drift, diffusion = _coefficients(depth)
+    relax = depth * sig ** (2 - 2 / depth)  # |g'(sigma)|: relaxation rate
+    horizon, burn = 60.0 / relax, 5.0 / relax
+    _, averages = euler_maruyama(
+        lambda u: drift(u, sig, eps, kap),
+        lambda u: diffusion(u, sig, eps, kap),
+        sig,
+        dt=dt,
+        n_steps=round(horizon / dt),
+        burn_in=round(burn / dt),
+        n_chains=4000,
+        intervals=intervals,
+        rng=rng,
+    )
+    mean, variance = stationary_statistics(averages)
+    n = averages.shape[0]
+    probs = averages[:, 2:]
+    values = np.array([mean.value, variance.value, *probs.mean(axis=0)])
+    errors = np.array(
+        [mean.standard_error, variance.standard_error, *(probs.std(axis=0, ddof=1) / np.sqrt(n))]
+    )
+    return Estimate(values, errors, n)
+
+
+def stationary_density_comparisons(
+    rng: np.random.Generator, *, ito: bool = True
+) -> list[Comparison]:
+    r"""C10: Richardson-extrapolated EM moments vs the derived density's (module docstring).
+
+    Observables: mean, variance, :math:`P(s \le \sigma)` and
+    :math:`P(\sigma - \text{sd} < s \le \sigma + \text{sd})`, sd the first-order standard
+    deviation.  ``ito=False`` compares with the density without the Itô factor
+    :math:`s^{1-1/L}` (a dropped term, for power tests).
+    """
+    comparisons = []
+    for depth, sig, eps, kap in DENSITY_POINTS:
+        sd = float(np.sqrt(kap * depth * sig ** (2 - 2 / depth) * eps**2 / 2))
+        intervals = [(0.0, sig), (sig - sd, sig + sd)]
+        dt = 0.02 / (depth * sig ** (2 - 2 / depth))
+        coarse = _em_estimate(depth, sig, eps, kap, dt, intervals, rng)
+        fine = _em_estimate(depth, sig, eps, kap, dt / 2, intervals, rng)
+        value = 2 * np.asarray(fine.value) - np.asarray(coarse.value)
+        error = np.sqrt(
+            4 * np.asarray(fine.standard_error) ** 2 + np.asarray(coarse.standard_error) ** 2
+        )
+        derived = _derived_moments(depth, sig, eps, kap, intervals, ito=ito)["values"]
+        params = {
+            "L": depth,
+            "sigma": sig,
+            "sigma_eps": eps,
+            "kappa": kap,
+            "dt": [dt, dt / 2],
+            "observable": "mean, variance, P(s<=sigma), P(|s-sigma|<=sd) (EM, Richardson in dt)",
+        }
+        comparisons.append(Comparison(params, Estimate(value, error, fine.n_samples), derived))
+    return comparisons
+
+
+#: (L, sigma, kappa) of the C11 collapse-rate checks.
+COLLAPSE_POINTS = ((2, 1.0, 0.05), (3, 1.3, 0.05))
+
+
+def _collapse_estimate(depth, sig, kap, rate, dt, rng) -> Estimate:
+    drift, diffusion = _coefficients(depth)
+    start = sig * (1 - 1e-3)
+    horizon = 3.0 / rate
+    steps = round(horizon / dt)
+    final, _ = euler_maruyama(
+        lambda u: drift(u, sig, 0.0, kap),
+        lambda u: diffusion(u, sig, 0.0, kap),
+        start,
+        dt=dt,
+        n_steps=steps,
+        n_chains=4000,
+        rng=rng,
+    )
+    slopes = -(np.log(np.abs(sig - final)) - np.log(sig - start)) / (steps * dt)
+    return Estimate(
+        float(slopes.mean()), float(slopes.std(ddof=1) / np.sqrt(slopes.size)), slopes.size
+    )
+
+
+def dirac_limit_comparisons(rng: np.random.Generator) -> list[Comparison]:
+    r"""C11: the collapse rate :math:`-\tfrac{d}{dt}E\log|\sigma - s_t|` from EM runs
+    (Richardson in :math:`dt`) vs the derived :func:`derivations.stationary.collapse_rate`."""
+    comparisons = []
+    for depth, sig, kap in COLLAPSE_POINTS:
+        derived = float(collapse_rate().subs({L: depth, sigma: sig, kappa: kap}))
+        dt = 0.01 / derived
+        coarse = _collapse_estimate(depth, sig, kap, derived, dt, rng)
+        fine = _collapse_estimate(depth, sig, kap, derived, dt / 2, rng)
+        value = 2 * fine.value - coarse.value
+        error = float(np.hypot(2 * fine.standard_error, coarse.standard_error))
+        params = {
+            "L": depth,
+            "sigma": sig,
+            "sigma_eps": 0.0,
+            "kappa": kap,
+            "dt": [dt, dt / 2],
+            "observable": "-d/dt E log|sigma - s_t| (EM, Richardson in dt)",
+        }
+        comparisons.append(Comparison(params, Estimate(value, error, fine.n_samples), derived))
+    return comparisons
+
+
+def first_order_coefficients(depth: int, sig: float, eps: float) -> Estimate:
+    r""":math:`((E s - \sigma)/\kappa, \operatorname{Var} s/\kappa)` as :math:`\kappa\to0` by
+    quadrature + Richardson in :math:`\kappa` (module docstring)."""
+    drift, diffusion = _coefficients(depth)
+
+    def coefficients(kap: float) -> np.ndarray:
+        width = 14 * np.sqrt(kap) * np.sqrt(depth * sig ** (2 - 2 / depth) * eps**2 / 2)
+        moments = zero_current_moments(
+            lambda u: float(drift(u, sig, eps, kap)),
+            lambda u: float(diffusion(u, sig, eps, kap)),
+            sig,
+            max(sig - width, 1e-9),
+            sig + width,
+            epsrel=1e-11,
+        )
+        return np.array([(moments["mean"] - sig) / kap, moments["variance"] / kap])
+
+    first, second = coefficients(_KAPPA0), coefficients(_KAPPA0 / 2)
+    return Estimate(2 * second - first, np.abs(second - first), 0)
+
+
+def _derived_coefficients(depth, sig, eps) -> np.ndarray:
+    point = {L: depth, sigma: sig, sigma_eps: eps, kappa: 1}
+    return np.array(
+        [float((stationary_mean() - sigma).subs(point)), float(stationary_variance().subs(point))]
+    )
+
+
+def label_noise_moments_comparisons(rng: np.random.Generator) -> list[Comparison]:
+    """C12: first-order coefficients from quadrature vs the derived formulas (``rng`` unused:
+    the estimate is deterministic)."""
+    del rng
+    return [
+        Comparison(
+            {
+                "L": depth,
+                "sigma": sig,
+                "sigma_eps": eps,
+                "observable": "((E s - sigma)/kappa, Var s/kappa), kappa -> 0",
+            },
+            first_order_coefficients(depth, sig, eps),
+            _derived_coefficients(depth, sig, eps),
+        )
+        for depth, sig, eps in MOMENT_POINTS
+    ]
+
+
+def _point(point: Mapping[str, float]) -> tuple[int, float, float, float]:
+    return int(point["L"]), float(point["sigma"]), float(point["sigma_eps"]), float(point["kappa"])
+
+
+def simulated_stationary_mean(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
+    r"""The ``stationary_mean`` observable: :math:`\sigma + \kappa c_1`, with :math:`c_1` the
+    first-order coefficient of the exact stationary mean (:func:`first_order_coefficients`),
+    i.e. the first-order Taylor polynomial in :math:`\kappa` at the point."""
+    depth, sig, eps, kap = _point(point)
+    value, error = _coefficients_at(depth, sig, eps)
+    return Estimate(sig + kap * float(value[0]), kap * float(error[0]), 0)
+
+
+def simulated_stationary_variance(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
+    r"""The ``stationary_variance`` observable: :math:`\kappa v_1`, :math:`v_1` the first-order
+    coefficient of the exact stationary variance."""
+    depth, sig, eps, kap = _point(point)
+    value, error = _coefficients_at(depth, sig, eps)
+    return Estimate(kap * float(value[1]), kap * float(error[1]), 0)
+
+
+def _coefficients_at(depth: int, sig: float, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    estimate = first_order_coefficients(depth, sig, eps)
+    return np.asarray(estimate.value), np.asarray(estimate.standard_error)

@@ -1,0 +1,90 @@
+"""The scalar Euler-Maruyama integrator and the zero-current quadrature, on Ornstein-Uhlenbeck.
+
+OU: ds = -theta (s - m) dt + sqrt(D) dW has the stationary law N(m, D / (2 theta)).  Euler-
+Maruyama's stationary law is also Gaussian with mean m and variance
+D / (2 theta - theta^2 dt) (the AR(1) recursion s' = (1 - theta dt) s + ... solved exactly),
+so the check below is exact at finite dt.  Tolerances: z-test at false-alarm 1e-6 over the
+two compared numbers; power: the continuous variance times 1.1 is rejected.
+"""
+
+import numpy as np
+import pytest
+
+from dlnverify.errors import InvalidParameter
+from numerics.montecarlo import z_threshold
+from numerics.scalar_sde import euler_maruyama, stationary_statistics, zero_current_moments
+
+THETA, M, D, DT = 2.0, 1.5, 0.3, 0.01
+
+
+def _ou():
+    return (lambda s: -THETA * (s - M)), (lambda s: np.full_like(s, D))
+
+
+def test_ou_stationary_moments_within_standard_error():
+    drift, diffusion = _ou()
+    _, averages = euler_maruyama(
+        drift,
+        diffusion,
+        M,
+        dt=DT,
+        n_steps=3000,
+        n_chains=400,
+        burn_in=500,
+        rng=np.random.default_rng(1),
+        domain="real",
+    )
+    mean, variance = stationary_statistics(averages)
+    exact_em_variance = D / (2 * THETA - THETA**2 * DT)
+    threshold = z_threshold(1e-6, 2)
+    assert abs(mean.value - M) <= threshold * mean.standard_error
+    assert abs(variance.value - exact_em_variance) <= threshold * variance.standard_error
+    # power: 1.1 x the variance is rejected
+    assert abs(variance.value - 1.1 * exact_em_variance) > threshold * variance.standard_error
+
+
+def test_seeding_is_reproducible():
+    drift, diffusion = _ou()
+    runs = [
+        euler_maruyama(
+            drift,
+            diffusion,
+            1.0,
+            dt=DT,
+            n_steps=50,
+            n_chains=7,
+            rng=np.random.default_rng(5),
+            chunk=3,
+        )[0]
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(*runs)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"dt": 0.0},
+        {"dt": float("nan")},
+        {"n_steps": 0},
+        {"n_chains": -1},
+        {"burn_in": 10},
+        {"domain": "circle"},
+        {"start": -1.0},
+    ],
+)
+def test_bad_input(kwargs):
+    drift, diffusion = _ou()
+    arguments = {"dt": DT, "n_steps": 10, "n_chains": 2, "rng": np.random.default_rng(0)}
+    start = kwargs.pop("start", 1.0)
+    with pytest.raises(InvalidParameter):
+        euler_maruyama(drift, diffusion, start, **(arguments | kwargs))
+
+
+def test_quadrature_on_ou():
+    moments = zero_current_moments(
+        lambda s: -THETA * (s - M), lambda s: D, M, -np.inf, np.inf, intervals=[(M, np.inf)]
+    )
+    assert moments["mean"] == pytest.approx(M, rel=1e-8)
+    assert moments["variance"] == pytest.approx(D / (2 * THETA), rel=1e-8)
+    assert moments[f"P({M},inf)"] == pytest.approx(0.5, rel=1e-8)

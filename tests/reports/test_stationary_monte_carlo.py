@@ -1,0 +1,111 @@
+"""C10, C12: the stationary law of a mode against Euler-Maruyama runs and quadrature.
+
+Validity: every comparison list passes :func:`reports.numeric_checks.numeric_check` (two-sided
+z-test, false-alarm rate 1e-6 Bonferroni over all compared numbers of the list).  Power: the
+same estimates reject the derived formula times 1.1, the variance with a wrong power of sigma,
+the density with the Itô factor s^(1-1/L) dropped, and the paper's mean (the zero of the
+linearised drift, above sigma); for C11 the collapse rate times 1.1 and without its Itô term
+kappa L^2 sigma^(4-4/L).
+"""
+
+from dataclasses import replace
+from functools import cache
+
+import numpy as np
+import pytest
+
+from reports.numeric_checks import numeric_check
+from reports.numeric_stationary import (
+    MOMENT_POINTS,
+    dirac_limit_comparisons,
+    label_noise_moments_comparisons,
+    simulated_stationary_mean,
+    simulated_stationary_variance,
+    stationary_density_comparisons,
+)
+
+
+@cache
+def _density(ito=True):
+    return tuple(stationary_density_comparisons(np.random.default_rng(20261124), ito=ito))
+
+
+@cache
+def _moments():
+    return tuple(label_noise_moments_comparisons(np.random.default_rng(0)))
+
+
+def _passes(comparisons):
+    check = numeric_check(list(comparisons))
+    return all(abs(case.z) <= check.threshold for case in check.cases)
+
+
+def _scaled(comparisons, factor, index=Ellipsis):
+    out = []
+    for comparison in comparisons:
+        closed = np.array(comparison.closed_form, dtype=float)
+        closed[index] = closed[index] * factor
+        out.append(replace(comparison, closed_form=closed))
+    return out
+
+
+def test_density_moments_agree_with_simulation():
+    assert _passes(_density())
+
+
+def test_density_check_has_power():
+    assert not _passes(_scaled(_density(), 1.1, 1))  # variance x 1.1
+    # dropped Itô factor: same simulations, moments of the density without s^(1-1/L)
+    dropped = [
+        replace(mine, closed_form=other.closed_form)
+        for mine, other in zip(_density(), _density(ito=False), strict=True)
+    ]
+    assert not _passes(dropped)
+
+
+@cache
+def _collapse():
+    return tuple(dirac_limit_comparisons(np.random.default_rng(11)))
+
+
+def test_collapse_rate_agrees_with_simulation():
+    assert _passes(_collapse())
+
+
+def test_collapse_rate_check_has_power():
+    assert not _passes(_scaled(_collapse(), 1.1))
+    dropped = []
+    for comparison in _collapse():
+        depth, sig = comparison.parameters["L"], comparison.parameters["sigma"]
+        gradient_only = depth * sig ** (2 - 2 / depth)  # lambda without kappa L^2 sigma^(4-4/L)
+        dropped.append(replace(comparison, closed_form=gradient_only))
+    assert not _passes(dropped)
+
+
+def test_first_order_moments_agree_with_quadrature():
+    assert _passes(_moments())
+
+
+def test_first_order_check_has_power():
+    assert not _passes(_scaled(_moments(), 1.1, 0))  # mean shift x 1.1
+    assert not _passes(_scaled(_moments(), 1.1, 1))  # variance x 1.1
+    # the paper's mean: the shift with the opposite sign (zero of the linearised drift)
+    assert not _passes(_scaled(_moments(), -1.0, 0))
+    # variance with sigma^(2-1/L) instead of sigma^(2-2/L)
+    wrong_power = []
+    for comparison in _moments():
+        sig, depth = comparison.parameters["sigma"], comparison.parameters["L"]
+        closed = np.array(comparison.closed_form, dtype=float)
+        closed[1] *= sig ** (1 / depth)
+        wrong_power.append(replace(comparison, closed_form=closed))
+    assert not _passes(wrong_power)
+
+
+@pytest.mark.parametrize("depth", sorted({point[0] for point in MOMENT_POINTS}))
+def test_per_point_observables(depth):
+    point = {"sigma": 1.1, "sigma_eps": 0.3, "L": depth, "kappa": 0.01}
+    mean = simulated_stationary_mean(point, np.random.default_rng(1))
+    variance = simulated_stationary_variance(point, np.random.default_rng(1))
+    assert mean.value < point["sigma"] or depth == 1
+    assert variance.value > 0
+    assert variance.standard_error < 0.1 * variance.value
