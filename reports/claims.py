@@ -376,6 +376,7 @@ register(
             module="numeric_stationary",
         ),
         quantities=("stationary_density",),
+        figure="stationary_density_figure",
     )
 )
 register(
@@ -410,6 +411,7 @@ register(
             module="numeric_stationary",
         ),
         quantities=("stationary_mean", "stationary_variance"),
+        figure="stationary_density_figure",
     )
 )
 

@@ -8,6 +8,8 @@ r"""Figures of the LaTeX report (matplotlib, Agg, deterministic).
   :math:`L = 2` for three teacher values: larger modes are learned first (C9);
 * :func:`plateau_figure` — a simulated gradient-descent loss curve from small initialisation
   with the derived plateau levels (C15);
+* :func:`stationary_density_figure` — simulated chains of a mode's SDE against the derived
+  stationary density, with the derived and the paper's mean (C10-C12);
 * :func:`claim_figures` — the figure each claim's report section shows.
 
 Every curve is a lambdified expression of :mod:`derivations` (nothing retyped).  Figures are
@@ -34,6 +36,7 @@ __all__ = [
     "diffusion_profile_figure",
     "gradient_flow_figure",
     "plateau_figure",
+    "stationary_density_figure",
 ]
 
 #: Width and height of every figure, in inches.
@@ -296,6 +299,70 @@ def plateau_figure(path: str | Path) -> Path:
         fontsize=10,
     )
     axes.legend(loc="lower left", fontsize=8, frameon=False)
+    return _save(figure, context, target)
+
+
+def stationary_density_figure(path: str | Path) -> Path:
+    r"""Stationary law of a mode: simulated chains against the derived density (C10-C12).
+
+    :math:`L = 2`, :math:`\sigma = 1`, :math:`\sigma_\varepsilon = 0.5`,
+    :math:`\kappa = 0.05`: the histogram of 6000 Euler-Maruyama chains of the mode SDE
+    (C7 coefficients, :func:`numerics.scalar_sde.euler_maruyama`) after 8 relaxation times,
+    the derived zero-current density (:func:`derivations.stationary.stationary_density`,
+    normalised on the grid), its mean to first order in :math:`\kappa`
+    (:func:`~derivations.stationary.stationary_mean`, below :math:`\sigma`) and the paper's
+    "slightly above :math:`\sigma`" value, the zero of the drift
+    (:func:`~derivations.stationary.drift_zero_mean`).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Output file (``.pdf`` or ``.png``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    import sympy as sp
+
+    from derivations.aligned_balanced import aligned_diffusion, aligned_drift
+    from derivations.conventions import L, kappa, s, sigma, sigma_eps
+    from derivations.stationary import drift_zero_mean, stationary_density, stationary_mean
+    from numerics.scalar_sde import euler_maruyama
+
+    target = _target(path)
+    where = {L: 2, sigma: 1.0, sigma_eps: 0.5, kappa: 0.05}
+    drift = sp.lambdify(s, aligned_drift().subs(where), "numpy")
+    diffusion = sp.lambdify(s, aligned_diffusion().subs(where), "numpy")
+    density = sp.lambdify(s, stationary_density(2).subs(where), "numpy")
+    relaxation = 0.5  # 1 / (L sigma^(2 - 2/L))
+    dt = relaxation / 500
+    final, _ = euler_maruyama(
+        drift, diffusion, 1.0, dt=dt, n_steps=4000, n_chains=6000,
+        rng=np.random.default_rng(0),
+    )  # fmt: skip
+    grid = np.linspace(0.55, 1.45, 600)
+    values = density(grid)
+    values = values / np.trapezoid(values, grid)
+    figure, axes, context = _new_figure()
+    axes.hist(
+        final, bins=60, range=(0.55, 1.45), density=True, color="tab:blue", alpha=0.35,
+        label="Euler-Maruyama chains (simulated)",
+    )  # fmt: skip
+    axes.plot(grid, values, color="tab:blue", lw=1.5, label="derived density (Eq. 16)")
+    below = float(stationary_mean().subs(where))
+    above = float(drift_zero_mean().subs(where))
+    axes.axvline(1.0, color="0.5", lw=0.8, ls=":", label=r"$\sigma$")
+    axes.axvline(below, color="tab:green", lw=1.2, label=r"derived mean $\sigma - O(\kappa)$")
+    axes.axvline(above, color="tab:red", lw=1.2, ls="--", label=r"paper: $\sigma + O(\kappa)$")
+    axes.set_xlim(0.55, 1.45)
+    axes.set_xlabel(r"mode amplitude $s$")
+    axes.set_ylabel("stationary density")
+    axes.set_title(
+        r"$L = 2$, $\sigma = 1$, $\sigma_\varepsilon = 0.5$, $\kappa = 0.05$", fontsize=10
+    )
+    axes.legend(loc="upper left", fontsize=7, frameon=False)
     return _save(figure, context, target)
 
 

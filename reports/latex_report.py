@@ -520,6 +520,11 @@ _CAPTIONS = {
         r"Derived gradient flow $s(t)/\sigma$ at $L = 2$ for $\sigma = 1, 2, 3$ from the same "
         r"$s_0$: larger modes are learned first (dots: half times)."
     ),
+    "stationary_density": (
+        r"Stationary law of a mode ($L = 2$, $\sigma = 1$, $\sigma_\varepsilon = 0.5$, "
+        r"$\kappa = 0.05$): simulated chains against the derived density; the derived mean "
+        r"lies below $\sigma$, the paper's value (the zero of the drift) above."
+    ),
     "plateau": (
         r"Simulated gradient descent from small initialisation (depth 3, $d = 8$, "
         r"$\sigma = 3, 2, 1$, $\sigma_\varepsilon = 0.3$): the loss rests on the derived "

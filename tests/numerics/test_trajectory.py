@@ -22,17 +22,15 @@ def setup():
     return teacher, weights
 
 
+def _run(weights, teacher, **kwargs):
+    """``simulate_trajectory`` with test defaults: gradient descent, eta 0.05, seed 0."""
+    arguments = {"optimizer": "gd", "eta": 0.05, "steps": 1, "rng": np.random.default_rng(0)}
+    return simulate_trajectory(weights, teacher, **(arguments | kwargs))
+
+
 def test_gd_run_is_the_repeated_step(setup):
     teacher, weights = setup
-    run = simulate_trajectory(
-        weights,
-        teacher,
-        optimizer="gd",
-        eta=0.05,
-        steps=7,
-        rng=np.random.default_rng(0),
-        record_every=3,
-    )
+    run = _run(weights, teacher, steps=7, record_every=3)
     assert run.steps.tolist() == [0, 3, 6, 7]
     np.testing.assert_allclose(run.times, 0.05 * run.steps)
     layers = weights
@@ -48,14 +46,8 @@ def test_gd_run_is_the_repeated_step(setup):
 
 def test_sgd_run_uses_the_generator_like_the_step(setup):
     teacher, weights = setup
-    run = simulate_trajectory(
-        weights,
-        teacher,
-        optimizer="sgd",
-        eta=0.05,
-        steps=4,
-        rng=np.random.default_rng(3),
-        batch_size=2,
+    run = _run(
+        weights, teacher, optimizer="sgd", steps=4, rng=np.random.default_rng(3), batch_size=2
     )
     rng, layers = np.random.default_rng(3), weights
     for _ in range(4):
@@ -71,7 +63,7 @@ def test_same_seed_same_run_and_ensemble_shapes(setup, optimizer):
         (3, 5, 4), gamma=1.5, rng=np.random.default_rng(1), batch_shape=(3,)
     )
     runs = [
-        simulate_trajectory(
+        _run(
             weights,
             teacher,
             optimizer=optimizer,
@@ -92,15 +84,7 @@ def test_same_seed_same_run_and_ensemble_shapes(setup, optimizer):
 
 def test_gd_decreases_the_loss_from_small_init(setup):
     teacher, weights = setup
-    run = simulate_trajectory(
-        weights,
-        teacher,
-        optimizer="gd",
-        eta=0.05,
-        steps=3000,
-        rng=np.random.default_rng(0),
-        record_every=50,
-    )
+    run = _run(weights, teacher, steps=3000, record_every=50)
     assert np.all(np.diff(run.loss) <= 0)
     # Learned: only the label-noise floor 1/2 tr Sigma_eps = 1/2 * 4 * 0.1^2 is left.
     assert run.loss[-1] == pytest.approx(0.5 * 4 * 0.1**2, abs=1e-6)
@@ -156,13 +140,11 @@ def test_divergence_is_a_one_line_error(setup):
 def test_progress_is_reported(setup):
     teacher, weights = setup
     seen = []
-    simulate_trajectory(
+    _run(
         weights,
         teacher,
-        optimizer="gd",
         eta=0.01,
         steps=250,
-        rng=np.random.default_rng(0),
         progress=lambda done, total: seen.append((done, total)),
     )
     assert seen[-1] == (250, 250)
@@ -206,16 +188,8 @@ def test_recorded_diffusion_is_kappa_times_the_sample_variance(setup):
     weights = small_gaussian_init(
         (3, 5, 4), gamma=1.0, rng=np.random.default_rng(1), batch_shape=(2,)
     )
-    run = simulate_trajectory(
-        weights,
-        teacher,
-        optimizer="gd",
-        eta=0.04,
-        steps=1,
-        rng=np.random.default_rng(7),
-        batch_size=4,
-        diffusion_samples=300,
-    )
+    recorded = {"eta": 0.04, "batch_size": 4, "diffusion_samples": 300}
+    run = _run(weights, teacher, rng=np.random.default_rng(7), **recorded)
     child = np.random.default_rng(7).spawn(1)[0]
     samples = modewise_diffusion_samples(weights, teacher, n_samples=300, rng=child)
     estimate = variance_estimate(samples, axis=-2)
@@ -227,17 +201,7 @@ def test_recorded_diffusion_is_kappa_times_the_sample_variance(setup):
     )
     np.testing.assert_allclose(value, run.diffusion[0], rtol=1e-12)
     np.testing.assert_allclose(error, run.diffusion_se[0], rtol=1e-12)
-    scaled = simulate_trajectory(
-        weights,
-        teacher,
-        optimizer="gd",
-        eta=0.04,
-        steps=1,
-        rng=np.random.default_rng(7),
-        batch_size=4,
-        diffusion_samples=300,
-        kappa=0.5,
-    )
+    scaled = _run(weights, teacher, rng=np.random.default_rng(7), kappa=0.5, **recorded)
     np.testing.assert_allclose(scaled.diffusion, 50 * run.diffusion, rtol=1e-12)
 
 
