@@ -609,6 +609,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DlnVerifyError as error:
         print(f"dlnverify: error: {error}", file=sys.stderr)
         return ExitCode.BAD_INPUT
+    except BrokenPipeError:
+        # the reader closed stdout early (``dlnverify ... | head``): stop quietly, as the
+        # Python documentation recommends (stdout to devnull so the exit flush cannot fail)
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitCode.FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -31,3 +31,23 @@ def test_console_script_runs_as_module():
     )
     assert completed.returncode == 0
     assert "dlnverify" in completed.stdout
+
+
+def test_a_closed_pipe_is_not_a_traceback():
+    """``dlnverify check --list | head -0``: the reader is gone before the first line."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "reports.cli", "check", "--list"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert b"Traceback" not in completed.stderr
+    assert completed.returncode == ExitCode.FAILED

@@ -13,11 +13,15 @@ from functools import cache
 
 import numpy as np
 import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from reports.numeric_checks import numeric_check
+from reports.numeric_checks import Comparison, numeric_check
 from reports.numeric_stationary import (
     MOMENT_POINTS,
     dirac_limit_comparisons,
+    first_order_coefficients,
     label_noise_moments_comparisons,
     simulated_stationary_mean,
     simulated_stationary_variance,
@@ -109,3 +113,29 @@ def test_per_point_observables(depth):
     assert mean.value < point["sigma"] or depth == 1
     assert variance.value > 0
     assert variance.standard_error < 0.1 * variance.value
+
+
+@settings(max_examples=5)
+@given(
+    depth=st.integers(1, 4),
+    sigma=st.sampled_from([0.6, 1.0, 1.4, 1.9]),
+    ratio=st.sampled_from([0.15, 0.3, 0.5]),
+)
+def test_first_order_moments_at_drawn_points(depth, sigma, ratio):
+    """C12 at hypothesis-drawn (L, sigma, sigma_eps = ratio * sigma): the quadrature
+    estimate of the exact density's first-order coefficients agrees with the derived
+    ones and rejects the paper's mean (for L >= 2, where the shift is not zero)."""
+    from derivations.conventions import L, kappa, sigma_eps
+    from derivations.conventions import sigma as sigma_symbol
+    from derivations.stationary import drift_zero_mean, stationary_mean, stationary_variance
+
+    where = {L: depth, sigma_symbol: sigma, sigma_eps: ratio * sigma}
+    estimate = first_order_coefficients(depth, sigma, ratio * sigma)
+    derived = [
+        float(sp.diff(f(), kappa).subs(where)) for f in (stationary_mean, stationary_variance)
+    ]
+    point = {"L": depth, "sigma": sigma, "sigma_eps": ratio * sigma}
+    assert numeric_check([Comparison(point, estimate, np.array(derived))]).passed
+    if depth >= 2:
+        paper = [float(sp.diff(drift_zero_mean(), kappa).subs(where)), derived[1]]
+        assert not numeric_check([Comparison(point, estimate, np.array(paper))]).passed
