@@ -74,6 +74,7 @@ _GRADIENT = "L*s**(2-2/L)*(sigma-s)"
 _ITO = "kappa*L*(L-1)*s**(3-4/L)*((sigma-s)**2+sigma_eps**2/2)"
 _PEAK = "((5*L-4)*sigma - sqrt(L**2*sigma**2 - 4*(3*L-2)*(L-1)*sigma_eps**2))/(2*(3*L-2))"
 _THRESHOLD = "L*sigma/(2*sqrt((3*L-2)*(L-1)))"
+_MEAN_ABOVE = "sigma + kappa*(L-1)*sigma**(1-2/L)*sigma_eps**2/2"
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,22 @@ CASES = (
     _Case("isotropic_diffusion", "wrong", "T*L*s**(2-1/L)", "exponent 2-1/L"),
     _Case("peak_threshold", "correct", _THRESHOLD, "radicand factored", monte_carlo=False),
     _Case("peak_threshold", "wrong", f"1.1*{_THRESHOLD}", "factor 1.1", monte_carlo=False),
+    _Case(
+        "stationary_mean",
+        "correct",
+        "sigma - kappa*(L-1)*sigma*sigma**(-2/L)*sigma_eps**2/2",
+        "power split",
+    ),
+    _Case("stationary_mean", "wrong", _MEAN_ABOVE, "the paper's sign (+)"),
+    _Case(
+        "stationary_variance",
+        "correct",
+        "kappa*L*sigma**2/sigma**(2/L)*sigma_eps**2/2",
+        "power split",
+    ),
+    _Case(
+        "stationary_variance", "wrong", "kappa*L*sigma**(2-1/L)*sigma_eps**2/2", "exponent 2-1/L"
+    ),
 )
 #: The quantity also timed end to end through the command line.
 CLI_QUANTITY = "diffusion"
