@@ -580,14 +580,19 @@ def _identity_moments() -> tuple[sp.Expr, sp.Expr]:
 
 
 def stationary_mean() -> sp.Expr:
-    r"""The derived stationary mean to first order in :math:`\kappa` (route (b), the exact
-    density; equal to route (c))."""
-    return _laplace_moments()[0]
+    r"""The derived stationary mean to first order in :math:`\kappa`.
+
+    Computed by route (c), the stationarity identities (under a second), which
+    :func:`label_noise_moments_claim` proves equal to route (b), the Laplace expansion of
+    the exact density (several seconds)."""
+    mean = _identity_moments()[0]
+    return sigma + sp.factor_terms(sp.expand(sp.powsimp(sp.expand(mean - sigma))))
 
 
 def stationary_variance() -> sp.Expr:
-    r"""The derived stationary variance to first order in :math:`\kappa`."""
-    return _laplace_moments()[1]
+    r"""The derived stationary variance to first order in :math:`\kappa` (route (c), proven
+    equal to route (b) by :func:`label_noise_moments_claim`)."""
+    return _identity_moments()[1]
 
 
 def label_noise_moments_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationResult:
