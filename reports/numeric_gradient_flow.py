@@ -155,9 +155,7 @@ def flow_amplitude_estimates(weights, teacher: Teacher, times: ArrayLike) -> Est
     return _estimate(*runs)
 
 
-def crossing_time_estimates(
-    weights, teacher: Teacher, levels: ArrayLike, t_max: float
-) -> Estimate:
+def crossing_time_estimates(weights, teacher: Teacher, levels: ArrayLike, t_max: float) -> Estimate:
     """First times each mode crosses its level, with their integration SE."""
     runs = []
     for rtol, atol in TOLERANCES:

@@ -3,8 +3,8 @@ r"""The quantities ``dlnverify check`` accepts, each tied to a derivation and a 
 A :class:`Quantity` names a scalar result of the theory (``diffusion``, ``ito_drift``, ...),
 the parameters a user's formula may use, the derived SymPy expression it is compared with
 (obtained lazily from :mod:`derivations`), and the Monte Carlo observable that estimates the
-same number from the simulator (:mod:`reports.simulated`).  Quantities of claims not built
-yet (the stationary law, C10-C12) join through :func:`register_quantity`.
+same number from the simulator (:mod:`reports.simulated`, :mod:`reports.numeric_stationary`).
+A new quantity joins through :func:`register_quantity` (in :mod:`reports.claims`).
 """
 
 from __future__ import annotations
@@ -132,8 +132,7 @@ def get_quantity(name: str) -> Quantity:
         return _QUANTITIES[name]
     if name in PLANNED_QUANTITIES:
         raise InvalidParameter(
-            f"Quantity {name!r} belongs to a claim that is not built yet (stationary law, "
-            f"C10-C12); available: {', '.join(sorted(_QUANTITIES))}."
+            f"Quantity {name!r} belongs to a claim that is not built yet; available: {', '.join(sorted(_QUANTITIES))}."
         )
     raise InvalidParameter(
         f"Got quantity {name!r}, but known quantities are: {', '.join(sorted(_QUANTITIES))}."

@@ -4,7 +4,7 @@ Markdown with LaTeX math (``$$ ... $$``), readable on GitHub and convertible wit
 Each section holds the statement, the derivation steps SymPy produced, the symbolic verdict,
 any finding where the derivation disagrees with the paper, and the Monte Carlo table
 (parameters, estimate ± standard error, closed form, z).  The conventions of DESIGN.md §3
-head every report.  (A LaTeX/PDF renderer is planned; it will render the same outcomes.)
+head every report.  :mod:`reports.latex_report` renders the same outcomes as LaTeX/PDF.
 """
 
 from __future__ import annotations
