@@ -37,6 +37,10 @@ __all__ = ["euler_maruyama", "stationary_statistics", "zero_current_moments"]
 _Coefficient = Callable[[np.ndarray], np.ndarray]
 
 
+#: A state this large (or non-finite) means the chain diverged: its square would overflow.
+_DIVERGED = 1e150
+
+
 def _domain_iv(domain: str) -> str:
     if domain not in ("positive", "real"):
         raise InvalidParameter(f"Got domain={domain!r}, but domain must be 'positive' or 'real'.")
@@ -110,14 +114,23 @@ def euler_maruyama(
         state = np.full(size, start)
         sums = np.zeros((size, 2 + len(bounds)))
         for k in range(n_steps):
-            variance = np.maximum(diffusion(state), 0.0)
-            state = (
-                state + drift(state) * step + root * np.sqrt(variance) * rng.standard_normal(size)
-            )
+            # overflow is caught below as a non-finite state, with a one-line error
+            with np.errstate(over="ignore", invalid="ignore"):
+                variance = diffusion(state)
+                if np.any(variance < 0):
+                    raise InvalidParameter(
+                        "Got a negative diffusion (variance rate) D(s) at a chain's state; "
+                        "D must be >= 0."
+                    )
+                noise = root * np.sqrt(variance) * rng.standard_normal(size)
+                state = state + drift(state) * step + noise
             if domain == "positive":
                 state = np.abs(state)
-            if not np.all(np.isfinite(state)):
-                raise RuntimeError("Euler-Maruyama diverged (non-finite state); reduce dt.")
+            if not np.all(np.abs(state) < _DIVERGED):  # also catches nan
+                raise InvalidParameter(
+                    f"Got a non-finite state at step {k + 1} (dt={step:g}): Euler-Maruyama "
+                    "diverged; reduce dt."
+                )
             if k >= burn_in:
                 sums[:, 0] += state
                 sums[:, 1] += state * state

@@ -88,3 +88,15 @@ def test_quadrature_on_ou():
     assert moments["mean"] == pytest.approx(M, rel=1e-8)
     assert moments["variance"] == pytest.approx(D / (2 * THETA), rel=1e-8)
     assert moments[f"P({M},inf)"] == pytest.approx(0.5, rel=1e-8)
+
+
+def test_negative_diffusion_and_divergence_are_one_line_errors():
+    rng = np.random.default_rng(0)
+    arguments = {"dt": 0.1, "n_steps": 5, "n_chains": 3, "rng": rng, "domain": "real"}
+    with pytest.raises(InvalidParameter, match="negative diffusion"):
+        euler_maruyama(lambda s: -s, lambda s: -np.ones_like(s), 0.5, **arguments)
+    with pytest.raises(InvalidParameter, match="diverged") as info:
+        euler_maruyama(
+            lambda s: s**3, lambda s: np.ones_like(s), 50.0, **{**arguments, "n_steps": 50}
+        )
+    assert "\n" not in str(info.value)
