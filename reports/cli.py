@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import IntEnum
 from typing import Any
 
@@ -340,33 +340,26 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         write_trajectory,
     )
 
-    config = SimulationConfig()
+    if args.start is not None and not args.stationary:
+        raise _usage("--start chooses the start of a --stationary run; add --stationary")
+    if args.stationary:
+        from reports.stationary_experiment import default_stationary_config
+
+        config = default_stationary_config()
+    else:
+        config = SimulationConfig()
     if args.config:
-        config = SimulationConfig.from_mapping(load_config(args.config))
+        config = SimulationConfig.from_mapping(load_config(args.config), base=config)
     flags = {name: getattr(args, name) for name, _, _ in _SIMULATE_FLAGS}
     config = SimulationConfig.from_mapping(
         {k: v for k, v in flags.items() if v is not None}, base=config
     )
+    if args.stationary:
+        return _simulate_stationary(args, config)
     if args.sweep:
         return _simulate_sweep(args, config)
-    if args.output:
-        from reports.simulation import OUTPUT_FORMATS
-
-        if not args.output.endswith(OUTPUT_FORMATS):
-            raise _usage(
-                f"Got --output {args.output!r}, but its suffix must be one of "
-                f"{', '.join(OUTPUT_FORMATS)}."
-            )
-    _progress(
-        args,
-        f"simulating {config.optimizer}, L={config.depth}, widths {config.widths}, "
-        f"{config.steps} steps x {config.ensemble} network(s) ...",
-    )
-
-    def progress(done: int, total: int) -> None:
-        if done % max(1, total // 10) == 0 or done == total:
-            _progress(args, f"  step {done}/{total}")
-
+    _check_trajectory_output(args)
+    progress = _simulation_progress(args, config)
     if args.figure and config.diffusion_samples == 0:
         raise _usage("--figure needs --diffusion-samples N (N >= 2): it plots the diffusion")
     experiment = None
@@ -413,6 +406,94 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             f"{summary['max_cross_mode']:.3g}; relative imbalance "
             f"{', '.join(f'{v:.3g}' for v in summary['final_relative_imbalance']) or '-'}"
         )
+    return ExitCode.OK
+
+
+def _check_trajectory_output(args: argparse.Namespace) -> None:
+    from reports.simulation import OUTPUT_FORMATS
+
+    if args.output and not args.output.endswith(OUTPUT_FORMATS):
+        raise _usage(
+            f"Got --output {args.output!r}, but its suffix must be one of "
+            f"{', '.join(OUTPUT_FORMATS)}."
+        )
+
+
+def _simulation_progress(args: argparse.Namespace, config: Any) -> Callable[[int, int], None]:
+    """A callback announcing the run on stderr at its first step (after the input checks),
+    then printing every tenth of the steps."""
+    announced: list[bool] = []
+
+    def progress(done: int, total: int) -> None:
+        if not announced:
+            announced.append(True)
+            _progress(
+                args,
+                f"simulating {config.optimizer}, L={config.depth}, widths {config.widths}, "
+                f"{config.steps} steps x {config.ensemble} network(s) ...",
+            )
+        if done % max(1, total // 10) == 0 or done == total:
+            _progress(args, f"  step {done}/{total}")
+
+    return progress
+
+
+def _simulate_stationary(args: argparse.Namespace, config: Any) -> int:
+    """``simulate --stationary``: final mode amplitudes of an ensemble vs the law of C10."""
+    from reports.simulation import write_trajectory
+    from reports.stationary_experiment import (
+        stationary_experiment_summary,
+        stationary_histogram,
+        stationary_histogram_figure,
+    )
+
+    if args.sweep:
+        raise _usage("--stationary runs one ensemble; it cannot be combined with --sweep")
+    if config.diffusion_samples:
+        raise _usage("--stationary cannot be combined with --diffusion-samples")
+    _check_trajectory_output(args)
+    start = args.start or "aligned"
+    experiment = stationary_histogram(
+        config, start=start, progress=_simulation_progress(args, config)
+    )
+    summary = stationary_experiment_summary(experiment)
+    if args.figure:
+        summary["figure"] = str(stationary_histogram_figure(experiment, args.figure))
+        _progress(args, f"figure written to {summary['figure']}")
+    if args.output:
+        summary["output"] = str(write_trajectory(experiment.trajectory, config, args.output))
+        _progress(args, f"trajectory written to {summary['output']}")
+    if args.json:
+        _print_json(summary)
+        return ExitCode.OK
+    rows = [
+        [
+            f"s_{m['mode']}",
+            f"{m['sigma']:g}",
+            f"{m['mean']:.5g} ± {m['mean_se']:.2g}",
+            f"{m['derived_mean']:.5g}",
+            f"{m['z_mean']:.2f}",
+            f"{m['variance']:.4g} ± {m['variance_se']:.2g}",
+            f"{m['derived_variance']:.4g}",
+            f"{m['z_variance']:.2f}",
+            f"{m['drift_zero_mean']:.5g}",
+        ]
+        for m in summary["modes"]
+    ]
+    header = ["mode", "sigma", "mean", "law mean", "z", "variance", "law variance", "z"]
+    print(
+        f"{summary['n_networks']} networks from the {start} start at t = "
+        f"{summary['final_time']:g}, kappa = {summary['kappa']:g}, vs the derived stationary "
+        "law (C10):"
+    )
+    print(_table(rows, [*header, "drift zero (paper's mean)"]))
+    verdict = "agrees" if summary["agrees"] else "DISAGREES"
+    print(
+        f"\nthe ensemble {verdict} with the derived law (|z| <= {summary['threshold']:.2f}, "
+        f"false-alarm rate {summary['false_alarm_rate']:g}, Bonferroni); largest cross-mode "
+        f"{summary['final_max_cross_mode']:.3g}; relative imbalance "
+        f"{', '.join(f'{v:.3g}' for v in summary['final_relative_imbalance']) or '-'}"
+    )
     return ExitCode.OK
 
 
@@ -589,7 +670,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--figure",
         metavar="PATH",
-        help="with --diffusion-samples: plot the diffusion along training vs Eq. 7 (.pdf/.png)",
+        help="with --diffusion-samples: plot the diffusion along training vs Eq. 7; with "
+        "--stationary: histograms of the final modes vs the derived density (.pdf/.png)",
+    )
+    p.add_argument(
+        "--stationary",
+        action="store_true",
+        help="run an ensemble to stationarity (label noise needed) and compare the final mode "
+        "amplitudes with the derived stationary law, paper Figs. 3-4 (own defaults: depth 2, "
+        "width 4, teacher 2,1, label noise 0.5, anisotropic, 1024 networks, 4000 steps)",
+    )
+    p.add_argument(
+        "--start",
+        choices=("aligned", "small"),
+        help="with --stationary: start at the teacher on the aligned-balanced manifold "
+        "(default) or from the small Gaussian initialisation",
     )
     p.add_argument("--json", action="store_true", help="machine-readable summary")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from reports.cli import ExitCode, main
+from reports.cli import ExitCode, build_parser, main
 from reports.simulation import SimulationConfig, run_simulation
 
 FAST = ["--steps", "40", "--record-every", "10", "--width", "4", "--quiet"]
@@ -161,6 +161,64 @@ def test_diffusion_does_not_change_the_trajectory(capsys):
     ],
 )
 def test_diffusion_bad_input(capsys, argv, message):
+    assert main(["simulate", *FAST, *argv]) == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+
+
+STATIONARY = ["--stationary", "--ensemble", "64", "--steps", "200", "--record-every", "50"]
+
+
+def test_stationary_histogram_from_the_cli(tmp_path, capsys):
+    figure = tmp_path / "stationary.png"
+    summary = _json_run(capsys, *STATIONARY, "--figure", str(figure))
+    # the stationary defaults, then the flags (FAST sets width 4 and 40 steps; ours win)
+    assert summary["config"]["optimizer"] == "anisotropic"
+    assert summary["config"]["label_noise"] > 0
+    assert summary["config"]["steps"] == 200
+    assert summary["start"] == "aligned"
+    assert summary["n_networks"] == 64
+    assert [m["mode"] for m in summary["modes"]] == [1, 2]
+    for mode in summary["modes"]:
+        assert mode["derived_mean"] < mode["sigma"] < mode["drift_zero_mean"]
+    assert figure.stat().st_size > 0
+
+
+def test_stationary_table_and_small_start(capsys):
+    argv = ["simulate", *STATIONARY, "--start", "small", "--steps", "20", "--width", "3"]
+    assert main(argv) == ExitCode.OK
+    captured = capsys.readouterr()
+    assert "from the small start" in captured.out
+    assert "drift zero (paper's mean)" in captured.out
+    assert "with the derived law" in captured.out
+    assert "step 20/20" in captured.err
+
+
+def test_stationary_starts_match_the_library():
+    from reports.stationary_experiment import STARTS
+
+    choices = next(
+        action.choices
+        for action in build_parser()._subparsers._group_actions[0].choices["simulate"]._actions
+        if action.dest == "start"
+    )
+    assert tuple(choices) == STARTS
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--start", "small"], "add --stationary"),
+        ([*STATIONARY, "--label-noise", "0"], "needs label noise"),
+        ([*STATIONARY, "--optimizer", "gd"], "anisotropic or sgd"),
+        ([*STATIONARY, "--sweep", "eta=0.01,0.02"], "cannot be combined with --sweep"),
+        ([*STATIONARY, "--diffusion-samples", "10"], "--diffusion-samples"),
+        ([*STATIONARY, "--output", "r.txt"], "suffix"),
+        ([*STATIONARY, "--ensemble", "1"], "ensemble"),
+    ],
+)
+def test_stationary_bad_input(capsys, argv, message):
     assert main(["simulate", *FAST, *argv]) == ExitCode.BAD_INPUT
     err = capsys.readouterr().err
     assert message in err
