@@ -1,7 +1,8 @@
 r"""Training trajectories: GD, online SGD, isotropic and anisotropic Langevin, recorded.
 
 The experiments of the paper (its Figs. 1-4, Apps. H-J; DESIGN.md §8) step a deep linear
-network with one of four optimisers and watch, over time :math:`t = k\eta`,
+network with one of four optimisers and watch, over time :math:`t = k\,dt` (:math:`dt = \eta`
+unless a separate Euler-Maruyama step is given),
 
 * the population loss :math:`L(\theta) = \tfrac12\|W^\ast - W\|_F^2 + \tfrac12\operatorname{tr}
   \Sigma_\varepsilon`,
@@ -26,9 +27,11 @@ network with one of four optimisers and watch, over time :math:`t = k\eta`,
 
 Optimisers (:mod:`numerics.sde`): ``"gd"`` — :math:`\theta \leftarrow \theta - \eta\nabla L`;
 ``"sgd"`` — online SGD with a fresh batch of size :math:`B`; ``"anisotropic"`` —
-Euler-Maruyama of paper Eq. 1 with :math:`dt = \eta`, :math:`\kappa = \eta/B`;
-``"isotropic"`` — Euler-Maruyama of :math:`d\theta = -\nabla L\,dt + \sqrt{2T}\,dW` with
-:math:`dt = \eta`.  Every optimiser steps a batch of independent networks at once (leading
+Euler-Maruyama of paper Eq. 1 with noise scale :math:`\kappa = \eta/B` and step :math:`dt`;
+``"isotropic"`` — Euler-Maruyama of :math:`d\theta = -\nabla L\,dt + \sqrt{2T}\,dW`.  The
+Langevin step :math:`dt` is :math:`\eta` by default (one SGD step is one unit of
+:math:`\eta`) and can be set apart from :math:`\eta`, so that the discretisation error of the
+SDE can be measured at fixed :math:`\kappa` (paper App. K).  Every optimiser steps a batch of independent networks at once (leading
 dimensions of the weights), each with its own randomness.
 """
 
@@ -85,7 +88,7 @@ class Trajectory:
     steps : numpy.ndarray, shape (k,)
         Step indices of the records (``0`` and the last step included).
     times : numpy.ndarray, shape (k,)
-        :math:`t = k\eta`.
+        :math:`t = k\,dt`.
     loss : numpy.ndarray, shape (k, ...)
         Population loss.
     modes : numpy.ndarray, shape (k, ..., r)
@@ -218,11 +221,24 @@ def _diffusion_samples_iv(value: Any, *, name: str = "diffusion_samples") -> int
     return int(value)
 
 
+def _dt_iv(dt: Any, optimizer: str, eta: float) -> float:
+    """The Langevin step: ``eta`` unless given; refused where it has no meaning."""
+    if dt is None:
+        return eta
+    if optimizer in ("gd", "sgd"):
+        raise InvalidParameter(
+            f"Got dt={dt!r} with optimizer={optimizer!r}, but dt is the Euler-Maruyama step of "
+            "the Langevin optimisers (anisotropic, isotropic); gd and sgd step by eta."
+        )
+    return check_positive_real("dt", dt)
+
+
 def _stepper(
     optimizer: str,
     teacher: Teacher,
     *,
     eta: float,
+    dt: float,
     batch_size: int,
     temperature: float,
     rng: np.random.Generator,
@@ -233,10 +249,10 @@ def _stepper(
         return lambda w: sgd_step(w, teacher, eta=eta, batch_size=batch_size, rng=rng)
     if optimizer == "anisotropic":
         kappa = eta / batch_size
-        return lambda w: anisotropic_langevin_step(w, teacher, dt=eta, kappa=kappa, rng=rng)
+        return lambda w: anisotropic_langevin_step(w, teacher, dt=dt, kappa=kappa, rng=rng)
     if optimizer == "isotropic":
         return lambda w: isotropic_langevin_step(
-            w, teacher, dt=eta, temperature=temperature, rng=rng
+            w, teacher, dt=dt, temperature=temperature, rng=rng
         )
     raise InvalidParameter(f"Got optimizer={optimizer!r}, but it must be one of {OPTIMIZERS}.")
 
@@ -255,6 +271,7 @@ def simulate_trajectory(
     progress: Callable[[int, int], None] | None = None,
     diffusion_samples: int = 0,
     kappa: float | None = None,
+    dt: float | None = None,
 ) -> Trajectory:
     r"""Run ``steps`` steps of ``optimizer`` from ``weights`` and record the observables.
 
@@ -268,8 +285,8 @@ def simulate_trajectory(
     optimizer : {"gd", "sgd", "anisotropic", "isotropic"}
         See the module docstring.
     eta : float
-        Learning rate (and Euler-Maruyama step :math:`dt = \eta` for the Langevin optimisers),
-        finite and ``> 0``.
+        Learning rate, finite and ``> 0``: the step of ``"gd"`` and ``"sgd"``; sets
+        :math:`\kappa = \eta/B` of ``"anisotropic"``; the default :math:`dt`.
     steps : int
         Number of steps, ``>= 1``.
     rng : numpy.random.Generator
@@ -290,6 +307,9 @@ def simulate_trajectory(
         recorded run is the same as without them.
     kappa : float, optional
         :math:`\kappa > 0` of the recorded diffusion (default :math:`\eta/B`).
+    dt : float, optional
+        Euler-Maruyama step of ``"anisotropic"`` and ``"isotropic"``, finite and ``> 0``
+        (default :math:`\eta`).  ``"gd"`` and ``"sgd"`` step by :math:`\eta` and refuse it.
 
     Returns
     -------
@@ -305,9 +325,16 @@ def simulate_trajectory(
     rng = check_generator(rng)
     n_diffusion = _diffusion_samples_iv(diffusion_samples)
     scale = step_size / batch if kappa is None else check_positive_real("kappa", kappa)
+    time_step = _dt_iv(dt, optimizer, step_size)
     diffusion_rng = rng.spawn(1)[0] if n_diffusion else None
     advance = _stepper(
-        optimizer, teacher, eta=step_size, batch_size=batch, temperature=heat, rng=rng
+        optimizer,
+        teacher,
+        eta=step_size,
+        dt=time_step,
+        batch_size=batch,
+        temperature=heat,
+        rng=rng,
     )
     marks = sorted({*range(0, n_steps + 1, every), n_steps})
     wanted = set(marks)
@@ -336,7 +363,8 @@ def simulate_trajectory(
         if not finite:
             raise InvalidParameter(
                 f"Got non-finite weights or loss at step {k} (eta={step_size:g}, "
-                f"optimizer={optimizer!r}): the run diverged; lower eta."
+                f"dt={time_step:g}, optimizer={optimizer!r}): the run diverged; lower "
+                f"{'eta' if dt is None else 'dt'}."
             )
         if progress is not None and (k % tick == 0 or k == n_steps):
             progress(k, n_steps)
@@ -344,7 +372,7 @@ def simulate_trajectory(
     marks_array = np.asarray(marks, dtype=np.int64)
     return Trajectory(
         steps=marks_array,
-        times=(marks_array * step_size).astype(np.float64),
+        times=(marks_array * time_step).astype(np.float64),
         weights=layers,
         diffusion=np.stack([d for d, _ in diffusions]) if diffusions else None,
         diffusion_se=np.stack([e for _, e in diffusions]) if diffusions else None,

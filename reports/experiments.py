@@ -1,4 +1,4 @@
-r"""The modewise diffusion along training, against the derived formula (paper Sec. 4, Figs. 1-2).
+r"""The modewise diffusion along training, against the derived formula (paper Sec. 4, Figs. 1 and 3).
 
 One SGD run (:mod:`reports.simulation`, the App. H set-up) records, at every record time
 :math:`t`, the mode amplitudes :math:`s_a(t)` and the *empirical* modewise diffusion
@@ -231,7 +231,7 @@ def diffusion_along_training(
         config.diffusion_samples if diffusion_samples is None else diffusion_samples
     )
     config = SimulationConfig.from_mapping({"diffusion_samples": count}, base=config)
-    scale = config.eta / config.batch_size
+    scale = config.kappa
     trajectory = run_simulation(config, progress=progress)
     sigmas = np.asarray(config.singular_values, dtype=np.float64)
     return DiffusionExperiment(
@@ -424,7 +424,7 @@ def _members(array: NDArray[np.float64], records: int, rank: int) -> NDArray[np.
 
 def diffusion_figure(experiment: DiffusionExperiment, path: str | Path) -> Path:
     r"""Empirical :math:`\hat D_a(t) \pm 2\,\mathrm{SE}` and Eq. 7 at :math:`s_a(t)`, one panel
-    per mode, with the predicted peak times (paper Figs. 1-2).
+    per mode, with the predicted peak times (paper Figs. 1 and 3).
 
     Vertical lines: the time :math:`s_a` crosses :math:`s^\ast` (dashed), the half-learning
     time (dotted) and the empirical peak (solid, thin).  With an ensemble the curves are the

@@ -16,7 +16,7 @@ import csv
 import json
 import math
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from dlnverify.errors import InvalidParameter
-from numerics.teacher import random_teacher
+from numerics.teacher import Teacher, random_teacher
 from numerics.trajectory import OPTIMIZERS, Trajectory, simulate_trajectory
 from numerics.weights import small_gaussian_init
 
@@ -34,6 +34,7 @@ __all__ = [
     "load_config",
     "run_simulation",
     "summarise",
+    "train",
     "write_trajectory",
 ]
 
@@ -62,7 +63,12 @@ class SimulationConfig:
     gamma : float
         Initialisation exponent: entries :math:`N(0, d^{-\gamma})`.
     eta : float
-        Learning rate; also the Euler-Maruyama step of the Langevin optimisers.
+        Learning rate; also the Euler-Maruyama step of the Langevin optimisers unless ``dt``
+        is given.
+    dt : float
+        Euler-Maruyama step :math:`dt` of ``"anisotropic"`` and ``"isotropic"`` (``0``:
+        equal to ``eta``), so the discretisation error can be varied at fixed
+        :math:`\kappa = \eta/B` (paper App. K); time is :math:`t = k\,dt`.
     batch_size : int
         :math:`B` (SGD batch; :math:`\kappa = \eta/B` for anisotropic Langevin).
     temperature : float
@@ -89,6 +95,7 @@ class SimulationConfig:
     label_noise: float = 0.0
     gamma: float = 2.0
     eta: float = 0.01
+    dt: float = 0.0
     batch_size: int = 1
     temperature: float = 0.0
     steps: int = 3000
@@ -128,11 +135,17 @@ class SimulationConfig:
             )
         if config.hidden < 0:
             raise InvalidParameter(f"Got hidden={config.hidden}, but it must be >= 0 (0: = width).")
-        for name in ("eta", "gamma", "label_noise", "temperature"):
+        for name in ("eta", "dt", "gamma", "label_noise", "temperature"):
             value = getattr(config, name)
             if not math.isfinite(value) or value < 0 or (name == "eta" and value == 0):
-                bound = "> 0" if name == "eta" else ">= 0"
+                bound = {"eta": "> 0", "dt": ">= 0 (0: equal to eta)"}.get(name, ">= 0")
                 raise InvalidParameter(f"Got {name}={value}, but it must be finite and {bound}.")
+        if config.dt and config.optimizer in ("gd", "sgd"):
+            raise InvalidParameter(
+                f"Got dt={config.dt} with optimizer={config.optimizer!r}, but dt is the "
+                "Euler-Maruyama step of the Langevin optimisers (anisotropic, isotropic); "
+                "gd and sgd step by eta."
+            )
         values = config.singular_values
         if not values or any(not math.isfinite(v) or v <= 0 for v in values):
             raise InvalidParameter(
@@ -144,6 +157,16 @@ class SimulationConfig:
                 f" = {min(config.width, config.hidden or config.width)}."
             )
         return config
+
+    @property
+    def time_step(self) -> float:
+        """The step :math:`dt` of one iteration in time units: ``dt`` if set, else ``eta``."""
+        return self.dt or self.eta
+
+    @property
+    def kappa(self) -> float:
+        """Noise scale :math:`\\kappa = \\eta/B` of the SDE (paper Eq. 1)."""
+        return self.eta / self.batch_size
 
     @property
     def widths(self) -> tuple[int, ...]:
@@ -217,11 +240,25 @@ def run_simulation(
     weights = small_gaussian_init(
         config.widths, gamma=config.gamma, rng=rng, d=config.width, batch_shape=batch
     )
+    return train(config, weights, teacher, rng=rng, progress=progress)
+
+
+def train(
+    config: SimulationConfig,
+    weights: Sequence[np.ndarray],
+    teacher: Teacher,
+    *,
+    rng: np.random.Generator,
+    progress: Callable[[int, int], None] | None = None,
+) -> Trajectory:
+    """Run ``config``'s optimiser from ``weights`` on ``teacher`` and record the observables
+    (:func:`numerics.trajectory.simulate_trajectory` with the config's parameters)."""
     return simulate_trajectory(
         weights,
         teacher,
         optimizer=config.optimizer,
         eta=config.eta,
+        dt=config.dt or None,
         steps=config.steps,
         rng=rng,
         batch_size=config.batch_size,

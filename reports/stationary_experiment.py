@@ -1,8 +1,8 @@
-r"""End-of-training histograms of the mode amplitudes against the stationary law (paper Figs. 3-4).
+r"""End-of-training histograms of the mode amplitudes against the stationary law (paper Fig. 4, App. K).
 
 An ensemble of full networks (config.ensemble of them, depth :math:`L`, teacher of
 :mod:`reports.simulation`) is stepped by ``config.optimizer`` (``"anisotropic"``:
-Euler-Maruyama of paper Eq. 1 with :math:`dt = \eta`, :math:`\kappa = \eta/B`; or online
+Euler-Maruyama of paper Eq. 1 with :math:`\kappa = \eta/B` and step ``config.time_step``; or online
 ``"sgd"``) with label noise :math:`\sigma_\varepsilon > 0`, for ``config.steps`` steps.  By
 default (``start="aligned"``) every network starts *on* the aligned-balanced manifold at the
 teacher, :math:`s_a = \sigma_a` (:func:`numerics.weights.aligned_balanced_weights`); with
@@ -65,11 +65,11 @@ from derivations.stationary import (
 from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import mean_estimate, variance_estimate, z_threshold
 from numerics.teacher import random_teacher
-from numerics.trajectory import Trajectory, simulate_trajectory
+from numerics.trajectory import Trajectory
 from numerics.weights import aligned_balanced_weights, small_gaussian_init
 from reports.figures import _new_figure, _save, _target
 from reports.numeric_checks import FALSE_ALARM_RATE
-from reports.simulation import SimulationConfig
+from reports.simulation import SimulationConfig, train
 
 __all__ = [
     "ModeLaw",
@@ -350,7 +350,7 @@ def stationary_histogram(
     StationaryExperiment
     """
     config = _config_iv(config, start)
-    scale = config.eta / config.batch_size
+    scale = config.kappa
     sigmas = np.asarray(config.singular_values, dtype=np.float64)
     laws = tuple(
         derived_mode_law(config.depth, float(v), config.label_noise, scale) for v in sigmas
@@ -370,17 +370,7 @@ def stationary_histogram(
         weights = small_gaussian_init(
             config.widths, gamma=config.gamma, rng=rng, d=config.width, batch_shape=batch
         )
-    trajectory = simulate_trajectory(
-        weights,
-        teacher,
-        optimizer=config.optimizer,
-        eta=config.eta,
-        steps=config.steps,
-        rng=rng,
-        batch_size=config.batch_size,
-        record_every=config.record_every,
-        progress=progress,
-    )
+    trajectory = train(config, weights, teacher, rng=rng, progress=progress)
     final = np.asarray(trajectory.modes[-1], dtype=np.float64)
     means, variances = mean_estimate(final, axis=0), variance_estimate(final, axis=0)
     mean, mean_se = np.atleast_1d(means.value), np.atleast_1d(means.standard_error)

@@ -53,6 +53,19 @@ def test_config_file_then_flags(tmp_path, capsys):
     assert summary["config"]["eta"] == 0.03  # the flag wins
 
 
+def test_langevin_dt_sets_the_time_and_keeps_kappa(capsys):
+    summary = _json_run(
+        capsys, "--optimizer", "anisotropic", "--eta", "0.02", "--dt", "0.005", "--batch-size", "2"
+    )
+    assert summary["final_time"] == pytest.approx(40 * 0.005)
+    config = SimulationConfig.from_mapping(
+        {"optimizer": "isotropic", "eta": 0.02, "dt": 0.005, "batch_size": 2}
+    )
+    assert config.kappa == pytest.approx(0.01)
+    assert config.time_step == 0.005
+    assert SimulationConfig(eta=0.02).time_step == 0.02  # dt = 0: equal to eta
+
+
 @pytest.mark.parametrize("suffix", [".npz", ".json", ".csv"])
 def test_outputs_hold_the_same_trajectory(tmp_path, capsys, suffix):
     path = tmp_path / f"run{suffix}"
@@ -90,6 +103,8 @@ def test_outputs_hold_the_same_trajectory(tmp_path, capsys, suffix):
         (["--output", "run.txt"], "suffix"),
         (["--eta", "50", "--optimizer", "gd"], "diverged"),
         (["--steps", "ten"], "invalid int"),
+        (["--dt", "0.005"], "gd and sgd step by eta"),
+        (["--optimizer", "anisotropic", "--dt", "-0.1"], "dt"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):

@@ -8,7 +8,12 @@ from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import variance_estimate
 from numerics.network import mode_amplitudes, population_loss
 from numerics.observables import modewise_diffusion_samples
-from numerics.sde import gradient_descent_step, sgd_step
+from numerics.sde import (
+    anisotropic_langevin_step,
+    gradient_descent_step,
+    isotropic_langevin_step,
+    sgd_step,
+)
 from numerics.teacher import random_teacher
 from numerics.trajectory import OPTIMIZERS, empirical_diffusion, record, simulate_trajectory
 from numerics.weights import aligned_balanced_weights, small_gaussian_init
@@ -54,6 +59,40 @@ def test_sgd_run_uses_the_generator_like_the_step(setup):
         layers = sgd_step(layers, teacher, eta=0.05, batch_size=2, rng=rng)
     for final, expected in zip(run.weights, layers, strict=True):
         np.testing.assert_allclose(final, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("optimizer", ["anisotropic", "isotropic"])
+def test_langevin_dt_is_the_step_and_eta_sets_kappa(setup, optimizer):
+    """``dt`` apart from ``eta``: steps of size dt, kappa = eta/B, times k*dt."""
+    teacher, weights = setup
+    run = _run(
+        weights,
+        teacher,
+        optimizer=optimizer,
+        eta=0.04,
+        dt=0.01,
+        batch_size=2,
+        temperature=0.03,
+        steps=6,
+        record_every=3,
+        rng=np.random.default_rng(4),
+    )
+    np.testing.assert_allclose(run.times, 0.01 * run.steps)
+    rng, layers = np.random.default_rng(4), weights
+    for _ in range(6):
+        if optimizer == "anisotropic":
+            layers = anisotropic_langevin_step(layers, teacher, dt=0.01, kappa=0.02, rng=rng)
+        else:
+            layers = isotropic_langevin_step(layers, teacher, dt=0.01, temperature=0.03, rng=rng)
+    for final, expected in zip(run.weights, layers, strict=True):
+        np.testing.assert_allclose(final, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "sgd"])
+def test_dt_is_refused_where_eta_is_the_step(setup, optimizer):
+    teacher, weights = setup
+    with pytest.raises(InvalidParameter, match=r"dt=0\.01 with optimizer=.*step by eta"):
+        _run(weights, teacher, optimizer=optimizer, dt=0.01)
 
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
@@ -119,6 +158,8 @@ def test_record_depth_one_has_no_imbalance():
         ({"record_every": 0}, "record_every"),
         ({"batch_size": 0}, "batch_size"),
         ({"temperature": -1.0}, "temperature"),
+        ({"optimizer": "anisotropic", "dt": 0.0}, "dt"),
+        ({"optimizer": "isotropic", "dt": float("nan")}, "dt"),
     ],
 )
 def test_bad_input(setup, kwargs, message):
