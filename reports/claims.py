@@ -377,6 +377,17 @@ register(
         ),
         quantities=("stationary_density",),
         figure="stationary_density_figure",
+        remarks=(
+            "The law is that of one aligned-balanced mode. Ensembles of full networks "
+            "(L = 2, teacher 2, 1, sigma_eps = 0.5, kappa = 0.01, 8192 networks from the "
+            "teacher, t = 40) have mode means below it by an amount that grows with the "
+            "input/output width d: -0.06/-0.24 kappa at d = 2, -0.46/-0.38 kappa at d = 4, "
+            "-0.95/-0.94 kappa at d = 8 (SE 0.08/0.06 kappa), the same with hidden width 2 or 8 "
+            "and with the step dt halved at fixed kappa; so not discretisation error. A "
+            "linearised estimate, -(d - r) kappa sigma_eps^2 / 2 from the entries joining the "
+            "mode to the teacher's null space, accounts for the growth. Reproduce: dlnverify "
+            "simulate --experiment stationary-width; dlnverify simulate --experiment appK.",
+        ),
     )
 )
 register(

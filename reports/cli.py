@@ -98,6 +98,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
                 "steps": [{"description": s.description, "latex": s.latex()} for s in result.steps],
                 "cases": list(result.cases),
                 "findings": list(result.findings),
+                "remarks": list(claim.remarks),
             }
         )
         return ExitCode.OK
@@ -115,6 +116,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
             print(f"  {i}. {step.description}: {lhs_rhs}")
     for finding in result.findings:
         print(f"\nfinding: {finding}")
+    for remark in claim.remarks:
+        print(f"\nsimulation remark: {remark}")
     return ExitCode.OK
 
 
@@ -320,6 +323,7 @@ _SIMULATE_FLAGS = (
     ("batch_size", int, "batch size B; kappa = eta/B (default 1)"),
     ("temperature", float, "T of isotropic Langevin (default 0)"),
     ("steps", int, "number of steps (default 3000)"),
+    ("duration", float, "run to time t = duration instead: steps = duration/dt (default 0: off)"),
     ("record_every", int, "record every this many steps (default 10)"),
     ("ensemble", int, "independent networks run together (default 1)"),
     ("seed", int, "seed of teacher, init and noise (default 0)"),
@@ -333,14 +337,22 @@ _SIMULATE_FLAGS = (
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from reports.simulation import (
-        SimulationConfig,
-        load_config,
-        run_simulation,
-        summarise,
-        write_trajectory,
+    from reports.experiment_files import (
+        load_experiment,
+        shipped_experiment,
+        shipped_experiments,
     )
+    from reports.simulation import SimulationConfig, run_simulation, summarise, write_trajectory
 
+    if args.list_experiments:
+        rows = [[name, text] for name, text in shipped_experiments().items()]
+        print(_table(rows, ["experiment", "what it reproduces"]))
+        return ExitCode.OK
+    files = [shipped_experiment(args.experiment)] if args.experiment else []
+    if args.config:
+        files.append(load_experiment(args.config))
+    args.stationary = args.stationary or any(f.stationary for f in files)
+    args.start = args.start or next((f.start for f in reversed(files) if f.start), None)
     if args.start is not None and not args.stationary:
         raise _usage("--start chooses the start of a --stationary run; add --stationary")
     if args.stationary:
@@ -349,15 +361,17 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         config = default_stationary_config()
     else:
         config = SimulationConfig()
-    if args.config:
-        config = SimulationConfig.from_mapping(load_config(args.config), base=config)
+    for file in files:
+        config = SimulationConfig.from_mapping(file.parameters, base=config)
     flags = {name: getattr(args, name) for name, _, _ in _SIMULATE_FLAGS}
     config = SimulationConfig.from_mapping(
         {k: v for k, v in flags.items() if v is not None}, base=config
     )
+    fixed = {name for name, value in flags.items() if value is not None}
+    args.sweep_values = _sweep_values(files, args.sweep or [], fixed=fixed)
     if args.stationary:
         return _simulate_stationary(args, config)
-    if args.sweep:
+    if args.sweep_values:
         return _simulate_sweep(args, config)
     _check_trajectory_output(args)
     progress = _simulation_progress(args, config)
@@ -448,12 +462,12 @@ def _simulate_stationary(args: argparse.Namespace, config: Any) -> int:
         stationary_histogram_figure,
     )
 
-    if args.sweep:
-        raise _usage("--stationary runs one ensemble; it cannot be combined with --sweep")
     if config.diffusion_samples:
         raise _usage("--stationary cannot be combined with --diffusion-samples")
-    _check_trajectory_output(args)
     start = args.start or "aligned"
+    if args.sweep_values:
+        return _simulate_sweep(args, config, stationary=start)
+    _check_trajectory_output(args)
     experiment = stationary_histogram(
         config, start=start, progress=_simulation_progress(args, config)
     )
@@ -498,29 +512,29 @@ def _simulate_stationary(args: argparse.Namespace, config: Any) -> int:
     return ExitCode.OK
 
 
-def _simulate_sweep(args: argparse.Namespace, config: Any) -> int:
-    from reports.sweep import parse_sweep, run_sweep, sweep_configs
+def _simulate_sweep(args: argparse.Namespace, config: Any, *, stationary: str | None = None) -> int:
+    """``simulate --sweep``: one summary row per combination (of training runs, or of
+    stationary ensembles from the start ``stationary``)."""
+    from reports.sweep import run_sweep, sweep_configs
 
     if args.figure:
         raise _usage("--figure draws one run; it cannot be combined with --sweep")
     if args.output and not args.output.endswith((".json", ".csv")):
         raise _usage(f"Got --output {args.output!r}, but a sweep writes .json or .csv.")
-    swept = parse_sweep(args.sweep)
+    swept = args.sweep_values
     configs = sweep_configs(config, swept)
     _progress(args, f"sweeping {', '.join(swept)}: {len(configs)} runs on '{args.scheduler}' ...")
     summaries = run_sweep(
-        configs, scheduler=args.scheduler, workers=args.workers, progress=not args.quiet
+        configs,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        progress=not args.quiet,
+        stationary=stationary,
     )
-    rows = []
-    for summary in summaries:
-        row = {key: summary["config"][key] for key in swept}
-        row["final_loss"] = summary["final_loss"]
-        for a, time in enumerate(summary["half_times"], 1):
-            row[f"half_time_{a}"] = time
-        for mode in summary.get("diffusion", {}).get("modes", []):
-            row[f"max_diffusion_{mode['mode']}"] = mode["max_diffusion"]
-            row[f"peak_time_{mode['mode']}"] = mode["empirical_peak_time"]
-        rows.append(row)
+    rows = [
+        {key: summary["config"][key] for key in swept} | _sweep_row(summary)
+        for summary in summaries
+    ]
     if args.output:
         from pathlib import Path
 
@@ -542,13 +556,49 @@ def _simulate_sweep(args: argparse.Namespace, config: Any) -> int:
         header = list(rows[0])
         cells = [
             [
-                "-" if r[k] is None else f"{r[k]:.4g}" if isinstance(r[k], float) else str(r[k])
+                "-" if r[k] is None else f"{r[k]:.5g}" if isinstance(r[k], float) else str(r[k])
                 for k in header
             ]
             for r in rows
         ]
         print(_table(cells, header))
     return ExitCode.OK
+
+
+def _sweep_values(files: list[Any], items: list[str], *, fixed: set[str]) -> dict[str, list[Any]]:
+    """The swept values: the experiment files' ``[sweep]`` tables, then ``--sweep`` flags (a
+    key given later replaces its values); a parameter set by its own flag (``fixed``) is not
+    swept, so ``--experiment fig4 --optimizer sgd`` runs one ensemble."""
+    from reports.sweep import check_sweep_key, parse_sweep
+
+    swept: dict[str, list[Any]] = {}
+    for file in files:
+        for key, values in file.sweep.items():
+            if check_sweep_key(key) not in fixed:
+                swept[key] = values
+    return swept | parse_sweep(items)
+
+
+def _sweep_row(summary: dict[str, Any]) -> dict[str, Any]:
+    """The figures of one sweep run shown in its table row."""
+    row: dict[str, Any] = {}
+    if "agrees" in summary:  # a stationary ensemble
+        for mode in summary["modes"]:
+            a = mode["mode"]
+            row[f"mean_{a}"] = mode["mean"]
+            row[f"law_mean_{a}"] = mode["derived_mean"]
+            row[f"z_mean_{a}"] = mode["z_mean"]
+            row[f"variance_ratio_{a}"] = mode["variance_ratio"]
+            row[f"z_variance_{a}"] = mode["z_variance"]
+        row["agrees"] = "yes" if summary["agrees"] else "NO"
+        return row
+    row["final_loss"] = summary["final_loss"]
+    for a, time in enumerate(summary["half_times"], 1):
+        row[f"half_time_{a}"] = time
+    for mode in summary.get("diffusion", {}).get("modes", []):
+        row[f"max_diffusion_{mode['mode']}"] = mode["max_diffusion"]
+        row[f"peak_time_{mode['mode']}"] = mode["empirical_peak_time"]
+    return row
 
 
 def _print_diffusion(diffusion: dict[str, Any]) -> None:
@@ -648,10 +698,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="train a network (GD, SGD, Langevin) and record modes, loss, imbalance",
         description="Train a deep linear network from small initialisation on a random teacher "
         "and record the population loss, mode and cross-mode amplitudes and the layer imbalance "
-        "over time t = k*dt (dt = eta unless --dt). Values: defaults, then --config FILE.toml, "
-        "then flags.",
+        "over time t = k*dt (dt = eta unless --dt). Values: defaults, then --experiment NAME, "
+        "then --config FILE.toml, then flags.",
     )
-    p.add_argument("--config", metavar="FILE", help="TOML file of parameters ([simulate] table)")
+    p.add_argument(
+        "--experiment",
+        metavar="NAME",
+        help="start from a shipped experiment file reproducing a figure of the paper "
+        "(see --list-experiments)",
+    )
+    p.add_argument(
+        "--list-experiments", action="store_true", help="list the shipped experiments and exit"
+    )
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML experiment file: parameters (top level or [simulate]), optional stationary, "
+        "start and a [sweep] table; applied after --experiment",
+    )
     for name, kind, text in _SIMULATE_FLAGS:
         p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, help=text)
     p.add_argument(

@@ -97,6 +97,11 @@ class Claim:
         Name of the function of :mod:`reports.figures` (``figure(path) -> Path``) that draws
         this claim's report figure; ``None``: the report shows the Monte Carlo agreement
         figure (if the claim has a check).
+    remarks : tuple[str, ...]
+        Observations from simulations outside the claim's scope (for instance where the full
+        network departs from a modewise result), each naming the command that reproduces
+        it; shown in ``show`` and in the reports after the findings.  They are measurements,
+        not derivations, and do not enter the verdict.
     """
 
     id: str
@@ -107,6 +112,7 @@ class Claim:
     numeric: Callable[[np.random.Generator], NumericCheck] | None = field(default=None, repr=False)
     quantities: tuple[str, ...] = ()
     figure: str | None = None
+    remarks: tuple[str, ...] = ()
 
     def _repr_markdown_(self) -> str:
         return f"**{self.id}** — {self.title} ({self.paper_ref})\n\n$${self.statement}$$"

@@ -50,6 +50,8 @@ def _section(outcome: ClaimOutcome) -> str:
     lines.append("")
     for finding in derivation.findings:
         lines += [f"> **Finding.** {finding}", ""]
+    for remark in outcome.claim.remarks:
+        lines += [f"> **Simulation remark.** {remark}", ""]
     check = outcome.numeric
     if check is None:
         lines += ["**Monte Carlo:** not applicable (purely symbolic claim).", ""]

@@ -5,9 +5,9 @@ arithmetic progression, :math:`3, 2, 1`) and Haar-random singular bases, online 
 Gaussian inputs, optional isotropic label noise, a network of depth :math:`L` with square
 hidden layers (default :math:`d = 12`), small Gaussian initialisation :math:`N(0, d^{-\gamma})`
 with :math:`\gamma > 1` (rich regime), and one of four optimisers
-(:mod:`numerics.trajectory`).  Parameters come from defaults, then a TOML file
-(``--config``), then command-line flags; every value is validated before the run, and the
-same seed gives the same trajectory.
+(:mod:`numerics.trajectory`).  Parameters come from defaults, then experiment files
+(:mod:`reports.experiment_files`), then command-line flags; every value is validated before
+the run, and the same seed gives the same trajectory.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -31,12 +30,15 @@ from numerics.weights import small_gaussian_init
 __all__ = [
     "OUTPUT_FORMATS",
     "SimulationConfig",
-    "load_config",
     "run_simulation",
     "summarise",
     "train",
     "write_trajectory",
 ]
+
+#: Most steps a ``duration`` may ask for (a typo such as ``duration = 4e6`` should not start
+#: a week-long run).
+MAX_STEPS = 10**8
 
 #: File suffixes ``write_trajectory`` understands.
 OUTPUT_FORMATS = (".csv", ".json", ".npz")
@@ -75,6 +77,11 @@ class SimulationConfig:
         :math:`T` of isotropic Langevin.
     steps : int
         Number of steps.
+    duration : float
+        ``0`` (default), or the time to run to: then ``steps`` is
+        :math:`\lceil\text{duration}/dt\rceil`, recomputed whenever ``dt`` or ``eta`` changes
+        (a sweep over ``dt`` at a fixed time, paper App. K).  In :meth:`from_mapping` the later
+        of ``steps`` and ``duration`` wins; giving both at once is an error.
     record_every : int
         Record the observables every this many steps.
     ensemble : int
@@ -99,6 +106,7 @@ class SimulationConfig:
     batch_size: int = 1
     temperature: float = 0.0
     steps: int = 3000
+    duration: float = 0.0
     record_every: int = 10
     ensemble: int = 1
     seed: int = 0
@@ -117,6 +125,13 @@ class SimulationConfig:
                 f"known: {', '.join(known)}."
             )
         updates = {name: _coerce(name, known[name].type, value) for name, value in values.items()}
+        if "steps" in updates:  # the later layer wins: steps given here switch duration off
+            if updates.get("duration"):
+                raise InvalidParameter(
+                    f"Got steps={updates['steps']} and duration={updates['duration']}, but only"
+                    " one of them can set the length of the run."
+                )
+            updates["duration"] = 0.0
         return (base or cls())._validated(updates)
 
     def _validated(self, updates: Mapping[str, Any]) -> SimulationConfig:
@@ -135,7 +150,7 @@ class SimulationConfig:
             )
         if config.hidden < 0:
             raise InvalidParameter(f"Got hidden={config.hidden}, but it must be >= 0 (0: = width).")
-        for name in ("eta", "dt", "gamma", "label_noise", "temperature"):
+        for name in ("eta", "dt", "duration", "gamma", "label_noise", "temperature"):
             value = getattr(config, name)
             if not math.isfinite(value) or value < 0 or (name == "eta" and value == 0):
                 bound = {"eta": "> 0", "dt": ">= 0 (0: equal to eta)"}.get(name, ">= 0")
@@ -146,6 +161,14 @@ class SimulationConfig:
                 "Euler-Maruyama step of the Langevin optimisers (anisotropic, isotropic); "
                 "gd and sgd step by eta."
             )
+        if config.duration:
+            count = math.ceil(config.duration / config.time_step - 1e-9)
+            if count > MAX_STEPS:
+                raise InvalidParameter(
+                    f"Got duration={config.duration} at dt={config.time_step}: {count} steps, but"
+                    f" at most {MAX_STEPS} are allowed."
+                )
+            config = replace(config, steps=max(1, count))
         values = config.singular_values
         if not values or any(not math.isfinite(v) or v <= 0 for v in values):
             raise InvalidParameter(
@@ -208,21 +231,6 @@ def _coerce(name: str, kind: Any, value: Any) -> Any:
         return float(value)
     except ValueError:
         raise InvalidParameter(f"Got {name}={value!r}, but it must be a number.") from None
-
-
-def load_config(path: str | Path) -> dict[str, Any]:
-    """Parameters from a TOML file: top-level keys, or the ``[simulate]`` table."""
-    source = Path(path)
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InvalidParameter(f"Cannot read config {str(source)!r}: {error.strerror}.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise InvalidParameter(f"Config {str(source)!r} is not valid TOML: {error}.") from None
-    table = data.get("simulate", data)
-    if not isinstance(table, dict):
-        raise InvalidParameter(f"Config {str(source)!r}: [simulate] must be a table.")
-    return table
 
 
 def run_simulation(

@@ -76,6 +76,7 @@ __all__ = [
     "STARTS",
     "STATIONARY_OPTIMIZERS",
     "StationaryExperiment",
+    "check_stationary_config",
     "default_stationary_config",
     "derived_mode_law",
     "stationary_experiment_summary",
@@ -184,6 +185,8 @@ def default_stationary_config(**overrides: Any) -> SimulationConfig:
         "steps": 4000,
         "record_every": 100,
     }
+    if "duration" in overrides:
+        del values["steps"]
     return SimulationConfig.from_mapping({**values, **overrides})
 
 
@@ -296,7 +299,9 @@ def derived_mode_law(depth: int, value: float, noise: float, scale: float) -> Mo
     )
 
 
-def _config_iv(config: Any, start: Any) -> SimulationConfig:
+def check_stationary_config(config: Any, start: Any = "aligned") -> SimulationConfig:
+    """``config`` if a stationary ensemble can run from it, else a one-line
+    :class:`~dlnverify.errors.InvalidParameter` naming the problem."""
     if not isinstance(config, SimulationConfig):
         raise InvalidParameter(
             f"Got config of type {type(config).__name__}, but config must be a SimulationConfig."
@@ -349,7 +354,7 @@ def stationary_histogram(
     -------
     StationaryExperiment
     """
-    config = _config_iv(config, start)
+    config = check_stationary_config(config, start)
     scale = config.kappa
     sigmas = np.asarray(config.singular_values, dtype=np.float64)
     laws = tuple(

@@ -3,7 +3,11 @@ r"""Parameter sweeps of ``dlnverify simulate`` on Dask (DESIGN.md §8; paper App
 A sweep is the Cartesian product of a few values for some :class:`SimulationConfig` fields
 (``--sweep eta=0.005,0.01,0.02 --sweep batch_size=1,4``): every combination is one
 independent run, summarised by :func:`reports.simulation.summarise` (and, with
-``diffusion_samples``, :func:`reports.experiments.experiment_summary`).  The runs are Dask
+``diffusion_samples``, :func:`reports.experiments.experiment_summary`), or, for a sweep of
+stationary ensembles (``stationary="aligned"`` or ``"small"``), by
+:func:`reports.stationary_experiment.stationary_experiment_summary`: ``--sweep dt=...`` is
+the paper's App. K, ``--sweep width=...`` the growth of the full network's departure from
+the single-mode law.  The runs are Dask
 tasks: local processes by default, threads or one process on request, or a ``dask.distributed``
 scheduler given by its address (``tcp://host:8786``) for a cluster.  Each run's randomness
 comes from its own ``seed`` field only, so a sweep gives the same numbers on any scheduler
@@ -20,7 +24,7 @@ from typing import Any
 from dlnverify.errors import InvalidParameter
 from reports.simulation import SimulationConfig, run_simulation, summarise
 
-__all__ = ["LOCAL_SCHEDULERS", "parse_sweep", "run_sweep", "sweep_configs"]
+__all__ = ["LOCAL_SCHEDULERS", "check_sweep_key", "parse_sweep", "run_sweep", "sweep_configs"]
 
 #: Schedulers that need no cluster; anything else is a ``dask.distributed`` address.
 LOCAL_SCHEDULERS = ("processes", "synchronous", "threads")
@@ -34,18 +38,13 @@ def parse_sweep(items: Sequence[str]) -> dict[str, list[str]]:
     Keys must be :class:`SimulationConfig` fields, each swept once, with at least one value;
     values are validated when the configurations are built (:func:`sweep_configs`).
     """
-    known = SimulationConfig.__dataclass_fields__
     sweep: dict[str, list[str]] = {}
     for item in items:
         key, sep, values = item.partition("=")
         key = key.strip().replace("-", "_")
         if not sep or not key:
             raise InvalidParameter(f"Got --sweep {item!r}, but it must look like eta=0.01,0.02.")
-        if key not in known:
-            raise InvalidParameter(
-                f"Got --sweep {item!r}, but {key!r} is not a simulation parameter; known: "
-                f"{', '.join(known)}."
-            )
+        check_sweep_key(key)
         if key in sweep:
             raise InvalidParameter(f"Got --sweep {key}=... twice; give all its values at once.")
         if key == "singular_values":
@@ -56,6 +55,17 @@ def parse_sweep(items: Sequence[str]) -> dict[str, list[str]]:
             raise InvalidParameter(f"Got --sweep {item!r}, but it lists no values.")
         sweep[key] = parts
     return sweep
+
+
+def check_sweep_key(key: str) -> str:
+    """``key`` if it is a :class:`SimulationConfig` field, else a one-line error."""
+    known = SimulationConfig.__dataclass_fields__
+    if key not in known:
+        raise InvalidParameter(
+            f"Got sweep key {key!r}, but it is not a simulation parameter; known: "
+            f"{', '.join(known)}."
+        )
+    return key
 
 
 def sweep_configs(
@@ -74,8 +84,15 @@ def sweep_configs(
     ]
 
 
-def _run(config: SimulationConfig) -> dict[str, Any]:
+def _run(config: SimulationConfig, stationary: str | None = None) -> dict[str, Any]:
     """One run's summary (a Dask task: module-level, pickled by reference)."""
+    if stationary is not None:
+        from reports.stationary_experiment import (
+            stationary_experiment_summary,
+            stationary_histogram,
+        )
+
+        return stationary_experiment_summary(stationary_histogram(config, start=stationary))
     if config.diffusion_samples:
         from reports.experiments import diffusion_along_training, experiment_summary
 
@@ -92,6 +109,7 @@ def run_sweep(
     scheduler: str = "processes",
     workers: int | None = None,
     progress: bool = True,
+    stationary: str | None = None,
 ) -> list[dict[str, Any]]:
     """Run every configuration as a Dask task; summaries in the order of ``configs``.
 
@@ -107,12 +125,20 @@ def run_sweep(
         Local workers (default: one per core).
     progress : bool
         Show Dask's progress bar on stderr (local schedulers).
+    stationary : {None, "aligned", "small"}
+        ``None``: training runs.  Otherwise every run is a stationary ensemble from this start
+        (:func:`reports.stationary_experiment.stationary_histogram`).
     """
     import dask
 
     if workers is not None and workers < 1:
         raise InvalidParameter(f"Got workers={workers}, but it must be >= 1.")
-    tasks = [dask.delayed(_run, pure=False)(config) for config in configs]
+    if stationary is not None:
+        from reports.stationary_experiment import check_stationary_config
+
+        for config in configs:
+            check_stationary_config(config, stationary)
+    tasks = [dask.delayed(_run, pure=False)(config, stationary) for config in configs]
     if scheduler in LOCAL_SCHEDULERS:
         from dask.diagnostics import ProgressBar
 

@@ -73,6 +73,7 @@ class ClaimOutcome:
             "symbolic": self.symbolic_verdict,
             "cases": list(self.derivation.cases),
             "findings": list(self.derivation.findings),
+            "remarks": list(self.claim.remarks),
             "numeric": numeric,
             "symbolic_seconds": round(self.symbolic_seconds, 3),
             "numeric_seconds": round(self.numeric_seconds, 3),

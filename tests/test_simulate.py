@@ -66,6 +66,27 @@ def test_langevin_dt_sets_the_time_and_keeps_kappa(capsys):
     assert SimulationConfig(eta=0.02).time_step == 0.02  # dt = 0: equal to eta
 
 
+def test_duration_sets_the_steps_from_dt_and_the_later_layer_wins(tmp_path, capsys):
+    base = SimulationConfig.from_mapping({"optimizer": "anisotropic", "duration": 0.3})
+    assert base.steps == 30  # dt = eta = 0.01
+    halved = SimulationConfig.from_mapping({"dt": 0.005}, base=base)
+    assert (halved.steps, halved.duration) == (60, 0.3)
+    assert SimulationConfig.from_mapping({"steps": 7}, base=base).steps == 7
+    config = tmp_path / "run.toml"
+    config.write_text('optimizer = "isotropic"\nduration = 0.2\n', encoding="utf-8")
+    argv = ["simulate", "--config", str(config), "--dt", "0.004", "--width", "4", "--json"]
+    assert main(argv) == ExitCode.OK
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["final_time"] == pytest.approx(0.2)
+    assert summary["config"]["steps"] == 50
+    # --steps (a later layer than the file) wins over the file's duration:
+    assert _json_run(capsys, "--config", str(config), "--dt", "0.004")[
+        "final_time"
+    ] == pytest.approx(0.16)
+    assert main(["simulate", "--duration", "1", "--steps", "5"]) == ExitCode.BAD_INPUT
+    assert "only one of them" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("suffix", [".npz", ".json", ".csv"])
 def test_outputs_hold_the_same_trajectory(tmp_path, capsys, suffix):
     path = tmp_path / f"run{suffix}"
@@ -227,7 +248,8 @@ def test_stationary_starts_match_the_library():
         (["--start", "small"], "add --stationary"),
         ([*STATIONARY, "--label-noise", "0"], "needs label noise"),
         ([*STATIONARY, "--optimizer", "gd"], "anisotropic or sgd"),
-        ([*STATIONARY, "--sweep", "eta=0.01,0.02"], "cannot be combined with --sweep"),
+        ([*STATIONARY, "--sweep", "optimizer=sgd,gd"], "anisotropic or sgd"),
+        ([*STATIONARY, "--sweep", "eta=0.01", "--figure", "f.png"], "--sweep"),
         ([*STATIONARY, "--diffusion-samples", "10"], "--diffusion-samples"),
         ([*STATIONARY, "--output", "r.txt"], "suffix"),
         ([*STATIONARY, "--ensemble", "1"], "ensemble"),

@@ -83,6 +83,31 @@ def test_sweep_table_and_csv(tmp_path, capsys):
     assert len(lines) == 3
 
 
+def test_stationary_sweep_runs_the_stationary_experiment(capsys):
+    from reports.stationary_experiment import (
+        default_stationary_config,
+        stationary_experiment_summary,
+        stationary_histogram,
+    )
+
+    base = default_stationary_config(ensemble=16, duration=0.2, record_every=5)
+    configs = sweep_configs(base, {"dt": ["0.01", "0.005"]})
+    assert [c.steps for c in configs] == [20, 40]  # the same time, halved step
+    direct = [
+        stationary_experiment_summary(stationary_histogram(c, start="small")) for c in configs
+    ]
+    assert run_sweep(configs, scheduler="synchronous", progress=False, stationary="small") == direct
+    argv = [
+        "simulate", "--stationary", "--ensemble", "16", "--duration", "0.2", "--record-every",
+        "5", "--start", "small", "--sweep", "dt=0.01,0.005", "--scheduler", "synchronous",
+        "--quiet",
+    ]  # fmt: skip
+    assert main(argv) == ExitCode.OK
+    header = capsys.readouterr().out.splitlines()[0].split()
+    assert header[:4] == ["dt", "mean_1", "law_mean_1", "z_mean_1"]
+    assert header[-1] == "agrees"
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -32,6 +32,7 @@ from reports.latex_report import (
     write_latex_report,
 )
 from reports.registry import Claim, NumericCase, NumericCheck, get_claim
+from reports.report import render_report
 from reports.verification import ClaimOutcome, verify_claim
 
 SPECIALS = "100% & $5 #1 a_b {x} ~y ^z back\\slash <a|b>"
@@ -83,7 +84,14 @@ def _nasty_outcome() -> ClaimOutcome:
         cases=(NASTY, "depth=2"),
         findings=(f"finding {NASTY}",),
     )
-    claim = Claim("X1", f"title {NASTY}", f"ref {NASTY}", r"\sigma ≤ \kappa", lambda: derivation)
+    claim = Claim(
+        "X1",
+        f"title {NASTY}",
+        f"ref {NASTY}",
+        r"\sigma ≤ \kappa",
+        lambda: derivation,
+        remarks=(f"remark {NASTY}",),
+    )
     check = _check(
         [
             ({"widths": [3, 4, 2], "label": NASTY, "x": 0.123456789}, 1.0, 0.01, 0.999, 0),
@@ -201,6 +209,10 @@ def test_render_latex_is_a_complete_deterministic_document(outcomes, report_extr
     assert latex_escape(f"title {NASTY}") in text
     assert latex_escape(f"note {NASTY}") in text
     assert r"\finding{" + latex_escape(f"finding {NASTY}") + "}" in text
+    assert r"\textbf{Simulation remark.} " + latex_escape(f"remark {NASTY}") in text
+    markdown = render_report(outcomes)
+    assert f"> **Simulation remark.** remark {NASTY}" in markdown
+    assert f"> **Finding.** finding {NASTY}" in markdown
     assert r"\bad{refuted}" in text
     assert r"\bad{rejects}" in text
     assert r"\bad{$\infty$}" in text

@@ -140,3 +140,32 @@ def test_width_one_ensemble_follows_the_law(optimizer, depth, steps):
     assert abs(float(experiment.z_variance[0])) <= threshold
     assert abs(float(experiment.z_mean[0])) <= threshold
     assert abs(float(experiment.variance[0]) - 1.3 * law.variance) / se > threshold
+
+
+def test_full_network_mean_falls_with_the_input_output_width():
+    """Beyond the single-mode law (README Findings): at fixed kappa the full network's
+    stationary mode means fall with the input/output width d.  Statement checked, a linearised
+    estimate: each of the 2(d - r) entries joining mode a's hidden unit to the teacher's null
+    space (output rows of W_2, input columns of W_1) is an OU process with variance
+    kappa sigma_eps^2 / 2 that pulls s_a down by s_a times its square; against the restoring
+    drift 2 sigma (sigma - s) that is a shift of -(d - r) kappa sigma_eps^2 / 2, the same for
+    every mode.  The difference between d = 8 and d = 2 cancels what the widths share (the
+    Itô and cross-mode terms, the time step).  It agrees with the estimate, rejects the
+    single-mode law (no d-dependence), a doubled estimate and one proportional to sigma_a
+    (false-alarm rate 1e-6, Bonferroni over the 4 x 2 comparisons)."""
+    runs = [
+        stationary_histogram(
+            default_stationary_config(
+                width=width, label_noise=1.0, ensemble=2048, steps=1000, seed=11
+            )
+        )
+        for width in (2, 8)
+    ]
+    kappa, noise, sigmas = runs[0].kappa, 1.0, runs[0].singular_values
+    difference = runs[1].mean - runs[0].mean
+    se = np.hypot(runs[0].mean_se, runs[1].mean_se)
+    threshold = z_threshold(1e-6, 8)
+    estimate = -(8 - 2) * kappa * noise**2 / 2
+    assert np.all(np.abs(difference - estimate) / se <= threshold)
+    for wrong in (0.0 * sigmas, 2 * estimate + 0.0 * sigmas, estimate * sigmas):
+        assert np.any(np.abs(difference - wrong) / se > threshold)

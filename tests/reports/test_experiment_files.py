@@ -1,0 +1,116 @@
+"""Experiment files (reports.experiment_files) and ``simulate --experiment``: the shipped files
+are valid, layers apply in order (experiment < config < flags), bad files are one-line errors."""
+
+import json
+
+import pytest
+
+from dlnverify.errors import InvalidParameter
+from reports.cli import ExitCode, main
+from reports.experiment_files import load_experiment, shipped_experiment, shipped_experiments
+from reports.simulation import SimulationConfig
+from reports.sweep import sweep_configs
+
+
+def test_every_shipped_experiment_is_described_and_valid():
+    from reports.stationary_experiment import check_stationary_config, default_stationary_config
+
+    names = shipped_experiments()
+    assert {"fig1", "fig2", "fig3", "fig4", "appK"} <= set(names)
+    for name, description in names.items():
+        assert description, name
+        file = shipped_experiment(name)
+        base = default_stationary_config() if file.stationary else SimulationConfig()
+        config = SimulationConfig.from_mapping(file.parameters, base=base)
+        configs = sweep_configs(config, file.sweep) if file.sweep else [config]
+        for each in configs:
+            if file.stationary:
+                check_stationary_config(each, file.start or "aligned")
+
+
+def test_app_k_sweeps_dt_at_fixed_kappa_and_time():
+    file = shipped_experiment("appK")
+    from reports.stationary_experiment import default_stationary_config
+
+    base = SimulationConfig.from_mapping(file.parameters, base=default_stationary_config())
+    configs = sweep_configs(base, file.sweep)
+    assert len({c.kappa for c in configs}) == 1
+    assert len({c.time_step for c in configs}) == len(configs) > 1
+    assert {round(c.steps * c.time_step, 9) for c in configs} == {40.0}
+
+
+def test_layers_apply_in_order(tmp_path, capsys):
+    config = tmp_path / "mine.toml"
+    config.write_text("ensemble = 12\nseed = 3\n", encoding="utf-8")
+    argv = [
+        "simulate", "--experiment", "fig4", "--config", str(config), "--optimizer", "sgd",
+        "--steps", "20", "--record-every", "10", "--seed", "4", "--json", "--quiet",
+    ]  # fmt: skip
+    assert main(argv) == ExitCode.OK
+    summary = json.loads(capsys.readouterr().out)
+    # The file's stationary flag and start apply; --optimizer fixes the swept optimiser.
+    assert summary["start"] == "aligned"
+    assert summary["config"]["optimizer"] == "sgd"
+    assert summary["config"]["label_noise"] == 0.5  # from the experiment
+    assert summary["n_networks"] == 12  # from the config file
+    assert summary["config"]["seed"] == 4  # the flag wins
+
+
+def test_sweep_table_from_a_file_and_flags_replace_its_values(tmp_path, capsys):
+    config = tmp_path / "sweep.toml"
+    config.write_text(
+        "width = 4\nsteps = 10\n[sweep]\neta = [0.01, 0.02]\nseed = [0, 1]\n", encoding="utf-8"
+    )
+    argv = ["simulate", "--config", str(config), "--sweep", "seed=5", "--json", "--quiet"]
+    assert main([*argv, "--scheduler", "synchronous"]) == ExitCode.OK
+    payload = json.loads(capsys.readouterr().out)
+    assert [(r["config"]["eta"], r["config"]["seed"]) for r in payload["runs"]] == [
+        (0.01, 5),
+        (0.02, 5),
+    ]
+
+
+def test_list_experiments(capsys):
+    assert main(["simulate", "--list-experiments"]) == ExitCode.OK
+    out = capsys.readouterr().out
+    for name, description in shipped_experiments().items():
+        assert name in out
+        assert description in out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("stationary = 1\n", "stationary must be true or false"),
+        ("description = 3\n", "description must be a string"),
+        ("start = 2\n", "start must be a string"),
+        ("[sweep]\neta = []\n", "non-empty lists"),
+        ("[sweep]\neta = 0.1\n", "non-empty lists"),
+        ("simulate = 3\n", "must be a table"),
+        ("eta = = 1\n", "not valid TOML"),
+    ],
+)
+def test_bad_files_are_one_line_errors(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidParameter, match=message) as info:
+        load_experiment(path)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--experiment", "fig9"], "must be one of"),
+        (["--config", "CONFIG", "--width", "4"], "not a simulation parameter"),
+        (["--experiment", "fig1", "--start", "small"], "add --stationary"),
+    ],
+)
+def test_bad_experiments_exit_2(tmp_path, capsys, argv, message):
+    config = tmp_path / "bad.toml"
+    config.write_text("[sweep]\ncolour = ['red']\n", encoding="utf-8")
+    argv = [str(config) if a == "CONFIG" else a for a in argv]
+    assert main(["simulate", "--quiet", *argv]) == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
