@@ -54,9 +54,16 @@ def test_sgd_run_uses_the_generator_like_the_step(setup):
     run = _run(
         weights, teacher, optimizer="sgd", steps=4, rng=np.random.default_rng(3), batch_size=2
     )
-    rng, layers = np.random.default_rng(3), weights
-    for _ in range(4):
-        layers = sgd_step(layers, teacher, eta=0.05, batch_size=2, rng=rng)
+    _assert_repeated_step(
+        run, weights, 4, 3, lambda w, rng: sgd_step(w, teacher, eta=0.05, batch_size=2, rng=rng)
+    )
+
+
+def _assert_repeated_step(run, weights, steps, seed, step):
+    """The run's final weights are ``step(layers, rng)`` applied ``steps`` times, seeded."""
+    rng, layers = np.random.default_rng(seed), weights
+    for _ in range(steps):
+        layers = step(layers, rng)
     for final, expected in zip(run.weights, layers, strict=True):
         np.testing.assert_allclose(final, expected, rtol=1e-12)
 
@@ -78,14 +85,22 @@ def test_langevin_dt_is_the_step_and_eta_sets_kappa(setup, optimizer):
         rng=np.random.default_rng(4),
     )
     np.testing.assert_allclose(run.times, 0.01 * run.steps)
-    rng, layers = np.random.default_rng(4), weights
-    for _ in range(6):
-        if optimizer == "anisotropic":
-            layers = anisotropic_langevin_step(layers, teacher, dt=0.01, kappa=0.02, rng=rng)
-        else:
-            layers = isotropic_langevin_step(layers, teacher, dt=0.01, temperature=0.03, rng=rng)
-    for final, expected in zip(run.weights, layers, strict=True):
-        np.testing.assert_allclose(final, expected, rtol=1e-12)
+    if optimizer == "anisotropic":
+        _assert_repeated_step(
+            run,
+            weights,
+            6,
+            4,
+            lambda w, rng: anisotropic_langevin_step(w, teacher, dt=0.01, kappa=0.02, rng=rng),
+        )
+    else:
+        _assert_repeated_step(
+            run,
+            weights,
+            6,
+            4,
+            lambda w, rng: isotropic_langevin_step(w, teacher, dt=0.01, temperature=0.03, rng=rng),
+        )
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "sgd"])
