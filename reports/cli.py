@@ -518,7 +518,11 @@ def _simulate_sweep(args: argparse.Namespace, config: Any, *, stationary: str | 
     from reports.sweep import run_sweep, sweep_configs
 
     if args.figure:
-        raise _usage("--figure draws one run; it cannot be combined with --sweep")
+        keys = ", ".join(f"--{key.replace('_', '-')}" for key in args.sweep_values)
+        raise _usage(
+            f"--figure draws one run, but {keys} is swept (--sweep or the experiment's [sweep]);"
+            " fix it with its flag"
+        )
     if args.output and not args.output.endswith((".json", ".csv")):
         raise _usage(f"Got --output {args.output!r}, but a sweep writes .json or .csv.")
     swept = args.sweep_values

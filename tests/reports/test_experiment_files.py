@@ -104,6 +104,7 @@ def test_bad_files_are_one_line_errors(tmp_path, text, message):
         (["--experiment", "fig9"], "must be one of"),
         (["--config", "CONFIG", "--width", "4"], "not a simulation parameter"),
         (["--experiment", "fig1", "--start", "small"], "add --stationary"),
+        (["--experiment", "fig4", "--figure", "f.png"], "--optimizer is swept"),
     ],
 )
 def test_bad_experiments_exit_2(tmp_path, capsys, argv, message):
