@@ -112,6 +112,13 @@ class SimulationConfig:
     seed: int = 0
     diffusion_samples: int = 0
 
+    def __post_init__(self) -> None:
+        # ``duration`` (when set and usable) decides ``steps``; validation is in from_mapping.
+        step = self.time_step
+        if self.duration > 0 and math.isfinite(self.duration) and math.isfinite(step) and step > 0:
+            count = math.ceil(self.duration / step - 1e-9)
+            object.__setattr__(self, "steps", max(1, min(count, MAX_STEPS + 1)))
+
     @classmethod
     def from_mapping(
         cls, values: Mapping[str, Any], base: SimulationConfig | None = None
@@ -161,14 +168,11 @@ class SimulationConfig:
                 "Euler-Maruyama step of the Langevin optimisers (anisotropic, isotropic); "
                 "gd and sgd step by eta."
             )
-        if config.duration:
-            count = math.ceil(config.duration / config.time_step - 1e-9)
-            if count > MAX_STEPS:
-                raise InvalidParameter(
-                    f"Got duration={config.duration} at dt={config.time_step}: {count} steps, but"
-                    f" at most {MAX_STEPS} are allowed."
-                )
-            config = replace(config, steps=max(1, count))
+        if config.duration and config.steps > MAX_STEPS:
+            raise InvalidParameter(
+                f"Got duration={config.duration} at dt={config.time_step}, but that is more"
+                f" than the {MAX_STEPS} steps allowed."
+            )
         values = config.singular_values
         if not values or any(not math.isfinite(v) or v <= 0 for v in values):
             raise InvalidParameter(

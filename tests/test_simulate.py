@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from dlnverify.errors import InvalidParameter
 from reports.cli import ExitCode, build_parser, main
 from reports.simulation import SimulationConfig, run_simulation
 
@@ -72,6 +73,9 @@ def test_duration_sets_the_steps_from_dt_and_the_later_layer_wins(tmp_path, caps
     halved = SimulationConfig.from_mapping({"dt": 0.005}, base=base)
     assert (halved.steps, halved.duration) == (60, 0.3)
     assert SimulationConfig.from_mapping({"steps": 7}, base=base).steps == 7
+    assert SimulationConfig(optimizer="isotropic", dt=0.02, duration=1.0).steps == 50
+    with pytest.raises(InvalidParameter, match="more than the 100000000 steps allowed"):
+        SimulationConfig.from_mapping({"duration": 1e9})
     config = tmp_path / "run.toml"
     config.write_text('optimizer = "isotropic"\nduration = 0.2\n', encoding="utf-8")
     argv = ["simulate", "--config", str(config), "--dt", "0.004", "--width", "4", "--json"]
@@ -126,6 +130,8 @@ def test_outputs_hold_the_same_trajectory(tmp_path, capsys, suffix):
         (["--steps", "ten"], "invalid int"),
         (["--dt", "0.005"], "gd and sgd step by eta"),
         (["--optimizer", "anisotropic", "--dt", "-0.1"], "dt"),
+        (["--duration", "1e9", "--steps", "0"], "only one of them"),
+        (["--duration", "inf"], "duration"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
