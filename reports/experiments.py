@@ -49,7 +49,7 @@ from derivations.diffusion_peak import diffusion_peak, peak_threshold
 from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import z_threshold
 from numerics.trajectory import Trajectory
-from reports.figures import _new_figure, _save, _target
+from reports.figure_files import figure_file, figure_path
 from reports.numeric_checks import FALSE_ALARM_RATE
 from reports.simulation import SimulationConfig, run_simulation
 
@@ -440,7 +440,7 @@ def diffusion_figure(experiment: DiffusionExperiment, path: str | Path) -> Path:
             f"Got experiment of type {type(experiment).__name__}, but experiment must be a"
             " DiffusionExperiment."
         )
-    target = _target(path)
+    target = figure_path(path)
     run = experiment.trajectory
     assert run.diffusion is not None
     assert run.diffusion_se is not None
@@ -456,40 +456,39 @@ def diffusion_figure(experiment: DiffusionExperiment, path: str | Path) -> Path:
         counts > 0, np.where(known, formula, 0.0).sum(axis=1) / np.maximum(counts, 1), np.nan
     )
     peaks = peak_times(experiment)
-    figure, axes, context = _new_figure()
-    figure.delaxes(axes)
-    figure.set_size_inches(3.0 * rank + 0.5, 3.2)
-    panels = figure.subplots(1, rank, squeeze=False)[0]
-    for a, axis in enumerate(panels):
-        axis.fill_between(
-            run.times,
-            mean[:, a] - 2 * se[:, a],
-            mean[:, a] + 2 * se[:, a],
-            color="C0",
-            alpha=0.3,
-            linewidth=0,
-        )
-        axis.plot(run.times, mean[:, a], color="C0", linewidth=1.0, label="empirical")
-        axis.plot(
-            run.times,
-            predicted[:, a],
-            color="C3",
-            linestyle="--",
-            linewidth=1.2,
-            label="Eq. 7 at $s_a(t)$",
-        )
-        lines = (
-            (peaks.peak_crossing, "--", "k", "$s_a = s^*$"),
-            (peaks.learned, ":", "k", r"$s_a = \sigma_a/2$"),
-            (peaks.empirical, "-", "C0", "empirical peak"),
-        )
-        for times, style, colour, label in lines:
-            when = float(np.nanmean(times[..., a])) if np.isfinite(times[..., a]).any() else None
-            if when is not None:
-                axis.axvline(when, linestyle=style, color=colour, linewidth=0.8, label=label)
-        axis.set_title(rf"mode {a + 1}, $\sigma = {experiment.singular_values[a]:g}$")
-        axis.set_xlabel("$t$")
-        if a == 0:
-            axis.set_ylabel(r"$D_a(t)$")
-            axis.legend(fontsize="x-small")
-    return _save(figure, context, target)
+    with figure_file(target, panels=rank) as panels:
+        for a, axis in enumerate(panels):
+            axis.fill_between(
+                run.times,
+                mean[:, a] - 2 * se[:, a],
+                mean[:, a] + 2 * se[:, a],
+                color="C0",
+                alpha=0.3,
+                linewidth=0,
+            )
+            axis.plot(run.times, mean[:, a], color="C0", linewidth=1.0, label="empirical")
+            axis.plot(
+                run.times,
+                predicted[:, a],
+                color="C3",
+                linestyle="--",
+                linewidth=1.2,
+                label="Eq. 7 at $s_a(t)$",
+            )
+            lines = (
+                (peaks.peak_crossing, "--", "k", "$s_a = s^*$"),
+                (peaks.learned, ":", "k", r"$s_a = \sigma_a/2$"),
+                (peaks.empirical, "-", "C0", "empirical peak"),
+            )
+            for times, style, colour, label in lines:
+                when = (
+                    float(np.nanmean(times[..., a])) if np.isfinite(times[..., a]).any() else None
+                )
+                if when is not None:
+                    axis.axvline(when, linestyle=style, color=colour, linewidth=0.8, label=label)
+            axis.set_title(rf"mode {a + 1}, $\sigma = {experiment.singular_values[a]:g}$")
+            axis.set_xlabel("$t$")
+            if a == 0:
+                axis.set_ylabel(r"$D_a(t)$")
+                axis.legend(fontsize="x-small")
+    return target

@@ -12,10 +12,8 @@ r"""Figures of the LaTeX report (matplotlib, Agg, deterministic).
   stationary density, with the derived and the paper's mean (C10-C12);
 * :func:`claim_figures` — the figure each claim's report section shows.
 
-Every curve is a lambdified expression of :mod:`derivations` (nothing retyped).  Figures are
-drawn on :class:`matplotlib.figure.Figure` objects (no pyplot state, the Agg canvas) with
-fixed sizes and the default style, and saved without dates or producer strings, so that the
-same call writes the same bytes.  matplotlib is imported only when a figure is drawn.
+Every curve is a lambdified expression of :mod:`derivations` (nothing retyped).  The files
+are deterministic (:mod:`reports.figure_files`): the same call writes the same bytes.
 """
 
 from __future__ import annotations
@@ -23,11 +21,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from dlnverify.errors import InvalidParameter
+from reports.figure_files import figure_file, figure_path
 from reports.verification import ClaimOutcome
 
 __all__ = [
@@ -38,53 +36,6 @@ __all__ = [
     "plateau_figure",
     "stationary_density_figure",
 ]
-
-#: Width and height of every figure, in inches.
-FIGURE_SIZE = (6.0, 3.4)
-
-_METADATA = {
-    ".pdf": {"CreationDate": None, "Producer": None, "Creator": None},
-    ".png": {"Software": None},
-}
-
-
-def _target(path: str | Path) -> Path:
-    target = Path(path)
-    if target.suffix.lower() not in _METADATA:
-        raise InvalidParameter(
-            f"Got figure path {str(target)!r}, but its extension must be .pdf or .png."
-        )
-    if target.exists() and target.is_dir():
-        raise InvalidParameter(f"Got figure path {str(target)!r}, but it is a directory.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return target
-
-
-def _new_figure() -> tuple[Any, Any, Any]:
-    try:
-        import matplotlib  # imported only when a figure is drawn
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise InvalidParameter(
-            "matplotlib not found: the report figures need it (pip install matplotlib)"
-        ) from None
-
-    context = matplotlib.rc_context(
-        rc={**matplotlib.rcParamsDefault, "svg.hashsalt": "dlnverify", "pdf.compression": 6}
-    )
-    context.__enter__()
-    figure = Figure(figsize=FIGURE_SIZE, dpi=100, layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure, figure.add_subplot(), context
-
-
-def _save(figure: Any, context: Any, target: Path) -> Path:
-    try:
-        figure.savefig(target, metadata=_METADATA[target.suffix.lower()])
-    finally:
-        context.__exit__(None, None, None)
-    return target
 
 
 def agreement_figure(outcome: ClaimOutcome, path: str | Path) -> Path | None:
@@ -109,31 +60,35 @@ def agreement_figure(outcome: ClaimOutcome, path: str | Path) -> Path | None:
     check = outcome.numeric
     if check is None:
         return None
-    target = _target(path)
-    figure, axes, context = _new_figure()
-    z = np.array([case.z for case in check.cases], dtype=float)
-    index = np.arange(1, z.size + 1)
-    limit = float(check.threshold)
-    shown = np.clip(
-        np.nan_to_num(z, nan=0.0, posinf=2 * limit, neginf=-2 * limit), -2 * limit, 2 * limit
-    )
-    axes.axhspan(
-        -limit, limit, color="tab:green", alpha=0.15, lw=0, label=rf"$|z| \leq {limit:.2f}$"
-    )
-    axes.axhline(0.0, color="0.4", lw=0.8)
-    inside = np.abs(z) <= limit
-    axes.plot(index[inside], shown[inside], "o", color="tab:blue", label="case within threshold")
-    if not inside.all():
-        axes.plot(index[~inside], shown[~inside], "X", color="tab:red", ms=8, label="case outside")
-    axes.set_xlim(0.5, max(z.size, 1) + 0.5)
-    top = 1.25 * max(limit, float(np.max(np.abs(shown), initial=0.0)))
-    axes.set_ylim(-top, top)
-    axes.set_xticks(index if z.size <= 20 else index[:: max(1, z.size // 10)])
-    axes.set_xlabel("Monte Carlo case (table row)")
-    axes.set_ylabel(r"$z = (\mathrm{estimate} - \mathrm{closed\ form}) / \mathrm{SE}$")
-    axes.set_title(f"{outcome.claim.id}: Monte Carlo agreement", fontsize=10)
-    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
-    return _save(figure, context, target)
+    target = figure_path(path)
+    with figure_file(target) as axes:
+        z = np.array([case.z for case in check.cases], dtype=float)
+        index = np.arange(1, z.size + 1)
+        limit = float(check.threshold)
+        shown = np.clip(
+            np.nan_to_num(z, nan=0.0, posinf=2 * limit, neginf=-2 * limit), -2 * limit, 2 * limit
+        )
+        axes.axhspan(
+            -limit, limit, color="tab:green", alpha=0.15, lw=0, label=rf"$|z| \leq {limit:.2f}$"
+        )
+        axes.axhline(0.0, color="0.4", lw=0.8)
+        inside = np.abs(z) <= limit
+        axes.plot(
+            index[inside], shown[inside], "o", color="tab:blue", label="case within threshold"
+        )
+        if not inside.all():
+            axes.plot(
+                index[~inside], shown[~inside], "X", color="tab:red", ms=8, label="case outside"
+            )
+        axes.set_xlim(0.5, max(z.size, 1) + 0.5)
+        top = 1.25 * max(limit, float(np.max(np.abs(shown), initial=0.0)))
+        axes.set_ylim(-top, top)
+        axes.set_xticks(index if z.size <= 20 else index[:: max(1, z.size // 10)])
+        axes.set_xlabel("Monte Carlo case (table row)")
+        axes.set_ylabel(r"$z = (\mathrm{estimate} - \mathrm{closed\ form}) / \mathrm{SE}$")
+        axes.set_title(f"{outcome.claim.id}: Monte Carlo agreement", fontsize=10)
+        axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    return target
 
 
 def diffusion_profile_figure(path: str | Path) -> Path:
@@ -159,33 +114,33 @@ def diffusion_profile_figure(path: str | Path) -> Path:
     from derivations.conventions import L, kappa, s, sigma, sigma_eps
     from derivations.diffusion_peak import diffusion_peak
 
-    target = _target(path)
+    target = figure_path(path)
     profile = sp.lambdify((s, sigma, sigma_eps, L), sp.simplify(aligned_diffusion() / kappa))
     peak = diffusion_peak()
-    figure, axes, context = _new_figure()
-    grid = np.linspace(1e-3, 1.2, 400)
-    colors = ("tab:gray", "tab:blue", "tab:orange", "tab:green")
-    for depth, color in zip((1, 2, 3, 4), colors, strict=True):
-        for noise, style in ((0.0, "-"), (0.2, "--")):
-            values = profile(grid, 1.0, noise, depth) * np.ones_like(grid)
-            label = f"$L = {depth}$" if noise == 0.0 else None
-            axes.plot(grid, values, style, color=color, lw=1.3, label=label)
-            star = complex(peak.subs({sigma: 1, sigma_eps: noise, L: depth}).evalf())
-            if depth >= 2 and abs(star.imag) < 1e-12 and 0.0 < star.real < 1.0:
-                axes.plot(
-                    [star.real], [profile(star.real, 1.0, noise, depth)], "o", color=color, ms=5
-                )
-    axes.axvline(1.0, color="0.5", lw=0.8, ls=":")
-    axes.plot([], [], "k-", label=r"$\sigma_\varepsilon = 0$")
-    axes.plot([], [], "k--", label=r"$\sigma_\varepsilon = 0.2$")
-    axes.plot([], [], "ko", ms=5, label=r"derived $s^\ast$")
-    axes.set_xlim(0.0, 1.2)
-    axes.set_ylim(0.0, None)
-    axes.set_xlabel(r"mode amplitude $s$ ($\sigma = 1$)")
-    axes.set_ylabel(r"$D(s) / \kappa$")
-    axes.set_title("Aligned-balanced diffusion and its maximiser", fontsize=10)
-    axes.legend(loc="upper left", fontsize=8, frameon=False, ncols=2)
-    return _save(figure, context, target)
+    with figure_file(target) as axes:
+        grid = np.linspace(1e-3, 1.2, 400)
+        colors = ("tab:gray", "tab:blue", "tab:orange", "tab:green")
+        for depth, color in zip((1, 2, 3, 4), colors, strict=True):
+            for noise, style in ((0.0, "-"), (0.2, "--")):
+                values = profile(grid, 1.0, noise, depth) * np.ones_like(grid)
+                label = f"$L = {depth}$" if noise == 0.0 else None
+                axes.plot(grid, values, style, color=color, lw=1.3, label=label)
+                star = complex(peak.subs({sigma: 1, sigma_eps: noise, L: depth}).evalf())
+                if depth >= 2 and abs(star.imag) < 1e-12 and 0.0 < star.real < 1.0:
+                    axes.plot(
+                        [star.real], [profile(star.real, 1.0, noise, depth)], "o", color=color, ms=5
+                    )
+        axes.axvline(1.0, color="0.5", lw=0.8, ls=":")
+        axes.plot([], [], "k-", label=r"$\sigma_\varepsilon = 0$")
+        axes.plot([], [], "k--", label=r"$\sigma_\varepsilon = 0.2$")
+        axes.plot([], [], "ko", ms=5, label=r"derived $s^\ast$")
+        axes.set_xlim(0.0, 1.2)
+        axes.set_ylim(0.0, None)
+        axes.set_xlabel(r"mode amplitude $s$ ($\sigma = 1$)")
+        axes.set_ylabel(r"$D(s) / \kappa$")
+        axes.set_title("Aligned-balanced diffusion and its maximiser", fontsize=10)
+        axes.legend(loc="upper left", fontsize=8, frameon=False, ncols=2)
+    return target
 
 
 def gradient_flow_figure(path: str | Path) -> Path:
@@ -209,25 +164,33 @@ def gradient_flow_figure(path: str | Path) -> Path:
     from derivations.conventions import s0, sigma, t
     from derivations.gradient_flow import logistic_solution
 
-    target = _target(path)
+    target = figure_path(path)
     flow = sp.lambdify((t, sigma, s0), logistic_solution() / sigma)
-    figure, axes, context = _new_figure()
-    times = np.linspace(0.0, 3.5, 400)
-    start = 0.01
-    for value, color in zip((1.0, 2.0, 3.0), ("tab:blue", "tab:orange", "tab:green"), strict=True):
-        axes.plot(
-            times, flow(times, value, start), color=color, lw=1.5, label=rf"$\sigma = {value:g}$"
+    with figure_file(target) as axes:
+        times = np.linspace(0.0, 3.5, 400)
+        start = 0.01
+        for value, color in zip(
+            (1.0, 2.0, 3.0), ("tab:blue", "tab:orange", "tab:green"), strict=True
+        ):
+            axes.plot(
+                times,
+                flow(times, value, start),
+                color=color,
+                lw=1.5,
+                label=rf"$\sigma = {value:g}$",
+            )
+            half = float(np.log(value / start - 1.0) / (2.0 * value))
+            axes.plot([half], [0.5], "o", color=color, ms=4)
+        axes.axhline(0.5, color="0.5", lw=0.8, ls=":")
+        axes.set_xlim(0.0, 3.5)
+        axes.set_ylim(0.0, 1.05)
+        axes.set_xlabel(r"time $t = k\eta$")
+        axes.set_ylabel(r"$s(t) / \sigma$")
+        axes.set_title(
+            rf"Gradient flow, $L = 2$, $s_0 = {start:g}$: larger modes first", fontsize=10
         )
-        half = float(np.log(value / start - 1.0) / (2.0 * value))
-        axes.plot([half], [0.5], "o", color=color, ms=4)
-    axes.axhline(0.5, color="0.5", lw=0.8, ls=":")
-    axes.set_xlim(0.0, 3.5)
-    axes.set_ylim(0.0, 1.05)
-    axes.set_xlabel(r"time $t = k\eta$")
-    axes.set_ylabel(r"$s(t) / \sigma$")
-    axes.set_title(rf"Gradient flow, $L = 2$, $s_0 = {start:g}$: larger modes first", fontsize=10)
-    axes.legend(loc="lower right", fontsize=8, frameon=False)
-    return _save(figure, context, target)
+        axes.legend(loc="lower right", fontsize=8, frameon=False)
+    return target
 
 
 def plateau_figure(path: str | Path) -> Path:
@@ -261,7 +224,7 @@ def plateau_figure(path: str | Path) -> Path:
         derived_plateau_losses,
     )
 
-    target = _target(path)
+    target = figure_path(path)
     depth, (gamma, _), eta, steps = next(c for c in CONFIGS if c[0] == 3)
     rng = np.random.default_rng(0)
     teacher = random_teacher(
@@ -272,34 +235,34 @@ def plateau_figure(path: str | Path) -> Path:
     levels = derived_plateau_losses(
         SINGULAR_VALUES, float(np.trace(teacher.label_noise_cov)), depth
     )
-    figure, axes, context = _new_figure()
-    times = eta * np.arange(losses.size)
-    axes.semilogy(times, losses, color="tab:blue", lw=1.4, label="gradient descent (simulated)")
-    reached = np.nonzero(losses <= 1.01 * float(levels[-1]))[0]
-    shown = times[-1] if reached.size == 0 else min(times[-1], 1.6 * times[reached[0]])
-    for k, level in enumerate(levels):
-        axes.axhline(float(level), color="tab:orange", lw=0.9, ls=":")
-        axes.annotate(
-            f"$L_{k}$",
-            (shown, float(level)),
-            xytext=(-2, 2),
-            textcoords="offset points",
-            ha="right",
-            va="bottom",
-            fontsize=8,
-            color="tab:orange",
+    with figure_file(target) as axes:
+        times = eta * np.arange(losses.size)
+        axes.semilogy(times, losses, color="tab:blue", lw=1.4, label="gradient descent (simulated)")
+        reached = np.nonzero(losses <= 1.01 * float(levels[-1]))[0]
+        shown = times[-1] if reached.size == 0 else min(times[-1], 1.6 * times[reached[0]])
+        for k, level in enumerate(levels):
+            axes.axhline(float(level), color="tab:orange", lw=0.9, ls=":")
+            axes.annotate(
+                f"$L_{k}$",
+                (shown, float(level)),
+                xytext=(-2, 2),
+                textcoords="offset points",
+                ha="right",
+                va="bottom",
+                fontsize=8,
+                color="tab:orange",
+            )
+        axes.set_xlim(0.0, shown)
+        axes.plot([], [], ":", color="tab:orange", label=r"derived $L_k$")
+        axes.set_xlabel(r"time $t = k\eta$")
+        axes.set_ylabel("population loss")
+        axes.set_title(
+            rf"Saddle-to-saddle plateaus, $L = {depth}$, $d = {WIDTH}$, "
+            rf"init $N(0, d^{{-{gamma:g}}})$",
+            fontsize=10,
         )
-    axes.set_xlim(0.0, shown)
-    axes.plot([], [], ":", color="tab:orange", label=r"derived $L_k$")
-    axes.set_xlabel(r"time $t = k\eta$")
-    axes.set_ylabel("population loss")
-    axes.set_title(
-        rf"Saddle-to-saddle plateaus, $L = {depth}$, $d = {WIDTH}$, "
-        rf"init $N(0, d^{{-{gamma:g}}})$",
-        fontsize=10,
-    )
-    axes.legend(loc="lower left", fontsize=8, frameon=False)
-    return _save(figure, context, target)
+        axes.legend(loc="lower left", fontsize=8, frameon=False)
+    return target
 
 
 def stationary_density_figure(path: str | Path) -> Path:
@@ -331,7 +294,7 @@ def stationary_density_figure(path: str | Path) -> Path:
     from derivations.stationary import drift_zero_mean, stationary_density, stationary_mean
     from numerics.scalar_sde import euler_maruyama
 
-    target = _target(path)
+    target = figure_path(path)
     where = {L: 2, sigma: 1.0, sigma_eps: 0.5, kappa: 0.05}
     drift = sp.lambdify(s, aligned_drift().subs(where), "numpy")
     diffusion = sp.lambdify(s, aligned_diffusion().subs(where), "numpy")
@@ -345,25 +308,25 @@ def stationary_density_figure(path: str | Path) -> Path:
     grid = np.linspace(0.55, 1.45, 600)
     values = density(grid)
     values = values / np.trapezoid(values, grid)
-    figure, axes, context = _new_figure()
-    axes.hist(
-        final, bins=60, range=(0.55, 1.45), density=True, color="tab:blue", alpha=0.35,
-        label="Euler-Maruyama chains (simulated)",
-    )  # fmt: skip
-    axes.plot(grid, values, color="tab:blue", lw=1.5, label="derived density (Eq. 16)")
-    below = float(stationary_mean().subs(where))
-    above = float(drift_zero_mean().subs(where))
-    axes.axvline(1.0, color="0.5", lw=0.8, ls=":", label=r"$\sigma$")
-    axes.axvline(below, color="tab:green", lw=1.2, label=r"derived mean $\sigma - O(\kappa)$")
-    axes.axvline(above, color="tab:red", lw=1.2, ls="--", label=r"paper: $\sigma + O(\kappa)$")
-    axes.set_xlim(0.55, 1.45)
-    axes.set_xlabel(r"mode amplitude $s$")
-    axes.set_ylabel("stationary density")
-    axes.set_title(
-        r"$L = 2$, $\sigma = 1$, $\sigma_\varepsilon = 0.5$, $\kappa = 0.05$", fontsize=10
-    )
-    axes.legend(loc="upper left", fontsize=7, frameon=False)
-    return _save(figure, context, target)
+    with figure_file(target) as axes:
+        axes.hist(
+            final, bins=60, range=(0.55, 1.45), density=True, color="tab:blue", alpha=0.35,
+            label="Euler-Maruyama chains (simulated)",
+        )  # fmt: skip
+        axes.plot(grid, values, color="tab:blue", lw=1.5, label="derived density (Eq. 16)")
+        below = float(stationary_mean().subs(where))
+        above = float(drift_zero_mean().subs(where))
+        axes.axvline(1.0, color="0.5", lw=0.8, ls=":", label=r"$\sigma$")
+        axes.axvline(below, color="tab:green", lw=1.2, label=r"derived mean $\sigma - O(\kappa)$")
+        axes.axvline(above, color="tab:red", lw=1.2, ls="--", label=r"paper: $\sigma + O(\kappa)$")
+        axes.set_xlim(0.55, 1.45)
+        axes.set_xlabel(r"mode amplitude $s$")
+        axes.set_ylabel("stationary density")
+        axes.set_title(
+            r"$L = 2$, $\sigma = 1$, $\sigma_\varepsilon = 0.5$, $\kappa = 0.05$", fontsize=10
+        )
+        axes.legend(loc="upper left", fontsize=7, frameon=False)
+    return target
 
 
 def claim_figures(outcomes: Sequence[ClaimOutcome], directory: str | Path) -> dict[str, str]:

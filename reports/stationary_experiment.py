@@ -67,7 +67,7 @@ from numerics.montecarlo import mean_estimate, variance_estimate, z_threshold
 from numerics.teacher import random_teacher
 from numerics.trajectory import Trajectory
 from numerics.weights import aligned_balanced_weights, small_gaussian_init
-from reports.figures import _new_figure, _save, _target
+from reports.figure_files import figure_file, figure_path
 from reports.numeric_checks import FALSE_ALARM_RATE
 from reports.simulation import SimulationConfig, train
 
@@ -470,36 +470,33 @@ def stationary_histogram_figure(experiment: StationaryExperiment, path: str | Pa
     pathlib.Path
     """
     experiment = _experiment_iv(experiment)
-    target = _target(path)
+    target = figure_path(path)
     rank = experiment.singular_values.size
-    figure, axes, context = _new_figure()
-    figure.delaxes(axes)
-    figure.set_size_inches(3.0 * rank + 0.5, 3.2)
-    panels = figure.subplots(1, rank, squeeze=False)[0]
-    for a, axis in enumerate(panels):
-        law = experiment.laws[a]
-        samples = experiment.final_modes[:, a]
-        sd = math.sqrt(law.variance)
-        low = min(float(samples.min()), law.mean - 5 * sd)
-        high = max(float(samples.max()), law.mean + 5 * sd)
-        if law.lower == 0.0:
-            low = max(low, 0.0)
-        axis.hist(samples, bins=40, range=(low, high), density=True, color="C0", alpha=0.5)
-        grid = np.linspace(low, high, 300)
-        axis.plot(grid, law.density(grid), color="C3", linewidth=1.2, label="derived density")
-        lines = (
-            (law.sigma, ":", "k", r"$\sigma_a$"),
-            (law.first_order_mean, "--", "C3", "derived mean"),
-            (law.drift_zero_mean, "-.", "C2", "drift-zero mean"),
-            (float(experiment.mean[a]), "-", "C0", "ensemble mean"),
-        )
-        for where, style, colour, label in lines:
-            axis.axvline(where, linestyle=style, color=colour, linewidth=0.8, label=label)
-        title = rf"mode {a + 1}, $\sigma = {law.sigma:g}$"
-        scores = rf"$z_m = {experiment.z_mean[a]:.1f}$, $z_v = {experiment.z_variance[a]:.1f}$"
-        axis.set_title(f"{title}, {scores}", fontsize=9)
-        axis.set_xlabel("$s_a$ at the end of training")
-        if a == 0:
-            axis.set_ylabel("density")
-            axis.legend(fontsize="x-small")
-    return _save(figure, context, target)
+    with figure_file(target, panels=rank) as panels:
+        for a, axis in enumerate(panels):
+            law = experiment.laws[a]
+            samples = experiment.final_modes[:, a]
+            sd = math.sqrt(law.variance)
+            low = min(float(samples.min()), law.mean - 5 * sd)
+            high = max(float(samples.max()), law.mean + 5 * sd)
+            if law.lower == 0.0:
+                low = max(low, 0.0)
+            axis.hist(samples, bins=40, range=(low, high), density=True, color="C0", alpha=0.5)
+            grid = np.linspace(low, high, 300)
+            axis.plot(grid, law.density(grid), color="C3", linewidth=1.2, label="derived density")
+            lines = (
+                (law.sigma, ":", "k", r"$\sigma_a$"),
+                (law.first_order_mean, "--", "C3", "derived mean"),
+                (law.drift_zero_mean, "-.", "C2", "drift-zero mean"),
+                (float(experiment.mean[a]), "-", "C0", "ensemble mean"),
+            )
+            for where, style, colour, label in lines:
+                axis.axvline(where, linestyle=style, color=colour, linewidth=0.8, label=label)
+            title = rf"mode {a + 1}, $\sigma = {law.sigma:g}$"
+            scores = rf"$z_m = {experiment.z_mean[a]:.1f}$, $z_v = {experiment.z_variance[a]:.1f}$"
+            axis.set_title(f"{title}, {scores}", fontsize=9)
+            axis.set_xlabel("$s_a$ at the end of training")
+            if a == 0:
+                axis.set_ylabel("density")
+                axis.legend(fontsize="x-small")
+    return target
