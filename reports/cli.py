@@ -536,7 +536,8 @@ def _simulate_sweep(args: argparse.Namespace, config: Any, *, stationary: str | 
         stationary=stationary,
     )
     rows = [
-        {key: summary["config"][key] for key in swept} | _sweep_row(summary)
+        {key: summary["config"][key] for key in swept}
+        | _sweep_row(summary, stationary=stationary is not None)
         for summary in summaries
     ]
     if args.output:
@@ -583,10 +584,10 @@ def _sweep_values(files: list[Any], items: list[str], *, fixed: set[str]) -> dic
     return swept | parse_sweep(items)
 
 
-def _sweep_row(summary: dict[str, Any]) -> dict[str, Any]:
-    """The figures of one sweep run shown in its table row."""
+def _sweep_row(summary: dict[str, Any], *, stationary: bool) -> dict[str, Any]:
+    """The figures of one sweep run (a training run, or a stationary ensemble) in its row."""
     row: dict[str, Any] = {}
-    if "agrees" in summary:  # a stationary ensemble
+    if stationary:
         for mode in summary["modes"]:
             a = mode["mode"]
             row[f"mean_{a}"] = mode["mean"]

@@ -100,25 +100,27 @@ def _parse(data: Mapping[str, Any], name: str) -> ExperimentFile:
     )
 
 
+def _shipped_files() -> dict[str, Any]:
+    """Name -> file (an importlib resource) of every shipped experiment, sorted by name."""
+    folder = resources.files("reports") / "configs"
+    entries = sorted(folder.iterdir(), key=lambda item: item.name)
+    return {e.name.removesuffix(".toml"): e for e in entries if e.name.endswith(".toml")}
+
+
+def _read_shipped(name: str, entry: Any) -> ExperimentFile:
+    return _parse(tomllib.loads(entry.read_text(encoding="utf-8")), f"{name}.toml")
+
+
 def shipped_experiments() -> dict[str, str]:
     """Name -> description of the experiment files shipped with dlnverify, sorted by name."""
-    folder = resources.files("reports") / "configs"
-    experiments = {}
-    for entry in sorted(folder.iterdir(), key=lambda item: item.name):
-        if entry.name.endswith(".toml"):
-            text = entry.read_text(encoding="utf-8")
-            experiments[entry.name.removesuffix(".toml")] = _parse(
-                tomllib.loads(text), entry.name
-            ).description
-    return experiments
+    return {name: _read_shipped(name, e).description for name, e in _shipped_files().items()}
 
 
 def shipped_experiment(name: str) -> ExperimentFile:
     """The shipped experiment file ``name`` (see :func:`shipped_experiments`)."""
-    known = shipped_experiments()
-    if name not in known:
+    files = _shipped_files()
+    if name not in files:
         raise InvalidParameter(
-            f"Got experiment {name!r}, but it must be one of {', '.join(known)}."
+            f"Got experiment {name!r}, but it must be one of {', '.join(files)}."
         )
-    entry = resources.files("reports") / "configs" / f"{name}.toml"
-    return _parse(tomllib.loads(entry.read_text(encoding="utf-8")), f"{name}.toml")
+    return _read_shipped(name, files[name])

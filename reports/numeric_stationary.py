@@ -5,8 +5,9 @@ Both sides use the C7 coefficients :math:`\mu` (gradient + Itô drift) and :math
 
 C10.  Euler-Maruyama (:func:`numerics.scalar_sde.euler_maruyama`, reflection at 0) long runs of
 many independent chains against the moments (mean, variance, two interval probabilities) of the
-*derived* density :func:`derivations.stationary.stationary_density` (symbolic :math:`L`,
-exponent integral evaluated by ``quad``) normalised by quadrature.  Time-step bias: EM has weak
+*derived* density :func:`derivations.stationary.stationary_density` normalised by quadrature
+(:func:`reports.stationary_experiment.derived_mode_law`, which the full-network ensembles use
+too).  Time-step bias: EM has weak
 order 1, so runs at :math:`dt` and :math:`dt/2` (independent) are combined by Richardson,
 :math:`2\hat m_{dt/2} - \hat m_{dt}`, with standard error
 :math:`\sqrt{4\,\mathrm{SE}_{dt/2}^2 + \mathrm{SE}_{dt}^2}`; the remaining bias is
@@ -28,25 +29,23 @@ remaining :math:`O(\kappa_0^2)` error), as C9 does with two tolerances.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 from functools import cache
 
 import numpy as np
 import sympy as sp
-from scipy.integrate import quad
 
 from derivations.aligned_balanced import aligned_diffusion, aligned_drift
 from derivations.conventions import L, kappa, s, sigma, sigma_eps
 from derivations.stationary import (
     collapse_rate,
-    stationary_density,
     stationary_mean,
     stationary_variance,
 )
 from numerics.montecarlo import Estimate
 from numerics.scalar_sde import euler_maruyama, stationary_statistics, zero_current_moments
 from reports.numeric_checks import Comparison
+from reports.stationary_experiment import derived_mode_law
 
 __all__ = [
     "COLLAPSE_POINTS",
@@ -75,42 +74,12 @@ def _coefficients(depth: int) -> tuple:
     return drift, diffusion
 
 
-@cache
-def _density_parts(depth: int) -> tuple:
-    r"""Pieces of the derived density: prefactor :math:`s^{1-1/L}/D` and the exponent's
-    integrand (the integral is evaluated by ``quad``)."""
-    density = stationary_density().subs(L, depth)
-    integral = next(iter(density.atoms(sp.Integral)))
-    prefactor = density.subs(integral, 0)
-    integrand, (variable, _low, _high) = integral.function, integral.limits[0]
-    args = (sigma, sigma_eps, kappa)
-    return (
-        sp.lambdify((s, *args), prefactor, "numpy"),
-        sp.lambdify((variable, *args), integrand, "numpy"),
-    )
-
-
 def _derived_moments(depth, sig, eps, kap, intervals, *, ito: bool = True) -> dict[str, np.ndarray]:
-    prefactor, integrand = _density_parts(depth)
-    ito_power = 0.0 if ito else 1 - 1 / depth  # ito=False: the factor s^(1-1/L) dropped
-
-    def density(u):
-        exponent = quad(integrand, sig, u, args=(sig, eps, kap), epsrel=1e-11, limit=200)[0]
-        return prefactor(u, sig, eps, kap) * np.exp(exponent) / u**ito_power
-
-    def integral(weight, a, b):
-        # pieces split at sigma/2, sigma, 2 sigma: quad meets its tolerance on each
-        cuts = sorted({a, b, *(c for c in (sig / 2, sig, 2 * sig) if a < c < b)})
-        return sum(
-            quad(lambda u: weight(u) * density(u), x, y, epsabs=1e-14, epsrel=1e-9, limit=200)[0]
-            for x, y in itertools.pairwise(cuts)
-        )
-
-    norm = integral(lambda u: 1.0, 1e-9, np.inf)
-    mean = integral(lambda u: u, 1e-9, np.inf) / norm
-    variance = integral(lambda u: (u - mean) ** 2, 1e-9, np.inf) / norm
-    probabilities = [integral(lambda u: 1.0, a, b) / norm for a, b in intervals]
-    return {"values": np.array([mean, variance, *probabilities])}
+    """Mean, variance and interval masses of the derived density (quadrature,
+    :func:`reports.stationary_experiment.derived_mode_law`)."""
+    law = derived_mode_law(depth, sig, eps, kap, ito=ito)
+    probabilities = [law.probability(a, b) for a, b in intervals]
+    return {"values": np.array([law.mean, law.variance, *probabilities])}
 
 
 def _em_estimate(depth, sig, eps, kap, dt, intervals, rng) -> Estimate:

@@ -31,6 +31,8 @@ __all__ = [
     "OUTPUT_FORMATS",
     "SimulationConfig",
     "run_simulation",
+    "seeded_teacher",
+    "small_init",
     "summarise",
     "train",
     "write_trajectory",
@@ -241,6 +243,13 @@ def run_simulation(
     config: SimulationConfig, *, progress: Callable[[int, int], None] | None = None
 ) -> Trajectory:
     """Build the teacher and the initial ensemble from ``config.seed`` and run it."""
+    rng, teacher = seeded_teacher(config)
+    return train(config, small_init(config, rng), teacher, rng=rng, progress=progress)
+
+
+def seeded_teacher(config: SimulationConfig) -> tuple[np.random.Generator, Teacher]:
+    """The generator seeded by ``config.seed`` and the teacher it draws first (singular
+    values, Haar bases, label noise of ``config``); the run goes on with the same generator."""
     rng = np.random.default_rng(config.seed)
     teacher = random_teacher(
         config.singular_values,
@@ -248,11 +257,18 @@ def run_simulation(
         rng=rng,
         label_noise=config.label_noise,
     )
+    return rng, teacher
+
+
+def small_init(config: SimulationConfig, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    r"""``config.ensemble`` networks (no ensemble axis for one) with entries
+    :math:`N(0, d^{-\gamma})`, drawn from ``rng``."""
     batch = () if config.ensemble == 1 else (config.ensemble,)
-    weights = small_gaussian_init(
-        config.widths, gamma=config.gamma, rng=rng, d=config.width, batch_shape=batch
+    return tuple(
+        small_gaussian_init(
+            config.widths, gamma=config.gamma, rng=rng, d=config.width, batch_shape=batch
+        )
     )
-    return train(config, weights, teacher, rng=rng, progress=progress)
 
 
 def train(

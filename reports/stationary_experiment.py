@@ -64,12 +64,11 @@ from derivations.stationary import (
 )
 from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import mean_estimate, variance_estimate, z_threshold
-from numerics.teacher import random_teacher
 from numerics.trajectory import Trajectory
-from numerics.weights import aligned_balanced_weights, small_gaussian_init
+from numerics.weights import aligned_balanced_weights
 from reports.figure_files import figure_file, figure_path
 from reports.numeric_checks import FALSE_ALARM_RATE
-from reports.simulation import SimulationConfig, train
+from reports.simulation import SimulationConfig, seeded_teacher, small_init, train
 
 __all__ = [
     "ModeLaw",
@@ -110,6 +109,8 @@ class ModeLaw:
         :func:`derivations.stationary.drift_zero_mean` (the paper's mean).
     density : callable
         The normalised density, NumPy array in, array out.
+    probability : callable
+        ``probability(a, b)``: the law's mass on :math:`(a, b]` (quadrature).
     """
 
     depth: int
@@ -123,6 +124,7 @@ class ModeLaw:
     first_order_variance: float
     drift_zero_mean: float
     density: Callable[[NDArray[np.float64]], NDArray[np.float64]]
+    probability: Callable[[float, float], float]
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,9 @@ def _law_iv(depth: Any, value: Any, noise: Any, scale: Any) -> tuple[int, float,
 
 
 @cache
-def derived_mode_law(depth: int, value: float, noise: float, scale: float) -> ModeLaw:
+def derived_mode_law(
+    depth: int, value: float, noise: float, scale: float, *, ito: bool = True
+) -> ModeLaw:
     r"""The C10 law of one mode at :math:`L`, :math:`\sigma`, :math:`\sigma_\varepsilon`,
     :math:`\kappa`, normalised by quadrature, with its mean and variance.
 
@@ -239,6 +243,9 @@ def derived_mode_law(depth: int, value: float, noise: float, scale: float) -> Mo
         :math:`L \in \{1, 2, 3, 4\}` (:data:`derivations.stationary.DENSITY_DEPTHS`).
     value, noise, scale : float
         :math:`\sigma > 0`, :math:`\sigma_\varepsilon > 0`, :math:`\kappa > 0`.
+    ito : bool, optional
+        ``False``: the density without its Itô factor :math:`s^{1-1/L}` (a dropped term, for
+        the power tests of :mod:`reports.numeric_stationary`).
 
     Returns
     -------
@@ -252,13 +259,15 @@ def derived_mode_law(depth: int, value: float, noise: float, scale: float) -> Mo
             return 0.0
         return float(quad(integrand, value, u, args=(value, noise, scale), limit=200)[0])
 
-    reference = float(log_density(value, value, noise, scale, 0.0))
+    dropped = 0.0 if ito else 1 - 1 / depth  # the power of s removed with ito=False
+    reference = float(log_density(value, value, noise, scale, 0.0)) - dropped * math.log(value)
 
     def unnormalised(u: float) -> float:
         if depth >= 2 and u <= 0:
             return 0.0
         with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
             logp = float(log_density(u, value, noise, scale, exponent(u)))
+            logp -= dropped * math.log(u) if dropped else 0.0
         return math.exp(logp - reference) if math.isfinite(logp) else 0.0
 
     sd = math.sqrt(scale * depth * value ** (2 - 2 / depth) * noise**2 / 2)
@@ -266,12 +275,15 @@ def derived_mode_law(depth: int, value: float, noise: float, scale: float) -> Mo
     inner = [value + k * sd for k in (-12, -4, 0, 4, 12)]
     cuts = [lower, *(c for c in inner if c > lower), math.inf]
 
-    def integral(weight: Callable[[float], float]) -> float:
+    def integral(
+        weight: Callable[[float], float], low: float = lower, high: float = math.inf
+    ) -> float:
+        pieces = [low, *(c for c in cuts if low < c < high), high]
         return sum(
             quad(lambda u: weight(u) * unnormalised(u), a, b, epsabs=0.0, epsrel=1e-10, limit=200)[
                 0
             ]
-            for a, b in itertools.pairwise(cuts)
+            for a, b in itertools.pairwise(pieces)
         )
 
     norm = integral(lambda u: 1.0)
@@ -296,6 +308,7 @@ def derived_mode_law(depth: int, value: float, noise: float, scale: float) -> Mo
         first_order_variance=float(stationary_variance().subs(point)),
         drift_zero_mean=float(drift_zero_mean().subs(point)),
         density=density,
+        probability=lambda low, high: integral(lambda u: 1.0, max(low, lower), high) / norm,
     )
 
 
@@ -360,21 +373,12 @@ def stationary_histogram(
     laws = tuple(
         derived_mode_law(config.depth, float(v), config.label_noise, scale) for v in sigmas
     )
-    rng = np.random.default_rng(config.seed)
-    teacher = random_teacher(
-        config.singular_values,
-        shape=(config.width, config.width),
-        rng=rng,
-        label_noise=config.label_noise,
-    )
-    batch = (config.ensemble,)
+    rng, teacher = seeded_teacher(config)
     if start == "aligned":
         single = aligned_balanced_weights(teacher, sigmas, config.widths, rng=rng)
-        weights = tuple(np.broadcast_to(w, (*batch, *w.shape)).copy() for w in single)
+        weights = tuple(np.broadcast_to(w, (config.ensemble, *w.shape)).copy() for w in single)
     else:
-        weights = small_gaussian_init(
-            config.widths, gamma=config.gamma, rng=rng, d=config.width, batch_shape=batch
-        )
+        weights = small_init(config, rng)
     trajectory = train(config, weights, teacher, rng=rng, progress=progress)
     final = np.asarray(trajectory.modes[-1], dtype=np.float64)
     means, variances = mean_estimate(final, axis=0), variance_estimate(final, axis=0)
