@@ -352,13 +352,28 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.config:
         files.append(load_experiment(args.config))
     args.stationary = args.stationary or any(f.stationary for f in files)
+    args.collapse = args.collapse or any(f.collapse for f in files)
     args.start = args.start or next((f.start for f in reversed(files) if f.start), None)
+    if args.stationary and args.collapse:
+        raise _usage(
+            "--stationary (with label noise) and --collapse (without) are different experiments;"
+            " choose one"
+        )
     if args.start is not None and not args.stationary:
         raise _usage("--start chooses the start of a --stationary run; add --stationary")
+    if args.collapse and args.optimizer not in (None, "anisotropic"):
+        raise _usage(
+            f"Got --optimizer {args.optimizer}, but --collapse extrapolates dt -> 0 at fixed"
+            " kappa, which needs optimizer 'anisotropic' (SGD steps by eta)"
+        )
     if args.stationary:
         from reports.stationary_experiment import default_stationary_config
 
         config = default_stationary_config()
+    elif args.collapse:
+        from reports.collapse_experiment import default_collapse_config
+
+        config = default_collapse_config()
     else:
         config = SimulationConfig()
     for file in files:
@@ -371,6 +386,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     args.sweep_values = _sweep_values(files, args.sweep or [], fixed=fixed)
     if args.stationary:
         return _simulate_stationary(args, config)
+    if args.collapse:
+        return _simulate_collapse(args, config)
     if args.sweep_values:
         return _simulate_sweep(args, config)
     _check_trajectory_output(args)
@@ -437,17 +454,19 @@ def _check_trajectory_output(args: argparse.Namespace) -> None:
 def _simulation_progress(args: argparse.Namespace, config: Any) -> Callable[[int, int], None]:
     """A callback announcing the run on stderr at its first step (after the input checks),
     then printing every tenth of the steps."""
-    announced: list[bool] = []
+    printed: list[int] = []  # the tenths printed so far
 
     def progress(done: int, total: int) -> None:
-        if not announced:
-            announced.append(True)
+        if not printed:
+            printed.append(0)
             _progress(
                 args,
                 f"simulating {config.optimizer}, L={config.depth}, widths {config.widths}, "
                 f"{config.steps} steps x {config.ensemble} network(s) ...",
             )
-        if done % max(1, total // 10) == 0 or done == total:
+        tenth = 10 * done // total
+        if tenth > printed[-1]:
+            printed.append(tenth)
             _progress(args, f"  step {done}/{total}")
 
     return progress
@@ -508,6 +527,75 @@ def _simulate_stationary(args: argparse.Namespace, config: Any) -> int:
         f"false-alarm rate {summary['false_alarm_rate']:g}, Bonferroni); largest cross-mode "
         f"{summary['final_max_cross_mode']:.3g}; relative imbalance "
         f"{', '.join(f'{v:.3g}' for v in summary['final_relative_imbalance']) or '-'}"
+    )
+    return ExitCode.OK
+
+
+def _simulate_collapse(args: argparse.Namespace, config: Any) -> int:
+    """``simulate --collapse``: collapse rates of the modes without label noise vs C11."""
+    from reports.collapse_experiment import (
+        collapse_experiment,
+        collapse_experiment_summary,
+        collapse_figure,
+    )
+
+    for flag, value in (
+        ("--diffusion-samples", config.diffusion_samples),
+        ("--sweep", args.sweep_values),
+        ("--output", args.output),
+    ):
+        if value:
+            raise _usage(
+                f"--collapse cannot be combined with {flag} (it runs one experiment at dt and"
+                " dt/2; --json prints its figures)"
+            )
+    progress = _simulation_progress(args, config)
+    experiment = collapse_experiment(config, progress=progress)
+    summary = collapse_experiment_summary(experiment)
+    if args.figure:
+        summary["figure"] = str(collapse_figure(experiment, args.figure))
+        _progress(args, f"figure written to {summary['figure']}")
+    if args.json:
+        _print_json(summary)
+        return ExitCode.OK
+
+    def rate(value: float | None, se: float | None) -> str:
+        return "-" if value is None or se is None else f"{value:.3f} ± {se:.2g}"
+
+    modes = summary["modes"]
+    print(
+        f"{summary['n_networks']} networks from s_a = sigma_a (1 - {summary['start_gap']:g}), "
+        f"kappa = {summary['kappa']:g}, no label noise, dt = {config.time_step:g} and "
+        f"{config.time_step / 2:g} (Richardson):"
+    )
+    print("\ncollapse rate -d/dt E log|sigma_a - s_a| per window:")
+    rows = [
+        [f"{w['start']:g}-{w['end']:g}"]
+        + [rate(m["windows"][k]["rate"], m["windows"][k]["rate_se"]) for m in modes]
+        for k, w in enumerate(modes[0]["windows"])
+    ]
+    print(_table(rows, ["t", *(f"s_{m['mode']} (sigma {m['sigma']:g})" for m in modes)]))
+    print()
+    rows = [
+        [
+            f"s_{m['mode']}",
+            f"{m['sigma']:g}",
+            f"{m['c11_rate']:.4g}",
+            f"{m['row_rate']:.4g}",
+            rate(m["late_rate"], m["late_rate_se"]),
+            "-" if m["late_z_c11"] is None else f"{m['late_z_c11']:.1f}",
+            "-" if m["late_z_row"] is None else f"{m['late_z_row']:.1f}",
+        ]
+        for m in modes
+    ]
+    header = ["mode", "sigma", "C11 rate", "row estimate", "last window", "z C11", "z row"]
+    print(_table(rows, header))
+    verdict = "follows" if summary["follows_c11"] else "DEPARTS FROM"
+    print(
+        f"\nthe full network {verdict} the modewise collapse rate of C11 (|z| <= "
+        f"{summary['threshold']:.2f} in every resolved window, false-alarm rate "
+        f"{summary['false_alarm_rate']:g}, Bonferroni); row estimate: the slowest entry of the "
+        "mode's row of W* - W (README, Findings); '-': gap at round-off"
     )
     return ExitCode.OK
 
@@ -719,7 +807,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--config",
         metavar="FILE",
         help="TOML experiment file: parameters (top level or [simulate]), optional stationary, "
-        "start and a [sweep] table; applied after --experiment",
+        "collapse, start and a [sweep] table; applied after --experiment",
     )
     for name, kind, text in _SIMULATE_FLAGS:
         p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, help=text)
@@ -742,7 +830,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--figure",
         metavar="PATH",
         help="with --diffusion-samples: plot the diffusion along training vs Eq. 7; with "
-        "--stationary: histograms of the final modes vs the derived density (.pdf/.png)",
+        "--stationary: histograms of the final modes vs the derived density; with --collapse: "
+        "E log|sigma_a - s_a| over time vs the rates (.pdf/.png)",
     )
     p.add_argument(
         "--stationary",
@@ -750,6 +839,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="run an ensemble to stationarity (label noise needed) and compare the final mode "
         "amplitudes with the derived stationary law, paper Fig. 4 and App. K (own defaults: depth 2, "
         "width 4, teacher 2,1, label noise 0.5, anisotropic, 1024 networks, 4000 steps)",
+    )
+    p.add_argument(
+        "--collapse",
+        action="store_true",
+        help="without label noise: run an ensemble from near the teacher at dt and dt/2 and "
+        "compare the collapse rate of each mode with C11's, paper Fig. 4 at sigma_eps = 0 (own "
+        "defaults: depth 2, width 4, teacher 2,1, kappa 0.05, dt 0.0125, 2048 networks, t = 6)",
     )
     p.add_argument(
         "--start",

@@ -6,6 +6,8 @@ A file holds the :class:`~reports.simulation.SimulationConfig` fields (top-level
 * ``description = "..."`` — one line shown by ``dlnverify simulate --list-experiments``;
 * ``stationary = true`` and ``start = "aligned" | "small"`` — a stationary ensemble
   (:mod:`reports.stationary_experiment`) instead of a training run;
+* ``collapse = true`` — the collapse experiment without label noise
+  (:mod:`reports.collapse_experiment`) instead of a training run;
 * a ``[sweep]`` table, ``key = [value, ...]`` per swept field (:mod:`reports.sweep`).
 
 The paper's experiments ship as files (``reports/configs/*.toml``) whose defaults reproduce
@@ -27,7 +29,7 @@ from dlnverify.errors import InvalidParameter
 __all__ = ["ExperimentFile", "load_experiment", "shipped_experiment", "shipped_experiments"]
 
 #: Keys of a file that are not simulation parameters.
-_OPTION_KEYS = ("description", "stationary", "start", "sweep")
+_OPTION_KEYS = ("description", "stationary", "collapse", "start", "sweep")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class ExperimentFile:
         One line on what the file reproduces (``""`` if none).
     stationary : bool
         Run a stationary ensemble.
+    collapse : bool
+        Run the collapse experiment.
     start : str or None
         Start of the stationary ensemble (``None``: its default).
     sweep : dict
@@ -51,6 +55,7 @@ class ExperimentFile:
     parameters: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     stationary: bool = False
+    collapse: bool = False
     start: str | None = None
     sweep: dict[str, list[Any]] = field(default_factory=dict)
 
@@ -77,12 +82,16 @@ def _parse(data: Mapping[str, Any], name: str) -> ExperimentFile:
     parameters = {key: value for key, value in table.items() if key not in _OPTION_KEYS}
     description = options.get("description", "")
     stationary = options.get("stationary", False)
+    collapse = options.get("collapse", False)
     start = options.get("start")
     sweep = options.get("sweep", {})
     if not isinstance(description, str):
         raise InvalidParameter(f"Config {name!r}: description must be a string.")
-    if not isinstance(stationary, bool):
-        raise InvalidParameter(f"Config {name!r}: stationary must be true or false.")
+    for key, flag in (("stationary", stationary), ("collapse", collapse)):
+        if not isinstance(flag, bool):
+            raise InvalidParameter(f"Config {name!r}: {key} must be true or false.")
+    if stationary and collapse:
+        raise InvalidParameter(f"Config {name!r}: stationary and collapse exclude each other.")
     if start is not None and not isinstance(start, str):
         raise InvalidParameter(f"Config {name!r}: start must be a string.")
     if not isinstance(sweep, dict) or not all(
@@ -95,6 +104,7 @@ def _parse(data: Mapping[str, Any], name: str) -> ExperimentFile:
         parameters=parameters,
         description=description,
         stationary=stationary,
+        collapse=collapse,
         start=start,
         sweep={key.replace("-", "_"): list(values) for key, values in sweep.items()},
     )

@@ -331,7 +331,7 @@ def check_stationary_config(config: Any, start: Any = "aligned") -> SimulationCo
     if not config.label_noise > 0:
         raise InvalidParameter(
             f"Got label_noise={config.label_noise}, but the stationary law needs label noise > 0"
-            " (without it the law is a Dirac mass at sigma, C11)."
+            " (without it the law is a Dirac mass at sigma, C11: see simulate --collapse)."
         )
     if config.ensemble < 2:
         raise InvalidParameter(

@@ -266,3 +266,52 @@ def test_stationary_bad_input(capsys, argv, message):
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1
+
+
+COLLAPSE = ["--collapse", "--ensemble", "32", "--steps", "40", "--record-every", "10"]
+
+
+def test_collapse_from_the_cli(tmp_path, capsys):
+    figure = tmp_path / "collapse.png"
+    summary = _json_run(capsys, *COLLAPSE, "--width", "3", "--figure", str(figure))
+    # the collapse defaults, then the flags
+    assert summary["config"]["optimizer"] == "anisotropic"
+    assert summary["config"]["label_noise"] == 0
+    assert summary["config"]["steps"] == 40
+    assert summary["time_steps"] == [0.0125, 0.00625]
+    assert summary["n_networks"] == 32
+    assert [m["mode"] for m in summary["modes"]] == [1, 2]
+    assert all(len(m["windows"]) == 4 for m in summary["modes"])
+    assert figure.stat().st_size > 0
+
+
+def test_collapse_experiment_file_and_table(capsys):
+    argv = ["simulate", "--experiment", "fig4-collapse", "--ensemble", "16", "--steps", "20"]
+    assert main([*argv, "--record-every", "5", "--width", "3"]) == ExitCode.OK
+    captured = capsys.readouterr()
+    assert "collapse rate -d/dt E log|sigma_a - s_a| per window" in captured.out
+    assert "C11 rate" in captured.out
+    assert "row estimate" in captured.out
+    assert "modewise collapse rate of C11" in captured.out
+    for tenth in range(1, 11):  # progress over both runs (20 + 40 steps), every tenth
+        assert f"step {6 * tenth}/60" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([*COLLAPSE, "--label-noise", "0.1"], "without label noise"),
+        ([*COLLAPSE, "--optimizer", "sgd"], "needs optimizer 'anisotropic'"),
+        ([*COLLAPSE, "--stationary"], "choose one"),
+        ([*COLLAPSE, "--sweep", "dt=0.01,0.02"], "--sweep"),
+        ([*COLLAPSE, "--diffusion-samples", "10"], "--diffusion-samples"),
+        ([*COLLAPSE, "--output", "r.npz"], "--output"),
+        ([*COLLAPSE, "--steps", "15"], "two windows"),
+        ([*COLLAPSE, "--start", "small"], "add --stationary"),
+    ],
+)
+def test_collapse_bad_input(capsys, argv, message):
+    assert main(["simulate", *argv]) == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1

@@ -16,7 +16,7 @@ def test_every_shipped_experiment_is_described_and_valid():
     from reports.stationary_experiment import check_stationary_config, default_stationary_config
 
     names = shipped_experiments()
-    assert {"fig1", "fig2", "fig3", "fig4", "appK"} <= set(names)
+    assert {"fig1", "fig2", "fig3", "fig4", "fig4-collapse", "appK"} <= set(names)
     for name, description in names.items():
         assert description, name
         file = shipped_experiment(name)
@@ -82,6 +82,8 @@ def test_list_experiments(capsys):
     ("text", "message"),
     [
         ("stationary = 1\n", "stationary must be true or false"),
+        ("collapse = 'yes'\n", "collapse must be true or false"),
+        ("stationary = true\ncollapse = true\n", "exclude each other"),
         ("description = 3\n", "description must be a string"),
         ("start = 2\n", "start must be a string"),
         ("[sweep]\neta = []\n", "non-empty lists"),
