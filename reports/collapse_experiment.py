@@ -62,10 +62,9 @@ from derivations.conventions import L, kappa, sigma
 from derivations.stationary import collapse_rate
 from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import z_threshold
-from numerics.weights import aligned_balanced_weights
 from reports.figure_files import figure_file, figure_path
 from reports.numeric_checks import FALSE_ALARM_RATE
-from reports.simulation import SimulationConfig, seeded_teacher, train
+from reports.simulation import SimulationConfig, aligned_init, seeded_teacher, train
 
 __all__ = [
     "CollapseExperiment",
@@ -266,7 +265,7 @@ def collapse_experiment(
     config = check_collapse_config(config, start_gap)
     sigmas = np.asarray(config.singular_values, dtype=np.float64)
     rng, teacher = seeded_teacher(config)
-    single = aligned_balanced_weights(teacher, sigmas * (1 - start_gap), config.widths, rng=rng)
+    start = aligned_init(config, teacher, sigmas * (1 - start_gap), rng)
     fine = replace(
         config,
         dt=config.time_step / 2,
@@ -277,13 +276,14 @@ def collapse_experiment(
     total = 3 * config.steps
     runs = []
     for offset, run, noise in zip((0, config.steps), (config, fine), rng.spawn(2), strict=True):
-        weights = tuple(np.broadcast_to(w, (config.ensemble, *w.shape)).copy() for w in single)
 
         def report(done: int, _steps: int, offset: int = offset) -> None:
             if progress is not None:
                 progress(offset + done, total)
 
-        runs.append(train(run, weights, teacher, rng=noise, progress=report))
+        runs.append(
+            train(run, start, teacher, rng=noise, progress=report)
+        )  # steps never write into their input
     coarse_run, fine_run = runs
     times = np.asarray(coarse_run.times, dtype=np.float64)
     coarse, refined = _log_gaps(coarse_run.modes, sigmas), _log_gaps(fine_run.modes, sigmas)

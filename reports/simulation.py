@@ -21,15 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dlnverify.errors import InvalidParameter
 from numerics.teacher import Teacher, random_teacher
 from numerics.trajectory import OPTIMIZERS, Trajectory, simulate_trajectory
-from numerics.weights import small_gaussian_init
+from numerics.weights import aligned_balanced_weights, small_gaussian_init
 
 __all__ = [
     "OUTPUT_FORMATS",
     "SimulationConfig",
+    "aligned_init",
     "run_simulation",
     "seeded_teacher",
     "small_init",
@@ -269,6 +271,19 @@ def small_init(config: SimulationConfig, rng: np.random.Generator) -> tuple[np.n
             config.widths, gamma=config.gamma, rng=rng, d=config.width, batch_shape=batch
         )
     )
+
+
+def aligned_init(
+    config: SimulationConfig,
+    teacher: Teacher,
+    amplitudes: ArrayLike,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, ...]:
+    r"""``config.ensemble`` copies (ensemble axis first) of one aligned-balanced point with mode
+    amplitudes ``amplitudes`` on ``teacher``'s bases, its hidden bases drawn from ``rng``
+    (:func:`numerics.weights.aligned_balanced_weights`)."""
+    single = aligned_balanced_weights(teacher, amplitudes, config.widths, rng=rng)
+    return tuple(np.broadcast_to(w, (config.ensemble, *w.shape)).copy() for w in single)
 
 
 def train(

@@ -65,10 +65,15 @@ from derivations.stationary import (
 from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import mean_estimate, variance_estimate, z_threshold
 from numerics.trajectory import Trajectory
-from numerics.weights import aligned_balanced_weights
 from reports.figure_files import figure_file, figure_path
 from reports.numeric_checks import FALSE_ALARM_RATE
-from reports.simulation import SimulationConfig, seeded_teacher, small_init, train
+from reports.simulation import (
+    SimulationConfig,
+    aligned_init,
+    seeded_teacher,
+    small_init,
+    train,
+)
 
 __all__ = [
     "ModeLaw",
@@ -375,8 +380,7 @@ def stationary_histogram(
     )
     rng, teacher = seeded_teacher(config)
     if start == "aligned":
-        single = aligned_balanced_weights(teacher, sigmas, config.widths, rng=rng)
-        weights = tuple(np.broadcast_to(w, (config.ensemble, *w.shape)).copy() for w in single)
+        weights = aligned_init(config, teacher, sigmas, rng)
     else:
         weights = small_init(config, rng)
     trajectory = train(config, weights, teacher, rng=rng, progress=progress)
