@@ -56,6 +56,7 @@ from derivations.noise_covariance import (
     noise_covariance_closed_form,
     noise_covariance_closed_form_numeric,
 )
+from derivations.row_collapse import row_collapse_claim
 from derivations.symbolic_network import ntk_operator
 from derivations.symmetry import symmetry_claim
 from derivations.wick import GaussianVector, WickEngine, gaussian_expectation, gaussian_moment
@@ -107,6 +108,7 @@ __all__ = [
     "peak_threshold",
     "population_gradient_claim",
     "population_loss",
+    "row_collapse_claim",
     "stationarity_polynomial",
     "symmetry_claim",
 ]

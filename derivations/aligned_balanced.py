@@ -73,6 +73,7 @@ __all__ = [
     "aligned_ito_drift_modes",
     "aligned_mode_dynamics",
     "aligned_ntk_eigenvalue",
+    "balanced_product",
     "mode_decoupling_claim",
     "mode_index",
     "mode_symbols",
@@ -197,8 +198,10 @@ def aligned_mode_dynamics(*, depth: int, n_modes: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def _range_power(amp: sp.Expr, first: sp.Expr, last: sp.Expr) -> sp.Expr:
-    r""":math:`\prod_{j=first}^{last} a_{j}` on the balanced manifold, :math:`a_j = s^{1/L}`."""
+def balanced_product(amp: sp.Expr, first: sp.Expr, last: sp.Expr) -> sp.Expr:
+    r""":math:`\prod_{j=first}^{last} a_j` on the balanced manifold, where every layer's
+    amplitude of a mode with amplitude ``amp`` is :math:`a_j = \mathrm{amp}^{1/L}` (symbolic
+    ranges allowed; an empty range is 1)."""
     return sp.powsimp(sp.Product(amp ** (1 / L), (_j, first, last)).doit())
 
 
@@ -208,11 +211,11 @@ def _pair_factors(
     r"""For a pair :math:`l<k`: the factor :math:`(A_kA_k^\top)_{aa}(B_l^\top B_l)_{aa}` and the
     mode-:math:`b` factor :math:`(B_k^\top M_{kl} A_l^\top)_{bb}` of
     :math:`u_a^\top A_kA_k^\top N B_k^\top M_{kl}A_l^\top N B_l^\top B_l v_a`."""
-    outer = _range_power(amp_a, k + 1, L) ** 2 * _range_power(amp_a, 1, l - 1) ** 2
+    outer = balanced_product(amp_a, k + 1, L) ** 2 * balanced_product(amp_a, 1, l - 1) ** 2
     inner = (
-        _range_power(amp_b, 1, k - 1)
-        * _range_power(amp_b, l + 1, k - 1)
-        * _range_power(amp_b, l + 1, L)
+        balanced_product(amp_b, 1, k - 1)
+        * balanced_product(amp_b, l + 1, k - 1)
+        * balanced_product(amp_b, l + 1, L)
     )
     return sp.powsimp(outer, force=True), sp.powsimp(inner, force=True)
 
@@ -244,7 +247,9 @@ def aligned_ntk_eigenvalue() -> sp.Expr:
     NTK operator on :math:`u_av_a^\top` at an aligned-balanced mode,
     :math:`\Theta(u_av_a^\top) = L s_a^{2-2/L}u_av_a^\top`, symbolic depth (products over
     layer ranges, then ``summation``)."""
-    term = sp.powsimp(_range_power(s, _l + 1, L) ** 2 * _range_power(s, 1, _l - 1) ** 2, force=True)
+    term = sp.powsimp(
+        balanced_product(s, _l + 1, L) ** 2 * balanced_product(s, 1, _l - 1) ** 2, force=True
+    )
     return sp.simplify(sp.summation(term, (_l, 1, L)))
 
 

@@ -42,9 +42,11 @@ formula on :math:`\log|\rho|` for a block of :math:`n` entries with a common rat
 (:math:`E|(\rho G)_\text{block}|^2 = (n + 1)|\rho|^2`, :math:`E(\hat\rho^\top G\hat\rho)^2 =
 2`) gives the block's rate :math:`K + \kappa K^2 (3 - n)/2` (for the gap itself, :math:`n =
 1`: exactly :math:`\lambda_{C11}`), and a row collapses at the rate of its slowest block,
-:func:`row_collapse_rate`, up to :math:`O(\kappa^2)`.  This estimate is worked out by hand
-here (README, Findings), not derived in :mod:`derivations`; the tests check it against
-simulation as a statement.
+:func:`row_collapse_rate`, up to :math:`O(\kappa^2)`.  Claim C16
+(:mod:`derivations.row_collapse`) derives this first-order rate (Khasminskii's formula on the
+linearised row) and, for rows of two entries, the exact rate by quadrature
+(:mod:`reports.row_collapse_check`); the tests check that :func:`row_collapse_rate` equals
+the derived first-order rate.
 """
 
 from __future__ import annotations
@@ -191,8 +193,9 @@ def row_collapse_rate(
     depth: int, singular_values: Sequence[float], mode: int, null_dim: int, scale: float
 ) -> float:
     r"""The row estimate (module docstring) of mode ``mode``'s collapse rate in the full
-    network: the slowest block of row :math:`a` of :math:`\Delta`, each block of :math:`n`
-    entries with rate :math:`K` contributing :math:`K + \kappa K^2 (3 - n)/2`.
+    network, first order in :math:`\kappa` (C16): the slowest block of row :math:`a` of
+    :math:`\Delta`, a block of :math:`n` entries with rate :math:`K` giving
+    :math:`K + \kappa K^2 (3 - n)/2`.
 
     Parameters
     ----------
