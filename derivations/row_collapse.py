@@ -65,10 +65,15 @@ import sympy as sp
 
 from derivations.aligned_balanced import aligned_ntk_eigenvalue, balanced_product
 from derivations.conventions import L, kappa, s, sigma
-from derivations.output_noise import layer_noise, noise_second_moments, noise_symbols
+from derivations.output_noise import (
+    expect_bilinear,
+    layer_noise,
+    noise_second_moments,
+    noise_symbols,
+)
 from derivations.result import DerivationResult, Step
 from derivations.stationary import collapse_rate
-from derivations.symbolic_network import gap_matrix, partial_products
+from derivations.symbolic_network import gap_matrix, ntk_operator, partial_products
 from dlnverify.errors import InvalidParameter
 
 __all__ = [
@@ -183,17 +188,12 @@ def linearised_gap_dynamics(widths: tuple[int, ...], rank: int) -> dict[str, Any
 
     a_list, b_list = partial_products(weights)
 
-    def gap_image(matrix: sp.Matrix) -> sp.Matrix:  # sum_l A_l A_l^T M B_l^T B_l
-        return sp.expand(
-            sp.Add(*[a * a.T * matrix * b.T * b for a, b in zip(a_list, b_list, strict=True)])
-        )
-
     rates, diagonal = sp.zeros(m, n), True
     for i in range(m):
         for j in range(n):
             unit = sp.zeros(m, n)
             unit[i, j] = 1
-            image = gap_image(unit)
+            image = sp.expand(ntk_operator(weights, unit))
             rates[i, j] = image[i, j]
             diagonal = diagonal and (image - rates[i, j] * unit).is_zero_matrix
     stated_rates = sp.Matrix(m, n, lambda i, j: _entry_rate_sum(value(i), value(j), depth))
@@ -210,20 +210,12 @@ def linearised_gap_dynamics(widths: tuple[int, ...], rank: int) -> dict[str, Any
             ]
         )
     )
-    flat_noise = list(noise.T)  # column-major vec, the index of the moments
     gram = delta * delta.T
-    coefficients = {
-        (i, j): [sp.diff(driven[i, j], g) for g in flat_noise] for i in range(m) for j in range(n)
-    }
-    pairs = [(q, r) for q in range(m * n) for r in range(m * n) if moments[q, r] != 0]
     covariance_agrees, rows_closed = True, True
     entries = [(i, j) for j in range(n) for i in range(m)]
     for p, (i, j) in enumerate(entries):
         for i2, j2 in entries[p:]:
-            first, second = coefficients[i, j], coefficients[i2, j2]
-            covariance = sp.expand(
-                sp.Add(*[first[q] * second[r] * moments[q, r] for q, r in pairs])
-            )
+            covariance = sp.expand(expect_bilinear(driven[i, j], driven[i2, j2], noise, moments))
             stated = (
                 rates[i, j]
                 * rates[i2, j2]
