@@ -50,6 +50,7 @@ from derivations.modewise import (
     modewise_hessian_claim,
     modewise_jacobian_claim,
 )
+from derivations.network_mean import network_mean_claim
 from derivations.noise_covariance import (
     noise_covariance,
     noise_covariance_claim,
@@ -100,6 +101,7 @@ __all__ = [
     "modewise_drift_claim",
     "modewise_hessian_claim",
     "modewise_jacobian_claim",
+    "network_mean_claim",
     "noise_covariance",
     "noise_covariance_claim",
     "noise_covariance_closed_form",

@@ -47,6 +47,7 @@ Results (mode :math:`a`, gap :math:`D_b = \sigma_b - s_b`):
 from __future__ import annotations
 
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 import sympy as sp
@@ -80,6 +81,7 @@ __all__ = [
     "n_modes_symbol",
     "s_mode",
     "sigma_mode",
+    "teacher_point",
 ]
 
 #: Indexed amplitudes :math:`s_b` and teacher singular values :math:`\sigma_b` of the
@@ -196,6 +198,21 @@ def aligned_mode_dynamics(*, depth: int, n_modes: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 # symbolic depth: products over layer ranges, sums over layers
 # --------------------------------------------------------------------------------------------
+
+
+def teacher_point(
+    widths: tuple[int, ...], rank: int
+) -> tuple[tuple[sp.Matrix, ...], tuple[sp.Symbol, ...]]:
+    r"""The aligned-balanced teacher point in the teacher's singular bases (completed by null
+    directions): :math:`W_l` rectangular-diagonal with :math:`\tau_1, \dots, \tau_r`
+    (``tau_b``, positive; :math:`\sigma_b = \tau_b^L`) for widths :math:`(n, h_1, \dots, m)`.
+    The caller validates ``widths`` and ``rank``."""
+    taus = tuple(sp.Symbol(f"tau_{b}", positive=True) for b in range(1, rank + 1))
+    weights = tuple(
+        sp.Matrix(rows, cols, lambda i, j: taus[i] if i == j and i < rank else 0)
+        for cols, rows in pairwise(widths)
+    )
+    return weights, taus
 
 
 def balanced_product(amp: sp.Expr, first: sp.Expr, last: sp.Expr) -> sp.Expr:

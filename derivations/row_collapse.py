@@ -58,12 +58,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from itertools import pairwise
 from typing import Any
 
 import sympy as sp
 
-from derivations.aligned_balanced import aligned_ntk_eigenvalue, balanced_product
+from derivations.aligned_balanced import aligned_ntk_eigenvalue, balanced_product, teacher_point
 from derivations.conventions import L, kappa, s, sigma
 from derivations.output_noise import (
     expect_bilinear,
@@ -124,19 +123,6 @@ def _count_iv(value: Any, name: str, minimum: int) -> int:
 # --- 1. linearisation at the teacher ------------------------------------------------------
 
 
-def _teacher_weights(
-    widths: tuple[int, ...], rank: int
-) -> tuple[tuple[sp.Matrix, ...], tuple[sp.Symbol, ...]]:
-    r"""Aligned-balanced weights at the teacher in its singular bases: :math:`W_l` is
-    rectangular-diagonal with :math:`\tau_1, \dots, \tau_r` (:math:`\sigma_b = \tau_b^L`)."""
-    taus = tuple(sp.Symbol(f"tau_{b}", positive=True) for b in range(1, rank + 1))
-    weights = tuple(
-        sp.Matrix(rows, cols, lambda i, j: taus[i] if i == j and i < rank else 0)
-        for cols, rows in pairwise(widths)
-    )
-    return weights, taus
-
-
 def _entry_rate_sum(row_value: sp.Expr, col_value: sp.Expr, depth: int) -> sp.Expr:
     r""":math:`\sum_{l=1}^{L} s_i^{2(L-l)/L}s_j^{2(l-1)/L}` at a concrete depth (:math:`0^0 = 1`):
     the statement the concrete NTK is compared with."""
@@ -180,7 +166,7 @@ def linearised_gap_dynamics(widths: tuple[int, ...], rank: int) -> dict[str, Any
         raise InvalidParameter(
             f"Got {widths=} and {rank=}, but a network needs >= 2 widths, each >= rank."
         )
-    weights, taus = _teacher_weights(widths, rank)
+    weights, taus = teacher_point(widths, rank)
     depth, n, m = len(weights), widths[0], widths[-1]
 
     def value(i: int) -> sp.Expr:
