@@ -56,6 +56,7 @@ from numpy.typing import NDArray
 from scipy.integrate import quad
 
 from derivations.conventions import L, kappa, s, sigma, sigma_eps
+from derivations.network_mean import stated_mode_mean
 from derivations.stationary import (
     drift_zero_mean,
     stationary_density,
@@ -83,6 +84,7 @@ __all__ = [
     "check_stationary_config",
     "default_stationary_config",
     "derived_mode_law",
+    "full_network_means",
     "stationary_experiment_summary",
     "stationary_histogram",
     "stationary_histogram_figure",
@@ -155,6 +157,11 @@ class StationaryExperiment:
         Ensemble estimates and standard errors.
     z_mean, z_variance : numpy.ndarray, shape (r,)
         Against the density's exact mean and variance.
+    network_mean : numpy.ndarray, shape (r,)
+        C17's first-order mean of each mode of the full network (:func:`full_network_means`).
+    z_network_mean : numpy.ndarray, shape (r,)
+        :math:`(\hat m - m_{17})/\mathrm{SE}`; the :math:`O(\kappa^2)` remainder of
+        :math:`m_{17}` is a bias here, so this is information, not a verdict.
     """
 
     config: SimulationConfig
@@ -170,6 +177,8 @@ class StationaryExperiment:
     variance_se: NDArray[np.float64]
     z_mean: NDArray[np.float64]
     z_variance: NDArray[np.float64]
+    network_mean: NDArray[np.float64]
+    z_network_mean: NDArray[np.float64]
 
 
 def default_stationary_config(**overrides: Any) -> SimulationConfig:
@@ -317,6 +326,32 @@ def derived_mode_law(
     )
 
 
+def full_network_means(config: SimulationConfig) -> NDArray[np.float64]:
+    r"""C17's first-order stationary mean of every mode of the full network of ``config``.
+
+    .. math:: E s_a = \sigma_a - \frac{\kappa\sigma_\varepsilon^2}{2}\Bigl[(L-1)
+              \sigma_a^{1-2/L} + \sum_{k \ne a,\ \text{outputs}} g(\sigma_a, \sigma_k)
+              + \sum_{k \ne a,\ \text{inputs}} g(\sigma_a, \sigma_k)\Bigr],
+
+    :func:`derivations.network_mean.stated_mode_mean` at the run's depth, input/output width
+    and teacher (:math:`\sigma_k = 0` for the null directions; the hidden width does not
+    enter).  This is the *statement* of C17, which ``dlnverify verify C17`` checks by
+    derivation at depths 1-4 and small widths and by Monte Carlo at width 4: deriving it
+    afresh at the run's width costs minutes at :math:`d = 8`.  It is first order in
+    :math:`\kappa` and holds at the balanced teacher point; the single-mode law of C10 is its
+    width-one case.
+    """
+    point = {kappa: config.kappa, sigma_eps: config.label_noise}
+    values = [sp.Float(v) for v in config.singular_values]
+    widths = (config.width, config.width)
+    return np.array(
+        [
+            float(stated_mode_mean(config.depth, values, widths, a).subs(point))
+            for a in range(len(values))
+        ]
+    )
+
+
 def check_stationary_config(config: Any, start: Any = "aligned") -> SimulationConfig:
     """``config`` if a stationary ensemble can run from it, else a one-line
     :class:`~dlnverify.errors.InvalidParameter` naming the problem."""
@@ -390,6 +425,7 @@ def stationary_histogram(
     var, var_se = np.atleast_1d(variances.value), np.atleast_1d(variances.standard_error)
     exact_mean = np.array([law.mean for law in laws])
     exact_var = np.array([law.variance for law in laws])
+    network = full_network_means(config)
     return StationaryExperiment(
         config=config,
         start=start,
@@ -404,6 +440,8 @@ def stationary_histogram(
         variance_se=var_se,
         z_mean=(mean - exact_mean) / mean_se,
         z_variance=(var - exact_var) / var_se,
+        network_mean=network,
+        z_network_mean=(mean - network) / mean_se,
     )
 
 
@@ -422,7 +460,9 @@ def stationary_experiment_summary(experiment: StationaryExperiment) -> dict[str,
     Per mode: ``sigma``; ensemble ``mean``, ``mean_se``, ``variance``, ``variance_se``; the
     density's exact ``derived_mean`` and ``derived_variance``; ``z_mean`` and
     ``z_variance`` against them; ``first_order_mean``, ``first_order_variance``,
-    ``drift_zero_mean`` and ``variance_ratio`` (ensemble over derived).  Global:
+    ``drift_zero_mean`` and ``variance_ratio`` (ensemble over derived); ``network_mean``
+    (C17's first-order mean of the full network, :func:`full_network_means`) and
+    ``z_network_mean`` against it (information: not part of ``agrees``).  Global:
     ``threshold`` (Bonferroni :math:`z^\ast` at false-alarm rate :math:`10^{-6}` over the
     :math:`2r` comparisons), ``agrees`` (every :math:`|z| \le z^\ast`), ``final_max_cross_mode``
     (ensemble mean), ``final_relative_imbalance`` (ensemble mean per layer pair).
@@ -447,6 +487,8 @@ def stationary_experiment_summary(experiment: StationaryExperiment) -> dict[str,
                 "first_order_mean": law.first_order_mean,
                 "first_order_variance": law.first_order_variance,
                 "drift_zero_mean": law.drift_zero_mean,
+                "network_mean": float(experiment.network_mean[a]),
+                "z_network_mean": float(experiment.z_network_mean[a]),
             }
         )
     threshold = z_threshold(FALSE_ALARM_RATE, 2 * len(modes))
@@ -469,7 +511,8 @@ def stationary_experiment_summary(experiment: StationaryExperiment) -> dict[str,
 def stationary_histogram_figure(experiment: StationaryExperiment, path: str | Path) -> Path:
     r"""One panel per mode: histogram of the final :math:`s_a`, the derived density, and
     vertical lines at :math:`\sigma_a` (dotted), the derived first-order mean (dashed), the
-    paper's drift-zero mean (dash-dot) and the ensemble mean (thin solid).
+    paper's drift-zero mean (dash-dot), C17's first-order mean of the full network (long
+    dashes) and the ensemble mean (thin solid).
 
     The file (``.pdf`` or ``.png``) is the same, byte for byte, for the same experiment.
 
@@ -496,6 +539,7 @@ def stationary_histogram_figure(experiment: StationaryExperiment, path: str | Pa
                 (law.sigma, ":", "k", r"$\sigma_a$"),
                 (law.first_order_mean, "--", "C3", "derived mean"),
                 (law.drift_zero_mean, "-.", "C2", "drift-zero mean"),
+                (float(experiment.network_mean[a]), (0, (6, 2)), "C1", "full-network mean (C17)"),
                 (float(experiment.mean[a]), "-", "C0", "ensemble mean"),
             )
             for where, style, colour, label in lines:

@@ -16,6 +16,7 @@ from reports.stationary_experiment import (
     StationaryExperiment,
     default_stationary_config,
     derived_mode_law,
+    full_network_means,
     stationary_experiment_summary,
     stationary_histogram,
     stationary_histogram_figure,
@@ -38,6 +39,8 @@ MODE_KEYS = {
     "first_order_mean",
     "first_order_variance",
     "drift_zero_mean",
+    "network_mean",
+    "z_network_mean",
 }
 
 
@@ -63,6 +66,21 @@ def test_tiny_run_shapes_and_json_summary(tiny):
     for mode in summary["modes"]:
         assert mode["derived_variance"] == pytest.approx(mode["first_order_variance"], rel=0.1)
         assert mode["derived_mean"] < mode["sigma"] < mode["drift_zero_mean"]
+        assert mode["network_mean"] < mode["derived_mean"]  # width 3 adds couplings (C17)
+
+
+def test_full_network_means_at_depth_two_and_width_one():
+    """At L = 2 every coupling is 1/2 (C17), so each mode of a d x d network sits
+    kappa sigma_eps^2 d / 2 below sigma, whatever the teacher; at width one the full
+    network's mean is C12's first-order mean, computed by derivations.stationary."""
+    for width, values in ((4, (2.0, 1.0)), (6, (3.0, 2.0, 1.0)), (2, (0.5,))):
+        config = default_stationary_config(width=width, singular_values=values)
+        shift = config.kappa * config.label_noise**2 * width / 2
+        np.testing.assert_allclose(full_network_means(config), np.array(values) - shift)
+    for depth in (1, 2, 3, 4):
+        config = default_stationary_config(depth=depth, width=1, singular_values=(1.5,))
+        law = derived_mode_law(depth, 1.5, config.label_noise, config.kappa)
+        np.testing.assert_allclose(full_network_means(config), [law.first_order_mean])
 
 
 def test_same_seed_same_numbers_and_small_start(tiny):
