@@ -11,7 +11,8 @@ The language (whitespace is insignificant, as in TeX math mode):
 
 * numbers ``2``, ``0.5``, ``.5``; single letters ``s``, ``L`` (a run of several letters such
   as ``sigma`` or ``Ls`` is refused: write ``\sigma`` or ``L s``); Greek letters
-  ``\sigma``, ``\kappa``, ...; constants ``\pi``, ``e``, ``\mathrm{e}``;
+  ``\sigma``, ``\kappa``, ..., also as Unicode characters ``σ``, ``κ``, ``ε``;
+  constants ``\pi`` (``π``), ``e``, ``\mathrm{e}``;
 * subscripts ``s_0``, ``s_{0}``, ``\sigma_\varepsilon``, ``\sigma_{\epsilon}`` on a letter,
   before or after a superscript (``\sigma^2_\varepsilon``);
 * ``+ -``, explicit products ``*``, ``\cdot``, ``\times``, division ``/``, implicit products
@@ -28,6 +29,7 @@ The language (whitespace is insignificant, as in TeX math mode):
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
 from lark import Lark, Token
@@ -40,6 +42,7 @@ __all__ = [
     "GREEK_LETTERS",
     "LATEX_PARSER",
     "MAX_DEPTH",
+    "UNICODE_GREEK",
     "canonical_subscript",
     "tokenize_latex",
 ]
@@ -86,6 +89,24 @@ GREEK_LETTERS: dict[str, str] = {
         "Omega",
     ]
 } | {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho"}
+
+#: Unicode Greek characters and the letter command each one stands for (``σ`` is ``\sigma``,
+#: ``ε`` and ``ϵ`` are ``\epsilon``, ``π`` is ``\pi``), built from the Unicode names of the
+#: letters above, plus the variant glyphs.
+UNICODE_GREEK: dict[str, str] = {
+    unicodedata.lookup(
+        f"GREEK {'CAPITAL' if name[0].isupper() else 'SMALL'} LETTER "
+        + name.upper().replace("LAMBDA", "LAMDA")
+    ): name
+    for name in [*GREEK_LETTERS.values(), "pi"]
+} | {
+    "\N{GREEK LUNATE EPSILON SYMBOL}": "epsilon",
+    "\N{GREEK THETA SYMBOL}": "theta",
+    "\N{GREEK PHI SYMBOL}": "phi",
+    "\N{GREEK RHO SYMBOL}": "rho",
+    "\N{GREEK SMALL LETTER FINAL SIGMA}": "sigma",
+    "\N{MICRO SIGN}": "mu",
+}
 
 #: Function commands and the SymPy-syntax name each one means.
 FUNCTION_COMMANDS: dict[str, str] = {
@@ -350,6 +371,9 @@ class _Scanner:
             elif char in "()[]":
                 self.pos += 1
                 self.emit(_DELIMITERS[char][0], char, start)
+            elif char in UNICODE_GREEK:  # σ reads as \sigma
+                self.pos += 1
+                self.command(UNICODE_GREEK[char], start)
             elif char == "|":
                 raise FormulaError(
                     f"bare '|' at column {start + 1}: write absolute values as "

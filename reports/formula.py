@@ -9,13 +9,15 @@ Instead:
 * **SymPy syntax** (``kappa*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)``; ``^`` is read as
   ``**``) is parsed by :func:`ast.parse` and the tree is walked against a whitelist: binary
   ``+ - * / **``, unary ``+ -``, integer and decimal literals (made exact rationals from their
-  text), the declared parameter names, the constants ``pi`` and ``E``, and calls of
+  text), the declared parameter names (Unicode Greek letters read as their names: ``κ`` is
+  ``kappa``, ``σ_ε`` is ``sigma_eps``), the constants ``pi`` and ``E``, and calls of
   :data:`ALLOWED_FUNCTIONS` with one positional argument.  Anything else (attributes,
   subscripts, lambdas, comprehensions, keywords, strings, conditionals, comparisons, ...) is
   refused before any SymPy object is built.
 * **LaTeX** is tokenized by a hand-written scanner and parsed by a small ``lark`` grammar
   (:mod:`reports._latex_grammar`); the tree is then built by hand into SymPy.  Single letters
-  must be declared parameters (``s L t T B m``; ``e`` is Euler's number); Greek letters and
+  must be declared parameters (``s L t T B m``; ``e`` is Euler's number); Greek letters
+  (``\sigma`` or the character ``σ``) and
   subscripts map through each parameter's declared LaTeX (``\sigma_{\varepsilon}``,
   ``\sigma_\epsilon`` -> ``sigma_eps``; ``s_0``, ``s_{0}`` -> ``s0``).  A run of several
   letters without a backslash (``sigma``, ``Ls``, ``exp``) is refused rather than read as a
@@ -59,6 +61,7 @@ from dlnverify.errors import FormulaError, InvalidParameter
 from reports._latex_grammar import (
     LATEX_PARSER,
     MAX_DEPTH,
+    UNICODE_GREEK,
     canonical_subscript,
     tokenize_latex,
 )
@@ -119,6 +122,9 @@ ALLOWED_FUNCTIONS: Mapping[str, Callable[[sp.Expr], sp.Expr]] = types.MappingPro
 )
 
 _CONSTANTS: Mapping[str, sp.Expr] = types.MappingProxyType({"E": sp.E, "pi": sp.pi})
+#: A Unicode Greek character in a SymPy-syntax name reads as the letter's name (``σ_ε`` is
+#: ``sigma_eps``: epsilon is spelled ``eps`` in the declared names).
+_PY_GREEK = {char: "eps" if name == "epsilon" else name for char, name in UNICODE_GREEK.items()}
 _DECIMAL = re.compile(r"(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
 
 
@@ -395,6 +401,17 @@ def _py_parse(text: str) -> ast.Expression:
         raise _SyntaxFailure(f"invalid SymPy-syntax formula: {error}") from None
 
 
+def _py_transliterate(tree: ast.Expression, symbols: Mapping[str, sp.Symbol]) -> None:
+    """Rename, in place, every name written with Unicode Greek letters that spells a known
+    name (``κ`` -> ``kappa``, ``σ_ε`` -> ``sigma_eps``, ``π`` -> ``pi``); other names are
+    left as typed, so that an error quotes the user's spelling."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not node.id.isascii():
+            spelled = "".join(_PY_GREEK.get(char, char) for char in node.id)
+            if spelled in symbols or spelled in _CONSTANTS or spelled in ALLOWED_FUNCTIONS:
+                node.id = spelled
+
+
 def _py_scan(tree: ast.Expression, symbols: Mapping[str, sp.Symbol]) -> None:
     """Refuse every construct outside the whitelist, before anything is built.
 
@@ -533,6 +550,7 @@ def from_sympy_syntax(text: str, *, allowed: Iterable[str] | None = None) -> sp.
     symbols = _allowed_symbols(allowed)
     text = _check_text(text)
     tree = _py_parse(text)
+    _py_transliterate(tree, symbols)
     _py_scan(tree, symbols)
     return _finished(_PythonBuilder(symbols, text.replace("^", "**")).build(tree.body, 0))
 

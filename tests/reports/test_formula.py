@@ -67,6 +67,13 @@ EQUAL_MEANING = [
     (r"\{ s + 1 \} \cdot [s - 1]", "s**2 - 1"),
     (r"s^2 L^2 T B m", "s**2*L**2*T*B*m"),
     (r"\frac{\kappa}{\eta} \pi", "kappa*pi/eta"),
+    # Unicode Greek letters read as their names, in both syntaxes
+    ("κ*L**2*s**(4-4/L)*(2*(σ-s)**2+σ_ε**2)", DIFFUSION),
+    ("κ L^2 s^{4-4/L}(2(σ-s)^2+σ_ε^2)", DIFFUSION),
+    ("σ_eps**2 + σ_ϵ**2", "2*sigma_eps**2"),
+    ("π*η + exp(σ)", "pi*eta + exp(sigma)"),
+    (r"\frac{κ}{η} + π", "kappa/eta + pi"),
+    ("κσ", "kappa*sigma"),
     # auto mode: text that is not Python syntax is tried as LaTeX
     ("2 s", "2*s"),
     ("L^2 s^2", "L**2*s**2"),
@@ -91,6 +98,7 @@ DIFFERENT_MEANING = [
     (r"-s - \sigma", r"-(s - \sigma)"),
     (r"\sqrt[3]{s}", r"\sqrt{s}"),
     (r"\exp(-t)^2", r"\exp(-t^2)"),
+    ("σ_ε", "σ"),
 ]
 
 
@@ -328,6 +336,11 @@ REFUSED = [
     (r"\sqrt{" + "9" * 101 + "}", "latex", "digits"),
     ("-" * 400 + "s", "latex", "nested"),
     (42, "auto", "string"),
+    # Unicode Greek letters that are not declared parameters are refused as typed
+    ("λ*s", "sympy", "unknown name.*'λ'"),
+    ("σ_x + s", "sympy", "unknown name.*'σ_x'"),
+    ("λ s", "latex", r"\\lambda.*not a declared parameter"),
+    ("Σ", "auto", "unknown name.*'Σ'"),
 ]
 
 
