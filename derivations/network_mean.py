@@ -1,4 +1,5 @@
-r"""Stationary mode means of the full network with label noise, first order in kappa (C17).
+r"""Stationary mode means and variances of the full network with label noise, first order in
+kappa (C17).
 
 Beyond the paper.  C12 derives the stationary mean of *one* aligned-balanced mode,
 :math:`E s = \sigma - \kappa(L-1)\sigma^{1-2/L}\sigma_\varepsilon^2/2 + O(\kappa^2)`.  In a
@@ -57,6 +58,16 @@ teacher point, with isotropic label noise :math:`\Sigma_\varepsilon = \sigma_\va
    :math:`g(\sigma_a, 0) = \frac{L-1}{L}\sigma_a^{1-2/L}`.  At :math:`L = 2`, :math:`g = 1/2`
    and :math:`E s_a = \sigma_a - \kappa\sigma_\varepsilon^2(m + n)/4`, whatever the
    singular values.  At width 1 the network is the mode and the result is C12's.
+
+4. **Variance** (``mode_variances`` of :func:`network_mean_shift`).  To first order,
+   :math:`\operatorname{Var}s_a = \nabla s_a^\top C\,\nabla s_a`.  The gradient of
+   :math:`s_a = W_{aa}` is :math:`J^\top E_{aa}`, in the range of :math:`H`, so
+
+   .. math:: \operatorname{Var}s_a = \frac{\kappa\sigma_\varepsilon^2}{2}K_{aa}
+             = \frac{\kappa}{2}L\sigma_a^{2-2/L}\sigma_\varepsilon^2 + O(\kappa^2),
+
+   C12's single-mode variance: the width moves the mean at first order, the variance only
+   at second.
 """
 
 from __future__ import annotations
@@ -76,7 +87,7 @@ from derivations.output_noise import (
     noise_symbols,
 )
 from derivations.result import DerivationResult, Step
-from derivations.stationary import stationary_mean
+from derivations.stationary import stationary_mean, stationary_variance
 from derivations.symbolic_network import end_to_end, ntk_operator, symbolic_matrix, unvec, vec
 from dlnverify.errors import InvalidParameter
 
@@ -157,7 +168,8 @@ def linearised_stationary_covariance(widths: tuple[int, ...], rank: int) -> dict
         ``"rates"``: the :math:`m \times n` matrix of :math:`K_{ij}` (diagonal of
         :math:`JJ^\top`); ``"directions"``: :math:`\{(i, j): J^\top E_{ij}\}` for
         :math:`K_{ij} > 0` (:math:`u_{ij}` without its normalisation);
-        ``"noise_covariance"``: :math:`\Sigma^*` (Wick); ``"moments"``, ``"noise"``: the
+        ``"noise_covariance"``: :math:`\Sigma^*` (Wick); ``"covariance"``: :math:`C`;
+        ``"moments"``, ``"noise"``: the
         second moments of :math:`N = \varepsilon x^\top` and the symbols standing for
         :math:`N`; and the checks ``"ntk_diagonal"``
         (:math:`JJ^\top` diagonal), ``"noise_is_scaled_hessian"``
@@ -201,6 +213,7 @@ def linearised_stationary_covariance(widths: tuple[int, ...], rank: int) -> dict
         "rates": rates,
         "directions": directions,
         "noise_covariance": noise_covariance,
+        "covariance": covariance,
         "moments": moments,
         "noise": noise,
         "ntk_diagonal": ntk_diagonal,
@@ -224,7 +237,9 @@ def network_mean_shift(widths: tuple[int, ...], rank: int) -> dict[str, Any]:
     -------
     dict
         ``"mean_gap"``: :math:`E\Delta` (:math:`m \times n`, first order in :math:`\kappa`);
-        ``"mode_means"``: :math:`(E s_1, \dots, E s_r)`; ``"ito"``: :math:`I(\theta^*)`;
+        ``"mode_means"``: :math:`(E s_1, \dots, E s_r)`; ``"mode_variances"``:
+        :math:`(\operatorname{Var} s_a)_a = (\nabla s_a^\top C\,\nabla s_a)_a` (first order);
+        ``"ito"``: :math:`I(\theta^*)`;
         ``"response"``: :math:`E\mathcal B`; ``"solvable"``: the right-hand side vanishes
         where :math:`K_{ij} = 0`; ``"taus"``.
     """
@@ -252,9 +267,13 @@ def network_mean_shift(widths: tuple[int, ...], rank: int) -> dict[str, Any]:
         m, n, lambda i, j: sp.cancel(rhs[i, j] / rates[i, j]) if rates[i, j] != 0 else 0
     )
     mode_means = tuple(teacher[a, a] - mean_gap[a, a] for a in range(len(taus)))
+    jacobian, covariance = linear["jacobian"], linear["covariance"]
+    rows = [jacobian.row(a + m * a) for a in range(len(taus))]  # gradients of s_a = W_aa
+    mode_variances = tuple(sp.cancel((row * covariance * row.T)[0, 0]) for row in rows)
     return {
         "mean_gap": mean_gap,
         "mode_means": mode_means,
+        "mode_variances": mode_variances,
         "ito": ito,
         "response": response,
         "solvable": solvable,
@@ -277,10 +296,13 @@ def _coupling_at(depth: int, coupling: sp.Expr | None = None) -> sp.Expr:
 
 
 def stated_network_mean() -> dict[str, sp.Expr]:
-    r"""The statements checked (typed in; module docstring, part 3): the single-mode term
+    r"""The statements checked (typed in; module docstring, parts 3-4): the single-mode term
     :math:`(L-1)\sigma^{1-2/L}` (C12) and the coupling :math:`g` to another direction of
-    singular value :math:`\sigma_k`, both in units of :math:`-\kappa\sigma_\varepsilon^2/2`."""
+    singular value :math:`\sigma_k`, both in units of :math:`-\kappa\sigma_\varepsilon^2/2`;
+    and the variance of a mode, :math:`\frac{\kappa}{2}L\sigma^{2-2/L}\sigma_\varepsilon^2`
+    (no width term)."""
     return {
+        "variance": kappa * L * sigma ** (2 - 2 / L) * sigma_eps**2 / 2,
         "self": (L - 1) * sigma ** (1 - 2 / L),
         "coupling": sp.Sum(
             (_l - 1) * sigma ** ((2 * _l - L - 2) / L) * _sigma_k ** (2 * (L - _l) / L),
@@ -325,7 +347,9 @@ def stated_mode_mean(
 
 
 def _case_gaps(stated: dict[str, sp.Expr] | None) -> tuple[bool, list[sp.Expr]]:
-    """Linear response checks at every case, and derived minus stated mode means."""
+    """Linear response checks at every case, and derived minus stated mode means and
+    variances."""
+    variance = (stated_network_mean() | dict(stated or {}))["variance"]
     checks, gaps = True, []
     for widths, rank in NETWORK_MEAN_CASES:
         linear = linearised_stationary_covariance(widths, rank)
@@ -339,12 +363,17 @@ def _case_gaps(stated: dict[str, sp.Expr] | None) -> tuple[bool, list[sp.Expr]]:
         for a, mean in enumerate(derived["mode_means"]):
             stated_mean = stated_mode_mean(depth, values, (widths[-1], widths[0]), a, stated)
             gaps.append(sp.simplify(mean - stated_mean))
+        for value, derived_variance in zip(values, derived["mode_variances"], strict=True):
+            stated_variance = variance.subs(L, depth).subs(sigma, value)
+            gaps.append(sp.simplify(derived_variance - stated_variance))
     return checks, gaps
 
 
-def _width_one_gaps() -> list[sp.Expr]:
-    """Width one (the network is the mode): the derived mean minus C12's derived mean."""
-    gaps = []
+def _width_one_gaps(stated: dict[str, sp.Expr] | None) -> list[sp.Expr]:
+    """Width one (the network is the mode): the derived mean minus C12's derived mean, and
+    the stated variance minus C12's derived first-order variance (symbolic depth)."""
+    variance = (stated_network_mean() | dict(stated or {}))["variance"]
+    gaps = [sp.simplify(variance - stationary_variance())]
     for widths, _ in NETWORK_MEAN_CASES:
         if set(widths) == {1}:
             depth = len(widths) - 1
@@ -363,16 +392,18 @@ def network_mean_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationRe
     Parameters
     ----------
     stated : dict, optional
-        Overrides of :func:`stated_network_mean` (keys ``"self"``, ``"coupling"``).
+        Overrides of :func:`stated_network_mean` (keys ``"self"``, ``"coupling"``,
+        ``"variance"``).
 
     The comparisons, at every :data:`NETWORK_MEAN_CASES`: the linear response (part 1:
     :math:`JJ^\top` diagonal, noise covariance :math:`\sigma_\varepsilon^2 H`, Lyapunov
-    equation), the solvability of the stationarity equation, and the derived mode means
-    (part 2) equal to the stated ones (part 3); at width one, equal to C12's derived mean.
+    equation), the solvability of the stationarity equation, the derived mode means
+    (part 2) equal to the stated ones (part 3), and the derived mode variances equal to the
+    stated one (part 4); at width one, equal to C12's derived mean and variance.
     """
     statements = stated_network_mean() | dict(stated or {})
     checks, gaps = _case_gaps(stated)
-    width_one = _width_one_gaps()
+    width_one = _width_one_gaps(stated)
     holds = checks and all(gap == 0 for gap in (*gaps, *width_one))
     two_by_two = network_mean_shift((3, 2, 2, 2), 2)
     derived = {
@@ -387,6 +418,10 @@ def network_mean_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationRe
             f"mode_mean_L3_2x3_rank2_mode{a + 1}": mean
             for a, mean in enumerate(two_by_two["mode_means"])
         },
+        **{
+            f"mode_variance_L3_2x3_rank2_mode{a + 1}": variance
+            for a, variance in enumerate(two_by_two["mode_variances"])
+        },
     }
     findings = (
         "With label noise every mode of the full network has stationary mean "
@@ -398,6 +433,11 @@ def network_mean_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationRe
         "sigma_eps^2 (m + n)/4: for the paper's d = 12 the shift is 12 times C12's. Other "
         "modes couple as strongly as null directions (the README's session-5 estimate "
         "-(d - r) kappa sigma_eps^2/2 counted the null directions only).",
+        "The variance does not move at this order: Var s_a = (kappa/2) L sigma_a^(2-2/L) "
+        "sigma_eps^2 + O(kappa^2), C12's single-mode value, whatever the width (the gradient "
+        "of s_a lies in the range of H, where the linear response's covariance is kappa "
+        "sigma_eps^2/2 times the identity, and its squared length is the mode's own rate "
+        "L sigma_a^(2-2/L)). A width dependence of the variance is of second order in kappa.",
         "The result holds at the balanced point; the mean depends on the position along the "
         "flat directions W_{l+1} G^-1, G W_l, which the noise moves only at second order "
         "(C14).",
@@ -425,6 +465,11 @@ def network_mean_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationRe
             "coupling to another direction",
             sp.Function("g")(sigma, _sigma_k),
             statements["coupling"],
+        ),
+        Step(
+            "variance of a mode: grad s_a^T C grad s_a (no width term)",
+            sp.Symbol(r"\operatorname{Var}s_{a}"),
+            statements["variance"],
         ),
         Step("coupling at L = 2", sp.Function("g")(sigma, _sigma_k), derived["coupling_L2"]),
         Step("coupling at L = 3", sp.Function("g")(sigma, _sigma_k), derived["coupling_L3"]),

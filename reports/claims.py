@@ -442,12 +442,13 @@ register(
 register(
     Claim(
         "C17",
-        "Full network with label noise: stationary mode means shifted by the width",
+        "Full network with label noise: stationary mode means shifted by the width, variances not",
         "beyond the paper (Prop. 5.2(ii), Eq. 17, Fig. 4 with label noise)",
         r"E s_a = \sigma_a - \frac{\kappa\sigma_\varepsilon^2}{2}\Bigl[(L-1)\sigma_a^{1-2/L}"
         r" + \sum_{k \ne a}^{m} g(\sigma_a, \sigma_k) + \sum_{k \ne a}^{n} g(\sigma_a, \sigma_k)"
         r"\Bigr] + O(\kappa^2),\ g(x, y) = \frac1L\sum_{l=1}^{L}(l-1)x^{\frac{2l-L-2}{L}}"
-        r"y^{\frac{2(L-l)}{L}}",
+        r"y^{\frac{2(L-l)}{L}},\quad \operatorname{Var} s_a = \tfrac{\kappa}{2} L"
+        r" \sigma_a^{2-2/L}\sigma_\varepsilon^2 + O(\kappa^2)",
         _lazy("derivations.network_mean", "network_mean_claim"),
         _lazy_check(
             "network_mean_comparisons",

@@ -1,9 +1,11 @@
-"""C17: stationary mode means of the full network with label noise (derivations.network_mean).
+"""C17: stationary mode means and variances of the full network with label noise
+(derivations.network_mean).
 
 The derivation (linear response at the teacher, stationarity of the end-to-end map) must give
-the stated closed form at every case, reduce to C12's single mode at width one, and reject
+the stated closed forms at every case, reduce to C12's single mode at width one, and reject
 perturbed statements: the coupling x 1.1, a wrong exponent, the coupling dropped (C12's
-mean), and the session-5 estimate that counted only the null directions.
+mean), the session-5 estimate that counted only the null directions; the variance x 1.1,
+with a wrong exponent, or with a width term.
 """
 
 import pytest
@@ -47,6 +49,10 @@ def _null_only():
     return sp.Piecewise((null, sp.Eq(SIGMA_K, 0)), (0, True))
 
 
+def _variance():
+    return stated_network_mean()["variance"]
+
+
 def _wrong_exponent():
     coupling = stated_network_mean()["coupling"]
     right = sigma ** ((2 * L_INDEX - L - 2) / L)
@@ -61,6 +67,15 @@ def _wrong_exponent():
         pytest.param(lambda: {"coupling": sp.Integer(0)}, id="C12-alone"),
         pytest.param(lambda: {"coupling": _null_only()}, id="null-directions-only"),
         pytest.param(lambda: {"self": sp.Integer(0)}, id="self-term-dropped"),
+        pytest.param(lambda: {"variance": 1.1 * _variance()}, id="variance-x1.1"),
+        pytest.param(
+            lambda: {"variance": _variance().subs(sigma ** (2 - 2 / L), sigma ** (1 - 1 / L))},
+            id="variance-wrong-exponent",
+        ),
+        pytest.param(
+            lambda: {"variance": _variance() + kappa * sigma_eps**2 * sigma / 4},
+            id="variance-width-term",
+        ),
     ],
 )
 def test_perturbed_statements_are_rejected(perturbed):
@@ -85,6 +100,15 @@ def test_derived_depth_two_rank_two_matches_the_closed_form():
     derived = network_mean_shift((3, 2, 2), 2)
     for tau, mean in zip(derived["taus"], derived["mode_means"], strict=True):
         assert sp.expand(mean - (tau**2 - kappa * sigma_eps**2 * (2 + 3) / 4)) == 0
+
+
+def test_derived_variances_are_the_single_mode_ones():
+    """A derived case at L = 3 (not the statement): widths (3, 2, 2, 2), rank 2; each mode's
+    first-order variance is kappa sigma_eps^2 L sigma^(2-2/L)/2 = (3/2) kappa sigma_eps^2
+    tau^4 with sigma = tau^3, whatever the width."""
+    derived = network_mean_shift((3, 2, 2, 2), 2)
+    for tau, variance in zip(derived["taus"], derived["mode_variances"], strict=True):
+        assert sp.expand(variance - sp.Rational(3, 2) * kappa * sigma_eps**2 * tau**4) == 0
 
 
 def test_null_coupling_and_depth_three_coupling():
