@@ -361,6 +361,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         )
     if args.start is not None and not args.stationary:
         raise _usage("--start chooses the start of a --stationary run; add --stationary")
+    if args.start_gap is None:
+        gaps = (f.start_gap for f in reversed(files) if f.start_gap is not None)
+        args.start_gap = next(gaps, None)
+    if args.start_gap is not None and not args.collapse:
+        raise _usage("--start-gap sets the start of a --collapse run; add --collapse")
     if args.collapse and args.optimizer not in (None, "anisotropic"):
         raise _usage(
             f"Got --optimizer {args.optimizer}, but --collapse extrapolates dt -> 0 at fixed"
@@ -462,7 +467,7 @@ def _simulation_progress(args: argparse.Namespace, config: Any) -> Callable[[int
             _progress(
                 args,
                 f"simulating {config.optimizer}, L={config.depth}, widths {config.widths}, "
-                f"{config.steps} steps x {config.ensemble} network(s) ...",
+                f"{total} steps x {config.ensemble} network(s) ...",
             )
         tenth = 10 * done // total
         if tenth > printed[-1]:
@@ -542,6 +547,7 @@ def _simulate_stationary(args: argparse.Namespace, config: Any) -> int:
 def _simulate_collapse(args: argparse.Namespace, config: Any) -> int:
     """``simulate --collapse``: collapse rates of the modes without label noise vs C11."""
     from reports.collapse_experiment import (
+        DEFAULT_START_GAP,
         collapse_experiment,
         collapse_experiment_summary,
         collapse_figure,
@@ -558,7 +564,8 @@ def _simulate_collapse(args: argparse.Namespace, config: Any) -> int:
                 " dt/2; --json prints its figures)"
             )
     progress = _simulation_progress(args, config)
-    experiment = collapse_experiment(config, progress=progress)
+    gap = DEFAULT_START_GAP if args.start_gap is None else args.start_gap
+    experiment = collapse_experiment(config, start_gap=gap, progress=progress)
     summary = collapse_experiment_summary(experiment)
     if args.figure:
         summary["figure"] = str(collapse_figure(experiment, args.figure))
@@ -861,6 +868,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("aligned", "small"),
         help="with --stationary: start at the teacher on the aligned-balanced manifold "
         "(default) or from the small Gaussian initialisation",
+    )
+    p.add_argument(
+        "--start-gap",
+        type=float,
+        metavar="G",
+        help="with --collapse: every network starts at s_a = sigma_a (1 - G), 0 < G < 1 "
+        "(default 0.01)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable summary")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")

@@ -70,6 +70,7 @@ from reports.simulation import SimulationConfig, aligned_init, seeded_teacher, t
 
 __all__ = [
     "CollapseExperiment",
+    "DEFAULT_START_GAP",
     "ROUND_OFF_GAP",
     "c11_collapse_rate",
     "check_collapse_config",
@@ -82,6 +83,8 @@ __all__ = [
 
 #: Gaps below this fraction of :math:`\sigma_a` are round-off (float64 :math:`s_a`).
 ROUND_OFF_GAP = 1e-13
+#: Relative gap of the start, :math:`s_a = \sigma_a(1 - \text{gap})`, unless told otherwise.
+DEFAULT_START_GAP = 1e-2
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,7 @@ def default_collapse_config(**overrides: Any) -> SimulationConfig:
     return SimulationConfig.from_mapping({**values, **overrides})
 
 
-def check_collapse_config(config: Any, start_gap: Any = 1e-2) -> SimulationConfig:
+def check_collapse_config(config: Any, start_gap: Any = DEFAULT_START_GAP) -> SimulationConfig:
     """``config`` if a collapse experiment can run from it, else a one-line
     :class:`~dlnverify.errors.InvalidParameter` naming the problem."""
     if not isinstance(config, SimulationConfig):
@@ -242,7 +245,7 @@ def _log_gaps(modes: NDArray[np.float64], sigmas: NDArray[np.float64]) -> NDArra
 def collapse_experiment(
     config: SimulationConfig,
     *,
-    start_gap: float = 1e-2,
+    start_gap: float = DEFAULT_START_GAP,
     progress: Callable[[int, int], None] | None = None,
 ) -> CollapseExperiment:
     r"""Run the ensemble at :math:`dt` and :math:`dt/2` and measure the window collapse rates.

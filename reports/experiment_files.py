@@ -6,8 +6,9 @@ A file holds the :class:`~reports.simulation.SimulationConfig` fields (top-level
 * ``description = "..."`` — one line shown by ``dlnverify simulate --list-experiments``;
 * ``stationary = true`` and ``start = "aligned" | "small"`` — a stationary ensemble
   (:mod:`reports.stationary_experiment`) instead of a training run;
-* ``collapse = true`` — the collapse experiment without label noise
-  (:mod:`reports.collapse_experiment`) instead of a training run;
+* ``collapse = true`` and ``start_gap = 0.01`` — the collapse experiment without label
+  noise (:mod:`reports.collapse_experiment`) instead of a training run, every network
+  starting at :math:`s_a = \sigma_a(1 - \text{start\_gap})`;
 * a ``[sweep]`` table, ``key = [value, ...]`` per swept field (:mod:`reports.sweep`).
 
 The paper's experiments ship as files (``reports/configs/*.toml``) whose defaults reproduce
@@ -29,7 +30,7 @@ from dlnverify.errors import InvalidParameter
 __all__ = ["ExperimentFile", "load_experiment", "shipped_experiment", "shipped_experiments"]
 
 #: Keys of a file that are not simulation parameters.
-_OPTION_KEYS = ("description", "stationary", "collapse", "start", "sweep")
+_OPTION_KEYS = ("description", "stationary", "collapse", "start", "start_gap", "sweep")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class ExperimentFile:
         Run a stationary ensemble.
     collapse : bool
         Run the collapse experiment.
+    start_gap : float or None
+        Relative start gap of the collapse experiment.
     start : str or None
         Start of the stationary ensemble (``None``: its default).
     sweep : dict
@@ -57,6 +60,7 @@ class ExperimentFile:
     stationary: bool = False
     collapse: bool = False
     start: str | None = None
+    start_gap: float | None = None
     sweep: dict[str, list[Any]] = field(default_factory=dict)
 
 
@@ -84,6 +88,7 @@ def _parse(data: Mapping[str, Any], name: str) -> ExperimentFile:
     stationary = options.get("stationary", False)
     collapse = options.get("collapse", False)
     start = options.get("start")
+    start_gap = options.get("start_gap")
     sweep = options.get("sweep", {})
     if not isinstance(description, str):
         raise InvalidParameter(f"Config {name!r}: description must be a string.")
@@ -94,6 +99,10 @@ def _parse(data: Mapping[str, Any], name: str) -> ExperimentFile:
         raise InvalidParameter(f"Config {name!r}: stationary and collapse exclude each other.")
     if start is not None and not isinstance(start, str):
         raise InvalidParameter(f"Config {name!r}: start must be a string.")
+    if start_gap is not None and (
+        isinstance(start_gap, bool) or not isinstance(start_gap, int | float)
+    ):
+        raise InvalidParameter(f"Config {name!r}: start_gap must be a number.")
     if not isinstance(sweep, dict) or not all(
         isinstance(values, list) and values for values in sweep.values()
     ):
@@ -106,6 +115,7 @@ def _parse(data: Mapping[str, Any], name: str) -> ExperimentFile:
         stationary=stationary,
         collapse=collapse,
         start=start,
+        start_gap=None if start_gap is None else float(start_gap),
         sweep={key.replace("-", "_"): list(values) for key, values in sweep.items()},
     )
 

@@ -273,8 +273,11 @@ COLLAPSE = ["--collapse", "--ensemble", "32", "--steps", "40", "--record-every",
 
 def test_collapse_from_the_cli(tmp_path, capsys):
     figure = tmp_path / "collapse.png"
-    summary = _json_run(capsys, *COLLAPSE, "--width", "3", "--figure", str(figure))
+    summary = _json_run(
+        capsys, *COLLAPSE, "--width", "3", "--figure", str(figure), "--start-gap", "0.05"
+    )
     # the collapse defaults, then the flags
+    assert summary["start_gap"] == 0.05
     assert summary["config"]["optimizer"] == "anisotropic"
     assert summary["config"]["label_noise"] == 0
     assert summary["config"]["steps"] == 40
@@ -293,8 +296,19 @@ def test_collapse_experiment_file_and_table(capsys):
     assert "C11 rate" in captured.out
     assert "row estimate" in captured.out
     assert "modewise collapse rate of C11" in captured.out
+    assert "60 steps x 16 network(s)" in captured.err  # the banner counts both runs
     for tenth in range(1, 11):  # progress over both runs (20 + 40 steps), every tenth
         assert f"step {6 * tenth}/60" in captured.err
+
+
+def test_collapse_start_gap_from_a_file_and_the_flag(tmp_path, capsys):
+    config = tmp_path / "gap.toml"
+    config.write_text("collapse = true\nstart_gap = 0.2\n", encoding="utf-8")
+    argv = [a for a in COLLAPSE if a != "--collapse"]
+    assert _json_run(capsys, "--config", str(config), *argv)["start_gap"] == 0.2
+    flagged = _json_run(capsys, "--config", str(config), *argv, "--start-gap", "0.1")
+    assert flagged["start_gap"] == 0.1
+    assert _json_run(capsys, *COLLAPSE)["start_gap"] == 0.01  # the documented default
 
 
 @pytest.mark.parametrize(
@@ -308,6 +322,9 @@ def test_collapse_experiment_file_and_table(capsys):
         ([*COLLAPSE, "--output", "r.npz"], "--output"),
         ([*COLLAPSE, "--steps", "15"], "two windows"),
         ([*COLLAPSE, "--start", "small"], "add --stationary"),
+        ([*COLLAPSE, "--start-gap", "1.5"], "start_gap=1.5, but it must be in (0, 1)"),
+        ([*COLLAPSE, "--start-gap", "0"], "start_gap=0.0, but it must be in (0, 1)"),
+        (["--start-gap", "0.1"], "add --collapse"),
     ],
 )
 def test_collapse_bad_input(capsys, argv, message):

@@ -86,6 +86,8 @@ def test_list_experiments(capsys):
         ("stationary = true\ncollapse = true\n", "exclude each other"),
         ("description = 3\n", "description must be a string"),
         ("start = 2\n", "start must be a string"),
+        ("collapse = true\nstart_gap = 'small'\n", "start_gap must be a number"),
+        ("start_gap = true\n", "start_gap must be a number"),
         ("[sweep]\neta = []\n", "non-empty lists"),
         ("[sweep]\neta = 0.1\n", "non-empty lists"),
         ("simulate = 3\n", "must be a table"),
