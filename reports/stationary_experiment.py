@@ -26,7 +26,9 @@ with their standard errors (:func:`numerics.montecarlo.mean_estimate`,
 :func:`~derivations.stationary.stationary_variance`, the paper's drift-zero mean
 :func:`~derivations.stationary.drift_zero_mean` (above :math:`\sigma`), and the final
 cross-mode amplitudes and layer imbalance (the single-mode law assumes alignment and balance;
-C14: the SDE does not preserve balance).
+C14: the SDE does not preserve balance), and C17's first-order mean of each mode of the full
+network (:func:`full_network_means`): at width :math:`d > 1` the other entries of
+:math:`W` pull every mean below the single-mode law's.
 
 The law is exact for the full network at width 1 with a rank-one teacher (alignment is
 automatic; from a balanced start every layer gets the same update up to sign, so the scalar
