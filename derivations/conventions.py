@@ -24,6 +24,7 @@ each maps *our* expression of a quantity to the one the other convention would w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
@@ -44,6 +45,7 @@ __all__ = [
     "sigma_eps",
     "symbols_by_name",
     "t",
+    "to_latex",
 ]
 
 
@@ -116,6 +118,13 @@ PARAMETERS: dict[str, Parameter] = {
 def symbols_by_name() -> dict[str, sp.Symbol]:
     """Map each declared parameter name to its SymPy symbol."""
     return {name: p.symbol for name, p in PARAMETERS.items()}
+
+
+def to_latex(expr: Any) -> str:
+    r""":func:`sympy.latex` with every declared parameter in its declared spelling
+    (``sigma_eps`` as :math:`\sigma_{\varepsilon}`, not ``\sigma_{eps}``)."""
+    names = {p.symbol: p.latex for p in PARAMETERS.values()}
+    return str(sp.latex(expr, symbol_names=names))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import sympy as sp
+from derivations.conventions import to_latex
 
 __all__ = ["DerivationResult", "Step"]
 
@@ -34,7 +34,7 @@ class Step:
 
     def latex(self) -> str:
         """The step as a LaTeX equation ``lhs = rhs``."""
-        return f"{sp.latex(self.lhs)} = {sp.latex(self.rhs)}"
+        return f"{to_latex(self.lhs)} = {to_latex(self.rhs)}"
 
 
 @dataclass(frozen=True)

@@ -285,13 +285,15 @@ def _usage(message: str) -> DlnVerifyError:
 def _print_check(result: Any) -> None:
     import sympy as sp
 
+    from derivations.conventions import to_latex
+
     print(f"{result.verdict.upper()}: {result.quantity} — {result.message}")
     if result.derived is not None:
         print(f"  derived:    {sp.sstr(result.derived)}")
     if result.parsed is not None:
         print(f"  formula:    {sp.sstr(result.parsed)}")
     if result.symbolic == "different" and result.difference is not None:
-        print(f"  difference: {sp.latex(result.difference)}   (LaTeX)")
+        print(f"  difference: {to_latex(result.difference)}   (LaTeX)")
     if result.convention:
         print(f"  convention: {result.convention}")
     if result.counterexample:

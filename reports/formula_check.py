@@ -31,7 +31,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS
+from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS, to_latex
 from dlnverify.errors import InvalidParameter
 from reports.formula import parse_formula
 from reports.numeric_checks import Comparison, numeric_check
@@ -161,8 +161,8 @@ class CheckResult:
             "symbolic": self.symbolic,
             "parsed": None if self.parsed is None else str(self.parsed),
             "derived": None if self.derived is None else str(self.derived),
-            "derived_latex": None if self.derived is None else sp.latex(self.derived),
-            "difference_latex": None if self.difference is None else sp.latex(self.difference),
+            "derived_latex": None if self.derived is None else to_latex(self.derived),
+            "difference_latex": None if self.difference is None else to_latex(self.difference),
             "convention": self.convention,
             "counterexample": self.counterexample,
             "numeric": numeric,
@@ -192,10 +192,10 @@ class CheckResult:
     def _repr_markdown_(self) -> str:
         lines = [f"**{self.verdict}** — `{self.quantity}`: {self.message}"]
         if self.derived is not None:
-            lines.append(f"\n$$\\text{{derived: }}{sp.latex(self.derived)}$$")
+            lines.append(f"\n$$\\text{{derived: }}{to_latex(self.derived)}$$")
         if self.difference is not None and self.symbolic == "different":
             lines.append(
-                f"\n$$\\text{{formula}} - \\text{{derived}} = {sp.latex(self.difference)}$$"
+                f"\n$$\\text{{formula}} - \\text{{derived}} = {to_latex(self.difference)}$$"
             )
         lines += [f"\n{line.replace('_', chr(92) + '_')}" for line in self._evidence_lines()]
         return "\n".join(lines)
@@ -203,9 +203,9 @@ class CheckResult:
     def _repr_latex_(self) -> str:
         parts = [rf"\text{{{self.verdict}: {self.quantity.replace('_', ' ')}}}"]
         if self.derived is not None:
-            parts.append(rf"\text{{derived: }}{sp.latex(self.derived)}")
+            parts.append(rf"\text{{derived: }}{to_latex(self.derived)}")
         if self.difference is not None and self.symbolic == "different":
-            parts.append(rf"\text{{formula}} - \text{{derived}} = {sp.latex(self.difference)}")
+            parts.append(rf"\text{{formula}} - \text{{derived}} = {to_latex(self.difference)}")
         return "$" + r",\qquad ".join(parts) + "$"
 
 

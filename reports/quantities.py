@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derivations.conventions import PARAMETERS
+from derivations.conventions import PARAMETERS, to_latex
 from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import Estimate
 
@@ -102,7 +102,7 @@ class Quantity:
             "parameters": list(self.parameters),
             "claim": self.claim,
             "derived": str(self.derived()),
-            "derived_latex": sp.latex(self.derived()),
+            "derived_latex": to_latex(self.derived()),
         }
 
 

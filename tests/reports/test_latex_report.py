@@ -219,6 +219,9 @@ def test_render_latex_is_a_complete_deterministic_document(outcomes, report_extr
     assert r"2\times10^{-7} \pm 10^{-9}" in text
     assert "widths=[3, 4, 2]" in text
     assert r"\begin{aligned}" in text  # the 39-term sum is broken into lines
+    # derived steps print parameters in their declared spelling (C8's steps use sigma_eps)
+    assert r"\sigma_{\varepsilon}^{2}" in text
+    assert r"\sigma_{eps}" not in text
 
 
 def test_render_latex_rejects_bad_input(outcomes, report_extra):

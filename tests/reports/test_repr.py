@@ -13,6 +13,7 @@ import re
 import pytest
 import sympy as sp
 
+from derivations.conventions import to_latex
 from reports.formula_check import CheckResult, Verdict, check
 from reports.quantities import get_quantity
 from reports.registry import Claim, all_claims
@@ -143,8 +144,11 @@ def test_verified_result_markdown_shows_verdict_quantity_and_derived_latex(verif
     assert verified.message in first_line
     # The derived expression, recomputed here from the derivation, printed by SymPy.
     derived = get_quantity("diffusion").derived()
-    assert display_math(markdown) == [f"\\text{{derived: }}{sp.latex(derived)}"]
-    assert_well_formed_latex(sp.latex(derived))
+    assert display_math(markdown) == [f"\\text{{derived: }}{to_latex(derived)}"]
+    assert_well_formed_latex(to_latex(derived))
+    # parameters in their declared spelling, not SymPy's rendering of the Python name
+    assert r"\sigma_{\varepsilon}" in markdown
+    assert "eps}" not in markdown
 
 
 def test_refuted_result_markdown_shows_verdict_derived_latex_and_the_difference(refuted):
@@ -160,8 +164,8 @@ def test_refuted_result_markdown_shows_verdict_derived_latex_and_the_difference(
     assert difference is not None
     assert sp.simplify(refuted.parsed - derived - difference) == 0
     assert display_math(markdown) == [
-        f"\\text{{derived: }}{sp.latex(derived)}",
-        f"\\text{{formula}} - \\text{{derived}} = {sp.latex(difference)}",
+        f"\\text{{derived: }}{to_latex(derived)}",
+        f"\\text{{formula}} - \\text{{derived}} = {to_latex(difference)}",
     ]
     for block in display_math(markdown):
         assert_well_formed_latex(block)
@@ -186,8 +190,8 @@ def test_check_result_latex_is_one_well_formed_math_block(which, request):
     assert latex.count("$") == 2
     assert_well_formed_latex(latex[1:-1])
     assert result.verdict in latex
-    assert sp.latex(result.derived) in latex
-    assert (sp.latex(result.difference) in latex) == (which == "refuted")
+    assert to_latex(result.derived) in latex
+    assert (to_latex(result.difference) in latex) == (which == "refuted")
 
 
 def test_python_api_is_reachable_from_the_package():
