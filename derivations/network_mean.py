@@ -312,6 +312,11 @@ def stated_network_mean() -> dict[str, sp.Expr]:
     }
 
 
+def _statements(stated: dict[str, sp.Expr] | None) -> dict[str, sp.Expr]:
+    """:func:`stated_network_mean` with the overrides ``stated`` applied."""
+    return stated_network_mean() | dict(stated or {})
+
+
 def stated_mode_mean(
     depth: int,
     singular_values: Sequence[sp.Expr],
@@ -323,7 +328,7 @@ def stated_mode_mean(
     teacher with ``singular_values`` in an :math:`m \times n` network, ``widths = (m, n)``.
 
     ``stated`` overrides :func:`stated_network_mean` (keys ``"self"``, ``"coupling"``)."""
-    statements = stated_network_mean() | dict(stated or {})
+    statements = _statements(stated)
     m, n = widths
     values = list(singular_values)
     if not 0 <= mode < len(values) <= min(m, n):
@@ -349,7 +354,7 @@ def stated_mode_mean(
 def _case_gaps(stated: dict[str, sp.Expr] | None) -> tuple[bool, list[sp.Expr]]:
     """Linear response checks at every case, and derived minus stated mode means and
     variances."""
-    variance = (stated_network_mean() | dict(stated or {}))["variance"]
+    variance = _statements(stated)["variance"]
     checks, gaps = True, []
     for widths, rank in NETWORK_MEAN_CASES:
         linear = linearised_stationary_covariance(widths, rank)
@@ -372,7 +377,7 @@ def _case_gaps(stated: dict[str, sp.Expr] | None) -> tuple[bool, list[sp.Expr]]:
 def _width_one_gaps(stated: dict[str, sp.Expr] | None) -> list[sp.Expr]:
     """Width one (the network is the mode): the derived mean minus C12's derived mean, and
     the stated variance minus C12's derived first-order variance (symbolic depth)."""
-    variance = (stated_network_mean() | dict(stated or {}))["variance"]
+    variance = _statements(stated)["variance"]
     gaps = [sp.simplify(variance - stationary_variance())]
     for widths, _ in NETWORK_MEAN_CASES:
         if set(widths) == {1}:
@@ -401,7 +406,7 @@ def network_mean_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationRe
     (part 2) equal to the stated ones (part 3), and the derived mode variances equal to the
     stated one (part 4); at width one, equal to C12's derived mean and variance.
     """
-    statements = stated_network_mean() | dict(stated or {})
+    statements = _statements(stated)
     checks, gaps = _case_gaps(stated)
     width_one = _width_one_gaps(stated)
     holds = checks and all(gap == 0 for gap in (*gaps, *width_one))
