@@ -12,9 +12,19 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from enum import IntEnum
+from functools import partial
 from typing import Any
 
 from dlnverify import DlnVerifyError, __version__
+from reports.experiment_tables import (
+    Table,
+    collapse_tables,
+    format_text,
+    stationary_tables,
+    sweep_tables,
+    text_table,
+    training_tables,
+)
 
 __all__ = ["ExitCode", "build_parser", "main"]
 
@@ -38,12 +48,9 @@ def _print_json(payload: Any) -> None:
     print(json.dumps(payload, indent=2, default=str))
 
 
-def _table(rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
-    lines += [fmt.format(*map(str, r)) for r in rows]
-    return "\n".join(line.rstrip() for line in lines)
+def _table(rows: list[list[Any]], header: list[str]) -> str:
+    cells = tuple(tuple(str(cell) for cell in row) for row in rows)
+    return text_table(Table(tuple(header), cells))
 
 
 def _progress(args: argparse.Namespace, text: str) -> None:
@@ -185,22 +192,31 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 # --- report -------------------------------------------------------------------------------
 
 
-def _cmd_report(args: argparse.Namespace) -> int:
+def _report_output(directory: str, flag: str, pdf: str) -> bool:
+    """Refuse a report directory that is a file, and ``--pdf yes`` without pdflatex (before
+    any work); return whether a PDF can be compiled."""
     import shutil
+    from pathlib import Path
+
+    if Path(directory).exists() and not Path(directory).is_dir():
+        raise _usage(f"Got {flag} {directory!r}, but it is a file; give a directory.")
+    can_compile = shutil.which("latexmk") is not None or shutil.which("pdflatex") is not None
+    if pdf == "yes" and not can_compile:
+        raise _usage(
+            "--pdf yes needs pdflatex: install a TeX distribution "
+            "(e.g. apt-get install texlive-latex-recommended) or use --pdf auto/no"
+        )
+    return can_compile
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from reports.latex_report import compile_pdf, write_latex_report
     from reports.report import write_report
 
     directory = Path(args.output)
-    if directory.exists() and not directory.is_dir():
-        raise _usage(f"Got --output {args.output!r}, but it is a file; give a directory.")
-    can_compile = shutil.which("latexmk") is not None or shutil.which("pdflatex") is not None
-    if args.pdf == "yes" and not can_compile:
-        raise _usage(
-            "--pdf yes needs pdflatex: install a TeX distribution "
-            "(e.g. apt-get install texlive-latex-recommended) or use --pdf auto/no"
-        )
+    can_compile = _report_output(args.output, "--output", args.pdf)
     outcomes = _verify_claims(args)
     files = write_latex_report(outcomes, directory, seed=args.seed, figures=not args.no_figures)
     markdown = write_report(outcomes, directory / "report.md", seed=args.seed)
@@ -353,6 +369,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     files = [shipped_experiment(args.experiment)] if args.experiment else []
     if args.config:
         files.append(load_experiment(args.config))
+    _check_run_report(args, files)
     args.stationary = args.stationary or any(f.stationary for f in files)
     args.collapse = args.collapse or any(f.collapse for f in files)
     args.start = args.start or next((f.start for f in reversed(files) if f.start), None)
@@ -402,50 +419,105 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.figure and config.diffusion_samples == 0:
         raise _usage("--figure needs --diffusion-samples N (N >= 2): it plots the diffusion")
     experiment = None
+    draw = None
     if config.diffusion_samples:
-        from reports.experiments import diffusion_along_training
+        from reports.experiments import (
+            diffusion_along_training,
+            diffusion_figure,
+            experiment_summary,
+        )
 
         experiment = diffusion_along_training(config, progress=progress)
         trajectory = experiment.trajectory
+        draw = partial(diffusion_figure, experiment)
     else:
         trajectory = run_simulation(config, progress=progress)
     summary = summarise(trajectory, config)
     if experiment is not None:
-        from reports.experiments import diffusion_figure, experiment_summary
-
         summary["diffusion"] = experiment_summary(experiment)
-        if args.figure:
-            summary["figure"] = str(diffusion_figure(experiment, args.figure))
-            _progress(args, f"figure written to {summary['figure']}")
+    if args.figure and draw is not None:
+        summary["figure"] = str(draw(args.figure))
+        _progress(args, f"figure written to {summary['figure']}")
     if args.output:
         summary["output"] = str(write_trajectory(trajectory, config, args.output))
         _progress(args, f"trajectory written to {summary['output']}")
+    results = training_tables(summary)
+    if args.report:
+        summary["report"] = _write_run_report(args, results, _run_parameters(config), draw)
     if args.json:
         _print_json(summary)
     else:
-        rows = [
-            [f"s_{a}", f"{sigma:g}", f"{s:.6g}", "-" if t is None else f"{t:g}"]
-            for a, (sigma, s, t) in enumerate(
-                zip(
-                    config.singular_values,
-                    summary["final_modes"],
-                    summary["half_times"],
-                    strict=True,
-                ),
-                1,
-            )
-        ]
-        print(
-            _table(rows, ["mode", "sigma", f"s at t={summary['final_time']:g}", "t(s = sigma/2)"])
-        )
-        if experiment is not None:
-            _print_diffusion(summary["diffusion"])
-        print(
-            f"\nfinal population loss {summary['final_loss']:.6g}; largest cross-mode "
-            f"{summary['max_cross_mode']:.3g}; relative imbalance "
-            f"{', '.join(f'{v:.3g}' for v in summary['final_relative_imbalance']) or '-'}"
-        )
+        print(format_text(results))
     return ExitCode.OK
+
+
+def _check_run_report(args: argparse.Namespace, files: list[Any]) -> None:
+    """Check ``--report``/``--pdf`` before any work; name the run and describe it for the
+    report (the shipped experiment or the file, their description)."""
+    from pathlib import Path
+
+    if args.pdf is not None and not args.report:
+        raise _usage("--pdf compiles the report of --report DIR; add --report")
+    args.can_compile = bool(args.report) and _report_output(
+        args.report, "--report", args.pdf or "auto"
+    )
+    args.run_name = Path(args.config).stem if args.config else args.experiment or "simulate"
+    args.description = next((f.description for f in reversed(files) if f.description), "")
+
+
+def _run_parameters(config: Any, **extra: Any) -> dict[str, Any]:
+    """The configuration of a run as its report lists it: the fields, then what follows
+    from them (widths, time step, kappa) unless ``extra`` sweeps what they follow from, then
+    ``extra`` (start, swept values)."""
+    derived = {
+        "widths": (list(config.widths), ("depth", "width", "hidden")),
+        "time step": (config.time_step, ("dt", "eta")),
+        "kappa": (config.kappa, ("eta", "batch_size")),
+    }
+    parameters = config.to_json()
+    for name, (value, inputs) in derived.items():
+        if not any(key in extra for key in inputs):
+            parameters[name] = value
+    return parameters | extra
+
+
+def _write_run_report(
+    args: argparse.Namespace,
+    results: Any,
+    parameters: dict[str, Any],
+    draw: Callable[[Any], Any] | None = None,
+) -> dict[str, Any]:
+    """``--report DIR``: the run's tables, parameters and figure (drawn by ``draw`` to
+    ``DIR/figures/``) as ``DIR/report.{tex,md}``, and ``report.pdf`` when it compiles."""
+    import shlex
+    from pathlib import Path
+
+    from reports.experiment_report import ExperimentReport, write_experiment_report
+    from reports.latex_report import compile_pdf
+
+    directory = Path(args.report)
+    figure = None if draw is None else draw(directory / "figures" / f"{results.kind}.pdf")
+    report = ExperimentReport(
+        args.run_name,
+        results,
+        parameters,
+        command="dlnverify " + shlex.join(args.argv),
+        description=args.description,
+    )
+    files = write_experiment_report(report, directory, figure=figure)
+    pdf = None
+    if args.pdf != "no" and args.can_compile:
+        _progress(args, f"compiling {files.tex} ...")
+        pdf = compile_pdf(files.tex)
+    elif args.pdf != "no":
+        _progress(args, "no pdflatex on PATH: wrote the LaTeX source only (compile it elsewhere)")
+    _progress(args, f"report written to {directory}")
+    return {
+        "tex": str(files.tex),
+        "markdown": str(files.markdown),
+        "pdf": None if pdf is None else str(pdf),
+        "figure": None if figure is None else str(figure),
+    }
 
 
 def _check_trajectory_output(args: argparse.Namespace) -> None:
@@ -504,45 +576,18 @@ def _simulate_stationary(args: argparse.Namespace, config: Any) -> int:
     if args.output:
         summary["output"] = str(write_trajectory(experiment.trajectory, config, args.output))
         _progress(args, f"trajectory written to {summary['output']}")
+    results = stationary_tables(summary)
+    if args.report:
+        summary["report"] = _write_run_report(
+            args,
+            results,
+            _run_parameters(config, start=start),
+            partial(stationary_histogram_figure, experiment),
+        )
     if args.json:
         _print_json(summary)
         return ExitCode.OK
-    rows = [
-        [
-            f"s_{m['mode']}",
-            f"{m['sigma']:g}",
-            f"{m['mean']:.5g} ± {m['mean_se']:.2g}",
-            f"{m['derived_mean']:.5g}",
-            f"{m['z_mean']:.2f}",
-            f"{m['variance']:.4g} ± {m['variance_se']:.2g}",
-            f"{m['derived_variance']:.4g}",
-            f"{m['z_variance']:.2f}",
-            f"{m['drift_zero_mean']:.5g}",
-            f"{m['network_mean']:.5g}",
-            f"{m['z_network_mean']:.2f}",
-        ]
-        for m in summary["modes"]
-    ]
-    header = ["mode", "sigma", "mean", "law mean", "z", "variance", "law variance", "z"]
-    header += ["drift zero (paper's mean)", "network mean (C17)", "z"]
-    print(
-        f"{summary['n_networks']} networks from the {start} start at t = "
-        f"{summary['final_time']:g}, kappa = {summary['kappa']:g}, dt = {config.time_step:g},"
-        " vs the derived stationary law (C10):"
-    )
-    print(_table(rows, header))
-    verdict = "agrees" if summary["agrees"] else "DISAGREES"
-    print(
-        f"\nthe ensemble {verdict} with the derived law (|z| <= {summary['threshold']:.2f}, "
-        f"false-alarm rate {summary['false_alarm_rate']:g}, Bonferroni); largest cross-mode "
-        f"{summary['final_max_cross_mode']:.3g}; relative imbalance "
-        f"{', '.join(f'{v:.3g}' for v in summary['final_relative_imbalance']) or '-'}"
-    )
-    print(
-        "network mean (C17): the full network's mean to first order in kappa at the balanced"
-        " teacher point; the law is that of a single mode (width one); z against C17 is not"
-        " part of the verdict"
-    )
+    print(format_text(results))
     return ExitCode.OK
 
 
@@ -572,48 +617,18 @@ def _simulate_collapse(args: argparse.Namespace, config: Any) -> int:
     if args.figure:
         summary["figure"] = str(collapse_figure(experiment, args.figure))
         _progress(args, f"figure written to {summary['figure']}")
+    results = collapse_tables(summary)
+    if args.report:
+        summary["report"] = _write_run_report(
+            args,
+            results,
+            _run_parameters(config, start_gap=gap),
+            partial(collapse_figure, experiment),
+        )
     if args.json:
         _print_json(summary)
         return ExitCode.OK
-
-    def rate(value: float | None, se: float | None) -> str:
-        return "-" if value is None or se is None else f"{value:.3f} ± {se:.2g}"
-
-    modes = summary["modes"]
-    print(
-        f"{summary['n_networks']} networks from s_a = sigma_a (1 - {summary['start_gap']:g}), "
-        f"kappa = {summary['kappa']:g}, no label noise, dt = {config.time_step:g} and "
-        f"{config.time_step / 2:g} (Richardson):"
-    )
-    print("\ncollapse rate -d/dt E log|sigma_a - s_a| per window:")
-    rows = [
-        [f"{w['start']:g}-{w['end']:g}"]
-        + [rate(m["windows"][k]["rate"], m["windows"][k]["rate_se"]) for m in modes]
-        for k, w in enumerate(modes[0]["windows"])
-    ]
-    print(_table(rows, ["t", *(f"s_{m['mode']} (sigma {m['sigma']:g})" for m in modes)]))
-    print()
-    rows = [
-        [
-            f"s_{m['mode']}",
-            f"{m['sigma']:g}",
-            f"{m['c11_rate']:.4g}",
-            f"{m['row_rate']:.4g}",
-            rate(m["late_rate"], m["late_rate_se"]),
-            "-" if m["late_z_c11"] is None else f"{m['late_z_c11']:.1f}",
-            "-" if m["late_z_row"] is None else f"{m['late_z_row']:.1f}",
-        ]
-        for m in modes
-    ]
-    header = ["mode", "sigma", "C11 rate", "row estimate", "last window", "z C11", "z row"]
-    print(_table(rows, header))
-    verdict = "follows" if summary["follows_c11"] else "DEPARTS FROM"
-    print(
-        f"\nthe full network {verdict} the modewise collapse rate of C11 (|z| <= "
-        f"{summary['threshold']:.2f} in every resolved window, false-alarm rate "
-        f"{summary['false_alarm_rate']:g}, Bonferroni); row estimate: the slowest entry of the "
-        "mode's row of W* - W (README, Findings); '-': gap at round-off"
-    )
+    print(format_text(results))
     return ExitCode.OK
 
 
@@ -660,18 +675,15 @@ def _simulate_sweep(args: argparse.Namespace, config: Any, *, stationary: str | 
                 writer.writeheader()
                 writer.writerows(rows)
         _progress(args, f"sweep written to {target}")
+    results = sweep_tables(rows)
+    report = None
+    if args.report:
+        start = {} if stationary is None else {"start": stationary}
+        report = _write_run_report(args, results, _run_parameters(config, **swept, **start))
     if args.json:
-        _print_json({"sweep": swept, "runs": summaries})
+        _print_json({"sweep": swept, "runs": summaries} | ({"report": report} if report else {}))
     else:
-        header = list(rows[0])
-        cells = [
-            [
-                "-" if r[k] is None else f"{r[k]:.5g}" if isinstance(r[k], float) else str(r[k])
-                for k in header
-            ]
-            for r in rows
-        ]
-        print(_table(cells, header))
+        print(format_text(results))
     return ExitCode.OK
 
 
@@ -710,28 +722,6 @@ def _sweep_row(summary: dict[str, Any], *, stationary: bool) -> dict[str, Any]:
         row[f"max_diffusion_{mode['mode']}"] = mode["max_diffusion"]
         row[f"peak_time_{mode['mode']}"] = mode["empirical_peak_time"]
     return row
-
-
-def _print_diffusion(diffusion: dict[str, Any]) -> None:
-    def time(value: float | None) -> str:
-        return "-" if value is None else f"{value:.3g}"
-
-    rows = [
-        [
-            f"s_{m['mode']}",
-            f"{time(m['empirical_peak_time'])} ± {m['peak_time_uncertainty']:.2g}",
-            time(m["s_star_crossing_time"]),
-            time(m["half_time"]),
-            time(m["full_time"]),
-            "-"
-            if m["median_relative_error_window"] is None
-            else f"{100 * m['median_relative_error_window']:.0f} %",
-        ]
-        for m in diffusion["modes"]
-    ]
-    header = ["mode", "diffusion peak t", "s = s* at t", "s = sigma/2", "s = 0.9 sigma"]
-    print("\nempirical modewise diffusion vs Eq. 7 (aligned-balanced closed form):")
-    print(_table(rows, [*header, "median |D/Eq.7 - 1| while learning"]))
 
 
 # --- parser -------------------------------------------------------------------------------
@@ -878,6 +868,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --collapse: every network starts at s_a = sigma_a (1 - G), 0 < G < 1 "
         "(default 0.01)",
     )
+    p.add_argument(
+        "--report",
+        metavar="DIR",
+        help="also write the run as a report: DIR/report.tex with its figure, DIR/report.md and,"
+        " when pdflatex is available, DIR/report.pdf",
+    )
+    p.add_argument(
+        "--pdf",
+        choices=("auto", "yes", "no"),
+        help="with --report: compile report.pdf: auto (if pdflatex is found, default), yes "
+        "(required), no",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable summary")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(handler=_cmd_simulate)
@@ -888,6 +890,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if args.command is None:
             parser.print_help()

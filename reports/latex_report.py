@@ -43,8 +43,11 @@ __all__ = [
     "ReportFiles",
     "UNKNOWN_CHARACTER",
     "compile_pdf",
+    "conventions_context",
     "latex_escape",
+    "latex_figure_path",
     "latex_math_text",
+    "load_template",
     "render_latex",
     "write_latex_report",
 ]
@@ -495,11 +498,14 @@ _CONVENTIONS = (
 )
 
 
-def _figure_path(claim_id: str, path: str) -> str:
+def latex_figure_path(path: str, owner: str) -> str:
+    """``path`` as ``\\includegraphics`` takes it: forward slashes, and only the characters
+    LaTeX reads verbatim (letters, digits, ``. _ / + -``); ``owner`` names the section in
+    the error."""
     posix = Path(path).as_posix() if "\\" not in path else path.replace("\\", "/")
     if not re.fullmatch(r"[A-Za-z0-9._/+-]+", posix) or posix.count(".") == 0:
         raise InvalidParameter(
-            f"Got figure {path!r} for claim {claim_id}, but a figure path must be a file name "
+            f"Got figure {path!r} for {owner}, but a figure path must be a file name "
             "with an extension made of letters, digits and . _ / + - only."
         )
     return posix
@@ -593,7 +599,30 @@ def _claim_context(outcome: ClaimOutcome, figure: str | None) -> dict[str, Any]:
     }
 
 
-def _template() -> Any:
+def conventions_context() -> dict[str, Any]:
+    """The variables of ``_conventions.tex.j2``: DESIGN.md §3's conventions, the declared
+    parameters and the rescalings the checker recognises, as LaTeX."""
+    return {
+        "conventions": _CONVENTIONS,
+        "parameters": [
+            {
+                "latex": latex_math_text(p.latex),
+                "name": latex_escape(p.name),
+                "description": latex_escape(p.description),
+            }
+            for p in PARAMETERS.values()
+        ],
+        "rescalings": [
+            {"name": latex_escape(c.name), "description": latex_escape(c.description)}
+            for c in CONVENTION_RESCALINGS
+        ],
+    }
+
+
+def load_template(name: str) -> Any:
+    """The Jinja2 template ``reports/templates/<name>`` with the reports' delimiters
+    (``((* *))`` blocks, ``((( )))`` variables, ``((= =))`` comments; no autoescape: every
+    variable is LaTeX already)."""
     try:
         import jinja2  # imported only when a report is rendered (``dlnverify list`` stays fast)
     except ImportError:
@@ -613,7 +642,7 @@ def _template() -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    return environment.get_template("report.tex.j2")
+    return environment.get_template(name)
 
 
 def render_latex(
@@ -655,7 +684,7 @@ def render_latex(
             raise InvalidParameter(
                 f"Got a figure for claim {claim_id!r}, but the outcomes hold no such claim."
             )
-    paths = {k: _figure_path(k, v) for k, v in figures.items() if v}
+    paths = {k: latex_figure_path(v, f"claim {k}") for k, v in figures.items() if v}
     held = sum(o.holds for o in outcomes)
     context = {
         "version": latex_escape(__version__),
@@ -663,22 +692,10 @@ def render_latex(
         "python": latex_escape(platform.python_version()),
         "held": held,
         "total": len(outcomes),
-        "conventions": _CONVENTIONS,
-        "parameters": [
-            {
-                "latex": latex_math_text(p.latex),
-                "name": latex_escape(p.name),
-                "description": latex_escape(p.description),
-            }
-            for p in PARAMETERS.values()
-        ],
-        "rescalings": [
-            {"name": latex_escape(c.name), "description": latex_escape(c.description)}
-            for c in CONVENTION_RESCALINGS
-        ],
+        **conventions_context(),
         "claims": [_claim_context(o, paths.get(o.claim.id)) for o in outcomes],
     }
-    return _template().render(**context)
+    return load_template("report.tex.j2").render(**context)
 
 
 # --- files and compilation -----------------------------------------------------------------

@@ -8,9 +8,7 @@ must compile with pdflatex: without a TeX installation the compile tests fail un
 """
 
 import dataclasses
-import importlib.util
 import math
-import os
 import re
 import shutil
 import sys
@@ -38,28 +36,6 @@ from reports.verification import ClaimOutcome, verify_claim
 SPECIALS = "100% & $5 #1 a_b {x} ~y ^z back\\slash <a|b>"
 UNICODE = "Itô ± — – ≤ ≥ σ κ ε ∞ × ≈ √ ² ∗ § ö “q” …"
 NASTY = f"{SPECIALS} {UNICODE} 漢"
-
-
-def _require(available: bool, what: str) -> None:
-    """Skip without ``what`` outside CI; fail in CI, which installs it."""
-    if available:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is required in CI (it is installed there); it is missing here")
-    pytest.skip(f"{what} is not installed (set CI=1 to make this a failure)")
-
-
-@pytest.fixture
-def report_extra():
-    for module in ("jinja2", "matplotlib"):
-        _require(
-            importlib.util.find_spec(module) is not None, f"{module} (a dependency of the report)"
-        )
-
-
-@pytest.fixture
-def pdflatex(report_extra):
-    _require(shutil.which("pdflatex") is not None, "pdflatex (a TeX distribution)")
 
 
 def _check(rows: list[tuple[dict, float, float, float, float]], note: str) -> NumericCheck:
