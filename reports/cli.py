@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 from functools import partial
 from typing import Any
@@ -212,39 +213,110 @@ def _report_output(directory: str, flag: str, pdf: str) -> bool:
 def _cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from reports.latex_report import compile_pdf, write_latex_report
+    from reports.latex_report import relative_inside, write_latex_report
     from reports.report import write_report
 
     directory = Path(args.output)
     can_compile = _report_output(args.output, "--output", args.pdf)
+    names = _experiment_names(args.experiment or [])
     outcomes = _verify_claims(args)
-    files = write_latex_report(outcomes, directory, seed=args.seed, figures=not args.no_figures)
-    markdown = write_report(outcomes, directory / "report.md", seed=args.seed)
-    pdf = None
-    if args.pdf != "no" and can_compile:
-        _progress(args, f"compiling {files.tex} ...")
-        pdf = compile_pdf(files.tex)
-    elif args.pdf == "auto":
-        _progress(args, "no pdflatex on PATH: wrote the LaTeX source only (compile it elsewhere)")
+    experiments = [_report_experiment(args, name, directory) for name in names]
+    files = write_latex_report(
+        outcomes,
+        directory,
+        seed=args.seed,
+        figures=not args.no_figures,
+        experiments=experiments,
+    )
+    sections = [
+        (report, None if figure is None else relative_inside(figure, directory))
+        for report, figure in experiments
+    ]
+    markdown = write_report(outcomes, directory / "report.md", seed=args.seed, experiments=sections)
+    pdf = _compile(args, files.tex, can_compile)
+    figures = [*files.figures, *(figure for _, figure in experiments if figure is not None)]
     written: dict[str, Any] = {
         "tex": str(files.tex),
         "markdown": str(markdown),
         "pdf": None if pdf is None else str(pdf),
-        "figures": [str(f) for f in files.figures],
+        "figures": [str(f) for f in figures],
     }
     all_hold = all(o.holds for o in outcomes)
     if args.json:
+        runs = [
+            {"name": report.name, "verdict": report.results.verdict, "holds": report.results.holds}
+            for report, _ in experiments
+        ]
         _print_json(
-            {"all_hold": all_hold, "files": written, "claims": [o.to_json() for o in outcomes]}
+            {
+                "all_hold": all_hold,
+                "files": written,
+                "claims": [o.to_json() for o in outcomes],
+                "experiments": runs,
+            }
         )
     else:
         held = sum(o.holds for o in outcomes)
         print(f"{held} of {len(outcomes)} claims hold.")
+        for report, _ in experiments:
+            verdict = f": {report.results.verdict}" if report.results.verdict else ""
+            print(f"experiment {report.name}{verdict}")
         for kind in ("pdf", "tex", "markdown"):
             if written[kind]:
                 print(f"{kind}: {written[kind]}")
-        print(f"figures: {len(files.figures)} in {directory / 'figures'}")
+        print(f"figures: {len(figures)} in {directory / 'figures'}")
     return ExitCode.OK if all_hold else ExitCode.FAILED
+
+
+def _compile(args: argparse.Namespace, tex: Any, can_compile: bool) -> Any:
+    """Compile ``tex`` unless ``--pdf no``; without pdflatex say so (``--pdf auto``)."""
+    from reports.latex_report import compile_pdf
+
+    if args.pdf != "no" and can_compile:
+        _progress(args, f"compiling {tex} ...")
+        return compile_pdf(tex)
+    if args.pdf != "no":
+        _progress(args, "no pdflatex on PATH: wrote the LaTeX source only (compile it elsewhere)")
+    return None
+
+
+def _experiment_names(names: list[str]) -> list[str]:
+    """``report --experiment``: the shipped experiments named (``all``: every one), checked
+    before any work; each once, in the order given."""
+    from reports.experiment_files import shipped_experiment, shipped_experiments
+
+    shipped = list(shipped_experiments())
+    chosen: list[str] = []
+    for name in names:
+        for item in shipped if name == "all" else [name]:
+            shipped_experiment(item)  # a one-line error naming the shipped ones
+            if item not in chosen:
+                chosen.append(item)
+    return chosen
+
+
+def _report_experiment(args: argparse.Namespace, name: str, directory: Any) -> tuple[Any, Any]:
+    """Run the shipped experiment ``name`` at the report's seed, as ``simulate --experiment
+    NAME --seed S`` would, and return its report and figure (in ``directory/figures``)."""
+    import shlex
+
+    from reports.experiment_report import ExperimentReport
+
+    argv = ["simulate", "--experiment", name, "--seed", str(args.seed)]
+    run_args = build_parser().parse_args([*argv, *(["--quiet"] if args.quiet else [])])
+    _progress(args, f"experiment {name} ...")
+    run = _run_simulate(run_args)
+    figure = None
+    if run.draw is not None and not args.no_figures:
+        figure = run.draw(directory / "figures" / f"experiment-{name}.pdf")
+    report = ExperimentReport(
+        name,
+        run.results,
+        run.parameters,
+        command="dlnverify " + shlex.join(argv),
+        description=run_args.description,
+    )
+    return report, figure
 
 
 # --- check --------------------------------------------------------------------------------
@@ -354,18 +426,39 @@ _SIMULATE_FLAGS = (
 )
 
 
-def _cmd_simulate(args: argparse.Namespace) -> int:
-    from reports.experiment_files import (
-        load_experiment,
-        shipped_experiment,
-        shipped_experiments,
-    )
-    from reports.simulation import SimulationConfig, run_simulation, summarise, write_trajectory
+@dataclass
+class _Run:
+    """One ``simulate`` run, done: what ``--json`` prints, the tables the terminal and the
+    report show, the parameters the report lists, and how to draw the run's figure."""
 
+    payload: dict[str, Any]
+    results: Any
+    parameters: dict[str, Any]
+    draw: Callable[[Any], Any] | None = None
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.list_experiments:
+        from reports.experiment_files import shipped_experiments
+
         rows = [[name, text] for name, text in shipped_experiments().items()]
         print(_table(rows, ["experiment", "what it reproduces"]))
         return ExitCode.OK
+    run = _run_simulate(args)
+    if args.report:
+        run.payload["report"] = _write_run_report(args, run.results, run.parameters, run.draw)
+    if args.json:
+        _print_json(run.payload)
+    else:
+        print(format_text(run.results))
+    return ExitCode.OK
+
+
+def _run_simulate(args: argparse.Namespace) -> _Run:
+    """Apply the layers (defaults, experiment, file, flags) and run the chosen kind."""
+    from reports.experiment_files import load_experiment, shipped_experiment
+    from reports.simulation import SimulationConfig, run_simulation, summarise, write_trajectory
+
     files = [shipped_experiment(args.experiment)] if args.experiment else []
     if args.config:
         files.append(load_experiment(args.config))
@@ -441,14 +534,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.output:
         summary["output"] = str(write_trajectory(trajectory, config, args.output))
         _progress(args, f"trajectory written to {summary['output']}")
-    results = training_tables(summary)
-    if args.report:
-        summary["report"] = _write_run_report(args, results, _run_parameters(config), draw)
-    if args.json:
-        _print_json(summary)
-    else:
-        print(format_text(results))
-    return ExitCode.OK
+    return _Run(summary, training_tables(summary), _run_parameters(config), draw)
 
 
 def _check_run_report(args: argparse.Namespace, files: list[Any]) -> None:
@@ -493,7 +579,6 @@ def _write_run_report(
     from pathlib import Path
 
     from reports.experiment_report import ExperimentReport, write_experiment_report
-    from reports.latex_report import compile_pdf
 
     directory = Path(args.report)
     figure = None if draw is None else draw(directory / "figures" / f"{results.kind}.pdf")
@@ -505,12 +590,7 @@ def _write_run_report(
         description=args.description,
     )
     files = write_experiment_report(report, directory, figure=figure)
-    pdf = None
-    if args.pdf != "no" and args.can_compile:
-        _progress(args, f"compiling {files.tex} ...")
-        pdf = compile_pdf(files.tex)
-    elif args.pdf != "no":
-        _progress(args, "no pdflatex on PATH: wrote the LaTeX source only (compile it elsewhere)")
+    pdf = _compile(args, files.tex, args.can_compile)
     _progress(args, f"report written to {directory}")
     return {
         "tex": str(files.tex),
@@ -551,7 +631,7 @@ def _simulation_progress(args: argparse.Namespace, config: Any) -> Callable[[int
     return progress
 
 
-def _simulate_stationary(args: argparse.Namespace, config: Any) -> int:
+def _simulate_stationary(args: argparse.Namespace, config: Any) -> _Run:
     """``simulate --stationary``: final mode amplitudes of an ensemble vs the law of C10."""
     from reports.simulation import write_trajectory
     from reports.stationary_experiment import (
@@ -576,22 +656,15 @@ def _simulate_stationary(args: argparse.Namespace, config: Any) -> int:
     if args.output:
         summary["output"] = str(write_trajectory(experiment.trajectory, config, args.output))
         _progress(args, f"trajectory written to {summary['output']}")
-    results = stationary_tables(summary)
-    if args.report:
-        summary["report"] = _write_run_report(
-            args,
-            results,
-            _run_parameters(config, start=start),
-            partial(stationary_histogram_figure, experiment),
-        )
-    if args.json:
-        _print_json(summary)
-        return ExitCode.OK
-    print(format_text(results))
-    return ExitCode.OK
+    return _Run(
+        summary,
+        stationary_tables(summary),
+        _run_parameters(config, start=start),
+        partial(stationary_histogram_figure, experiment),
+    )
 
 
-def _simulate_collapse(args: argparse.Namespace, config: Any) -> int:
+def _simulate_collapse(args: argparse.Namespace, config: Any) -> _Run:
     """``simulate --collapse``: collapse rates of the modes without label noise vs C11."""
     from reports.collapse_experiment import (
         DEFAULT_START_GAP,
@@ -617,22 +690,17 @@ def _simulate_collapse(args: argparse.Namespace, config: Any) -> int:
     if args.figure:
         summary["figure"] = str(collapse_figure(experiment, args.figure))
         _progress(args, f"figure written to {summary['figure']}")
-    results = collapse_tables(summary)
-    if args.report:
-        summary["report"] = _write_run_report(
-            args,
-            results,
-            _run_parameters(config, start_gap=gap),
-            partial(collapse_figure, experiment),
-        )
-    if args.json:
-        _print_json(summary)
-        return ExitCode.OK
-    print(format_text(results))
-    return ExitCode.OK
+    return _Run(
+        summary,
+        collapse_tables(summary),
+        _run_parameters(config, start_gap=gap),
+        partial(collapse_figure, experiment),
+    )
 
 
-def _simulate_sweep(args: argparse.Namespace, config: Any, *, stationary: str | None = None) -> int:
+def _simulate_sweep(
+    args: argparse.Namespace, config: Any, *, stationary: str | None = None
+) -> _Run:
     """``simulate --sweep``: one summary row per combination (of training runs, or of
     stationary ensembles from the start ``stationary``)."""
     from reports.sweep import run_sweep, sweep_configs
@@ -675,16 +743,12 @@ def _simulate_sweep(args: argparse.Namespace, config: Any, *, stationary: str | 
                 writer.writeheader()
                 writer.writerows(rows)
         _progress(args, f"sweep written to {target}")
-    results = sweep_tables(rows)
-    report = None
-    if args.report:
-        start = {} if stationary is None else {"start": stationary}
-        report = _write_run_report(args, results, _run_parameters(config, **swept, **start))
-    if args.json:
-        _print_json({"sweep": swept, "runs": summaries} | ({"report": report} if report else {}))
-    else:
-        print(format_text(results))
-    return ExitCode.OK
+    start = {} if stationary is None else {"start": stationary}
+    return _Run(
+        {"sweep": swept, "runs": summaries},
+        sweep_tables(rows),
+        _run_parameters(config, **swept, **start),
+    )
 
 
 def _sweep_values(files: list[Any], items: list[str], *, fixed: set[str]) -> dict[str, list[Any]]:
@@ -773,6 +837,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="compile report.pdf: auto (if pdflatex is found, default), yes (required), no",
     )
     p.add_argument("--no-figures", action="store_true", help="skip the matplotlib figures")
+    p.add_argument(
+        "--experiment",
+        action="append",
+        metavar="NAME",
+        help="also run a shipped experiment (simulate --list-experiments; 'all': every one) at"
+        " the report's seed and add its section after the claims (repeatable; information, not"
+        " part of the exit code)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo checks")
     p.add_argument("--json", action="store_true", help="machine-readable output")

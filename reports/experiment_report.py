@@ -27,11 +27,14 @@ from reports.latex_report import (
     latex_escape,
     latex_figure_path,
     load_template,
+    relative_inside,
 )
 
 __all__ = [
     "ExperimentReport",
     "ExperimentReportFiles",
+    "experiment_context",
+    "experiment_markdown",
     "render_experiment_latex",
     "render_experiment_markdown",
     "write_experiment_report",
@@ -136,21 +139,8 @@ def _table_context(table: Table) -> dict[str, Any]:
     }
 
 
-def render_experiment_latex(report: ExperimentReport, *, figure: str | None = None) -> str:
-    r"""The report as a standalone LaTeX document.
-
-    Parameters
-    ----------
-    report : ExperimentReport
-        What to report.
-    figure : str, optional
-        The figure file relative to the ``.tex`` file (``"figures/stationary.pdf"``).
-
-    Returns
-    -------
-    str
-        The LaTeX source, ``\documentclass`` to ``\end{document}``.
-    """
+def experiment_context(report: ExperimentReport, figure: str | None = None) -> dict[str, Any]:
+    """The variables of ``_experiment_body.tex.j2`` for ``report`` (every string LaTeX)."""
     if not isinstance(report, ExperimentReport):
         raise InvalidParameter(
             f"Got report of type {type(report).__name__}, but it must be an ExperimentReport."
@@ -159,10 +149,8 @@ def render_experiment_latex(report: ExperimentReport, *, figure: str | None = No
     command = (
         r"Reproduce with \texttt{" + latex_escape(report.command) + "}." if report.command else ""
     )
-    context = {
+    return {
         "name": latex_escape(report.name),
-        "version": latex_escape(__version__),
-        "python": latex_escape(platform.python_version()),
         "description": latex_escape(report.description.rstrip(".")),
         "verdict": None
         if results.holds is None
@@ -181,9 +169,34 @@ def render_experiment_latex(report: ExperimentReport, *, figure: str | None = No
             "path": latex_figure_path(figure, f"experiment {report.name}"),
             "caption": _CAPTIONS.get(results.kind, latex_escape(report.name)),
         },
-        **conventions_context(),
     }
-    return str(load_template("experiment.tex.j2").render(**context))
+
+
+def render_experiment_latex(report: ExperimentReport, *, figure: str | None = None) -> str:
+    r"""The report as a standalone LaTeX document.
+
+    Parameters
+    ----------
+    report : ExperimentReport
+        What to report.
+    figure : str, optional
+        The figure file relative to the ``.tex`` file (``"figures/stationary.pdf"``).
+
+    Returns
+    -------
+    str
+        The LaTeX source, ``\documentclass`` to ``\end{document}``.
+    """
+    experiment = experiment_context(report, figure)
+    return str(
+        load_template("experiment.tex.j2").render(
+            name=experiment["name"],
+            version=latex_escape(__version__),
+            python=latex_escape(platform.python_version()),
+            experiment=experiment,
+            **conventions_context(),
+        )
+    )
 
 
 def _markdown_table(table: Table) -> list[str]:
@@ -196,21 +209,20 @@ def _markdown_table(table: Table) -> list[str]:
     return [*lines, ""]
 
 
-def render_experiment_markdown(report: ExperimentReport, *, figure: str | None = None) -> str:
-    """The report as Markdown (the same content as :func:`render_experiment_latex`)."""
+def experiment_markdown(
+    report: ExperimentReport, *, figure: str | None = None, level: int = 2
+) -> list[str]:
+    """The body of the Markdown report (description to figure), its headings at ``level``."""
     results = report.results
-    lines = [f"# dlnverify experiment: {report.name}", ""]
-    lines += [f"dlnverify {__version__}, Python {platform.python_version()}.", ""]
-    if report.description:
-        lines += [report.description, ""]
+    lines = [report.description, ""] if report.description else []
     if results.holds is not None:
         lines += [f"**Verdict:** {results.verdict}.", ""]
-    lines += ["## Set-up", ""]
+    lines += [f"{'#' * level} Set-up", ""]
     if report.command:
         lines += [f"Reproduce with `{report.command}`.", ""]
     lines += ["| parameter | value |", "|---|---|"]
     lines += [f"| `{k}` | {_value(v)} |" for k, v in report.parameters.items()]
-    lines += ["", "## Results", ""]
+    lines += ["", f"{'#' * level} Results", ""]
     if results.heading:
         lines += [results.heading, ""]
     for table in results.tables:
@@ -218,6 +230,14 @@ def render_experiment_markdown(report: ExperimentReport, *, figure: str | None =
     lines += [f"- {note}" for note in results.notes]
     if figure is not None:
         lines += ["", f"Figure: [{figure}]({figure})"]
+    return [*lines, ""]
+
+
+def render_experiment_markdown(report: ExperimentReport, *, figure: str | None = None) -> str:
+    """The report as Markdown (the same content as :func:`render_experiment_latex`)."""
+    lines = [f"# dlnverify experiment: {report.name}", ""]
+    lines += [f"dlnverify {__version__}, Python {platform.python_version()}.", ""]
+    lines += experiment_markdown(report, figure=figure)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -250,15 +270,7 @@ def write_experiment_report(
     if target.exists() and not target.is_dir():
         raise InvalidParameter(f"Got report directory {str(target)!r}, but it is a file.")
     target.mkdir(parents=True, exist_ok=True)
-    relative = None
-    if figure is not None:
-        try:
-            relative = Path(figure).resolve().relative_to(target.resolve()).as_posix()
-        except ValueError:
-            raise InvalidParameter(
-                f"Got figure {str(figure)!r}, but it must lie inside the report directory "
-                f"{str(target)!r}."
-            ) from None
+    relative = None if figure is None else relative_inside(Path(figure), target)
     tex = target / "report.tex"
     tex.write_text(render_experiment_latex(report, figure=relative), encoding="utf-8")
     markdown = target / "report.md"

@@ -48,6 +48,7 @@ __all__ = [
     "latex_figure_path",
     "latex_math_text",
     "load_template",
+    "relative_inside",
     "render_latex",
     "write_latex_report",
 ]
@@ -599,6 +600,15 @@ def _claim_context(outcome: ClaimOutcome, figure: str | None) -> dict[str, Any]:
     }
 
 
+def _experiment_section(report: Any, figure: str | None) -> dict[str, Any]:
+    """An experiment's section of the claims report: its body, label and bookmark."""
+    from reports.experiment_report import experiment_context  # it imports this module
+
+    label = "experiment:" + re.sub(r"[^A-Za-z0-9]", "-", report.name)
+    bookmark = _bookmark(f"Experiment: {report.name}")
+    return experiment_context(report, figure) | {"label": label, "bookmark": bookmark}
+
+
 def conventions_context() -> dict[str, Any]:
     """The variables of ``_conventions.tex.j2``: DESIGN.md §3's conventions, the declared
     parameters and the rescalings the checker recognises, as LaTeX."""
@@ -650,6 +660,7 @@ def render_latex(
     *,
     seed: int = 0,
     figures: Mapping[str, str] | None = None,
+    experiments: Sequence[tuple[Any, str | None]] = (),
 ) -> str:
     r"""The report as a standalone LaTeX document (deterministic: no dates, no timings).
 
@@ -662,6 +673,9 @@ def render_latex(
     figures : mapping of str to str, optional
         Claim id -> figure file (relative to the directory of the ``.tex`` file, e.g.
         ``"figures/C7.pdf"``) included in that claim's section.
+    experiments : sequence of (ExperimentReport, str or None), optional
+        Runs of the paper's experiments (:class:`reports.experiment_report.ExperimentReport`)
+        with their figure files (relative, or None), one section each after the claims.
 
     Returns
     -------
@@ -694,6 +708,7 @@ def render_latex(
         "total": len(outcomes),
         **conventions_context(),
         "claims": [_claim_context(o, paths.get(o.claim.id)) for o in outcomes],
+        "experiments": [_experiment_section(report, path) for report, path in experiments],
     }
     return load_template("report.tex.j2").render(**context)
 
@@ -727,6 +742,7 @@ def write_latex_report(
     seed: int = 0,
     pdf: bool = False,
     figures: bool = True,
+    experiments: Sequence[tuple[Any, str | Path | None]] = (),
 ) -> ReportFiles:
     """Write ``report.tex`` and its figures to ``directory``, and compile it with ``pdf=True``.
 
@@ -742,6 +758,9 @@ def write_latex_report(
         Also compile ``report.pdf`` with :func:`compile_pdf`.
     figures : bool, default True
         Draw the figures (:func:`reports.figures.claim_figures`) and include them.
+    experiments : sequence of (ExperimentReport, path or None), optional
+        Experiment sections after the claims, each with its figure file (inside
+        ``directory``, or None).
 
     Returns
     -------
@@ -761,10 +780,28 @@ def write_latex_report(
     relative = {
         k: Path(v).resolve().relative_to(target.resolve()).as_posix() for k, v in drawn.items()
     }
+    sections = [
+        (report, None if path is None else relative_inside(Path(path), target))
+        for report, path in experiments
+    ]
     tex = target / "report.tex"
-    tex.write_text(render_latex(outcomes, seed=seed, figures=relative), encoding="utf-8")
+    tex.write_text(
+        render_latex(outcomes, seed=seed, figures=relative, experiments=sections),
+        encoding="utf-8",
+    )
     figure_paths = tuple(sorted({Path(v) for v in drawn.values()}))
     return ReportFiles(tex, figure_paths, compile_pdf(tex) if pdf else None)
+
+
+def relative_inside(path: Path, directory: Path) -> str:
+    """``path`` relative to ``directory`` (POSIX), or a one-line error when it lies outside."""
+    try:
+        return path.resolve().relative_to(directory.resolve()).as_posix()
+    except ValueError:
+        raise InvalidParameter(
+            f"Got figure {str(path)!r}, but it must lie inside the report directory "
+            f"{str(directory)!r}."
+        ) from None
 
 
 def _first_error(log: Path, output: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import platform
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS
 from dlnverify import __version__
@@ -75,8 +76,15 @@ def _section(outcome: ClaimOutcome) -> str:
     return "\n".join(lines)
 
 
-def render_report(outcomes: Sequence[ClaimOutcome], *, seed: int = 0) -> str:
-    """The report as Markdown text (deterministic: no timestamps, no timings)."""
+def render_report(
+    outcomes: Sequence[ClaimOutcome],
+    *,
+    seed: int = 0,
+    experiments: Sequence[tuple[Any, str | None]] = (),
+) -> str:
+    """The report as Markdown text (deterministic: no timestamps, no timings); each of
+    ``experiments`` (an :class:`~reports.experiment_report.ExperimentReport` and its figure
+    file relative to the report, or None) adds a section after the claims."""
     held = sum(o.holds for o in outcomes)
     lines = [
         "# dlnverify report",
@@ -96,14 +104,27 @@ def render_report(outcomes: Sequence[ClaimOutcome], *, seed: int = 0) -> str:
     lines += [f"- `{c.name}`: {c.description}" for c in CONVENTION_RESCALINGS]
     lines.append("")
     lines += [_section(o) for o in outcomes]
+    if experiments:
+        from reports.experiment_report import experiment_markdown
+
+        for report, figure in experiments:
+            lines += [f"## Experiment: {report.name}", ""]
+            lines += experiment_markdown(report, figure=figure, level=3)
     return "\n".join(lines) + "\n"
 
 
-def write_report(outcomes: Sequence[ClaimOutcome], path: str | Path, *, seed: int = 0) -> Path:
+def write_report(
+    outcomes: Sequence[ClaimOutcome],
+    path: str | Path,
+    *,
+    seed: int = 0,
+    experiments: Sequence[tuple[Any, str | None]] = (),
+) -> Path:
     """Write :func:`render_report` to ``path`` (parent directories are created)."""
     target = Path(path)
     if target.exists() and target.is_dir():
         raise InvalidParameter(f"Got report path {str(target)!r}, but it is a directory.")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_report(outcomes, seed=seed), encoding="utf-8")
+    text = render_report(outcomes, seed=seed, experiments=experiments)
+    target.write_text(text, encoding="utf-8")
     return target

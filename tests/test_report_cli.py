@@ -82,3 +82,48 @@ def test_flags_need_values(flag, capsys):
     with pytest.raises(SystemExit) as info:
         main(["report", flag])
     assert info.value.code == ExitCode.BAD_INPUT
+
+
+def test_experiment_sections_show_what_simulate_shows(tmp_path, capsys):
+    out = tmp_path / "rep"
+    argv = ["report", "C2", "--symbolic-only", "--output", str(out), "--pdf", "no", "--quiet"]
+    # the collapse departs from C11 (a finding, C16): information, the exit code is the claims'
+    assert main([*argv, "--experiment", "fig4-collapse", "--json"]) == ExitCode.OK
+    payload = json.loads(capsys.readouterr().out)
+    (run,) = payload["experiments"]
+    assert run["name"] == "fig4-collapse"
+    assert run["holds"] is False
+    assert "departs" in run["verdict"]
+    assert str(out / "figures" / "experiment-fig4-collapse.pdf") in payload["files"]["figures"]
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    section = markdown[markdown.index("## Experiment: fig4-collapse") :]
+    assert "Reproduce with `dlnverify simulate --experiment fig4-collapse --seed 0`." in section
+    tex = (out / "report.tex").read_text(encoding="utf-8")
+    assert r"\section*{Experiment: fig4-collapse}" in tex
+    assert r"\hyperref[experiment:fig4-collapse]{fig4-collapse}" in tex
+    # the command the section names gives the numbers the section shows
+    assert main(["simulate", "--experiment", "fig4-collapse", "--seed", "0", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    rows = [line.split("  ") for line in printed.split("\n") if line.startswith(("s_1 ", "0-0.5"))]
+    assert len(rows) == 2
+    for cells in rows:
+        assert "| " + " | ".join(c.strip() for c in cells if c.strip()) + " |" in section
+
+
+def test_experiment_names_are_checked_before_any_work(tmp_path, capsys):
+    argv = ["report", "C2", "--output", str(tmp_path / "r"), "--experiment", "fig9"]
+    assert main(argv) == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert "fig9" in err
+    assert err.count("\n") == 1  # no claim was verified first
+    assert not (tmp_path / "r").exists()
+
+
+def test_experiment_all_names_every_shipped_experiment_once():
+    from reports.cli import _experiment_names
+    from reports.experiment_files import shipped_experiments
+
+    shipped = list(shipped_experiments())
+    assert _experiment_names(["fig1", "all", "fig1"]) == ["fig1"] + [
+        name for name in shipped if name != "fig1"
+    ]

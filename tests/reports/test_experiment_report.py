@@ -303,3 +303,26 @@ def test_a_report_with_every_special_and_a_long_table_compiles(pdflatex, tmp_pat
     files = write_experiment_report(report, tmp_path, pdf=True)
     assert files.pdf is not None
     assert files.pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_the_claims_report_takes_experiment_sections(pdflatex, tmp_path):
+    from reports.latex_report import write_latex_report
+    from reports.report import render_report
+
+    results = ExperimentTables(
+        "collapse", SPECIALS, (Table(("a",), ((SPECIALS,),)),), verdict=SPECIALS, holds=False
+    )
+    report = ExperimentReport("fig4 collapse", results, {"eta": 0.05}, command="dlnverify x")
+    files = write_latex_report([], tmp_path, pdf=True, figures=False, experiments=[(report, None)])
+    assert files.pdf is not None
+    assert files.pdf.read_bytes().startswith(b"%PDF")
+    tex = files.tex.read_text(encoding="utf-8")
+    assert r"\section*{Experiment: fig4 collapse}" in tex
+    assert r"\subsection*{Results}" in tex
+    assert r"\hyperref[experiment:fig4-collapse]{fig4 collapse}: \bad{" in tex
+    text = render_report([], experiments=[(report, "figures/f.pdf")])
+    assert "## Experiment: fig4 collapse" in text
+    assert "### Set-up" in text
+    assert "Figure: [figures/f.pdf](figures/f.pdf)" in text
+    with pytest.raises(InvalidParameter, match="inside the report directory"):
+        write_latex_report([], tmp_path, figures=False, experiments=[(report, "/elsewhere.pdf")])
