@@ -445,6 +445,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         print(_table(rows, ["experiment", "what it reproduces"]))
         return ExitCode.OK
     run = _run_simulate(args)
+    if args.figure and run.draw is not None:
+        run.payload["figure"] = str(run.draw(args.figure))
+        _progress(args, f"figure written to {run.payload['figure']}")
     if args.report:
         run.payload["report"] = _write_run_report(args, run.results, run.parameters, run.draw)
     if args.json:
@@ -528,9 +531,6 @@ def _run_simulate(args: argparse.Namespace) -> _Run:
     summary = summarise(trajectory, config)
     if experiment is not None:
         summary["diffusion"] = experiment_summary(experiment)
-    if args.figure and draw is not None:
-        summary["figure"] = str(draw(args.figure))
-        _progress(args, f"figure written to {summary['figure']}")
     if args.output:
         summary["output"] = str(write_trajectory(trajectory, config, args.output))
         _progress(args, f"trajectory written to {summary['output']}")
@@ -650,9 +650,6 @@ def _simulate_stationary(args: argparse.Namespace, config: Any) -> _Run:
         config, start=start, progress=_simulation_progress(args, config)
     )
     summary = stationary_experiment_summary(experiment)
-    if args.figure:
-        summary["figure"] = str(stationary_histogram_figure(experiment, args.figure))
-        _progress(args, f"figure written to {summary['figure']}")
     if args.output:
         summary["output"] = str(write_trajectory(experiment.trajectory, config, args.output))
         _progress(args, f"trajectory written to {summary['output']}")
@@ -687,9 +684,6 @@ def _simulate_collapse(args: argparse.Namespace, config: Any) -> _Run:
     gap = DEFAULT_START_GAP if args.start_gap is None else args.start_gap
     experiment = collapse_experiment(config, start_gap=gap, progress=progress)
     summary = collapse_experiment_summary(experiment)
-    if args.figure:
-        summary["figure"] = str(collapse_figure(experiment, args.figure))
-        _progress(args, f"figure written to {summary['figure']}")
     return _Run(
         summary,
         collapse_tables(summary),
