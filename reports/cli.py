@@ -220,7 +220,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     can_compile = _report_output(args.output, "--output", args.pdf)
     names = _experiment_names(args.experiment or [])
     outcomes = _verify_claims(args)
-    experiments = [_report_experiment(args, name, directory) for name in names]
+    experiments = [
+        _report_experiment(args, name, directory, f"[{index}/{len(names)}]")
+        for index, name in enumerate(names, 1)
+    ]
     files = write_latex_report(
         outcomes,
         directory,
@@ -295,20 +298,27 @@ def _experiment_names(names: list[str]) -> list[str]:
     return chosen
 
 
-def _report_experiment(args: argparse.Namespace, name: str, directory: Any) -> tuple[Any, Any]:
+def _report_experiment(
+    args: argparse.Namespace, name: str, directory: Any, counter: str
+) -> tuple[Any, Any]:
     """Run the shipped experiment ``name`` at the report's seed, as ``simulate --experiment
-    NAME --seed S`` would, and return its report and figure (in ``directory/figures``)."""
+    NAME --seed S`` would, and return its report and figure (in ``directory/figures``);
+    progress lines start with ``counter`` and end with the time taken."""
     import shlex
+    import time
 
     from reports.experiment_report import ExperimentReport
 
     argv = ["simulate", "--experiment", name, "--seed", str(args.seed)]
     run_args = build_parser().parse_args([*argv, *(["--quiet"] if args.quiet else [])])
-    _progress(args, f"experiment {name} ...")
+    _progress(args, f"{counter} experiment {name} ...")
+    start = time.perf_counter()
     run = _run_simulate(run_args)
     figure = None
     if run.draw is not None and not args.no_figures:
         figure = run.draw(directory / "figures" / f"experiment-{name}.pdf")
+    verdict = run.results.verdict or "done"
+    _progress(args, f"      {verdict} ({time.perf_counter() - start:.1f} s)")
     report = ExperimentReport(
         name,
         run.results,
@@ -551,16 +561,29 @@ def _check_run_report(args: argparse.Namespace, files: list[Any]) -> None:
     args.description = next((f.description for f in reversed(files) if f.description), "")
 
 
+#: What a field's 0 means, as a run's report lists it (a bare 0 would read as a value).
+_UNSET_MEANING = {
+    "hidden": "0 (= width)",
+    "dt": "0 (= eta)",
+    "duration": "0 (steps decide)",
+    "diffusion_samples": "0 (not recorded)",
+}
+
+
 def _run_parameters(config: Any, **extra: Any) -> dict[str, Any]:
-    """The configuration of a run as its report lists it: the fields, then what follows
-    from them (widths, time step, kappa) unless ``extra`` sweeps what they follow from, then
-    ``extra`` (start, swept values)."""
+    """The configuration of a run as its report lists it: the fields (a 0 that stands for
+    another field or for "none" says so), then what follows from them (widths, time step,
+    kappa) unless ``extra`` sweeps what they follow from, then ``extra`` (start, swept
+    values)."""
     derived = {
         "widths": (list(config.widths), ("depth", "width", "hidden")),
         "time step": (config.time_step, ("dt", "eta")),
         "kappa": (config.kappa, ("eta", "batch_size")),
     }
-    parameters = config.to_json()
+    parameters = {
+        key: _UNSET_MEANING[key] if key in _UNSET_MEANING and not value else value
+        for key, value in config.to_json().items()
+    }
     for name, (value, inputs) in derived.items():
         if not any(key in extra for key in inputs):
             parameters[name] = value
@@ -740,7 +763,7 @@ def _simulate_sweep(
     start = {} if stationary is None else {"start": stationary}
     return _Run(
         {"sweep": swept, "runs": summaries},
-        sweep_tables(rows),
+        sweep_tables(rows, keys=list(swept)),
         _run_parameters(config, **swept, **start),
     )
 

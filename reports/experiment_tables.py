@@ -19,12 +19,14 @@ for the terminal.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
     "ExperimentTables",
+    "MAX_SWEEP_COLUMNS",
     "Table",
     "collapse_tables",
     "format_text",
@@ -91,6 +93,11 @@ class ExperimentTables:
     def __post_init__(self) -> None:
         if bool(self.verdict) != (self.holds is not None):
             raise ValueError("Got a verdict without holds or holds without a verdict.")
+
+
+#: A sweep table with more columns than this is split into one table per mode.
+MAX_SWEEP_COLUMNS = 8
+_MODE_COLUMN = re.compile(r"(?P<name>.+)_(?P<mode>[0-9]+)")
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "") -> Table:
@@ -280,17 +287,44 @@ def _cell(value: Any) -> str:
     return f"{value:.5g}" if isinstance(value, float) else str(value)
 
 
-def sweep_tables(rows: Sequence[Mapping[str, Any]]) -> ExperimentTables:
-    """One row per run of a sweep (the swept values, then the run's figures).
+def sweep_tables(rows: Sequence[Mapping[str, Any]], *, keys: Sequence[str]) -> ExperimentTables:
+    """One row per run of a sweep: the swept values, then the run's figures.
+
+    A table wider than :data:`MAX_SWEEP_COLUMNS` is split so that it stays readable in a
+    terminal and on a page: the swept values with the run's own columns (``final_loss``,
+    ``agrees``), then one table per mode, captioned ``mode s_a:``, of the swept values and the
+    columns ending in ``_a`` (the suffix dropped).  The CSV and JSON outputs keep one flat row.
 
     Parameters
     ----------
     rows : sequence of mappings
-        Column -> value, one per run, all with the same columns.
+        Column -> value, one per run, all with the same columns; per-mode columns end in
+        ``_a`` (``mean_1``, ``half_time_2``).
+    keys : sequence of str
+        The swept columns: they open every table.
     """
     header = list(rows[0])
-    table = _table(header, [[_cell(row[key]) for key in header] for row in rows])
-    return ExperimentTables("sweep", "", (table,))
+
+    def table(columns: Sequence[str], titles: Sequence[str], caption: str = "") -> Table:
+        return _table(titles, [[_cell(row[c]) for c in columns] for row in rows], caption)
+
+    if len(header) <= MAX_SWEEP_COLUMNS:
+        return ExperimentTables("sweep", "", (table(header, header),))
+    swept = [column for column in header if column in keys]
+    own: list[str] = []  # the run's columns that belong to no mode
+    modes: dict[str, list[tuple[str, str]]] = {}
+    for column in (column for column in header if column not in keys):
+        match = _MODE_COLUMN.fullmatch(column)
+        if match is None:
+            own.append(column)
+        else:
+            modes.setdefault(match["mode"], []).append((column, match["name"]))
+    tables = [table([*swept, *own], [*swept, *own])] if own or not modes else []
+    for mode, columns in modes.items():
+        names = [column for column, _ in columns]
+        titles = [title for _, title in columns]
+        tables.append(table([*swept, *names], [*swept, *titles], f"mode s_{mode}:"))
+    return ExperimentTables("sweep", "", tuple(tables))
 
 
 def text_table(table: Table) -> str:

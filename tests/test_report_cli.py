@@ -86,10 +86,14 @@ def test_flags_need_values(flag, capsys):
 
 def test_experiment_sections_show_what_simulate_shows(tmp_path, capsys):
     out = tmp_path / "rep"
-    argv = ["report", "C2", "--symbolic-only", "--output", str(out), "--pdf", "no", "--quiet"]
+    argv = ["report", "C2", "--symbolic-only", "--output", str(out), "--pdf", "no"]
     # the collapse departs from C11 (a finding, C16): information, the exit code is the claims'
     assert main([*argv, "--experiment", "fig4-collapse", "--json"]) == ExitCode.OK
-    payload = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    payload = json.loads(captured.out)
+    progress = captured.err.splitlines()
+    started = progress.index("[1/1] experiment fig4-collapse ...")
+    assert "departs" in next(line for line in progress[started:] if line.endswith(" s)"))
     (run,) = payload["experiments"]
     assert run["name"] == "fig4-collapse"
     assert run["holds"] is False

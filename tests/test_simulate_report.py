@@ -50,6 +50,10 @@ def test_stationary_report_shows_the_terminal_tables_and_the_figure(report_extra
     assert "`dlnverify simulate --stationary --ensemble 16" in markdown
     assert "| `start` | aligned |" in markdown
     assert "| `kappa` | 0.01 |" in markdown  # eta / B, listed with the fields
+    # a 0 that stands for another field says so; a value that is set shows as set
+    assert "| `dt` | 0 (= eta) |" in markdown
+    assert "| `duration` | 0 (steps decide) |" in markdown
+    assert "| `steps` | 60 |" in markdown
     assert not (target / "report.pdf").exists()
 
 

@@ -18,6 +18,7 @@ from reports.experiment_report import (
     write_experiment_report,
 )
 from reports.experiment_tables import (
+    MAX_SWEEP_COLUMNS,
     ExperimentTables,
     Table,
     collapse_tables,
@@ -201,8 +202,38 @@ def test_training_tables(diffusion):
 
 
 def test_sweep_tables_format_numbers_and_missing_values():
-    results = sweep_tables([{"eta": 0.01, "half_time_1": None, "agrees": "yes"}])
+    results = sweep_tables([{"eta": 0.01, "half_time_1": None, "agrees": "yes"}], keys=["eta"])
     assert results.tables[0].rows == (("0.01", "-", "yes"),)
+
+
+def _stationary_sweep_row(dt: float) -> dict[str, object]:
+    row: dict[str, object] = {"dt": dt}
+    for a in (1, 2):
+        for name in ("mean", "law_mean", "z_mean", "network_mean", "variance_ratio"):
+            row[f"{name}_{a}"] = 10.0 * a + dt
+    return row | {"agrees": "yes"}
+
+
+def test_wide_sweep_tables_split_per_mode():
+    rows = [_stationary_sweep_row(0.01), _stationary_sweep_row(0.005)]
+    assert len(rows[0]) > MAX_SWEEP_COLUMNS
+    results = sweep_tables(rows, keys=["dt"])
+    runs, first, second = results.tables
+    assert runs == Table(("dt", "agrees"), (("0.01", "yes"), ("0.005", "yes")))
+    columns = ("dt", "mean", "law_mean", "z_mean", "network_mean", "variance_ratio")
+    assert first.header == second.header == columns
+    assert (first.caption, second.caption) == ("mode s_1:", "mode s_2:")
+    assert first.rows[1] == ("0.005", *["10.005"] * 5)
+    assert second.rows[0] == ("0.01", *["20.01"] * 5)
+    # every cell of the flat row is in exactly one table (the swept key in each)
+    cells = sum(len(table.header) for table in results.tables)
+    assert cells == len(rows[0]) + 2
+
+
+def test_narrow_sweep_table_stays_flat():
+    row = {"eta": 0.01, "final_loss": 0.5, "half_time_1": 1.0, "half_time_2": 2.0}
+    (table,) = sweep_tables([row], keys=["eta"]).tables
+    assert table.header == tuple(row)
 
 
 # --- the report -----------------------------------------------------------------------------
