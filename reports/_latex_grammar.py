@@ -228,8 +228,10 @@ def canonical_subscript(text: str) -> str:
 
 
 def _show(text: str) -> str:
-    """A short, one-line rendering of a piece of user text for error messages."""
-    return repr(text if len(text) <= 30 else text[:27] + "...")
+    """A short, one-line rendering of a piece of user text for error messages: quoted, as
+    typed (a backslash stays one backslash), characters that do not print escaped."""
+    short = text if len(text) <= 30 else text[:27] + "..."
+    return "'" + "".join(c if c.isprintable() else repr(c)[1:-1] for c in short) + "'"
 
 
 class _Scanner:

@@ -451,8 +451,14 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.list_experiments:
         from reports.experiment_files import shipped_experiments
 
-        rows = [[name, text] for name, text in shipped_experiments().items()]
-        print(_table(rows, ["experiment", "what it reproduces"]))
+        shipped = shipped_experiments()
+        if args.json:
+            _print_json(
+                {"experiments": [{"name": n, "description": t} for n, t in shipped.items()]}
+            )
+        else:
+            rows = [[name, text] for name, text in shipped.items()]
+            print(_table(rows, ["experiment", "what it reproduces"]))
         return ExitCode.OK
     run = _run_simulate(args)
     if args.figure and run.draw is not None:

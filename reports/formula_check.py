@@ -238,6 +238,12 @@ def _evaluate(expr: sp.Expr, point: Mapping[str, float], symbols: Mapping[str, s
         return value
 
 
+def _float_or_nan(value: Any) -> float:
+    """A value of :func:`_evaluate` as a float, ``nan`` where it is not a finite real (a
+    value of 0 stays 0)."""
+    return math.nan if value is None else float(value)
+
+
 _COMPILED: dict = {}
 
 
@@ -452,8 +458,8 @@ def check(
                 if found is not None:
                     counterexample = {
                         "parameters": found,
-                        "formula": float(_evaluate(left, found, symbols) or math.nan),
-                        "derived": float(_evaluate(right, found, symbols) or math.nan),
+                        "formula": _float_or_nan(_evaluate(left, found, symbols)),
+                        "derived": _float_or_nan(_evaluate(right, found, symbols)),
                     }
                     mc_points = [found, *mc_points[: max(0, n_points - 1)]]
             numeric = (

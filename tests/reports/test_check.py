@@ -53,6 +53,18 @@ def test_wrong_formulas_are_refuted_with_a_counterexample(quantity, formula):
     assert counterexample["formula"] != pytest.approx(counterexample["derived"], rel=1e-9)
 
 
+def test_counterexample_shows_the_formula_value_even_when_it_is_zero():
+    # the gradient drift alone for the drift: the Itô part is missing; shrinking finds a
+    # point where the formula vanishes (s = sigma), and 0 must be shown as 0, not nan
+    result = check("drift", GRADIENT_DRIFT, monte_carlo=False)
+    counterexample = result.counterexample
+    assert counterexample is not None
+    point = counterexample["parameters"]
+    depth, s, sigma = point["L"], point["s"], point["sigma"]
+    assert counterexample["formula"] == pytest.approx(depth * s ** (2 - 2 / depth) * (sigma - s))
+    assert counterexample["derived"] == counterexample["derived"]  # a number, not nan
+
+
 def test_convention_rescaled_formula_is_refuted_and_named():
     result = check("diffusion", "4*" + DIFFUSION, monte_carlo=False)
     assert result.verdict == Verdict.REFUTED

@@ -76,6 +76,9 @@ def test_list_experiments(capsys):
     for name, description in shipped_experiments().items():
         assert name in out
         assert description in out
+    assert main(["simulate", "--list-experiments", "--json"]) == ExitCode.OK
+    listed = json.loads(capsys.readouterr().out)["experiments"]
+    assert {item["name"]: item["description"] for item in listed} == shipped_experiments()
 
 
 @pytest.mark.parametrize(

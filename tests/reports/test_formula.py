@@ -354,6 +354,15 @@ def test_refusals(text, syntax, match):
     assert time.perf_counter() - start < 1.0  # refusals are cheap; typically milliseconds
 
 
+def test_refusals_quote_the_text_as_typed():
+    with pytest.raises(FormulaError) as info:
+        parse_formula(r"\int_0^s x", syntax="latex")
+    assert "unknown LaTeX command '\\int' at column 1" in str(info.value)  # one backslash
+    with pytest.raises(FormulaError) as info:  # a character that does not print: escaped
+        parse_formula("s \x07 t", syntax="latex")
+    assert "unexpected character '\\x07' at column 3" in str(info.value)
+
+
 def _outcome(text, syntax):
     """Parse and classify: an Expr or a FormulaError are fine; anything else fails the test."""
     start = time.perf_counter()
