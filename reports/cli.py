@@ -492,6 +492,10 @@ def _run_simulate(args: argparse.Namespace) -> _Run:
         )
     if args.start is not None and not args.stationary:
         raise _usage("--start chooses the start of a --stationary run; add --stationary")
+    if args.figure:
+        from reports.figure_files import check_figure_path
+
+        check_figure_path(args.figure)  # before the run, not after it
     if args.start_gap is None:
         gaps = (f.start_gap for f in reversed(files) if f.start_gap is not None)
         args.start_gap = next(gaps, None)
@@ -835,7 +839,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="derive and Monte-Carlo-check claims (all by default)")
     p.add_argument("claims", nargs="*", metavar="CLAIM", help="claim ids (default: all)")
-    p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo checks")
     p.add_argument("--report", metavar="PATH", help="also write a Markdown report to PATH")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -868,7 +872,7 @@ def build_parser() -> argparse.ArgumentParser:
         " the report's seed and add its section after the claims (repeatable; information, not"
         " part of the exit code)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo checks")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -884,7 +888,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--timeout", type=float, default=30.0, help="seconds before 'undecided' (default 30)"
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo check")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=_cmd_check)
@@ -981,6 +985,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _seed(text: str) -> int:
+    """``--seed``: an integer >= 0 (NumPy's generators take no negative seeds)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"got {value}, but a seed must be >= 0")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     parser = build_parser()
@@ -993,6 +1008,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except DlnVerifyError as error:
         print(f"dlnverify: error: {error}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    except MemoryError as error:  # e.g. --width 100000: one line, not a traceback
+        detail = f" ({error})" if str(error) else ""
+        print(
+            f"dlnverify: error: not enough memory for this run{detail}; use smaller sizes"
+            " (width, hidden, ensemble, diffusion samples).",
+            file=sys.stderr,
+        )
         return ExitCode.BAD_INPUT
     except BrokenPipeError:
         # the reader closed stdout early (``dlnverify ... | head``): stop quietly, as the

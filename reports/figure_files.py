@@ -20,7 +20,7 @@ from typing import Any
 
 from dlnverify.errors import InvalidParameter
 
-__all__ = ["FIGURE_SIZE", "figure_file", "figure_path"]
+__all__ = ["FIGURE_SIZE", "check_figure_path", "figure_file", "figure_path"]
 
 #: Width and height of a one-panel figure, in inches.
 FIGURE_SIZE = (6.0, 3.4)
@@ -32,9 +32,10 @@ _METADATA = {
 }
 
 
-def figure_path(path: str | Path) -> Path:
-    """``path`` as a figure file: ``.pdf`` or ``.png``, not a directory; its parent is
-    created.  A one-line :class:`~dlnverify.errors.InvalidParameter` otherwise."""
+def check_figure_path(path: str | Path) -> Path:
+    """``path`` if it can name a figure file: ``.pdf`` or ``.png``, not a directory.  A
+    one-line :class:`~dlnverify.errors.InvalidParameter` otherwise; nothing is created, so
+    a command can check its figure before a long run."""
     target = Path(path)
     if target.suffix.lower() not in _METADATA:
         raise InvalidParameter(
@@ -42,6 +43,12 @@ def figure_path(path: str | Path) -> Path:
         )
     if target.exists() and target.is_dir():
         raise InvalidParameter(f"Got figure path {str(target)!r}, but it is a directory.")
+    return target
+
+
+def figure_path(path: str | Path) -> Path:
+    """``path`` as a figure file (:func:`check_figure_path`), its parent created."""
+    target = check_figure_path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     return target
 

@@ -159,6 +159,8 @@ class SimulationConfig:
                 f"Got diffusion_samples={config.diffusion_samples}, but it must be 0 (off) or "
                 ">= 2 (a variance needs two samples)."
             )
+        if config.seed < 0:
+            raise InvalidParameter(f"Got seed={config.seed}, but it must be >= 0.")
         if config.hidden < 0:
             raise InvalidParameter(f"Got hidden={config.hidden}, but it must be >= 0 (0: = width).")
         for name in ("eta", "dt", "duration", "gamma", "label_noise", "temperature"):

@@ -25,6 +25,17 @@ def test_unknown_subcommand_is_bad_input(capsys):
     assert "error" in err
 
 
+@pytest.mark.parametrize("command", [["verify", "C2"], ["report", "C2"], ["check", "drift", "s"]])
+@pytest.mark.parametrize("seed", ["-1", "x"])
+def test_a_seed_must_be_a_nonnegative_integer(capsys, command, seed):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--seed", seed])
+    assert exit_info.value.code == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert "--seed" in err
+    assert err.count("\n") == 1
+
+
 def test_console_script_runs_as_module():
     completed = subprocess.run(
         [sys.executable, "-m", "reports.cli", "--help"], capture_output=True, text=True, check=False

@@ -132,6 +132,7 @@ def test_outputs_hold_the_same_trajectory(tmp_path, capsys, suffix):
         (["--optimizer", "anisotropic", "--dt", "-0.1"], "dt"),
         (["--duration", "1e9", "--steps", "0"], "only one of them"),
         (["--duration", "inf"], "duration"),
+        (["--seed", "-3"], "seed=-3, but it must be >= 0"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
@@ -206,6 +207,27 @@ def test_diffusion_bad_input(capsys, argv, message):
     assert main(["simulate", *FAST, *argv]) == ExitCode.BAD_INPUT
     err = capsys.readouterr().err
     assert message in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("figure", ["fig.txt", "."])
+def test_a_bad_figure_path_is_refused_before_the_run(capsys, figure):
+    argv = ["simulate", "--steps", "4", "--width", "3", "--diffusion-samples", "4"]
+    assert main([*argv, "--figure", figure]) == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.startswith("dlnverify: error: Got figure path")
+    assert err.count("\n") == 1  # no progress banner: nothing ran
+
+
+def test_running_out_of_memory_is_one_line(monkeypatch, capsys):
+    def too_big(*_args, **_kwargs):
+        raise MemoryError("Unable to allocate 74.5 GiB for an array")
+
+    monkeypatch.setattr("reports.simulation.run_simulation", too_big)
+    assert main(["simulate", *FAST]) == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.startswith("dlnverify: error: not enough memory")
+    assert "74.5 GiB" in err
     assert err.count("\n") == 1
 
 
