@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from numbers import Integral
 from typing import Any
 
 import mpmath
@@ -424,12 +425,15 @@ def check(
     Raises
     ------
     dlnverify.errors.InvalidParameter, dlnverify.errors.FormulaError
-        Unknown quantity; unparsable or disallowed formula.
+        Unknown quantity, a timeout that is not positive, a negative seed; unparsable or
+        disallowed formula.
     """
     started = time.perf_counter()
     spec = get_quantity(quantity)
     if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
         raise InvalidParameter(f"Got {timeout=}, but the time limit must be a positive number.")
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+        raise InvalidParameter(f"Got {seed=}, but a seed must be an integer >= 0.")
     symbols = spec.symbols()
     parsed = parse_formula(formula, syntax=syntax, allowed=(*spec.parameters, *_CONVENTION_SYMBOLS))
     foreign = parsed.free_symbols - set(symbols.values())

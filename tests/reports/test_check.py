@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from dlnverify.errors import InvalidParameter
 from reports.cli import ExitCode, main
 from reports.formula_check import Verdict, check
 
@@ -63,6 +64,12 @@ def test_counterexample_shows_the_formula_value_even_when_it_is_zero():
     depth, s, sigma = point["L"], point["s"], point["sigma"]
     assert counterexample["formula"] == pytest.approx(depth * s ** (2 - 2 / depth) * (sigma - s))
     assert counterexample["derived"] == counterexample["derived"]  # a number, not nan
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True])
+def test_a_bad_seed_is_named(seed):
+    with pytest.raises(InvalidParameter, match="seed"):
+        check("drift", GRADIENT_DRIFT, seed=seed)
 
 
 def test_convention_rescaled_formula_is_refuted_and_named():

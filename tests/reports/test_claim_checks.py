@@ -6,9 +6,12 @@ false-alarm rate of each check is 1e-6 (Bonferroni over its entries), see
 ``reports.numeric_checks``.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 
+from dlnverify.errors import InvalidParameter
 from reports import numeric_gradient_flow, numeric_invariance, numeric_observables
 from reports.numeric_checks import Comparison, numeric_check
 from reports.numeric_quantities import quantity_comparisons
@@ -34,6 +37,13 @@ def test_every_registered_claim_holds(claim_id):
         assert outcome.derivation.holds, outcome.derivation.findings
     if outcome.numeric is not None:
         assert outcome.numeric.passed, outcome.to_json()["numeric"]
+
+
+@pytest.mark.parametrize("seed", [-1, 0.5])
+def test_a_bad_seed_is_refused_before_any_work(seed):
+    claim = dataclasses.replace(next(iter(all_claims())), derive=lambda: pytest.fail("derived"))
+    with pytest.raises(InvalidParameter, match="seed"):
+        verify_claim(claim, seed=seed)
 
 
 def _perturbed(comparisons, factor):
