@@ -81,6 +81,12 @@ def _parse(data: Mapping[str, Any], name: str) -> ExperimentFile:
     table = data.get("simulate", data)
     if not isinstance(table, dict):
         raise InvalidParameter(f"Config {name!r}: [simulate] must be a table.")
+    outside = [] if table is data else [k for k in data if k not in ("simulate", *_OPTION_KEYS)]
+    if outside:  # with a [simulate] table, a top-level parameter would be silently ignored
+        raise InvalidParameter(
+            f"Config {name!r}: {', '.join(map(repr, outside))} stands outside [simulate];"
+            " put every parameter in [simulate], or drop the table."
+        )
     options = {key: data[key] for key in _OPTION_KEYS if key in data}
     options |= {key: table[key] for key in _OPTION_KEYS if key in table}
     parameters = {key: value for key, value in table.items() if key not in _OPTION_KEYS}

@@ -94,6 +94,8 @@ def test_list_experiments(capsys):
         ("[sweep]\neta = []\n", "non-empty lists"),
         ("[sweep]\neta = 0.1\n", "non-empty lists"),
         ("simulate = 3\n", "must be a table"),
+        ("width = 4\n[simulate]\neta = 0.1\n", "'width' stands outside \\[simulate\\]"),
+        ("[simulate]\neta = 0.1\n[simulat]\nwidth = 4\n", "'simulat' stands outside"),
         ("eta = = 1\n", "not valid TOML"),
     ],
 )
