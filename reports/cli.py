@@ -160,6 +160,11 @@ def _verify_claims(args: argparse.Namespace) -> list[Any]:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    if args.report:
+        from pathlib import Path
+
+        if Path(args.report).is_dir():  # refused before the claims are verified
+            raise _usage(f"Got --report {args.report!r}, but it is a directory; give a file.")
     outcomes = _verify_claims(args)
     if args.report:
         from reports.report import write_report

@@ -72,6 +72,13 @@ def test_pdf_yes_without_tex_is_bad_input(tmp_path, capsys, monkeypatch):
     assert not (tmp_path / "r").exists()
 
 
+def test_verify_report_at_a_directory_is_refused_before_any_claim(tmp_path, capsys):
+    assert main(["verify", "C2", "--report", str(tmp_path)]) == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert "is a directory" in err
+    assert err.count("\n") == 1  # no progress line: nothing was verified
+
+
 def test_unknown_claim_is_bad_input(tmp_path, capsys):
     assert main(["report", "C99", "--output", str(tmp_path)]) == ExitCode.BAD_INPUT
     assert "C99" in capsys.readouterr().err
