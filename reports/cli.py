@@ -1,8 +1,9 @@
 """The ``dlnverify`` console script: ``list``, ``show``, ``verify``, ``check``, ``report``, ``simulate``.
 
 Exit codes live in one place, :class:`ExitCode`: 0 verified/ok, 1 refuted/failed, 2 bad
-input.  Every :class:`dlnverify.DlnVerifyError` becomes a one-line message and exit code 2;
-``--json`` gives machine-readable output everywhere.
+input, 130 interrupted.  Every :class:`dlnverify.DlnVerifyError` (and a ``MemoryError``)
+becomes a one-line message and exit code 2, Ctrl-C one line and 130; ``--json`` gives
+machine-readable output everywhere.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class ExitCode(IntEnum):
     OK = 0
     FAILED = 1
     BAD_INPUT = 2
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 class _Parser(argparse.ArgumentParser):
@@ -1022,6 +1024,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return ExitCode.BAD_INPUT
+    except KeyboardInterrupt:  # Ctrl-C during a long run: one line, not a traceback
+        print("dlnverify: interrupted (Ctrl-C).", file=sys.stderr)
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # the reader closed stdout early (``dlnverify ... | head``): stop quietly, as the
         # Python documentation recommends (stdout to devnull so the exit flush cannot fail)

@@ -36,6 +36,16 @@ def test_a_seed_must_be_a_nonnegative_integer(capsys, command, seed):
     assert err.count("\n") == 1
 
 
+def test_ctrl_c_is_one_line_and_exit_130(monkeypatch, capsys):
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("reports.simulation.run_simulation", interrupted)
+    assert main(["simulate", "--steps", "2", "--width", "3", "--quiet"]) == 130
+    err = capsys.readouterr().err
+    assert err == "dlnverify: interrupted (Ctrl-C).\n"
+
+
 def test_console_script_runs_as_module():
     completed = subprocess.run(
         [sys.executable, "-m", "reports.cli", "--help"], capture_output=True, text=True, check=False
