@@ -25,7 +25,6 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from numbers import Integral
 from typing import Any
 
 import mpmath
@@ -34,6 +33,7 @@ import sympy as sp
 
 from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS, to_latex
 from dlnverify.errors import InvalidParameter
+from reports._seed import check_seed
 from reports.formula import parse_formula
 from reports.numeric_checks import Comparison, numeric_check
 from reports.quantities import Quantity, get_quantity
@@ -432,8 +432,7 @@ def check(
     spec = get_quantity(quantity)
     if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
         raise InvalidParameter(f"Got {timeout=}, but the time limit must be a positive number.")
-    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
-        raise InvalidParameter(f"Got {seed=}, but a seed must be an integer >= 0.")
+    check_seed(seed)
     symbols = spec.symbols()
     parsed = parse_formula(formula, syntax=syntax, allowed=(*spec.parameters, *_CONVENTION_SYMBOLS))
     foreign = parsed.free_symbols - set(symbols.values())

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from numbers import Integral
 from typing import Any
 
 import numpy as np
 
 from derivations.result import DerivationResult
-from dlnverify.errors import InvalidParameter
+from reports._seed import check_seed
 from reports.registry import Claim, NumericCheck
 
 __all__ = ["ClaimOutcome", "verify_claim"]
@@ -86,8 +85,7 @@ def verify_claim(claim: Claim, *, seed: int = 0, numeric: bool = True) -> ClaimO
     """Derive ``claim`` and run its Monte Carlo check with a generator seeded by ``seed``
     (an integer ``>= 0``; :class:`~dlnverify.errors.InvalidParameter` otherwise, before any
     work)."""
-    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
-        raise InvalidParameter(f"Got {seed=}, but a seed must be an integer >= 0.")
+    check_seed(seed)
     started = time.perf_counter()
     derivation = claim.derive()
     symbolic_seconds = time.perf_counter() - started
