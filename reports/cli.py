@@ -626,7 +626,8 @@ def _write_run_report(
         args.run_name,
         results,
         parameters,
-        command="dlnverify " + shlex.join(args.argv),
+        # the run's own arguments: presentation flags do not change what it computes
+        command="dlnverify " + shlex.join(a for a in args.argv if a not in ("--quiet", "--json")),
         description=args.description,
     )
     files = write_experiment_report(report, directory, figure=figure)
@@ -848,7 +849,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("claims", nargs="*", metavar="CLAIM", help="claim ids (default: all)")
     p.add_argument("--seed", type=_seed, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo checks")
-    p.add_argument("--report", metavar="PATH", help="also write a Markdown report to PATH")
+    p.add_argument(
+        "--report", metavar="PATH", type=_path, help="also write a Markdown report to PATH"
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(handler=_cmd_verify)
@@ -862,7 +865,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("claims", nargs="*", metavar="CLAIM", help="claim ids (default: all)")
     p.add_argument(
-        "--output", "-o", metavar="DIR", default="report", help="directory (default: report)"
+        "--output",
+        "-o",
+        metavar="DIR",
+        type=_path,
+        default="report",
+        help="directory (default: report)",
     )
     p.add_argument(
         "--pdf",
@@ -920,6 +928,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--config",
         metavar="FILE",
+        type=_path,
         help="TOML experiment file: parameters (top level or [simulate]), optional stationary, "
         "collapse, start and a [sweep] table; applied after --experiment",
     )
@@ -939,10 +948,13 @@ def build_parser() -> argparse.ArgumentParser:
         "dask.distributed address tcp://host:port",
     )
     p.add_argument("--workers", type=int, help="local workers of a sweep (default: one per core)")
-    p.add_argument("--output", metavar="PATH", help="save the trajectory (.npz, .json or .csv)")
+    p.add_argument(
+        "--output", metavar="PATH", type=_path, help="save the trajectory (.npz, .json or .csv)"
+    )
     p.add_argument(
         "--figure",
         metavar="PATH",
+        type=_path,
         help="with --diffusion-samples: plot the diffusion along training vs Eq. 7; with "
         "--stationary: histograms of the final modes vs the derived density; with --collapse: "
         "E log|sigma_a - s_a| over time vs the rates (.pdf/.png)",
@@ -977,6 +989,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--report",
         metavar="DIR",
+        type=_path,
         help="also write the run as a report: DIR/report.tex with its figure, DIR/report.md and,"
         " when pdflatex is available, DIR/report.pdf",
     )
@@ -1001,6 +1014,14 @@ def _seed(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"got {value}, but a seed must be >= 0")
     return value
+
+
+def _path(text: str) -> str:
+    """A file or directory argument: any non-empty text (``''`` would mean the current
+    directory, or be taken for an absent option)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("got an empty path")
+    return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -71,17 +71,38 @@ def check_sweep_key(key: str) -> str:
 def sweep_configs(
     base: SimulationConfig, sweep: Mapping[str, Sequence[Any]]
 ) -> list[SimulationConfig]:
-    """Every combination of the swept values applied to ``base``, in a fixed order."""
+    """Every combination of the swept values applied to ``base``, in a fixed order.
+
+    Values that give the same run (``seed = [1, 1]``, ``eta = 0.01,1e-2``) are refused.
+    """
     keys = list(sweep)
     count = 1
     for key in keys:
         count *= len(sweep[key])
     if count > MAX_RUNS:
         raise InvalidParameter(f"Got a sweep of {count} runs, but at most {MAX_RUNS} are allowed.")
-    return [
-        SimulationConfig.from_mapping(dict(zip(keys, values, strict=True)), base=base)
-        for values in itertools.product(*(sweep[k] for k in keys))
+    combinations = list(itertools.product(*(range(len(sweep[k])) for k in keys)))
+    configs = [
+        SimulationConfig.from_mapping(
+            {key: sweep[key][index] for key, index in zip(keys, combination, strict=True)},
+            base=base,
+        )
+        for combination in combinations
     ]
+    first: dict[SimulationConfig, tuple[int, ...]] = {}
+    for combination, config in zip(combinations, configs, strict=True):
+        earlier = first.setdefault(config, combination)
+        if earlier is not combination:
+            differing = [
+                f"{key} = {sweep[key][i]} and {sweep[key][j]}"
+                for key, i, j in zip(keys, earlier, combination, strict=True)
+                if i != j
+            ]
+            raise InvalidParameter(
+                f"Got a sweep whose values {'; '.join(differing)} give the same run;"
+                " list each value once."
+            )
+    return configs
 
 
 def _run(config: SimulationConfig, stationary: str | None = None) -> dict[str, Any]:

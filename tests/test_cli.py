@@ -36,6 +36,25 @@ def test_a_seed_must_be_a_nonnegative_integer(capsys, command, seed):
     assert err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["report", "C2", "--output", ""],
+        ["verify", "C2", "--report", " "],
+        *(["simulate", flag, ""] for flag in ("--output", "--figure", "--report", "--config")),
+    ],
+)
+def test_an_empty_path_is_refused(capsys, argv):
+    # '' would otherwise write the report into the current directory, or drop the option
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert argv[-2] in err
+    assert "empty path" in err
+    assert err.count("\n") == 1
+
+
 def test_ctrl_c_is_one_line_and_exit_130(monkeypatch, capsys):
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt

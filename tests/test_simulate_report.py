@@ -47,7 +47,10 @@ def test_stationary_report_shows_the_terminal_tables_and_the_figure(report_extra
     assert (target / "figures" / "stationary.pdf").stat().st_size > 0
     assert r"\includegraphics[width=\linewidth]{figures/stationary.pdf}" in tex
     assert "**Verdict:** the ensemble" in markdown
-    assert "`dlnverify simulate --stationary --ensemble 16" in markdown
+    command = markdown.split("Reproduce with `")[1].split("`")[0]
+    assert command.startswith("dlnverify simulate --stationary --ensemble 16")
+    assert "--report" in command
+    assert "--quiet" not in command
     assert "| `start` | aligned |" in markdown
     assert "| `kappa` | 0.01 |" in markdown  # eta / B, listed with the fields
     # a 0 that stands for another field says so; a value that is set shows as set

@@ -45,6 +45,21 @@ def test_sweep_configs_is_the_validated_product():
         sweep_configs(SMALL, {"seed": [str(i) for i in range(40)], "eta": ["0.1"] * 30})
 
 
+@pytest.mark.parametrize(
+    ("sweep", "message"),
+    [
+        ({"seed": ["1", "1"]}, "seed = 1 and 1 give the same run"),
+        ({"eta": ["0.01", "1e-2"], "seed": ["0", "1"]}, "eta = 0.01 and 1e-2 give the same run"),
+        ({"singular_values": ["2,1", "2.0,1.0"]}, "singular_values = 2,1 and 2.0,1.0"),
+    ],
+)
+def test_sweep_configs_refuse_repeated_runs(sweep, message):
+    with pytest.raises(InvalidParameter, match=message):
+        sweep_configs(SMALL, sweep)
+    # values that differ are accepted, even when they print alike at low precision
+    assert len(sweep_configs(SMALL, {"eta": ["0.01", "0.010001"]})) == 2
+
+
 def test_schedulers_agree_with_direct_runs():
     configs = sweep_configs(SMALL, {"seed": ["1", "2"], "optimizer": ["sgd", "anisotropic"]})
     direct = [summarise(run_simulation(c), c) for c in configs]
@@ -116,6 +131,7 @@ def test_stationary_sweep_runs_the_stationary_experiment(capsys):
         (["--sweep", "eta=0.1", "--figure", "x.png", "--diffusion-samples", "4"], "--sweep"),
         (["--sweep", "eta=0.1", "--output", "x.npz"], ".json or .csv"),
         (["--sweep", "colour=red"], "not a simulation parameter"),
+        (["--sweep", "seed=1,1"], "give the same run"),
         (["--sweep", "eta=0.1", "--workers", "0"], "workers"),
         (["--sweep", "eta=0.1", "--scheduler", "tcp://127.0.0.1:1"], "scheduler"),
     ],
