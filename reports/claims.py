@@ -263,6 +263,7 @@ _quantity(
     {"location": _peak("diffusion_peak")},
     "simulated_diffusion_peak",
     constraint=_below_threshold,
+    domain="sigma_eps < 0.9 peak_threshold (an interior maximum exists)",
     depth_range=(2, 6),
 )
 _quantity(
@@ -493,15 +494,18 @@ def _label_noise(point) -> bool:  # type: ignore[no-untyped-def]
     return bool(point["sigma_eps"] >= 0.1 * point["sigma"])
 
 
+_LABEL_NOISE_DOMAIN = "sigma_eps >= 0.1 sigma (label noise)"
+
+
 _quantity(
     "stationary_density",
-    "stationary density p(s) of an aligned-balanced mode, depth L = 2, label noise, up to a "
-    "constant factor (Eq. 16)",
-    ("s", "sigma", "sigma_eps", "kappa"),
+    "stationary density p(s) of an aligned-balanced mode, label noise, up to a constant "
+    "factor (Eq. 16); no closed form for symbolic L, so fix the depth: --at L=2",
+    ("s", "sigma", "sigma_eps", "L", "kappa"),
     "C10",
-    {"density": _stationary("stationary_density", depth=2)},
+    {"density": _stationary("stationary_density")},
     constraint=_label_noise,
-    depth_range=(2, 2),
+    domain=_LABEL_NOISE_DOMAIN,
     up_to_factor_in="s",
 )
 for _name, _description in (
@@ -516,4 +520,5 @@ for _name, _description in (
         {_name.removeprefix("stationary_"): _stationary(_name)},
         f"numeric_stationary:simulated_{_name}",
         constraint=_label_noise,
+        domain=_LABEL_NOISE_DOMAIN,
     )

@@ -366,9 +366,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from reports.formula_check import check
 
     syntax = "latex" if args.latex else "sympy" if args.sympy else "auto"
+    at = dict(args.at)
+    if len(at) < len(args.at):
+        repeated = next(name for i, (name, _) in enumerate(args.at) if name in dict(args.at[:i]))
+        raise _usage(f"Got --at {repeated}=... twice; give each parameter once.")
     result = check(
         args.quantity,
         args.formula,
+        at=at,
         syntax=syntax,
         timeout=args.timeout,
         seed=args.seed,
@@ -393,6 +398,8 @@ def _print_check(result: Any) -> None:
     from derivations.conventions import to_latex
 
     print(f"{result.verdict.upper()}: {result.quantity} — {result.message}")
+    if result.at:
+        print(f"  at:         {', '.join(f'{k} = {v:g}' for k, v in result.at.items())}")
     if result.derived is not None:
         print(f"  derived:    {sp.sstr(result.derived)}")
     if result.parsed is not None:
@@ -903,6 +910,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--timeout", type=float, default=30.0, help="seconds before 'undecided' (default 30)"
     )
+    p.add_argument(
+        "--at",
+        metavar="NAME=VALUE",
+        type=_assignment,
+        action="append",
+        default=[],
+        help="hold a parameter fixed, e.g. --at L=3 (repeatable): the formula is checked at"
+        " that value only",
+    )
     p.add_argument("--seed", type=_seed, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo check")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -1014,6 +1030,14 @@ def _seed(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"got {value}, but a seed must be >= 0")
     return value
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    """``--at NAME=VALUE``: the pair, the value still text (checked by ``reports.check``)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"got {text!r}, but it must look like L=3")
+    return name.strip(), value.strip()
 
 
 def _path(text: str) -> str:

@@ -114,6 +114,11 @@ class CheckResult:
         One human sentence.
     elapsed : float
         Seconds.
+    at : dict
+        Parameters held fixed (``check(..., at=...)``); ``derived`` is shown at these values.
+    depths : tuple[int, ...]
+        For a refuted formula of a quantity with free depth ``L``: the depths at which it
+        agrees with the derived result at every probe point (checked again with ``at``).
     """
 
     quantity: str
@@ -128,6 +133,8 @@ class CheckResult:
     numeric: NumericCheck | None = field(default=None, repr=False)
     message: str = ""
     elapsed: float = 0.0
+    at: dict[str, int | float] = field(default_factory=dict)
+    depths: tuple[int, ...] = ()
 
     @property
     def exit_code(self) -> int:
@@ -158,6 +165,7 @@ class CheckResult:
         return {
             "quantity": self.quantity,
             "formula": self.formula,
+            "at": self.at,
             "verdict": self.verdict,
             "symbolic": self.symbolic,
             "parsed": None if self.parsed is None else str(self.parsed),
@@ -165,6 +173,7 @@ class CheckResult:
             "derived_latex": None if self.derived is None else to_latex(self.derived),
             "difference_latex": None if self.difference is None else to_latex(self.difference),
             "convention": self.convention,
+            "depths": list(self.depths),
             "counterexample": self.counterexample,
             "numeric": numeric,
             "message": self.message,
@@ -263,13 +272,18 @@ def _differs(a: sp.Expr, b: sp.Expr, point, symbols) -> bool | None:
     return bool(abs(va - vb) > _RELATIVE_GAP * scale)
 
 
-def _probe_points(quantity: Quantity, rng: np.random.Generator, count: int) -> list[dict]:
+def _probe_points(
+    quantity: Quantity, rng: np.random.Generator, count: int, fixed: Mapping[str, Any]
+) -> list[dict]:
     points: list[dict] = []
     attempts = 0
     while len(points) < count and attempts < 50 * count:
         attempts += 1
         point: dict[str, Any] = {}
         for name in quantity.parameters:
+            if name in fixed:
+                point[name] = fixed[name]
+                continue
             if name == "L":  # deterministic coverage of depths, deepest-but-cheap first
                 shallow, deep = quantity.depth_range
                 depths = [d for d in (3, 2, 4, 5, 1, 6) if shallow <= d <= deep] or [shallow]
@@ -306,7 +320,12 @@ def _symbolic_verdict(
 
 
 def _smallest_counterexample(
-    parsed: sp.Expr, derived: sp.Expr, quantity: Quantity, symbols, fallback: dict | None
+    parsed: sp.Expr,
+    derived: sp.Expr,
+    quantity: Quantity,
+    symbols,
+    fallback: dict | None,
+    fixed: Mapping[str, Any],
 ) -> dict | None:
     """The simplest point where the two differ, by hypothesis's shrinking (deterministic)."""
     from hypothesis import HealthCheck, Phase, find, settings
@@ -316,7 +335,9 @@ def _smallest_counterexample(
     fields: dict[str, Any] = {}
     for name in quantity.parameters:
         low, high = PARAMETERS[name].typical
-        if name == "L":
+        if name in fixed:
+            fields[name] = st.just(fixed[name])
+        elif name == "L":
             fields[name] = st.integers(*quantity.depth_range)
         elif PARAMETERS[name].integer:
             fields[name] = st.integers(int(low), int(high))
@@ -348,8 +369,10 @@ def _smallest_counterexample(
         return fallback
 
 
-def _convention_match(parsed: sp.Expr, quantity: Quantity, points, symbols) -> str | None:
-    components = quantity.components()
+def _convention_match(
+    parsed: sp.Expr, quantity: Quantity, points, symbols, substitution: Mapping[sp.Symbol, sp.Expr]
+) -> str | None:
+    components = {kind: expr.xreplace(substitution) for kind, expr in quantity.components().items()}
     for rescaling in CONVENTION_RESCALINGS:
         if not any(kind in rescaling.factors for kind in components):
             continue
@@ -374,6 +397,21 @@ def _convention_match(parsed: sp.Expr, quantity: Quantity, points, symbols) -> s
     return None
 
 
+def _agreeing_depths(
+    left: sp.Expr, right: sp.Expr, quantity: Quantity, points: list[dict], symbols
+) -> tuple[int, ...]:
+    """Depths at which ``left`` and ``right`` agree at every probe point (moved to that
+    depth; points outside the quantity's constraint there are skipped)."""
+    low, high = quantity.depth_range
+    agreeing = []
+    for depth in range(low, high + 1):
+        moved = [point | {"L": depth} for point in points]
+        moved = [p for p in moved if quantity.constraint is None or quantity.constraint(p)]
+        if moved and all(_differs(left, right, p, symbols) is False for p in moved):
+            agreeing.append(depth)
+    return tuple(agreeing)
+
+
 def _monte_carlo(
     parsed: sp.Expr,
     quantity: Quantity,
@@ -393,10 +431,55 @@ def _monte_carlo(
     return numeric_check(comparisons)
 
 
+def _fixed_values(spec: Quantity, at: Mapping[str, Any] | None) -> dict[str, int | float]:
+    """``at`` validated: parameters of ``spec``, numbers in their domains (one-line errors)."""
+    fixed: dict[str, int | float] = {}
+    for name, given in (at or {}).items():
+        if name not in spec.parameters:
+            raise InvalidParameter(
+                f"Got at {name}=..., but the parameters of {spec.name} are"
+                f" {', '.join(spec.parameters)}."
+            )
+        if name == spec.up_to_factor_in:
+            raise InvalidParameter(
+                f"Got at {name}=..., but {spec.name} is compared as a function of {name}"
+                f" (up to a factor free of {name}), so {name} cannot be fixed."
+            )
+        try:
+            if isinstance(given, bool):
+                raise ValueError
+            value = float(given)
+        except (TypeError, ValueError):
+            raise InvalidParameter(f"Got at {name}={given}, but it must be a number.") from None
+        parameter = PARAMETERS[name]
+        symbol = parameter.symbol
+        if not math.isfinite(value):
+            raise InvalidParameter(f"Got at {name}={given}, but it must be finite.")
+        if parameter.integer and value != int(value):
+            raise InvalidParameter(f"Got at {name}={given}, but {name} is an integer.")
+        if symbol.is_positive and value <= 0:
+            raise InvalidParameter(f"Got at {name}={given}, but {name} must be > 0.")
+        if symbol.is_nonnegative and value < 0:
+            raise InvalidParameter(f"Got at {name}={given}, but {name} must be >= 0.")
+        if name == "L" and not spec.depth_range[0] <= value <= spec.depth_range[1]:
+            low, high = spec.depth_range
+            raise InvalidParameter(
+                f"Got at L={given}, but {spec.name} is checked at depths {low}-{high}."
+            )
+        fixed[name] = int(value) if parameter.integer else value
+    return fixed
+
+
+def _exact(value: int | float) -> sp.Rational:
+    """A fixed value as the exact rational it prints as (``0.1`` is ``1/10``)."""
+    return sp.Rational(str(value))
+
+
 def check(
     quantity: str,
     formula: str,
     *,
+    at: Mapping[str, Any] | None = None,
     syntax: str = "auto",
     timeout: float | None = 30.0,
     seed: int = 0,
@@ -411,6 +494,11 @@ def check(
         One of :func:`reports.quantities.all_quantities` (``"diffusion"``, ...).
     formula : str
         SymPy syntax (``kappa*L**2*s**(4-4/L)*...``) or LaTeX; parsed, never evaluated.
+    at : mapping, optional
+        Parameters held at fixed values, e.g. ``{"L": 3}``: the formula is then a claim at
+        those values only, compared with the derived result at them (symbolically, at the
+        probe points and by Monte Carlo).  Not the variable of a quantity defined up to a
+        factor (``s`` for ``stationary_density``).
     syntax : {"auto", "sympy", "latex"}
         How to read ``formula``; ``"auto"`` detects LaTeX.
     timeout : float or None
@@ -425,7 +513,8 @@ def check(
     Raises
     ------
     dlnverify.errors.InvalidParameter, dlnverify.errors.FormulaError
-        Unknown quantity, a timeout that is not positive, a negative seed; unparsable or
+        Unknown quantity, a timeout that is not positive, a negative seed, an ``at`` that
+        is not a parameter of the quantity or lies outside its domain; unparsable or
         disallowed formula.
     """
     started = time.perf_counter()
@@ -433,30 +522,42 @@ def check(
     if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
         raise InvalidParameter(f"Got {timeout=}, but the time limit must be a positive number.")
     check_seed(seed)
+    fixed = _fixed_values(spec, at)
     symbols = spec.symbols()
+    substitution = {symbols[name]: _exact(value) for name, value in fixed.items()}
     parsed = parse_formula(formula, syntax=syntax, allowed=(*spec.parameters, *_CONVENTION_SYMBOLS))
+    parsed = parsed.xreplace(substitution)
     foreign = parsed.free_symbols - set(symbols.values())
     rng = np.random.default_rng(seed)
     derived: sp.Expr | None = None
     try:
         with _time_limit(timeout):
-            derived = spec.derived()
+            derived = spec.derived().xreplace(substitution)
             # what is compared: the formulas, or their log-derivatives for a quantity defined
             # up to a factor (the displayed ``derived`` stays the derived quantity itself)
             left, right = spec.compared(parsed), spec.compared(derived)
-            points = _probe_points(spec, rng, 8)
+            points = _probe_points(spec, rng, 8, fixed)
+            if not points:
+                shown = ", ".join(f"{name}={value:g}" for name, value in fixed.items())
+                raise InvalidParameter(
+                    f"Got at {shown}, but {spec.name} is checked only where"
+                    f" {spec.domain or 'its constraint holds'}."
+                )
             if foreign:  # e.g. eta where kappa belongs: never equal, nothing to evaluate
                 symbolic, difference, witness = "different", _simplified(left - right), None
             else:
                 symbolic, difference, witness = _symbolic_verdict(left, right, points, symbols)
             convention = counterexample = None
             mc_points = points[:n_points]
+            depths: tuple[int, ...] = ()
             if symbolic == "different":
-                convention = _convention_match(parsed, spec, points, symbols)
+                convention = _convention_match(parsed, spec, points, symbols, substitution)
+                if "L" in spec.parameters and "L" not in fixed and not foreign:
+                    depths = _agreeing_depths(left, right, spec, points, symbols)
                 found = (
                     None
                     if foreign
-                    else _smallest_counterexample(left, right, spec, symbols, witness)
+                    else _smallest_counterexample(left, right, spec, symbols, witness, fixed)
                 )
                 if found is not None:
                     counterexample = {
@@ -480,8 +581,15 @@ def check(
             derived=derived,
             message=f"time limit of {timeout:g} s reached before a verdict",
             elapsed=time.perf_counter() - started,
+            at=fixed,
         )
     verdict, message = _verdict(symbolic, numeric, convention)
+    if depths:
+        shown = ", ".join(map(str, depths))
+        message = message.removesuffix(".") + (
+            f"; it agrees with the derived result at L = {shown} (at every probe point):"
+            f" to check it at one depth, fix it (--at L={depths[0]})."
+        )
     if spec.up_to_factor_in is not None:
         message += (
             f" (compared up to a factor free of {spec.up_to_factor_in}, through "
@@ -500,6 +608,8 @@ def check(
         numeric=numeric,
         message=message,
         elapsed=time.perf_counter() - started,
+        at=fixed,
+        depths=depths,
     )
 
 

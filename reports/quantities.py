@@ -55,6 +55,8 @@ class Quantity:
     constraint : Callable or None
         ``constraint(point) -> bool``: where the quantity is defined (e.g. an interior
         maximum exists).
+    domain : str or None
+        The constraint in words, for error messages (``"sigma_eps >= 0.1 sigma"``).
     depth_range : tuple[int, int]
         Depths ``L`` at which formulas are probed and simulated.
     up_to_factor_in : str or None
@@ -72,6 +74,7 @@ class Quantity:
         default=None, repr=False
     )
     constraint: Callable[[Mapping[str, float]], bool] | None = field(default=None, repr=False)
+    domain: str | None = None
     depth_range: tuple[int, int] = (1, 6)
     up_to_factor_in: str | None = None
 

@@ -117,8 +117,8 @@ def test_check_json_schema_and_exit_codes(capsys):
     payload = json.loads(capsys.readouterr().out)
     assert payload["verdict"] == "verified"
     expected_keys = {
-        "quantity", "formula", "verdict", "symbolic", "parsed", "derived", "derived_latex",
-        "difference_latex", "convention", "counterexample", "numeric", "message",
+        "quantity", "formula", "at", "verdict", "symbolic", "parsed", "derived", "derived_latex",
+        "difference_latex", "convention", "depths", "counterexample", "numeric", "message",
         "elapsed_seconds",
     }  # fmt: skip
     assert set(payload) == expected_keys
@@ -244,8 +244,9 @@ def test_stationary_moments_verified_by_quadrature_and_the_papers_mean_refuted()
 
 
 def test_stationary_density_is_compared_up_to_a_constant_factor():
-    assert check("stationary_density", DENSITY_L2, monte_carlo=False).verdict == Verdict.VERIFIED
-    scaled = check("stationary_density", "7*kappa*" + DENSITY_L2, monte_carlo=False)
+    at_two = {"at": {"L": 2}, "monte_carlo": False}
+    assert check("stationary_density", DENSITY_L2, **at_two).verdict == Verdict.VERIFIED
+    scaled = check("stationary_density", "7*kappa*" + DENSITY_L2, **at_two)
     assert scaled.verdict == Verdict.VERIFIED
     assert "up to a factor free of s" in scaled.message
     # dropping the Ito factor s**(1/2), or the prefactor 1/D, is refuted
@@ -253,5 +254,5 @@ def test_stationary_density_is_compared_up_to_a_constant_factor():
         DENSITY_L2.replace("s**(1/2)/", "1/"),
         DENSITY_L2.replace("/(s**2*", "*(1/s**2)*("),
     ):
-        result = check("stationary_density", wrong, monte_carlo=False)
+        result = check("stationary_density", wrong, **at_two)
         assert result.verdict == Verdict.REFUTED, wrong
