@@ -361,8 +361,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
             )
             print("             kappa = eta/B, t = k*eta; see README 'Conventions'.")
         return ExitCode.OK
+    if args.file is not None:
+        return _check_file(args)
     if args.quantity is None or args.formula is None:
-        raise _usage("check needs QUANTITY and FORMULA (or --list)")
+        raise _usage("check needs QUANTITY and FORMULA (or --file, or --list)")
     from reports.formula_check import check
 
     syntax = "latex" if args.latex else "sympy" if args.sympy else "auto"
@@ -384,6 +386,40 @@ def _cmd_check(args: argparse.Namespace) -> int:
     else:
         _print_check(result)
     return result.exit_code
+
+
+def _check_file(args: argparse.Namespace) -> int:
+    """``check --file FILE``: every formula of the file, a summary table, details of those
+    not verified; exit 0 only if all are verified."""
+    from reports.formula_file import check_formulas, load_formulas
+
+    given = [args.quantity is not None, args.at, args.latex or args.sympy]
+    for flag, present in zip(("QUANTITY FORMULA", "--at", "--latex/--sympy"), given, strict=True):
+        if present:
+            raise _usage(f"--file cannot be combined with {flag}; write it in the file's entries")
+    entries = load_formulas(args.file)
+    results = check_formulas(
+        entries,
+        seed=args.seed,
+        timeout=args.timeout,
+        monte_carlo=not args.symbolic_only,
+        progress=None if args.quiet else partial(print, file=sys.stderr, flush=True),
+    )
+    if args.json:
+        checks = [{"name": e.name} | r.to_json() for e, r in zip(entries, results, strict=True)]
+        verified = sum(r.verdict == "verified" for r in results)
+        _print_json({"file": args.file, "verified": verified, "checks": checks})
+    else:
+        rows = [
+            [e.name, e.quantity, r.verdict, ", ".join(f"{k}={v:g}" for k, v in r.at.items())]
+            for e, r in zip(entries, results, strict=True)
+        ]
+        print(_table(rows, ["name", "quantity", "verdict", "at"]))
+        for entry, result in zip(entries, results, strict=True):
+            if result.verdict != "verified":
+                print(f"\n{entry.name}:")
+                _print_check(result)
+    return max(result.exit_code for result in results)
 
 
 def _usage(message: str) -> DlnVerifyError:
@@ -904,6 +940,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("quantity", nargs="?", help="e.g. diffusion (see --list)")
     p.add_argument("formula", nargs="?", help="SymPy syntax or LaTeX, e.g. 'kappa*L**2*s**(4-4/L)'")
     p.add_argument("--list", action="store_true", help="list quantities, symbols and conventions")
+    p.add_argument(
+        "--file",
+        metavar="FILE",
+        type=_path,
+        help="check every formula of a TOML file ([[check]] tables with quantity, formula and"
+        " optional name, at, syntax) instead of one",
+    )
     syntax = p.add_mutually_exclusive_group()
     syntax.add_argument("--latex", action="store_true", help="the formula is LaTeX")
     syntax.add_argument("--sympy", action="store_true", help="the formula is SymPy syntax")
@@ -922,6 +965,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo check")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr (--file)")
     p.set_defaults(handler=_cmd_check)
 
     p = sub.add_parser(

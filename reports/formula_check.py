@@ -39,7 +39,7 @@ from reports.numeric_checks import Comparison, numeric_check
 from reports.quantities import Quantity, get_quantity
 from reports.registry import NumericCheck
 
-__all__ = ["CheckResult", "Verdict", "check"]
+__all__ = ["CheckResult", "Verdict", "check", "validate"]
 
 #: Symbols that only a differently-conventioned formula uses (DESIGN.md §3): accepted by the
 #: parser so that the convention can be named, never equal to a derived result without them.
@@ -470,6 +470,36 @@ def _fixed_values(spec: Quantity, at: Mapping[str, Any] | None) -> dict[str, int
     return fixed
 
 
+def _outside_domain(spec: Quantity, fixed: Mapping[str, int | float]) -> InvalidParameter:
+    shown = ", ".join(f"{name}={value:g}" for name, value in fixed.items())
+    return InvalidParameter(
+        f"Got at {shown}, but {spec.name} is checked only where"
+        f" {spec.domain or 'its constraint holds'}."
+    )
+
+
+def _inputs(
+    spec: Quantity, formula: str, at: Mapping[str, Any] | None, syntax: str
+) -> tuple[dict[str, int | float], dict[sp.Symbol, sp.Rational], sp.Expr]:
+    """The validated fixed values, their exact substitution, and the parsed formula with the
+    substitution applied; one-line errors for anything wrong (nothing is checked yet)."""
+    fixed = _fixed_values(spec, at)
+    if fixed and not _probe_points(spec, np.random.default_rng(0), 1, fixed):
+        raise _outside_domain(spec, fixed)
+    symbols = spec.symbols()
+    substitution = {symbols[name]: _exact(value) for name, value in fixed.items()}
+    parsed = parse_formula(formula, syntax=syntax, allowed=(*spec.parameters, *_CONVENTION_SYMBOLS))
+    return fixed, substitution, parsed.xreplace(substitution)
+
+
+def validate(
+    quantity: str, formula: str, *, at: Mapping[str, Any] | None = None, syntax: str = "auto"
+) -> None:
+    """Raise the one-line error :func:`check` would raise for these inputs, without checking
+    (to refuse a file of formulas before the first check runs)."""
+    _inputs(get_quantity(quantity), formula, at, syntax)
+
+
 def _exact(value: int | float) -> sp.Rational:
     """A fixed value as the exact rational it prints as (``0.1`` is ``1/10``)."""
     return sp.Rational(str(value))
@@ -522,11 +552,8 @@ def check(
     if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
         raise InvalidParameter(f"Got {timeout=}, but the time limit must be a positive number.")
     check_seed(seed)
-    fixed = _fixed_values(spec, at)
+    fixed, substitution, parsed = _inputs(spec, formula, at, syntax)
     symbols = spec.symbols()
-    substitution = {symbols[name]: _exact(value) for name, value in fixed.items()}
-    parsed = parse_formula(formula, syntax=syntax, allowed=(*spec.parameters, *_CONVENTION_SYMBOLS))
-    parsed = parsed.xreplace(substitution)
     foreign = parsed.free_symbols - set(symbols.values())
     rng = np.random.default_rng(seed)
     derived: sp.Expr | None = None
@@ -538,11 +565,7 @@ def check(
             left, right = spec.compared(parsed), spec.compared(derived)
             points = _probe_points(spec, rng, 8, fixed)
             if not points:
-                shown = ", ".join(f"{name}={value:g}" for name, value in fixed.items())
-                raise InvalidParameter(
-                    f"Got at {shown}, but {spec.name} is checked only where"
-                    f" {spec.domain or 'its constraint holds'}."
-                )
+                raise _outside_domain(spec, fixed)
             if foreign:  # e.g. eta where kappa belongs: never equal, nothing to evaluate
                 symbolic, difference, witness = "different", _simplified(left - right), None
             else:

@@ -64,6 +64,11 @@ DENSITY_POINTS = ((2, 1.0, 0.5, 0.05), (3, 1.2, 0.4, 0.02))
 #: (L, sigma, sigma_eps) of the C12 first-order checks.
 MOMENT_POINTS = ((2, 1.3, 0.4), (3, 0.8, 0.5), (4, 1.5, 0.3))
 _KAPPA0 = 0.004
+#: Relative tolerance of the moment quadratures.
+_EPSREL = 1e-11
+#: Allowance for the quadratures' own error, in units of the requested tolerance: the mean
+#: is a ratio of two quadratures of a density that is itself a nested quadrature.
+_QUADRATURE_SAFETY = 10
 
 
 @cache
@@ -201,12 +206,17 @@ def first_order_coefficients(depth: int, sig: float, eps: float) -> Estimate:
             sig,
             max(sig - width, 1e-9),
             sig + width,
-            epsrel=1e-11,
+            epsrel=_EPSREL,
         )
         return np.array([(moments["mean"] - sig) / kap, moments["variance"] / kap])
 
     first, second = coefficients(_KAPPA0), coefficients(_KAPPA0 / 2)
-    return Estimate(2 * second - first, np.abs(second - first), 0)
+    # error: Richardson's |second - first|, plus the quadratures' tolerance on the mean (~ sigma)
+    # and the variance, divided by kappa as the coefficients are; 2 second - first carries it
+    # three times.  Without the second term a coefficient that is exactly 0 (the mean at L = 1)
+    # gets an error of round-off size, and a correct formula fails on round-off.
+    quadrature = _QUADRATURE_SAFETY * _EPSREL * np.array([sig / (_KAPPA0 / 2), second[1]])
+    return Estimate(2 * second - first, np.abs(second - first) + 3 * quadrature, 0)
 
 
 def _derived_coefficients(depth, sig, eps) -> np.ndarray:

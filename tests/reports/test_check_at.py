@@ -122,3 +122,22 @@ def test_cli_bad_at_is_one_line_exit_2(capsys, extra, message):
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_moments_at_depth_one_where_the_first_order_mean_shift_is_exactly_zero():
+    # L = 1: no Ito drift, a symmetric law, so E s = sigma exactly (Eq. 17 with L = 1) and
+    # Var s = kappa sigma_eps^2 / 2 (Eq. 18 with L = 1).  The quadrature's own error must not
+    # make the exact zero shift fail on round-off; a shift of 1 % of the scale must fail.
+    at_one = {"L": 1}
+    for quantity, formula in (
+        ("stationary_mean", "sigma"),
+        ("stationary_variance", "kappa*sigma_eps**2/2"),
+    ):
+        result = check(quantity, formula, at=at_one)
+        assert result.verdict == Verdict.VERIFIED, result.message
+        assert result.numeric.passed
+    for quantity, wrong in (
+        ("stationary_mean", "sigma + kappa*sigma_eps**2/100"),
+        ("stationary_variance", "1.1*kappa*sigma_eps**2/2"),
+    ):
+        assert not check(quantity, wrong, at=at_one).numeric.passed, wrong
