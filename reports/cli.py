@@ -220,13 +220,22 @@ def _report_output(directory: str, flag: str, pdf: str) -> bool:
 def _cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from reports.formula_file import check_formulas, load_formulas
     from reports.latex_report import relative_inside, write_latex_report
     from reports.report import write_report
 
     directory = Path(args.output)
     can_compile = _report_output(args.output, "--output", args.pdf)
     names = _experiment_names(args.experiment or [])
+    entries = [] if args.check is None else load_formulas(args.check)  # refused before any work
     outcomes = _verify_claims(args)
+    results = check_formulas(
+        entries,
+        seed=args.seed,
+        monte_carlo=not args.symbolic_only,
+        progress=partial(_progress, args),
+    )
+    formulas = list(zip(entries, results, strict=True))
     experiments = [
         _report_experiment(args, name, directory, f"[{index}/{len(names)}]")
         for index, name in enumerate(names, 1)
@@ -237,12 +246,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
         seed=args.seed,
         figures=not args.no_figures,
         experiments=experiments,
+        formulas=formulas,
     )
     sections = [
         (report, None if figure is None else relative_inside(figure, directory))
         for report, figure in experiments
     ]
-    markdown = write_report(outcomes, directory / "report.md", seed=args.seed, experiments=sections)
+    markdown = write_report(
+        outcomes,
+        directory / "report.md",
+        seed=args.seed,
+        experiments=sections,
+        formulas=formulas,
+    )
     pdf = _compile(args, files.tex, can_compile)
     figures = [*files.figures, *(figure for _, figure in experiments if figure is not None)]
     written: dict[str, Any] = {
@@ -251,6 +267,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         "pdf": None if pdf is None else str(pdf),
         "figures": [str(f) for f in figures],
     }
+    all_verified = all(result.verdict == "verified" for result in results)
     all_hold = all(o.holds for o in outcomes)
     if args.json:
         runs = [
@@ -262,12 +279,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
                 "all_hold": all_hold,
                 "files": written,
                 "claims": [o.to_json() for o in outcomes],
+                "formulas": [{"name": e.name} | r.to_json() for e, r in formulas],
                 "experiments": runs,
             }
         )
     else:
         held = sum(o.holds for o in outcomes)
         print(f"{held} of {len(outcomes)} claims hold.")
+        if formulas:
+            verified = sum(r.verdict == "verified" for r in results)
+            print(f"{verified} of {len(formulas)} of your formulas verified.")
         for report, _ in experiments:
             verdict = f": {report.results.verdict}" if report.results.verdict else ""
             print(f"experiment {report.name}{verdict}")
@@ -275,7 +296,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             if written[kind]:
                 print(f"{kind}: {written[kind]}")
         print(f"figures: {len(figures)} in {directory / 'figures'}")
-    return ExitCode.OK if all_hold else ExitCode.FAILED
+    return ExitCode.OK if all_hold and all_verified else ExitCode.FAILED
 
 
 def _compile(args: argparse.Namespace, tex: Any, can_compile: bool) -> Any:
@@ -929,6 +950,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="also run a shipped experiment (simulate --list-experiments; 'all': every one) at"
         " the report's seed and add its section after the claims (repeatable; information, not"
         " part of the exit code)",
+    )
+    p.add_argument(
+        "--check",
+        metavar="FILE",
+        type=_path,
+        help="also check the formulas of FILE (as check --file) and add a section for each;"
+        " the exit code is 1 unless all are verified",
     )
     p.add_argument("--seed", type=_seed, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo checks")

@@ -180,8 +180,9 @@ class CheckResult:
             "elapsed_seconds": round(self.elapsed, 3),
         }
 
-    def _evidence_lines(self) -> list[str]:
-        """Counterexample and Monte Carlo summary as plain sentences (no math markup)."""
+    def evidence_lines(self, *, monte_carlo: bool = True) -> list[str]:
+        """Counterexample, convention and (``monte_carlo``) Monte Carlo summary as plain
+        sentences (no math markup)."""
         lines = []
         if self.counterexample is not None:
             point = ", ".join(f"{k} = {v:g}" for k, v in self.counterexample["parameters"].items())
@@ -191,7 +192,7 @@ class CheckResult:
             )
         if self.convention is not None:
             lines.append(f"Equal to the derived result under the convention: {self.convention}.")
-        if self.numeric is not None:
+        if self.numeric is not None and monte_carlo:
             agrees = "agrees" if self.numeric.passed else "disagrees"
             lines.append(
                 f"Monte Carlo {agrees}: worst |z| {self.numeric.max_abs_z:.2f} against the limit"
@@ -207,7 +208,7 @@ class CheckResult:
             lines.append(
                 f"\n$$\\text{{formula}} - \\text{{derived}} = {to_latex(self.difference)}$$"
             )
-        lines += [f"\n{line.replace('_', chr(92) + '_')}" for line in self._evidence_lines()]
+        lines += [f"\n{line.replace('_', chr(92) + '_')}" for line in self.evidence_lines()]
         return "\n".join(lines)
 
     def _repr_latex_(self) -> str:

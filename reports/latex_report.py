@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS
+from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS, to_latex
 from dlnverify import __version__
 from dlnverify.errors import InvalidParameter
 from reports.verification import ClaimOutcome
@@ -551,30 +551,35 @@ def _figure(claim_id: str, path: str | None) -> dict[str, str] | None:
     return {"path": path, "caption": caption.format(claim=latex_escape(claim_id))}
 
 
+def _numeric_context(check: Any) -> dict[str, Any] | None:
+    """A :class:`~reports.registry.NumericCheck` as the Monte Carlo table's context."""
+    if check is None:
+        return None
+    return {
+        "passed": check.passed,
+        "max_abs_z": _fixed(check.max_abs_z),
+        "threshold": _fixed(check.threshold),
+        "false_alarm_rate": _number(check.false_alarm_rate, 3),
+        "n_tests": check.n_tests,
+        "note": latex_escape(check.note),
+        "rows": [
+            {
+                "parameters": _parameters(case.parameters),
+                "estimate": _number(case.estimate, 6),
+                "standard_error": _number(case.standard_error, 2),
+                "closed_form": _number(case.closed_form, 6),
+                "z": _fixed(case.z),
+                "outside": abs(case.z) > check.threshold,
+                "n_samples": f"{case.n_samples:,}".replace(",", r"\,"),
+            }
+            for case in check.cases
+        ],
+    }
+
+
 def _claim_context(outcome: ClaimOutcome, figure: str | None) -> dict[str, Any]:
     claim, derivation, check = outcome.claim, outcome.derivation, outcome.numeric
-    numeric = None
-    if check is not None:
-        numeric = {
-            "passed": check.passed,
-            "max_abs_z": _fixed(check.max_abs_z),
-            "threshold": _fixed(check.threshold),
-            "false_alarm_rate": _number(check.false_alarm_rate, 3),
-            "n_tests": check.n_tests,
-            "note": latex_escape(check.note),
-            "rows": [
-                {
-                    "parameters": _parameters(case.parameters),
-                    "estimate": _number(case.estimate, 6),
-                    "standard_error": _number(case.standard_error, 2),
-                    "closed_form": _number(case.closed_form, 6),
-                    "z": _fixed(case.z),
-                    "outside": abs(case.z) > check.threshold,
-                    "n_samples": f"{case.n_samples:,}".replace(",", r"\,"),
-                }
-                for case in check.cases
-            ],
-        }
+    numeric = _numeric_context(check)
     return {
         "id": latex_escape(claim.id),
         "label": _label(claim.id),
@@ -607,6 +612,30 @@ def _experiment_section(report: Any, figure: str | None) -> dict[str, Any]:
     label = "experiment:" + re.sub(r"[^A-Za-z0-9]", "-", report.name)
     bookmark = _bookmark(f"Experiment: {report.name}")
     return experiment_context(report, figure) | {"label": label, "bookmark": bookmark}
+
+
+def _formula_context(index: int, entry: Any, result: Any) -> dict[str, Any]:
+    """A user formula's section (:mod:`reports.formula_file`): what was claimed, what was
+    derived, the verdict with its evidence, and the Monte Carlo table."""
+    from reports.quantities import get_quantity
+
+    different = result.symbolic == "different" and result.difference is not None
+    return {
+        "name": latex_escape(entry.name),
+        "label": f"formula:{index}",
+        "bookmark": _bookmark(f"Formula: {entry.name}"),
+        "quantity": latex_escape(result.quantity),
+        "description": latex_escape(get_quantity(result.quantity).description),
+        "at": _parameters(result.at) if result.at else "",
+        "formula": _display(to_latex(result.parsed)) if result.parsed is not None else "",
+        "derived": _display(to_latex(result.derived)) if result.derived is not None else "",
+        "difference": _display(to_latex(result.difference)) if different else "",
+        "verified": result.verdict == "verified",
+        "verdict": latex_escape(result.verdict),
+        "message": latex_escape(result.message),
+        "evidence": [latex_escape(line) for line in result.evidence_lines(monte_carlo=False)],
+        "numeric": _numeric_context(result.numeric),
+    }
 
 
 def conventions_context() -> dict[str, Any]:
@@ -661,6 +690,7 @@ def render_latex(
     seed: int = 0,
     figures: Mapping[str, str] | None = None,
     experiments: Sequence[tuple[Any, str | None]] = (),
+    formulas: Sequence[tuple[Any, Any]] = (),
 ) -> str:
     r"""The report as a standalone LaTeX document (deterministic: no dates, no timings).
 
@@ -676,6 +706,9 @@ def render_latex(
     experiments : sequence of (ExperimentReport, str or None), optional
         Runs of the paper's experiments (:class:`reports.experiment_report.ExperimentReport`)
         with their figure files (relative, or None), one section each after the claims.
+    formulas : sequence of (FormulaEntry, CheckResult), optional
+        The user's formulas (:mod:`reports.formula_file`) and their checks, one section each
+        after the claims, before the experiments.
 
     Returns
     -------
@@ -709,6 +742,11 @@ def render_latex(
         **conventions_context(),
         "claims": [_claim_context(o, paths.get(o.claim.id)) for o in outcomes],
         "experiments": [_experiment_section(report, path) for report, path in experiments],
+        "formulas": [
+            _formula_context(index, entry, result)
+            for index, (entry, result) in enumerate(formulas, 1)
+        ],
+        "formulas_verified": sum(result.verdict == "verified" for _, result in formulas),
     }
     return load_template("report.tex.j2").render(**context)
 
@@ -743,6 +781,7 @@ def write_latex_report(
     pdf: bool = False,
     figures: bool = True,
     experiments: Sequence[tuple[Any, str | Path | None]] = (),
+    formulas: Sequence[tuple[Any, Any]] = (),
 ) -> ReportFiles:
     """Write ``report.tex`` and its figures to ``directory``, and compile it with ``pdf=True``.
 
@@ -761,6 +800,8 @@ def write_latex_report(
     experiments : sequence of (ExperimentReport, path or None), optional
         Experiment sections after the claims, each with its figure file (inside
         ``directory``, or None).
+    formulas : sequence of (FormulaEntry, CheckResult), optional
+        The user's checked formulas, one section each (see :func:`render_latex`).
 
     Returns
     -------
@@ -786,7 +827,9 @@ def write_latex_report(
     ]
     tex = target / "report.tex"
     tex.write_text(
-        render_latex(outcomes, seed=seed, figures=relative, experiments=sections),
+        render_latex(
+            outcomes, seed=seed, figures=relative, experiments=sections, formulas=formulas
+        ),
         encoding="utf-8",
     )
     figure_paths = tuple(sorted({Path(v) for v in drawn.values()}))

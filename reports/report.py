@@ -57,23 +57,55 @@ def _section(outcome: ClaimOutcome) -> str:
     if check is None:
         lines += ["**Monte Carlo:** not applicable (purely symbolic claim).", ""]
     else:
-        verdict = "agrees" if check.passed else "**rejects**"
-        lines += [
-            f"**Monte Carlo:** {verdict} — worst $|z| = {check.max_abs_z:.2f}$ against the "
-            f"threshold {check.threshold:.2f} (false-alarm rate {check.false_alarm_rate:g} over "
-            f"{check.n_tests} compared numbers). {check.note}",
-            "",
-            "| parameters | estimate ± SE | closed form | z | samples |",
-            "|---|---|---|---|---|",
-        ]
-        for case in check.cases:
-            params = ", ".join(f"{k}={v}" for k, v in case.parameters.items())
-            lines.append(
-                f"| {params} | {case.estimate:.6g} ± {case.standard_error:.2g} | "
-                f"{case.closed_form:.6g} | {case.z:.2f} | {case.n_samples} |"
-            )
-        lines.append("")
+        lines += _monte_carlo(check)
     return "\n".join(lines)
+
+
+def _monte_carlo(check: Any) -> list[str]:
+    """The Monte Carlo verdict and table of a claim or a checked formula."""
+    verdict = "agrees" if check.passed else "**rejects**"
+    lines = [
+        f"**Monte Carlo:** {verdict} — worst $|z| = {check.max_abs_z:.2f}$ against the "
+        f"threshold {check.threshold:.2f} (false-alarm rate {check.false_alarm_rate:g} over "
+        f"{check.n_tests} compared numbers). {check.note}",
+        "",
+        "| parameters | estimate ± SE | closed form | z | samples |",
+        "|---|---|---|---|---|",
+    ]
+    for case in check.cases:
+        params = ", ".join(f"{k}={v}" for k, v in case.parameters.items())
+        lines.append(
+            f"| {params} | {case.estimate:.6g} ± {case.standard_error:.2g} | "
+            f"{case.closed_form:.6g} | {case.z:.2f} | {case.n_samples} |"
+        )
+    lines.append("")
+    return lines
+
+
+def _formula_section(entry: Any, result: Any) -> list[str]:
+    """A user formula's section (:mod:`reports.formula_file`)."""
+    from derivations.conventions import to_latex
+    from reports.quantities import get_quantity
+
+    fixed = ", ".join(f"{k}={v:g}" for k, v in result.at.items())
+    description = get_quantity(result.quantity).description
+    lines = [f"## Formula: {entry.name}", ""]
+    held = f"; held fixed: {fixed}." if fixed else "."
+    lines += [f"*Quantity:* `{result.quantity}` — {description}{held}", ""]
+    lines += [f"As written: `{entry.formula}`", ""]
+    if result.parsed is not None:
+        lines += [f"**Formula** (as parsed): $$ {to_latex(result.parsed)} $$", ""]
+    if result.derived is not None:
+        lines += [f"**Derived:** $$ {to_latex(result.derived)} $$", ""]
+    if result.symbolic == "different" and result.difference is not None:
+        lines += [f"**Formula − derived:** $$ {to_latex(result.difference)} $$", ""]
+    verdict = result.verdict if result.verdict == "verified" else f"**{result.verdict}**"
+    lines += [f"**Verdict:** {verdict} — {result.message}", ""]
+    for line in result.evidence_lines(monte_carlo=False):
+        lines += [line, ""]
+    if result.numeric is not None:
+        lines += _monte_carlo(result.numeric)
+    return lines
 
 
 def render_report(
@@ -81,10 +113,13 @@ def render_report(
     *,
     seed: int = 0,
     experiments: Sequence[tuple[Any, str | None]] = (),
+    formulas: Sequence[tuple[Any, Any]] = (),
 ) -> str:
     """The report as Markdown text (deterministic: no timestamps, no timings); each of
-    ``experiments`` (an :class:`~reports.experiment_report.ExperimentReport` and its figure
-    file relative to the report, or None) adds a section after the claims."""
+    ``formulas`` (a :class:`~reports.formula_file.FormulaEntry` and its
+    :class:`~reports.formula_check.CheckResult`) and then each of ``experiments`` (an
+    :class:`~reports.experiment_report.ExperimentReport` and its figure file relative to
+    the report, or None) adds a section after the claims."""
     held = sum(o.holds for o in outcomes)
     lines = [
         "# dlnverify report",
@@ -98,12 +133,22 @@ def render_report(
     for o in outcomes:
         z = "-" if o.numeric is None else f"{o.numeric.max_abs_z:.2f} / {o.numeric.threshold:.2f}"
         lines.append(f"| {o.claim.id} | {o.symbolic_verdict} | {o.numeric_verdict} | {z} |")
+    if formulas:
+        verified = sum(result.verdict == "verified" for _, result in formulas)
+        lines += [
+            "",
+            f"Your formulas (`check --file`; {verified} of {len(formulas)} verified):",
+            "",
+        ]
+        lines += [f"- {entry.name}: {result.verdict}" for entry, result in formulas]
     lines += ["", "## Conventions", _CONVENTIONS, "Parameters:", ""]
     lines += [f"- ${p.latex}$ (`{p.name}`): {p.description}" for p in PARAMETERS.values()]
     lines += ["", "Other conventions the checker recognises:", ""]
     lines += [f"- `{c.name}`: {c.description}" for c in CONVENTION_RESCALINGS]
     lines.append("")
     lines += [_section(o) for o in outcomes]
+    for entry, result in formulas:
+        lines += _formula_section(entry, result)
     if experiments:
         from reports.experiment_report import experiment_markdown
 
@@ -119,12 +164,13 @@ def write_report(
     *,
     seed: int = 0,
     experiments: Sequence[tuple[Any, str | None]] = (),
+    formulas: Sequence[tuple[Any, Any]] = (),
 ) -> Path:
     """Write :func:`render_report` to ``path`` (parent directories are created)."""
     target = Path(path)
     if target.exists() and target.is_dir():
         raise InvalidParameter(f"Got report path {str(target)!r}, but it is a directory.")
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = render_report(outcomes, seed=seed, experiments=experiments)
+    text = render_report(outcomes, seed=seed, experiments=experiments, formulas=formulas)
     target.write_text(text, encoding="utf-8")
     return target
