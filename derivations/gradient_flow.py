@@ -55,6 +55,7 @@ __all__ = [
     "flow_ode",
     "flow_time",
     "flow_time_general",
+    "flow_time_integral",
     "fraction",
     "fraction_time",
     "gradient_flow_claim",
@@ -177,6 +178,14 @@ def flow_time(depth: int) -> sp.Expr:
         {_w: s ** sp.Rational(1, depth), _rho: sigma ** sp.Rational(1, depth)}
     )
     return _real_logs(antiderivative - antiderivative.subs(s, s0), _REFERENCE)
+
+
+def flow_time_integral() -> sp.Integral:
+    r"""Time :math:`t(s)` at every depth as the separated ODE's definite integral,
+    :math:`\int_{s_0}^{s} du / \dot s(u)` with :math:`\dot s` the C7 gradient drift
+    (unevaluated: valid for symbolic :math:`L`, including :math:`L = 2` where
+    :func:`flow_time_general` has a pole; :func:`flow_time` gives closed forms)."""
+    return sp.Integral(1 / _rhs().subs(s, _u), (_u, s0, s))
 
 
 @cache

@@ -289,7 +289,7 @@ register(
             "integration error (difference of two tolerance levels).",
             module="numeric_gradient_flow",
         ),
-        quantities=("gf_solution",),
+        quantities=("gf_solution", "gf_time"),
         figure="gradient_flow_figure",
     )
 )
@@ -301,6 +301,30 @@ _quantity(
     {"solution": lambda: importlib.import_module("derivations.gradient_flow").logistic_solution()},
     "simulated_gf_solution",
     depth_range=(2, 2),
+)
+
+
+def _flow_time(depth: int | None = None) -> Any:
+    module = importlib.import_module("derivations.gradient_flow")
+    return module.flow_time_integral() if depth is None else module.flow_time(depth)
+
+
+def _growing(point) -> bool:  # type: ignore[no-untyped-def]
+    return bool(point["s0"] < point["s"] < point["sigma"])
+
+
+_quantity(
+    "gf_time",
+    "time t for a mode to grow from s0 to s < sigma under gradient flow, any depth (Eq. 2 "
+    "separated); closed forms at fixed depth (--at L=3)",
+    ("s", "s0", "sigma", "L"),
+    "C9",
+    {"time": _flow_time},
+    "simulated_gf_time",
+    constraint=_growing,
+    domain="s0 < s < sigma",
+    depth_range=(1, 4),
+    at_depth=lambda depth: {"time": _flow_time(depth)},
 )
 register(
     Claim(

@@ -314,6 +314,13 @@ def _symbolic_verdict(
     difference = _simplified(parsed - derived)
     if difference == 0:
         return "equal", difference, None
+    # logarithms combined differently (log(a/b) against log a - log b): expanding them is
+    # valid where every argument is positive, so it counts only if the two sides are also
+    # real and equal at every probe point (a complex value there leaves it undecided)
+    if sp.simplify(sp.expand_log(parsed - derived, force=True)) == 0 and all(
+        _differs(parsed, derived, point, symbols) is False for point in points
+    ):
+        return "equal", sp.Integer(0), None
     for point in points:
         if _differs(parsed, derived, point, symbols):
             return "different", difference, point
@@ -371,9 +378,8 @@ def _smallest_counterexample(
 
 
 def _convention_match(
-    parsed: sp.Expr, quantity: Quantity, points, symbols, substitution: Mapping[sp.Symbol, sp.Expr]
+    parsed: sp.Expr, components: Mapping[str, sp.Expr], points, symbols
 ) -> str | None:
-    components = {kind: expr.xreplace(substitution) for kind, expr in quantity.components().items()}
     for rescaling in CONVENTION_RESCALINGS:
         if not any(kind in rescaling.factors for kind in components):
             continue
@@ -501,6 +507,11 @@ def validate(
     _inputs(get_quantity(quantity), formula, at, syntax)
 
 
+def _fixed_depth(fixed: Mapping[str, int | float]) -> int | None:
+    """The depth ``L`` held fixed, if any."""
+    return None if "L" not in fixed else int(fixed["L"])
+
+
 def _exact(value: int | float) -> sp.Rational:
     """A fixed value as the exact rational it prints as (``0.1`` is ``1/10``)."""
     return sp.Rational(str(value))
@@ -560,7 +571,11 @@ def check(
     derived: sp.Expr | None = None
     try:
         with _time_limit(timeout):
-            derived = spec.derived().xreplace(substitution)
+            components = {
+                kind: expr.xreplace(substitution)
+                for kind, expr in spec.components_at(_fixed_depth(fixed)).items()
+            }
+            derived = sp.Add(*components.values())
             # what is compared: the formulas, or their log-derivatives for a quantity defined
             # up to a factor (the displayed ``derived`` stays the derived quantity itself)
             left, right = spec.compared(parsed), spec.compared(derived)
@@ -575,7 +590,7 @@ def check(
             mc_points = points[:n_points]
             depths: tuple[int, ...] = ()
             if symbolic == "different":
-                convention = _convention_match(parsed, spec, points, symbols, substitution)
+                convention = _convention_match(parsed, components, points, symbols)
                 if "L" in spec.parameters and "L" not in fixed and not foreign:
                     depths = _agreeing_depths(left, right, spec, points, symbols)
                 found = (

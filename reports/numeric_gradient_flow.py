@@ -47,6 +47,8 @@ from reports.numeric_checks import Comparison
 
 __all__ = [
     "FLOOR_ULPS",
+    "HORIZON_GROWTH",
+    "MAX_HORIZON",
     "TOLERANCES",
     "crossing_time_estimates",
     "flow_amplitude_estimates",
@@ -54,6 +56,7 @@ __all__ = [
     "mode_flow_comparisons",
     "ordering_comparisons",
     "simulate_gradient_flow",
+    "single_mode_crossing",
     "single_mode_flow",
 ]
 
@@ -184,6 +187,39 @@ def single_mode_flow(point: Mapping[str, float], rng: np.random.Generator) -> Es
     estimate = flow_amplitude_estimates(weights, teacher, [time])
     value, error = np.asarray(estimate.value), np.asarray(estimate.standard_error)
     return Estimate(float(value[0, 0]), float(error[0, 0]), estimate.n_samples)
+
+
+#: Horizons of :func:`single_mode_crossing`: the first is 1, each next this many times longer.
+HORIZON_GROWTH = 4.0
+#: The longest horizon tried before giving up.
+MAX_HORIZON = 1e6
+
+
+def single_mode_crossing(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
+    r"""The ``gf_time`` observable: the time one mode of a depth-:math:`L` network takes
+    under gradient flow to grow from :math:`s_0` to :math:`s`.
+
+    A teacher of shape ``(3, 2)`` with one singular value :math:`\sigma` and Haar-random
+    bases; weights of widths ``(2, 3, ..., 3)`` on the aligned-balanced manifold with amplitude
+    :math:`s_0`; the flow of all the weights is integrated and the first upward crossing of
+    :math:`s` located (``solve_ivp`` events), over horizons :math:`1, 4, 16, \dots` until the
+    crossing lies inside one.  The standard error is the integration error
+    (:func:`crossing_time_estimates`).
+    """
+    depth, sigma = int(point["L"]), float(point["sigma"])
+    start, level = float(point["s0"]), float(point["s"])
+    if not 0 < start < level < sigma:
+        raise ValueError(f"Got s0={start}, s={level}, sigma={sigma}; need 0 < s0 < s < sigma.")
+    teacher = random_teacher([sigma], shape=(3, 2), rng=rng)
+    weights = aligned_balanced_weights(teacher, [start], (2, *(3,) * depth), rng=rng)
+    horizon = 1.0
+    while horizon <= MAX_HORIZON:
+        estimate = crossing_time_estimates(weights, teacher, [level], horizon)
+        value, error = np.asarray(estimate.value), np.asarray(estimate.standard_error)
+        if np.isfinite(value[0]) and np.isfinite(error[0]):
+            return Estimate(float(value[0]), float(error[0]), estimate.n_samples)
+        horizon *= HORIZON_GROWTH
+    raise RuntimeError(f"the mode did not reach s={level} within t={MAX_HORIZON:g}")
 
 
 # --- the derived side ----------------------------------------------------------------------

@@ -63,6 +63,10 @@ class Quantity:
         For a quantity defined only up to a factor constant in this variable (an unnormalised
         density in ``s``): formulas are compared through their logarithmic derivative
         :math:`\partial_s \log f`, which forgets the factor (see :meth:`compared`).
+    at_depth : Callable or None
+        ``at_depth(L) -> components`` at a concrete depth, for a quantity whose general form
+        is an unevaluated integral but which has closed forms at given depths (used when a
+        check fixes ``L``; see :meth:`components_at`).
     """
 
     name: str
@@ -77,10 +81,18 @@ class Quantity:
     domain: str | None = None
     depth_range: tuple[int, int] = (1, 6)
     up_to_factor_in: str | None = None
+    at_depth: Callable[[int], dict[str, sp.Expr]] | None = field(default=None, repr=False)
 
     def derived(self) -> sp.Expr:
         """The derived expression (sum of the components)."""
         return sp.Add(*self.components().values())
+
+    def components_at(self, depth: int | None = None) -> dict[str, sp.Expr]:
+        """The components, in closed form at ``depth`` where :attr:`at_depth` gives one
+        (``depth=None``: the general :attr:`components`)."""
+        if depth is None or self.at_depth is None:
+            return self.components()
+        return self.at_depth(depth)
 
     def compared(self, expr: sp.Expr) -> sp.Expr:
         r"""What a check compares: ``expr`` itself, or :math:`\partial_x \log(\text{expr})`.

@@ -30,6 +30,7 @@ __all__ = [
     "simulated_diffusion_peak",
     "simulated_drift",
     "simulated_gf_solution",
+    "simulated_gf_time",
     "simulated_gradient_drift",
     "simulated_isotropic_diffusion",
     "simulated_ito_drift",
@@ -173,3 +174,12 @@ def simulated_gf_solution(point: Mapping[str, float], rng: np.random.Generator) 
     from reports.numeric_gradient_flow import single_mode_flow  # scipy.integrate: lazily
 
     return single_mode_flow(point, rng)
+
+
+def simulated_gf_time(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
+    r"""Time for a mode of the full depth-:math:`L` network to grow from :math:`s_0` to
+    :math:`s` under gradient flow from the aligned-balanced point (``solve_ivp`` events; the
+    standard error is the integration error, see :mod:`reports.numeric_gradient_flow`)."""
+    from reports.numeric_gradient_flow import single_mode_crossing  # scipy.integrate: lazily
+
+    return single_mode_crossing(point, rng)
