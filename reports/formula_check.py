@@ -317,8 +317,11 @@ def _symbolic_verdict(
     # logarithms combined differently (log(a/b) against log a - log b): expanding them is
     # valid where every argument is positive, so it counts only if the two sides are also
     # real and equal at every probe point (a complex value there leaves it undecided)
-    if sp.simplify(sp.expand_log(parsed - derived, force=True)) == 0 and all(
-        _differs(parsed, derived, point, symbols) is False for point in points
+    gap = parsed - derived
+    if (
+        gap.has(sp.log)
+        and sp.simplify(sp.expand_log(gap, force=True)) == 0
+        and all(_differs(parsed, derived, point, symbols) is False for point in points)
     ):
         return "equal", sp.Integer(0), None
     for point in points:
