@@ -220,7 +220,7 @@ def _report_output(directory: str, flag: str, pdf: str) -> bool:
 def _cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from reports.formula_file import check_formulas, load_formulas
+    from reports.formula_file import check_formulas, load_formulas, named_json
     from reports.latex_report import relative_inside, write_latex_report
     from reports.report import write_report
 
@@ -267,7 +267,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         "pdf": None if pdf is None else str(pdf),
         "figures": [str(f) for f in figures],
     }
-    all_verified = all(result.verdict == "verified" for result in results)
+    all_verified = all(result.verified for result in results)
     all_hold = all(o.holds for o in outcomes)
     if args.json:
         runs = [
@@ -279,7 +279,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
                 "all_hold": all_hold,
                 "files": written,
                 "claims": [o.to_json() for o in outcomes],
-                "formulas": [{"name": e.name} | r.to_json() for e, r in formulas],
+                "formulas": [named_json(e, r) for e, r in formulas],
                 "experiments": runs,
             }
         )
@@ -287,7 +287,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         held = sum(o.holds for o in outcomes)
         print(f"{held} of {len(outcomes)} claims hold.")
         if formulas:
-            verified = sum(r.verdict == "verified" for r in results)
+            verified = sum(r.verified for r in results)
             print(f"{verified} of {len(formulas)} of your formulas verified.")
         for report, _ in experiments:
             verdict = f": {report.results.verdict}" if report.results.verdict else ""
@@ -389,10 +389,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from reports.formula_check import check
 
     syntax = "latex" if args.latex else "sympy" if args.sympy else "auto"
-    at = dict(args.at)
-    if len(at) < len(args.at):
-        repeated = next(name for i, (name, _) in enumerate(args.at) if name in dict(args.at[:i]))
-        raise _usage(f"Got --at {repeated}=... twice; give each parameter once.")
+    at: dict[str, str] = {}
+    for name, value in args.at:
+        if name in at:
+            raise _usage(f"Got --at {name}=... twice; give each parameter once.")
+        at[name] = value
     result = check(
         args.quantity,
         args.formula,
@@ -412,7 +413,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _check_file(args: argparse.Namespace) -> int:
     """``check --file FILE``: every formula of the file, a summary table, details of those
     not verified; exit 0 only if all are verified."""
-    from reports.formula_file import check_formulas, load_formulas
+    from reports.formula_file import check_formulas, load_formulas, named_json
 
     given = [args.quantity is not None, args.at, args.latex or args.sympy]
     for flag, present in zip(("QUANTITY FORMULA", "--at", "--latex/--sympy"), given, strict=True):
@@ -427,8 +428,8 @@ def _check_file(args: argparse.Namespace) -> int:
         progress=None if args.quiet else partial(print, file=sys.stderr, flush=True),
     )
     if args.json:
-        checks = [{"name": e.name} | r.to_json() for e, r in zip(entries, results, strict=True)]
-        verified = sum(r.verdict == "verified" for r in results)
+        checks = [named_json(e, r) for e, r in zip(entries, results, strict=True)]
+        verified = sum(r.verified for r in results)
         _print_json({"file": args.file, "verified": verified, "checks": checks})
     else:
         rows = [
@@ -437,7 +438,7 @@ def _check_file(args: argparse.Namespace) -> int:
         ]
         print(_table(rows, ["name", "quantity", "verdict", "at"]))
         for entry, result in zip(entries, results, strict=True):
-            if result.verdict != "verified":
+            if not result.verified:
                 print(f"\n{entry.name}:")
                 _print_check(result)
     return max(result.exit_code for result in results)

@@ -137,6 +137,11 @@ class CheckResult:
     depths: tuple[int, ...] = ()
 
     @property
+    def verified(self) -> bool:
+        """Whether the verdict is ``"verified"``."""
+        return self.verdict == Verdict.VERIFIED
+
+    @property
     def exit_code(self) -> int:
         """0 verified, 1 otherwise (2 is reserved for bad input, raised before a result)."""
         return 0 if self.verdict == Verdict.VERIFIED else 1

@@ -25,7 +25,7 @@ from typing import Any
 from dlnverify.errors import DlnVerifyError, InvalidParameter
 from reports.formula_check import CheckResult, check, validate
 
-__all__ = ["FormulaEntry", "check_formulas", "load_formulas"]
+__all__ = ["FormulaEntry", "check_formulas", "load_formulas", "named_json"]
 
 _KEYS = ("name", "quantity", "formula", "at", "syntax")
 _SYNTAXES = ("auto", "sympy", "latex")
@@ -115,6 +115,11 @@ def _entry(table: Any, index: int, name: str) -> FormulaEntry:
     if syntax not in _SYNTAXES:
         raise InvalidParameter(f"{where}: syntax must be one of {', '.join(_SYNTAXES)}.")
     return FormulaEntry(label, table["quantity"], table["formula"], dict(at), syntax)
+
+
+def named_json(entry: FormulaEntry, result: CheckResult) -> dict[str, Any]:
+    """One checked formula for ``--json``: its name, then the check's schema."""
+    return {"name": entry.name} | result.to_json()
 
 
 def check_formulas(

@@ -630,7 +630,7 @@ def _formula_context(index: int, entry: Any, result: Any) -> dict[str, Any]:
         "formula": _display(to_latex(result.parsed)) if result.parsed is not None else "",
         "derived": _display(to_latex(result.derived)) if result.derived is not None else "",
         "difference": _display(to_latex(result.difference)) if different else "",
-        "verified": result.verdict == "verified",
+        "verified": result.verified,
         "verdict": latex_escape(result.verdict),
         "message": latex_escape(result.message),
         "evidence": [latex_escape(line) for line in result.evidence_lines(monte_carlo=False)],
@@ -746,7 +746,7 @@ def render_latex(
             _formula_context(index, entry, result)
             for index, (entry, result) in enumerate(formulas, 1)
         ],
-        "formulas_verified": sum(result.verdict == "verified" for _, result in formulas),
+        "formulas_verified": sum(result.verified for _, result in formulas),
     }
     return load_template("report.tex.j2").render(**context)
 

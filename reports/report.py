@@ -99,7 +99,7 @@ def _formula_section(entry: Any, result: Any) -> list[str]:
         lines += [f"**Derived:** $$ {to_latex(result.derived)} $$", ""]
     if result.symbolic == "different" and result.difference is not None:
         lines += [f"**Formula − derived:** $$ {to_latex(result.difference)} $$", ""]
-    verdict = result.verdict if result.verdict == "verified" else f"**{result.verdict}**"
+    verdict = result.verdict if result.verified else f"**{result.verdict}**"
     lines += [f"**Verdict:** {verdict} — {result.message}", ""]
     for line in result.evidence_lines(monte_carlo=False):
         lines += [line, ""]
@@ -134,7 +134,7 @@ def render_report(
         z = "-" if o.numeric is None else f"{o.numeric.max_abs_z:.2f} / {o.numeric.threshold:.2f}"
         lines.append(f"| {o.claim.id} | {o.symbolic_verdict} | {o.numeric_verdict} | {z} |")
     if formulas:
-        verified = sum(result.verdict == "verified" for _, result in formulas)
+        verified = sum(result.verified for _, result in formulas)
         lines += [
             "",
             f"Your formulas (`check --file`; {verified} of {len(formulas)} verified):",
