@@ -475,7 +475,7 @@ def _print_check(result: Any) -> None:
         for case in result.numeric.cases:
             print(
                 f"  Monte Carlo at {case.parameters}: {case.estimate:.6g} ± {case.standard_error:.2g}"
-                f" vs formula {case.closed_form:.6g} (z = {case.z:.2f}, n = {case.n_samples})"
+                f" vs formula {case.closed_form:.6g} (z = {case.z:.2f}, samples {case.samples})"
             )
 
 

@@ -570,7 +570,7 @@ def _numeric_context(check: Any) -> dict[str, Any] | None:
                 "closed_form": _number(case.closed_form, 6),
                 "z": _fixed(case.z),
                 "outside": abs(case.z) > check.threshold,
-                "n_samples": f"{case.n_samples:,}".replace(",", r"\,"),
+                "n_samples": case.samples.replace(",", r"\,"),
             }
             for case in check.cases
         ],
@@ -614,6 +614,18 @@ def _experiment_section(report: Any, figure: str | None) -> dict[str, Any]:
     return experiment_context(report, figure) | {"label": label, "bookmark": bookmark}
 
 
+#: Characters of a formula as written after which a line may break.
+_CODE_BREAKS = frozenset(" +-*/^(),=")
+
+
+def _breakable_code(text: str) -> str:
+    r"""``text`` as a ``\texttt`` argument that may break after operators and spaces, so a
+    long formula as the user wrote it wraps instead of running into the margin."""
+    return "".join(
+        latex_escape(char) + (r"\allowbreak{}" if char in _CODE_BREAKS else "") for char in text
+    )
+
+
 def _formula_context(index: int, entry: Any, result: Any) -> dict[str, Any]:
     """A user formula's section (:mod:`reports.formula_file`): what was claimed, what was
     derived, the verdict with its evidence, and the Monte Carlo table."""
@@ -627,6 +639,7 @@ def _formula_context(index: int, entry: Any, result: Any) -> dict[str, Any]:
         "quantity": latex_escape(result.quantity),
         "description": latex_escape(get_quantity(result.quantity).description),
         "at": _parameters(result.at) if result.at else "",
+        "written": _breakable_code(entry.formula),
         "formula": _display(to_latex(result.parsed)) if result.parsed is not None else "",
         "derived": _display(to_latex(result.derived)) if result.derived is not None else "",
         "difference": _display(to_latex(result.difference)) if different else "",

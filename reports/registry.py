@@ -36,7 +36,8 @@ class NumericCase:
     z : float
         :math:`(\text{estimate} - \text{closed form}) / \text{SE}`.
     n_samples : int
-        Samples behind the estimate.
+        Samples behind the estimate; 0 for an estimate that draws none (an exact evaluation
+        or a quadrature, whose standard error is its round-off or error bound).
     """
 
     parameters: dict[str, Any]
@@ -45,6 +46,11 @@ class NumericCase:
     closed_form: float
     z: float
     n_samples: int
+
+    @property
+    def samples(self) -> str:
+        """:attr:`n_samples` for a table: ``"200,000"``, or ``"n/a"`` when nothing was drawn."""
+        return f"{self.n_samples:,}" if self.n_samples else "n/a"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """``dlnverify report --check FILE``: the user's formulas checked and reported with the claims.
 
-Each formula gets a section (quantity, formula as parsed, derived, difference, verdict,
+Each formula gets a section (quantity, formula as written and as parsed, derived, difference, verdict,
 counterexample, Monte Carlo table) in ``report.tex``/``.pdf`` and ``report.md``, and a line
 under the summary; the exit code is 1 unless every claim holds and every formula is verified.
 """
@@ -53,6 +53,10 @@ def test_formula_sections_in_tex_markdown_and_json(report_extra, tmp_path, capsy
     assert r"Your formulas (\texttt{check --file}; 1 of 2 verified)" in tex
     assert r"\bad{refuted}" in tex
     assert "held fixed: L=2" in tex
+    # the formula as written, breakable after operators, as well as the parsed formula
+    written = tex.replace(r"\allowbreak{}", "")
+    assert r"as written: \texttt{sigma + kappa*sigma\_eps**2}" in written
+    assert r"\texttt{L s\textasciicircum{}\{2-\textbackslash{}frac\{2\}" in written
     markdown = (out / "report.md").read_text(encoding="utf-8")
     assert "## Formula: paper's mean" in markdown
     assert "As written: `sigma + kappa*sigma_eps**2`" in markdown

@@ -379,3 +379,16 @@ def test_a_missing_report_extra_is_a_one_line_error(outcomes, tmp_path, monkeypa
         render_latex(outcomes)
     with pytest.raises(InvalidParameter, match=r"^matplotlib not found: .*pip install matplotlib"):
         gradient_flow_figure(tmp_path / "flow.pdf")
+
+
+def test_sample_counts_read_as_counts_and_n_a_when_nothing_was_drawn():
+    """An exact or quadrature estimate draws no samples: its row says "n/a", not "0"."""
+    from reports.latex_report import _numeric_context
+    from reports.report import _monte_carlo
+
+    drawn = NumericCase({"L": 2}, 1.0, 0.1, 1.0, 0.0, 200_000)
+    exact = dataclasses.replace(drawn, n_samples=0)
+    check = NumericCheck((drawn, exact), threshold=5.0, false_alarm_rate=1e-6, n_tests=2)
+    assert [row["n_samples"] for row in _numeric_context(check)["rows"]] == [r"200\,000", "n/a"]
+    rows = [line for line in _monte_carlo(check) if line.startswith("| L=2")]
+    assert [row.rsplit("|", 2)[1].strip() for row in rows] == ["200,000", "n/a"]
