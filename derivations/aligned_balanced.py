@@ -52,7 +52,7 @@ from typing import Any
 
 import sympy as sp
 
-from derivations.conventions import L, kappa, s, sigma, sigma_eps
+from derivations.conventions import L, kappa, s, s_b, sigma, sigma_b, sigma_eps
 from derivations.modewise import second_order_amplitude
 from derivations.output_noise import (
     expect_quadratic,
@@ -82,6 +82,7 @@ __all__ = [
     "s_mode",
     "sigma_mode",
     "teacher_point",
+    "two_mode_ito_drift",
 ]
 
 #: Indexed amplitudes :math:`s_b` and teacher singular values :math:`\sigma_b` of the
@@ -354,6 +355,52 @@ def aligned_ito_drift_modes(*, depth: int, n_modes: int) -> tuple[sp.Expr, ...]:
         expr = expr.subs({sigma_mode[b]: sings[b - 1] for b in range(1, r + 1)})
         out.append(expr)
     return tuple(out)
+
+
+@cache
+def two_mode_ito_drift(depth: int | None = None) -> sp.Expr:
+    r"""The Itô drift of a mode :math:`s` (teacher :math:`\sigma`) when a second mode
+    :math:`s_b` (teacher :math:`\sigma_b`) is present: the coupled drift of
+    :func:`aligned_ito_drift` at two modes, in the conventions' symbols.
+
+    The summand over the layer gap :math:`d` splits into the terms free of mode :math:`b`,
+    summed for symbolic :math:`L` (they give the single-mode drift of Eq. 6), and the
+    cross-mode terms
+
+    .. math:: \kappa(\sigma - s)(\sigma_b - s_b)\,s^{2-2/L}s_b^{1-2/L}
+              \sum_{d=1}^{L-1}(L-d)\,q^d, \qquad q = (s_b/s)^{2/L},
+
+    whose sum SymPy evaluates for :math:`q \ne 1`, i.e. :math:`s_b \ne s` (at
+    :math:`s_b = s` the drift is the limit, :math:`\frac{L(L-1)}{2}` times the prefactor).
+
+    Parameters
+    ----------
+    depth : int, optional
+        A concrete depth: the sum over :math:`d` is then carried out term by term (no
+        division by :math:`(1-q)^2`, valid at :math:`s_b = s` too).
+    """
+    general = aligned_ito_drift(coupled=True)
+    summand, (gap, first, last) = general.function, general.limits[0]
+    summand = summand.subs({n_modes_symbol: 2, mode_index: 1}).doit()
+    named = {s_mode[1]: s, s_mode[2]: s_b, sigma_mode[1]: sigma, sigma_mode[2]: sigma_b}
+    terms = sp.Add.make_args(sp.powsimp(sp.expand(summand.subs(named)), force=True))
+    own = sp.Add(*(term for term in terms if not term.has(s_b, sigma_b)))
+    cross = sp.factor(sp.Add(*(term for term in terms if term.has(s_b, sigma_b))))
+    if depth is not None:
+        depth = _depth_iv(depth)
+        limits = (gap, first, last.subs(L, depth))
+        return sp.factor(sp.Sum((own + cross).subs(L, depth), limits).doit())
+    own_total = sp.factor(sp.simplify(sp.summation(own, (gap, first, last))))
+    # the cross summand is (L - d) times a geometric sequence in d: sum it in a symbol q
+    geometric = sp.powsimp(sp.simplify(cross / (L - gap)), force=True)
+    ratio = sp.powsimp(sp.simplify(geometric.subs(gap, gap + 1) / geometric), force=True)
+    if ratio.has(gap):
+        raise AssertionError(f"cross-mode summand is not geometric in the layer gap: {ratio}")
+    q = sp.Dummy("q", positive=True)
+    weights = sp.piecewise_fold(sp.summation((L - gap) * q**gap, (gap, first, last)))
+    generic = next(branch for branch, condition in weights.args if condition is sp.true)
+    cross_total = geometric.subs(gap, 0) * sp.factor(generic).subs(q, ratio)
+    return own_total + sp.powsimp(cross_total, force=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -41,7 +41,9 @@ __all__ = [
     "m_out",
     "s",
     "s0",
+    "s_b",
     "sigma",
+    "sigma_b",
     "sigma_eps",
     "symbols_by_name",
     "t",
@@ -87,6 +89,8 @@ B = sp.Symbol("B", integer=True, positive=True)
 T = sp.Symbol("T", positive=True)
 t = sp.Symbol("t", nonnegative=True)
 s0 = sp.Symbol("s0", positive=True)
+s_b = sp.Symbol("s_b", positive=True)
+sigma_b = sp.Symbol("sigma_b", positive=True)
 m_out = sp.Symbol("m", integer=True, positive=True)
 
 PARAMETERS: dict[str, Parameter] = {
@@ -110,6 +114,10 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("T", "T", "temperature of isotropic Langevin noise (> 0)", T, (0.001, 0.1)),
         Parameter("t", "t", "time, t = k eta (>= 0)", t, (0.0, 8.0)),
         Parameter("s0", "s_{0}", "initial mode amplitude (> 0)", s0, (0.001, 0.1)),
+        Parameter("s_b", "s_{b}", "amplitude of a second mode b (> 0)", s_b, (0.05, 2.0)),
+        Parameter(
+            "sigma_b", r"\sigma_{b}", "teacher singular value of mode b (> 0)", sigma_b, (0.5, 2.0)
+        ),
         Parameter("m", "m", "output dimension (integer >= 1)", m_out, (1, 12), integer=True),
     )
 }

@@ -144,7 +144,7 @@ register(
             "aligned_modes_comparisons",
             "Three modes, depths 2-4; Itô drift against the coupled (derived) form.",
         ),
-        quantities=("gradient_drift", "ito_drift", "drift", "diffusion"),
+        quantities=("gradient_drift", "ito_drift", "drift", "diffusion", "two_mode_ito_drift"),
         figure="diffusion_profile_figure",
     )
 )
@@ -203,6 +203,17 @@ for _name, _kinds, _description, _observable in (
         _kinds,
         _observable,
     )
+
+_quantity(
+    "two_mode_ito_drift",
+    "Itô drift of s when a second mode s_b (teacher sigma_b) is present, aligned-balanced "
+    "(Eq. 6 plus the cross-mode term it omits); for free L the closed form assumes s_b != s",
+    ("s", "sigma", "s_b", "sigma_b", "sigma_eps", "L", "kappa"),
+    "C7",
+    {"ito_drift": _aligned("two_mode_ito_drift")},
+    "simulated_ito_drift",
+    at_depth=lambda depth: {"ito_drift": _aligned("two_mode_ito_drift", depth=depth)()},
+)
 
 
 # --- diffusion peak (C8), gradient flow (C9), isotropic Langevin (C13), invariance (C14) ----

@@ -1,10 +1,12 @@
 r"""Monte Carlo observables of the ``check`` quantities at a parameter point.
 
 The scalar quantities of the theory (DESIGN.md §7) live on the aligned-balanced manifold:
-one mode of amplitude ``s`` of a teacher with singular value ``sigma``, depth ``L``, label
-noise ``sigma_eps``.  This module builds that network in the simulator (random orthogonal
-bases, a small width so that the other directions carry amplitude 0) and estimates each
-quantity by simulating its definition (:mod:`numerics.observables`): no closed form enters.
+one mode of amplitude ``s`` of a teacher with singular value ``sigma`` (and, for
+``two_mode_ito_drift``, a second mode ``s_b`` of singular value ``sigma_b``), depth ``L``,
+label noise ``sigma_eps``.  This module builds that network in the simulator (random
+orthogonal bases, a small width so that the other directions carry amplitude 0) and
+estimates each quantity of the first mode by simulating its definition
+(:mod:`numerics.observables`): no closed form enters.
 """
 
 from __future__ import annotations
@@ -40,22 +42,25 @@ __all__ = [
 #: these (kurtosis-15) samples is about sqrt(14 / n): 0.84 % at 2e5, so a formula off by a
 #: factor 1.1 lies about 12 standard errors away.
 N_SAMPLES = 200_000
-#: Width of every layer of the simulated network: the mode plus one direction of amplitude 0.
-_WIDTH = 2
 #: Floating-point round-off allowance (relative) for the exact, sample-free gradient drift.
 _ROUNDOFF = 1e-10
 
 
 def _network(point: Mapping[str, float], rng: np.random.Generator):
-    depth = int(point["L"])
+    """Teacher and aligned-balanced weights at ``point``: mode ``s``/``sigma`` first, then
+    ``s_b``/``sigma_b`` if the point has them; every layer as wide as the modes plus one
+    direction of amplitude 0."""
+    names = [("s", "sigma"), ("s_b", "sigma_b")] if "sigma_b" in point else [("s", "sigma")]
+    width = len(names) + 1
     teacher = random_teacher(
-        [float(point["sigma"])],
-        shape=(_WIDTH, _WIDTH),
+        [float(point[value]) for _, value in names],
+        shape=(width, width),
         rng=rng,
         label_noise=float(point.get("sigma_eps", 0.0)),
     )
+    amplitudes = [float(point[amplitude]) for amplitude, _ in names]
     weights = aligned_balanced_weights(
-        teacher, [float(point["s"])], (_WIDTH,) * (depth + 1), rng=rng
+        teacher, amplitudes, (width,) * (int(point["L"]) + 1), rng=rng
     )
     return teacher, weights
 

@@ -27,8 +27,9 @@ from derivations.aligned_balanced import (
     n_modes_symbol,
     s_mode,
     sigma_mode,
+    two_mode_ito_drift,
 )
-from derivations.conventions import L, kappa, s, sigma, sigma_eps
+from derivations.conventions import L, kappa, s, s_b, sigma, sigma_b, sigma_eps
 from dlnverify.errors import InvalidParameter
 
 STATED_DIFFUSION = kappa * L**2 * s ** (4 - 4 / L) * (2 * (sigma - s) ** 2 + sigma_eps**2)
@@ -149,6 +150,74 @@ def test_bases_drop_out_under_rotations():
     assert result.holds
 
 
+#: The two-mode Itô drift summed by hand: the single-mode part plus
+#: kappa (sigma - s)(sigma_b - s_b) s^(2-2/L) s_b^(1-2/L) sum_{d<L} (L - d) q^d, q = (s_b/s)^(2/L),
+#: with sum_{d=1}^{L-1} (L - d) q^d = q (q^L - L q + L - 1) / (1 - q)^2 (differentiate the
+#: geometric series).  A statement to check, never used as a result.
+_Q = (s_b / s) ** (2 / L)
+STATED_TWO_MODE_CROSS = (
+    kappa
+    * (sigma - s)
+    * (sigma_b - s_b)
+    * s ** (2 - 2 / L)
+    * s_b ** (1 - 2 / L)
+    * _Q
+    * (_Q**L - L * _Q + L - 1)
+    / (1 - _Q) ** 2
+)
+
+
+def _at_roots(expr, depth, roots, sings):
+    """``expr`` in the matrix derivation's symbols: s = t_1^L, s_b = t_2^L."""
+    named = {s: roots[0] ** depth, s_b: roots[1] ** depth, sigma: sings[0], sigma_b: sings[1]}
+    return sp.expand(sp.powdenest(expr.subs(named), force=True))
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 4])
+def test_two_mode_ito_drift_matches_the_matrix_derivation(depth):
+    """The indexed depth-general route (two_mode_ito_drift) against the independent matrix
+    algebra of aligned_mode_dynamics, at each concrete depth and for free L set to it."""
+    concrete = aligned_mode_dynamics(depth=depth, n_modes=2)
+    roots, sings = concrete["t"], concrete["sigma"]
+    matrix = concrete["balanced_ito_drift"][0]
+    assert sp.expand(matrix - _at_roots(two_mode_ito_drift(depth), depth, roots, sings)) == 0
+    if depth >= 2:  # at L = 1 the closed form's sum is empty: 0/0-free only through the limit
+        general = two_mode_ito_drift().subs(L, depth)
+        point = {roots[0]: sp.Rational(3, 5), roots[1]: sp.Rational(6, 5)}
+        point |= {sings[0]: sp.Rational(7, 4), sings[1]: sp.Rational(1, 3), sigma_eps: 2, kappa: 1}
+        assert sp.nsimplify(_at_roots(general, depth, roots, sings).subs(point)) == matrix.subs(
+            point
+        )
+
+
+def test_two_mode_ito_drift_equals_the_hand_summed_statement():
+    derived = two_mode_ito_drift()
+    stated = STATED_ITO_SELF + STATED_TWO_MODE_CROSS
+    for depth in (2, 3, 5, 6):
+        for values in ((sp.Rational(1, 3), 2), (sp.Rational(5, 2), sp.Rational(3, 4))):
+            point = {L: depth, s: values[0], s_b: values[1], sigma: sp.Rational(3, 2)}
+            point |= {sigma_b: sp.Rational(1, 2), sigma_eps: sp.Rational(1, 5), kappa: 1}
+            assert sp.N(derived.subs(point) - stated.subs(point), 30) == pytest.approx(0, abs=1e-25)
+    # the cross term vanishes when either mode sits at 0 gap, and is absent at L = 1
+    assert sp.simplify(derived.subs(s_b, sigma_b) - STATED_ITO_SELF) == 0
+    assert two_mode_ito_drift(1) == 0
+
+
+@pytest.mark.parametrize(
+    "perturbed",
+    [
+        STATED_ITO_SELF + sp.Rational(11, 10) * STATED_TWO_MODE_CROSS,  # factor 1.1
+        STATED_ITO_SELF + STATED_TWO_MODE_CROSS.subs(s ** (2 - 2 / L), s ** (2 - 1 / L)),
+        STATED_ITO_SELF,  # dropped cross term (the paper's decoupled drift)
+    ],
+)
+def test_perturbed_two_mode_drift_differs(perturbed):
+    point = {L: 3, s: sp.Rational(1, 3), s_b: 2, sigma: sp.Rational(3, 2), sigma_b: 1}
+    point |= {sigma_eps: sp.Rational(1, 5), kappa: 1}
+    gap = sp.N((two_mode_ito_drift() - perturbed).subs(point), 30)
+    assert abs(gap) > 1e-3
+
+
 @pytest.mark.parametrize(
     ("call", "match"),
     [
@@ -157,6 +226,7 @@ def test_bases_drop_out_under_rotations():
         (lambda: aligned_ito_drift_modes(depth=2.5, n_modes=2), "depth"),
         (lambda: mode_decoupling_claim(n_modes=1), "n_modes"),
         (lambda: mode_symbols(-1), "n_modes"),
+        (lambda: two_mode_ito_drift(0), "depth"),
     ],
 )
 def test_invalid_input(call, match):
