@@ -128,6 +128,11 @@ def _cmd_show(args: argparse.Namespace) -> int:
         print(f"\nfinding: {finding}")
     for remark in claim.remarks:
         print(f"\nsimulation remark: {remark}")
+    if claim.quantities:
+        names = ", ".join(claim.quantities)
+        print(
+            f"\ncheck your own formula: dlnverify check QUANTITY FORMULA, QUANTITY one of {names}"
+        )
     return ExitCode.OK
 
 

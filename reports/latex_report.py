@@ -595,6 +595,7 @@ def _claim_context(outcome: ClaimOutcome, figure: str | None) -> dict[str, Any]:
         "cases": [latex_escape(case) for case in derivation.cases],
         "findings": [latex_escape(finding) for finding in derivation.findings],
         "remarks": [latex_escape(remark) for remark in claim.remarks],
+        "quantities": [latex_escape(name) for name in claim.quantities],
         "numeric": numeric,
         "figure": _figure(claim.id, figure),
         "symbolic_verdict": outcome.symbolic_verdict,

@@ -53,6 +53,9 @@ def _section(outcome: ClaimOutcome) -> str:
         lines += [f"> **Finding.** {finding}", ""]
     for remark in outcome.claim.remarks:
         lines += [f"> **Simulation remark.** {remark}", ""]
+    if claim.quantities:
+        names = ", ".join(f"`{name}`" for name in claim.quantities)
+        lines += [f"*Check your own formula* (`dlnverify check QUANTITY FORMULA`): {names}.", ""]
     check = outcome.numeric
     if check is None:
         lines += ["**Monte Carlo:** not applicable (purely symbolic claim).", ""]

@@ -21,6 +21,7 @@ def test_show_text_and_json(capsys):
     assert "symbolic verdict: proven" in out
     assert "finding: " in out
     assert "simulation remark: " in out
+    assert out.rstrip().endswith("QUANTITY one of stationary_density")
     assert main(["show", "C10", "--json"]) == ExitCode.OK
     payload = json.loads(capsys.readouterr().out)
     assert payload["claim"] == "C10"
