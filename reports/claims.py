@@ -144,7 +144,14 @@ register(
             "aligned_modes_comparisons",
             "Three modes, depths 2-4; Itô drift against the coupled (derived) form.",
         ),
-        quantities=("gradient_drift", "ito_drift", "drift", "diffusion", "two_mode_ito_drift"),
+        quantities=(
+            "gradient_drift",
+            "ito_drift",
+            "drift",
+            "diffusion",
+            "two_mode_ito_drift",
+            "two_mode_drift",
+        ),
         figure="diffusion_profile_figure",
     )
 )
@@ -213,6 +220,22 @@ _quantity(
     {"ito_drift": _aligned("two_mode_ito_drift")},
     "simulated_ito_drift",
     at_depth=lambda depth: {"ito_drift": _aligned("two_mode_ito_drift", depth=depth)()},
+)
+_quantity(
+    "two_mode_drift",
+    "total drift mu of s when a second mode s_b (teacher sigma_b) is present: the gradient "
+    "drift (Eq. 5, mode s only) plus two_mode_ito_drift",
+    ("s", "sigma", "s_b", "sigma_b", "sigma_eps", "L", "kappa"),
+    "C7",
+    {
+        "gradient_drift": _aligned("aligned_gradient_drift"),
+        "ito_drift": _aligned("two_mode_ito_drift"),
+    },
+    "simulated_drift",
+    at_depth=lambda depth: {
+        "gradient_drift": _aligned("aligned_gradient_drift")(),
+        "ito_drift": _aligned("two_mode_ito_drift", depth=depth)(),
+    },
 )
 
 

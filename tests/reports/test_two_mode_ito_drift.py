@@ -1,4 +1,5 @@
-"""``two_mode_ito_drift``: the Itô drift of a mode when a second mode is present (C7).
+"""``two_mode_ito_drift`` and ``two_mode_drift``: the Itô drift (and the total drift) of a
+mode when a second mode is present (C7).
 
 The formulas below are summed by hand from the coupled Itô drift
 kappa sum_{d=1}^{L-1} (L - d) s^((2L-2-2d)/L) [(D^2 + sigma_eps^2) s^((L-2+2d)/L)
@@ -78,6 +79,19 @@ def test_the_observable_sees_the_second_mode():
         assert abs(float(estimate.value) - expected) < 5 * float(estimate.standard_error)
     gap = float(learning.value) - float(at_teacher.value)
     assert gap > 5 * float(np.hypot(learning.standard_error, at_teacher.standard_error))
+
+
+GRADIENT = "L*s**(2-2/L)*(sigma-s)"
+
+
+def test_the_total_drift_adds_the_gradient_drift_of_the_mode_alone():
+    result = check("two_mode_drift", f"{GRADIENT} + {TWO_MODE}")
+    assert result.symbolic == "equal", result.message
+    assert result.verdict == Verdict.VERIFIED
+    # the decoupled drift of Eqs. 4-6 is refuted, and the simulator rejects it
+    decoupled = check("two_mode_drift", f"{GRADIENT} + {OWN}")
+    assert decoupled.verdict == Verdict.REFUTED
+    assert not decoupled.numeric.passed
 
 
 def test_values_outside_the_domain_are_refused():
