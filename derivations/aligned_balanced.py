@@ -383,13 +383,14 @@ def two_mode_ito_drift(depth: int | None = None) -> sp.Expr:
     summand, (gap, first, last) = general.function, general.limits[0]
     summand = summand.subs({n_modes_symbol: 2, mode_index: 1}).doit()
     named = {s_mode[1]: s, s_mode[2]: s_b, sigma_mode[1]: sigma, sigma_mode[2]: sigma_b}
-    terms = sp.Add.make_args(sp.powsimp(sp.expand(summand.subs(named)), force=True))
-    own = sp.Add(*(term for term in terms if not term.has(s_b, sigma_b)))
-    cross = sp.factor(sp.Add(*(term for term in terms if term.has(s_b, sigma_b))))
+    summand = sp.powsimp(sp.expand(summand.subs(named)), force=True)
     if depth is not None:
         depth = _depth_iv(depth)
         limits = (gap, first, last.subs(L, depth))
-        return sp.factor(sp.Sum((own + cross).subs(L, depth), limits).doit())
+        return sp.factor(sp.Sum(summand.subs(L, depth), limits).doit())
+    terms = sp.Add.make_args(summand)
+    own = sp.Add(*(term for term in terms if not term.has(s_b, sigma_b)))
+    cross = sp.factor(sp.Add(*(term for term in terms if term.has(s_b, sigma_b))))
     own_total = sp.factor(sp.simplify(sp.summation(own, (gap, first, last))))
     # the cross summand is (L - d) times a geometric sequence in d: sum it in a symbol q
     geometric = sp.powsimp(sp.simplify(cross / (L - gap)), force=True)

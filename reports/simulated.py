@@ -2,7 +2,7 @@ r"""Monte Carlo observables of the ``check`` quantities at a parameter point.
 
 The scalar quantities of the theory (DESIGN.md §7) live on the aligned-balanced manifold:
 one mode of amplitude ``s`` of a teacher with singular value ``sigma`` (and, for
-``two_mode_ito_drift``, a second mode ``s_b`` of singular value ``sigma_b``), depth ``L``,
+``two_mode_ito_drift`` and ``two_mode_drift``, a second mode ``s_b`` of singular value ``sigma_b``), depth ``L``,
 label noise ``sigma_eps``.  This module builds that network in the simulator (random
 orthogonal bases, a small width so that the other directions carry amplitude 0) and
 estimates each quantity of the first mode by simulating its definition
