@@ -30,6 +30,7 @@ __all__ = [
     "cross_mode_amplitudes",
     "end_to_end",
     "flatten_layers",
+    "minibatch_gradient",
     "mode_amplitudes",
     "network_widths",
     "partial_products",
@@ -316,10 +317,50 @@ def population_gradient(weights: Sequence[ArrayLike], teacher: Teacher) -> Weigh
     """
     layers = validate_weights(weights)
     teacher = _teacher_iv(layers, teacher)
-    gap = teacher.matrix - _product(layers)
+    return _backpropagate(layers, teacher.matrix - _product(layers))
+
+
+def minibatch_gradient(weights: Sequence[ArrayLike], x: ArrayLike, y: ArrayLike) -> Weights:
+    r"""Mean of the per-sample gradients over the samples, without forming them.
+
+    The per-sample gradients are :math:`-A_l^\top r_s x_s^\top B_l^\top`
+    (:func:`per_sample_gradients`), linear in :math:`r_s x_s^\top`, so their mean over
+    :math:`S` samples is
+
+    .. math:: \frac1S \sum_s \nabla_{W_l} \ell_s = -A_l^\top \hat C B_l^\top, \qquad
+              \hat C = \frac1S \sum_s r_s x_s^\top = \frac1S R^\top X,
+
+    the population gradient (Prop. 3.1) with :math:`\Delta = \mathbb{E}\, r x^\top` replaced
+    by its sample mean :math:`\hat C`.  Cost :math:`O(S\,mn + L d^3)` instead of the
+    :math:`O(S L d^2)` of materialising every per-sample gradient: the gradient of one
+    minibatch SGD step (:func:`numerics.sde.sgd_step`).
+
+    Parameters
+    ----------
+    weights : sequence of array_like
+        Layers of shape ``(..., h_l, h_{l-1})``.
+    x : array_like, shape (..., n_samples, n)
+        Inputs, batch shape equal to that of the weights.
+    y : array_like, shape (..., n_samples, m)
+        Labels.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Shapes ``(..., h_l, h_{l-1})``.
+    """
+    layers = validate_weights(weights)
+    xs, ys = _data_iv(layers, x, y)
+    residual = _residuals(layers, xs, ys)
+    correlation = np.swapaxes(residual, -1, -2) @ xs / xs.shape[-2]
+    return _backpropagate(layers, correlation)
+
+
+def _backpropagate(layers: Weights, outer: NDArray[np.float64]) -> Weights:
+    r""":math:`-A_l^\top C B_l^\top` for every layer, ``outer`` = :math:`C` of shape (..., m, n)."""
     lefts, rights = _partial_products(layers)
     return tuple(
-        -(np.swapaxes(a_l, -1, -2) @ gap @ np.swapaxes(b_l, -1, -2))
+        -(np.swapaxes(a_l, -1, -2) @ outer @ np.swapaxes(b_l, -1, -2))
         for a_l, b_l in zip(lefts, rights, strict=True)
     )
 

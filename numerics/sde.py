@@ -32,7 +32,7 @@ from numerics.network import (
     Weights,
     _partial_products,
     _teacher_iv,
-    per_sample_gradients,
+    minibatch_gradient,
     population_gradient,
     validate_weights,
 )
@@ -87,6 +87,9 @@ def sgd_step(
     .. math:: W_l \leftarrow W_l - \frac{\eta}{B} \sum_{s=1}^{B} \nabla_{W_l}\ell(x_s, y_s),
               \qquad (x_s, y_s) \text{ i.i.d. from the teacher.}
 
+    The mean gradient comes from :func:`numerics.network.minibatch_gradient`, without forming
+    the :math:`B` per-sample gradients.
+
     Parameters
     ----------
     weights : sequence of array_like
@@ -111,8 +114,8 @@ def sgd_step(
     batch_size = check_positive_int("batch_size", batch_size)
     rng = check_generator(rng)
     x, y = sample_data(teacher, batch_size, rng=rng, batch_shape=layers[0].shape[:-2])
-    gradients = per_sample_gradients(layers, x, y)
-    return tuple(w - step * g.mean(axis=-3) for w, g in zip(layers, gradients, strict=True))
+    gradient = minibatch_gradient(layers, x, y)
+    return tuple(w - step * g for w, g in zip(layers, gradient, strict=True))
 
 
 def anisotropic_langevin_step(

@@ -14,6 +14,7 @@ from numerics.data import sample_data
 from numerics.network import (
     end_to_end,
     flatten_layers,
+    minibatch_gradient,
     mode_amplitudes,
     network_widths,
     per_sample_gradients,
@@ -283,6 +284,16 @@ CASES = [
         "x-wrong-width",
         lambda: per_sample_gradients(WEIGHTS, X[:, :3], Y),
         r"x of shape \(6, 3\).*\(n_samples, 4\).*input width n=4",
+    ),
+    (
+        "minibatch-x-wrong-width",
+        lambda: minibatch_gradient(WEIGHTS, X[:, :3], Y),
+        r"x of shape \(6, 3\).*\(n_samples, 4\).*input width n=4",
+    ),
+    (
+        "minibatch-no-samples",
+        lambda: minibatch_gradient(WEIGHTS, X[:0], Y[:0]),
+        r"0 samples.*n_samples must be >= 1",
     ),
     (
         "x-batch-mismatch",

@@ -21,6 +21,7 @@ from numerics.network import (
     cross_mode_amplitudes,
     end_to_end,
     flatten_layers,
+    minibatch_gradient,
     mode_amplitudes,
     network_widths,
     partial_products,
@@ -99,6 +100,21 @@ def test_population_gradient_matches_central_differences(case):
     assert not _fd_agrees([1.05 * g for g in gradient], finite, scale)
 
 
+@given(case=network_cases(), n_samples=st.integers(1, 5))
+@settings(max_examples=15)
+def test_minibatch_gradient_matches_central_differences_of_the_mean_loss(case, n_samples):
+    teacher, weights, rng = case
+    x, y = sample_data(teacher, n_samples, rng=rng)
+    gradient = minibatch_gradient(weights, x, y)
+    finite = _central_differences(lambda w: sample_loss(w, x, y).mean(), weights)
+    scale = float(np.max(sample_loss(weights, x, y)))
+    assert _fd_agrees(gradient, finite, scale)
+    assert not _fd_agrees([1.05 * g for g in gradient], finite, scale)
+    # the sum over the samples instead of the mean
+    if n_samples > 1:
+        assert not _fd_agrees([n_samples * g for g in gradient], finite, scale)
+
+
 def _batch_mean_gradients(weights, teacher, n_batches, batch_size, rng, chunk=100):
     """Means over batches of ``batch_size`` fresh samples of the flattened per-sample gradient.
 
@@ -163,6 +179,7 @@ def test_batched_networks_equal_one_by_one(case, batch):
     x, y = sample_data(teacher, 4, rng=rng, batch_shape=(batch, 2))
     together = per_sample_gradients(ensemble, x, y)
     population = population_gradient(ensemble, teacher)
+    minibatch = minibatch_gradient(ensemble, x, y)
     losses = sample_loss(ensemble, x, y)
     amplitudes = mode_amplitudes(ensemble, teacher)
     for index in np.ndindex(batch, 2):
@@ -172,6 +189,10 @@ def test_batched_networks_equal_one_by_one(case, batch):
         ):
             np.testing.assert_allclose(g_all[index], g_one, rtol=1e-13, atol=1e-14)
         for g_all, g_one in zip(population, population_gradient(single, teacher), strict=True):
+            np.testing.assert_allclose(g_all[index], g_one, rtol=1e-13, atol=1e-14)
+        for g_all, g_one in zip(
+            minibatch, minibatch_gradient(single, x[index], y[index]), strict=True
+        ):
             np.testing.assert_allclose(g_all[index], g_one, rtol=1e-13, atol=1e-14)
         np.testing.assert_allclose(
             losses[index], sample_loss(single, x[index], y[index]), rtol=1e-13
