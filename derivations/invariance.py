@@ -40,7 +40,8 @@ from functools import cache
 
 import sympy as sp
 
-from derivations.conventions import kappa, sigma_eps
+from derivations.aligned_balanced import balanced_product
+from derivations.conventions import L, kappa, s, s_b, sigma, sigma_eps
 from derivations.gradient import population_loss
 from derivations.modewise import second_order_amplitude
 from derivations.output_noise import (
@@ -62,6 +63,7 @@ from dlnverify.errors import InvalidParameter
 
 __all__ = [
     "assumption_invariance_claim",
+    "cross_mode_diffusion",
     "cross_mode_dynamics",
     "imbalance_gradient_drift_claim",
     "imbalance_noise_drift",
@@ -220,6 +222,71 @@ def cross_mode_dynamics(*, depth: int, n_modes: int = 2) -> dict[str, sp.Expr]:
     }
 
 
+_LAYER = sp.Symbol("l", integer=True, positive=True)
+
+
+@cache
+def cross_mode_diffusion(depth: int | None = None) -> sp.Expr:
+    r"""Diffusion of the cross-mode amplitude :math:`s_{ab} = u_a^\top W v_b` on the
+    aligned-balanced manifold, mode :math:`a` of amplitude :math:`s` (teacher :math:`\sigma`),
+    mode :math:`b` of amplitude :math:`s_b`, in the conventions' symbols.
+
+    On the manifold the NTK operator maps :math:`N` to
+    :math:`u_a^\top\Theta(N)v_b = c_{ab}N_{ab}` with
+
+    .. math:: c_{ab} = \sum_{l=1}^L (A_lA_l^\top)_{aa}(B_l^\top B_l)_{bb}
+              = \sum_{l=1}^L s^{2(L-l)/L}s_b^{2(l-1)/L}
+
+    (products of :math:`s^{1/L}`, :math:`s_b^{1/L}` over layer ranges, summed by
+    ``summation``), so the diffusion is :math:`\kappa c_{ab}^2\,\mathbb E[N_{ab}^2]`, the
+    second moment a Gaussian expectation (:func:`derivations.output_noise.
+    noise_second_moments`).  For symbolic :math:`L` the sum is geometric in
+    :math:`q = (s_b/s)^{2/L}`; SymPy's closed form holds for :math:`q \ne 1`, i.e.
+    :math:`s_b \ne s` (at :math:`s_b = s`, :math:`c_{ab} = Ls^{2-2/L}`, the limit).  It does
+    not involve :math:`\sigma_b`.
+
+    Parameters
+    ----------
+    depth : int, optional
+        A concrete depth: the sum over layers is carried out term by term (valid at
+        :math:`s_b = s` too).
+    """
+    term = sp.powsimp(
+        balanced_product(s, _LAYER + 1, L) ** 2 * balanced_product(s_b, 1, _LAYER - 1) ** 2,
+        force=True,
+    )
+    if depth is None:
+        total = sp.piecewise_fold(sp.summation(term, (_LAYER, 1, L)))
+        if isinstance(total, sp.Piecewise):
+            total = next(branch for branch, condition in total.args if condition is sp.true)
+        eigenvalue = sp.simplify(total)
+    else:
+        _iv(depth, 2, 1)
+        eigenvalue = sp.Add(*(term.subs({L: depth, _LAYER: l}) for l in range(1, depth + 1)))
+    d_a, d_b = sp.symbols("D_a D_b", real=True)
+    moments = noise_second_moments(sp.diag(d_a, d_b), sigma_eps * sp.eye(2))
+    # column-major vec of a 2 x 2 matrix: N_11, N_21, N_12, N_22; N_ab = N_12 is entry 2
+    second_moment = moments[2, 2]
+    if second_moment.has(d_b):
+        raise AssertionError(f"E[N_ab^2] depends on the gap of mode b: {second_moment}")
+    return kappa * eigenvalue**2 * second_moment.subs(d_a, sigma - s)
+
+
+def _cross_mode_diffusion_agrees(depth: int) -> bool:
+    """The depth-general :func:`cross_mode_diffusion` equals the matrix derivation of
+    :func:`cross_mode_dynamics` at ``depth`` (two modes, roots ``t_c = s_c^(1/L)``)."""
+    roots = sp.symbols("t_1 t_2", positive=True)
+    matrix = cross_mode_dynamics(depth=depth, n_modes=2)["diffusion"]
+    matrix = matrix.subs(
+        {sp.Symbol(f"t_{c}", nonnegative=True): roots[c - 1] for c in (1, 2)}
+        | {sp.Symbol("sigma_1", nonnegative=True): sigma}
+    )
+    general = (
+        cross_mode_diffusion().subs(L, depth).subs({s: roots[0] ** depth, s_b: roots[1] ** depth})
+    )
+    return sp.cancel(sp.powsimp(general - matrix, force=True)) == 0
+
+
 def assumption_invariance_claim(
     *, depths: Sequence[int] = (2, 3, 4), n_coords: int = 2
 ) -> DerivationResult:
@@ -241,7 +308,16 @@ def assumption_invariance_claim(
         cross = cross_mode_dynamics(depth=depth, n_modes=n_coords)
         holds &= cross["gradient_drift"] == 0 and cross["ito_drift"] == 0
         holds &= sp.expand(cross["diffusion"] - cross["diffusion_stated"]) == 0
+        holds &= _cross_mode_diffusion_agrees(depth)
         steps.append(Step(f"noise drift of G_1, depth {depth}", sp.Symbol("dG_1"), derived[0]))
+    steps.append(
+        Step(
+            "diffusion of s_ab, symbolic L (layer sum in closed form, s_b != s; equal to the "
+            f"matrix derivation at depths {tuple(depths)})",
+            sp.Symbol("D_ab"),
+            cross_mode_diffusion(),
+        )
+    )
     single = imbalance_noise_drift(depth=3, n_coords=1)
     holds &= all(m == sp.zeros(1, 1) for m in single)
     return DerivationResult(

@@ -401,7 +401,25 @@ register(
             "Two modes, depths 2-4: imbalance noise drift, cross-mode Itô drift and diffusion.",
             module="numeric_invariance",
         ),
+        quantities=("cross_mode_diffusion",),
     )
+)
+
+
+def _cross_mode_diffusion(depth: int | None = None) -> Any:
+    return importlib.import_module("derivations.invariance").cross_mode_diffusion(depth)
+
+
+_quantity(
+    "cross_mode_diffusion",
+    "diffusion of the cross-mode amplitude s_ab = u_a^T W v_b, mode a of amplitude s (teacher "
+    "sigma) and mode b of amplitude s_b, aligned-balanced; for free L the closed form assumes "
+    "s_b != s",
+    ("s", "sigma", "s_b", "sigma_eps", "L", "kappa"),
+    "C14",
+    {"diffusion": _cross_mode_diffusion},
+    "simulated_cross_mode_diffusion",
+    at_depth=lambda depth: {"diffusion": _cross_mode_diffusion(depth)},
 )
 register(
     Claim(

@@ -2,7 +2,8 @@ r"""Monte Carlo observables of the ``check`` quantities at a parameter point.
 
 The scalar quantities of the theory (DESIGN.md §7) live on the aligned-balanced manifold:
 one mode of amplitude ``s`` of a teacher with singular value ``sigma`` (and, for
-``two_mode_ito_drift`` and ``two_mode_drift``, a second mode ``s_b`` of singular value ``sigma_b``), depth ``L``,
+``two_mode_ito_drift``, ``two_mode_drift`` and ``cross_mode_diffusion``, a second mode
+``s_b`` of singular value ``sigma_b``), depth ``L``,
 label noise ``sigma_eps``.  This module builds that network in the simulator (random
 orthogonal bases, a small width so that the other directions carry amplitude 0) and
 estimates each quantity of the first mode by simulating its definition
@@ -17,6 +18,7 @@ import numpy as np
 
 from numerics.montecarlo import Estimate, mean_estimate, variance_estimate
 from numerics.observables import (
+    cross_mode_diffusion_samples,
     gradient_drift,
     ito_drift_samples,
     mode_amplitude_expansion,
@@ -28,6 +30,7 @@ from reports.numeric_checks import scaled_estimate
 
 __all__ = [
     "N_SAMPLES",
+    "simulated_cross_mode_diffusion",
     "simulated_diffusion",
     "simulated_diffusion_peak",
     "simulated_drift",
@@ -81,6 +84,25 @@ def simulated_ito_drift(point: Mapping[str, float], rng: np.random.Generator) ->
     r""":math:`\kappa\,E[c_2]`, :math:`c_2` the second-order coefficient of :math:`s(\theta + h\xi)`."""
     samples = _mode_samples(point, rng, ito_drift_samples)
     return scaled_estimate(mean_estimate(samples), float(point["kappa"]))
+
+
+def simulated_cross_mode_diffusion(
+    point: Mapping[str, float], rng: np.random.Generator
+) -> Estimate:
+    r""":math:`\kappa\,\mathrm{Var}\langle\nabla s_{ab}, \xi\rangle` of the cross-mode
+    amplitude :math:`s_{ab} = u_a^\top W v_b`, mode :math:`a` = (``s``, ``sigma``), mode
+    :math:`b` of amplitude ``s_b``, from simulated per-sample gradients.
+
+    The teacher singular value of mode :math:`b` is drawn from ``rng`` (uniform on
+    :math:`[0.5, 2]`) for each estimate: the cross-mode diffusion does not depend on it, and a
+    formula that did would fail at some point.
+    """
+    sigma_b = float(rng.uniform(0.5, 2.0))
+    teacher, weights = _network({**point, "sigma_b": sigma_b}, rng)
+    samples = cross_mode_diffusion_samples(
+        weights, teacher, n_samples=N_SAMPLES, rng=rng, sampler="empirical"
+    )[..., 0, 1]
+    return scaled_estimate(variance_estimate(samples), float(point["kappa"]))
 
 
 def simulated_gradient_drift(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:

@@ -9,9 +9,10 @@ must be rejected.
 import pytest
 import sympy as sp
 
-from derivations.conventions import kappa, sigma_eps
+from derivations.conventions import L, kappa, s, s_b, sigma, sigma_eps
 from derivations.invariance import (
     assumption_invariance_claim,
+    cross_mode_diffusion,
     cross_mode_dynamics,
     imbalance_gradient_drift_claim,
     imbalance_noise_drift,
@@ -74,6 +75,54 @@ def test_cross_mode_has_zero_drift_and_stated_diffusion(depth):
     assert sp.expand(cross["diffusion"] - sp.Rational(11, 10) * cross["diffusion_stated"]) != 0
 
 
+_SIGMA_1 = sp.Symbol("sigma_1", nonnegative=True)
+
+
+def _in_roots(expr, depth):
+    """``expr`` in the roots of :func:`cross_mode_dynamics` (s = t_1^L, s_b = t_2^L)."""
+    t1, t2 = sp.symbols("t_1 t_2", positive=True)
+    return sp.powsimp(
+        expr.subs(L, depth).subs({s: t1**depth, s_b: t2**depth, sigma: _SIGMA_1}), force=True
+    )
+
+
+def _matrix_diffusion(depth):
+    t = sp.symbols("t_1 t_2", nonnegative=True)
+    positive = sp.symbols("t_1 t_2", positive=True)
+    return cross_mode_dynamics(depth=depth, n_modes=2)["diffusion"].subs(
+        dict(zip(t, positive, strict=True))
+    )
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 4, 5])
+def test_cross_mode_diffusion_for_symbolic_depth_equals_the_matrix_derivation(depth):
+    """The layer sum of cross_mode_diffusion, in closed form for free L and term by term at a
+    fixed depth, against the diffusion derived from the depth-``depth`` matrices."""
+    matrix = _matrix_diffusion(depth)
+    for derived in (cross_mode_diffusion(), cross_mode_diffusion(depth)):
+        assert sp.cancel(_in_roots(derived, depth) - matrix) == 0
+
+
+def test_cross_mode_diffusion_matches_a_hand_summed_statement():
+    """Summed by hand: sum_l s^(2(L-l)/L) s_b^(2(l-1)/L) = (s^2 - s_b^2)/(s^(2/L) - s_b^(2/L))
+    (geometric, s_b != s); E[N_ab^2] = (sigma - s)^2 + sigma_eps^2."""
+    layer_sum = (s**2 - s_b**2) / (s ** (2 / L) - s_b ** (2 / L))
+    stated = kappa * layer_sum**2 * ((sigma - s) ** 2 + sigma_eps**2)
+    derived = cross_mode_diffusion()
+    assert sp.simplify(derived - stated) == 0
+    for wrong in (
+        sp.Rational(11, 10) * stated,
+        stated.subs(s_b ** (2 / L), s_b ** (1 / L)),  # wrong exponent
+        kappa * layer_sum**2 * (sigma - s) ** 2,  # label noise dropped
+    ):
+        assert sp.simplify(derived - wrong) != 0
+    # at depth 2 the layer sum is s + s_b, and at s_b = s the term-by-term sum is L s^(2-2/L)
+    assert sp.cancel(cross_mode_diffusion(2) - stated.subs(L, 2)) == 0
+    at_equal = cross_mode_diffusion(3).subs(s_b, s)
+    noise = (sigma - s) ** 2 + sigma_eps**2
+    assert sp.simplify(at_equal - kappa * (3 * s ** sp.Rational(4, 3)) ** 2 * noise) == 0
+
+
 def test_claim_holds_and_reports_findings():
     result = assumption_invariance_claim()
     assert result.holds
@@ -87,6 +136,7 @@ def test_claim_holds_and_reports_findings():
         (lambda: imbalance_noise_drift(depth=1, n_coords=2), "depth"),
         (lambda: imbalance_noise_drift_stated(depth=3, n_coords=0), "n_coords"),
         (lambda: cross_mode_dynamics(depth=2, n_modes=1), "n_modes"),
+        (lambda: cross_mode_diffusion(0), "depth"),
         (lambda: imbalance_gradient_drift_claim(shapes=((2, 2),)), "depth"),
     ],
 )
