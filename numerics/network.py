@@ -337,12 +337,8 @@ def minibatch_gradient(weights: Sequence[ArrayLike], x: ArrayLike, y: ArrayLike)
 
     Parameters
     ----------
-    weights : sequence of array_like
-        Layers of shape ``(..., h_l, h_{l-1})``.
-    x : array_like, shape (..., n_samples, n)
-        Inputs, batch shape equal to that of the weights.
-    y : array_like, shape (..., n_samples, m)
-        Labels.
+    weights, x, y
+        As in :func:`per_sample_gradients`.
 
     Returns
     -------

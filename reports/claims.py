@@ -214,7 +214,7 @@ for _name, _kinds, _description, _observable in (
 _quantity(
     "two_mode_ito_drift",
     "Itô drift of s when a second mode s_b (teacher sigma_b) is present, aligned-balanced "
-    "(Eq. 6 plus the cross-mode term it omits); for free L the closed form assumes s_b != s",
+    "(Eq. 6 plus the cross-mode term it omits); for free L a closed form, its limit at s_b = s",
     ("s", "sigma", "s_b", "sigma_b", "sigma_eps", "L", "kappa"),
     "C7",
     {"ito_drift": _aligned("two_mode_ito_drift")},
@@ -413,8 +413,8 @@ def _cross_mode_diffusion(depth: int | None = None) -> Any:
 _quantity(
     "cross_mode_diffusion",
     "diffusion of the cross-mode amplitude s_ab = u_a^T W v_b, mode a of amplitude s (teacher "
-    "sigma) and mode b of amplitude s_b, aligned-balanced; for free L the closed form assumes "
-    "s_b != s",
+    "sigma) and mode b of amplitude s_b, aligned-balanced; for free L a closed form, its limit "
+    "at s_b = s",
     ("s", "sigma", "s_b", "sigma_eps", "L", "kappa"),
     "C14",
     {"diffusion": _cross_mode_diffusion},

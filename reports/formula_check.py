@@ -301,9 +301,28 @@ def _probe_points(
             else:
                 # three significant digits: simple rationals for exact evaluation
                 point[name] = float(f"{rng.uniform(max(low, 1e-3), high):.3g}")
+        if _coincidence(quantity, point, fixed):
+            continue
         if quantity.constraint is None or quantity.constraint(point):
             points.append(point)
     return points
+
+
+def _coincidence(quantity: Quantity, point: Mapping[str, Any], fixed: Mapping[str, Any]) -> bool:
+    """Does a drawn real parameter equal another real parameter of ``point``?
+
+    Independent continuous draws coincide only through the three-digit rounding, and such a
+    point can sit on a removable singularity of a closed form (``s_b = s`` in the geometric
+    sums of ``two_mode_ito_drift``): it is drawn again.  Values the user fixes may coincide
+    (:func:`_at_fixed_values` takes the limit there)."""
+    reals = [name for name in quantity.parameters if not PARAMETERS[name].integer]
+    return any(
+        point[name] == point[other]
+        for name in reals
+        if name not in fixed
+        for other in reals
+        if other != name
+    )
 
 
 def _simplified(expr: sp.Expr) -> sp.Expr:
@@ -504,7 +523,24 @@ def _inputs(
     symbols = spec.symbols()
     substitution = {symbols[name]: _exact(value) for name, value in fixed.items()}
     parsed = parse_formula(formula, syntax=syntax, allowed=(*spec.parameters, *_CONVENTION_SYMBOLS))
-    return fixed, substitution, parsed.xreplace(substitution)
+    return fixed, substitution, parsed
+
+
+def _at_fixed_values(expr: sp.Expr, substitution: Mapping[sp.Symbol, sp.Rational]) -> sp.Expr:
+    """``expr`` at the fixed values, one at a time; where a value lands on a removable
+    singularity of a closed form (``0/0``, e.g. ``s_b = s`` in a geometric sum over layers),
+    the two-sided limit there instead (left as ``nan`` if SymPy finds none)."""
+    for symbol, value in substitution.items():
+        replaced = expr.xreplace({symbol: value})
+        if replaced.has(sp.nan, sp.zoo):
+            try:
+                limit = sp.limit(expr, symbol, value, dir="+-")
+            except (NotImplementedError, ValueError, TypeError, ArithmeticError):
+                limit = sp.nan
+            if limit.is_finite or (limit.is_finite is None and not limit.has(sp.Limit)):
+                replaced = limit
+        expr = replaced
+    return expr
 
 
 def validate(
@@ -572,15 +608,17 @@ def check(
     if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
         raise InvalidParameter(f"Got {timeout=}, but the time limit must be a positive number.")
     check_seed(seed)
-    fixed, substitution, parsed = _inputs(spec, formula, at, syntax)
+    fixed, substitution, written = _inputs(spec, formula, at, syntax)
     symbols = spec.symbols()
-    foreign = parsed.free_symbols - set(symbols.values())
+    foreign = written.free_symbols - set(symbols.values())
+    parsed = written.xreplace(substitution)
     rng = np.random.default_rng(seed)
     derived: sp.Expr | None = None
     try:
         with _time_limit(timeout):
+            parsed = _at_fixed_values(written, substitution)
             components = {
-                kind: expr.xreplace(substitution)
+                kind: _at_fixed_values(expr, substitution)
                 for kind, expr in spec.components_at(_fixed_depth(fixed)).items()
             }
             derived = sp.Add(*components.values())

@@ -141,3 +141,70 @@ def test_moments_at_depth_one_where_the_first_order_mean_shift_is_exactly_zero()
         ("stationary_variance", "1.1*kappa*sigma_eps**2/2"),
     ):
         assert not check(quantity, wrong, at=at_one).numeric.passed, wrong
+
+
+def test_a_zero_diffusion_at_the_teacher_is_verified_despite_round_off():
+    """At s = sigma without label noise the diffusion is exactly zero; the simulated samples
+    are float64 round-off (variance ~1e-31 with an even smaller standard error), which the
+    round-off allowance of reports.numeric_checks absorbs.  An offset of 1e-9, far below any
+    Monte Carlo resolution elsewhere but far above round-off, is still rejected there."""
+    fixed = {"s": 1, "sigma": 1, "sigma_eps": 0}
+    eq7 = "kappa*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)"
+    result = check("diffusion", eq7, at=fixed)
+    assert result.verdict == Verdict.VERIFIED, result.message
+    assert all(abs(case.estimate) < 1e-20 for case in result.numeric.cases)
+    offset = check("diffusion", f"{eq7} + 1e-9", at=fixed)
+    assert offset.verdict == Verdict.REFUTED
+    assert not offset.numeric.passed
+
+
+def test_equal_modes_take_the_limit_of_the_closed_form():
+    """For free L the two-mode closed forms are 0/0 at s_b = s (geometric sums in
+    q = (s_b/s)^(2/L)); fixing s = s_b takes the limit, on both sides.  By hand, at s_b = s the
+    cross-mode layer sum is L s^(2-2/L), so the cross-mode diffusion at s = s_b = 1 is
+    kappa L^2 ((sigma - 1)^2 + sigma_eps^2); L instead of L^2 is refuted."""
+    fixed = {"s": 1, "s_b": 1}
+    layer_sum = "(s**2-s_b**2)/(s**(2/L)-s_b**(2/L))"
+    closed = f"kappa*({layer_sum})**2*((sigma-s)**2+sigma_eps**2)"
+    for formula in (closed, "kappa*L**2*((sigma-1)**2+sigma_eps**2)"):
+        result = check("cross_mode_diffusion", formula, at=fixed)
+        assert result.verdict == Verdict.VERIFIED, result.message
+        assert result.numeric.passed
+    wrong = check("cross_mode_diffusion", "kappa*L*((sigma-1)**2+sigma_eps**2)", at=fixed)
+    assert wrong.verdict == Verdict.REFUTED
+    assert not wrong.numeric.passed
+
+
+def test_equal_modes_in_the_two_mode_ito_drift():
+    """The cross part of the two-mode Itô drift at s_b = s is kappa D D_b s^(3-4/L) times
+    sum_{d<L} (L - d) = L (L - 1)/2 (by hand); at s = s_b = 1, with D = sigma - 1 and
+    D_b = sigma_b - 1, the drift is kappa L (L-1)/2 ((2 D^2 + sigma_eps^2) + D D_b)."""
+    by_hand = "kappa*L*(L-1)/2*(2*(sigma-1)**2+sigma_eps**2+(sigma-1)*(sigma_b-1))"
+    result = check("two_mode_ito_drift", by_hand, at={"s": 1, "s_b": 1})
+    assert result.symbolic == "equal", result.message
+    assert result.verdict == Verdict.VERIFIED
+    dropped = check(
+        "two_mode_ito_drift",
+        "kappa*L*(L-1)/2*(2*(sigma-1)**2+sigma_eps**2)",
+        at={"s": 1, "s_b": 1},
+        monte_carlo=False,
+    )
+    assert dropped.verdict == Verdict.REFUTED
+
+
+def test_random_probe_points_never_put_two_parameters_on_the_same_value():
+    """Three-digit draws of s and s_b collide now and then (about 0.3 % of points); such a
+    point is drawn again, so no probe sits on the s_b = s singularity of a free-L form."""
+    import numpy as np
+
+    from reports.formula_check import _probe_points
+    from reports.quantities import get_quantity
+
+    spec = get_quantity("cross_mode_diffusion")
+    for seed in range(40):
+        for fixed in ({}, {"s": 1.0}):
+            points = _probe_points(spec, np.random.default_rng(seed), 50, fixed)
+            assert len(points) == 50
+            for point in points:
+                values = [point[name] for name in ("s", "sigma", "s_b", "sigma_eps", "kappa")]
+                assert len(set(values)) == len(values), point

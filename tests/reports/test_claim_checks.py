@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from dlnverify.errors import InvalidParameter
+from numerics.montecarlo import Estimate
 from reports import numeric_gradient_flow, numeric_invariance, numeric_observables
 from reports.numeric_checks import Comparison, numeric_check
 from reports.numeric_quantities import quantity_comparisons
@@ -149,3 +150,17 @@ def test_simulated_gradient_flow_rejects_the_wrong_exponent_at_depth_three():
 
     assert numeric_check([Comparison({}, estimate, one_dimensional(2 - 2 / 3))]).passed
     assert not numeric_check([Comparison({}, estimate, one_dimensional(2 - 1 / 3))]).passed
+
+
+def test_the_round_off_allowance_absorbs_float64_noise_only():
+    """A zero-valued quantity estimated as round-off (1e-31 +- 1e-33) passes against 0; a gap
+    of 1e-9, or a relative gap of 1e-10 at a value of order 1, still fails with a tiny SE."""
+
+    def passes(value, closed_form):
+        estimate = Estimate(value, 1e-33, 100)
+        return numeric_check([Comparison({}, estimate, closed_form)]).passed
+
+    assert passes(1e-31, 0.0)
+    assert passes(1.0 + 1e-13, 1.0)
+    assert not passes(1e-9, 0.0)
+    assert not passes(1.0 + 1e-10, 1.0)

@@ -10,9 +10,14 @@ sum at s_b = s) is refuted away from s_b = s, and the simulator rejects it.
 
 import numpy as np
 import pytest
+from check_assertions import (
+    assert_holds_at_one_depth_only,
+    assert_proven_and_simulated,
+    assert_refuted_and_rejected,
+)
 
 from dlnverify.errors import InvalidParameter
-from reports.formula_check import Verdict, check
+from reports.formula_check import check
 from reports.simulated import simulated_cross_mode_diffusion
 
 NOISE = "((sigma-s)**2+sigma_eps**2)"
@@ -22,21 +27,11 @@ CROSS_L2 = f"kappa*(s+s_b)**2*{NOISE}"
 
 
 def test_the_hand_summed_diffusion_is_proven_for_free_depth_and_matches_the_simulator():
-    result = check("cross_mode_diffusion", CROSS)
-    assert result.symbolic == "equal", result.message
-    assert result.verdict == Verdict.VERIFIED
-    assert result.numeric is not None
-    assert result.numeric.passed
+    assert_proven_and_simulated("cross_mode_diffusion", CROSS)
 
 
 def test_the_depth_two_diffusion_is_proven_at_l_2_and_named_for_free_depth():
-    result = check("cross_mode_diffusion", CROSS_L2, at={"L": 2})
-    assert result.symbolic == "equal", result.message
-    assert result.verdict == Verdict.VERIFIED
-    assert all(case.parameters["L"] == 2 for case in result.numeric.cases)
-    free = check("cross_mode_diffusion", CROSS_L2, monte_carlo=False)
-    assert free.verdict == Verdict.REFUTED
-    assert free.depths == (2,)
+    assert_holds_at_one_depth_only("cross_mode_diffusion", CROSS_L2, 2)
 
 
 @pytest.mark.parametrize(
@@ -49,10 +44,7 @@ def test_the_depth_two_diffusion_is_proven_at_l_2_and_named_for_free_depth():
     ],
 )
 def test_perturbed_diffusions_are_refuted_and_rejected_by_the_simulator(wrong):
-    result = check("cross_mode_diffusion", wrong)
-    assert result.verdict == Verdict.REFUTED
-    assert result.numeric is not None
-    assert not result.numeric.passed
+    assert_refuted_and_rejected("cross_mode_diffusion", wrong)
 
 
 def test_the_observable_sees_both_modes_and_not_sigma_b():

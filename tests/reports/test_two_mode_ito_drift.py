@@ -16,6 +16,11 @@ The paper's decoupled drift (the own part alone) is refuted, and the simulator r
 
 import numpy as np
 import pytest
+from check_assertions import (
+    assert_holds_at_one_depth_only,
+    assert_proven_and_simulated,
+    assert_refuted_and_rejected,
+)
 
 from dlnverify.errors import InvalidParameter
 from reports.formula_check import Verdict, check
@@ -32,21 +37,11 @@ TWO_MODE_L2 = "kappa*s*(2*(sigma-s)**2+sigma_eps**2) + kappa*(sigma-s)*(sigma_b-
 
 
 def test_the_hand_summed_drift_is_proven_for_free_depth_and_matches_the_simulator():
-    result = check("two_mode_ito_drift", TWO_MODE)
-    assert result.symbolic == "equal", result.message
-    assert result.verdict == Verdict.VERIFIED
-    assert result.numeric is not None
-    assert result.numeric.passed
+    assert_proven_and_simulated("two_mode_ito_drift", TWO_MODE)
 
 
 def test_the_depth_two_drift_is_proven_at_l_2_and_named_for_free_depth():
-    result = check("two_mode_ito_drift", TWO_MODE_L2, at={"L": 2})
-    assert result.symbolic == "equal", result.message
-    assert result.verdict == Verdict.VERIFIED
-    assert all(case.parameters["L"] == 2 for case in result.numeric.cases)
-    free = check("two_mode_ito_drift", TWO_MODE_L2, monte_carlo=False)
-    assert free.verdict == Verdict.REFUTED
-    assert free.depths == (2,)
+    assert_holds_at_one_depth_only("two_mode_ito_drift", TWO_MODE_L2, 2)
 
 
 @pytest.mark.parametrize(
@@ -60,10 +55,7 @@ def test_the_depth_two_drift_is_proven_at_l_2_and_named_for_free_depth():
 def test_perturbed_drifts_are_refuted_and_rejected_by_the_simulator(wrong):
     """(A factor 1.1 on the cross term alone is refuted symbolically, but the simulator sees
     it only where the cross term is a sizeable part of the drift.)"""
-    result = check("two_mode_ito_drift", wrong)
-    assert result.verdict == Verdict.REFUTED
-    assert result.numeric is not None
-    assert not result.numeric.passed
+    assert_refuted_and_rejected("two_mode_ito_drift", wrong)
 
 
 def test_the_observable_sees_the_second_mode():

@@ -1,0 +1,35 @@
+"""Assertions shared by the tests of ``check`` quantities (on ``sys.path`` via ``pythonpath``).
+
+Each takes a formula summed by hand in the calling test module, never one copied from the
+derivations.
+"""
+
+from reports.formula_check import Verdict, check
+
+
+def assert_proven_and_simulated(quantity, formula, **kwargs):
+    """``formula`` is proven equal to the derived result and the simulator agrees."""
+    result = check(quantity, formula, **kwargs)
+    assert result.symbolic == "equal", result.message
+    assert result.verdict == Verdict.VERIFIED
+    assert result.numeric is not None
+    assert result.numeric.passed
+    return result
+
+
+def assert_holds_at_one_depth_only(quantity, formula, depth):
+    """``formula`` is proven at ``L = depth`` (Monte Carlo there too) and, for free ``L``,
+    refuted with that depth named as the one where it agrees."""
+    result = assert_proven_and_simulated(quantity, formula, at={"L": depth})
+    assert all(case.parameters["L"] == depth for case in result.numeric.cases)
+    free = check(quantity, formula, monte_carlo=False)
+    assert free.verdict == Verdict.REFUTED
+    assert free.depths == (depth,)
+
+
+def assert_refuted_and_rejected(quantity, formula):
+    """``formula`` is refuted and the simulator rejects it too."""
+    result = check(quantity, formula)
+    assert result.verdict == Verdict.REFUTED
+    assert result.numeric is not None
+    assert not result.numeric.passed
