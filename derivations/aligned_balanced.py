@@ -75,6 +75,7 @@ __all__ = [
     "aligned_mode_dynamics",
     "aligned_ntk_eigenvalue",
     "balanced_product",
+    "generic_summation",
     "mode_decoupling_claim",
     "mode_index",
     "mode_symbols",
@@ -214,6 +215,16 @@ def teacher_point(
         for cols, rows in pairwise(widths)
     )
     return weights, taus
+
+
+def generic_summation(summand: sp.Expr, limits: tuple[sp.Symbol, Any, Any]) -> sp.Expr:
+    r"""``summation`` over symbolic limits, keeping the generic case: where SymPy answers with
+    a ``Piecewise`` (a geometric sum splits on its ratio :math:`q = 1`), the branch whose
+    condition is true, i.e. :math:`q \ne 1`."""
+    total = sp.piecewise_fold(sp.summation(summand, limits))
+    if isinstance(total, sp.Piecewise):
+        return next(branch for branch, condition in total.args if condition is sp.true)
+    return total
 
 
 def balanced_product(amp: sp.Expr, first: sp.Expr, last: sp.Expr) -> sp.Expr:
@@ -398,8 +409,7 @@ def two_mode_ito_drift(depth: int | None = None) -> sp.Expr:
     if ratio.has(gap):
         raise AssertionError(f"cross-mode summand is not geometric in the layer gap: {ratio}")
     q = sp.Dummy("q", positive=True)
-    weights = sp.piecewise_fold(sp.summation((L - gap) * q**gap, (gap, first, last)))
-    generic = next(branch for branch, condition in weights.args if condition is sp.true)
+    generic = generic_summation((L - gap) * q**gap, (gap, first, last))
     cross_total = geometric.subs(gap, 0) * sp.factor(generic).subs(q, ratio)
     return own_total + sp.powsimp(cross_total, force=True)
 

@@ -40,7 +40,7 @@ from functools import cache
 
 import sympy as sp
 
-from derivations.aligned_balanced import balanced_product
+from derivations.aligned_balanced import balanced_product, generic_summation
 from derivations.conventions import L, kappa, s, s_b, sigma, sigma_eps
 from derivations.gradient import population_loss
 from derivations.modewise import second_order_amplitude
@@ -256,10 +256,7 @@ def cross_mode_diffusion(depth: int | None = None) -> sp.Expr:
         force=True,
     )
     if depth is None:
-        total = sp.piecewise_fold(sp.summation(term, (_LAYER, 1, L)))
-        if isinstance(total, sp.Piecewise):
-            total = next(branch for branch, condition in total.args if condition is sp.true)
-        eigenvalue = sp.simplify(total)
+        eigenvalue = sp.simplify(generic_summation(term, (_LAYER, 1, L)))
     else:
         _iv(depth, 2, 1)
         eigenvalue = sp.Add(*(term.subs({L: depth, _LAYER: l}) for l in range(1, depth + 1)))
