@@ -61,6 +61,7 @@ from dlnverify.errors import InvalidParameter
 __all__ = [
     "DENSITY_DEPTHS",
     "collapse_rate",
+    "collapse_rate_components",
     "dirac_limit_claim",
     "drift_zero_mean",
     "exponent_integral",
@@ -395,6 +396,19 @@ def collapse_rate() -> sp.Expr:
     r"""The derived :math:`\lambda = -\tfrac{d}{dt}E\log|\sigma - s_t|` without label noise
     (Itô's formula on the linearised SDE near :math:`\sigma`)."""
     return sp.factor(_linearised_rate()[2])
+
+
+def collapse_rate_components() -> dict[str, sp.Expr]:
+    r""":func:`collapse_rate` split by origin, for the convention rescalings (DESIGN.md §3).
+
+    ``gradient_drift``: :math:`-a = -\mu'(\sigma)`, all of it from the gradient drift (without
+    label noise the Itô drift is :math:`\propto (\sigma - s)^2`, its slope at :math:`\sigma`
+    vanishes); ``diffusion``: :math:`b^2/2 = D''(\sigma)/4`, the noise's part, rescaled by a
+    convention as :math:`D` is."""
+    slope, noise_sq, rate = _linearised_rate()
+    parts = {"gradient_drift": sp.simplify(-slope), "diffusion": sp.simplify(noise_sq / 2)}
+    assert sp.simplify(sum(parts.values()) - rate) == 0
+    return parts
 
 
 def dirac_limit_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationResult:

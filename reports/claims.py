@@ -496,6 +496,7 @@ register(
             "C11. The Dirac limit itself holds: every mode still collapses onto sigma. "
             "Reproduce: dlnverify simulate --experiment fig4-collapse.",
         ),
+        quantities=("collapse_rate",),
     )
 )
 register(
@@ -598,3 +599,15 @@ for _name, _description in (
         constraint=_label_noise,
         domain=_LABEL_NOISE_DOMAIN,
     )
+_quantity(
+    "collapse_rate",
+    "rate lambda = -d/dt E log|sigma - s_t| at which an aligned-balanced mode collapses onto "
+    "sigma without label noise (Prop. 5.2(i), App. K)",
+    ("sigma", "L", "kappa"),
+    "C11",
+    {
+        kind: (lambda kind=kind: _stationary("collapse_rate_components")()[kind])
+        for kind in ("gradient_drift", "diffusion")
+    },
+    "numeric_stationary:simulated_collapse_rate",
+)
