@@ -72,6 +72,7 @@ __all__ = [
     "stationary_density",
     "stationary_density_claim",
     "stationary_mean",
+    "stationary_mode",
     "stationary_variance",
 ]
 
@@ -603,6 +604,18 @@ def stationary_mean() -> sp.Expr:
     return sigma + sp.factor_terms(sp.expand(sp.powsimp(sp.expand(mean - sigma))))
 
 
+@cache
+def stationary_mode() -> sp.Expr:
+    r"""The derived mode (maximiser) of the stationary density to first order in
+    :math:`\kappa`: the zero of :math:`q = (\log p)' = (2\mu - D')/D` linearised at
+    :math:`\sigma`, :math:`\sigma - q(\sigma)/q'(\sigma)`, expanded in :math:`\kappa`."""
+    log_slope = (2 * aligned_drift() - sp.diff(aligned_diffusion(), s)) / aligned_diffusion()
+    q0 = sp.simplify(log_slope.subs(s, sigma))
+    q1 = sp.simplify(sp.diff(log_slope, s).subs(s, sigma))
+    mode_shift = sp.series(sp.simplify(-q0 / q1).subs(kappa, _e**2), _e, 0, 3).removeO()
+    return sigma + sp.simplify(sp.expand(mode_shift).coeff(_e, 2)) * kappa
+
+
 def stationary_variance() -> sp.Expr:
     r"""The derived stationary variance to first order in :math:`\kappa` (route (c), proven
     equal to route (b) by :func:`label_noise_moments_claim`)."""
@@ -635,13 +648,8 @@ def label_noise_moments_claim(stated: dict[str, sp.Expr] | None = None) -> Deriv
     mean_gap_ab = sp.factor(sp.simplify(laplace_mean - ou_mean))
     stated_mean_gap = sp.factor(sp.simplify(laplace_mean - statements["mean"]))
     stated_variance_gap = sp.simplify(laplace_variance - statements["variance"])
-    # the mode (argmax of the density) to first order: zero of q = (log p)' linearised
     c = _coefficients_at_sigma()
-    log_slope = (2 * aligned_drift() - sp.diff(aligned_diffusion(), s)) / aligned_diffusion()
-    q0 = sp.simplify(log_slope.subs(s, sigma))
-    q1 = sp.simplify(sp.diff(log_slope, s).subs(s, sigma))
-    mode_shift = sp.series(sp.simplify(-q0 / q1).subs(kappa, _e**2), _e, 0, 3).removeO()
-    mode = sigma + sp.simplify(sp.expand(mode_shift).coeff(_e, 2)) * kappa
+    mode = stationary_mode()
     holds = (
         all(gap == 0 for gap in variance_gaps)
         and mean_gap_bc == 0

@@ -14,6 +14,12 @@ DESIGN.md §3), with :math:`\mu` and :math:`D` given as vectorised NumPy callabl
 * :func:`zero_current_moments` computes, from :math:`\mu` and :math:`D` alone, the moments of
   the normalised density :math:`p \propto D^{-1}\exp\int_{c}^{s} 2\mu/D` by nested
   :func:`scipy.integrate.quad` (an independent numeric route to the stationary law).
+* :func:`zero_current_log_ratio` is :math:`\log p(b) - \log p(a)` for that (unnormalised)
+  density, one ``quad``; it needs no normalisation, so it works where :math:`p` is not
+  integrable (a power-law singularity).
+* :func:`zero_current_mode` finds the maximiser of that density in a bracket, the zero of
+  :math:`(\log p)' = (2\mu - D')/D` (:math:`D'` by central differences), by
+  :func:`scipy.optimize.brentq`.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy.integrate import quad
+from scipy.optimize import brentq
 
 from dlnverify.errors import InvalidParameter
 from numerics._validation import (
@@ -32,7 +39,13 @@ from numerics._validation import (
 )
 from numerics.montecarlo import Estimate
 
-__all__ = ["euler_maruyama", "stationary_statistics", "zero_current_moments"]
+__all__ = [
+    "euler_maruyama",
+    "stationary_statistics",
+    "zero_current_log_ratio",
+    "zero_current_mode",
+    "zero_current_moments",
+]
 
 _Coefficient = Callable[[np.ndarray], np.ndarray]
 
@@ -224,3 +237,86 @@ def zero_current_moments(
     for a, b in intervals:
         result[f"P({a},{b})"] = integral(lambda u: 1.0, a, b) / norm
     return result
+
+
+def zero_current_log_ratio(
+    drift: Callable[[float], float],
+    diffusion: Callable[[float], float],
+    a: float,
+    b: float,
+    *,
+    epsrel: float = 1e-12,
+) -> tuple[float, float]:
+    r""":math:`\log p(b) - \log p(a) = \int_a^b 2\mu/D - \log D(b) + \log D(a)` for
+    :math:`p \propto D^{-1}\exp\int 2\mu/D`.
+
+    Parameters
+    ----------
+    drift, diffusion : callable
+        Scalar :math:`\mu(s)`, :math:`D(s) > 0` on ``[a, b]``.
+    a, b : float
+        Finite end points (either order).
+    epsrel : float
+        Relative tolerance of the ``quad``.
+
+    Returns
+    -------
+    (float, float)
+        The difference and ``quad``'s estimate of its absolute error.
+    """
+    a = check_finite_real("a", a)
+    b = check_finite_real("b", b)
+    epsrel = check_positive_real("epsrel", epsrel)
+    value, error = quad(lambda v: 2 * drift(v) / diffusion(v), a, b, epsrel=epsrel, limit=200)
+    return value - float(np.log(diffusion(b))) + float(np.log(diffusion(a))), error
+
+
+def zero_current_mode(
+    drift: Callable[[float], float],
+    diffusion: Callable[[float], float],
+    lower: float,
+    upper: float,
+    *,
+    step: float = 1e-5,
+) -> float:
+    r"""The maximiser in ``(lower, upper)`` of :math:`p \propto D^{-1}\exp\int 2\mu/D`.
+
+    It is the zero of :math:`(\log p)' = (2\mu - D')/D`, i.e. of :math:`2\mu - D'`, where
+    that changes sign from positive to negative; :math:`D'` is the central difference with
+    step ``step * max(1, |s|)`` (error :math:`O(\text{step}^2)`), the zero is found by
+    :func:`scipy.optimize.brentq` to round-off.
+
+    Parameters
+    ----------
+    drift, diffusion : callable
+        Scalar :math:`\mu(s)`, :math:`D(s) > 0` on ``[lower, upper]``.
+    lower, upper : float
+        A bracket, ``lower < upper``, holding one maximum and no other critical point.
+
+    Returns
+    -------
+    float
+        The mode.
+
+    Raises
+    ------
+    InvalidParameter
+        If :math:`2\mu - D'` is not positive at ``lower`` and negative at ``upper`` (no
+        maximum bracketed).
+    """
+    lower = check_finite_real("lower", lower)
+    upper = check_finite_real("upper", upper)
+    step = check_positive_real("step", step)
+    if not lower < upper:
+        raise InvalidParameter(f"Got lower={lower} >= upper={upper}, but lower < upper is needed.")
+
+    def slope(u: float) -> float:
+        h = step * max(1.0, abs(u))
+        return 2 * drift(u) - (diffusion(u + h) - diffusion(u - h)) / (2 * h)
+
+    if not slope(lower) > 0 > slope(upper):
+        raise InvalidParameter(
+            f"Got the bracket ({lower}, {upper}), but (log p)' must be > 0 at its lower end and"
+            " < 0 at its upper end for it to hold a maximum of the density."
+        )
+    return float(brentq(slope, lower, upper, xtol=1e-15, rtol=4 * np.finfo(float).eps))

@@ -496,7 +496,7 @@ register(
             "C11. The Dirac limit itself holds: every mode still collapses onto sigma. "
             "Reproduce: dlnverify simulate --experiment fig4-collapse.",
         ),
-        quantities=("collapse_rate",),
+        quantities=("collapse_rate", "singularity_exponent"),
     )
 )
 register(
@@ -554,7 +554,7 @@ register(
             "the Richardson difference).",
             module="numeric_stationary",
         ),
-        quantities=("stationary_mean", "stationary_variance"),
+        quantities=("stationary_mean", "stationary_variance", "stationary_mode"),
         figure="stationary_density_figure",
     )
 )
@@ -588,6 +588,10 @@ _quantity(
 for _name, _description in (
     ("stationary_mean", "stationary mean of s to first order in kappa, label noise (Eq. 17)"),
     ("stationary_variance", "stationary variance of s to first order in kappa (Eq. 18)"),
+    (
+        "stationary_mode",
+        "mode (maximiser) of the stationary density of s to first order in kappa, label noise",
+    ),
 ):
     _quantity(
         _name,
@@ -610,4 +614,13 @@ _quantity(
         for kind in ("gradient_drift", "diffusion")
     },
     "numeric_stationary:simulated_collapse_rate",
+)
+_quantity(
+    "singularity_exponent",
+    "power beta of p(s) ~ |sigma - s|^beta, the stationary density of an aligned-balanced "
+    "mode at s = sigma without label noise (Prop. 5.2(i))",
+    ("sigma", "L", "kappa"),
+    "C11",
+    {"exponent": _stationary("singularity_exponent")},
+    "numeric_stationary:simulated_singularity_exponent",
 )

@@ -24,10 +24,12 @@ never typed in); per chain :math:`(\log|\sigma - s_T| - \log|\sigma - s_0|)/T` e
 :func:`derivations.stationary.collapse_rate`; Richardson in :math:`dt` as for C10.  The same
 estimate is the observable of ``check collapse_rate`` (:func:`simulated_collapse_rate`).
 
-C12.  The first-order coefficients :math:`(E s - \sigma)/\kappa` and
-:math:`\operatorname{Var} s/\kappa` as :math:`\kappa \to 0`, from quadrature of the zero-current
-density built from :math:`\mu, D` alone (:func:`numerics.scalar_sde.zero_current_moments`) at
-:math:`\kappa_0` and :math:`\kappa_0/2`, Richardson-extrapolated; the "standard error" is the
+C12.  The first-order coefficients :math:`(E s - \sigma)/\kappa`,
+:math:`\operatorname{Var} s/\kappa` and :math:`(\hat s - \sigma)/\kappa` (:math:`\hat s` the
+mode) as :math:`\kappa \to 0`, from quadrature of the zero-current density built from
+:math:`\mu, D` alone (:func:`numerics.scalar_sde.zero_current_moments`; the mode by
+:func:`numerics.scalar_sde.zero_current_mode`) at :math:`\kappa_0` and :math:`\kappa_0/2`,
+Richardson-extrapolated; the "standard error" is the
 Richardson difference :math:`|c(\kappa_0/2) - c(\kappa_0)|` (a conservative bound of the
 remaining :math:`O(\kappa_0^2)` error), as C9 does with two tolerances.
 """
@@ -45,10 +47,17 @@ from derivations.conventions import L, kappa, s, sigma, sigma_eps
 from derivations.stationary import (
     collapse_rate,
     stationary_mean,
+    stationary_mode,
     stationary_variance,
 )
 from numerics.montecarlo import Estimate
-from numerics.scalar_sde import euler_maruyama, stationary_statistics, zero_current_moments
+from numerics.scalar_sde import (
+    euler_maruyama,
+    stationary_statistics,
+    zero_current_log_ratio,
+    zero_current_mode,
+    zero_current_moments,
+)
 from reports.numeric_checks import Comparison
 from reports.stationary_experiment import derived_mode_law
 
@@ -60,7 +69,9 @@ __all__ = [
     "first_order_coefficients",
     "label_noise_moments_comparisons",
     "simulated_collapse_rate",
+    "simulated_singularity_exponent",
     "simulated_stationary_mean",
+    "simulated_stationary_mode",
     "simulated_stationary_variance",
     "stationary_density_comparisons",
 ]
@@ -75,6 +86,9 @@ _EPSREL = 1e-11
 #: Allowance for the quadratures' own error, in units of the requested tolerance: the mean
 #: is a ratio of two quadratures of a density that is itself a nested quadrature.
 _QUADRATURE_SAFETY = 10
+#: Relative accuracy of the mode (:func:`numerics.scalar_sde.zero_current_mode`: central
+#: differences of D with step 1e-5 lose about 1e-11 to round-off), with a factor 10 to spare.
+_MODE_TOLERANCE = 1e-10
 
 
 @cache
@@ -223,36 +237,90 @@ def simulated_collapse_rate(point: Mapping[str, float], rng: np.random.Generator
     return estimate
 
 
+#: Distance (relative to sigma) below sigma of the outer end of the log-log slope of p.
+_SINGULARITY_GAP = 1e-4
+
+
+def _log_log_slope(depth: int, sig: float, kap: float, gap: float) -> tuple[float, float]:
+    """Log-log slope of the density over [sigma - gap, sigma - gap/2], with quad's error."""
+    drift, diffusion = _coefficients(depth)
+    ratio, error = zero_current_log_ratio(
+        lambda u: float(drift(u, sig, 0.0, kap)),
+        lambda u: float(diffusion(u, sig, 0.0, kap)),
+        sig - gap,
+        sig - gap / 2,
+    )
+    # p ~ |sigma - s|^beta: log p(sigma - gap/2) - log p(sigma - gap) = -beta log 2
+    return -ratio / np.log(2), error / np.log(2)
+
+
+def simulated_singularity_exponent(
+    point: Mapping[str, float], rng: np.random.Generator
+) -> Estimate:
+    r"""The ``singularity_exponent`` observable: the power :math:`\beta` of
+    :math:`p(s) \sim |\sigma - s|^\beta` at :math:`\sigma` without label noise, from the
+    zero-current density built from the C7 coefficients alone
+    (:func:`numerics.scalar_sde.zero_current_log_ratio`).
+
+    The log-log slope over :math:`[\sigma - x, \sigma - x/2]` is :math:`\beta + O(x)`; at
+    :math:`x = 10^{-4}\sigma` and :math:`x/2`, Richardson-extrapolated, with the Richardson
+    difference (plus the quadratures' errors) as the error bar.  ``rng`` is unused: no
+    samples are drawn."""
+    del rng
+    depth, sig, kap = int(point["L"]), float(point["sigma"]), float(point["kappa"])
+    gap = _SINGULARITY_GAP * sig
+    coarse, coarse_error = _log_log_slope(depth, sig, kap, gap)
+    fine, fine_error = _log_log_slope(depth, sig, kap, gap / 2)
+    error = abs(fine - coarse) + 2 * fine_error + coarse_error
+    return Estimate(2 * fine - coarse, error, 0)
+
+
 def first_order_coefficients(depth: int, sig: float, eps: float) -> Estimate:
-    r""":math:`((E s - \sigma)/\kappa, \operatorname{Var} s/\kappa)` as :math:`\kappa\to0` by
-    quadrature + Richardson in :math:`\kappa` (module docstring)."""
+    r""":math:`((E s - \sigma)/\kappa, \operatorname{Var} s/\kappa, (\hat s - \sigma)/\kappa)`
+    as :math:`\kappa\to0`, :math:`\hat s` the mode, by quadrature (and root finding,
+    :func:`numerics.scalar_sde.zero_current_mode`) + Richardson in :math:`\kappa` (module
+    docstring)."""
     drift, diffusion = _coefficients(depth)
 
     def coefficients(kap: float) -> np.ndarray:
+        def mu(u: float) -> float:
+            return float(drift(u, sig, eps, kap))
+
+        def dd(u: float) -> float:
+            return float(diffusion(u, sig, eps, kap))
+
         width = 14 * np.sqrt(kap) * np.sqrt(depth * sig ** (2 - 2 / depth) * eps**2 / 2)
         moments = zero_current_moments(
-            lambda u: float(drift(u, sig, eps, kap)),
-            lambda u: float(diffusion(u, sig, eps, kap)),
-            sig,
-            max(sig - width, 1e-9),
-            sig + width,
-            epsrel=_EPSREL,
+            mu, dd, sig, max(sig - width, 1e-9), sig + width, epsrel=_EPSREL
         )
-        return np.array([(moments["mean"] - sig) / kap, moments["variance"] / kap])
+        # the mode lies O(kappa) from sigma, the only critical point of p within 20 %
+        mode = zero_current_mode(mu, dd, 0.8 * sig, 1.2 * sig)
+        return np.array([moments["mean"] - sig, moments["variance"], mode - sig]) / kap
 
     first, second = coefficients(_KAPPA0), coefficients(_KAPPA0 / 2)
     # error: Richardson's |second - first|, plus the quadratures' tolerance on the mean (~ sigma)
-    # and the variance, divided by kappa as the coefficients are; 2 second - first carries it
-    # three times.  Without the second term a coefficient that is exactly 0 (the mean at L = 1)
-    # gets an error of round-off size, and a correct formula fails on round-off.
-    quadrature = _QUADRATURE_SAFETY * _EPSREL * np.array([sig / (_KAPPA0 / 2), second[1]])
-    return Estimate(2 * second - first, np.abs(second - first) + 3 * quadrature, 0)
+    # and the variance and the root's on the mode (~ 1e-11 sigma: central differences of D),
+    # divided by kappa as the coefficients are; 2 second - first carries it three times.
+    # Without the second term a coefficient that is exactly 0 (the mean at L = 1) gets an
+    # error of round-off size, and a correct formula fails on round-off.
+    tolerance = np.array(
+        [
+            _QUADRATURE_SAFETY * _EPSREL * sig / (_KAPPA0 / 2),
+            _QUADRATURE_SAFETY * _EPSREL * second[1],
+            _MODE_TOLERANCE * sig / (_KAPPA0 / 2),
+        ]
+    )
+    return Estimate(2 * second - first, np.abs(second - first) + 3 * tolerance, 0)
 
 
 def _derived_coefficients(depth, sig, eps) -> np.ndarray:
     point = {L: depth, sigma: sig, sigma_eps: eps, kappa: 1}
     return np.array(
-        [float((stationary_mean() - sigma).subs(point)), float(stationary_variance().subs(point))]
+        [
+            float((stationary_mean() - sigma).subs(point)),
+            float(stationary_variance().subs(point)),
+            float((stationary_mode() - sigma).subs(point)),
+        ]
     )
 
 
@@ -266,7 +334,7 @@ def label_noise_moments_comparisons(rng: np.random.Generator) -> list[Comparison
                 "L": depth,
                 "sigma": sig,
                 "sigma_eps": eps,
-                "observable": "((E s - sigma)/kappa, Var s/kappa), kappa -> 0",
+                "observable": "((E s - sigma)/kappa, Var s/kappa, (mode - sigma)/kappa), kappa -> 0",
             },
             first_order_coefficients(depth, sig, eps),
             _derived_coefficients(depth, sig, eps),
@@ -286,6 +354,14 @@ def simulated_stationary_mean(point: Mapping[str, float], rng: np.random.Generat
     depth, sig, eps, kap = _point(point)
     value, error = _coefficients_at(depth, sig, eps)
     return Estimate(sig + kap * float(value[0]), kap * float(error[0]), 0)
+
+
+def simulated_stationary_mode(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
+    r"""The ``stationary_mode`` observable: :math:`\sigma + \kappa c`, with :math:`c` the
+    first-order coefficient of the exact stationary density's maximiser."""
+    depth, sig, eps, kap = _point(point)
+    value, error = _coefficients_at(depth, sig, eps)
+    return Estimate(sig + kap * float(value[2]), kap * float(error[2]), 0)
 
 
 def simulated_stationary_variance(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:

@@ -12,7 +12,13 @@ import pytest
 
 from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import z_threshold
-from numerics.scalar_sde import euler_maruyama, stationary_statistics, zero_current_moments
+from numerics.scalar_sde import (
+    euler_maruyama,
+    stationary_statistics,
+    zero_current_log_ratio,
+    zero_current_mode,
+    zero_current_moments,
+)
 
 THETA, M, D, DT = 2.0, 1.5, 0.3, 0.01
 
@@ -88,6 +94,40 @@ def test_quadrature_on_ou():
     assert moments["mean"] == pytest.approx(M, rel=1e-8)
     assert moments["variance"] == pytest.approx(D / (2 * THETA), rel=1e-8)
     assert moments[f"P({M},inf)"] == pytest.approx(0.5, rel=1e-8)
+
+
+def test_mode_on_ou_and_on_a_gamma_density():
+    assert zero_current_mode(lambda s: -THETA * (s - M), lambda s: D, M - 3, M + 5) == (
+        pytest.approx(M, abs=1e-12)
+    )
+    # mu = a - b s, D = s: p ~ s^(2a - 1) exp(-2 b s), mode (2a - 1) / (2b)
+    a, b = 1.7, 0.9
+    mode = zero_current_mode(lambda s: a - b * s, lambda s: s, 0.1, 10.0)
+    assert mode == pytest.approx((2 * a - 1) / (2 * b), rel=1e-10)
+    # the D' term matters: mu = a - b s, D = s^2 give (log p)' = (2a - 2bs - 2s)/s^2, zero at
+    # a / (b + 1) (without the -D'/D term it would be a / b)
+    mode = zero_current_mode(lambda s: a - b * s, lambda s: s**2, 0.1, 10.0)
+    assert mode == pytest.approx(a / (b + 1), rel=1e-10)
+
+
+def test_log_ratio_on_ou_and_on_a_gamma_density():
+    # OU: log p = -theta (s - m)^2 / D + const
+    value, error = zero_current_log_ratio(lambda s: -THETA * (s - M), lambda s: D, 0.2, 2.9)
+    assert value == pytest.approx(-THETA * ((2.9 - M) ** 2 - (0.2 - M) ** 2) / D, rel=1e-12)
+    assert 0 <= error < 1e-10
+    # mu = a - b s, D = s: log p = (2a - 1) log s - 2 b s + const, also in reverse order
+    a, b = 1.7, 0.9
+    value, _ = zero_current_log_ratio(lambda s: a - b * s, lambda s: s, 3.0, 0.5)
+    assert value == pytest.approx((2 * a - 1) * np.log(0.5 / 3.0) - 2 * b * (0.5 - 3.0))
+
+
+@pytest.mark.parametrize(
+    ("lower", "upper", "match"),
+    [(2.0, 1.0, "lower < upper"), (0.1, 0.5, "hold a maximum"), (np.nan, 1.0, "lower")],
+)
+def test_mode_bad_bracket(lower, upper, match):
+    with pytest.raises(InvalidParameter, match=match):
+        zero_current_mode(lambda s: -(s - 1.0), lambda s: 1.0, lower, upper)
 
 
 def test_negative_diffusion_and_divergence_are_one_line_errors():

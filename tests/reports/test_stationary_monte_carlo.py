@@ -93,6 +93,14 @@ def test_first_order_moments_agree_with_quadrature():
 def test_first_order_check_has_power():
     assert not _passes(_scaled(_moments(), 1.1, 0))  # mean shift x 1.1
     assert not _passes(_scaled(_moments(), 1.1, 1))  # variance x 1.1
+    assert not _passes(_scaled(_moments(), 1.1, 2))  # mode shift x 1.1
+    # the mean's shift given as the mode's (they differ by a factor 3)
+    mean_as_mode = []
+    for comparison in _moments():
+        closed = np.array(comparison.closed_form, dtype=float)
+        closed[2] = closed[0]
+        mean_as_mode.append(replace(comparison, closed_form=closed))
+    assert not _passes(mean_as_mode)
     # the paper's mean: the shift with the opposite sign (zero of the linearised drift)
     assert not _passes(_scaled(_moments(), -1.0, 0))
     # variance with sigma^(2-1/L) instead of sigma^(2-2/L)
@@ -123,19 +131,26 @@ def test_per_point_observables(depth):
 )
 def test_first_order_moments_at_drawn_points(depth, sigma, ratio):
     """C12 at hypothesis-drawn (L, sigma, sigma_eps = ratio * sigma): the quadrature
-    estimate of the exact density's first-order coefficients agrees with the derived
-    ones and rejects the paper's mean (for L >= 2, where the shift is not zero)."""
+    estimate of the exact density's first-order coefficients (mean, variance, mode) agrees
+    with the derived ones and rejects the paper's mean (for L >= 2, where the shift is not
+    zero)."""
     from derivations.conventions import L, kappa, sigma_eps
     from derivations.conventions import sigma as sigma_symbol
-    from derivations.stationary import drift_zero_mean, stationary_mean, stationary_variance
+    from derivations.stationary import (
+        drift_zero_mean,
+        stationary_mean,
+        stationary_mode,
+        stationary_variance,
+    )
 
     where = {L: depth, sigma_symbol: sigma, sigma_eps: ratio * sigma}
     estimate = first_order_coefficients(depth, sigma, ratio * sigma)
     derived = [
-        float(sp.diff(f(), kappa).subs(where)) for f in (stationary_mean, stationary_variance)
+        float(sp.diff(f(), kappa).subs(where))
+        for f in (stationary_mean, stationary_variance, stationary_mode)
     ]
     point = {"L": depth, "sigma": sigma, "sigma_eps": ratio * sigma}
     assert numeric_check([Comparison(point, estimate, np.array(derived))]).passed
     if depth >= 2:
-        paper = [float(sp.diff(drift_zero_mean(), kappa).subs(where)), derived[1]]
+        paper = [float(sp.diff(drift_zero_mean(), kappa).subs(where)), *derived[1:]]
         assert not numeric_check([Comparison(point, estimate, np.array(paper))]).passed
