@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -51,9 +54,26 @@ def _print_json(payload: Any) -> None:
     print(json.dumps(payload, indent=2, default=str))
 
 
+#: Narrowest the last column of a terminal table is wrapped to, however narrow the terminal.
+_MIN_LAST_COLUMN = 30
+
+
 def _table(rows: list[list[Any]], header: list[str]) -> str:
-    cells = tuple(tuple(str(cell) for cell in row) for row in rows)
-    return text_table(Table(tuple(header), cells))
+    """Aligned columns.  On a terminal (or with ``COLUMNS`` set) the last column
+    (descriptions) wraps to its width, continuation lines under its start; piped output keeps
+    one line per row, for ``grep``."""
+    cells = [[str(cell) for cell in row] for row in rows]
+    if not (sys.stdout.isatty() or "COLUMNS" in os.environ):
+        return text_table(Table(tuple(header), tuple(map(tuple, cells))))
+    leading = [max(len(line[i]) for line in [header, *cells]) for i in range(len(header) - 1)]
+    width = shutil.get_terminal_size().columns - sum(leading) - 2 * len(leading)
+    width = max(width, _MIN_LAST_COLUMN)
+    wrapped: list[tuple[str, ...]] = []
+    for row in cells:
+        lines = textwrap.wrap(row[-1], width, break_on_hyphens=False) or [""]
+        wrapped.append((*row[:-1], lines[0]))
+        wrapped += [(*("" for _ in leading), line) for line in lines[1:]]
+    return text_table(Table(tuple(header), tuple(wrapped)))
 
 
 def _progress(args: argparse.Namespace, text: str) -> None:

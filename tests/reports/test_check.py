@@ -130,6 +130,23 @@ def test_check_json_schema_and_exit_codes(capsys):
     assert set(payload["counterexample"]) == {"parameters", "formula", "derived"}
 
 
+def test_check_list_wraps_to_the_terminal_and_keeps_every_word(capsys, monkeypatch):
+    from reports.quantities import all_quantities
+
+    monkeypatch.setenv("COLUMNS", "120")
+    assert main(["check", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert all(len(line) <= 120 for line in lines if not line.startswith("conventions"))
+    words = " ".join(lines).split()
+    for quantity in all_quantities():
+        for word in quantity.description.split():
+            assert word in words
+    monkeypatch.delenv("COLUMNS")  # piped (captured) output: one line per quantity
+    assert main(["check", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert all(quantity.description in out for quantity in all_quantities())
+
+
 def test_check_list(capsys):
     assert main(["check", "--list"]) == 0
     out = capsys.readouterr().out
