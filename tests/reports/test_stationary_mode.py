@@ -14,6 +14,8 @@ exponent are refuted and rejected by the quadrature.
 import numpy as np
 import pytest
 from check_assertions import assert_proven_and_simulated, assert_refuted_and_rejected
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reports.numeric_stationary import simulated_stationary_mode
 
@@ -54,3 +56,20 @@ def test_the_observable_against_hand_values(depth, sigma, sigma_eps):
     assert abs(estimate.value - expected) <= 5 * estimate.standard_error
     # fine enough to tell a shift off by 10 % apart at 5 error bars
     assert estimate.standard_error < 0.02 * abs(expected - sigma) + 1e-6 * kappa
+
+
+@settings(max_examples=5)
+@given(
+    depth=st.integers(1, 6),
+    sigma=st.floats(0.5, 2.0),
+    ratio=st.floats(0.1, 0.25),
+    kappa=st.floats(0.001, 0.1),
+)
+def test_the_observable_at_drawn_points(depth, sigma, ratio, kappa):
+    """The hand mode at hypothesis-drawn points of the range ``check`` draws from
+    (sigma_eps >= 0.1 sigma, its domain; sigma_eps <= 0.5)."""
+    sigma_eps = ratio * sigma
+    expected = sigma - 1.5 * kappa * (depth - 1) * sigma ** (1 - 2 / depth) * sigma_eps**2
+    point = {"sigma": sigma, "sigma_eps": sigma_eps, "L": depth, "kappa": kappa}
+    estimate = simulated_stationary_mode(point, np.random.default_rng(0))
+    assert abs(estimate.value - expected) <= 5 * estimate.standard_error
