@@ -3,15 +3,31 @@
 ``network_cases`` draws a teacher and random weights of a deep linear network: depth
 ``1..max_depth``, widths ``1..max_width`` (rectangular and hidden-wider cases included), any
 teacher rank, with or without label noise, and a seeded generator for the test's own draws.
+``check_points`` draws parameter points of a ``check`` quantity over the ranges ``check``
+itself draws from.
 """
 
 import numpy as np
 from hypothesis import strategies as st
 
+from derivations.conventions import PARAMETERS
 from numerics.teacher import random_teacher
 from numerics.weights import random_weights
 
 SEEDS = st.integers(0, 2**32 - 1)
+
+
+def check_points(*names):
+    """Points ``{name: value}`` over the typical ranges of
+    :data:`derivations.conventions.PARAMETERS` (the ranges ``check`` probes), depth 1-6."""
+    strategies = {}
+    for name in names:
+        low, high = PARAMETERS[name].typical
+        if PARAMETERS[name].integer:
+            strategies[name] = st.integers(int(low), int(high))
+        else:
+            strategies[name] = st.floats(max(low, 1e-3), high)
+    return st.fixed_dictionaries(strategies)
 
 
 @st.composite

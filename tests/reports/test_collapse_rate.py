@@ -12,8 +12,8 @@ wrong exponent are refuted and rejected by the simulator.
 import numpy as np
 import pytest
 from check_assertions import assert_proven_and_simulated, assert_refuted_and_rejected
+from dln_strategies import check_points
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from dlnverify.errors import InvalidParameter
 from reports.formula_check import check
@@ -82,15 +82,11 @@ def test_label_noise_is_not_a_parameter():
 
 
 @settings(max_examples=5)
-@given(
-    depth=st.integers(1, 6),
-    sigma=st.floats(0.5, 2.0),
-    kappa=st.floats(0.001, 0.1),
-)
-def test_the_observable_at_drawn_points(depth, sigma, kappa):
+@given(point=check_points("sigma", "L", "kappa"))
+def test_the_observable_at_drawn_points(point):
     """The hand rate at hypothesis-drawn points of the range ``check`` draws from, within 5
     standard errors (false-alarm rate 5.7e-7 per example)."""
+    depth, sigma, kappa = point["L"], point["sigma"], point["kappa"]
     expected = depth * sigma ** (2 - 2 / depth) + kappa * depth**2 * sigma ** (4 - 4 / depth)
-    point = {"sigma": sigma, "L": depth, "kappa": kappa}
     estimate = simulated_collapse_rate(point, np.random.default_rng(depth))
     assert abs(estimate.value - expected) < 5 * estimate.standard_error

@@ -12,8 +12,8 @@ the quadrature.
 import numpy as np
 import pytest
 from check_assertions import assert_proven_and_simulated, assert_refuted_and_rejected
+from dln_strategies import check_points
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from reports.numeric_stationary import simulated_singularity_exponent
 
@@ -53,15 +53,11 @@ def test_the_observable_against_hand_values(depth, sigma, kappa):
 
 
 @settings(max_examples=10)
-@given(
-    depth=st.integers(1, 6),
-    sigma=st.floats(0.5, 2.0),
-    kappa=st.floats(0.001, 0.1),
-)
-def test_the_observable_at_drawn_points(depth, sigma, kappa):
+@given(point=check_points("sigma", "L", "kappa"))
+def test_the_observable_at_drawn_points(point):
     """The hand exponent at hypothesis-drawn points of the range ``check`` draws from."""
+    depth, sigma, kappa = point["L"], point["sigma"], point["kappa"]
     expected = -2 - 1 / (kappa * depth * sigma ** (2 - 2 / depth))
-    point = {"sigma": sigma, "L": depth, "kappa": kappa}
     estimate = simulated_singularity_exponent(point, np.random.default_rng(0))
     assert abs(estimate.value - expected) <= 5 * estimate.standard_error
     assert estimate.standard_error < 1e-3 * abs(expected)
