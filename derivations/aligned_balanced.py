@@ -398,7 +398,9 @@ def two_mode_ito_drift(depth: int | None = None) -> sp.Expr:
     if depth is not None:
         depth = _depth_iv(depth)
         limits = (gap, first, last.subs(L, depth))
-        return sp.factor(sp.Sum(summand.subs(L, depth), limits).doit())
+        # factor_terms, not factor: SymPy 1.14's multivariate factor (Wang's Hensel lifting)
+        # ran for minutes under some hash seeds at depth 4
+        return sp.factor_terms(sp.expand(sp.Sum(summand.subs(L, depth), limits).doit()))
     terms = sp.Add.make_args(summand)
     own = sp.Add(*(term for term in terms if not term.has(s_b, sigma_b)))
     cross = sp.factor(sp.Add(*(term for term in terms if term.has(s_b, sigma_b))))
