@@ -209,17 +209,14 @@ def zero_current_moments(
     if not lower < reference < upper:
         raise InvalidParameter("Got reference outside (lower, upper), but it must lie inside.")
 
-    def log_density(u: float) -> float:
-        inner = quad(lambda v: 2 * drift(v) / diffusion(v), reference, u, epsrel=epsrel, limit=200)
-        return inner[0] - np.log(diffusion(u))
-
-    shift = log_density(reference)
+    def log_density(u: float) -> float:  # up to the constant log p(reference)
+        return zero_current_log_ratio(drift, diffusion, reference, u, epsrel=epsrel)[0]
 
     def integral(weight: Callable[[float], float], a: float, b: float) -> float:
         pieces = [(a, min(b, reference)), (max(a, reference), b)]
         return sum(
             quad(
-                lambda u: weight(u) * np.exp(log_density(u) - shift),
+                lambda u: weight(u) * np.exp(log_density(u)),
                 x,
                 y,
                 epsabs=0,

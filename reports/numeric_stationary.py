@@ -351,27 +351,26 @@ def simulated_stationary_mean(point: Mapping[str, float], rng: np.random.Generat
     r"""The ``stationary_mean`` observable: :math:`\sigma + \kappa c_1`, with :math:`c_1` the
     first-order coefficient of the exact stationary mean (:func:`first_order_coefficients`),
     i.e. the first-order Taylor polynomial in :math:`\kappa` at the point."""
-    depth, sig, eps, kap = _point(point)
-    value, error = _coefficients_at(depth, sig, eps)
-    return Estimate(sig + kap * float(value[0]), kap * float(error[0]), 0)
+    return _first_order_taylor(point, 0, about_sigma=True)
 
 
 def simulated_stationary_mode(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
     r"""The ``stationary_mode`` observable: :math:`\sigma + \kappa c`, with :math:`c` the
     first-order coefficient of the exact stationary density's maximiser."""
-    depth, sig, eps, kap = _point(point)
-    value, error = _coefficients_at(depth, sig, eps)
-    return Estimate(sig + kap * float(value[2]), kap * float(error[2]), 0)
+    return _first_order_taylor(point, 2, about_sigma=True)
 
 
 def simulated_stationary_variance(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
     r"""The ``stationary_variance`` observable: :math:`\kappa v_1`, :math:`v_1` the first-order
     coefficient of the exact stationary variance."""
+    return _first_order_taylor(point, 1, about_sigma=False)
+
+
+def _first_order_taylor(point: Mapping[str, float], index: int, *, about_sigma: bool) -> Estimate:
+    """Coefficient ``index`` of :func:`first_order_coefficients` at the point, times kappa,
+    plus sigma for a location (mean, mode)."""
     depth, sig, eps, kap = _point(point)
-    value, error = _coefficients_at(depth, sig, eps)
-    return Estimate(kap * float(value[1]), kap * float(error[1]), 0)
-
-
-def _coefficients_at(depth: int, sig: float, eps: float) -> tuple[np.ndarray, np.ndarray]:
     estimate = first_order_coefficients(depth, sig, eps)
-    return np.asarray(estimate.value), np.asarray(estimate.standard_error)
+    value = float(np.asarray(estimate.value)[index])
+    error = float(np.asarray(estimate.standard_error)[index])
+    return Estimate(sig * about_sigma + kap * value, kap * error, 0)
