@@ -9,7 +9,6 @@ machine-readable output everywhere.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -30,6 +29,7 @@ from reports.experiment_tables import (
     text_table,
     training_tables,
 )
+from reports.json_text import json_text
 
 __all__ = ["ExitCode", "build_parser", "main"]
 
@@ -51,7 +51,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _print_json(payload: Any) -> None:
-    print(json.dumps(payload, indent=2, default=str))
+    print(json_text(payload, indent=2))
 
 
 #: Narrowest the last column of a terminal table is wrapped to, however narrow the terminal.
@@ -492,10 +492,7 @@ def _print_check(result: Any) -> None:
     if result.convention:
         print(f"  convention: {result.convention}")
     if result.counterexample:
-        ce = result.counterexample
-        print(
-            f"  counterexample: {ce['parameters']}: formula {ce['formula']:.6g}, derived {ce['derived']:.6g}"
-        )
+        print(f"  counterexample: {result.counterexample_text()}")
     if result.numeric is not None:
         for case in result.numeric.cases:
             print(
@@ -859,7 +856,7 @@ def _simulate_sweep(
         target = Path(args.output)
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.suffix == ".json":
-            target.write_text(json.dumps(summaries, indent=2) + "\n", encoding="utf-8")
+            target.write_text(json_text(summaries, indent=2) + "\n", encoding="utf-8")
         else:
             import csv
 

@@ -185,16 +185,27 @@ class CheckResult:
             "elapsed_seconds": round(self.elapsed, 3),
         }
 
+    def counterexample_text(self) -> str | None:
+        """The counterexample as ``s = 1, sigma = 0.5: formula 1.5, derived -0.5``; a value
+        that is not a finite real (a complex or undefined formula) is named as such."""
+        if self.counterexample is None:
+            return None
+
+        def value(number: float) -> str:
+            return f"{number:.6g}" if math.isfinite(number) else "not a finite real"
+
+        point = ", ".join(f"{k} = {v:g}" for k, v in self.counterexample["parameters"].items())
+        return (
+            f"{point}: formula {value(self.counterexample['formula'])},"
+            f" derived {value(self.counterexample['derived'])}"
+        )
+
     def evidence_lines(self, *, monte_carlo: bool = True) -> list[str]:
         """Counterexample, convention and (``monte_carlo``) Monte Carlo summary as plain
         sentences (no math markup)."""
         lines = []
         if self.counterexample is not None:
-            point = ", ".join(f"{k} = {v:g}" for k, v in self.counterexample["parameters"].items())
-            lines.append(
-                f"Counterexample: {point}: formula {self.counterexample['formula']:.6g},"
-                f" derived {self.counterexample['derived']:.6g}."
-            )
+            lines.append(f"Counterexample: {self.counterexample_text()}.")
         if self.convention is not None:
             lines.append(f"Equal to the derived result under the convention: {self.convention}.")
         if self.numeric is not None and monte_carlo:
@@ -270,12 +281,19 @@ def _cached_compile(expr: sp.Expr, symbols: Mapping[str, sp.Symbol]):
     return _COMPILED[key]
 
 
-def _differs(a: sp.Expr, b: sp.Expr, point, symbols) -> bool | None:
-    va, vb = _evaluate(a, point, symbols), _evaluate(b, point, symbols)
-    if va is None or vb is None:
+def _differs(formula: sp.Expr, reference: sp.Expr, point, symbols) -> bool | None:
+    """Do ``formula`` and ``reference`` (the derived result) differ at ``point``?
+
+    ``None`` (no verdict) where the reference is not a finite real; ``True`` where it is and
+    the formula is not (a complex value, a division by zero): the quantity is real there.
+    """
+    mine, theirs = _evaluate(formula, point, symbols), _evaluate(reference, point, symbols)
+    if theirs is None:
         return None
-    scale = abs(va) + abs(vb) + mpmath.mpf(10) ** (-_DIGITS + 10)
-    return bool(abs(va - vb) > _RELATIVE_GAP * scale)
+    if mine is None:
+        return True
+    scale = abs(mine) + abs(theirs) + mpmath.mpf(10) ** (-_DIGITS + 10)
+    return bool(abs(mine - theirs) > _RELATIVE_GAP * scale)
 
 
 def _probe_points(

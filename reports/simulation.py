@@ -27,6 +27,7 @@ from dlnverify.errors import InvalidParameter
 from numerics.teacher import Teacher, random_teacher
 from numerics.trajectory import OPTIMIZERS, Trajectory, simulate_trajectory
 from numerics.weights import aligned_balanced_weights, small_gaussian_init
+from reports.json_text import json_text
 
 __all__ = [
     "OUTPUT_FORMATS",
@@ -366,7 +367,7 @@ def write_trajectory(trajectory: Trajectory, config: SimulationConfig, path: str
             np.savez(handle, **payload)
     elif target.suffix == ".json":
         payload = {"config": config.to_json(), **{k: v.tolist() for k, v in arrays.items()}}
-        target.write_text(json.dumps(payload) + "\n", encoding="utf-8")
+        target.write_text(json_text(payload) + "\n", encoding="utf-8")
     else:
         _write_csv(trajectory, config, target)
     return target

@@ -130,6 +130,42 @@ def test_check_json_schema_and_exit_codes(capsys):
     assert set(payload["counterexample"]) == {"parameters", "formula", "derived"}
 
 
+def _strict_json(text):
+    """Parse as RFC 8259 JSON: NaN and Infinity are not JSON."""
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("formula", ["log(-s)", "sqrt(s - sigma - 10)", "asin(s + 5)"])
+def test_a_formula_that_is_not_real_where_the_quantity_is_is_refuted(formula):
+    """Not a finite real at points where the derived result is (here complex everywhere): a
+    counterexample, never 'SymPy could not decide'."""
+    result = check("gradient_drift", formula, monte_carlo=False)
+    assert result.verdict == Verdict.REFUTED
+    assert result.symbolic == "different"
+    assert result.counterexample is not None
+    assert "formula not a finite real" in result.counterexample_text()
+    assert "Counterexample: " in "\n".join(result.evidence_lines())
+
+
+@pytest.mark.parametrize("formula", ["log(-s)", "exp(1000*s)"])
+def test_check_json_is_strict_json_when_numbers_are_not_finite(capsys, formula):
+    """A formula that is not real, or that overflows, gives NaN or infinite numbers: the JSON
+    output writes them as null (RFC 8259 has no NaN), and stays parseable by strict readers."""
+    assert main(["check", "gradient_drift", formula, "--json"]) == ExitCode.FAILED
+    text = capsys.readouterr().out
+    payload = _strict_json(text)
+    assert payload["verdict"] == "refuted"
+    assert payload["numeric"]["passed"] is False
+    assert payload["numeric"]["max_abs_z"] is None
+    if formula == "log(-s)":
+        assert payload["counterexample"]["formula"] is None
+        assert all(case["formula"] is None for case in payload["numeric"]["cases"])
+
+
 def test_check_list_wraps_to_the_terminal_and_keeps_every_word(capsys, monkeypatch):
     from reports.quantities import all_quantities
 
