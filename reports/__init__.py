@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["CheckResult", "all_claims", "check", "get_claim", "verify_claim"]
+__all__ = ["CheckResult", "all_claims", "check", "get_claim", "verify_claim", "verify_claims"]
 
 _SOURCES = {
     "CheckResult": "reports.formula_check",
@@ -23,6 +23,7 @@ _SOURCES = {
     "all_claims": "reports.registry",
     "get_claim": "reports.registry",
     "verify_claim": "reports.verification",
+    "verify_claims": "reports.verification",
 }
 
 

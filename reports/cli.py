@@ -170,20 +170,34 @@ def _sympy_json(value: Any, render: Any) -> Any:
 def _verify_claims(args: argparse.Namespace) -> list[Any]:
     """Derive and check the claims named in ``args.claims`` (all by default), with progress."""
     from reports.registry import all_claims, get_claim
-    from reports.verification import verify_claim
+    from reports.verification import verify_claims
 
     claims = [get_claim(c) for c in args.claims] if args.claims else list(all_claims())
-    outcomes = []
-    for index, claim in enumerate(claims, 1):
-        _progress(args, f"[{index}/{len(claims)}] {claim.id}: {claim.title} ...")
-        outcome = verify_claim(claim, seed=args.seed, numeric=not args.symbolic_only)
-        outcomes.append(outcome)
+    jobs = min(args.jobs, len(claims))
+    parallel = jobs > 1
+
+    def started(index: int, claim: Any, ellipsis: str = " ...") -> None:
+        _progress(args, f"[{index}/{len(claims)}] {claim.id}: {claim.title}{ellipsis}")
+
+    def finished(index: int, outcome: Any) -> None:
+        if parallel:  # finished out of order: name the claim above its result
+            started(index, outcome.claim, ellipsis="")
         _progress(
             args,
             f"      symbolic {outcome.symbolic_verdict}, Monte Carlo {outcome.numeric_verdict} "
             f"({outcome.symbolic_seconds + outcome.numeric_seconds:.1f} s)",
         )
-    return outcomes
+
+    if parallel:
+        _progress(args, f"verifying {len(claims)} claims in {jobs} processes ...")
+    return verify_claims(
+        claims,
+        seed=args.seed,
+        numeric=not args.symbolic_only,
+        jobs=jobs,
+        started=started,
+        finished=finished,
+    )
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
@@ -937,6 +951,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo checks")
     p.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="verify claims in N processes (default 1); the results do not depend on N",
+    )
+    p.add_argument(
         "--report", metavar="PATH", type=_path, help="also write a Markdown report to PATH"
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -983,6 +1005,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=_seed, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo checks")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="verify claims in N processes (default 1); the results do not depend on N",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(handler=_cmd_report)
@@ -1116,15 +1146,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _seed(text: str) -> int:
-    """``--seed``: an integer >= 0 (NumPy's generators take no negative seeds)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"got {value}, but a seed must be >= 0")
-    return value
+def _integer_at_least(minimum: int, name: str) -> Callable[[str], int]:
+    """An argparse type: an integer ``>= minimum``; ``name`` says what it counts."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"got {value}, but {name} must be >= {minimum}")
+        return value
+
+    return parse
+
+
+#: ``--seed``: an integer >= 0 (NumPy's generators take no negative seeds).
+_seed = _integer_at_least(0, "a seed")
+#: ``--jobs``: processes to verify claims in.
+_jobs = _integer_at_least(1, "the number of processes")
 
 
 def _assignment(text: str) -> tuple[str, str]:
