@@ -950,14 +950,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("claims", nargs="*", metavar="CLAIM", help="claim ids (default: all)")
     p.add_argument("--seed", type=_seed, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo checks")
-    p.add_argument(
-        "--jobs",
-        "-j",
-        type=_jobs,
-        default=1,
-        metavar="N",
-        help="verify claims in N processes (default 1); the results do not depend on N",
-    )
+    _add_jobs(p)
     p.add_argument(
         "--report", metavar="PATH", type=_path, help="also write a Markdown report to PATH"
     )
@@ -1005,14 +998,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=_seed, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo checks")
-    p.add_argument(
-        "--jobs",
-        "-j",
-        type=_jobs,
-        default=1,
-        metavar="N",
-        help="verify claims in N processes (default 1); the results do not depend on N",
-    )
+    _add_jobs(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(handler=_cmd_report)
@@ -1144,6 +1130,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(handler=_cmd_simulate)
     return parser
+
+
+def _add_jobs(parser: argparse.ArgumentParser) -> None:
+    """``--jobs N`` of ``verify`` and ``report``."""
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="verify claims in N processes (default 1); the results do not depend on N",
+    )
 
 
 def _integer_at_least(minimum: int, name: str) -> Callable[[str], int]:
