@@ -510,7 +510,7 @@ def _print_check(result: Any) -> None:
     if result.numeric is not None:
         for case in result.numeric.cases:
             print(
-                f"  Monte Carlo at {case.parameters}: {case.estimate:.6g} ± {case.standard_error:.2g}"
+                f"  Monte Carlo at {case.parameters_text}: {case.estimate:.6g} ± {case.standard_error:.2g}"
                 f" vs formula {case.closed_form:.6g} (z = {case.z:.2f}, samples {case.samples})"
             )
 

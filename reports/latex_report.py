@@ -36,6 +36,7 @@ from typing import Any
 from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS, to_latex
 from dlnverify import __version__
 from dlnverify.errors import InvalidParameter
+from reports.registry import parameters_text
 from reports.verification import ClaimOutcome
 
 __all__ = [
@@ -382,20 +383,8 @@ def _fixed(value: float, decimals: int = 2) -> str:
     return f"{x:.{decimals}f}"
 
 
-def _parameter_value(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_parameter_value(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {_parameter_value(v)}" for k, v in value.items()) + "}"
-    return str(value)
-
-
 def _parameters(parameters: Mapping[str, Any]) -> str:
-    return latex_escape(", ".join(f"{k}={_parameter_value(v)}" for k, v in parameters.items()))
+    return latex_escape(parameters_text(parameters))
 
 
 def _top_level(latex: str, separators: tuple[str, ...]) -> list[int]:
@@ -875,12 +864,19 @@ def _first_error(log: Path, output: str) -> str:
     return tail[-1] if tail else "no error message"
 
 
+#: Files LaTeX and latexmk leave beside the PDF; removed after a successful compilation (kept
+#: after a failure, where the log helps).
+_AUXILIARY_SUFFIXES = (".aux", ".log", ".out", ".toc", ".fls", ".fdb_latexmk")
+
+
 def compile_pdf(tex_path: str | Path, *, timeout: float = 120) -> Path:
     r"""Compile a ``.tex`` file to PDF in its directory and return the PDF's path.
 
     Runs ``latexmk -pdf -interaction=nonstopmode -halt-on-error`` (or ``pdflatex`` twice when
     latexmk is absent) without a shell.  ``SOURCE_DATE_EPOCH`` is set so that the PDF carries
-    no build date.
+    no build date.  After a successful run the auxiliary files (``.aux``, ``.log``, ...) are
+    removed, so the directory holds the source, the PDF and the figures; after a failure they
+    stay for inspection.
 
     Parameters
     ----------
@@ -940,4 +936,6 @@ def compile_pdf(tex_path: str | Path, *, timeout: float = 120) -> Path:
     pdf = tex.with_suffix(".pdf")
     if not pdf.is_file():
         raise LatexError(f"LaTeX produced no PDF for {tex.name}.")
+    for suffix in _AUXILIARY_SUFFIXES:
+        tex.with_suffix(suffix).unlink(missing_ok=True)
     return pdf

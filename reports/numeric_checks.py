@@ -41,11 +41,31 @@ FALSE_ALARM_RATE = 1e-6
 
 @dataclass(frozen=True)
 class Comparison:
-    """An estimate (scalar or array) and the formula's value(s) at one parameter point."""
+    """An estimate (scalar or array) and the formula's value(s) at one parameter point.
+
+    Attributes
+    ----------
+    parameters : dict
+        The parameter point, JSON-friendly; shown in the table row.
+    estimate : numerics.montecarlo.Estimate
+        The simulated value(s) with standard error(s).
+    closed_form : float or array_like
+        The formula's value(s), broadcast against the estimate.
+    labels : tuple of str
+        Names of the entries of an array observable, in C order (``"mean"``,
+        ``"variance"``, ...).  Each names its row: the table shows every entry under its
+        name (parameter ``observable``), or with ``worst_only`` the entry with the largest
+        :math:`|z|` alone.  Without labels an array observable shows that worst entry, named
+        by its 1-based index (parameter ``worst entry``).
+    worst_only : bool
+        Show only the worst labelled entry (for long arrays such as a trajectory).
+    """
 
     parameters: dict[str, Any]
     estimate: Estimate
     closed_form: Any
+    labels: tuple[str, ...] = ()
+    worst_only: bool = False
 
 
 #: Relative (and, below 1, absolute) round-off allowance of every comparison (module docstring).
@@ -72,29 +92,13 @@ def numeric_check(
 ) -> NumericCheck:
     r"""Rows and verdict for a list of comparisons.
 
-    For array-valued observables every entry is a test; the row shows the entry with the
-    largest :math:`|z|`.  The threshold is :math:`\Phi^{-1}(1 - \alpha / (2k))` with
+    For array-valued observables every entry is a test; the rows show every labelled entry,
+    or the entry with the largest :math:`|z|` (:class:`Comparison`).  The threshold is :math:`\Phi^{-1}(1 - \alpha / (2k))` with
     :math:`k` the total number of compared entries.
     """
     scored = [(c, _z_scores(c.estimate, c.closed_form)) for c in comparisons]
     n_tests = max(1, sum(int(z.size) for _, z in scored))
-    cases = []
-    for comparison, z in scored:
-        flat = np.ravel(z)
-        worst = int(np.argmax(np.abs(flat))) if flat.size else 0
-        pick = np.unravel_index(worst, z.shape) if z.ndim else ()
-        cases.append(
-            NumericCase(
-                parameters=comparison.parameters,
-                estimate=float(np.asarray(comparison.estimate.value, dtype=float)[pick]),
-                standard_error=float(
-                    np.broadcast_to(comparison.estimate.standard_error, z.shape)[pick]
-                ),
-                closed_form=float(np.broadcast_to(comparison.closed_form, z.shape)[pick]),
-                z=float(flat[worst]) if flat.size else 0.0,
-                n_samples=int(comparison.estimate.n_samples),
-            )
-        )
+    cases = [case for comparison, z in scored for case in _rows(comparison, z)]
     return NumericCheck(
         cases=tuple(cases),
         threshold=z_threshold(false_alarm_rate, n_tests),
@@ -102,6 +106,47 @@ def numeric_check(
         n_tests=n_tests,
         note=note,
     )
+
+
+def _rows(comparison: Comparison, z: np.ndarray) -> list[NumericCase]:
+    """The table rows of one comparison (see :class:`Comparison` for which entries)."""
+    shape = z.shape
+    value = np.broadcast_to(np.asarray(comparison.estimate.value, dtype=float), shape)
+    error = np.broadcast_to(np.asarray(comparison.estimate.standard_error, dtype=float), shape)
+    closed = np.broadcast_to(np.asarray(comparison.closed_form, dtype=float), shape)
+    flat = np.ravel(z)
+    labels = comparison.labels
+    if labels and len(labels) != flat.size:
+        raise ValueError(
+            f"Got {len(labels)} labels for an observable with {flat.size} entries; give one"
+            " label per entry."
+        )
+    if not flat.size:
+        return []
+    worst = int(np.argmax(np.abs(flat)))
+    if labels and not comparison.worst_only:
+        chosen = [(k, {"observable": label}) for k, label in enumerate(labels)]
+    elif labels:
+        chosen = [(worst, {"observable": labels[worst]})]
+    elif flat.size > 1:
+        index = np.unravel_index(worst, shape)
+        name = ", ".join(str(int(i) + 1) for i in index)
+        size = "x".join(str(n) for n in shape)
+        entry = f"({name})" if len(shape) > 1 else name
+        chosen = [(worst, {"worst entry": f"{entry} of {size}"})]
+    else:
+        chosen = [(0, {})]
+    return [
+        NumericCase(
+            parameters=comparison.parameters | extra,
+            estimate=float(np.ravel(value)[k]),
+            standard_error=float(np.ravel(error)[k]),
+            closed_form=float(np.ravel(closed)[k]),
+            z=float(flat[k]),
+            n_samples=int(comparison.estimate.n_samples),
+        )
+        for k, extra in chosen
+    ]
 
 
 def scaled_estimate(estimate: Estimate, factor: float) -> Estimate:

@@ -372,7 +372,10 @@ def mode_flow_comparisons(rng: np.random.Generator) -> list[Comparison]:
             "s0": _rounded(starts),
             "t": _rounded(times),
         }
-        comparisons.append(Comparison(params, estimate, derived))
+        labels = tuple(
+            f"s_{a}(t_{k})" for k in range(1, times.size + 1) for a in range(1, starts.size + 1)
+        )
+        comparisons.append(Comparison(params, estimate, derived, labels=labels, worst_only=True))
     return comparisons
 
 
@@ -406,7 +409,12 @@ def ordering_comparisons(
         crossings = crossing_time_estimates(weights, teacher, sigmas / 2, 1.5 * derived.max())
         params = {"L": depth, "sigma": _rounded(sigmas), "s0": start}
         comparisons.append(
-            Comparison(params | {"observable": "first time s_a = sigma_a/2"}, crossings, derived)
+            Comparison(
+                params | {"observable": "first time s_a = sigma_a/2"},
+                crossings,
+                derived,
+                labels=tuple(f"first time s_{a} = sigma_{a}/2" for a in range(1, sigmas.size + 1)),
+            )
         )
         threshold = _half_time_threshold(depth)
         ratios = start / sigmas

@@ -107,9 +107,10 @@ def invariance_comparisons(
             closed = [_evaluate(cross[observable], v) for v in (values, swapped)]
             comparisons.append(
                 Comparison(
-                    params | {"observable": f"cross-mode {observable} (s_12, s_21)"},
+                    params | {"observable": f"cross-mode {observable}"},
                     scaled_estimate(estimator(pair), kappa),
                     closed,
+                    labels=(f"cross-mode {observable} s_12", f"cross-mode {observable} s_21"),
                 )
             )
     return comparisons

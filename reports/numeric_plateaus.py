@@ -195,7 +195,12 @@ def compare_plateaus(
         trace = float(np.trace(run.teacher.label_noise_cov))
         expected = np.asarray(formula(values, trace, run.depth), dtype=float)
         comparisons.append(
-            Comparison(run.parameters | {"observable": "plateau losses"}, run.estimate, expected)
+            Comparison(
+                run.parameters | {"observable": "plateau losses"},
+                run.estimate,
+                expected,
+                labels=tuple(f"loss on plateau k={k}" for k in range(len(expected))),
+            )
         )
         comparisons.append(
             Comparison(

@@ -160,11 +160,22 @@ def stationary_density_comparisons(
             "sigma_eps": eps,
             "kappa": kap,
             "dt": [dt, dt / 2],
-            "observable": "mean, variance, P(s<=sigma), P(|s-sigma|<=sd) (EM, Richardson in dt)",
         }
-        comparisons.append(Comparison(params, Estimate(value, error, fine.n_samples), derived))
+        comparisons.append(
+            Comparison(
+                params,
+                Estimate(value, error, fine.n_samples),
+                derived,
+                labels=tuple(f"{name} (EM, Richardson in dt)" for name in _DENSITY_OBSERVABLES),
+            )
+        )
     return comparisons
 
+
+#: The entries of the C10 comparison, in order.
+_DENSITY_OBSERVABLES = ("mean", "variance", "P(s<=sigma)", "P(|s-sigma|<=sd)")
+#: The entries of the C12 comparison (first-order coefficients), in order.
+_COEFFICIENT_OBSERVABLES = ("(E s - sigma)/kappa", "Var s/kappa", "(mode - sigma)/kappa")
 
 #: (L, sigma, kappa) of the C11 collapse-rate checks.
 COLLAPSE_POINTS = ((2, 1.0, 0.05), (3, 1.3, 0.05))
@@ -334,10 +345,10 @@ def label_noise_moments_comparisons(rng: np.random.Generator) -> list[Comparison
                 "L": depth,
                 "sigma": sig,
                 "sigma_eps": eps,
-                "observable": "((E s - sigma)/kappa, Var s/kappa, (mode - sigma)/kappa), kappa -> 0",
             },
             first_order_coefficients(depth, sig, eps),
             _derived_coefficients(depth, sig, eps),
+            labels=tuple(f"{name}, kappa -> 0" for name in _COEFFICIENT_OBSERVABLES),
         )
         for depth, sig, eps in MOMENT_POINTS
     ]

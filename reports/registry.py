@@ -8,7 +8,7 @@ registry, so adding a claim is one call to :func:`register` and no change anywhe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,33 @@ import numpy as np
 from derivations.result import DerivationResult
 from dlnverify.errors import InvalidParameter
 
-__all__ = ["Claim", "NumericCase", "NumericCheck", "all_claims", "get_claim", "register"]
+__all__ = [
+    "Claim",
+    "NumericCase",
+    "NumericCheck",
+    "all_claims",
+    "get_claim",
+    "parameters_text",
+    "register",
+]
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value_text(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {_value_text(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def parameters_text(parameters: Mapping[str, Any]) -> str:
+    """A parameter point for a table row: ``key=value`` joined by commas, floats (also in
+    lists) to 4 significant digits: ``"L=3, dt=[0.005228, 0.002614]"``."""
+    return ", ".join(f"{k}={_value_text(v)}" for k, v in parameters.items())
 
 
 @dataclass(frozen=True)
@@ -46,6 +72,11 @@ class NumericCase:
     closed_form: float
     z: float
     n_samples: int
+
+    @property
+    def parameters_text(self) -> str:
+        """:attr:`parameters` for a table (:func:`parameters_text`)."""
+        return parameters_text(self.parameters)
 
     @property
     def samples(self) -> str:

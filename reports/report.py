@@ -76,9 +76,8 @@ def _monte_carlo(check: Any) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for case in check.cases:
-        params = ", ".join(f"{k}={v}" for k, v in case.parameters.items())
         lines.append(
-            f"| {params} | {case.estimate:.6g} ± {case.standard_error:.2g} | "
+            f"| {case.parameters_text} | {case.estimate:.6g} ± {case.standard_error:.2g} | "
             f"{case.closed_form:.6g} | {case.z:.2f} | {case.samples} |"
         )
     lines.append("")

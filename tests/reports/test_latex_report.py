@@ -219,18 +219,14 @@ def test_render_latex_rejects_bad_input(outcomes, report_extra):
 # --- compiling -----------------------------------------------------------------------------
 
 
-def _log_errors(tex: Path) -> list[str]:
-    log = tex.with_suffix(".log").read_text(encoding="utf-8", errors="replace")
-    return [line for line in log.splitlines() if line.startswith("!")]
-
-
 def test_write_latex_report_compiles_to_pdf(outcomes, pdflatex, tmp_path):
     files = write_latex_report(outcomes, tmp_path / "report", seed=3, pdf=True)
     assert isinstance(files, ReportFiles)
     assert files.tex == tmp_path / "report" / "report.tex"
     assert files.pdf == tmp_path / "report" / "report.pdf"
     assert files.pdf.read_bytes().startswith(b"%PDF")
-    assert _log_errors(files.tex) == []
+    # -halt-on-error: a PDF means no LaTeX error; the auxiliary files are cleaned up
+    assert {p.name for p in files.tex.parent.iterdir()} == {"report.tex", "report.pdf", "figures"}
     names = sorted(path.name for path in files.figures)
     assert names == ["agreement_C4.pdf", "agreement_X1.pdf", "diffusion_profile.pdf"]
     assert all(path.parent == tmp_path / "report" / "figures" for path in files.figures)
@@ -265,6 +261,14 @@ def test_compile_pdf_without_latexmk_runs_pdflatex(pdflatex, tmp_path, monkeypat
     tex = tmp_path / "doc.tex"
     tex.write_text(r"\documentclass{article}\begin{document}Hello.\end{document}")
     assert compile_pdf(tex).read_bytes().startswith(b"%PDF")
+    assert {p.name for p in tmp_path.iterdir()} == {"bin", "doc.tex", "doc.pdf"}
+
+
+def test_compile_pdf_leaves_only_the_source_and_the_pdf(pdflatex, tmp_path):
+    tex = tmp_path / "doc.tex"
+    tex.write_text(r"\documentclass{article}\begin{document}\section{A}Hello.\end{document}")
+    compile_pdf(tex, timeout=60)
+    assert {p.name for p in tmp_path.iterdir()} == {"doc.tex", "doc.pdf"}
 
 
 def test_compile_pdf_reports_a_missing_tex(tmp_path, monkeypatch):
@@ -284,6 +288,7 @@ def test_compile_pdf_reports_the_latex_error_on_one_line(pdflatex, tmp_path):
         compile_pdf(tex, timeout=60)
     assert "\n" not in str(error.value)
     assert "line 3" in str(error.value)
+    assert (tmp_path / "broken.log").is_file()  # kept after a failure
     assert isinstance(error.value, InvalidParameter)
 
 
