@@ -33,7 +33,7 @@ import sympy as sp
 
 from derivations.aligned_balanced import aligned_diffusion
 from derivations.conventions import L, kappa, s, sigma, sigma_eps
-from derivations.result import DerivationResult, Step
+from derivations.result import DerivationResult, Finding, Step
 
 __all__ = ["diffusion_peak", "diffusion_peak_claim", "peak_threshold", "stationarity_polynomial"]
 
@@ -153,7 +153,7 @@ def diffusion_peak_claim() -> DerivationResult:
         and all(sp.simplify(derived[k] - stated[k]) == 0 for k in stated)
     )
     depth_one = sp.simplify(diffusion.subs(L, 1))
-    depth_one_critical = sp.solve(sp.diff(depth_one, s), s)
+    (depth_one_critical,) = sp.solve(sp.diff(depth_one, s), s)
     findings = (
         "D(s) is unbounded as s -> infinity: s* is the local (interior) maximum on (0, sigma); "
         "the larger root of Q, (5L-4)sigma/(2(3L-2)) + sqrt(disc)/(2(3L-2)), is a local minimum "
@@ -161,8 +161,13 @@ def diffusion_peak_claim() -> DerivationResult:
         "The maximum is strict iff sigma_eps < L sigma / (2 sqrt((3L-2)(L-1))); at equality the "
         "two critical points merge (inflection), so the paper's 'discriminant non-negative' "
         "should be strict for a maximum.",
-        f"L = 1: D = {depth_one} has the single critical point s = {depth_one_critical} "
-        "(a minimum) - no interior maximum; Q's root s = 0 is spurious (cancelled by s^(-1)).",
+        Finding(
+            "L = 1: D = ",
+            depth_one,
+            " has the single critical point s = ",
+            depth_one_critical,
+            " (a minimum) - no interior maximum; Q's root s = 0 is spurious (cancelled by s^(-1)).",
+        ),
     )
     steps = (
         Step(

@@ -47,7 +47,7 @@ import sympy as sp
 
 from derivations.aligned_balanced import aligned_gradient_drift
 from derivations.conventions import L, s, s0, sigma, t
-from derivations.result import DerivationResult, Step
+from derivations.result import DerivationResult, Finding, Step
 from dlnverify.errors import InvalidParameter
 
 __all__ = [
@@ -425,17 +425,25 @@ def gradient_flow_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationR
     )
     ratio_two = sp.simplify(1 / threshold_two)
     findings = (
-        "Larger modes reach a FIXED amplitude s1 sooner for every depth and every s0 (the "
-        "integrand 1/(L s^(2-2/L)(sigma-s)) decreases in sigma), but the time to reach HALF "
-        "their own value decreases with sigma only when s0 is small enough: for L >= 2 iff "
-        f"s0/sigma < u*_L, with u*_2 = {threshold_two} = {sp.N(threshold_two, 6)} (i.e. "
-        f"sigma/s0 > {ratio_two} = {sp.N(ratio_two, 6)}), u*_3 = {sp.N(thresholds[3], 6)}, "
-        f"u*_4 = {sp.N(thresholds[4], 6)}; for larger s0 the larger mode reaches its half "
-        "later. The paper's 'larger modes rise earlier' needs this small-initialisation "
-        "condition.",
-        "L = 1: the half time log(2(1 - s0/sigma)) increases with sigma for every s0 "
-        f"(sigma dT/dsigma = {sp.factor(depth_one)} > 0, u_0 = s0/sigma): at depth 1 the "
-        "modes are not learned in order of size.",
+        Finding(
+            "Larger modes reach a FIXED amplitude s1 sooner for every depth and every s0 (the "
+            "integrand 1/(L s^(2-2/L)(sigma-s)) decreases in sigma), but the time to reach HALF "
+            "their own value decreases with sigma only when s0 is small enough: for L >= 2 iff "
+            "s0/sigma < u*_L, with u*_2 = ",
+            threshold_two,
+            f" = {sp.N(threshold_two, 6)} (i.e. sigma/s0 > ",
+            ratio_two,
+            f" = {sp.N(ratio_two, 6)}), u*_3 = {sp.N(thresholds[3], 6)}, "
+            f"u*_4 = {sp.N(thresholds[4], 6)}; for larger s0 the larger mode reaches its half "
+            "later. The paper's 'larger modes rise earlier' needs this small-initialisation "
+            "condition.",
+        ),
+        Finding(
+            "L = 1: the half time log(2(1 - s0/sigma)) increases with sigma for every s0 "
+            "(sigma dT/dsigma = ",
+            sp.factor(depth_one),
+            " > 0, u_0 = s0/sigma): at depth 1 the modes are not learned in order of size.",
+        ),
         "General L: t(s) = [u^(2/L-1) Phi(u/sigma, 1, 2/L-1) / (L sigma)]_{s0}^{s} (Lerch "
         "transcendent), valid for L != 2; elementary closed forms for L = 1, 2, 3, 4.",
     )

@@ -11,9 +11,59 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import sympy as sp
+
 from derivations.conventions import to_latex
 
-__all__ = ["DerivationResult", "Step"]
+__all__ = ["DerivationResult", "Finding", "InlineMath", "Step"]
+
+
+@dataclass(frozen=True)
+class InlineMath:
+    """An expression inside a :class:`Finding`, as LaTeX (``latex``) and as SymPy's text
+    form (``text``)."""
+
+    latex: str
+    text: str
+
+
+class Finding(str):
+    r"""A finding: text that may hold SymPy expressions.
+
+    As a string it is the text with every expression in SymPy's text form
+    (:func:`sympy.sstr`): what ``show``, ``verify``, JSON output and ``in`` tests see.
+    :attr:`pieces` keeps the expressions apart, as :class:`InlineMath`, so that the reports
+    typeset them.
+
+    >>> from derivations.conventions import kappa, sigma
+    >>> f = Finding("The mean is ", sigma - kappa / 2, ", below sigma.")
+    >>> str(f)
+    'The mean is -kappa/2 + sigma, below sigma.'
+    >>> f.pieces[1].latex
+    '- \\frac{\\kappa}{2} + \\sigma'
+    """
+
+    pieces: tuple[str | InlineMath, ...]
+
+    def __new__(cls, *parts: Any) -> Finding:
+        pieces = tuple(
+            part if isinstance(part, str) else InlineMath(to_latex(part), sp.sstr(part))
+            for part in parts
+        )
+        text = "".join(p if isinstance(p, str) else p.text for p in pieces)
+        finding = super().__new__(cls, text)
+        finding.pieces = pieces
+        return finding
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuild from the pieces (pickling: ``verify --jobs`` sends results between processes)
+        return (_finding_from_pieces, (self.pieces,))
+
+
+def _finding_from_pieces(pieces: tuple[str | InlineMath, ...]) -> Finding:
+    finding = str.__new__(Finding, "".join(p if isinstance(p, str) else p.text for p in pieces))
+    finding.pieces = pieces
+    return finding
 
 
 @dataclass(frozen=True)
@@ -56,7 +106,8 @@ class DerivationResult:
     cases : tuple[str, ...]
         The concrete cases proven (shapes, depths), when the proof is case-by-case.
     findings : tuple[str, ...]
-        Statements where the derivation disagrees with, or sharpens, the paper.
+        Statements where the derivation disagrees with, or sharpens, the paper; a
+        :class:`Finding` where they hold expressions that reports should typeset.
     """
 
     claim: str

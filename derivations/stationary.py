@@ -55,7 +55,7 @@ from derivations.aligned_balanced import (
     aligned_ito_drift,
 )
 from derivations.conventions import L, kappa, s, sigma, sigma_eps
-from derivations.result import DerivationResult, Step
+from derivations.result import DerivationResult, Finding, Step
 from dlnverify.errors import InvalidParameter
 
 __all__ = [
@@ -90,6 +90,17 @@ _e = sp.Symbol("epsilon", positive=True)  # sqrt(kappa)
 _A = sp.Symbol("A", positive=True)  # Gaussian precision
 _x = sp.Symbol("x", real=True)  # s - sigma in the linearised SDE
 _eps_pos = sp.Symbol("sigma_eps", positive=True)  # label noise present
+
+
+def _joined(values: list) -> tuple:
+    """Pieces of a :class:`Finding` for a list of expressions: the one expression, or
+    ``"[", v_1, ", ", v_2, ..., "]"``."""
+    if len(values) == 1:
+        return (values[0],)
+    pieces: list = ["["]
+    for i, value in enumerate(values):
+        pieces += [", "] * bool(i) + [value]
+    return (*pieces, "]")
 
 
 def _depth_iv(depth: int | None) -> int | None:
@@ -325,11 +336,16 @@ def stationary_density_claim(stated: dict[str, sp.Expr] | None = None) -> Deriva
     findings = (
         "The Itô drift is (L-1) D / (2 L s); it contributes the factor s^(1-1/L), so "
         "p ~ s^(1-1/L) D^-1 exp(int 2 g / D), g the gradient drift.",
-        f"Normalisability: at s -> oo always (local exponents {[exponents[d]['infinity'] for d in DENSITY_DEPTHS]} "
-        "for L = 1..4); at s -> 0+ always for L >= 3 (faster than any power) and for L = 1 "
-        "(domain the real line), but for L = 2 only when "
-        f"kappa < {kappa_bound[0] if len(kappa_bound) == 1 else kappa_bound} "
-        f"(local exponent {zero_two} must exceed -1).",
+        Finding(
+            "Normalisability: at s -> oo always (local exponents ",
+            *_joined([exponents[d]["infinity"] for d in DENSITY_DEPTHS]),
+            " for L = 1..4); at s -> 0+ always for L >= 3 (faster than any power) and for L = 1"
+            " (domain the real line), but for L = 2 only when kappa < ",
+            *_joined(kappa_bound),
+            " (local exponent ",
+            zero_two,
+            " must exceed -1).",
+        ),
     )
     steps = (
         Step("zero probability current", current, 0),
@@ -470,12 +486,22 @@ def dirac_limit_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationRes
         "collapse_rate": rate,
     }
     findings = (
-        f"Singularity exponent {exponent}: the D^-1 prefactor gives -2 and the gradient part "
-        "of the exponent -1/(kappa L sigma^(2-2/L)); the Itô factor s^(1-1/L) is regular at "
-        "sigma. Since it is < -2 the density is not integrable at sigma for every kappa.",
-        f"Collapse rate lambda = -d/dt E log|sigma - s_t| = {rate}: mu'(sigma) = {slope} plus "
-        f"the Itô term D''(sigma)/4 = {sp.simplify(noise_sq / 2)}; noise speeds up the "
-        "collapse in the log scale.",
+        Finding(
+            "Singularity exponent ",
+            exponent,
+            ": the D^-1 prefactor gives -2 and the gradient part of the exponent"
+            " -1/(kappa L sigma^(2-2/L)); the Itô factor s^(1-1/L) is regular at sigma. Since it"
+            " is < -2 the density is not integrable at sigma for every kappa.",
+        ),
+        Finding(
+            "Collapse rate lambda = -d/dt E log|sigma - s_t| = ",
+            rate,
+            ": mu'(sigma) = ",
+            slope,
+            " plus the Itô term D''(sigma)/4 = ",
+            sp.simplify(noise_sq / 2),
+            "; noise speeds up the collapse in the log scale.",
+        ),
     )
     steps = (
         Step(
@@ -665,16 +691,23 @@ def label_noise_moments_claim(stated: dict[str, sp.Expr] | None = None) -> Deriv
         "mode": sp.simplify(mode),
     }
     findings = (
-        f"Mean of the stationary density to first order in kappa: {laplace_mean} (Laplace "
-        "expansion of the exact zero-current density; the identity E mu(s) = 0 gives the same). "
-        f"It lies BELOW sigma. The OU linearisation with the Itô drift as a constant shift "
-        f"gives {ou_mean}, ABOVE sigma: that is the zero of the drift, not the mean. The "
-        f"difference {mean_gap_ab} comes from the drift's curvature g''(sigma) = {c['g2']} "
-        "acting on the O(kappa) variance, which is as large as the Itô shift and of opposite "
-        "sign (twice it). Quadrature of the exact density and Euler-Maruyama runs support the "
-        "exact-density mean.",
-        f"The mode of the density is {sp.simplify(mode)}, also below sigma.",
-        f"Variance to first order: {laplace_variance}, the same by all three routes.",
+        Finding(
+            "Mean of the stationary density to first order in kappa: ",
+            laplace_mean,
+            " (Laplace expansion of the exact zero-current density; the identity E mu(s) = 0"
+            " gives the same). It lies BELOW sigma. The OU linearisation with the Itô drift as a"
+            " constant shift gives ",
+            ou_mean,
+            ", ABOVE sigma: that is the zero of the drift, not the mean. The difference ",
+            mean_gap_ab,
+            " comes from the drift's curvature g''(sigma) = ",
+            c["g2"],
+            " acting on the O(kappa) variance, which is as large as the Itô shift and of"
+            " opposite sign (twice it). Quadrature of the exact density and Euler-Maruyama runs"
+            " support the exact-density mean.",
+        ),
+        Finding("The mode of the density is ", sp.simplify(mode), ", also below sigma."),
+        Finding("Variance to first order: ", laplace_variance, ", the same by all three routes."),
         "At L = 1 the mean shift vanishes (the density is symmetric about sigma).",
     )
     steps = (

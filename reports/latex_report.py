@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS, to_latex
+from derivations.result import Finding, InlineMath
 from dlnverify import __version__
 from dlnverify.errors import InvalidParameter
 from reports.registry import parameters_text
@@ -387,6 +388,16 @@ def _parameters(parameters: Mapping[str, Any]) -> str:
     return latex_escape(parameters_text(parameters))
 
 
+def _finding(finding: str) -> str:
+    """A finding as LaTeX: its text escaped, its expressions (a
+    :class:`~derivations.result.Finding`'s pieces) typeset as inline math."""
+    pieces = finding.pieces if isinstance(finding, Finding) else (finding,)
+    return "".join(
+        f"${latex_math_text(p.latex)}$" if isinstance(p, InlineMath) else latex_escape(p)
+        for p in pieces
+    )
+
+
 def _top_level(latex: str, separators: tuple[str, ...]) -> list[int]:
     """Positions in ``latex`` where one of ``separators`` starts outside every group.
 
@@ -582,7 +593,7 @@ def _claim_context(outcome: ClaimOutcome, figure: str | None) -> dict[str, Any]:
         ],
         "holds": derivation.holds,
         "cases": [latex_escape(case) for case in derivation.cases],
-        "findings": [latex_escape(finding) for finding in derivation.findings],
+        "findings": [_finding(finding) for finding in derivation.findings],
         "remarks": [latex_escape(remark) for remark in claim.remarks],
         "quantities": [latex_escape(name) for name in claim.quantities],
         "numeric": numeric,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS
+from derivations.result import Finding, InlineMath
 from dlnverify import __version__
 from dlnverify.errors import InvalidParameter
 from reports.verification import ClaimOutcome
@@ -50,7 +51,7 @@ def _section(outcome: ClaimOutcome) -> str:
         lines.append(f" Cases: {'; '.join(derivation.cases)}.")
     lines.append("")
     for finding in derivation.findings:
-        lines += [f"> **Finding.** {finding}", ""]
+        lines += [f"> **Finding.** {_finding(finding)}", ""]
     for remark in outcome.claim.remarks:
         lines += [f"> **Simulation remark.** {remark}", ""]
     if claim.quantities:
@@ -62,6 +63,14 @@ def _section(outcome: ClaimOutcome) -> str:
     else:
         lines += _monte_carlo(check)
     return "\n".join(lines)
+
+
+def _finding(finding: str) -> str:
+    """A finding in Markdown, its expressions (if a
+    :class:`~derivations.result.Finding`) as inline math ``$...$``."""
+    if not isinstance(finding, Finding):
+        return finding
+    return "".join(f"${p.latex}$" if isinstance(p, InlineMath) else p for p in finding.pieces)
 
 
 def _monte_carlo(check: Any) -> list[str]:

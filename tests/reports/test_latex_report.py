@@ -163,6 +163,17 @@ def test_escaping_rejects_non_strings(bad):
 # --- rendering -----------------------------------------------------------------------------
 
 
+def test_a_finding_typesets_its_expressions_as_inline_math(outcomes):
+    """C8's finding at L = 1 holds D = kappa (sigma_eps^2 + 2 (s - sigma)^2), Eq. 7 at L = 1,
+    and its critical point sigma: text escaped, expressions as math, in both reports."""
+    diffusion = r"\kappa \left(\sigma_{\varepsilon}^{2} + 2 \left(s - \sigma\right)^{2}\right)"
+    text = render_latex(outcomes, seed=7, figures={})
+    assert f"L = 1: D = ${diffusion}$ has the single critical point s = $\\sigma$ (a" in text
+    assert "Q's root s = 0 is spurious (cancelled by s\\textasciicircum{}(-1))." in text
+    markdown = render_report(outcomes)
+    assert f"L = 1: D = ${diffusion}$ has the single critical point s = $\\sigma$ (a" in markdown
+
+
 def test_render_latex_is_a_complete_deterministic_document(outcomes, report_extra):
     text = render_latex(outcomes, seed=7, figures={"C8": "figures/diffusion_profile.pdf"})
     assert text == render_latex(outcomes, seed=7, figures={"C8": "figures/diffusion_profile.pdf"})

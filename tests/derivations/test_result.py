@@ -1,0 +1,38 @@
+"""``derivations.result.Finding``: a finding's text with its expressions kept apart for
+typesetting, and the same text as a plain string wherever a string is expected."""
+
+import pickle
+
+import sympy as sp
+
+from derivations.conventions import kappa, sigma, sigma_eps
+from derivations.result import Finding, InlineMath
+
+
+def test_a_finding_is_its_text_with_expressions_in_sympy_text_form():
+    finding = Finding("The mean is ", sigma - kappa * sigma_eps**2, ", below sigma.")
+    assert finding == "The mean is -kappa*sigma_eps**2 + sigma, below sigma."
+    assert "below sigma" in finding
+    assert isinstance(finding, str)
+
+
+def test_a_finding_keeps_each_expression_as_latex_in_the_declared_spelling():
+    finding = Finding("Rate ", sp.Rational(1, 2) * sigma_eps**2, ".")
+    assert finding.pieces == (
+        "Rate ",
+        InlineMath(r"\frac{\sigma_{\varepsilon}^{2}}{2}", "sigma_eps**2/2"),
+        ".",
+    )
+
+
+def test_a_finding_of_text_alone_has_one_piece():
+    assert Finding("plain").pieces == ("plain",)
+
+
+def test_a_finding_survives_pickling_with_its_pieces():
+    """``verify --jobs`` sends derivation results between processes."""
+    finding = Finding("D = ", kappa * sigma, " at L = 1")
+    copy = pickle.loads(pickle.dumps(finding))
+    assert type(copy) is Finding
+    assert copy == finding
+    assert copy.pieces == finding.pieces
