@@ -60,7 +60,7 @@ from derivations.output_noise import (
     noise_second_moments,
     noise_symbols,
 )
-from derivations.result import DerivationResult, Step
+from derivations.result import DerivationResult, Finding, Math, Step
 from derivations.symbolic_network import end_to_end, ntk_operator
 from dlnverify.errors import InvalidParameter
 
@@ -459,6 +459,23 @@ def _single_mode(expr: sp.Expr, depth: int) -> sp.Expr:
     return sp.sympify(expr).subs(L, depth)
 
 
+#: The coupled Itô drift and its cross term as the C7 finding states them; the derivation
+#: (:func:`mode_decoupling_claim`) proves this form at each depth it checks (``form_ok``).
+_COUPLED_ITO_DRIFT = Math(
+    r"\mu^{\mathrm{It\hat{o}}}_a = \frac{\kappa L (L-1)}{2} s_a^{3-4/L}"
+    r" \bigl(2(\sigma_a - s_a)^2 + \sigma_{\varepsilon}^2\bigr) + C_a",
+    "mu^Ito_a = kappa L(L-1)/2 s_a^(3-4/L) (2(sigma_a - s_a)^2 + sigma_eps^2) + C_a",
+    display=True,
+)
+_CROSS_TERM = Math(
+    r"C_a = \kappa (\sigma_a - s_a) \sum_{d=1}^{L-1} (L-d)\, s_a^{(2L-2-2d)/L}"
+    r" \sum_{b \ne a} (\sigma_b - s_b)\, s_b^{(L-2+2d)/L}",
+    "C_a = kappa (sigma_a - s_a) sum_{d=1}^{L-1} (L-d) s_a^((2L-2-2d)/L) "
+    "sum_{b != a} (sigma_b - s_b) s_b^((L-2+2d)/L)",
+    display=True,
+)
+
+
 def aligned_balanced_claim(
     *, depths: tuple[int, ...] = _DEPTHS, n_modes: int = 3
 ) -> DerivationResult:
@@ -630,10 +647,13 @@ def mode_decoupling_claim(
                 )
             )
     findings = (
-        "The Itô drift of an aligned-balanced mode is NOT decoupled: mu^Ito_a = "
-        "kappa L(L-1)/2 s_a^(3-4/L) (2(sigma_a - s_a)^2 + sigma_eps^2) + C_a with "
-        "C_a = kappa (sigma_a - s_a) sum_{d=1}^{L-1} (L-d) s_a^((2L-2-2d)/L) "
-        "sum_{b != a} (sigma_b - s_b) s_b^((L-2+2d)/L).",
+        Finding(
+            "The Itô drift of an aligned-balanced mode is NOT decoupled: ",
+            _COUPLED_ITO_DRIFT,
+            " with ",
+            _CROSS_TERM,
+            ".",
+        ),
         "Only the Itô drift couples: the gradient drift and the diffusion of mode a involve "
         "mode a only, the cross-mode diffusion is zero, and label noise does not couple.",
         "C_a = 0 when s_a = sigma_a, or when every other mode has s_b = 0 or s_b = sigma_b "

@@ -15,16 +15,18 @@ import sympy as sp
 
 from derivations.conventions import to_latex
 
-__all__ = ["DerivationResult", "Finding", "InlineMath", "Step"]
+__all__ = ["DerivationResult", "Finding", "Math", "Step"]
 
 
 @dataclass(frozen=True)
-class InlineMath:
-    """An expression inside a :class:`Finding`, as LaTeX (``latex``) and as SymPy's text
-    form (``text``)."""
+class Math:
+    """A formula inside a :class:`Finding`: LaTeX (``latex``) for the reports, plain text
+    (``text``, SymPy's text form for an expression) for the terminal; ``display`` sets it on
+    a line of its own in the reports (a long formula)."""
 
     latex: str
     text: str
+    display: bool = False
 
 
 class Finding(str):
@@ -32,8 +34,9 @@ class Finding(str):
 
     As a string it is the text with every expression in SymPy's text form
     (:func:`sympy.sstr`): what ``show``, ``verify``, JSON output and ``in`` tests see.
-    :attr:`pieces` keeps the expressions apart, as :class:`InlineMath`, so that the reports
-    typeset them.
+    :attr:`pieces` keeps the expressions apart, as :class:`Math`, so that the reports
+    typeset them.  A part may also be an :class:`Math` written by hand, for a formula
+    SymPy cannot print as stated (a sum over :math:`b \ne a`) that the derivation has checked.
 
     >>> from derivations.conventions import kappa, sigma
     >>> f = Finding("The mean is ", sigma - kappa / 2, ", below sigma.")
@@ -43,11 +46,11 @@ class Finding(str):
     '- \\frac{\\kappa}{2} + \\sigma'
     """
 
-    pieces: tuple[str | InlineMath, ...]
+    pieces: tuple[str | Math, ...]
 
     def __new__(cls, *parts: Any) -> Finding:
         pieces = tuple(
-            part if isinstance(part, str) else InlineMath(to_latex(part), sp.sstr(part))
+            part if isinstance(part, str | Math) else Math(to_latex(part), sp.sstr(part))
             for part in parts
         )
         text = "".join(p if isinstance(p, str) else p.text for p in pieces)
@@ -60,7 +63,7 @@ class Finding(str):
         return (_finding_from_pieces, (self.pieces,))
 
 
-def _finding_from_pieces(pieces: tuple[str | InlineMath, ...]) -> Finding:
+def _finding_from_pieces(pieces: tuple[str | Math, ...]) -> Finding:
     finding = str.__new__(Finding, "".join(p if isinstance(p, str) else p.text for p in pieces))
     finding.pieces = pieces
     return finding

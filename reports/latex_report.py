@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS, to_latex
-from derivations.result import Finding, InlineMath
+from derivations.result import Finding, Math
 from dlnverify import __version__
 from dlnverify.errors import InvalidParameter
 from reports.registry import parameters_text
@@ -389,13 +389,15 @@ def _parameters(parameters: Mapping[str, Any]) -> str:
 
 
 def _finding(finding: str) -> str:
-    """A finding as LaTeX: its text escaped, its expressions (a
-    :class:`~derivations.result.Finding`'s pieces) typeset as inline math."""
+    """A finding as LaTeX: its text escaped, its formulas (a
+    :class:`~derivations.result.Finding`'s pieces) typeset as math, inline or displayed."""
     pieces = finding.pieces if isinstance(finding, Finding) else (finding,)
-    return "".join(
-        f"${latex_math_text(p.latex)}$" if isinstance(p, InlineMath) else latex_escape(p)
-        for p in pieces
-    )
+    return "".join(_math(p) if isinstance(p, Math) else latex_escape(p) for p in pieces)
+
+
+def _math(math: Math) -> str:
+    source = latex_math_text(math.latex)
+    return f"\\[ {source} \\]" if math.display else f"${source}$"
 
 
 def _top_level(latex: str, separators: tuple[str, ...]) -> list[int]:

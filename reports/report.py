@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS
-from derivations.result import Finding, InlineMath
+from derivations.result import Finding, Math
 from dlnverify import __version__
 from dlnverify.errors import InvalidParameter
 from reports.verification import ClaimOutcome
@@ -70,7 +70,10 @@ def _finding(finding: str) -> str:
     :class:`~derivations.result.Finding`) as inline math ``$...$``."""
     if not isinstance(finding, Finding):
         return finding
-    return "".join(f"${p.latex}$" if isinstance(p, InlineMath) else p for p in finding.pieces)
+    return "".join(
+        (f" $${p.latex}$$ " if p.display else f"${p.latex}$") if isinstance(p, Math) else p
+        for p in finding.pieces
+    )
 
 
 def _monte_carlo(check: Any) -> list[str]:

@@ -6,7 +6,7 @@ import pickle
 import sympy as sp
 
 from derivations.conventions import kappa, sigma, sigma_eps
-from derivations.result import Finding, InlineMath
+from derivations.result import Finding, Math
 
 
 def test_a_finding_is_its_text_with_expressions_in_sympy_text_form():
@@ -20,7 +20,7 @@ def test_a_finding_keeps_each_expression_as_latex_in_the_declared_spelling():
     finding = Finding("Rate ", sp.Rational(1, 2) * sigma_eps**2, ".")
     assert finding.pieces == (
         "Rate ",
-        InlineMath(r"\frac{\sigma_{\varepsilon}^{2}}{2}", "sigma_eps**2/2"),
+        Math(r"\frac{\sigma_{\varepsilon}^{2}}{2}", "sigma_eps**2/2"),
         ".",
     )
 
@@ -36,3 +36,10 @@ def test_a_finding_survives_pickling_with_its_pieces():
     assert type(copy) is Finding
     assert copy == finding
     assert copy.pieces == finding.pieces
+
+
+def test_a_hand_written_inline_math_part_is_kept_as_given():
+    cross = Math(r"\sum_{b \ne a} s_b", "sum_{b != a} s_b")
+    finding = Finding("with ", cross, ".")
+    assert finding == "with sum_{b != a} s_b."
+    assert finding.pieces[1] is cross

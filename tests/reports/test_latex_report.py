@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from derivations.result import DerivationResult, Step
+from derivations.result import DerivationResult, Finding, Math, Step
 from dlnverify.errors import InvalidParameter
 from reports.latex_report import (
     UNKNOWN_CHARACTER,
@@ -172,6 +172,15 @@ def test_a_finding_typesets_its_expressions_as_inline_math(outcomes):
     assert "Q's root s = 0 is spurious (cancelled by s\\textasciicircum{}(-1))." in text
     markdown = render_report(outcomes)
     assert f"L = 1: D = ${diffusion}$ has the single critical point s = $\\sigma$ (a" in markdown
+
+
+def test_a_displayed_formula_of_a_finding_sits_on_its_own_line(outcomes):
+    wide = Finding("Rate: ", Math(r"\lambda = 1", "lambda = 1", display=True), "; so.")
+    outcome = outcomes[0]
+    derivation = dataclasses.replace(outcome.derivation, findings=(wide,))
+    changed = dataclasses.replace(outcome, derivation=derivation)
+    assert r"\finding{Rate: \[ \lambda = 1 \]; so.}" in render_latex([changed], figures={})
+    assert "> **Finding.** Rate:  $$\\lambda = 1$$ ; so." in render_report([changed])
 
 
 def test_render_latex_is_a_complete_deterministic_document(outcomes, report_extra):
