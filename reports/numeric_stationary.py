@@ -286,11 +286,13 @@ def simulated_singularity_exponent(
     return Estimate(2 * fine - coarse, error, 0)
 
 
-def first_order_coefficients(depth: int, sig: float, eps: float) -> Estimate:
+def first_order_coefficients(
+    depth: int, sig: float, eps: float, *, kappa0: float = _KAPPA0
+) -> Estimate:
     r""":math:`((E s - \sigma)/\kappa, \operatorname{Var} s/\kappa, (\hat s - \sigma)/\kappa)`
     as :math:`\kappa\to0`, :math:`\hat s` the mode, by quadrature (and root finding,
-    :func:`numerics.scalar_sde.zero_current_mode`) + Richardson in :math:`\kappa` (module
-    docstring)."""
+    :func:`numerics.scalar_sde.zero_current_mode`) + Richardson in :math:`\kappa` from
+    ``kappa0`` and ``kappa0 / 2`` (module docstring)."""
     drift, diffusion = _coefficients(depth)
 
     def coefficients(kap: float) -> np.ndarray:
@@ -308,7 +310,7 @@ def first_order_coefficients(depth: int, sig: float, eps: float) -> Estimate:
         mode = zero_current_mode(mu, dd, 0.8 * sig, 1.2 * sig)
         return np.array([moments["mean"] - sig, moments["variance"], mode - sig]) / kap
 
-    first, second = coefficients(_KAPPA0), coefficients(_KAPPA0 / 2)
+    first, second = coefficients(kappa0), coefficients(kappa0 / 2)
     # error: Richardson's |second - first|, plus the quadratures' tolerance on the mean (~ sigma)
     # and the variance and the root's on the mode (~ 1e-11 sigma: central differences of D),
     # divided by kappa as the coefficients are; 2 second - first carries it three times.
@@ -316,9 +318,9 @@ def first_order_coefficients(depth: int, sig: float, eps: float) -> Estimate:
     # error of round-off size, and a correct formula fails on round-off.
     tolerance = np.array(
         [
-            _QUADRATURE_SAFETY * _EPSREL * sig / (_KAPPA0 / 2),
+            _QUADRATURE_SAFETY * _EPSREL * sig / (kappa0 / 2),
             _QUADRATURE_SAFETY * _EPSREL * second[1],
-            _MODE_TOLERANCE * sig / (_KAPPA0 / 2),
+            _MODE_TOLERANCE * sig / (kappa0 / 2),
         ]
     )
     return Estimate(2 * second - first, np.abs(second - first) + 3 * tolerance, 0)

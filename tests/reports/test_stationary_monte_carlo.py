@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from reports.numeric_checks import Comparison, numeric_check
 from reports.numeric_stationary import (
+    _KAPPA0,
     MOMENT_POINTS,
     dirac_limit_comparisons,
     first_order_coefficients,
@@ -154,3 +155,17 @@ def test_first_order_moments_at_drawn_points(depth, sigma, ratio):
     if depth >= 2:
         paper = [float(sp.diff(drift_zero_mean(), kappa).subs(where)), *derived[1:]]
         assert not numeric_check([Comparison(point, estimate, np.array(paper))]).passed
+
+
+@pytest.mark.parametrize(("depth", "sigma", "sigma_eps"), MOMENT_POINTS)
+def test_the_richardson_error_bar_covers_the_remaining_bias(depth, sigma, sigma_eps):
+    """C12's error bar is |f(kappa0/2) - f(kappa0)| (plus quadrature tolerances): a standard
+    error for an estimate that draws no samples.  It must cover what Richardson leaves, the
+    O(kappa0) bias of 2 f(kappa0/2) - f(kappa0).  Measured with a third level: the same
+    extrapolation from kappa0/2 and kappa0/4 has half that bias, so the difference of the two
+    extrapolations is (half) the bias of the first; it must lie well inside the first's bar
+    (a factor 3, so that the bar, used at z* ~ 5, is not the bias)."""
+    coarse = first_order_coefficients(depth, sigma, sigma_eps)
+    fine = first_order_coefficients(depth, sigma, sigma_eps, kappa0=_KAPPA0 / 2)
+    residual = np.abs(np.asarray(coarse.value) - np.asarray(fine.value))
+    assert np.all(3 * residual <= np.asarray(coarse.standard_error)), (residual, coarse)
