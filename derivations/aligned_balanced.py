@@ -469,9 +469,9 @@ _COUPLED_ITO_DRIFT = Math(
 )
 _CROSS_TERM = Math(
     r"C_a = \kappa (\sigma_a - s_a) \sum_{d=1}^{L-1} (L-d)\, s_a^{(2L-2-2d)/L}"
-    r" \sum_{b \ne a} (\sigma_b - s_b)\, s_b^{(L-2+2d)/L}",
+    r" \sum_{b \ne a} (\sigma_b - s_b)\, s_b^{(L-2+2d)/L}.",
     "C_a = kappa (sigma_a - s_a) sum_{d=1}^{L-1} (L-d) s_a^((2L-2-2d)/L) "
-    "sum_{b != a} (sigma_b - s_b) s_b^((L-2+2d)/L)",
+    "sum_{b != a} (sigma_b - s_b) s_b^((L-2+2d)/L).",
     display=True,
 )
 
@@ -652,7 +652,6 @@ def mode_decoupling_claim(
             _COUPLED_ITO_DRIFT,
             " with ",
             _CROSS_TERM,
-            ".",
         ),
         "Only the Itô drift couples: the gradient drift and the diffusion of mode a involve "
         "mode a only, the cross-mode diffusion is zero, and label noise does not couple.",

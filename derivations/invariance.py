@@ -51,7 +51,7 @@ from derivations.output_noise import (
     noise_second_moments,
     noise_symbols,
 )
-from derivations.result import DerivationResult, Step
+from derivations.result import DerivationResult, Finding, Math, Step
 from derivations.symbolic_network import (
     check_shapes,
     end_to_end,
@@ -337,17 +337,38 @@ def assumption_invariance_claim(
         steps=tuple(steps),
         cases=(*(f"depth={d}, n_coords={n_coords}" for d in depths), "depth=3, n_coords=1"),
         findings=(
-            "(A1) balance is NOT invariant, not even in expectation: the gradient part of the "
-            "imbalance drift is exactly zero, but the noise part kappa(E[xi_{l+1}^T xi_{l+1}] - "
-            "E[xi_l xi_l^T]) is, per R_l-coordinate c, kappa[s_c^(2l/L) sum_{i!=c} "
-            "s_i^(2(L-l-1)/L)(D_i^2+sigma_eps^2) - s_c^(2(L-l)/L)(D_c^2+sigma_eps^2) "
-            "sum_{j!=c} s_j^(2(l-1)/L)] (0^0 = 1); e.g. L = 2, two coordinates: "
-            "kappa s_1 (D_2^2 - D_1^2). Zero for a single coordinate (width-1 network).",
+            Finding(
+                "(A1) balance is NOT invariant, not even in expectation: the gradient part of the "
+                "imbalance drift is exactly zero, but the noise part ",
+                Math(
+                    r"\kappa\bigl(E[\xi_{l+1}^\top \xi_{l+1}] - E[\xi_l \xi_l^\top]\bigr)",
+                    "kappa(E[xi_{l+1}^T xi_{l+1}] - E[xi_l xi_l^T])",
+                ),
+                " is, per R_l-coordinate c, ",
+                Math(
+                    r"\kappa\Bigl[s_c^{2l/L} \sum_{i \ne c} s_i^{2(L-l-1)/L}"
+                    r"\bigl(D_i^2+\sigma_{\varepsilon}^2\bigr) - s_c^{2(L-l)/L}"
+                    r"\bigl(D_c^2+\sigma_{\varepsilon}^2\bigr) \sum_{j \ne c} s_j^{2(l-1)/L}\Bigr]",
+                    "kappa[s_c^(2l/L) sum_{i!=c} s_i^(2(L-l-1)/L)(D_i^2+sigma_eps^2) - "
+                    "s_c^(2(L-l)/L)(D_c^2+sigma_eps^2) sum_{j!=c} s_j^(2(l-1)/L)]",
+                    display=True,
+                ),
+                " (0^0 = 1); e.g. L = 2, two coordinates: ",
+                Math(r"\kappa s_1 (D_2^2 - D_1^2)", "kappa s_1 (D_2^2 - D_1^2)"),
+                ". Zero for a single coordinate (width-1 network).",
+            ),
             "Unlearned or extra coordinates (s_i = 0) still feed the last/first layer "
             "(exponent 0), so even one learned mode in a wider network loses balance.",
-            "(A2) alignment: the cross-mode amplitude has zero drift on the manifold (gradient "
-            "and Itô parts both vanish), so it is invariant in expectation to first order, but "
-            "its diffusion kappa (sum_l s_a^(2(L-l)/L) s_b^(2(l-1)/L))^2 ((sigma_a-s_a)^2 + "
-            "sigma_eps^2) is positive: not invariant pathwise, E[s_ab^2] grows.",
+            Finding(
+                "(A2) alignment: the cross-mode amplitude has zero drift on the manifold "
+                "(gradient and Itô parts both vanish), so it is invariant in expectation to first"
+                " order, but its diffusion ",
+                Math(
+                    r"\kappa \Bigl(\sum_l s_a^{2(L-l)/L} s_b^{2(l-1)/L}\Bigr)^2"
+                    r" \bigl((\sigma_a-s_a)^2 + \sigma_{\varepsilon}^2\bigr)",
+                    "kappa (sum_l s_a^(2(L-l)/L) s_b^(2(l-1)/L))^2 ((sigma_a-s_a)^2 + sigma_eps^2)",
+                ),
+                " is positive: not invariant pathwise, E[s_ab^2] grows.",
+            ),
         ),
     )

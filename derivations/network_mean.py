@@ -86,7 +86,7 @@ from derivations.output_noise import (
     noise_second_moments,
     noise_symbols,
 )
-from derivations.result import DerivationResult, Step
+from derivations.result import DerivationResult, Finding, Math, Step
 from derivations.stationary import stationary_mean, stationary_variance
 from derivations.symbolic_network import end_to_end, ntk_operator, symbolic_matrix, unvec, vec
 from dlnverify.errors import InvalidParameter
@@ -429,15 +429,33 @@ def network_mean_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationRe
         },
     }
     findings = (
-        "With label noise every mode of the full network has stationary mean "
-        "E s_a = sigma_a - kappa sigma_eps^2/2 [(L-1) sigma_a^(1-2/L) + sum over the other "
-        "output and input directions k of g(sigma_a, sigma_k)] + O(kappa^2), "
-        "g(x, y) = (1/L) sum_l (l-1) x^((2l-L-2)/L) y^(2(L-l)/L): below C12's single-mode "
-        "mean by an amount that grows linearly with the width.",
-        "At L = 2, g = 1/2 for every pair of singular values, so E s_a = sigma_a - kappa "
-        "sigma_eps^2 (m + n)/4: for the paper's d = 12 the shift is 12 times C12's. Other "
-        "modes couple as strongly as null directions (the README's session-5 estimate "
-        "-(d - r) kappa sigma_eps^2/2 counted the null directions only).",
+        Finding(
+            "With label noise every mode of the full network has stationary mean ",
+            Math(
+                r"E s_a = \sigma_a - \frac{\kappa \sigma_{\varepsilon}^2}{2}"
+                r" \Bigl[(L-1) \sigma_a^{1-2/L} + \sum_k g(\sigma_a, \sigma_k)\Bigr]"
+                r" + O(\kappa^2),",
+                "E s_a = sigma_a - kappa sigma_eps^2/2 [(L-1) sigma_a^(1-2/L) + sum_k"
+                " g(sigma_a, sigma_k)] + O(kappa^2),",
+                display=True,
+            ),
+            " the sum over the other output and input directions k, with ",
+            Math(
+                r"g(x, y) = \frac{1}{L} \sum_l (l-1)\, x^{(2l-L-2)/L} y^{2(L-l)/L}",
+                "g(x, y) = (1/L) sum_l (l-1) x^((2l-L-2)/L) y^(2(L-l)/L)",
+            ),
+            ": below C12's single-mode mean by an amount that grows linearly with the width.",
+        ),
+        Finding(
+            "At L = 2, g = 1/2 for every pair of singular values, so ",
+            Math(
+                r"E s_a = \sigma_a - \kappa \sigma_{\varepsilon}^2 (m + n)/4",
+                "E s_a = sigma_a - kappa sigma_eps^2 (m + n)/4",
+            ),
+            ": for the paper's d = 12 the shift is 12 times C12's. Other modes couple as strongly"
+            " as null directions (the README's session-5 estimate -(d - r) kappa sigma_eps^2/2"
+            " counted the null directions only).",
+        ),
         "The variance does not move at this order: Var s_a = (kappa/2) L sigma_a^(2-2/L) "
         "sigma_eps^2 + O(kappa^2), C12's single-mode value, whatever the width (the gradient "
         "of s_a lies in the range of H, where the linear response's covariance is kappa "

@@ -70,7 +70,7 @@ from derivations.output_noise import (
     noise_second_moments,
     noise_symbols,
 )
-from derivations.result import DerivationResult, Step
+from derivations.result import DerivationResult, Finding, Math, Step
 from derivations.stationary import collapse_rate
 from derivations.symbolic_network import gap_matrix, ntk_operator, partial_products
 from dlnverify.errors import InvalidParameter
@@ -507,11 +507,20 @@ def row_collapse_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationRe
         **{f"full_network_rate_n{n}": full_network_collapse_rate(n) for n in BLOCK_SIZES},
     }
     findings = (
-        "Without label noise the full network's gap sigma_a - s_a collapses at lambda = "
-        "sigma^(2-2/L) + kappa sigma^(4-4/L) (3 - n)/2 + O(kappa^2), n = d - r >= 1 the "
-        "teacher's input null dimension, L >= 2: the rate of the row's entries towards the "
-        "null space, not C11's L sigma^(2-2/L) + kappa L^2 sigma^(4-4/L) (a factor L slower "
-        "as kappa -> 0). For n > 3 the noise slows the collapse.",
+        Finding(
+            "Without label noise the full network's gap sigma_a - s_a collapses at ",
+            Math(
+                r"\lambda = \sigma^{2-2/L} + \kappa \sigma^{4-4/L} \frac{3 - n}{2} + O(\kappa^2)",
+                "lambda = sigma^(2-2/L) + kappa sigma^(4-4/L) (3 - n)/2 + O(kappa^2)",
+            ),
+            ", n = d - r >= 1 the teacher's input null dimension, L >= 2: the rate of the row's"
+            " entries towards the null space, not C11's ",
+            Math(
+                r"L \sigma^{2-2/L} + \kappa L^2 \sigma^{4-4/L}",
+                "L sigma^(2-2/L) + kappa L^2 sigma^(4-4/L)",
+            ),
+            " (a factor L slower as kappa -> 0). For n > 3 the noise slows the collapse.",
+        ),
         "The O(kappa^2) remainder is not small at the paper's scales: its expansion parameter "
         "is kappa K_j^2 / (K_j - K) for each faster entry j of the row (0.2 for L = 2, sigma "
         "= 2, kappa = 0.05). For a row of two entries (d = 2, rank one) the exact rate of the "

@@ -205,6 +205,10 @@ def network_mean_comparisons(rng: np.random.Generator) -> list[Comparison]:
                 },
                 mean,
                 derived_mean_shifts(depth, width, values),
+                labels=tuple(
+                    f"(E s_{a} - sigma_{a})/kappa, time average {window} (EM, Richardson in dt)"
+                    for a in range(1, len(values) + 1)
+                ),
             )
         )
         variances.append(
@@ -217,6 +221,11 @@ def network_mean_comparisons(rng: np.random.Generator) -> list[Comparison]:
                 },
                 _to_zero_noise(large, small),
                 derived_variance_coefficients(depth, width, values),
+                labels=tuple(
+                    f"Var s_{a}/kappa, pooled over {window} (EM, Richardson in dt, extrapolated"
+                    " linearly in kappa to 0)"
+                    for a in range(1, len(values) + 1)
+                ),
             )
         )
     return means + variances

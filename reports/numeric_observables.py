@@ -376,8 +376,22 @@ def aligned_point_comparisons(
         "diffusion matrix": scaled_estimate(covariance_estimate(c1), kappa),
         "Itô drift": scaled_estimate(mean_estimate(c2), kappa),
     }
+    # the two drifts are vectors over the modes: name the worst mode; the diffusion matrix's
+    # worst entry is named by its index
+    modes = range(1, n_modes + 1)
+    labels = {
+        "gradient drift": tuple(f"gradient drift of s_{a}" for a in modes),
+        "diffusion matrix": (),
+        "Itô drift": tuple(f"Itô drift of s_{a}" for a in modes),
+    }
     return [
-        Comparison(params | {"observable": name}, estimates[name], closed[name])
+        Comparison(
+            params | {"observable": name},
+            estimates[name],
+            closed[name],
+            labels=labels[name],
+            worst_only=True,
+        )
         for name in estimates
     ]
 

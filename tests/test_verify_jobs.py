@@ -77,11 +77,20 @@ def test_cli_progress_names_each_claim_as_it_finishes(capsys):
     assert sum("symbolic proven, Monte Carlo agrees" in line for line in lines) == 2
 
 
+def _default_interrupt() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_every_worker_with_one_line():
     """SIGINT to the whole process group, as a terminal sends it, while the workers start
     up (they take about a second to import; 0.3 s is well after the ~20 ms in which the
     parent creates them, during which Ctrl-C is ignored) and while they run: one line,
-    exit 130, and no process of the group left behind."""
+    exit 130, and no process of the group left behind.
+
+    The command starts with Ctrl-C at its default disposition, as a foreground process of
+    a terminal does: a shell starts background jobs with SIGINT ignored, and a test run
+    launched that way (``pytest &`` in a script) would pass that on to the command, which
+    then rightly ignores Ctrl-C."""
     for delay in (0.3, 3.0):
         with subprocess.Popen(
             [sys.executable, "-m", "reports.cli", "verify", "C7", "C8", "C9", "--jobs", "2"],
@@ -89,6 +98,7 @@ def test_ctrl_c_stops_every_worker_with_one_line():
             stderr=subprocess.PIPE,
             text=True,
             start_new_session=True,
+            preexec_fn=_default_interrupt,
         ) as process:
             first = process.stderr.readline()
             assert first == "verifying 3 claims in 2 processes ...\n"
