@@ -93,8 +93,8 @@ def numeric_check(
     r"""Rows and verdict for a list of comparisons.
 
     For array-valued observables every entry is a test; the rows show every labelled entry,
-    or the entry with the largest :math:`|z|` (:class:`Comparison`).  The threshold is :math:`\Phi^{-1}(1 - \alpha / (2k))` with
-    :math:`k` the total number of compared entries.
+    or the entry with the largest :math:`|z|` (:class:`Comparison`).  The threshold is
+    :math:`\Phi^{-1}(1 - \alpha / (2k))` with :math:`k` the total number of compared entries.
     """
     scored = [(c, _z_scores(c.estimate, c.closed_form)) for c in comparisons]
     n_tests = max(1, sum(int(z.size) for _, z in scored))
