@@ -112,6 +112,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     import sympy as sp
 
     from reports.registry import get_claim
+    from reports.report import finding_markdown
 
     claim = get_claim(args.claim)
     result = claim.derive()
@@ -128,6 +129,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
                 "steps": [{"description": s.description, "latex": s.latex()} for s in result.steps],
                 "cases": list(result.cases),
                 "findings": list(result.findings),
+                "findings_markdown": [finding_markdown(f) for f in result.findings],
                 "remarks": list(claim.remarks),
             }
         )
@@ -145,7 +147,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
             lhs_rhs = step.latex() if args.latex else f"{sp.sstr(step.lhs)} = {sp.sstr(step.rhs)}"
             print(f"  {i}. {step.description}: {lhs_rhs}")
     for finding in result.findings:
-        print(f"\nfinding: {finding}")
+        print(f"\nfinding: {finding_markdown(finding) if args.latex else finding}")
     for remark in claim.remarks:
         print(f"\nsimulation remark: {remark}")
     if claim.quantities:

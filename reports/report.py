@@ -20,7 +20,7 @@ from dlnverify import __version__
 from dlnverify.errors import InvalidParameter
 from reports.verification import ClaimOutcome
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["finding_markdown", "render_report", "write_report"]
 
 _CONVENTIONS = r"""
 - Widths $h_0 = n, \dots, h_L = m$; $W_l \in \mathbb{R}^{h_l \times h_{l-1}}$; $W = W_L \cdots W_1$;
@@ -51,7 +51,7 @@ def _section(outcome: ClaimOutcome) -> str:
         lines.append(f" Cases: {'; '.join(derivation.cases)}.")
     lines.append("")
     for finding in derivation.findings:
-        lines += [f"> **Finding.** {_finding(finding)}", ""]
+        lines += [f"> **Finding.** {finding_markdown(finding)}", ""]
     for remark in outcome.claim.remarks:
         lines += [f"> **Simulation remark.** {remark}", ""]
     if claim.quantities:
@@ -65,9 +65,10 @@ def _section(outcome: ClaimOutcome) -> str:
     return "\n".join(lines)
 
 
-def _finding(finding: str) -> str:
-    """A finding in Markdown, its expressions (if a
-    :class:`~derivations.result.Finding`) as inline math ``$...$``."""
+def finding_markdown(finding: str) -> str:
+    """A finding as Markdown with TeX math: the formulas of a
+    :class:`~derivations.result.Finding` as ``$...$`` (``$$...$$`` when displayed), a plain
+    string unchanged."""
     if not isinstance(finding, Finding):
         return finding
     return "".join(

@@ -29,6 +29,25 @@ def test_show_text_and_json(capsys):
     assert any("stationary-width" in remark for remark in payload["remarks"])
 
 
+def test_show_gives_findings_with_their_formulas_as_tex_math(capsys):
+    """C8's depth-one finding holds Eq. 7 at L = 1, kappa (sigma_eps^2 + 2 (s - sigma)^2):
+    SymPy text by default, TeX math with --latex and in the JSON's findings_markdown."""
+    text = "L = 1: D = kappa*(sigma_eps**2 + 2*(s - sigma)**2) has the single critical point"
+    tex = (
+        r"L = 1: D = $\kappa \left(\sigma_{\varepsilon}^{2} + 2 \left(s - \sigma\right)^{2}"
+        r"\right)$ has the single critical point s = $\sigma$"
+    )
+    assert main(["show", "C8"]) == ExitCode.OK
+    assert f"finding: {text}" in capsys.readouterr().out
+    assert main(["show", "C8", "--latex"]) == ExitCode.OK
+    assert f"finding: {tex}" in capsys.readouterr().out
+    assert main(["show", "C8", "--json"]) == ExitCode.OK
+    payload = json.loads(capsys.readouterr().out)
+    assert any(f.startswith(text) for f in payload["findings"])
+    assert any(f.startswith(tex) for f in payload["findings_markdown"])
+    assert len(payload["findings_markdown"]) == len(payload["findings"])
+
+
 def test_show_unknown_claim_is_bad_input(capsys):
     assert main(["show", "C99"]) == ExitCode.BAD_INPUT
     err = capsys.readouterr().err
