@@ -1191,8 +1191,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command is None:
             parser.print_help()
-            return ExitCode.OK
-        return int(args.handler(args))
+            code = int(ExitCode.OK)
+        else:
+            code = int(args.handler(args))
+        # a reader that closed the pipe early shows here, in the handler below, rather than
+        # at exit, where buffered stdout (no PYTHONUNBUFFERED) would fail with exit code 120
+        sys.stdout.flush()
+        return code
     except DlnVerifyError as error:
         print(f"dlnverify: error: {error}", file=sys.stderr)
         return ExitCode.BAD_INPUT
