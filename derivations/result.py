@@ -59,14 +59,8 @@ class Finding(str):
         return finding
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # rebuild from the pieces (pickling: ``verify --jobs`` sends results between processes)
-        return (_finding_from_pieces, (self.pieces,))
-
-
-def _finding_from_pieces(pieces: tuple[str | Math, ...]) -> Finding:
-    finding = str.__new__(Finding, "".join(p if isinstance(p, str) else p.text for p in pieces))
-    finding.pieces = pieces
-    return finding
+        # rebuilt from its pieces (pickling: ``verify --jobs`` sends results between processes)
+        return (Finding, self.pieces)
 
 
 @dataclass(frozen=True)
