@@ -156,7 +156,7 @@ def _worker(spec_text: str) -> int:
     """Time one case in this (fresh) process; print a JSON line.  Runs in the child."""
     spec = json.loads(spec_text)
     start = time.perf_counter()
-    from reports.formula_check import check  # the imports a first call needs, timed apart
+    from reports.formulas.engine import check  # the imports a first call needs, timed apart
 
     import_seconds = time.perf_counter() - start
 

@@ -345,7 +345,7 @@ def two_entry_angular_sde() -> dict[str, sp.Expr]:
     \sqrt{D}\,dW` and :math:`Q(\varphi) = \mathcal L\log|x|`.  The SDE is invariant under
     :math:`x_j \to -x_j`, so its stationary law on :math:`[0, \pi/2]` has zero current,
     :math:`p \propto D^{-1}\exp\int 2\mu/D`, and :math:`\lambda = -E_pQ` is exact for the
-    linearised network (a quadrature; :mod:`reports.row_collapse_check`)."""
+    linearised network (a quadrature; :mod:`reports.claims.row_collapse`)."""
     x1, x2 = sp.symbols("x1 x2", real=True)
     k1, k2 = _fast_rates(2)
     rates = (k1, k2)

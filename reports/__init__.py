@@ -18,12 +18,12 @@ from typing import Any
 __all__ = ["CheckResult", "all_claims", "check", "get_claim", "verify_claim", "verify_claims"]
 
 _SOURCES = {
-    "CheckResult": "reports.formula_check",
-    "check": "reports.formula_check",
-    "all_claims": "reports.registry",
-    "get_claim": "reports.registry",
-    "verify_claim": "reports.verification",
-    "verify_claims": "reports.verification",
+    "CheckResult": "reports.formulas.engine",
+    "check": "reports.formulas.engine",
+    "all_claims": "reports.engine.claim",
+    "get_claim": "reports.engine.claim",
+    "verify_claim": "reports.engine.verify",
+    "verify_claims": "reports.engine.verify",
 }
 
 

@@ -4,7 +4,7 @@ Each takes a formula summed by hand in the calling test module, never one copied
 derivations.
 """
 
-from reports.formula_check import Verdict, check
+from reports.formulas.engine import Verdict, check
 
 
 def assert_proven_and_simulated(quantity, formula, **kwargs):

@@ -59,7 +59,7 @@ def test_ctrl_c_is_one_line_and_exit_130(monkeypatch, capsys):
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("reports.simulation.run_simulation", interrupted)
+    monkeypatch.setattr("reports.experiments.training.run_simulation", interrupted)
     assert main(["simulate", "--steps", "2", "--width", "3", "--quiet"]) == 130
     err = capsys.readouterr().err
     assert err == "dlnverify: interrupted (Ctrl-C).\n"

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def _modules(package: str) -> list[str]:
     pkg = importlib.import_module(package)
     names = [package]
-    names += [f"{package}.{m.name}" for m in pkgutil.iter_modules(pkg.__path__)]
-    return names
+    names += [m.name for m in pkgutil.walk_packages(pkg.__path__, prefix=f"{package}.")]
+    return [name for name in names if not name.endswith(".__main__")]
 
 
 ALL_MODULES = [name for package in PACKAGES for name in _modules(package)]

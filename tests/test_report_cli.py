@@ -38,7 +38,7 @@ def test_same_seed_same_report(tmp_path, capsys):
 def test_failing_claim_gives_exit_1(tmp_path, capsys, monkeypatch):
     import dataclasses
 
-    from reports import verification
+    from reports.engine import verify as verification
 
     real = verification.verify_claim
 
@@ -132,7 +132,7 @@ def test_experiment_names_are_checked_before_any_work(tmp_path, capsys):
 
 def test_experiment_all_names_every_shipped_experiment_once():
     from reports.cli import _experiment_names
-    from reports.experiment_files import shipped_experiments
+    from reports.experiments.files import shipped_experiments
 
     shipped = list(shipped_experiments())
     assert _experiment_names(["fig1", "all", "fig1"]) == ["fig1"] + [

@@ -4,7 +4,7 @@ verdict, the findings and the simulation remarks, as text and as JSON."""
 import json
 
 from reports.cli import ExitCode, main
-from reports.registry import all_claims
+from reports.engine.claim import all_claims
 
 
 def test_list_names_every_claim(capsys):

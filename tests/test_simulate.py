@@ -8,7 +8,7 @@ import pytest
 
 from dlnverify.errors import InvalidParameter
 from reports.cli import ExitCode, build_parser, main
-from reports.simulation import SimulationConfig, run_simulation
+from reports.experiments.training import SimulationConfig, run_simulation
 
 FAST = ["--steps", "40", "--record-every", "10", "--width", "4", "--quiet"]
 
@@ -223,7 +223,7 @@ def test_running_out_of_memory_is_one_line(monkeypatch, capsys):
     def too_big(*_args, **_kwargs):
         raise MemoryError("Unable to allocate 74.5 GiB for an array")
 
-    monkeypatch.setattr("reports.simulation.run_simulation", too_big)
+    monkeypatch.setattr("reports.experiments.training.run_simulation", too_big)
     assert main(["simulate", *FAST]) == ExitCode.BAD_INPUT
     err = capsys.readouterr().err
     assert err.startswith("dlnverify: error: not enough memory")
@@ -260,7 +260,7 @@ def test_stationary_table_and_small_start(capsys):
 
 
 def test_stationary_starts_match_the_library():
-    from reports.stationary_experiment import STARTS
+    from reports.experiments.stationary import STARTS
 
     choices = next(
         action.choices

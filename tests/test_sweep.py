@@ -6,8 +6,8 @@ import pytest
 
 from dlnverify.errors import InvalidParameter
 from reports.cli import ExitCode, main
-from reports.simulation import SimulationConfig, run_simulation, summarise
-from reports.sweep import parse_sweep, run_sweep, sweep_configs
+from reports.experiments.sweep import parse_sweep, run_sweep, sweep_configs
+from reports.experiments.training import SimulationConfig, run_simulation, summarise
 
 SMALL = SimulationConfig.from_mapping({"steps": 30, "record_every": 10, "width": 4})
 
@@ -99,7 +99,7 @@ def test_sweep_table_and_csv(tmp_path, capsys):
 
 
 def test_stationary_sweep_runs_the_stationary_experiment(capsys):
-    from reports.stationary_experiment import (
+    from reports.experiments.stationary import (
         default_stationary_config,
         stationary_experiment_summary,
         stationary_histogram,

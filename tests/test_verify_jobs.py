@@ -16,8 +16,8 @@ import pytest
 
 from dlnverify.errors import InvalidParameter
 from reports.cli import ExitCode, main
-from reports.registry import get_claim
-from reports.verification import verify_claims
+from reports.engine.claim import get_claim
+from reports.engine.verify import verify_claims
 
 #: Fast claims with Monte Carlo checks (a few seconds together).
 FAST = ("C1", "C2", "C4", "C13")

@@ -5,7 +5,7 @@ The claim is derived; perturbed statements (the Itô term x 1.1, the block size 
 wrong, the Itô term dropped, C11's modewise rate) must be rejected by the same comparison.
 Two independent routes to the same first-order rate are compared: Khasminskii's expansion
 (``row_log_generator``) and the small-kappa limit of the exact two-entry quadrature
-(``reports.row_collapse_check``), and the Wick covariance of the linearised noise is checked
+(``reports.claims.row_collapse``), and the Wick covariance of the linearised noise is checked
 against the GOE form written out here.
 """
 
@@ -27,7 +27,7 @@ from derivations.row_collapse import (
 )
 from derivations.stationary import collapse_rate
 from dlnverify.errors import InvalidParameter
-from reports.row_collapse_check import two_entry_collapse_rate
+from reports.claims.row_collapse import two_entry_collapse_rate
 
 K, n = slow_rate, slow_size
 

@@ -10,7 +10,7 @@ import pytest
 
 from dlnverify.errors import InvalidParameter
 from reports.cli import ExitCode, main
-from reports.formula_check import Verdict, check
+from reports.formulas.engine import Verdict, check
 
 DIFFUSION = "kappa*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)"
 GRADIENT_DRIFT = "L*s**(2-2/L)*(sigma-s)"
@@ -167,7 +167,7 @@ def test_check_json_is_strict_json_when_numbers_are_not_finite(capsys, formula):
 
 
 def test_check_list_wraps_to_the_terminal_and_keeps_every_word(capsys, monkeypatch):
-    from reports.quantities import all_quantities
+    from reports.engine.quantity import all_quantities
 
     monkeypatch.setenv("COLUMNS", "120")
     assert main(["check", "--list"]) == 0

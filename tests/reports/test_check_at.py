@@ -11,7 +11,7 @@ import pytest
 
 from dlnverify.errors import InvalidParameter
 from reports.cli import ExitCode, main
-from reports.formula_check import Verdict, check
+from reports.formulas.engine import Verdict, check
 
 #: Eq. 7 at L = 3: kappa L^2 s^(4-4/L) (2(sigma-s)^2 + sigma_eps^2) with L = 3.
 DIFFUSION_L3 = "9*kappa*s**(8/3)*(2*(sigma-s)**2+sigma_eps**2)"
@@ -146,7 +146,7 @@ def test_moments_at_depth_one_where_the_first_order_mean_shift_is_exactly_zero()
 def test_a_zero_diffusion_at_the_teacher_is_verified_despite_round_off():
     """At s = sigma without label noise the diffusion is exactly zero; the simulated samples
     are float64 round-off (variance ~1e-31 with an even smaller standard error), which the
-    round-off allowance of reports.numeric_checks absorbs.  An offset of 1e-9, far below any
+    round-off allowance of reports.engine.verdict absorbs.  An offset of 1e-9, far below any
     Monte Carlo resolution elsewhere but far above round-off, is still rejected there."""
     fixed = {"s": 1, "sigma": 1, "sigma_eps": 0}
     eq7 = "kappa*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)"
@@ -197,8 +197,8 @@ def test_random_probe_points_never_put_two_parameters_on_the_same_value():
     point is drawn again, so no probe sits on the s_b = s singularity of a free-L form."""
     import numpy as np
 
-    from reports.formula_check import _probe_points
-    from reports.quantities import get_quantity
+    from reports.engine.quantity import get_quantity
+    from reports.formulas.engine import _probe_points
 
     spec = get_quantity("cross_mode_diffusion")
     for seed in range(40):

@@ -3,7 +3,7 @@ has power: the same samples reject the closed form perturbed by 10 %.
 
 This is the generic registry test (STYLE.md: one test over the whole registry).  The
 false-alarm rate of each check is 1e-6 (Bonferroni over its entries), see
-``reports.numeric_checks``.
+``reports.engine.verdict``.
 """
 
 import dataclasses
@@ -13,11 +13,13 @@ import pytest
 
 from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import Estimate
-from reports import numeric_gradient_flow, numeric_invariance, numeric_observables
-from reports.numeric_checks import Comparison, numeric_check
-from reports.numeric_quantities import quantity_comparisons
-from reports.registry import all_claims
-from reports.verification import verify_claim
+from reports.claims import gradient_flow as numeric_gradient_flow
+from reports.claims import invariance as numeric_invariance
+from reports.claims import observables as numeric_observables
+from reports.engine.claim import all_claims
+from reports.engine.quantity_check import quantity_comparisons
+from reports.engine.verdict import Comparison, numeric_check
+from reports.engine.verify import verify_claim
 
 CLAIM_IDS = [claim.id for claim in all_claims()]
 #: Claims whose *paper statement* the derivation refutes (a finding, see the README): C12, the

@@ -1,4 +1,4 @@
-"""The collapse experiment without label noise (reports.collapse_experiment).
+"""The collapse experiment without label noise (reports.experiments.collapse).
 
 A tiny run has the right shapes, a JSON summary, reproducible numbers and a byte-identical
 figure; bad input is refused in one line.  Then two Monte Carlo checks, each with a stated
@@ -9,7 +9,7 @@ rates:
   the window collapse rates (Richardson in dt) agree with the derived C11 rate at depth 2 and 3,
   and reject it x 1.1 and without its Itô term;
 * in the full network with an input null space (width d = 2 > rank 1), the late collapse rate
-  is C16's exact rate of the linearised row (reports.row_collapse_check), not C11's; the check
+  is C16's exact rate of the linearised row (reports.claims.row_collapse), not C11's; the check
   rejects C11's rate, the exact rate x 1.1 and the null entry's rate without its Itô term.
 
 ``row_collapse_rate`` (the experiment's first-order row estimate) equals C16's derived
@@ -25,7 +25,9 @@ from derivations.conventions import L, kappa, sigma
 from derivations.row_collapse import full_network_collapse_rate
 from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import z_threshold
-from reports.collapse_experiment import (
+from reports.claims.row_collapse import row_collapse_comparisons
+from reports.engine.verdict import Comparison, numeric_check
+from reports.experiments.collapse import (
     CollapseExperiment,
     c11_collapse_rate,
     check_collapse_config,
@@ -35,9 +37,7 @@ from reports.collapse_experiment import (
     default_collapse_config,
     row_collapse_rate,
 )
-from reports.numeric_checks import Comparison, numeric_check
-from reports.row_collapse_check import row_collapse_comparisons
-from reports.simulation import SimulationConfig
+from reports.experiments.training import SimulationConfig
 
 FALSE_ALARM_RATE = 1e-6
 TINY = {"width": 3, "ensemble": 16, "steps": 40, "record_every": 10}

@@ -16,8 +16,8 @@ from dln_strategies import check_points
 from hypothesis import given, settings
 
 from dlnverify.errors import InvalidParameter
-from reports.formula_check import check
-from reports.numeric_stationary import simulated_collapse_rate
+from reports.claims.stationary import simulated_collapse_rate
+from reports.formulas.engine import check
 
 SLOPE = "L*sigma**(2-2/L)"
 NOISE = "kappa*L**2*sigma**(4-4/L)"

@@ -17,8 +17,8 @@ from check_assertions import (
 )
 
 from dlnverify.errors import InvalidParameter
-from reports.formula_check import check
-from reports.simulated import simulated_cross_mode_diffusion
+from reports.claims.simulated import simulated_cross_mode_diffusion
+from reports.formulas.engine import check
 
 NOISE = "((sigma-s)**2+sigma_eps**2)"
 LAYER_SUM = "(s**2-s_b**2)/(s**(2/L)-s_b**(2/L))"

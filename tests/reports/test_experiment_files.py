@@ -1,4 +1,4 @@
-"""Experiment files (reports.experiment_files) and ``simulate --experiment``: the shipped files
+"""Experiment files (reports.experiments.files) and ``simulate --experiment``: the shipped files
 are valid, layers apply in order (experiment < config < flags), bad files are one-line errors."""
 
 import json
@@ -7,13 +7,13 @@ import pytest
 
 from dlnverify.errors import InvalidParameter
 from reports.cli import ExitCode, main
-from reports.experiment_files import load_experiment, shipped_experiment, shipped_experiments
-from reports.simulation import SimulationConfig
-from reports.sweep import sweep_configs
+from reports.experiments.files import load_experiment, shipped_experiment, shipped_experiments
+from reports.experiments.sweep import sweep_configs
+from reports.experiments.training import SimulationConfig
 
 
 def test_every_shipped_experiment_is_described_and_valid():
-    from reports.stationary_experiment import check_stationary_config, default_stationary_config
+    from reports.experiments.stationary import check_stationary_config, default_stationary_config
 
     names = shipped_experiments()
     assert {"fig1", "fig2", "fig3", "fig4", "fig4-collapse", "appK"} <= set(names)
@@ -30,7 +30,7 @@ def test_every_shipped_experiment_is_described_and_valid():
 
 def test_app_k_sweeps_dt_at_fixed_kappa_and_time():
     file = shipped_experiment("appK")
-    from reports.stationary_experiment import default_stationary_config
+    from reports.experiments.stationary import default_stationary_config
 
     base = SimulationConfig.from_mapping(file.parameters, base=default_stationary_config())
     configs = sweep_configs(base, file.sweep)

@@ -1,5 +1,5 @@
-"""Experiment results as tables (:mod:`reports.experiment_tables`) and as a report
-(:mod:`reports.experiment_report`): layout, escaping, verdicts, files.
+"""Experiment results as tables (:mod:`reports.experiments.tables`) and as a report
+(:mod:`reports.documents.experiment`): layout, escaping, verdicts, files.
 
 The summaries here are written by hand (the keys of the ``--json`` output), so every
 expected cell follows from the input, not from running the code.
@@ -10,14 +10,14 @@ import re
 import pytest
 
 from dlnverify.errors import InvalidParameter
-from reports.experiment_report import (
+from reports.documents.experiment import (
     ROWS_PER_BLOCK,
     ExperimentReport,
     render_experiment_latex,
     render_experiment_markdown,
     write_experiment_report,
 )
-from reports.experiment_tables import (
+from reports.experiments.tables import (
     MAX_SWEEP_COLUMNS,
     ExperimentTables,
     Table,
@@ -337,8 +337,8 @@ def test_a_report_with_every_special_and_a_long_table_compiles(pdflatex, tmp_pat
 
 
 def test_the_claims_report_takes_experiment_sections(pdflatex, tmp_path):
-    from reports.latex_report import write_latex_report
-    from reports.report import render_report
+    from reports.documents.markdown import render_report
+    from reports.documents.verification import write_latex_report
 
     results = ExperimentTables(
         "collapse", SPECIALS, (Table(("a",), ((SPECIALS,),)),), verdict=SPECIALS, holds=False

@@ -1,4 +1,4 @@
-"""The diffusion-along-training experiment (reports.experiments): the recorded empirical
+"""The diffusion-along-training experiment (reports.experiments.diffusion): the recorded empirical
 diffusion agrees with the derived Eq. 7 on the aligned-balanced manifold and rejects it x 1.1
 (false-alarm rate 1e-6 over all compared numbers, Bonferroni); the run is run_simulation's;
 peak times on a synthetic experiment; the figure is deterministic; bad input."""
@@ -14,7 +14,8 @@ from numerics.montecarlo import Estimate
 from numerics.teacher import random_teacher
 from numerics.trajectory import Trajectory, simulate_trajectory
 from numerics.weights import aligned_balanced_weights
-from reports.experiments import (
+from reports.engine.verdict import Comparison, numeric_check
+from reports.experiments.diffusion import (
     DiffusionExperiment,
     default_experiment_config,
     diffusion_along_training,
@@ -22,9 +23,8 @@ from reports.experiments import (
     experiment_summary,
     peak_times,
 )
-from reports.experiments import _eq7 as eq7
-from reports.numeric_checks import Comparison, numeric_check
-from reports.simulation import SimulationConfig, run_simulation
+from reports.experiments.diffusion import _eq7 as eq7
+from reports.experiments.training import SimulationConfig, run_simulation
 
 #: Amplitudes of the aligned-balanced networks (one network per row, three modes each).
 AMPLITUDES = np.array([[0.4, 1.3, 0.2], [1.5, 0.6, 0.9], [2.2, 0.3, 0.05]])

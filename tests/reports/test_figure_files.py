@@ -1,11 +1,11 @@
-"""Deterministic figure files (reports.figure_files): same drawing, same bytes; bad paths are
+"""Deterministic figure files (reports.render.figures): same drawing, same bytes; bad paths are
 one-line errors; a drawing that fails writes nothing and leaves matplotlib's style alone."""
 
 import matplotlib
 import pytest
 
 from dlnverify.errors import InvalidParameter
-from reports.figure_files import figure_file, figure_path
+from reports.render.figures import figure_file, figure_path
 
 
 def _draw(path, panels=None):

@@ -1,4 +1,4 @@
-r"""Tests of :mod:`reports.formula`: user formulas in SymPy syntax and LaTeX, parsed safely.
+r"""Tests of :mod:`reports.formulas.parse`: user formulas in SymPy syntax and LaTeX, parsed safely.
 
 Three kinds of check: equal-meaning spellings parse to expressions whose difference simplifies
 to exactly zero (and precedence traps to expressions that differ); one table of refusals, each
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from derivations import conventions as cv
 from dlnverify.errors import FormulaError, InvalidParameter
-from reports.formula import (
+from reports.formulas.parse import (
     ALLOWED_FUNCTIONS,
     MAX_LENGTH,
     from_latex,

@@ -7,8 +7,8 @@ import pytest
 
 from dlnverify.errors import FormulaError, InvalidParameter
 from reports.cli import ExitCode, main
-from reports.formula_check import check
-from reports.formula_file import FormulaEntry, check_formulas, load_formulas
+from reports.formulas.engine import check
+from reports.formulas.files import FormulaEntry, check_formulas, load_formulas
 
 #: Eq. 7 at L = 3 and Eq. 5 in LaTeX (the paper's statements), and the paper's "slightly above
 #: sigma" mean (Eq. 17), which the derivation refutes.

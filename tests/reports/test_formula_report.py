@@ -76,7 +76,7 @@ def test_a_bad_file_is_refused_before_any_claim(tmp_path, capsys, monkeypatch):
     def never(*_args, **_kwargs):
         raise AssertionError("a claim was verified before the file was read")
 
-    monkeypatch.setattr("reports.verification.verify_claim", never)
+    monkeypatch.setattr("reports.engine.verify.verify_claim", never)
     bad = _file(tmp_path, FORMULAS + "\n[[check]]\nquantity = 'drift'\nformula = 's +'\n")
     _, argv = _report(tmp_path, "--check", bad, "--pdf", "no")
     assert main(argv) == ExitCode.BAD_INPUT

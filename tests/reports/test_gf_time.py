@@ -13,7 +13,7 @@ dt = ds / (L s^(2-2/L) (sigma - s)) (paper Eq. 2), not copied from the derivatio
 import pytest
 
 from dlnverify.errors import InvalidParameter
-from reports.formula_check import Verdict, check
+from reports.formulas.engine import Verdict, check
 
 TIME_L1 = "log((sigma - s0)/(sigma - s))"
 TIME_L2 = "log(s*(sigma - s0)/(s0*(sigma - s)))/(2*sigma)"

@@ -1,4 +1,4 @@
-"""``reports.json_text``: strict JSON (RFC 8259) from payloads with non-finite numbers."""
+"""``reports.render.json``: strict JSON (RFC 8259) from payloads with non-finite numbers."""
 
 import json
 import math
@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from reports.json_text import json_text
+from reports.render.json import json_text
 
 
 def _strict(text):

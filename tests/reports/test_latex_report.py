@@ -1,4 +1,4 @@
-r"""The LaTeX/PDF report (:mod:`reports.latex_report`) and its figures (:mod:`reports.figures`).
+r"""The LaTeX/PDF report (:mod:`reports.documents.verification`) and its figures (:mod:`reports.documents.figures`).
 
 Real outcomes come from cheap registry claims derived symbolically (C2, C4, C8: about 2 s),
 with synthetic Monte Carlo tables; a synthetic claim carries every LaTeX special and the
@@ -19,7 +19,8 @@ import sympy as sp
 
 from derivations.result import DerivationResult, Finding, Math, Step
 from dlnverify.errors import InvalidParameter
-from reports.latex_report import (
+from reports.documents.markdown import render_report
+from reports.documents.verification import (
     UNKNOWN_CHARACTER,
     LatexError,
     ReportFiles,
@@ -29,9 +30,8 @@ from reports.latex_report import (
     render_latex,
     write_latex_report,
 )
-from reports.registry import Claim, NumericCase, NumericCheck, get_claim
-from reports.report import render_report
-from reports.verification import ClaimOutcome, verify_claim
+from reports.engine.claim import Claim, NumericCase, NumericCheck, get_claim
+from reports.engine.verify import ClaimOutcome, verify_claim
 
 SPECIALS = "100% & $5 #1 a_b {x} ~y ^z back\\slash <a|b>"
 UNICODE = "Itô ± — – ≤ ≥ σ κ ε ∞ × ≈ √ ² ∗ § ö “q” …"
@@ -327,7 +327,7 @@ def test_compile_pdf_rejects_bad_input(tmp_path, name, timeout, match):
 
 
 def test_figures_are_written_and_byte_identical(outcomes, report_extra, tmp_path):
-    from reports.figures import (
+    from reports.documents.figures import (
         agreement_figure,
         diffusion_profile_figure,
         gradient_flow_figure,
@@ -346,7 +346,7 @@ def test_figures_are_written_and_byte_identical(outcomes, report_extra, tmp_path
 
 
 def test_claim_figures_picks_the_specific_or_the_agreement_figure(outcomes, report_extra, tmp_path):
-    from reports.figures import agreement_figure, claim_figures
+    from reports.documents.figures import agreement_figure, claim_figures
 
     assert agreement_figure(outcomes[0], tmp_path / "none.pdf") is None  # C2: no Monte Carlo
     assert not (tmp_path / "none.pdf").exists()
@@ -360,7 +360,7 @@ def test_claim_figures_picks_the_specific_or_the_agreement_figure(outcomes, repo
 
 
 def test_gradient_flow_figure_is_drawn_for_c9(report_extra, tmp_path):
-    from reports.figures import claim_figures
+    from reports.documents.figures import claim_figures
 
     c9 = get_claim("C9")
     fake = ClaimOutcome(c9, DerivationResult("C9", 0, 0, True), None, 0.0, 0.0)
@@ -369,17 +369,17 @@ def test_gradient_flow_figure_is_drawn_for_c9(report_extra, tmp_path):
 
 
 def test_every_registered_figure_exists(report_extra):
-    import reports.figures
-    from reports.registry import all_claims
+    import reports.documents.figures
+    from reports.engine.claim import all_claims
 
     named = {c.figure for c in all_claims() if c.figure is not None}
     assert named, "no claim registers a figure"
     for name in named:
-        assert name in reports.figures.__all__, name
+        assert name in reports.documents.figures.__all__, name
 
 
 def test_plateau_figure_is_drawn_for_c15_and_reproducible(report_extra, tmp_path):
-    from reports.figures import claim_figures
+    from reports.documents.figures import claim_figures
 
     c15 = get_claim("C15")
     fake = ClaimOutcome(c15, DerivationResult("C15", 0, 0, True), None, 0.0, 0.0)
@@ -392,7 +392,7 @@ def test_plateau_figure_is_drawn_for_c15_and_reproducible(report_extra, tmp_path
 def test_a_claim_naming_an_unknown_figure_is_refused(report_extra, tmp_path):
     import dataclasses
 
-    from reports.figures import claim_figures
+    from reports.documents.figures import claim_figures
 
     bogus = dataclasses.replace(get_claim("C9"), figure="os_system")
     fake = ClaimOutcome(bogus, DerivationResult("C9", 0, 0, True), None, 0.0, 0.0)
@@ -401,7 +401,7 @@ def test_a_claim_naming_an_unknown_figure_is_refused(report_extra, tmp_path):
 
 
 def test_a_missing_report_extra_is_a_one_line_error(outcomes, tmp_path, monkeypatch):
-    from reports.figures import gradient_flow_figure
+    from reports.documents.figures import gradient_flow_figure
 
     monkeypatch.setitem(sys.modules, "jinja2", None)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
@@ -413,8 +413,8 @@ def test_a_missing_report_extra_is_a_one_line_error(outcomes, tmp_path, monkeypa
 
 def test_sample_counts_read_as_counts_and_n_a_when_nothing_was_drawn():
     """An exact or quadrature estimate draws no samples: its row says "n/a", not "0"."""
-    from reports.latex_report import _numeric_context
-    from reports.report import _monte_carlo
+    from reports.documents.markdown import _monte_carlo
+    from reports.documents.verification import _numeric_context
 
     drawn = NumericCase({"L": 2}, 1.0, 0.1, 1.0, 0.0, 200_000)
     exact = dataclasses.replace(drawn, n_samples=0)

@@ -1,10 +1,10 @@
 r"""Monte Carlo agreement of the modewise claims C5, C6, C7 at hypothesis-drawn points, and power.
 
 Validity.  At every drawn point the derived closed forms are compared with estimates from the
-simulator (:mod:`reports.numeric_observables`): a two-sided z-test per compared entry with the
+simulator (:mod:`reports.claims.observables`): a two-sided z-test per compared entry with the
 standard error estimated from the same samples, Bonferroni over the entries of the point, so a
 correct formula fails a point with probability at most
-:data:`reports.numeric_checks.FALSE_ALARM_RATE` :math:`= 10^{-6}`.  No tolerance is typed in.
+:data:`reports.engine.verdict.FALSE_ALARM_RATE` :math:`= 10^{-6}`.  No tolerance is typed in.
 
 * C5, C6 at random (non-aligned) weights: depth 1-4, widths 1-5, any teacher rank and spectrum,
   label noise :math:`\sigma_\varepsilon = 0` or drawn, :math:`\kappa` drawn.
@@ -41,12 +41,12 @@ from derivations.aligned_balanced import aligned_diffusion, aligned_ito_drift
 from derivations.conventions import L, kappa, s, sigma, sigma_eps
 from numerics.teacher import random_teacher
 from numerics.weights import random_weights
-from reports.numeric_checks import Comparison, numeric_check
-from reports.numeric_observables import (
+from reports.claims.observables import (
     aligned_point_comparisons,
     ito_drift_comparison,
     modewise_diffusion_comparison,
 )
+from reports.engine.verdict import Comparison, numeric_check
 
 #: Noise draws per Monte Carlo estimate.
 N_SAMPLES = 100_000

@@ -23,7 +23,7 @@ import sympy as sp
 
 from derivations.conventions import L, kappa, sigma, sigma_eps
 from derivations.network_mean import stated_mode_mean, stated_network_mean
-from reports.network_mean_check import (
+from reports.claims.network_mean import (
     HIDDEN,
     LABEL_NOISE,
     NETWORK_MEAN_POINTS,
@@ -31,7 +31,7 @@ from reports.network_mean_check import (
     derived_variance_coefficients,
     network_mean_comparisons,
 )
-from reports.numeric_checks import Comparison, numeric_check
+from reports.engine.verdict import Comparison, numeric_check
 
 SIGMA_K = sp.Symbol("sigma_k", nonnegative=True)
 

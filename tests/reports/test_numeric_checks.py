@@ -1,4 +1,4 @@
-"""The rows of a Monte Carlo table (``reports.numeric_checks``): which entries of an array
+"""The rows of a Monte Carlo table (``reports.engine.verdict``): which entries of an array
 observable are shown, and under which name.
 
 The verdict itself (threshold, round-off allowance, power) is tested with the claims in
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from numerics.montecarlo import Estimate
-from reports.numeric_checks import Comparison, numeric_check
+from reports.engine.verdict import Comparison, numeric_check
 
 #: Three entries; the second is 4 standard errors off, the others agree exactly.
 VALUES = np.array([1.0, 2.4, 3.0])

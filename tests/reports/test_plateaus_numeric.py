@@ -1,7 +1,7 @@
 """C15: plateaus of gradient descent from small init against the derived saddle losses.
 
 The estimates are deterministic runs with an error estimate from two initial scales
-(reports.numeric_plateaus docstring); false-alarm rate 1e-6 over all compared numbers
+(reports.claims.plateaus docstring); false-alarm rate 1e-6 over all compared numbers
 (Bonferroni).  Power: the same runs reject the plateau formula times 1.1, the sum over
 b >= k, and the formula without the label-noise constant.  The error model (deviation
 shrinking by at least 2x per scale step) is checked with a third, smaller scale.
@@ -10,8 +10,7 @@ shrinking by at least 2x per scale step) is checked with a third, smaller scale.
 import numpy as np
 import pytest
 
-from reports.numeric_checks import numeric_check
-from reports.numeric_plateaus import (
+from reports.claims.plateaus import (
     CONFIGS,
     FLOOR_ULPS,
     compare_plateaus,
@@ -19,6 +18,7 @@ from reports.numeric_plateaus import (
     run_plateaus,
     simulate_plateaus,
 )
+from reports.engine.verdict import numeric_check
 
 SEED = 20260415
 

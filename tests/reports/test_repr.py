@@ -14,9 +14,9 @@ import pytest
 import sympy as sp
 
 from derivations.conventions import to_latex
-from reports.formula_check import CheckResult, Verdict, check
-from reports.quantities import get_quantity
-from reports.registry import Claim, all_claims
+from reports.engine.claim import Claim, all_claims
+from reports.engine.quantity import get_quantity
+from reports.formulas.engine import CheckResult, Verdict, check
 
 CLAIMS = list(all_claims())
 

@@ -15,7 +15,7 @@ from check_assertions import assert_proven_and_simulated, assert_refuted_and_rej
 from dln_strategies import check_points
 from hypothesis import given, settings
 
-from reports.numeric_stationary import simulated_singularity_exponent
+from reports.claims.stationary import simulated_singularity_exponent
 
 GRADIENT = "1/(kappa*L*sigma**(2-2/L))"
 BETA = f"-2 - {GRADIENT}"

@@ -1,4 +1,4 @@
-"""End-of-training histograms vs the stationary law (reports.stationary_experiment): a tiny run
+"""End-of-training histograms vs the stationary law (reports.experiments.stationary): a tiny run
 has the right shapes and a JSON summary, is reproducible, draws a byte-identical figure; bad
 input is refused in one line; and where the single-mode law is exact for the full network
 (depth 1, width 1: the network is the mode) the ensemble variance agrees with the derived
@@ -11,8 +11,7 @@ import pytest
 
 from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import z_threshold
-from reports.simulation import SimulationConfig
-from reports.stationary_experiment import (
+from reports.experiments.stationary import (
     StationaryExperiment,
     default_stationary_config,
     derived_mode_law,
@@ -21,6 +20,7 @@ from reports.stationary_experiment import (
     stationary_histogram,
     stationary_histogram_figure,
 )
+from reports.experiments.training import SimulationConfig
 
 TINY = {"depth": 2, "width": 3, "singular_values": (1.5, 1.0), "ensemble": 8, "steps": 40}
 

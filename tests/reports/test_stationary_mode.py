@@ -17,7 +17,7 @@ from check_assertions import assert_proven_and_simulated, assert_refuted_and_rej
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports.numeric_stationary import simulated_stationary_mode
+from reports.claims.stationary import simulated_stationary_mode
 
 SHIFT = "kappa*(L-1)*sigma**(1-2/L)*sigma_eps**2/2"
 MODE = f"sigma - 3*{SHIFT}"

@@ -1,6 +1,6 @@
 """C10, C12: the stationary law of a mode against Euler-Maruyama runs and quadrature.
 
-Validity: every comparison list passes :func:`reports.numeric_checks.numeric_check` (two-sided
+Validity: every comparison list passes :func:`reports.engine.verdict.numeric_check` (two-sided
 z-test, false-alarm rate 1e-6 Bonferroni over all compared numbers of the list).  Power: the
 same estimates reject the derived formula times 1.1, the variance with a wrong power of sigma,
 the density with the Itô factor s^(1-1/L) dropped, and the paper's mean (the zero of the
@@ -17,8 +17,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports.numeric_checks import Comparison, numeric_check
-from reports.numeric_stationary import (
+from reports.claims.stationary import (
     _KAPPA0,
     MOMENT_POINTS,
     dirac_limit_comparisons,
@@ -28,6 +27,7 @@ from reports.numeric_stationary import (
     simulated_stationary_variance,
     stationary_density_comparisons,
 )
+from reports.engine.verdict import Comparison, numeric_check
 
 
 @cache

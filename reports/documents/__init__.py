@@ -1,0 +1,3 @@
+"""documents"""
+
+__all__: list[str] = []

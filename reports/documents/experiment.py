@@ -1,0 +1,283 @@
+r"""One ``simulate`` run (or sweep) as a report: LaTeX/PDF and Markdown, like the claims'.
+
+``dlnverify simulate ... --report DIR`` writes ``DIR/report.tex``, ``DIR/report.md``, the
+run's figure in ``DIR/figures/`` and, when pdflatex is available, ``DIR/report.pdf``.  The
+report holds the command that reproduces the run, its parameters, the verdict when the run
+compares with a law (the stationary ensemble against C10, the collapse rates against C11),
+the result tables -- the very :class:`~reports.experiments.tables.ExperimentTables` the
+terminal shows -- and the figure, followed by the conventions of DESIGN.md §3.
+
+Output is deterministic (no dates, no timings): the same seed gives the same files.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dlnverify import __version__
+from dlnverify.errors import InvalidParameter
+from reports.documents.verification import (
+    compile_pdf,
+    conventions_context,
+    latex_escape,
+    latex_figure_path,
+    load_template,
+    relative_inside,
+)
+from reports.experiments.tables import ExperimentTables, Table
+
+__all__ = [
+    "ExperimentReport",
+    "ExperimentReportFiles",
+    "experiment_context",
+    "experiment_markdown",
+    "render_experiment_latex",
+    "render_experiment_markdown",
+    "write_experiment_report",
+]
+
+#: Table rows per block: a longer table continues in a new block (with its header), so that
+#: every block fits on a page.
+ROWS_PER_BLOCK = 40
+
+#: Figure captions by the kind of run (LaTeX).
+_CAPTIONS = {
+    "training": (
+        r"Empirical modewise diffusion $\hat D_a(t) \pm 2\,\mathrm{SE}$ (one panel per mode) "
+        r"against Eq.~7 at the current $s_a(t)$. Vertical lines: $s_a$ crosses the derived "
+        r"peak $s^\ast$ (dashed), half-learning (dotted), the empirical peak (solid)."
+    ),
+    "stationary": (
+        r"Final $s_a$ of every network (histogram) against the derived stationary density "
+        r"(C10). Vertical lines: $\sigma_a$ (dotted), the law's first-order mean (dashed), the "
+        r"paper's drift-zero mean (dash-dot), C17's mean of the full network (long dashes), "
+        r"the ensemble mean (thin solid)."
+    ),
+    "collapse": (
+        r"Ensemble mean of $\log|\sigma_a - s_a|$ over time at $dt$ and $dt/2$, with a line of "
+        r"slope $-\lambda_{\mathrm{C11}}$ from the start and one of slope minus the row "
+        r"estimate through the last point."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ExperimentReport:
+    """What a report on one run says.
+
+    Attributes
+    ----------
+    name : str
+        The run's name in the title (a shipped experiment, a file name, ``"simulate"``).
+    results : ExperimentTables
+        The tables of the run (:mod:`reports.experiments.tables`).
+    parameters : mapping of str to any
+        Every parameter the run used (its configuration, and the start or sweep).
+    command : str
+        The command line that reproduces the run (``""``: not known).
+    description : str
+        One line on what the run reproduces (``""``: none).
+    """
+
+    name: str
+    results: ExperimentTables
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    command: str = ""
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.results, ExperimentTables):
+            raise InvalidParameter(
+                f"Got results of type {type(self.results).__name__}, but results must be "
+                "ExperimentTables."
+            )
+
+
+@dataclass(frozen=True)
+class ExperimentReportFiles:
+    """What :func:`write_experiment_report` wrote.
+
+    Attributes
+    ----------
+    tex, markdown : pathlib.Path
+        ``directory/report.tex`` and ``directory/report.md``.
+    figure : pathlib.Path or None
+        The figure the report includes.
+    pdf : pathlib.Path or None
+        ``directory/report.pdf``, when compiled.
+    """
+
+    tex: Path
+    markdown: Path
+    figure: Path | None
+    pdf: Path | None
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    return "-" if value is None else str(value)
+
+
+def _table_context(table: Table) -> dict[str, Any]:
+    def row(cells: Sequence[str]) -> str:
+        return " & ".join(latex_escape(cell) for cell in cells)
+
+    rows = [row(cells) for cells in table.rows]
+    blocks = [rows[i : i + ROWS_PER_BLOCK] for i in range(0, len(rows), ROWS_PER_BLOCK)]
+    return {
+        "caption": latex_escape(table.caption),
+        "columns": "l" * len(table.header),
+        "header": row(table.header),
+        "blocks": blocks or [[]],
+    }
+
+
+def experiment_context(report: ExperimentReport, figure: str | None = None) -> dict[str, Any]:
+    """The variables of ``_experiment_body.tex.j2`` for ``report`` (every string LaTeX)."""
+    if not isinstance(report, ExperimentReport):
+        raise InvalidParameter(
+            f"Got report of type {type(report).__name__}, but it must be an ExperimentReport."
+        )
+    results = report.results
+    command = (
+        r"Reproduce with \texttt{" + latex_escape(report.command) + "}." if report.command else ""
+    )
+    return {
+        "name": latex_escape(report.name),
+        "description": latex_escape(report.description.rstrip(".")),
+        "verdict": None
+        if results.holds is None
+        else {"holds": results.holds, "text": latex_escape(results.verdict)},
+        "command": command,
+        "run_parameters": [
+            {"name": latex_escape(k), "value": latex_escape(_value(v))}
+            for k, v in report.parameters.items()
+        ],
+        "heading": latex_escape(results.heading),
+        "tables": [_table_context(t) for t in results.tables],
+        "notes": [latex_escape(note) for note in results.notes],
+        "figure": None
+        if figure is None
+        else {
+            "path": latex_figure_path(figure, f"experiment {report.name}"),
+            "caption": _CAPTIONS.get(results.kind, latex_escape(report.name)),
+        },
+    }
+
+
+def render_experiment_latex(report: ExperimentReport, *, figure: str | None = None) -> str:
+    r"""The report as a standalone LaTeX document.
+
+    Parameters
+    ----------
+    report : ExperimentReport
+        What to report.
+    figure : str, optional
+        The figure file relative to the ``.tex`` file (``"figures/stationary.pdf"``).
+
+    Returns
+    -------
+    str
+        The LaTeX source, ``\documentclass`` to ``\end{document}``.
+    """
+    experiment = experiment_context(report, figure)
+    return str(
+        load_template("experiment.tex.j2").render(
+            name=experiment["name"],
+            version=latex_escape(__version__),
+            python=latex_escape(platform.python_version()),
+            experiment=experiment,
+            **conventions_context(),
+        )
+    )
+
+
+def _markdown_table(table: Table) -> list[str]:
+    def row(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+    lines = [table.caption, ""] if table.caption else []
+    lines += [row(table.header), "|" + "---|" * len(table.header)]
+    lines += [row(cells) for cells in table.rows]
+    return [*lines, ""]
+
+
+def experiment_markdown(
+    report: ExperimentReport, *, figure: str | None = None, level: int = 2
+) -> list[str]:
+    """The body of the Markdown report (description to figure), its headings at ``level``."""
+    results = report.results
+    lines = [report.description, ""] if report.description else []
+    if results.holds is not None:
+        lines += [f"**Verdict:** {results.verdict}.", ""]
+    lines += [f"{'#' * level} Set-up", ""]
+    if report.command:
+        lines += [f"Reproduce with `{report.command}`.", ""]
+    lines += ["| parameter | value |", "|---|---|"]
+    lines += [f"| `{k}` | {_value(v)} |" for k, v in report.parameters.items()]
+    lines += ["", f"{'#' * level} Results", ""]
+    if results.heading:
+        lines += [results.heading, ""]
+    for table in results.tables:
+        lines += _markdown_table(table)
+    lines += [f"- {note}" for note in results.notes]
+    if figure is not None:
+        lines += ["", f"Figure: [{figure}]({figure})"]
+    return [*lines, ""]
+
+
+def render_experiment_markdown(report: ExperimentReport, *, figure: str | None = None) -> str:
+    """The report as Markdown (the same content as :func:`render_experiment_latex`)."""
+    lines = [f"# dlnverify experiment: {report.name}", ""]
+    lines += [f"dlnverify {__version__}, Python {platform.python_version()}.", ""]
+    lines += experiment_markdown(report, figure=figure)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_experiment_report(
+    report: ExperimentReport,
+    directory: str | Path,
+    *,
+    figure: str | Path | None = None,
+    pdf: bool = False,
+) -> ExperimentReportFiles:
+    """Write ``report.tex`` and ``report.md`` to ``directory`` and compile with ``pdf=True``.
+
+    Parameters
+    ----------
+    report : ExperimentReport
+        What to report.
+    directory : str or pathlib.Path
+        Output directory (created if missing).
+    figure : str or pathlib.Path, optional
+        An existing figure file inside ``directory`` (e.g. drawn to ``directory/figures/``).
+    pdf : bool, default False
+        Also compile ``report.pdf`` (:func:`reports.documents.verification.compile_pdf`).
+
+    Returns
+    -------
+    ExperimentReportFiles
+        The paths written.
+    """
+    target = Path(directory)
+    if target.exists() and not target.is_dir():
+        raise InvalidParameter(f"Got report directory {str(target)!r}, but it is a file.")
+    target.mkdir(parents=True, exist_ok=True)
+    relative = None if figure is None else relative_inside(Path(figure), target)
+    tex = target / "report.tex"
+    tex.write_text(render_experiment_latex(report, figure=relative), encoding="utf-8")
+    markdown = target / "report.md"
+    markdown.write_text(render_experiment_markdown(report, figure=relative), encoding="utf-8")
+    return ExperimentReportFiles(
+        tex,
+        markdown,
+        None if figure is None else Path(figure),
+        compile_pdf(tex) if pdf else None,
+    )

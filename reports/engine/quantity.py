@@ -1,0 +1,154 @@
+r"""The quantities ``dlnverify check`` accepts, each tied to a derivation and a simulation.
+
+A :class:`Quantity` names a scalar result of the theory (``diffusion``, ``ito_drift``, ...),
+the parameters a user's formula may use, the derived SymPy expression it is compared with
+(obtained lazily from :mod:`derivations`), and the Monte Carlo observable that estimates the
+same number from the simulator (:mod:`reports.claims.simulated`, :mod:`reports.claims.stationary`).
+A new quantity joins through :func:`register_quantity` (in :mod:`reports.claims`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from derivations.conventions import PARAMETERS, to_latex
+from dlnverify.errors import InvalidParameter
+from numerics.montecarlo import Estimate
+
+__all__ = [
+    "PLANNED_QUANTITIES",
+    "Quantity",
+    "all_quantities",
+    "get_quantity",
+    "register_quantity",
+]
+
+#: Quantities of DESIGN.md §7 whose claims are not built yet (none left).
+PLANNED_QUANTITIES: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Quantity:
+    r"""A scalar quantity of the theory that users can check formulas against.
+
+    Attributes
+    ----------
+    name : str
+        The name used on the command line.
+    description : str
+        One line, including the setting (aligned-balanced single mode, ...).
+    parameters : tuple[str, ...]
+        Names (from :data:`derivations.conventions.PARAMETERS`) a formula may use.
+    claim : str
+        The claim whose derivation provides it.
+    components : Callable[[], dict[str, sympy.Expr]]
+        The derived expression split by convention kind (``gradient_drift``,
+        ``ito_drift``, ``diffusion``, ``location``); the quantity is their sum.  Convention
+        rescalings (DESIGN.md §3) act on each component by its own factor.
+    observable : Callable or None
+        ``observable(point, rng) -> Estimate``: the Monte Carlo estimate at a parameter point.
+    constraint : Callable or None
+        ``constraint(point) -> bool``: where the quantity is defined (e.g. an interior
+        maximum exists).
+    domain : str or None
+        The constraint in words, for error messages (``"sigma_eps >= 0.1 sigma"``).
+    depth_range : tuple[int, int]
+        Depths ``L`` at which formulas are probed and simulated.
+    up_to_factor_in : str or None
+        For a quantity defined only up to a factor constant in this variable (an unnormalised
+        density in ``s``): formulas are compared through their logarithmic derivative
+        :math:`\partial_s \log f`, which forgets the factor (see :meth:`compared`).
+    at_depth : Callable or None
+        ``at_depth(L) -> components`` at a concrete depth, for a quantity whose general form
+        is an unevaluated integral but which has closed forms at given depths (used when a
+        check fixes ``L``; see :meth:`components_at`).
+    """
+
+    name: str
+    description: str
+    parameters: tuple[str, ...]
+    claim: str
+    components: Callable[[], dict[str, sp.Expr]] = field(repr=False)
+    observable: Callable[[Mapping[str, float], np.random.Generator], Estimate] | None = field(
+        default=None, repr=False
+    )
+    constraint: Callable[[Mapping[str, float]], bool] | None = field(default=None, repr=False)
+    domain: str | None = None
+    depth_range: tuple[int, int] = (1, 6)
+    up_to_factor_in: str | None = None
+    at_depth: Callable[[int], dict[str, sp.Expr]] | None = field(default=None, repr=False)
+
+    def derived(self) -> sp.Expr:
+        """The derived expression (sum of the components)."""
+        return sp.Add(*self.components().values())
+
+    def components_at(self, depth: int | None = None) -> dict[str, sp.Expr]:
+        """The components, in closed form at ``depth`` where :attr:`at_depth` gives one
+        (``depth=None``: the general :attr:`components`)."""
+        if depth is None or self.at_depth is None:
+            return self.components()
+        return self.at_depth(depth)
+
+    def compared(self, expr: sp.Expr) -> sp.Expr:
+        r"""What a check compares: ``expr`` itself, or :math:`\partial_x \log(\text{expr})`.
+
+        For ``up_to_factor_in = x`` two formulas that differ by a positive factor free of
+        :math:`x` have the same logarithmic derivative (``expand_log(force=True)`` is safe
+        here: :math:`\partial_x \log|f|` does not depend on the signs it assumes).
+        """
+        if self.up_to_factor_in is None:
+            return expr
+        variable = PARAMETERS[self.up_to_factor_in].symbol
+        return sp.diff(sp.expand_log(sp.log(expr), force=True), variable)
+
+    def symbols(self) -> dict[str, sp.Symbol]:
+        """Allowed names mapped to their SymPy symbols."""
+        return {name: PARAMETERS[name].symbol for name in self.parameters}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "parameters": list(self.parameters),
+            "claim": self.claim,
+            "derived": str(self.derived()),
+            "derived_latex": to_latex(self.derived()),
+        }
+
+
+_QUANTITIES: dict[str, Quantity] = {}
+
+
+def register_quantity(quantity: Quantity) -> Quantity:
+    """Add a quantity; names are unique."""
+    if quantity.name in _QUANTITIES:
+        raise InvalidParameter(f"Quantity {quantity.name!r} is registered twice.")
+    _QUANTITIES[quantity.name] = quantity
+    return quantity
+
+
+def all_quantities() -> list[Quantity]:
+    """Registered quantities in name order."""
+    import reports.claims  # noqa: F401  (the catalogue registers the quantities)
+
+    return [_QUANTITIES[name] for name in sorted(_QUANTITIES)]
+
+
+def get_quantity(name: str) -> Quantity:
+    """The quantity called ``name``; a one-line error otherwise."""
+    import reports.claims  # noqa: F401
+
+    if name in _QUANTITIES:
+        return _QUANTITIES[name]
+    if name in PLANNED_QUANTITIES:
+        raise InvalidParameter(
+            f"Quantity {name!r} belongs to a claim that is not built yet; available: {', '.join(sorted(_QUANTITIES))}."
+        )
+    raise InvalidParameter(
+        f"Got quantity {name!r}, but known quantities are: {', '.join(sorted(_QUANTITIES))}."
+    )

@@ -1,0 +1,3 @@
+"""experiments"""
+
+__all__: list[str] = []

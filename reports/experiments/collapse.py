@@ -1,0 +1,445 @@
+r"""Collapse of the mode amplitudes without label noise (paper Fig. 4 and App. K at
+:math:`\sigma_\varepsilon = 0`; C11).
+
+Without label noise the stationary law of a mode is a Dirac mass at :math:`\sigma` (C11): the
+zero-current density is not normalisable there, and the modewise SDE of C7 collapses onto
+:math:`\sigma` at the rate derived by Itô's formula on the linearised SDE,
+
+.. math:: \lambda_{C11} = -\frac{d}{dt}\,E\log|\sigma - s_t|
+          = L\sigma^{2-2/L} + \kappa L^2\sigma^{4-4/L}
+
+(:func:`derivations.stationary.collapse_rate`).  This experiment asks whether the *full
+network* collapses at that rate.  An ensemble of ``config.ensemble`` networks starts on the
+aligned-balanced manifold at :math:`s_a = \sigma_a(1 - \delta)` (:math:`\delta` =
+``start_gap``; the same point for every network) and is stepped by Euler-Maruyama of paper
+Eq. 1 (``optimizer = "anisotropic"``, :math:`\kappa = \eta/B`, step ``config.time_step``).
+At every record :math:`t_k` the log-gaps :math:`\log|\sigma_a - s_a(t_k)|` are kept; per
+window :math:`[t_{k-1}, t_k]` and per network the slope
+:math:`-(\log|\sigma_a - s_a(t_k)| - \log|\sigma_a - s_a(t_{k-1})|)/(t_k - t_{k-1})` is one
+independent sample of the window's collapse rate (mean and standard error over the ensemble).
+Euler-Maruyama has weak order one, so a second, independent ensemble runs at :math:`dt/2`
+(same teacher and start, same record times) and the two are combined by Richardson,
+:math:`2\hat r_{dt/2} - \hat r_{dt}`, standard error
+:math:`\sqrt{4\,\mathrm{SE}_{dt/2}^2 + \mathrm{SE}_{dt}^2}`, as in the C11 check of
+:mod:`reports.claims.stationary`.  A window is *unresolved* (no rate) once some network's gap
+falls below :data:`ROUND_OFF_GAP` :math:`\sigma_a`, where the round-off of
+:math:`s_a = u_a^\top W v_a` dominates it.
+
+The row estimate.  Near the teacher, without label noise, the full network linearises in
+:math:`\Delta = W^* - W`: in the teacher's singular bases (:math:`u_i`, :math:`v_j`, completed
+by null-space directions with :math:`s = 0`) every entry relaxes at its own rate and is driven
+by noise from its own *row* only,
+
+.. math:: d\Delta_{ij} = -K_{ij}\,\Delta_{ij}\,dt + \sqrt{\kappa}\,K_{ij}\,(\Delta G)_{ij}\,
+          dW, \qquad K_{ij} = \sum_{l=1}^{L} s_i^{2(L-l)/L}\, s_j^{2(l-1)/L}
+
+(:math:`0^0 = 1`; :math:`G` the GOE of DESIGN.md §6, since :math:`N = \Delta G` at
+:math:`\sigma_\varepsilon = 0`), so the gap :math:`\Delta_{aa} = \sigma_a - s_a` (:math:`K_{aa}
+= L\sigma_a^{2-2/L}`, the C11 drift) is coupled to the other entries of row :math:`a`: the
+cross-mode entries :math:`\Delta_{ab}` and the :math:`n = d - r` entries towards the
+teacher's input null space, which relax at only :math:`K_{a0} = \sigma_a^{2-2/L}`.  Itô's
+formula on :math:`\log|\rho|` for a block of :math:`n` entries with a common rate :math:`K`
+(:math:`E|(\rho G)_\text{block}|^2 = (n + 1)|\rho|^2`, :math:`E(\hat\rho^\top G\hat\rho)^2 =
+2`) gives the block's rate :math:`K + \kappa K^2 (3 - n)/2` (for the gap itself, :math:`n =
+1`: exactly :math:`\lambda_{C11}`), and a row collapses at the rate of its slowest block,
+:func:`row_collapse_rate`, up to :math:`O(\kappa^2)`.  Claim C16
+(:mod:`derivations.row_collapse`) derives this first-order rate (Khasminskii's formula on the
+linearised row) and, for rows of two entries, the exact rate by quadrature
+(:mod:`reports.claims.row_collapse`); the tests check that :func:`row_collapse_rate` equals
+the derived first-order rate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from derivations.conventions import L, kappa, sigma
+from derivations.stationary import collapse_rate
+from dlnverify.errors import InvalidParameter
+from numerics.montecarlo import z_threshold
+from reports.engine.verdict import FALSE_ALARM_RATE
+from reports.experiments.training import SimulationConfig, aligned_init, seeded_teacher, train
+from reports.render.figures import figure_file, figure_path
+
+__all__ = [
+    "CollapseExperiment",
+    "DEFAULT_START_GAP",
+    "ROUND_OFF_GAP",
+    "c11_collapse_rate",
+    "check_collapse_config",
+    "collapse_experiment",
+    "collapse_experiment_summary",
+    "collapse_figure",
+    "default_collapse_config",
+    "row_collapse_rate",
+]
+
+#: Gaps below this fraction of :math:`\sigma_a` are round-off (float64 :math:`s_a`).
+ROUND_OFF_GAP = 1e-13
+#: Relative gap of the start, :math:`s_a = \sigma_a(1 - \text{gap})`, unless told otherwise.
+DEFAULT_START_GAP = 1e-2
+
+
+@dataclass(frozen=True)
+class CollapseExperiment:
+    r"""Log-gaps of an ensemble at two time steps and the window collapse rates.
+
+    Attributes
+    ----------
+    config : SimulationConfig
+        The run at the coarse step ``config.time_step``.
+    start_gap : float
+        :math:`\delta`: every network starts at :math:`s_a = \sigma_a(1 - \delta)`.
+    kappa : float
+        :math:`\eta/B`.
+    singular_values : numpy.ndarray, shape (r,)
+    times : numpy.ndarray, shape (R,)
+        Record times (the same for both runs).
+    log_gaps, fine_log_gaps : numpy.ndarray, shape (R, M, r)
+        :math:`\log|\sigma_a - s_a(t_k)|` at step :math:`dt` and :math:`dt/2`.
+    rates, rates_se : numpy.ndarray, shape (R - 1, r)
+        Richardson-extrapolated window rates and standard errors (``nan`` where unresolved).
+    c11_rates, row_rates : numpy.ndarray, shape (r,)
+        :func:`c11_collapse_rate` and :func:`row_collapse_rate` of each mode.
+    """
+
+    config: SimulationConfig
+    start_gap: float
+    kappa: float
+    singular_values: NDArray[np.float64]
+    times: NDArray[np.float64]
+    log_gaps: NDArray[np.float64]
+    fine_log_gaps: NDArray[np.float64]
+    rates: NDArray[np.float64]
+    rates_se: NDArray[np.float64]
+    c11_rates: NDArray[np.float64]
+    row_rates: NDArray[np.float64]
+
+
+def default_collapse_config(**overrides: Any) -> SimulationConfig:
+    r"""Depth 2, width 4, teacher :math:`(2, 1)`, no label noise, anisotropic Langevin with
+    :math:`\kappa = \eta = 0.05` and :math:`dt = 0.0125` (and :math:`dt/2`), 2048 networks
+    to :math:`t = 6` in 12 windows; a few seconds on one core.
+
+    ``overrides`` are further :class:`SimulationConfig` fields (validated).
+    """
+    values = {
+        "optimizer": "anisotropic",
+        "depth": 2,
+        "width": 4,
+        "singular_values": (2.0, 1.0),
+        "label_noise": 0.0,
+        "eta": 0.05,
+        "dt": 0.0125,
+        "ensemble": 2048,
+        "duration": 6.0,
+        "record_every": 40,
+    }
+    if "steps" in overrides:
+        del values["duration"]
+    return SimulationConfig.from_mapping({**values, **overrides})
+
+
+def check_collapse_config(config: Any, start_gap: Any = DEFAULT_START_GAP) -> SimulationConfig:
+    """``config`` if a collapse experiment can run from it, else a one-line
+    :class:`~dlnverify.errors.InvalidParameter` naming the problem."""
+    if not isinstance(config, SimulationConfig):
+        raise InvalidParameter(
+            f"Got config of type {type(config).__name__}, but config must be a SimulationConfig."
+        )
+    if config.optimizer != "anisotropic":
+        raise InvalidParameter(
+            f"Got optimizer={config.optimizer!r}, but the collapse rate is extrapolated to"
+            " dt -> 0 at fixed kappa, which needs optimizer 'anisotropic' (SGD steps by eta)."
+        )
+    if config.label_noise != 0:
+        raise InvalidParameter(
+            f"Got label_noise={config.label_noise}, but the collapse experiment is the case"
+            " without label noise (with it, use the stationary experiment)."
+        )
+    if config.ensemble < 2:
+        raise InvalidParameter(
+            f"Got ensemble={config.ensemble}, but a standard error needs >= 2 networks."
+        )
+    if config.steps < 2 * config.record_every:
+        raise InvalidParameter(
+            f"Got steps={config.steps} and record_every={config.record_every}, but a collapse"
+            " rate needs at least two windows (steps >= 2 * record_every)."
+        )
+    if (
+        not isinstance(start_gap, int | float)
+        or isinstance(start_gap, bool)
+        or not 0 < start_gap < 1
+    ):
+        raise InvalidParameter(f"Got start_gap={start_gap!r}, but it must be in (0, 1).")
+    return config
+
+
+def c11_collapse_rate(depth: int, value: float, scale: float) -> float:
+    r""":math:`\lambda_{C11}` of a mode: the derived
+    :func:`derivations.stationary.collapse_rate` at :math:`L`, :math:`\sigma`, :math:`\kappa`."""
+    return float(collapse_rate().subs({L: depth, sigma: value, kappa: scale}))
+
+
+def _block_rate(rate: float, size: int, scale: float) -> float:
+    return rate + scale * rate**2 * (3 - size) / 2
+
+
+def row_collapse_rate(
+    depth: int, singular_values: Sequence[float], mode: int, null_dim: int, scale: float
+) -> float:
+    r"""The row estimate (module docstring) of mode ``mode``'s collapse rate in the full
+    network, first order in :math:`\kappa` (C16): the slowest block of row :math:`a` of
+    :math:`\Delta`, a block of :math:`n` entries with rate :math:`K` giving
+    :math:`K + \kappa K^2 (3 - n)/2`.
+
+    Parameters
+    ----------
+    depth : int
+        :math:`L`.
+    singular_values : sequence of float
+        The teacher's :math:`\sigma_1, \dots, \sigma_r`.
+    mode : int
+        :math:`a`, an index into ``singular_values``.
+    null_dim : int
+        :math:`n = d - r`, the dimension of the teacher's input null space.
+    scale : float
+        :math:`\kappa`.
+    """
+    own = singular_values[mode]
+
+    def entry_rate(other: float) -> float:
+        return sum(
+            (own ** (2 * (depth - l) / depth) if l < depth else 1.0)
+            * (other ** (2 * (l - 1) / depth) if l > 1 else 1.0)
+            for l in range(1, depth + 1)
+        )
+
+    blocks: dict[float, int] = {}
+    for other in singular_values:
+        key = entry_rate(other)
+        blocks[key] = blocks.get(key, 0) + 1
+    if null_dim:
+        blocks[own ** (2 - 2 / depth)] = null_dim
+    return min(_block_rate(rate, size, scale) for rate, size in blocks.items())
+
+
+def _window_rates(log_gaps: NDArray[np.float64], times: NDArray[np.float64]) -> Any:
+    with np.errstate(invalid="ignore"):  # a gap at exactly 0 (-inf) leaves its window unresolved
+        slopes = -np.diff(log_gaps, axis=0) / np.diff(times)[:, None, None]  # (R-1, M, r)
+        return slopes.mean(axis=1), slopes.std(axis=1, ddof=1) / math.sqrt(slopes.shape[1])
+
+
+def _log_gaps(modes: NDArray[np.float64], sigmas: NDArray[np.float64]) -> NDArray[np.float64]:
+    with np.errstate(divide="ignore"):
+        return np.log(np.abs(sigmas - np.asarray(modes, dtype=np.float64)))
+
+
+def collapse_experiment(
+    config: SimulationConfig,
+    *,
+    start_gap: float = DEFAULT_START_GAP,
+    progress: Callable[[int, int], None] | None = None,
+) -> CollapseExperiment:
+    r"""Run the ensemble at :math:`dt` and :math:`dt/2` and measure the window collapse rates.
+
+    The teacher is built from ``config.seed`` as in :func:`reports.experiments.training.run_simulation`;
+    the same generator draws the hidden bases of the aligned-balanced start and then the seeds
+    of the two runs' noise (independent of each other).
+
+    Parameters
+    ----------
+    config : SimulationConfig
+        Optimiser ``"anisotropic"``, ``label_noise = 0``, ``ensemble >= 2``, at least two
+        windows (e.g. :func:`default_collapse_config`).
+    start_gap : float, optional
+        :math:`\delta \in (0, 1)`.
+    progress : callable, optional
+        Called as ``progress(done, total)`` over the steps of both runs.
+
+    Returns
+    -------
+    CollapseExperiment
+    """
+    config = check_collapse_config(config, start_gap)
+    sigmas = np.asarray(config.singular_values, dtype=np.float64)
+    rng, teacher = seeded_teacher(config)
+    start = aligned_init(config, teacher, sigmas * (1 - start_gap), rng)
+    fine = replace(
+        config,
+        dt=config.time_step / 2,
+        duration=0.0,
+        steps=2 * config.steps,
+        record_every=2 * config.record_every,
+    )
+    total = 3 * config.steps
+    runs = []
+    for offset, run, noise in zip((0, config.steps), (config, fine), rng.spawn(2), strict=True):
+
+        def report(done: int, _steps: int, offset: int = offset) -> None:
+            if progress is not None:
+                progress(offset + done, total)
+
+        runs.append(
+            train(run, start, teacher, rng=noise, progress=report)
+        )  # steps never write into their input
+    coarse_run, fine_run = runs
+    times = np.asarray(coarse_run.times, dtype=np.float64)
+    coarse, refined = _log_gaps(coarse_run.modes, sigmas), _log_gaps(fine_run.modes, sigmas)
+    (r1, se1), (r2, se2) = _window_rates(coarse, times), _window_rates(refined, times)
+    floor = np.log(ROUND_OFF_GAP * sigmas)
+    resolved = (coarse[1:].min(axis=1) > floor) & (refined[1:].min(axis=1) > floor)
+    with np.errstate(invalid="ignore"):
+        rates = np.where(resolved, 2 * r2 - r1, np.nan)
+        rates_se = np.where(resolved, np.hypot(2 * se2, se1), np.nan)
+    null_dim = config.width - sigmas.size
+    scale = config.kappa
+    return CollapseExperiment(
+        config=config,
+        start_gap=float(start_gap),
+        kappa=scale,
+        singular_values=sigmas,
+        times=times,
+        log_gaps=coarse,
+        fine_log_gaps=refined,
+        rates=rates,
+        rates_se=rates_se,
+        c11_rates=np.array([c11_collapse_rate(config.depth, float(v), scale) for v in sigmas]),
+        row_rates=np.array(
+            [
+                row_collapse_rate(config.depth, tuple(sigmas), a, null_dim, scale)
+                for a in range(sigmas.size)
+            ]
+        ),
+    )
+
+
+def _experiment_iv(experiment: Any) -> CollapseExperiment:
+    if not isinstance(experiment, CollapseExperiment):
+        raise InvalidParameter(
+            f"Got experiment of type {type(experiment).__name__}, but experiment must be a"
+            " CollapseExperiment."
+        )
+    return experiment
+
+
+def _number(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def collapse_experiment_summary(experiment: CollapseExperiment) -> dict[str, Any]:
+    r"""JSON-friendly figures of a :class:`CollapseExperiment`.
+
+    Per mode: ``sigma``, ``c11_rate``, ``row_rate``, and per window ``start``, ``end``,
+    ``rate``, ``rate_se``, ``z_c11`` (``None`` where unresolved); ``late_rate`` /
+    ``late_rate_se`` / ``late_z_c11`` / ``late_z_row`` of the last resolved window.  Global:
+    ``threshold`` (Bonferroni :math:`z^*` at false-alarm rate :math:`10^{-6}` over every
+    resolved window of every mode) and ``follows_c11`` (every resolved window within it).
+    """
+    experiment = _experiment_iv(experiment)
+    resolved = np.isfinite(experiment.rates)
+    threshold = z_threshold(FALSE_ALARM_RATE, max(1, int(resolved.sum())))
+    times = experiment.times
+    modes = []
+    for a, value in enumerate(experiment.singular_values):
+        rate, se = experiment.rates[:, a], experiment.rates_se[:, a]
+        c11, row = float(experiment.c11_rates[a]), float(experiment.row_rates[a])
+        windows = [
+            {
+                "start": float(times[k]),
+                "end": float(times[k + 1]),
+                "rate": _number(rate[k]),
+                "rate_se": _number(se[k]),
+                "z_c11": _number((rate[k] - c11) / se[k]),
+            }
+            for k in range(rate.size)
+        ]
+        last = [k for k in range(rate.size) if resolved[k, a]]
+        late = last[-1] if last else None
+        modes.append(
+            {
+                "mode": a + 1,
+                "sigma": float(value),
+                "c11_rate": c11,
+                "row_rate": row,
+                "late_window": None
+                if late is None
+                else [float(times[late]), float(times[late + 1])],
+                "late_rate": None if late is None else float(rate[late]),
+                "late_rate_se": None if late is None else float(se[late]),
+                "late_z_c11": None if late is None else float((rate[late] - c11) / se[late]),
+                "late_z_row": None if late is None else float((rate[late] - row) / se[late]),
+                "windows": windows,
+            }
+        )
+    z = (experiment.rates - experiment.c11_rates) / experiment.rates_se
+    return {
+        "config": experiment.config.to_json(),
+        "start_gap": experiment.start_gap,
+        "kappa": experiment.kappa,
+        "time_steps": [experiment.config.time_step, experiment.config.time_step / 2],
+        "n_networks": int(experiment.log_gaps.shape[1]),
+        "final_time": float(times[-1]),
+        "threshold": threshold,
+        "false_alarm_rate": FALSE_ALARM_RATE,
+        "follows_c11": bool(np.all(np.abs(z[resolved]) <= threshold)),
+        "modes": modes,
+    }
+
+
+def collapse_figure(experiment: CollapseExperiment, path: str | Path) -> Path:
+    r"""One panel per mode: the ensemble mean of :math:`\log|\sigma_a - s_a|` over time at
+    :math:`dt` and :math:`dt/2`, a line of slope :math:`-\lambda_{C11}` from the start, and one
+    of slope minus the row estimate through the last point.
+
+    The file (``.pdf`` or ``.png``) is the same, byte for byte, for the same experiment.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    experiment = _experiment_iv(experiment)
+    target = figure_path(path)
+    times = experiment.times
+    step = experiment.config.time_step
+    with figure_file(target, panels=experiment.singular_values.size) as panels:
+        for a, axis in enumerate(panels):
+            coarse = experiment.log_gaps[:, :, a]
+            refined = experiment.fine_log_gaps[:, :, a]
+            usable = np.all(np.isfinite(coarse), axis=1) & np.all(np.isfinite(refined), axis=1)
+            axis.plot(
+                times[usable], coarse[usable].mean(axis=1), "o-", ms=3, label=f"dt = {step:g}"
+            )
+            axis.plot(
+                times[usable], refined[usable].mean(axis=1), "s-", ms=3, label=f"dt = {step / 2:g}"
+            )
+            start = refined[0].mean()
+            axis.plot(
+                times, start - experiment.c11_rates[a] * times, "--", color="C3", label="C11 rate"
+            )
+            end_time = times[usable][-1]
+            end = refined[usable][-1].mean()
+            axis.plot(
+                times,
+                end - experiment.row_rates[a] * (times - end_time),
+                ":",
+                color="C2",
+                label="row estimate",
+            )
+            low = min(coarse[usable].mean(axis=1).min(), refined[usable].mean(axis=1).min())
+            axis.set_ylim(low - 2, start + 1)
+            axis.set_title(
+                rf"mode {a + 1}, $\sigma = {experiment.singular_values[a]:g}$", fontsize=9
+            )
+            axis.set_xlabel("$t$")
+            if a == 0:
+                axis.set_ylabel(r"$E\,\log|\sigma_a - s_a|$")
+                axis.legend(fontsize="x-small")
+    return target

@@ -1,0 +1,152 @@
+r"""Experiment files: the parameters of a ``dlnverify simulate`` run in TOML (DESIGN.md §8).
+
+A file holds the :class:`~reports.experiments.training.SimulationConfig` fields (top-level keys, or a
+``[simulate]`` table), and optionally
+
+* ``description = "..."`` — one line shown by ``dlnverify simulate --list-experiments``;
+* ``stationary = true`` and ``start = "aligned" | "small"`` — a stationary ensemble
+  (:mod:`reports.experiments.stationary`) instead of a training run;
+* ``collapse = true`` and ``start_gap = 0.01`` — the collapse experiment without label
+  noise (:mod:`reports.experiments.collapse`) instead of a training run, every network
+  starting at :math:`s_a = \sigma_a(1 - \text{start\_gap})`;
+* a ``[sweep]`` table, ``key = [value, ...]`` per swept field (:mod:`reports.experiments.sweep`).
+
+The paper's experiments ship as files (``reports/configs/*.toml``) whose defaults reproduce
+each figure at a size that runs in minutes on two cores; ``dlnverify simulate --experiment
+NAME`` runs one, and ``--config FILE`` and flags override its values.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from dlnverify.errors import InvalidParameter
+
+__all__ = ["ExperimentFile", "load_experiment", "shipped_experiment", "shipped_experiments"]
+
+#: Keys of a file that are not simulation parameters.
+_OPTION_KEYS = ("description", "stationary", "collapse", "start", "start_gap", "sweep")
+
+
+@dataclass(frozen=True)
+class ExperimentFile:
+    """The contents of one experiment file.
+
+    Attributes
+    ----------
+    parameters : dict
+        :class:`~reports.experiments.training.SimulationConfig` fields, validated when applied.
+    description : str
+        One line on what the file reproduces (``""`` if none).
+    stationary : bool
+        Run a stationary ensemble.
+    collapse : bool
+        Run the collapse experiment.
+    start_gap : float or None
+        Relative start gap of the collapse experiment.
+    start : str or None
+        Start of the stationary ensemble (``None``: its default).
+    sweep : dict
+        Swept field -> list of values (empty: one run).
+    """
+
+    parameters: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    stationary: bool = False
+    collapse: bool = False
+    start: str | None = None
+    start_gap: float | None = None
+    sweep: dict[str, list[Any]] = field(default_factory=dict)
+
+
+def load_experiment(path: str | Path) -> ExperimentFile:
+    """Read an experiment file; a one-line :class:`~dlnverify.errors.InvalidParameter` names
+    any problem (unreadable, not TOML, a key of the wrong type)."""
+    source = Path(path)
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InvalidParameter(f"Cannot read config {str(source)!r}: {error.strerror}.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise InvalidParameter(f"Config {str(source)!r} is not valid TOML: {error}.") from None
+    return _parse(data, str(source))
+
+
+def _parse(data: Mapping[str, Any], name: str) -> ExperimentFile:
+    table = data.get("simulate", data)
+    if not isinstance(table, dict):
+        raise InvalidParameter(f"Config {name!r}: [simulate] must be a table.")
+    outside = [] if table is data else [k for k in data if k not in ("simulate", *_OPTION_KEYS)]
+    if outside:  # with a [simulate] table, a top-level parameter would be silently ignored
+        raise InvalidParameter(
+            f"Config {name!r}: {', '.join(map(repr, outside))} stands outside [simulate];"
+            " put every parameter in [simulate], or drop the table."
+        )
+    options = {key: data[key] for key in _OPTION_KEYS if key in data}
+    options |= {key: table[key] for key in _OPTION_KEYS if key in table}
+    parameters = {key: value for key, value in table.items() if key not in _OPTION_KEYS}
+    description = options.get("description", "")
+    stationary = options.get("stationary", False)
+    collapse = options.get("collapse", False)
+    start = options.get("start")
+    start_gap = options.get("start_gap")
+    sweep = options.get("sweep", {})
+    if not isinstance(description, str):
+        raise InvalidParameter(f"Config {name!r}: description must be a string.")
+    for key, flag in (("stationary", stationary), ("collapse", collapse)):
+        if not isinstance(flag, bool):
+            raise InvalidParameter(f"Config {name!r}: {key} must be true or false.")
+    if stationary and collapse:
+        raise InvalidParameter(f"Config {name!r}: stationary and collapse exclude each other.")
+    if start is not None and not isinstance(start, str):
+        raise InvalidParameter(f"Config {name!r}: start must be a string.")
+    if start_gap is not None and (
+        isinstance(start_gap, bool) or not isinstance(start_gap, int | float)
+    ):
+        raise InvalidParameter(f"Config {name!r}: start_gap must be a number.")
+    if not isinstance(sweep, dict) or not all(
+        isinstance(values, list) and values for values in sweep.values()
+    ):
+        raise InvalidParameter(
+            f"Config {name!r}: [sweep] must be a table of non-empty lists, e.g. dt = [0.01, 0.005]."
+        )
+    return ExperimentFile(
+        parameters=parameters,
+        description=description,
+        stationary=stationary,
+        collapse=collapse,
+        start=start,
+        start_gap=None if start_gap is None else float(start_gap),
+        sweep={key.replace("-", "_"): list(values) for key, values in sweep.items()},
+    )
+
+
+def _shipped_files() -> dict[str, Any]:
+    """Name -> file (an importlib resource) of every shipped experiment, sorted by name."""
+    folder = resources.files("reports.experiments") / "configs"
+    entries = sorted(folder.iterdir(), key=lambda item: item.name)
+    return {e.name.removesuffix(".toml"): e for e in entries if e.name.endswith(".toml")}
+
+
+def _read_shipped(name: str, entry: Any) -> ExperimentFile:
+    return _parse(tomllib.loads(entry.read_text(encoding="utf-8")), f"{name}.toml")
+
+
+def shipped_experiments() -> dict[str, str]:
+    """Name -> description of the experiment files shipped with dlnverify, sorted by name."""
+    return {name: _read_shipped(name, e).description for name, e in _shipped_files().items()}
+
+
+def shipped_experiment(name: str) -> ExperimentFile:
+    """The shipped experiment file ``name`` (see :func:`shipped_experiments`)."""
+    files = _shipped_files()
+    if name not in files:
+        raise InvalidParameter(
+            f"Got experiment {name!r}, but it must be one of {', '.join(files)}."
+        )
+    return _read_shipped(name, files[name])

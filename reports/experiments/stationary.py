@@ -1,0 +1,556 @@
+r"""End-of-training histograms of the mode amplitudes against the stationary law (paper Fig. 4, App. K).
+
+An ensemble of full networks (config.ensemble of them, depth :math:`L`, teacher of
+:mod:`reports.experiments.training`) is stepped by ``config.optimizer`` (``"anisotropic"``:
+Euler-Maruyama of paper Eq. 1 with :math:`\kappa = \eta/B` and step ``config.time_step``; or online
+``"sgd"``) with label noise :math:`\sigma_\varepsilon > 0`, for ``config.steps`` steps.  By
+default (``start="aligned"``) every network starts *on* the aligned-balanced manifold at the
+teacher, :math:`s_a = \sigma_a` (:func:`numerics.weights.aligned_balanced_weights`); with
+``start="small"`` it starts from the small Gaussian initialisation of
+:func:`reports.experiments.training.run_simulation` (the same run, the paper's set-up).  The final mode
+amplitudes :math:`s_a = u_a^\top W v_a` over the ensemble (one value per network: independent
+samples) are compared, mode by mode, with the derived zero-current law of C10
+
+.. math:: p(s) \propto s^{1-1/L} D(s)^{-1}\exp\int^s \frac{2 g}{D}, \qquad
+          g = L s^{2-2/L}(\sigma - s),\quad
+          D = \kappa L^2 s^{4-4/L}\bigl(\sigma_\varepsilon^2 + 2(\sigma - s)^2\bigr),
+
+(:func:`derivations.stationary.stationary_density` at :math:`L`, :math:`\sigma = \sigma_a`,
+lambdified in log form, normalised by ``scipy.integrate.quad`` over :math:`s > 0`, or the
+real line at :math:`L = 1` where the amplitude is a matrix entry; at :math:`L = 3, 4` the
+exponent integral is itself evaluated by ``quad``).  Compared: the ensemble mean and variance
+with their standard errors (:func:`numerics.montecarlo.mean_estimate`,
+:func:`~numerics.montecarlo.variance_estimate`) against the density's exact mean and variance,
+:math:`z = (\hat m - m)/\mathrm{SE}`.  Also reported: the first-order moments
+:func:`~derivations.stationary.stationary_mean` (below :math:`\sigma`),
+:func:`~derivations.stationary.stationary_variance`, the paper's drift-zero mean
+:func:`~derivations.stationary.drift_zero_mean` (above :math:`\sigma`), and the final
+cross-mode amplitudes and layer imbalance (the single-mode law assumes alignment and balance;
+C14: the SDE does not preserve balance), and C17's first-order mean of each mode of the full
+network (:func:`full_network_means`): at width :math:`d > 1` the other entries of
+:math:`W` pull every mean below the single-mode law's.
+
+The law is exact for the full network at width 1 with a rank-one teacher (alignment is
+automatic; from a balanced start every layer gets the same update up to sign, so the scalar
+weights stay equal in magnitude, balanced, at every :math:`L`; at :math:`L = 1` the network
+*is* the mode: drift :math:`\sigma - s`, noise variance
+:math:`\kappa(2(\sigma - s)^2 + \sigma_\varepsilon^2)`), up to the time step; at
+:math:`L = 1` both discrete chains have stationary variance
+:math:`\eta\sigma_\varepsilon^2/(2 - 3\eta)` at :math:`B = 1`, the law
+:math:`\kappa\sigma_\varepsilon^2/(2 - 2\kappa)`, relative bias :math:`\eta/2`.  At width
+:math:`d > 1` and :math:`L = 1` the other entries of the row :math:`u^\top W` add
+:math:`O(\kappa d)` relative to the variance.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from numpy.typing import NDArray
+from scipy.integrate import quad
+
+from derivations.conventions import L, kappa, s, sigma, sigma_eps
+from derivations.network_mean import stated_mode_mean
+from derivations.stationary import (
+    drift_zero_mean,
+    stationary_density,
+    stationary_mean,
+    stationary_variance,
+)
+from dlnverify.errors import InvalidParameter
+from numerics.montecarlo import mean_estimate, variance_estimate, z_threshold
+from numerics.trajectory import Trajectory
+from reports.engine.verdict import FALSE_ALARM_RATE
+from reports.experiments.training import (
+    SimulationConfig,
+    aligned_init,
+    seeded_teacher,
+    small_init,
+    train,
+)
+from reports.render.figures import figure_file, figure_path
+
+__all__ = [
+    "ModeLaw",
+    "STARTS",
+    "STATIONARY_OPTIMIZERS",
+    "StationaryExperiment",
+    "check_stationary_config",
+    "default_stationary_config",
+    "derived_mode_law",
+    "full_network_means",
+    "stationary_experiment_summary",
+    "stationary_histogram",
+    "stationary_histogram_figure",
+]
+
+#: Allowed starting points: on the aligned-balanced manifold at the teacher, or the small
+#: Gaussian initialisation of :func:`reports.experiments.training.run_simulation`.
+STARTS = ("aligned", "small")
+
+#: Optimisers whose noise the stationary law describes.
+STATIONARY_OPTIMIZERS = ("anisotropic", "sgd")
+
+
+@dataclass(frozen=True)
+class ModeLaw:
+    r"""The derived stationary law of one mode, numerically normalised.
+
+    Attributes
+    ----------
+    depth, sigma, label_noise, kappa
+        :math:`L`, :math:`\sigma_a`, :math:`\sigma_\varepsilon`, :math:`\kappa`.
+    lower : float
+        Lower end of the domain (:math:`0`, or :math:`-\infty` at :math:`L = 1`).
+    mean, variance : float
+        Of the normalised density (quadrature).
+    first_order_mean, first_order_variance : float
+        :func:`derivations.stationary.stationary_mean` / ``stationary_variance``.
+    drift_zero_mean : float
+        :func:`derivations.stationary.drift_zero_mean` (the paper's mean).
+    density : callable
+        The normalised density, NumPy array in, array out.
+    probability : callable
+        ``probability(a, b)``: the law's mass on :math:`(a, b]` (quadrature).
+    """
+
+    depth: int
+    sigma: float
+    label_noise: float
+    kappa: float
+    lower: float
+    mean: float
+    variance: float
+    first_order_mean: float
+    first_order_variance: float
+    drift_zero_mean: float
+    density: Callable[[NDArray[np.float64]], NDArray[np.float64]]
+    probability: Callable[[float, float], float]
+
+
+@dataclass(frozen=True)
+class StationaryExperiment:
+    r"""Final mode amplitudes of an ensemble and the derived law of each mode.
+
+    Attributes
+    ----------
+    config : SimulationConfig
+        The run's parameters.
+    start : str
+        One of :data:`STARTS`.
+    trajectory : Trajectory
+        The recorded run (ensemble axis after the record axis).
+    kappa : float
+        :math:`\eta/B`.
+    singular_values : numpy.ndarray, shape (r,)
+    final_modes : numpy.ndarray, shape (M, r)
+        :math:`s_a` at the last step, one row per network.
+    laws : tuple of ModeLaw
+        One per mode.
+    mean, mean_se, variance, variance_se : numpy.ndarray, shape (r,)
+        Ensemble estimates and standard errors.
+    z_mean, z_variance : numpy.ndarray, shape (r,)
+        Against the density's exact mean and variance.
+    network_mean : numpy.ndarray, shape (r,)
+        C17's first-order mean of each mode of the full network (:func:`full_network_means`).
+    z_network_mean : numpy.ndarray, shape (r,)
+        :math:`(\hat m - m_{17})/\mathrm{SE}`; the :math:`O(\kappa^2)` remainder of
+        :math:`m_{17}` is a bias here, so this is information, not a verdict.
+    """
+
+    config: SimulationConfig
+    start: str
+    trajectory: Trajectory
+    kappa: float
+    singular_values: NDArray[np.float64]
+    final_modes: NDArray[np.float64]
+    laws: tuple[ModeLaw, ...]
+    mean: NDArray[np.float64]
+    mean_se: NDArray[np.float64]
+    variance: NDArray[np.float64]
+    variance_se: NDArray[np.float64]
+    z_mean: NDArray[np.float64]
+    z_variance: NDArray[np.float64]
+    network_mean: NDArray[np.float64]
+    z_network_mean: NDArray[np.float64]
+
+
+def default_stationary_config(**overrides: Any) -> SimulationConfig:
+    r"""Depth 2, width 4, teacher :math:`(2, 1)`, :math:`\sigma_\varepsilon = 0.5`,
+    :math:`\eta = 0.01`, :math:`B = 1` (:math:`\kappa = 0.01`), 1024 networks, 4000 steps
+    (:math:`t = 40`, about 80 relaxation times :math:`1/(L\sigma^{2-2/L})` of the slower
+    mode), anisotropic Langevin; a few seconds on one core.
+
+    ``overrides`` are further :class:`SimulationConfig` fields (validated).
+    """
+    values = {
+        "optimizer": "anisotropic",
+        "depth": 2,
+        "width": 4,
+        "singular_values": (2.0, 1.0),
+        "label_noise": 0.5,
+        "eta": 0.01,
+        "batch_size": 1,
+        "ensemble": 1024,
+        "steps": 4000,
+        "record_every": 100,
+    }
+    if "duration" in overrides:
+        del values["steps"]
+    return SimulationConfig.from_mapping({**values, **overrides})
+
+
+@cache
+def _log_density(depth: int) -> tuple[Callable[..., Any], Callable[..., Any] | None, sp.Symbol]:
+    """``log p`` lambdified in ``(s, sigma, sigma_eps, kappa, I)`` and the exponent integrand
+    in ``(u, sigma, sigma_eps, kappa)`` when ``p`` holds an unevaluated integral ``I``
+    (lower limit :math:`\\sigma`)."""
+    density = stationary_density(depth)
+    placeholder = sp.Symbol("I_exponent", real=True)
+    integrals = list(density.atoms(sp.Integral))
+    integrand = None
+    if integrals:
+        (integral,) = integrals
+        function, (variable, low, _high) = integral.function, integral.limits[0]
+        if sp.simplify(low - sigma) != 0:
+            raise InvalidParameter(f"Got an exponent integral from {low}, expected from sigma.")
+        integrand = sp.lambdify((variable, sigma, sigma_eps, kappa), function, "numpy")
+        density = density.subs(integral, placeholder)
+    log_density = sp.expand_log(sp.log(density), force=True)
+    args = (s, sigma, sigma_eps, kappa, placeholder)
+    return sp.lambdify(args, log_density, "numpy"), integrand, placeholder
+
+
+def _law_iv(depth: Any, value: Any, noise: Any, scale: Any) -> tuple[int, float, float, float]:
+    if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
+        raise InvalidParameter(f"Got depth={depth!r}, but depth must be an integer >= 1.")
+    for name, number in (("sigma", value), ("label_noise", noise), ("kappa", scale)):
+        if (
+            not isinstance(number, int | float)
+            or isinstance(number, bool)
+            or not math.isfinite(number)
+            or number <= 0
+        ):
+            raise InvalidParameter(
+                f"Got {name}={number!r}, but it must be finite and > 0"
+                + (" (the stationary law needs label noise)." if name == "label_noise" else ".")
+            )
+    return depth, float(value), float(noise), float(scale)
+
+
+@cache
+def derived_mode_law(
+    depth: int, value: float, noise: float, scale: float, *, ito: bool = True
+) -> ModeLaw:
+    r"""The C10 law of one mode at :math:`L`, :math:`\sigma`, :math:`\sigma_\varepsilon`,
+    :math:`\kappa`, normalised by quadrature, with its mean and variance.
+
+    Parameters
+    ----------
+    depth : int
+        :math:`L \in \{1, 2, 3, 4\}` (:data:`derivations.stationary.DENSITY_DEPTHS`).
+    value, noise, scale : float
+        :math:`\sigma > 0`, :math:`\sigma_\varepsilon > 0`, :math:`\kappa > 0`.
+    ito : bool, optional
+        ``False``: the density without its Itô factor :math:`s^{1-1/L}` (a dropped term, for
+        the power tests of :mod:`reports.claims.stationary`).
+
+    Returns
+    -------
+    ModeLaw
+    """
+    depth, value, noise, scale = _law_iv(depth, value, noise, scale)
+    log_density, integrand, _ = _log_density(depth)
+
+    def exponent(u: float) -> float:
+        if integrand is None:
+            return 0.0
+        return float(quad(integrand, value, u, args=(value, noise, scale), limit=200)[0])
+
+    dropped = 0.0 if ito else 1 - 1 / depth  # the power of s removed with ito=False
+    reference = float(log_density(value, value, noise, scale, 0.0)) - dropped * math.log(value)
+
+    def unnormalised(u: float) -> float:
+        if depth >= 2 and u <= 0:
+            return 0.0
+        with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+            logp = float(log_density(u, value, noise, scale, exponent(u)))
+            logp -= dropped * math.log(u) if dropped else 0.0
+        return math.exp(logp - reference) if math.isfinite(logp) else 0.0
+
+    sd = math.sqrt(scale * depth * value ** (2 - 2 / depth) * noise**2 / 2)
+    lower = -math.inf if depth == 1 else 0.0
+    inner = [value + k * sd for k in (-12, -4, 0, 4, 12)]
+    cuts = [lower, *(c for c in inner if c > lower), math.inf]
+
+    def integral(
+        weight: Callable[[float], float], low: float = lower, high: float = math.inf
+    ) -> float:
+        pieces = [low, *(c for c in cuts if low < c < high), high]
+        return sum(
+            quad(lambda u: weight(u) * unnormalised(u), a, b, epsabs=0.0, epsrel=1e-10, limit=200)[
+                0
+            ]
+            for a, b in itertools.pairwise(pieces)
+        )
+
+    norm = integral(lambda u: 1.0)
+    mean = integral(lambda u: u) / norm
+    variance = integral(lambda u: (u - mean) ** 2) / norm
+    point = {L: depth, sigma: value, sigma_eps: noise, kappa: scale}
+
+    def density(grid: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.array([unnormalised(float(u)) / norm for u in np.ravel(grid)]).reshape(
+            np.shape(grid)
+        )
+
+    return ModeLaw(
+        depth=depth,
+        sigma=value,
+        label_noise=noise,
+        kappa=scale,
+        lower=lower,
+        mean=mean,
+        variance=variance,
+        first_order_mean=float(stationary_mean().subs(point)),
+        first_order_variance=float(stationary_variance().subs(point)),
+        drift_zero_mean=float(drift_zero_mean().subs(point)),
+        density=density,
+        probability=lambda low, high: integral(lambda u: 1.0, max(low, lower), high) / norm,
+    )
+
+
+def full_network_means(config: SimulationConfig) -> NDArray[np.float64]:
+    r"""C17's first-order stationary mean of every mode of the full network of ``config``.
+
+    .. math:: E s_a = \sigma_a - \frac{\kappa\sigma_\varepsilon^2}{2}\Bigl[(L-1)
+              \sigma_a^{1-2/L} + \sum_{k \ne a,\ \text{outputs}} g(\sigma_a, \sigma_k)
+              + \sum_{k \ne a,\ \text{inputs}} g(\sigma_a, \sigma_k)\Bigr],
+
+    :func:`derivations.network_mean.stated_mode_mean` at the run's depth, input/output width
+    and teacher (:math:`\sigma_k = 0` for the null directions; the hidden width does not
+    enter).  This is the *statement* of C17, which ``dlnverify verify C17`` checks by
+    derivation at depths 1-4 and small widths and by Monte Carlo at width 4: deriving it
+    afresh at the run's width costs minutes at :math:`d = 8`.  It is first order in
+    :math:`\kappa` and holds at the balanced teacher point; the single-mode law of C10 is its
+    width-one case.
+    """
+    point = {kappa: config.kappa, sigma_eps: config.label_noise}
+    values = [sp.Float(v) for v in config.singular_values]
+    widths = (config.width, config.width)
+    return np.array(
+        [
+            float(stated_mode_mean(config.depth, values, widths, a).subs(point))
+            for a in range(len(values))
+        ]
+    )
+
+
+def check_stationary_config(config: Any, start: Any = "aligned") -> SimulationConfig:
+    """``config`` if a stationary ensemble can run from it, else a one-line
+    :class:`~dlnverify.errors.InvalidParameter` naming the problem."""
+    if not isinstance(config, SimulationConfig):
+        raise InvalidParameter(
+            f"Got config of type {type(config).__name__}, but config must be a SimulationConfig."
+        )
+    if start not in STARTS:
+        raise InvalidParameter(
+            f"Got start={start!r}, but start must be one of {', '.join(STARTS)}."
+        )
+    if config.optimizer not in STATIONARY_OPTIMIZERS:
+        raise InvalidParameter(
+            f"Got optimizer={config.optimizer!r}, but the stationary law describes"
+            f" {' or '.join(STATIONARY_OPTIMIZERS)} only."
+        )
+    if not config.label_noise > 0:
+        raise InvalidParameter(
+            f"Got label_noise={config.label_noise}, but the stationary law needs label noise > 0"
+            " (without it the law is a Dirac mass at sigma, C11: see simulate --collapse)."
+        )
+    if config.ensemble < 2:
+        raise InvalidParameter(
+            f"Got ensemble={config.ensemble}, but a variance needs an ensemble of >= 2 networks."
+        )
+    return config
+
+
+def stationary_histogram(
+    config: SimulationConfig,
+    *,
+    start: str = "aligned",
+    progress: Callable[[int, int], None] | None = None,
+) -> StationaryExperiment:
+    r"""Run an ensemble to (near) stationarity and compare its final amplitudes with C10.
+
+    The teacher is built from ``config.seed`` exactly as in
+    :func:`reports.experiments.training.run_simulation`; the same generator then draws the hidden bases
+    (``start="aligned"``, every network at the same point :math:`s_a = \sigma_a`) or the small
+    Gaussian initialisation (``start="small"``, the same run as ``run_simulation``), and
+    drives the optimiser.
+
+    Parameters
+    ----------
+    config : SimulationConfig
+        Optimiser ``"anisotropic"`` or ``"sgd"``, ``label_noise > 0``, ``ensemble >= 2``,
+        depth 1-4 (e.g. :func:`default_stationary_config`).
+    start : {"aligned", "small"}, optional
+    progress : callable, optional
+        Called as ``progress(step, steps)`` (see :func:`numerics.trajectory.simulate_trajectory`).
+
+    Returns
+    -------
+    StationaryExperiment
+    """
+    config = check_stationary_config(config, start)
+    scale = config.kappa
+    sigmas = np.asarray(config.singular_values, dtype=np.float64)
+    laws = tuple(
+        derived_mode_law(config.depth, float(v), config.label_noise, scale) for v in sigmas
+    )
+    rng, teacher = seeded_teacher(config)
+    if start == "aligned":
+        weights = aligned_init(config, teacher, sigmas, rng)
+    else:
+        weights = small_init(config, rng)
+    trajectory = train(config, weights, teacher, rng=rng, progress=progress)
+    final = np.asarray(trajectory.modes[-1], dtype=np.float64)
+    means, variances = mean_estimate(final, axis=0), variance_estimate(final, axis=0)
+    mean, mean_se = np.atleast_1d(means.value), np.atleast_1d(means.standard_error)
+    var, var_se = np.atleast_1d(variances.value), np.atleast_1d(variances.standard_error)
+    exact_mean = np.array([law.mean for law in laws])
+    exact_var = np.array([law.variance for law in laws])
+    network = full_network_means(config)
+    return StationaryExperiment(
+        config=config,
+        start=start,
+        trajectory=trajectory,
+        kappa=scale,
+        singular_values=sigmas,
+        final_modes=final,
+        laws=laws,
+        mean=mean,
+        mean_se=mean_se,
+        variance=var,
+        variance_se=var_se,
+        z_mean=(mean - exact_mean) / mean_se,
+        z_variance=(var - exact_var) / var_se,
+        network_mean=network,
+        z_network_mean=(mean - network) / mean_se,
+    )
+
+
+def _experiment_iv(experiment: Any) -> StationaryExperiment:
+    if not isinstance(experiment, StationaryExperiment):
+        raise InvalidParameter(
+            f"Got experiment of type {type(experiment).__name__}, but experiment must be a"
+            " StationaryExperiment."
+        )
+    return experiment
+
+
+def stationary_experiment_summary(experiment: StationaryExperiment) -> dict[str, Any]:
+    r"""JSON-friendly figures of a :class:`StationaryExperiment`.
+
+    Per mode: ``sigma``; ensemble ``mean``, ``mean_se``, ``variance``, ``variance_se``; the
+    density's exact ``derived_mean`` and ``derived_variance``; ``z_mean`` and
+    ``z_variance`` against them; ``first_order_mean``, ``first_order_variance``,
+    ``drift_zero_mean`` and ``variance_ratio`` (ensemble over derived); ``network_mean``
+    (C17's first-order mean of the full network, :func:`full_network_means`) and
+    ``z_network_mean`` against it (information: not part of ``agrees``).  Global:
+    ``threshold`` (Bonferroni :math:`z^\ast` at false-alarm rate :math:`10^{-6}` over the
+    :math:`2r` comparisons), ``agrees`` (every :math:`|z| \le z^\ast`), ``final_max_cross_mode``
+    (ensemble mean), ``final_relative_imbalance`` (ensemble mean per layer pair).
+    """
+    experiment = _experiment_iv(experiment)
+    run = experiment.trajectory
+    modes = []
+    for a, law in enumerate(experiment.laws):
+        modes.append(
+            {
+                "mode": a + 1,
+                "sigma": law.sigma,
+                "mean": float(experiment.mean[a]),
+                "mean_se": float(experiment.mean_se[a]),
+                "variance": float(experiment.variance[a]),
+                "variance_se": float(experiment.variance_se[a]),
+                "derived_mean": law.mean,
+                "derived_variance": law.variance,
+                "z_mean": float(experiment.z_mean[a]),
+                "z_variance": float(experiment.z_variance[a]),
+                "variance_ratio": float(experiment.variance[a] / law.variance),
+                "first_order_mean": law.first_order_mean,
+                "first_order_variance": law.first_order_variance,
+                "drift_zero_mean": law.drift_zero_mean,
+                "network_mean": float(experiment.network_mean[a]),
+                "z_network_mean": float(experiment.z_network_mean[a]),
+            }
+        )
+    threshold = z_threshold(FALSE_ALARM_RATE, 2 * len(modes))
+    z = np.concatenate([experiment.z_mean, experiment.z_variance])
+    return {
+        "config": experiment.config.to_json(),
+        "start": experiment.start,
+        "kappa": experiment.kappa,
+        "n_networks": int(experiment.final_modes.shape[0]),
+        "final_time": float(run.times[-1]),
+        "threshold": threshold,
+        "false_alarm_rate": FALSE_ALARM_RATE,
+        "agrees": bool(np.all(np.abs(z) <= threshold)),
+        "final_max_cross_mode": float(np.mean(run.cross_modes[-1])),
+        "final_relative_imbalance": np.mean(run.relative_imbalance[-1], axis=0).tolist(),
+        "modes": modes,
+    }
+
+
+def stationary_histogram_figure(experiment: StationaryExperiment, path: str | Path) -> Path:
+    r"""One panel per mode: histogram of the final :math:`s_a`, the derived density, and
+    vertical lines at :math:`\sigma_a` (dotted), the derived first-order mean (dashed), the
+    paper's drift-zero mean (dash-dot), C17's first-order mean of the full network (long
+    dashes) and the ensemble mean (thin solid).
+
+    The file (``.pdf`` or ``.png``) is the same, byte for byte, for the same experiment.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    experiment = _experiment_iv(experiment)
+    target = figure_path(path)
+    rank = experiment.singular_values.size
+    with figure_file(target, panels=rank) as panels:
+        for a, axis in enumerate(panels):
+            law = experiment.laws[a]
+            samples = experiment.final_modes[:, a]
+            sd = math.sqrt(law.variance)
+            low = min(float(samples.min()), law.mean - 5 * sd)
+            high = max(float(samples.max()), law.mean + 5 * sd)
+            if law.lower == 0.0:
+                low = max(low, 0.0)
+            axis.hist(samples, bins=40, range=(low, high), density=True, color="C0", alpha=0.5)
+            grid = np.linspace(low, high, 300)
+            axis.plot(grid, law.density(grid), color="C3", linewidth=1.2, label="derived density")
+            lines = (
+                (law.sigma, ":", "k", r"$\sigma_a$"),
+                (law.first_order_mean, "--", "C3", "derived mean"),
+                (law.drift_zero_mean, "-.", "C2", "drift-zero mean"),
+                (float(experiment.network_mean[a]), (0, (6, 2)), "C1", "full-network mean (C17)"),
+                (float(experiment.mean[a]), "-", "C0", "ensemble mean"),
+            )
+            for where, style, colour, label in lines:
+                axis.axvline(where, linestyle=style, color=colour, linewidth=0.8, label=label)
+            title = rf"mode {a + 1}, $\sigma = {law.sigma:g}$"
+            scores = rf"$z_m = {experiment.z_mean[a]:.1f}$, $z_v = {experiment.z_variance[a]:.1f}$"
+            axis.set_title(f"{title}, {scores}", fontsize=9)
+            axis.set_xlabel("$s_a$ at the end of training")
+            if a == 0:
+                axis.set_ylabel("density")
+                axis.legend(fontsize="x-small")
+    return target

@@ -1,0 +1,186 @@
+r"""Parameter sweeps of ``dlnverify simulate`` on Dask (DESIGN.md §8; paper App. J).
+
+A sweep is the Cartesian product of a few values for some :class:`SimulationConfig` fields
+(``--sweep eta=0.005,0.01,0.02 --sweep batch_size=1,4``): every combination is one
+independent run, summarised by :func:`reports.experiments.training.summarise` (and, with
+``diffusion_samples``, :func:`reports.experiments.diffusion.experiment_summary`), or, for a sweep of
+stationary ensembles (``stationary="aligned"`` or ``"small"``), by
+:func:`reports.experiments.stationary.stationary_experiment_summary`: ``--sweep dt=...`` is
+the paper's App. K, ``--sweep width=...`` the growth of the full network's departure from
+the single-mode law.  The runs are Dask
+tasks: local processes by default, threads or one process on request, or a ``dask.distributed``
+scheduler given by its address (``tcp://host:8786``) for a cluster.  Each run's randomness
+comes from its own ``seed`` field only, so a sweep gives the same numbers on any scheduler
+and in any order; sweep ``seed`` itself for independent repetitions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dlnverify.errors import InvalidParameter
+from reports.experiments.training import SimulationConfig, run_simulation, summarise
+
+__all__ = ["LOCAL_SCHEDULERS", "check_sweep_key", "parse_sweep", "run_sweep", "sweep_configs"]
+
+#: Schedulers that need no cluster; anything else is a ``dask.distributed`` address.
+LOCAL_SCHEDULERS = ("processes", "synchronous", "threads")
+#: Most runs in one sweep (a typo such as ``steps=1,...,100000`` should not start a day).
+MAX_RUNS = 1000
+
+
+def parse_sweep(items: Sequence[str]) -> dict[str, list[str]]:
+    """``["eta=0.005,0.01", "seed=0,1"]`` as ``{"eta": ["0.005", "0.01"], "seed": ["0", "1"]}``.
+
+    Keys must be :class:`SimulationConfig` fields, each swept once, with at least one value;
+    values are validated when the configurations are built (:func:`sweep_configs`).
+    """
+    sweep: dict[str, list[str]] = {}
+    for item in items:
+        key, sep, values = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise InvalidParameter(f"Got --sweep {item!r}, but it must look like eta=0.01,0.02.")
+        check_sweep_key(key)
+        if key in sweep:
+            raise InvalidParameter(f"Got --sweep {key}=... twice; give all its values at once.")
+        if key == "singular_values":
+            parts = [p.strip() for p in values.split(";") if p.strip()]
+        else:
+            parts = [p.strip() for p in values.split(",") if p.strip()]
+        if not parts:
+            raise InvalidParameter(f"Got --sweep {item!r}, but it lists no values.")
+        sweep[key] = parts
+    return sweep
+
+
+def check_sweep_key(key: str) -> str:
+    """``key`` if it is a :class:`SimulationConfig` field, else a one-line error."""
+    known = SimulationConfig.__dataclass_fields__
+    if key not in known:
+        raise InvalidParameter(
+            f"Got sweep key {key!r}, but it is not a simulation parameter; known: "
+            f"{', '.join(known)}."
+        )
+    return key
+
+
+def sweep_configs(
+    base: SimulationConfig, sweep: Mapping[str, Sequence[Any]]
+) -> list[SimulationConfig]:
+    """Every combination of the swept values applied to ``base``, in a fixed order.
+
+    Values that give the same run (``seed = [1, 1]``, ``eta = 0.01,1e-2``) are refused.
+    """
+    keys = list(sweep)
+    count = 1
+    for key in keys:
+        count *= len(sweep[key])
+    if count > MAX_RUNS:
+        raise InvalidParameter(f"Got a sweep of {count} runs, but at most {MAX_RUNS} are allowed.")
+    combinations = list(itertools.product(*(range(len(sweep[k])) for k in keys)))
+    configs = [
+        SimulationConfig.from_mapping(
+            {key: sweep[key][index] for key, index in zip(keys, combination, strict=True)},
+            base=base,
+        )
+        for combination in combinations
+    ]
+    first: dict[SimulationConfig, tuple[int, ...]] = {}
+    for combination, config in zip(combinations, configs, strict=True):
+        earlier = first.setdefault(config, combination)
+        if earlier is not combination:
+            differing = [
+                f"{key} = {sweep[key][i]} and {sweep[key][j]}"
+                for key, i, j in zip(keys, earlier, combination, strict=True)
+                if i != j
+            ]
+            raise InvalidParameter(
+                f"Got a sweep whose values {'; '.join(differing)} give the same run;"
+                " list each value once."
+            )
+    return configs
+
+
+def _run(config: SimulationConfig, stationary: str | None = None) -> dict[str, Any]:
+    """One run's summary (a Dask task: module-level, pickled by reference)."""
+    if stationary is not None:
+        from reports.experiments.stationary import (
+            stationary_experiment_summary,
+            stationary_histogram,
+        )
+
+        return stationary_experiment_summary(stationary_histogram(config, start=stationary))
+    if config.diffusion_samples:
+        from reports.experiments.diffusion import diffusion_along_training, experiment_summary
+
+        experiment = diffusion_along_training(config)
+        summary = summarise(experiment.trajectory, config)
+        summary["diffusion"] = experiment_summary(experiment)
+        return summary
+    return summarise(run_simulation(config), config)
+
+
+def run_sweep(
+    configs: Sequence[SimulationConfig],
+    *,
+    scheduler: str = "processes",
+    workers: int | None = None,
+    progress: bool = True,
+    stationary: str | None = None,
+) -> list[dict[str, Any]]:
+    """Run every configuration as a Dask task; summaries in the order of ``configs``.
+
+    Parameters
+    ----------
+    configs : sequence of SimulationConfig
+        The runs (:func:`sweep_configs`).
+    scheduler : str
+        ``"processes"`` (default), ``"threads"``, ``"synchronous"``, or the address of a
+        ``dask.distributed`` scheduler (needs the ``distributed`` package:
+        ``pip install 'dlnverify[cluster]'``).
+    workers : int, optional
+        Local workers (default: one per core).
+    progress : bool
+        Show Dask's progress bar on stderr (local schedulers).
+    stationary : {None, "aligned", "small"}
+        ``None``: training runs.  Otherwise every run is a stationary ensemble from this start
+        (:func:`reports.experiments.stationary.stationary_histogram`).
+    """
+    import dask
+
+    if workers is not None and workers < 1:
+        raise InvalidParameter(f"Got workers={workers}, but it must be >= 1.")
+    if stationary is not None:
+        from reports.experiments.stationary import check_stationary_config
+
+        for config in configs:
+            check_stationary_config(config, stationary)
+    tasks = [dask.delayed(_run, pure=False)(config, stationary) for config in configs]
+    if scheduler in LOCAL_SCHEDULERS:
+        from dask.diagnostics import ProgressBar
+
+        options: dict[str, Any] = {"scheduler": scheduler}
+        if workers is not None:
+            options["num_workers"] = workers
+        if progress:
+            with ProgressBar(out=sys.stderr, dt=1.0):
+                return list(dask.compute(*tasks, **options))
+        return list(dask.compute(*tasks, **options))
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise InvalidParameter(
+            f"Got scheduler {scheduler!r}: a cluster address needs dask.distributed "
+            "(pip install 'dlnverify[cluster]'); local choices: "
+            f"{', '.join(LOCAL_SCHEDULERS)}."
+        ) from None
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as error:
+        raise InvalidParameter(f"Cannot reach the Dask scheduler {scheduler!r}: {error}") from None
+    with client:
+        return list(client.gather(client.compute(tasks)))

@@ -1,0 +1,3 @@
+"""formulas"""
+
+__all__: list[str] = []

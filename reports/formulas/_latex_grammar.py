@@ -1,0 +1,420 @@
+r"""Tokenizer and ``lark`` grammar of the small LaTeX subset accepted in user formulas.
+
+Kept apart from :mod:`reports.formulas.parse` (which turns the parse tree into SymPy and owns the
+public API) because this module only answers "is this text in the language, and what is its
+tree?": it knows LaTeX spelling, not SymPy.  No user text is ever evaluated; the tokenizer is
+a hand-written scanner that classifies every backslash command against fixed tables and
+refuses the rest, so an unknown command (``\input``, ``\mathrm{tr}``, ``\def``) is an error,
+never a product of letters.
+
+The language (whitespace is insignificant, as in TeX math mode):
+
+* numbers ``2``, ``0.5``, ``.5``; single letters ``s``, ``L`` (a run of several letters such
+  as ``sigma`` or ``Ls`` is refused: write ``\sigma`` or ``L s``); Greek letters
+  ``\sigma``, ``\kappa``, ..., also as Unicode characters ``σ``, ``κ``, ``ε``;
+  constants ``\pi`` (``π``), ``e``, ``\mathrm{e}``;
+* subscripts ``s_0``, ``s_{0}``, ``\sigma_\varepsilon``, ``\sigma_{\epsilon}`` on a letter,
+  before or after a superscript (``\sigma^2_\varepsilon``);
+* ``+ -``, explicit products ``*``, ``\cdot``, ``\times``, division ``/``, implicit products
+  ``2\kappa L^2``, powers ``x^2``, ``x^{4-\frac{4}{L}}``, ``x^\kappa``;
+* ``\frac{a}{b}`` (also ``\dfrac``, ``\tfrac`` and ``\frac12``), ``\sqrt{x}``, ``\sqrt[n]{x}``;
+* functions ``\exp \log \ln \sin \cos \tan \sinh \cosh \tanh \arcsin \arccos \arctan`` applied to a parenthesised
+  group (``\exp(-2t)``, ``\exp\left(...\right)``, ``\exp{...}``) or to one factor
+  (``\log s^2`` is :math:`\log(s^2)`);
+* grouping ``( ) [ ] { } \{ \}`` with optional size prefixes ``\left \right \bigl \bigr``
+  ..., and absolute values ``\left| x \right|``, ``\lvert x \rvert``;
+* spacing ``\, \; \: \! \quad \qquad \ ~`` and ``\displaystyle`` are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from lark import Lark, Token
+from lark.lexer import Lexer
+
+from dlnverify.errors import FormulaError
+
+__all__ = [
+    "FUNCTION_COMMANDS",
+    "GREEK_LETTERS",
+    "LATEX_PARSER",
+    "MAX_DEPTH",
+    "UNICODE_GREEK",
+    "canonical_subscript",
+    "tokenize_latex",
+]
+
+#: Maximum nesting of brackets, braces and ``\left ... \right`` pairs.
+MAX_DEPTH = 50
+
+#: Greek letter commands, mapped to a canonical name (variant glyphs of one letter agree).
+GREEK_LETTERS: dict[str, str] = {
+    name: name
+    for name in [
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+        "nu",
+        "xi",
+        "omicron",
+        "rho",
+        "sigma",
+        "tau",
+        "upsilon",
+        "phi",
+        "chi",
+        "psi",
+        "omega",
+        "Gamma",
+        "Delta",
+        "Theta",
+        "Lambda",
+        "Xi",
+        "Sigma",
+        "Upsilon",
+        "Phi",
+        "Psi",
+        "Omega",
+    ]
+} | {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho"}
+
+#: Unicode Greek characters and the letter command each one stands for (``σ`` is ``\sigma``,
+#: ``ε`` and ``ϵ`` are ``\epsilon``, ``π`` is ``\pi``), built from the Unicode names of the
+#: letters above, plus the variant glyphs.
+UNICODE_GREEK: dict[str, str] = {
+    unicodedata.lookup(
+        f"GREEK {'CAPITAL' if name[0].isupper() else 'SMALL'} LETTER "
+        + name.upper().replace("LAMBDA", "LAMDA")
+    ): name
+    for name in [*GREEK_LETTERS.values(), "pi"]
+} | {
+    "\N{GREEK LUNATE EPSILON SYMBOL}": "epsilon",
+    "\N{GREEK THETA SYMBOL}": "theta",
+    "\N{GREEK PHI SYMBOL}": "phi",
+    "\N{GREEK RHO SYMBOL}": "rho",
+    "\N{GREEK SMALL LETTER FINAL SIGMA}": "sigma",
+    "\N{MICRO SIGN}": "mu",
+}
+
+#: Function commands and the SymPy-syntax name each one means.
+FUNCTION_COMMANDS: dict[str, str] = {
+    "exp": "exp",
+    "log": "log",
+    "ln": "log",
+    "sin": "sin",
+    "cos": "cos",
+    "tan": "tan",
+    "sinh": "sinh",
+    "cosh": "cosh",
+    "tanh": "tanh",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+}
+
+_SUBSCRIPT_ALIASES = {"eps": "epsilon", "varepsilon": "epsilon"}
+_SPACING = {",", ";", ":", "!", " ", ">", "quad", "qquad", "displaystyle", "textstyle"}
+_FRACTIONS = {"frac", "dfrac", "tfrac"}
+_PRODUCTS = {"cdot", "times"}
+_OPEN_SIZES = {"left", "bigl", "Bigl", "biggl", "Biggl"}
+_CLOSE_SIZES = {"right", "bigr", "Bigr", "biggr", "Biggr"}
+_EITHER_SIZES = {"big", "Big", "bigg", "Bigg"}
+_TEXT_COMMANDS = {"mathrm", "text", "mathit", "operatorname", "textrm"}
+_DELIMITERS = {
+    "(": ("LPAR", "("),
+    ")": ("RPAR", "("),
+    "[": ("LBRACK", "["),
+    "]": ("RBRACK", "["),
+    r"\{": ("LCURLY", r"\{"),
+    r"\}": ("RCURLY", r"\{"),
+    r"\lbrace": ("LCURLY", r"\{"),
+    r"\rbrace": ("RCURLY", r"\{"),
+    r"\lvert": ("LABS", "|"),
+    r"\rvert": ("RABS", "|"),
+}
+_CLOSERS = {"RPAR", "RBRACK", "RBRACE", "RCURLY", "RABS"}
+_SINGLE = {
+    "+": "PLUS",
+    "-": "MINUS",
+    "*": "MUL",
+    "/": "DIV",
+    "^": "CARET",
+    "_": "UNDERSCORE",
+    "{": "LBRACE",
+    "}": "RBRACE",
+}
+_NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+_LETTERS = re.compile(r"[A-Za-z]+")
+_COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
+_TEXT_E = re.compile(r"\s*\{\s*e\s*\}")
+_SIZED_DELIMITER = re.compile(r"\s*(\\[A-Za-z]+|\\.|.)", re.DOTALL)
+_MAX_DIGITS = 100
+
+_GRAMMAR = r"""
+%declare NUMBER LETTER GREEK CONST FRAC SQRT FUNC MUL DIV PLUS MINUS CARET UNDERSCORE
+%declare LPAR RPAR LBRACK RBRACK LBRACE RBRACE LCURLY RCURLY LABS RABS
+
+start: sum
+
+?sum: product (PLUS product | MINUS product)*
+
+?product: signed (MUL signed | DIV signed | implicit)*
+
+implicit: power
+
+?signed: MINUS signed -> neg
+       | PLUS signed -> pos
+       | power
+
+?power: atom
+      | atom CARET arg -> pow
+      | symexpr
+      | FUNC funcarg -> call
+
+symexpr: base sub? sup?
+       | base sup sub
+
+base: LETTER | GREEK
+
+sub: UNDERSCORE subarg
+
+sup: CARET arg
+
+subarg: NUMBER | LETTER | GREEK | LBRACE (NUMBER | LETTER | GREEK)+ RBRACE
+
+?atom: NUMBER -> number
+     | CONST -> const
+     | group
+     | frac
+     | sqrt
+     | FUNC group -> call
+
+group: LPAR sum RPAR
+     | LBRACK sum RBRACK
+     | LBRACE sum RBRACE
+     | LCURLY sum RCURLY
+     | LABS sum RABS -> abs
+
+frac: FRAC arg arg
+
+sqrt: SQRT arg
+    | SQRT LBRACK sum RBRACK arg
+
+arg: LBRACE sum RBRACE | NUMBER | LETTER | GREEK | CONST
+
+funcarg: symexpr
+       | NUMBER (CARET arg)?
+       | CONST (CARET arg)?
+       | frac
+       | sqrt
+"""
+
+
+def canonical_subscript(text: str) -> str:
+    """Canonical spelling of a subscript key (``varepsilon``, ``eps`` -> ``epsilon``)."""
+    return _SUBSCRIPT_ALIASES.get(text, text)
+
+
+def _show(text: str) -> str:
+    """A short, one-line rendering of a piece of user text for error messages: quoted, as
+    typed (a backslash stays one backslash), characters that do not print escaped."""
+    short = text if len(text) <= 30 else text[:27] + "..."
+    return "'" + "".join(c if c.isprintable() else repr(c)[1:-1] for c in short) + "'"
+
+
+class _Scanner:
+    """One pass over the text, producing tokens and checking bracket balance and depth."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.tokens: list[Token] = []
+        self.stack: list[tuple[str, int]] = []
+
+    def emit(self, kind: str, value: str, start: int) -> None:
+        if kind in {"LPAR", "LBRACK", "LBRACE", "LCURLY", "LABS"}:
+            self.stack.append((kind, start))
+            if len(self.stack) > MAX_DEPTH:
+                raise FormulaError(
+                    f"formula nested too deeply: more than {MAX_DEPTH} open brackets at "
+                    f"column {start + 1}"
+                )
+        elif kind in _CLOSERS:
+            opener = "L" + kind[1:]
+            if not self.stack:
+                raise FormulaError(
+                    f"unbalanced brackets: {_show(value)} at column {start + 1} closes nothing"
+                )
+            open_kind, open_pos = self.stack.pop()
+            if open_kind != opener:
+                raise FormulaError(
+                    f"unbalanced brackets: {_show(value)} at column {start + 1} does not "
+                    f"match the bracket opened at column {open_pos + 1}"
+                )
+        self.tokens.append(Token(kind, value, start_pos=start, line=1, column=start + 1))
+
+    def command(self, name: str, start: int) -> None:
+        text = self.text
+        if name in _SPACING:
+            return
+        if name in GREEK_LETTERS:
+            self.emit("GREEK", GREEK_LETTERS[name], start)
+        elif name == "pi":
+            self.emit("CONST", "pi", start)
+        elif name in FUNCTION_COMMANDS:
+            self.emit("FUNC", FUNCTION_COMMANDS[name], start)
+        elif name in _FRACTIONS:
+            self.emit("FRAC", name, start)
+            self._split_fraction_digits()
+        elif name == "sqrt":
+            self.emit("SQRT", name, start)
+        elif name in _PRODUCTS:
+            self.emit("MUL", name, start)
+        elif name in {"{", "}", "lbrace", "rbrace", "lvert", "rvert"}:
+            kind, _ = _DELIMITERS["\\" + name]
+            self.emit(kind, "\\" + name, start)
+        elif name in _OPEN_SIZES | _CLOSE_SIZES | _EITHER_SIZES:
+            self._sized_delimiter(name, start)
+        elif name in _TEXT_COMMANDS:
+            match = _TEXT_E.match(text, self.pos)
+            if match is None:
+                raise FormulaError(
+                    f"unsupported LaTeX command \\{name} at column {start + 1}: only "
+                    f"\\{name}{{e}} (Euler's number) is accepted"
+                )
+            self.pos = match.end()
+            self.emit("CONST", "E", start)
+        elif name == "\\":
+            raise FormulaError(f"line breaks (\\\\) are not supported, at column {start + 1}")
+        else:
+            raise FormulaError(
+                f"unknown LaTeX command {_show(chr(92) + name)} at column {start + 1}; "
+                "accepted: \\frac \\sqrt \\cdot \\times \\left \\right, Greek letters, "
+                "\\pi and \\" + " \\".join(sorted(FUNCTION_COMMANDS))
+            )
+
+    def _split_fraction_digits(self) -> None:
+        r"""``\frac12`` means ``\frac{1}{2}``: split a bare digit run after ``\frac``."""
+        match = re.compile(r"\s*(\d)(\d+)").match(self.text, self.pos)
+        if match is not None and self.text[match.end() : match.end() + 1] != ".":
+            self.emit("NUMBER", match.group(1), match.start(1))
+            self.pos = match.start(2)
+
+    def _sized_delimiter(self, name: str, start: int) -> None:
+        match = _SIZED_DELIMITER.match(self.text, self.pos)
+        delimiter = match.group(1) if match else ""
+        if delimiter == "|" or delimiter == r"\vert" or delimiter == r"\lvert":
+            side = "L" if name in _OPEN_SIZES else "R" if name in _CLOSE_SIZES else ""
+            if delimiter == r"\lvert":
+                side = "L"
+            if not side:
+                raise FormulaError(
+                    f"ambiguous \\{name}| at column {start + 1}: use \\left| ... \\right|"
+                )
+            kind = side + "ABS"
+        elif delimiter in _DELIMITERS:
+            kind, _ = _DELIMITERS[delimiter]
+            is_open = kind.startswith("L")
+            if (is_open and name in _CLOSE_SIZES) or (not is_open and name in _OPEN_SIZES):
+                raise FormulaError(
+                    f"\\{name}{delimiter} at column {start + 1}: the delimiter faces the wrong way"
+                )
+        else:
+            raise FormulaError(
+                f"unsupported delimiter {_show(delimiter)} after \\{name} at column "
+                f"{start + 1}; accepted: ( ) [ ] \\{{ \\}} |"
+            )
+        assert match is not None
+        self.pos = match.end()
+        self.emit(kind, "\\" + name + delimiter, start)
+
+    def run(self) -> list[Token]:
+        text = self.text
+        while self.pos < len(text):
+            char = text[self.pos]
+            start = self.pos
+            if char.isspace() or char == "~":
+                self.pos += 1
+            elif char == "\\":
+                match = _COMMAND.match(text, self.pos)
+                if match is None:
+                    raise FormulaError(
+                        f"lone backslash at the end of the formula (column {start + 1})"
+                    )
+                self.pos = match.end()
+                self.command(match.group(1), start)
+            elif (match := _NUMBER.match(text, self.pos)) is not None:
+                digits = sum(c.isdigit() for c in match.group())
+                if digits > _MAX_DIGITS:
+                    raise FormulaError(
+                        f"number at column {start + 1} has {digits} digits; at most "
+                        f"{_MAX_DIGITS} are accepted"
+                    )
+                self.pos = match.end()
+                self.emit("NUMBER", match.group(), start)
+            elif (match := _LETTERS.match(text, self.pos)) is not None:
+                self.pos = match.end()
+                self.emit("LETTER", match.group(), start)
+            elif char in _SINGLE:
+                self.pos += 1
+                self.emit(_SINGLE[char], char, start)
+            elif char in "()[]":
+                self.pos += 1
+                self.emit(_DELIMITERS[char][0], char, start)
+            elif char in UNICODE_GREEK:  # σ reads as \sigma
+                self.pos += 1
+                self.command(UNICODE_GREEK[char], start)
+            elif char == "|":
+                raise FormulaError(
+                    f"bare '|' at column {start + 1}: write absolute values as "
+                    "\\left| ... \\right| or \\lvert ... \\rvert"
+                )
+            else:
+                raise FormulaError(
+                    f"unexpected character {_show(char)} at column {start + 1} in LaTeX formula"
+                )
+        if self.stack:
+            _kind, pos = self.stack[-1]
+            raise FormulaError(
+                f"unbalanced brackets: {_show(text[pos])} opened at column {pos + 1} is "
+                "never closed"
+            )
+        return self.tokens
+
+
+def tokenize_latex(text: str) -> list[Token]:
+    r"""Split LaTeX text into grammar tokens, refusing unknown commands and characters.
+
+    Raises
+    ------
+    FormulaError
+        On an unknown command or character, unbalanced brackets, more than
+        :data:`MAX_DEPTH` nested brackets, or a number with more than 100 digits.
+    """
+    return _Scanner(text).run()
+
+
+class _TokenListLexer(Lexer):
+    """A lark lexer that hands over the tokens :func:`tokenize_latex` already produced."""
+
+    def __init__(self, lexer_conf: object) -> None:
+        pass
+
+    def lex(self, data: list[Token]) -> Iterator[Token]:  # type: ignore[override]
+        return iter(data)
+
+
+#: LALR parser of the grammar above; ``LATEX_PARSER.parse(tokenize_latex(text))``.
+LATEX_PARSER = Lark(_GRAMMAR, parser="lalr", lexer=_TokenListLexer, start="start")

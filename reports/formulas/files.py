@@ -1,0 +1,153 @@
+r"""Files of formulas: several user formulas checked in one run (``dlnverify check --file``).
+
+A TOML file holds one ``[[check]]`` table per formula::
+
+    [[check]]
+    name = "Eq. 7 at depth 3"     # optional; default "<quantity> #<k>"
+    quantity = "diffusion"
+    formula = "9*kappa*s**(8/3)*(2*(sigma-s)**2 + sigma_eps**2)"
+    at = { L = 3 }                # optional: parameters held fixed
+    syntax = "sympy"              # optional: "auto" (default), "sympy" or "latex"
+
+Every entry is validated (known quantity, parsable formula, ``at`` in the domain) before the
+first check runs, so a typo in the tenth formula does not cost nine checks.  Each formula is
+then checked as by :func:`reports.formulas.engine.check`, with the same seed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dlnverify.errors import DlnVerifyError, InvalidParameter
+from reports.formulas.engine import CheckResult, check, validate
+
+__all__ = ["FormulaEntry", "check_formulas", "load_formulas", "named_json"]
+
+_KEYS = ("name", "quantity", "formula", "at", "syntax")
+_SYNTAXES = ("auto", "sympy", "latex")
+
+
+@dataclass(frozen=True)
+class FormulaEntry:
+    """One ``[[check]]`` table of a formula file.
+
+    Attributes
+    ----------
+    name : str
+        Label shown in tables and reports.
+    quantity, formula : str
+        As for :func:`reports.formulas.engine.check`.
+    at : dict
+        Parameters held fixed.
+    syntax : str
+        ``"auto"``, ``"sympy"`` or ``"latex"``.
+    """
+
+    name: str
+    quantity: str
+    formula: str
+    at: dict[str, Any] = field(default_factory=dict)
+    syntax: str = "auto"
+
+
+def load_formulas(path: str | Path) -> list[FormulaEntry]:
+    """Read and validate a formula file; a one-line
+    :class:`~dlnverify.errors.InvalidParameter` (or FormulaError) names the file, the entry
+    and the problem."""
+    source = Path(path)
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InvalidParameter(
+            f"Cannot read formula file {str(source)!r}: {error.strerror}."
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise InvalidParameter(
+            f"Formula file {str(source)!r} is not valid TOML: {error}."
+        ) from None
+    return _parse(data, str(source))
+
+
+def _parse(data: Mapping[str, Any], name: str) -> list[FormulaEntry]:
+    other = [key for key in data if key != "check"]
+    if other:
+        raise InvalidParameter(
+            f"Formula file {name!r}: unknown key(s) {', '.join(map(repr, other))}; write each"
+            " formula as a [[check]] table."
+        )
+    tables = data.get("check")
+    if not isinstance(tables, list) or not tables:
+        raise InvalidParameter(
+            f"Formula file {name!r} has no [[check]] tables (each needs quantity and formula)."
+        )
+    entries = [_entry(table, index, name) for index, table in enumerate(tables, 1)]
+    for entry in entries:
+        try:
+            validate(entry.quantity, entry.formula, at=entry.at, syntax=entry.syntax)
+        except DlnVerifyError as error:
+            raise type(error)(f"Formula file {name!r}, {entry.name!r}: {error}") from None
+    return entries
+
+
+def _entry(table: Any, index: int, name: str) -> FormulaEntry:
+    where = f"Formula file {name!r}, check #{index}"
+    if not isinstance(table, dict):
+        raise InvalidParameter(f"{where}: must be a table.")
+    unknown = [key for key in table if key not in _KEYS]
+    if unknown:
+        raise InvalidParameter(
+            f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; known: {', '.join(_KEYS)}."
+        )
+    for key in ("quantity", "formula"):
+        if not isinstance(table.get(key), str) or not table[key].strip():
+            raise InvalidParameter(f"{where}: {key} must be a non-empty string.")
+    label = table.get("name", f"{table['quantity']} #{index}")
+    at = table.get("at", {})
+    syntax = table.get("syntax", "auto")
+    if not isinstance(label, str) or not label.strip():
+        raise InvalidParameter(f"{where}: name must be a non-empty string.")
+    if not isinstance(at, dict):
+        raise InvalidParameter(f"{where}: at must be a table, e.g. at = {{ L = 3 }}.")
+    if syntax not in _SYNTAXES:
+        raise InvalidParameter(f"{where}: syntax must be one of {', '.join(_SYNTAXES)}.")
+    return FormulaEntry(label, table["quantity"], table["formula"], dict(at), syntax)
+
+
+def named_json(entry: FormulaEntry, result: CheckResult) -> dict[str, Any]:
+    """One checked formula for ``--json``: its name, then the check's schema."""
+    return {"name": entry.name} | result.to_json()
+
+
+def check_formulas(
+    entries: Sequence[FormulaEntry],
+    *,
+    seed: int = 0,
+    timeout: float | None = 30.0,
+    monte_carlo: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> list[CheckResult]:
+    """Check every entry (in order, each with ``seed``); ``progress`` gets a line before and
+    after each check."""
+    results = []
+    for index, entry in enumerate(entries, 1):
+        if progress is not None:
+            progress(f"[{index}/{len(entries)}] {entry.name} ({entry.quantity}) ...")
+        result = check(
+            entry.quantity,
+            entry.formula,
+            at=entry.at,
+            syntax=entry.syntax,
+            timeout=timeout,
+            seed=seed,
+            monte_carlo=monte_carlo,
+        )
+        if progress is not None:
+            progress(
+                f"[{index}/{len(entries)}] {entry.name}: {result.verdict} ({result.elapsed:.1f} s)"
+            )
+        results.append(result)
+    return results

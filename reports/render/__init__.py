@@ -1,0 +1,3 @@
+"""render"""
+
+__all__: list[str] = []

@@ -1,0 +1,91 @@
+r"""Deterministic figure files (matplotlib, Agg): the same drawing writes the same bytes.
+
+Figures are :class:`matplotlib.figure.Figure` objects on the Agg canvas (no pyplot state), in
+matplotlib's default style with fixed sizes, saved without dates or producer strings.
+matplotlib is imported only when a figure is drawn.  Used by :mod:`reports.documents.figures` (the
+report's figures) and by the experiments (:mod:`reports.experiments.diffusion`,
+:mod:`reports.experiments.stationary`)::
+
+    target = figure_path(path)          # checked before any work is done
+    with figure_file(target) as axes:
+        axes.plot(...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from dlnverify.errors import InvalidParameter
+
+__all__ = ["FIGURE_SIZE", "check_figure_path", "figure_file", "figure_path"]
+
+#: Width and height of a one-panel figure, in inches.
+FIGURE_SIZE = (6.0, 3.4)
+
+#: Metadata written instead of the defaults (which hold dates and versions).
+_METADATA = {
+    ".pdf": {"CreationDate": None, "Producer": None, "Creator": None},
+    ".png": {"Software": None},
+}
+
+
+def check_figure_path(path: str | Path) -> Path:
+    """``path`` if it can name a figure file: ``.pdf`` or ``.png``, not a directory.  A
+    one-line :class:`~dlnverify.errors.InvalidParameter` otherwise; nothing is created, so
+    a command can check its figure before a long run."""
+    target = Path(path)
+    if target.suffix.lower() not in _METADATA:
+        raise InvalidParameter(
+            f"Got figure path {str(target)!r}, but its extension must be .pdf or .png."
+        )
+    if target.exists() and target.is_dir():
+        raise InvalidParameter(f"Got figure path {str(target)!r}, but it is a directory.")
+    return target
+
+
+def figure_path(path: str | Path) -> Path:
+    """``path`` as a figure file (:func:`check_figure_path`), its parent created."""
+    target = check_figure_path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+@contextmanager
+def figure_file(target: Path, *, panels: int | None = None) -> Iterator[Any]:
+    """A figure written to ``target`` when the block ends without error.
+
+    Parameters
+    ----------
+    target : pathlib.Path
+        From :func:`figure_path`.
+    panels : int, optional
+        ``None``: one axes of :data:`FIGURE_SIZE`.  Otherwise a row of this many axes, 3
+        inches wide each.
+
+    Yields
+    ------
+    axes
+        The figure's :class:`~matplotlib.axes.Axes` (an array of them with ``panels``).
+    """
+    try:
+        import matplotlib  # imported only when a figure is drawn
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise InvalidParameter(
+            "matplotlib not found: the figures need it (pip install matplotlib)"
+        ) from None
+    rc = {**matplotlib.rcParamsDefault, "svg.hashsalt": "dlnverify", "pdf.compression": 6}
+    with matplotlib.rc_context(rc=rc):
+        size = FIGURE_SIZE if panels is None else (3.0 * panels + 0.5, 3.2)
+        figure = Figure(figsize=size, dpi=100, layout="constrained")
+        FigureCanvasAgg(figure)
+        if panels is None:
+            axes = figure.add_subplot()
+        else:
+            axes = figure.subplots(1, panels, squeeze=False)[0]
+        yield axes
+        figure.savefig(target, metadata=_METADATA[target.suffix.lower()])
