@@ -12,25 +12,26 @@ Names are loaded on first use, so that importing :mod:`reports` stays cheap.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 __all__ = ["CheckResult", "all_claims", "check", "get_claim", "verify_claim", "verify_claims"]
 
-_SOURCES = {
-    "CheckResult": "reports.formulas.engine",
-    "check": "reports.formulas.engine",
-    "all_claims": "reports.engine.claim",
-    "get_claim": "reports.engine.claim",
-    "verify_claim": "reports.engine.verify",
-    "verify_claims": "reports.engine.verify",
-}
-
 
 def __getattr__(name: str) -> Any:
-    if name not in _SOURCES:
-        raise AttributeError(f"module 'reports' has no attribute {name!r}")
-    return getattr(importlib.import_module(_SOURCES[name]), name)
+    # Names are imported on first use, so that ``import reports`` stays cheap.
+    if name in ("CheckResult", "check"):
+        from reports.formulas import engine
+
+        return getattr(engine, name)
+    if name in ("all_claims", "get_claim"):
+        from reports import claims
+
+        return getattr(claims, name)
+    if name in ("verify_claim", "verify_claims"):
+        from reports.engine import verify
+
+        return getattr(verify, name)
+    raise AttributeError(f"module 'reports' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

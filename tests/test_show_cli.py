@@ -3,8 +3,8 @@ verdict, the findings and the simulation remarks, as text and as JSON."""
 
 import json
 
+from reports.claims import all_claims
 from reports.cli import ExitCode, main
-from reports.engine.claim import all_claims
 
 
 def test_list_names_every_claim(capsys):

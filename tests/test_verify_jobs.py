@@ -15,8 +15,8 @@ import time
 import pytest
 
 from dlnverify.errors import InvalidParameter
+from reports.claims import get_claim
 from reports.cli import ExitCode, main
-from reports.engine.claim import get_claim
 from reports.engine.verify import verify_claims
 
 #: Fast claims with Monte Carlo checks (a few seconds together).

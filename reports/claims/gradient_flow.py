@@ -28,11 +28,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.integrate import solve_ivp
 
+from derivations.gradient_flow import (
+    flow_time,
+    flow_time_integral,
+    gradient_flow_claim,
+    logistic_solution,
+)
 from numerics.montecarlo import Estimate
 from numerics.network import (
     flatten_layers,
@@ -43,22 +51,33 @@ from numerics.network import (
 )
 from numerics.teacher import Teacher, random_teacher
 from numerics.weights import aligned_balanced_weights
+from reports.engine.claim import Claim, ClaimFigure, MonteCarlo
+from reports.engine.quantity import Quantity
 from reports.engine.verdict import Comparison
+from reports.render.figures import figure_file, figure_path
 
 __all__ = [
+    "CLAIMS",
     "FLOOR_ULPS",
+    "GRADIENT_FLOW",
+    "GRADIENT_FLOW_FIGURE",
     "HORIZON_GROWTH",
     "MAX_HORIZON",
+    "QUANTITIES",
     "TOLERANCES",
     "crossing_time_estimates",
     "flow_amplitude_estimates",
     "gradient_flow_comparisons",
+    "gradient_flow_figure",
     "mode_flow_comparisons",
     "ordering_comparisons",
     "simulate_gradient_flow",
+    "simulated_gf_solution",
+    "simulated_gf_time",
     "single_mode_crossing",
     "single_mode_flow",
 ]
+
 
 #: ``(rtol, atol)`` of the reported run and of the tighter reference run.
 TOLERANCES = ((1e-10, 1e-12), (1e-12, 1e-14))
@@ -439,3 +458,129 @@ def ordering_comparisons(
 def gradient_flow_comparisons(rng: np.random.Generator) -> list[Comparison]:
     """C9: :func:`mode_flow_comparisons` and :func:`ordering_comparisons`."""
     return mode_flow_comparisons(rng) + ordering_comparisons(rng)
+
+
+def simulated_gf_solution(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
+    r"""Mode amplitude :math:`s(t)` under gradient flow of the full depth-2 network from the
+    aligned-balanced point of amplitude :math:`s_0` (``solve_ivp`` on all the weights; the
+    standard error is the integration error, see :mod:`reports.claims.gradient_flow`)."""
+    return single_mode_flow(point, rng)
+
+
+def simulated_gf_time(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
+    r"""Time for a mode of the full depth-:math:`L` network to grow from :math:`s_0` to
+    :math:`s` under gradient flow from the aligned-balanced point (``solve_ivp`` events; the
+    standard error is the integration error, see :mod:`reports.claims.gradient_flow`)."""
+    return single_mode_crossing(point, rng)
+
+
+def gradient_flow_figure(path: str | Path) -> Path:
+    r"""The derived gradient flow :math:`s(t)/\sigma` at :math:`L = 2` for three teacher values.
+
+    :math:`\sigma \in \{1, 2, 3\}` (arithmetic progression), :math:`s_0 = 0.01`: the logistic
+    solution of :func:`derivations.gradient_flow.logistic_solution`; larger modes rise first.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Output file (``.pdf`` or ``.png``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    import sympy as sp
+
+    from derivations.conventions import s0, sigma, t
+    from derivations.gradient_flow import logistic_solution
+
+    target = figure_path(path)
+    flow = sp.lambdify((t, sigma, s0), logistic_solution() / sigma)
+    with figure_file(target) as axes:
+        times = np.linspace(0.0, 3.5, 400)
+        start = 0.01
+        for value, color in zip(
+            (1.0, 2.0, 3.0), ("tab:blue", "tab:orange", "tab:green"), strict=True
+        ):
+            axes.plot(
+                times,
+                flow(times, value, start),
+                color=color,
+                lw=1.5,
+                label=rf"$\sigma = {value:g}$",
+            )
+            half = float(np.log(value / start - 1.0) / (2.0 * value))
+            axes.plot([half], [0.5], "o", color=color, ms=4)
+        axes.axhline(0.5, color="0.5", lw=0.8, ls=":")
+        axes.set_xlim(0.0, 3.5)
+        axes.set_ylim(0.0, 1.05)
+        axes.set_xlabel(r"time $t = k\eta$")
+        axes.set_ylabel(r"$s(t) / \sigma$")
+        axes.set_title(
+            rf"Gradient flow, $L = 2$, $s_0 = {start:g}$: larger modes first", fontsize=10
+        )
+        axes.legend(loc="lower right", fontsize=8, frameon=False)
+    return target
+
+
+GRADIENT_FLOW_FIGURE = ClaimFigure(
+    gradient_flow_figure,
+    "gradient_flow",
+    (
+        r"Derived gradient flow $s(t)/\sigma$ at $L = 2$ for $\sigma = 1, 2, 3$ from the same "
+        r"$s_0$: larger modes are learned first (dots: half times)."
+    ),
+)
+
+GRADIENT_FLOW = Claim(
+    "C9",
+    "Gradient flow of a mode: logistic at L = 2, separable ODE, larger modes first",
+    "Eqs. 2-3",
+    r"\dot s = L s^{2-2/L}(\sigma - s);\quad L = 2:\ "
+    r"s(t) = \frac{\sigma}{1 + (\sigma/s_0 - 1)e^{-2\sigma t}};\quad"
+    r" \text{larger modes are learned first}",
+    gradient_flow_claim,
+    MonteCarlo(
+        gradient_flow_comparisons,
+        "Gradient flow of the full network (solve_ivp), depths 1-4, three modes; SE = "
+        "integration error (difference of two tolerance levels).",
+    ),
+    quantities=("gf_solution", "gf_time"),
+    figure=GRADIENT_FLOW_FIGURE,
+)
+
+
+def _flow_time(depth: int | None = None) -> Any:
+    return flow_time_integral() if depth is None else flow_time(depth)
+
+
+def _growing(point: Mapping[str, float]) -> bool:
+    return bool(point["s0"] < point["s"] < point["sigma"])
+
+
+QUANTITIES = (
+    Quantity(
+        "gf_solution",
+        "mode amplitude s(t) under gradient flow from s(0) = s0, depth L = 2 (Eq. 3)",
+        ("t", "s0", "sigma"),
+        "C9",
+        lambda: {"solution": logistic_solution()},
+        simulated_gf_solution,
+        depth_range=(2, 2),
+    ),
+    Quantity(
+        "gf_time",
+        "time t for a mode to grow from s0 to s < sigma under gradient flow, any depth (Eq. 2 "
+        "separated); closed forms at fixed depth (--at L=3)",
+        ("s", "s0", "sigma", "L"),
+        "C9",
+        lambda: {"time": _flow_time()},
+        simulated_gf_time,
+        constraint=_growing,
+        domain="s0 < s < sigma",
+        depth_range=(1, 4),
+        at_depth=lambda depth: {"time": _flow_time(depth)},
+    ),
+)
+CLAIMS = (GRADIENT_FLOW,)

@@ -18,9 +18,12 @@ bases :math:`R_l` (read off the weights: :math:`R_l = W_l R_{l-1}\operatorname{d
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
-from numerics.montecarlo import mean_estimate, variance_estimate
+from derivations.invariance import assumption_invariance_claim, cross_mode_diffusion
+from numerics.montecarlo import Estimate, mean_estimate, variance_estimate
 from numerics.observables import (
     cross_mode_diffusion_samples,
     cross_mode_ito_drift_samples,
@@ -28,9 +31,20 @@ from numerics.observables import (
 )
 from numerics.teacher import random_teacher
 from numerics.weights import aligned_balanced_weights
+from reports.claims._aligned_point import N_SAMPLES, aligned_network
+from reports.engine.claim import Claim, MonteCarlo
+from reports.engine.quantity import Quantity
 from reports.engine.verdict import Comparison, scaled_estimate
 
-__all__ = ["invariance_comparisons"]
+__all__ = [
+    "CLAIMS",
+    "CROSS_MODE_DIFFUSION",
+    "INVARIANCE",
+    "QUANTITIES",
+    "invariance_comparisons",
+    "simulated_cross_mode_diffusion",
+]
+
 
 _N_SAMPLES = 100_000
 _WIDTH = 2  # two modes and no spare coordinates: the hidden bases are read off the weights
@@ -114,3 +128,52 @@ def invariance_comparisons(
                 )
             )
     return comparisons
+
+
+def simulated_cross_mode_diffusion(
+    point: Mapping[str, float], rng: np.random.Generator
+) -> Estimate:
+    r""":math:`\kappa\,\mathrm{Var}\langle\nabla s_{ab}, \xi\rangle` of the cross-mode
+    amplitude :math:`s_{ab} = u_a^\top W v_b`, mode :math:`a` = (``s``, ``sigma``), mode
+    :math:`b` of amplitude ``s_b``, from simulated per-sample gradients.
+
+    The teacher singular value of mode :math:`b` is drawn from ``rng`` (uniform on
+    :math:`[0.5, 2]`) for each estimate: the cross-mode diffusion does not depend on it, and a
+    formula that did would fail at some point.
+    """
+    sigma_b = float(rng.uniform(0.5, 2.0))
+    teacher, weights = aligned_network({**point, "sigma_b": sigma_b}, rng)
+    samples = cross_mode_diffusion_samples(
+        weights, teacher, n_samples=N_SAMPLES, rng=rng, sampler="empirical"
+    )[..., 0, 1]
+    return scaled_estimate(variance_estimate(samples), float(point["kappa"]))
+
+
+CROSS_MODE_DIFFUSION = Quantity(
+    "cross_mode_diffusion",
+    "diffusion of the cross-mode amplitude s_ab = u_a^T W v_b, mode a of amplitude s (teacher "
+    "sigma) and mode b of amplitude s_b, aligned-balanced; for free L a closed form, its limit "
+    "at s_b = s",
+    ("s", "sigma", "s_b", "sigma_eps", "L", "kappa"),
+    "C14",
+    lambda: {"diffusion": cross_mode_diffusion()},
+    simulated_cross_mode_diffusion,
+    at_depth=lambda depth: {"diffusion": cross_mode_diffusion(depth)},
+)
+
+INVARIANCE = Claim(
+    "C14",
+    "Are balance (A1) and alignment (A2) invariant under the SDE?",
+    "beyond the paper (seed 003)",
+    r"\frac{d}{dt}E\bigl[W_{l+1}^\top W_{l+1} - W_l W_l^\top\bigr] = "
+    r"\kappa\,E\bigl[\xi_{l+1}^\top\xi_{l+1} - \xi_l\xi_l^\top\bigr] \ne 0",
+    assumption_invariance_claim,
+    MonteCarlo(
+        invariance_comparisons,
+        "Two modes, depths 2-4: imbalance noise drift, cross-mode Itô drift and diffusion.",
+    ),
+    quantities=("cross_mode_diffusion",),
+)
+
+CLAIMS = (INVARIANCE,)
+QUANTITIES = (CROSS_MODE_DIFFUSION,)

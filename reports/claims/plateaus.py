@@ -35,22 +35,31 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from derivations.plateaus import plateau_claim
 from numerics.montecarlo import Estimate
 from numerics.plateaus import Plateau, find_plateaus, gradient_descent_trajectory
 from numerics.teacher import Teacher, random_teacher
 from numerics.weights import small_gaussian_init
+from reports.engine.claim import Claim, ClaimFigure, MonteCarlo
+from reports.engine.quantity import Quantity
 from reports.engine.verdict import Comparison
+from reports.render.figures import figure_file, figure_path
 
 __all__ = [
+    "CLAIMS",
     "CONFIGS",
     "FLOOR_ULPS",
     "LABEL_NOISE",
     "MIN_LENGTH",
+    "PLATEAUS",
+    "PLATEAU_FIGURE",
     "PlateauRun",
+    "QUANTITIES",
     "RANK_TOL",
     "RTOL",
     "SINGULAR_VALUES",
@@ -58,9 +67,11 @@ __all__ = [
     "compare_plateaus",
     "derived_plateau_losses",
     "plateau_comparisons",
+    "plateau_figure",
     "run_plateaus",
     "simulate_plateaus",
 ]
+
 
 #: Teacher singular values (arithmetic progression), width of every layer, label noise.
 SINGULAR_VALUES = (3.0, 2.0, 1.0)
@@ -222,3 +233,93 @@ def compare_plateaus(
 def plateau_comparisons(rng: np.random.Generator) -> list[Comparison]:
     """C15: :func:`simulate_plateaus` compared with the derived saddle losses and ranks."""
     return compare_plateaus(simulate_plateaus(rng))
+
+
+def plateau_figure(path: str | Path) -> Path:
+    r"""Saddle-to-saddle plateaus: a simulated gradient-descent loss curve and the derived levels.
+
+    Gradient descent on the full network (depth 3, every width 8, teacher singular values
+    3, 2, 1, label noise 0.3, init :math:`N(0, d^{-4.5})`; the set-up of
+    :mod:`reports.claims.plateaus`), its population loss over :math:`t = k\eta` on a log
+    scale, and the derived saddle losses :math:`L_k = \tfrac12\sum_{b>k}\sigma_b^2 +
+    \tfrac12\operatorname{tr}\Sigma_\varepsilon` (:func:`derivations.plateaus.plateau_losses`)
+    as dotted lines (C15).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Output file (``.pdf`` or ``.png``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    target = figure_path(path)
+    depth, (gamma, _), eta, steps = next(c for c in CONFIGS if c[0] == 3)
+    rng = np.random.default_rng(0)
+    teacher = random_teacher(
+        SINGULAR_VALUES, shape=(WIDTH, WIDTH), rng=rng, label_noise=LABEL_NOISE
+    )
+    weights = small_gaussian_init((WIDTH,) * (depth + 1), gamma=gamma, rng=rng)
+    losses, _ = gradient_descent_trajectory(weights, teacher, eta=eta, steps=steps)
+    levels = derived_plateau_losses(
+        SINGULAR_VALUES, float(np.trace(teacher.label_noise_cov)), depth
+    )
+    with figure_file(target) as axes:
+        times = eta * np.arange(losses.size)
+        axes.semilogy(times, losses, color="tab:blue", lw=1.4, label="gradient descent (simulated)")
+        reached = np.nonzero(losses <= 1.01 * float(levels[-1]))[0]
+        shown = times[-1] if reached.size == 0 else min(times[-1], 1.6 * times[reached[0]])
+        for k, level in enumerate(levels):
+            axes.axhline(float(level), color="tab:orange", lw=0.9, ls=":")
+            axes.annotate(
+                f"$L_{k}$",
+                (shown, float(level)),
+                xytext=(-2, 2),
+                textcoords="offset points",
+                ha="right",
+                va="bottom",
+                fontsize=8,
+                color="tab:orange",
+            )
+        axes.set_xlim(0.0, shown)
+        axes.plot([], [], ":", color="tab:orange", label=r"derived $L_k$")
+        axes.set_xlabel(r"time $t = k\eta$")
+        axes.set_ylabel("population loss")
+        axes.set_title(
+            rf"Saddle-to-saddle plateaus, $L = {depth}$, $d = {WIDTH}$, "
+            rf"init $N(0, d^{{-{gamma:g}}})$",
+            fontsize=10,
+        )
+        axes.legend(loc="lower left", fontsize=8, frameon=False)
+    return target
+
+
+PLATEAU_FIGURE = ClaimFigure(
+    plateau_figure,
+    "plateau",
+    (
+        r"Simulated gradient descent from small initialisation (depth 3, $d = 8$, "
+        r"$\sigma = 3, 2, 1$, $\sigma_\varepsilon = 0.3$): the loss rests on the derived "
+        r"saddle losses $L_k$ (dotted) one after the other."
+    ),
+)
+
+PLATEAUS = Claim(
+    "C15",
+    "Saddle-to-saddle plateaus of gradient descent from small initialisation",
+    "seed 002 (saddle-to-saddle dynamics)",
+    r"L_k = \tfrac12\sum_{b>k}\sigma_b^2 + \tfrac12\operatorname{tr}\Sigma_\varepsilon,"
+    r"\qquad \operatorname{rank} W = k,\quad k = 0, 1, \dots, r",
+    plateau_claim,
+    MonteCarlo(
+        plateau_comparisons,
+        "Gradient descent on the full network from small init, depths 2-3, three modes; "
+        "SE = difference between two init scales.",
+    ),
+    figure=PLATEAU_FIGURE,
+)
+
+CLAIMS = (PLATEAUS,)
+QUANTITIES: tuple[Quantity, ...] = ()

@@ -20,15 +20,15 @@ from typing import Any
 
 from dlnverify import __version__
 from dlnverify.errors import InvalidParameter
-from reports.documents.verification import (
+from reports.experiments.tables import ExperimentTables, Table
+from reports.render.conventions import conventions_context
+from reports.render.latex import (
     compile_pdf,
-    conventions_context,
     latex_escape,
     latex_figure_path,
     load_template,
     relative_inside,
 )
-from reports.experiments.tables import ExperimentTables, Table
 
 __all__ = [
     "ExperimentReport",

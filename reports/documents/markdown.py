@@ -100,7 +100,7 @@ def _monte_carlo(check: Any) -> list[str]:
 def _formula_section(entry: Any, result: Any) -> list[str]:
     """A user formula's section (:mod:`reports.formulas.files`)."""
     from derivations.conventions import to_latex
-    from reports.engine.quantity import get_quantity
+    from reports.claims import get_quantity
 
     fixed = ", ".join(f"{k}={v:g}" for k, v in result.at.items())
     description = get_quantity(result.quantity).description

@@ -3,13 +3,13 @@ r"""The quantities ``dlnverify check`` accepts, each tied to a derivation and a 
 A :class:`Quantity` names a scalar result of the theory (``diffusion``, ``ito_drift``, ...),
 the parameters a user's formula may use, the derived SymPy expression it is compared with
 (obtained lazily from :mod:`derivations`), and the Monte Carlo observable that estimates the
-same number from the simulator (:mod:`reports.claims.simulated`, :mod:`reports.claims.stationary`).
-A new quantity joins through :func:`register_quantity` (in :mod:`reports.claims`).
+same number from the simulator.  The catalogue (:mod:`reports.claims`) builds each quantity
+next to the claim that derives it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,19 +17,10 @@ import numpy as np
 import sympy as sp
 
 from derivations.conventions import PARAMETERS, to_latex
-from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import Estimate
+from reports.engine.verdict import Comparison
 
-__all__ = [
-    "PLANNED_QUANTITIES",
-    "Quantity",
-    "all_quantities",
-    "get_quantity",
-    "register_quantity",
-]
-
-#: Quantities of DESIGN.md §7 whose claims are not built yet (none left).
-PLANNED_QUANTITIES: tuple[str, ...] = ()
+__all__ = ["Quantity", "quantity_comparisons"]
 
 
 @dataclass(frozen=True)
@@ -121,34 +112,18 @@ class Quantity:
         }
 
 
-_QUANTITIES: dict[str, Quantity] = {}
-
-
-def register_quantity(quantity: Quantity) -> Quantity:
-    """Add a quantity; names are unique."""
-    if quantity.name in _QUANTITIES:
-        raise InvalidParameter(f"Quantity {quantity.name!r} is registered twice.")
-    _QUANTITIES[quantity.name] = quantity
-    return quantity
-
-
-def all_quantities() -> list[Quantity]:
-    """Registered quantities in name order."""
-    import reports.claims  # noqa: F401  (the catalogue registers the quantities)
-
-    return [_QUANTITIES[name] for name in sorted(_QUANTITIES)]
-
-
-def get_quantity(name: str) -> Quantity:
-    """The quantity called ``name``; a one-line error otherwise."""
-    import reports.claims  # noqa: F401
-
-    if name in _QUANTITIES:
-        return _QUANTITIES[name]
-    if name in PLANNED_QUANTITIES:
-        raise InvalidParameter(
-            f"Quantity {name!r} belongs to a claim that is not built yet; available: {', '.join(sorted(_QUANTITIES))}."
-        )
-    raise InvalidParameter(
-        f"Got quantity {name!r}, but known quantities are: {', '.join(sorted(_QUANTITIES))}."
-    )
+def quantity_comparisons(
+    quantity: Quantity, points: Sequence[Mapping[str, float]], rng: np.random.Generator
+) -> list[Comparison]:
+    """The derived value of ``quantity`` against its simulated estimate at ``points``: the
+    same pair that ``dlnverify check`` holds a user's formula against, here with the derived
+    expression itself (the Monte Carlo check of a claim whose evidence is exactly that)."""
+    if quantity.observable is None:
+        raise ValueError(f"Quantity {quantity.name!r} has no Monte Carlo observable.")
+    derived = quantity.derived()
+    symbols = quantity.symbols()
+    comparisons = []
+    for point in points:
+        value = float(derived.xreplace({symbols[k]: v for k, v in point.items() if k in symbols}))
+        comparisons.append(Comparison(dict(point), quantity.observable(point, rng), value))
+    return comparisons

@@ -1,4 +1,4 @@
-r"""Turning Monte Carlo estimates into a claim's :class:`~reports.engine.claim.NumericCheck`.
+r"""Turning Monte Carlo estimates into a claim's :class:`NumericCheck`.
 
 Every numeric verdict in dlnverify is a two-sided z-test: a correct formula fails with
 probability at most ``false_alarm_rate`` (default :math:`10^{-6}`) over all compared numbers of
@@ -18,22 +18,107 @@ off by a factor 1.1 misses it by far more than :math:`a`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from numerics.montecarlo import Estimate, z_threshold
-from reports.engine.claim import NumericCase, NumericCheck
 
 __all__ = [
     "Comparison",
     "FALSE_ALARM_RATE",
+    "NumericCase",
+    "NumericCheck",
     "ROUNDOFF_ALLOWANCE",
     "numeric_check",
+    "parameters_text",
     "scaled_estimate",
 ]
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value_text(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {_value_text(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def parameters_text(parameters: Mapping[str, Any]) -> str:
+    """A parameter point for a table row: ``key=value`` joined by commas, floats (also in
+    lists) to 4 significant digits: ``"L=3, dt=[0.005228, 0.002614]"``."""
+    return ", ".join(f"{k}={_value_text(v)}" for k, v in parameters.items())
+
+
+@dataclass(frozen=True)
+class NumericCase:
+    r"""One row of a claim's Monte Carlo table.
+
+    Attributes
+    ----------
+    parameters : dict
+        The parameter point (depth, widths, amplitudes, ...), JSON-friendly.
+    estimate, standard_error : float
+        The Monte Carlo estimate of the observable and its estimated standard error
+        (for a matrix observable, the entry with the largest :math:`|z|`).
+    closed_form : float
+        The derived formula evaluated at the same point.
+    z : float
+        :math:`(\text{estimate} - \text{closed form}) / \text{SE}`.
+    n_samples : int
+        Samples behind the estimate; 0 for an estimate that draws none (an exact evaluation
+        or a quadrature, whose standard error is its round-off or error bound).
+    """
+
+    parameters: dict[str, Any]
+    estimate: float
+    standard_error: float
+    closed_form: float
+    z: float
+    n_samples: int
+
+    @property
+    def parameters_text(self) -> str:
+        """:attr:`parameters` for a table (:func:`parameters_text`)."""
+        return parameters_text(self.parameters)
+
+    @property
+    def samples(self) -> str:
+        """:attr:`n_samples` for a table: ``"200,000"``, or ``"n/a"`` when nothing was drawn."""
+        return f"{self.n_samples:,}" if self.n_samples else "n/a"
+
+
+@dataclass(frozen=True)
+class NumericCheck:
+    r"""The Monte Carlo verdict of a claim: every case within :math:`z^\ast` standard errors.
+
+    ``threshold`` is the two-sided Bonferroni critical value for ``false_alarm_rate`` over
+    ``n_tests`` compared numbers, so that a correct formula fails with probability at most
+    ``false_alarm_rate``.
+    """
+
+    cases: tuple[NumericCase, ...]
+    threshold: float
+    false_alarm_rate: float
+    n_tests: int
+    note: str = ""
+
+    @property
+    def max_abs_z(self) -> float:
+        """Worst :math:`|z|` over the cases (0 when there are none)."""
+        return max((abs(case.z) for case in self.cases), default=0.0)
+
+    @property
+    def passed(self) -> bool:
+        """Whether every case lies within the threshold."""
+        return self.max_abs_z <= self.threshold
+
 
 #: Probability that a correct claim fails its Monte Carlo check (all comparisons together).
 FALSE_ALARM_RATE = 1e-6

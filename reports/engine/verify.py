@@ -20,8 +20,9 @@ import numpy as np
 
 from derivations.result import DerivationResult
 from dlnverify.errors import InvalidParameter
-from reports.engine.claim import Claim, NumericCheck, get_claim
+from reports.engine.claim import Claim
 from reports.engine.seed import check_seed
+from reports.engine.verdict import NumericCheck
 
 __all__ = ["ClaimOutcome", "verify_claim", "verify_claims"]
 
@@ -113,14 +114,15 @@ def _check_jobs(jobs: Any) -> int:
 
 
 def _verify_in_worker(
-    task: tuple[str, int, bool],
+    task: tuple[Claim, int, bool],
 ) -> tuple[str, DerivationResult, NumericCheck | None, float, float]:
     """Run :func:`verify_claim` in a worker process; the result without the :class:`Claim`
-    (its lazy functions do not pickle: the parent puts its own back)."""
-    claim_id, seed, numeric = task
-    outcome = verify_claim(get_claim(claim_id), seed=seed, numeric=numeric)
+    (the parent puts its own back).  The claim arrives pickled: its functions travel by
+    reference and the worker imports their modules."""
+    claim, seed, numeric = task
+    outcome = verify_claim(claim, seed=seed, numeric=numeric)
     return (
-        claim_id,
+        claim.id,
         outcome.derivation,
         outcome.numeric,
         outcome.symbolic_seconds,
@@ -185,7 +187,7 @@ def verify_claims(
         return outcomes
     by_id = {claim.id: claim for claim in claims}
     done: dict[str, ClaimOutcome] = {}
-    tasks = [(claim.id, seed, numeric) for claim in claims]
+    tasks = [(claim, seed, numeric) for claim in claims]
     context = multiprocessing.get_context("spawn")
     with _worker_start(jobs):
         pool = context.Pool(jobs, initializer=_ignore_interrupts)

@@ -33,10 +33,10 @@ import sympy as sp
 
 from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS, to_latex
 from dlnverify.errors import InvalidParameter
-from reports.engine.claim import NumericCheck
-from reports.engine.quantity import Quantity, get_quantity
+from reports.claims import get_quantity
+from reports.engine.quantity import Quantity
 from reports.engine.seed import check_seed
-from reports.engine.verdict import Comparison, numeric_check
+from reports.engine.verdict import Comparison, NumericCheck, numeric_check
 from reports.formulas.parse import parse_formula
 
 __all__ = ["CheckResult", "Verdict", "check", "validate"]

@@ -167,7 +167,7 @@ def test_check_json_is_strict_json_when_numbers_are_not_finite(capsys, formula):
 
 
 def test_check_list_wraps_to_the_terminal_and_keeps_every_word(capsys, monkeypatch):
-    from reports.engine.quantity import all_quantities
+    from reports.claims import all_quantities
 
     monkeypatch.setenv("COLUMNS", "120")
     assert main(["check", "--list"]) == 0

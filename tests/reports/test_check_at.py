@@ -197,7 +197,7 @@ def test_random_probe_points_never_put_two_parameters_on_the_same_value():
     point is drawn again, so no probe sits on the s_b = s singularity of a free-L form."""
     import numpy as np
 
-    from reports.engine.quantity import get_quantity
+    from reports.claims import get_quantity
     from reports.formulas.engine import _probe_points
 
     spec = get_quantity("cross_mode_diffusion")

@@ -13,11 +13,20 @@ import pytest
 
 from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import Estimate
-from reports.claims import gradient_flow as numeric_gradient_flow
-from reports.claims import invariance as numeric_invariance
-from reports.claims import observables as numeric_observables
-from reports.engine.claim import all_claims
-from reports.engine.quantity_check import quantity_comparisons
+from reports.claims import all_claims, get_quantity
+from reports.claims.aligned_balanced import aligned_modes_comparisons
+from reports.claims.batch_noise import batch_covariance_comparisons
+from reports.claims.gradient import gradient_comparisons
+from reports.claims.gradient_flow import (
+    flow_amplitude_estimates,
+    gradient_flow_comparisons,
+    ordering_comparisons,
+)
+from reports.claims.invariance import invariance_comparisons
+from reports.claims.modewise import ito_drift_comparisons, modewise_diffusion_comparisons
+from reports.claims.noise_covariance import noise_covariance_comparisons
+from reports.claims.symmetry import symmetry_comparisons
+from reports.engine.quantity import quantity_comparisons
 from reports.engine.verdict import Comparison, numeric_check
 from reports.engine.verify import verify_claim
 
@@ -57,42 +66,43 @@ def _perturbed(comparisons, factor):
 
 
 @pytest.mark.parametrize(
-    ("module", "name"),
+    "comparisons_of",
     [
-        (numeric_observables, "gradient_comparisons"),
-        (numeric_observables, "noise_covariance_comparisons"),
-        (numeric_observables, "batch_covariance_comparisons"),
-        (numeric_observables, "modewise_diffusion_comparisons"),
-        (numeric_observables, "ito_drift_comparisons"),
-        (numeric_observables, "aligned_modes_comparisons"),
-        (numeric_invariance, "invariance_comparisons"),
-        (numeric_observables, "symmetry_comparisons"),
-        (numeric_gradient_flow, "gradient_flow_comparisons"),
+        gradient_comparisons,
+        noise_covariance_comparisons,
+        batch_covariance_comparisons,
+        modewise_diffusion_comparisons,
+        ito_drift_comparisons,
+        aligned_modes_comparisons,
+        invariance_comparisons,
+        symmetry_comparisons,
+        gradient_flow_comparisons,
     ],
+    ids=lambda function: function.__name__,
 )
-def test_monte_carlo_checks_reject_a_formula_off_by_ten_percent(module, name):
-    comparisons = getattr(module, name)(np.random.default_rng(7))
+def test_monte_carlo_checks_reject_a_formula_off_by_ten_percent(comparisons_of):
+    comparisons = comparisons_of(np.random.default_rng(7))
     assert numeric_check(comparisons).passed
     assert not numeric_check(_perturbed(comparisons, 1.1)).passed
 
 
 def test_invariance_check_rejects_balance_being_preserved():
     """(A1) kept in expectation would mean a zero imbalance drift: the simulator refutes it."""
-    comparisons = numeric_invariance.invariance_comparisons(np.random.default_rng(5))
+    comparisons = invariance_comparisons(np.random.default_rng(5))
     imbalance = [c for c in comparisons if c.parameters["observable"].startswith("imbalance")]
     assert numeric_check(imbalance).passed
     assert not numeric_check(_perturbed(imbalance, 0.0)).passed
 
 
 def test_batch_check_rejects_sigma_over_b_squared():
-    comparisons = numeric_observables.batch_covariance_comparisons(np.random.default_rng(3))
+    comparisons = batch_covariance_comparisons(np.random.default_rng(3))
     wrong = _perturbed(comparisons, 1 / 4)  # Sigma / B**2 instead of Sigma / B, B = 4
     assert not numeric_check(wrong).passed
 
 
 def test_aligned_check_rejects_the_decoupled_ito_drift_when_modes_couple():
     rng = np.random.default_rng(11)
-    decoupled = numeric_observables.aligned_modes_comparisons(rng, coupled=False)
+    decoupled = aligned_modes_comparisons(rng, coupled=False)
     assert not numeric_check(decoupled).passed
 
 
@@ -105,16 +115,14 @@ def test_aligned_check_rejects_the_decoupled_ito_drift_when_modes_couple():
     ],
 )
 def test_quantity_checks_reject_a_formula_off_by_ten_percent(name, points):
-    comparisons = quantity_comparisons(name, points, np.random.default_rng(2))
+    comparisons = quantity_comparisons(get_quantity(name), points, np.random.default_rng(2))
     assert numeric_check(comparisons).passed
     assert not numeric_check(_perturbed(comparisons, 1.1)).passed
 
 
 def test_symmetry_check_rejects_the_weights_law_for_the_gradient():
     """The gradient does not transform like the weights (C2 finding)."""
-    wrong = numeric_observables.symmetry_comparisons(
-        np.random.default_rng(4), gradient_law="weights"
-    )
+    wrong = symmetry_comparisons(np.random.default_rng(4), gradient_law="weights")
     assert not numeric_check(wrong).passed
 
 
@@ -122,8 +130,8 @@ def test_gradient_flow_check_rejects_larger_modes_first_without_the_condition_on
     """With s0 / sigma above the derived threshold the larger mode reaches its half later
     (C9 finding): predicting "largest first" there fails against the simulated flow."""
     rng = np.random.default_rng(6)
-    assert numeric_check(numeric_gradient_flow.ordering_comparisons(rng)).passed
-    wrong = numeric_gradient_flow.ordering_comparisons(rng, unconditional=True)
+    assert numeric_check(ordering_comparisons(rng)).passed
+    wrong = ordering_comparisons(rng, unconditional=True)
     assert not numeric_check(wrong).passed
 
 
@@ -139,7 +147,7 @@ def test_simulated_gradient_flow_rejects_the_wrong_exponent_at_depth_three():
     sigmas, starts, times = np.array([2.0, 1.0]), np.array([0.05, 0.08]), [1.0, 2.5, 4.0]
     teacher = random_teacher(sigmas, shape=(3, 3), rng=rng)
     weights = aligned_balanced_weights(teacher, starts, (3, 4, 4, 3), rng=rng)
-    estimate = numeric_gradient_flow.flow_amplitude_estimates(weights, teacher, times)
+    estimate = flow_amplitude_estimates(weights, teacher, times)
 
     def one_dimensional(exponent):
         def rhs(_time, amplitude):

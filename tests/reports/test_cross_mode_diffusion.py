@@ -17,7 +17,7 @@ from check_assertions import (
 )
 
 from dlnverify.errors import InvalidParameter
-from reports.claims.simulated import simulated_cross_mode_diffusion
+from reports.claims.invariance import simulated_cross_mode_diffusion
 from reports.formulas.engine import check
 
 NOISE = "((sigma-s)**2+sigma_eps**2)"

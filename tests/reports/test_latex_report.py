@@ -19,19 +19,19 @@ import sympy as sp
 
 from derivations.result import DerivationResult, Finding, Math, Step
 from dlnverify.errors import InvalidParameter
+from reports.claims import get_claim
 from reports.documents.markdown import render_report
-from reports.documents.verification import (
+from reports.documents.verification import ReportFiles, render_latex, write_latex_report
+from reports.engine.claim import Claim
+from reports.engine.verdict import NumericCase, NumericCheck
+from reports.engine.verify import ClaimOutcome, verify_claim
+from reports.render.latex import (
     UNKNOWN_CHARACTER,
     LatexError,
-    ReportFiles,
     compile_pdf,
     latex_escape,
     latex_math_text,
-    render_latex,
-    write_latex_report,
 )
-from reports.engine.claim import Claim, NumericCase, NumericCheck, get_claim
-from reports.engine.verify import ClaimOutcome, verify_claim
 
 SPECIALS = "100% & $5 #1 a_b {x} ~y ^z back\\slash <a|b>"
 UNICODE = "Itô ± — – ≤ ≥ σ κ ε ∞ × ≈ √ ² ∗ § ö “q” …"
@@ -327,11 +327,9 @@ def test_compile_pdf_rejects_bad_input(tmp_path, name, timeout, match):
 
 
 def test_figures_are_written_and_byte_identical(outcomes, report_extra, tmp_path):
-    from reports.documents.figures import (
-        agreement_figure,
-        diffusion_profile_figure,
-        gradient_flow_figure,
-    )
+    from reports.claims.aligned_balanced import diffusion_profile_figure
+    from reports.claims.gradient_flow import gradient_flow_figure
+    from reports.documents.figures import agreement_figure
 
     for run in ("a", "b"):
         assert agreement_figure(outcomes[3], tmp_path / run / "agreement.pdf") is not None
@@ -369,13 +367,17 @@ def test_gradient_flow_figure_is_drawn_for_c9(report_extra, tmp_path):
 
 
 def test_every_registered_figure_exists(report_extra):
-    import reports.documents.figures
-    from reports.engine.claim import all_claims
+    from reports.claims import all_claims
+    from reports.engine.claim import ClaimFigure
 
     named = {c.figure for c in all_claims() if c.figure is not None}
     assert named, "no claim registers a figure"
-    for name in named:
-        assert name in reports.documents.figures.__all__, name
+    for figure in named:
+        assert isinstance(figure, ClaimFigure), figure
+        assert callable(figure.draw), figure
+        assert figure.stem.isidentifier(), figure
+        assert figure.caption, figure
+    assert len({figure.stem for figure in named}) == len(named), "two figures share a file"
 
 
 def test_plateau_figure_is_drawn_for_c15_and_reproducible(report_extra, tmp_path):
@@ -392,16 +394,14 @@ def test_plateau_figure_is_drawn_for_c15_and_reproducible(report_extra, tmp_path
 def test_a_claim_naming_an_unknown_figure_is_refused(report_extra, tmp_path):
     import dataclasses
 
-    from reports.documents.figures import claim_figures
-
-    bogus = dataclasses.replace(get_claim("C9"), figure="os_system")
-    fake = ClaimOutcome(bogus, DerivationResult("C9", 0, 0, True), None, 0.0, 0.0)
-    with pytest.raises(InvalidParameter, match="no such figure function"):
-        claim_figures([fake], tmp_path)
+    # a figure is a ClaimFigure (a function by reference), never a name to look up
+    with pytest.raises(InvalidParameter, match="a figure must be a ClaimFigure"):
+        dataclasses.replace(get_claim("C9"), figure="os_system")
+    assert not list(tmp_path.iterdir())
 
 
 def test_a_missing_report_extra_is_a_one_line_error(outcomes, tmp_path, monkeypatch):
-    from reports.documents.figures import gradient_flow_figure
+    from reports.claims.gradient_flow import gradient_flow_figure
 
     monkeypatch.setitem(sys.modules, "jinja2", None)
     monkeypatch.setitem(sys.modules, "matplotlib", None)

@@ -1,7 +1,7 @@
 r"""Monte Carlo agreement of the modewise claims C5, C6, C7 at hypothesis-drawn points, and power.
 
 Validity.  At every drawn point the derived closed forms are compared with estimates from the
-simulator (:mod:`reports.claims.observables`): a two-sided z-test per compared entry with the
+simulator (:mod:`reports.claims.modewise`, :mod:`reports.claims.aligned_balanced`): a two-sided z-test per compared entry with the
 standard error estimated from the same samples, Bonferroni over the entries of the point, so a
 correct formula fails a point with probability at most
 :data:`reports.engine.verdict.FALSE_ALARM_RATE` :math:`= 10^{-6}`.  No tolerance is typed in.
@@ -41,11 +41,8 @@ from derivations.aligned_balanced import aligned_diffusion, aligned_ito_drift
 from derivations.conventions import L, kappa, s, sigma, sigma_eps
 from numerics.teacher import random_teacher
 from numerics.weights import random_weights
-from reports.claims.observables import (
-    aligned_point_comparisons,
-    ito_drift_comparison,
-    modewise_diffusion_comparison,
-)
+from reports.claims.aligned_balanced import aligned_point_comparisons
+from reports.claims.modewise import ito_drift_comparison, modewise_diffusion_comparison
 from reports.engine.verdict import Comparison, numeric_check
 
 #: Noise draws per Monte Carlo estimate.

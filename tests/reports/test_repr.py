@@ -14,8 +14,8 @@ import pytest
 import sympy as sp
 
 from derivations.conventions import to_latex
-from reports.engine.claim import Claim, all_claims
-from reports.engine.quantity import get_quantity
+from reports.claims import all_claims, get_quantity
+from reports.engine.claim import Claim
 from reports.formulas.engine import CheckResult, Verdict, check
 
 CLAIMS = list(all_claims())

@@ -23,7 +23,7 @@ from check_assertions import (
 )
 
 from dlnverify.errors import InvalidParameter
-from reports.claims.simulated import simulated_ito_drift
+from reports.claims.aligned_balanced import simulated_ito_drift
 from reports.formulas.engine import Verdict, check
 
 OWN = "kappa*L*(L-1)/2*s**(3-4/L)*(2*(sigma-s)**2+sigma_eps**2)"

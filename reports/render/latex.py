@@ -1,0 +1,477 @@
+r"""LaTeX output primitives that know no claim: escaping, math text, templates, PDF.
+
+* :func:`latex_escape` — plain text (titles, notes, findings, parameter values) as LaTeX
+  that pdflatex typesets with the packages of a basic TeX installation; a character it
+  cannot typeset becomes :data:`UNKNOWN_CHARACTER`;
+* :func:`latex_math_text` — LaTeX math from SymPy or a claim statement, made safe to include;
+* :func:`load_template` — a Jinja2 template of ``reports/documents/templates`` with the
+  reports' delimiters;
+* :func:`latex_figure_path`, :func:`relative_inside` — figure paths as ``\includegraphics``
+  takes them;
+* :func:`compile_pdf` — ``pdflatex`` (or ``latexmk``) on a ``.tex`` file, one-line errors.
+
+Jinja2 is imported only when a template is loaded.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from dlnverify.errors import InvalidParameter
+
+__all__ = [
+    "LatexError",
+    "UNKNOWN_CHARACTER",
+    "compile_pdf",
+    "latex_escape",
+    "latex_figure_path",
+    "latex_math_text",
+    "load_template",
+    "relative_inside",
+]
+
+#: What :func:`latex_escape` writes for a character pdflatex cannot typeset and that has no
+#: known LaTeX equivalent (a bold question mark, so that it shows and compiles).
+UNKNOWN_CHARACTER = r"\textbf{?}"
+
+
+_PDFLATEX_MISSING = (
+    "pdflatex not found: install a TeX distribution "
+    "(e.g. apt-get install texlive-latex-recommended) or omit --pdf"
+)
+
+
+#: The one-line error when a dependency of the report is not installed.
+_EXTRA_MISSING = "{name} not found: the LaTeX report needs it (pip install {name})"
+
+
+class LatexError(InvalidParameter):
+    """Compiling a LaTeX document failed (no TeX installed, a LaTeX error, a timeout)."""
+
+
+_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "%": r"\%",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    # OT1 fonts typeset these three as other glyphs (¡, ¿, —) in text
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+
+
+# U+03B1 (alpha) ... U+03C9 (omega), in code-point order (U+03C2 is the final sigma)
+_GREEK = (
+    *("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"),
+    *("lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "varsigma", "sigma", "tau"),
+    *("upsilon", "phi", "chi", "psi", "omega"),
+)
+
+
+_GREEK_UPPER = {
+    "Γ": "Gamma",
+    "Δ": "Delta",
+    "Θ": "Theta",
+    "Λ": "Lambda",
+    "Ξ": "Xi",
+    "Π": "Pi",
+    "Σ": "Sigma",
+    "Υ": "Upsilon",
+    "Φ": "Phi",
+    "Ψ": "Psi",
+    "Ω": "Omega",
+}
+
+
+#: Non-ASCII characters typeset in math mode: character -> math-mode LaTeX.
+_MATH = {
+    **{chr(0x3B1 + i): "\\" + name for i, name in enumerate(_GREEK) if name != "omicron"},
+    "ο": "o",
+    "ϵ": r"\epsilon",
+    "ε": r"\varepsilon",
+    "ϑ": r"\vartheta",
+    "ϕ": r"\phi",
+    "φ": r"\varphi",
+    "ϱ": r"\varrho",
+    "ς": r"\varsigma",
+    **{char: "\\" + name for char, name in _GREEK_UPPER.items()},
+    "±": r"\pm",
+    "∓": r"\mp",
+    "×": r"\times",
+    "÷": r"\div",
+    "·": r"\cdot",
+    "⋅": r"\cdot",
+    "∗": r"\ast",
+    "−": "-",
+    "≤": r"\leq",
+    "≥": r"\geq",
+    "≠": r"\neq",
+    "≈": r"\approx",
+    "≃": r"\simeq",
+    "≅": r"\cong",
+    "≡": r"\equiv",
+    "∼": r"\sim",
+    "∝": r"\propto",
+    "≪": r"\ll",
+    "≫": r"\gg",
+    "∞": r"\infty",
+    "√": r"\surd",
+    "∂": r"\partial",
+    "∇": r"\nabla",
+    "∑": r"\sum",
+    "∏": r"\prod",
+    "∫": r"\int",
+    "∈": r"\in",
+    "∉": r"\notin",
+    "⊂": r"\subset",
+    "⊆": r"\subseteq",
+    "∪": r"\cup",
+    "∩": r"\cap",
+    "∅": r"\emptyset",
+    "∀": r"\forall",
+    "∃": r"\exists",
+    "¬": r"\neg",
+    "∧": r"\wedge",
+    "∨": r"\vee",
+    "⊗": r"\otimes",
+    "⊕": r"\oplus",
+    "∘": r"\circ",
+    "⊤": r"\top",
+    "⊥": r"\perp",
+    "†": r"\dagger",
+    "′": r"\prime",
+    "″": r"\prime\prime",
+    "‖": r"\|",
+    "⟨": r"\langle",
+    "⟩": r"\rangle",
+    "→": r"\to",
+    "←": r"\leftarrow",
+    "↔": r"\leftrightarrow",
+    "⇒": r"\Rightarrow",
+    "⇐": r"\Leftarrow",
+    "⇔": r"\Leftrightarrow",
+    "↦": r"\mapsto",
+    "ℝ": r"\mathbb{R}",
+    "ℕ": r"\mathbb{N}",
+    "ℤ": r"\mathbb{Z}",
+    "ℂ": r"\mathbb{C}",
+    "ℓ": r"\ell",
+    "ℏ": r"\hbar",
+    "µ": r"\mu",
+    "°": r"^{\circ}",
+    "½": r"\tfrac{1}{2}",
+    "¼": r"\tfrac{1}{4}",
+    "¾": r"\tfrac{3}{4}",
+    "¹": "^{1}",
+    "²": "^{2}",
+    "³": "^{3}",
+    **{chr(0x2070 + d): f"^{{{d}}}" for d in (0, 4, 5, 6, 7, 8, 9)},
+    "⁺": "^{+}",
+    "⁻": "^{-}",
+    "ⁿ": "^{n}",
+    "ᵀ": r"^{\top}",
+    **{chr(0x2080 + d): f"_{{{d}}}" for d in range(10)},
+}
+
+
+#: Non-ASCII characters typeset in text mode: character -> text-mode LaTeX.
+_TEXT = {
+    "—": "---",
+    "–": "--",
+    "‐": "-",
+    "‑": "-",
+    "‘": "`",
+    "’": "'",
+    "“": "``",
+    "”": "''",
+    "„": ",,",
+    "«": "<<",
+    "»": ">>",
+    "…": r"\dots{}",
+    "§": r"\S{}",
+    "¶": r"\P{}",
+    "©": r"\copyright{}",
+    "\u00a0": "~",
+    "\u2009": r"\,",
+    "\u202f": r"\,",
+    "ß": r"\ss{}",
+    "æ": r"\ae{}",
+    "Æ": r"\AE{}",
+    "œ": r"\oe{}",
+    "Œ": r"\OE{}",
+    "ø": r"\o{}",
+    "Ø": r"\O{}",
+    "å": r"\aa{}",
+    "Å": r"\AA{}",
+    "ł": r"\l{}",
+    "Ł": r"\L{}",
+    "ı": r"\i{}",
+    "•": r"\ensuremath{\bullet}",
+}
+
+
+#: Combining accents (after NFD decomposition) -> the LaTeX accent command.
+_ACCENTS = {
+    "\u0300": "`",
+    "\u0301": "'",
+    "\u0302": "^",
+    "\u0303": "~",
+    "\u0304": "=",
+    "\u0306": "u",
+    "\u0307": ".",
+    "\u0308": '"',
+    "\u030a": "r",
+    "\u030b": "H",
+    "\u030c": "v",
+    "\u0327": "c",
+    "\u0328": "k",
+}
+
+
+def _accented(char: str) -> str | None:
+    """``ô`` -> ``\\^{o}``: a Latin letter with one or more combining accents, else None."""
+    decomposed = unicodedata.normalize("NFD", char)
+    base, accents = decomposed[0], decomposed[1:]
+    if not (base.isascii() and base.isalpha()) or not accents:
+        return None
+    if any(a not in _ACCENTS for a in accents):
+        return None
+    out = {"i": r"\i{}", "j": r"\j{}"}.get(base, base)
+    for accent in accents:
+        command = _ACCENTS[accent]
+        out = f"\\{command}{{{out}}}"
+    return out
+
+
+def _text_char(char: str) -> str:
+    if char in _SPECIALS:
+        return _SPECIALS[char]
+    if char.isascii():
+        if char in "\n\t\r":
+            return " "
+        return char if char.isprintable() else ""
+    if char in _TEXT:
+        return _TEXT[char]
+    if char in _MATH:
+        return f"\\ensuremath{{{_MATH[char]}}}"
+    accented = _accented(char)
+    if accented is not None:
+        return accented
+    if unicodedata.category(char) in ("Mn", "Cf", "Cc"):
+        return ""  # stray combining marks and invisible format characters
+    if unicodedata.category(char) == "Zs":
+        return " "
+    return UNKNOWN_CHARACTER
+
+
+def latex_escape(text: str) -> str:
+    r"""Plain text as LaTeX that pdflatex typesets as the same text.
+
+    The LaTeX specials ``\ { } $ & # % _ ~ ^`` (and ``< > |``, which OT1 fonts would print as
+    other glyphs) are escaped; Unicode that pdflatex cannot typeset is mapped to LaTeX:
+    Greek letters and mathematical symbols (``σ``, ``±``, ``≤``, ``∞``, ``×``, ``≈``, ``√``,
+    ``²``, ``∗`` ...) to math commands inside ``\ensuremath``, punctuation (``—``, ``–``,
+    quotes, ``§``) to text commands, and accented Latin letters (``ô``, ``é``, ``ü`` ...) to
+    accent commands (``\^{o}``).  Newlines and tabs become spaces, control characters are
+    dropped, and any other character (CJK, emoji, ...) becomes :data:`UNKNOWN_CHARACTER`, a
+    visible marker that cannot break compilation.
+
+    Parameters
+    ----------
+    text : str
+        Plain text (not LaTeX).
+
+    Returns
+    -------
+    str
+        LaTeX text-mode source.
+    """
+    if not isinstance(text, str):
+        raise InvalidParameter(f"Got text of type {type(text).__name__}, but it must be a str.")
+    return "".join(_text_char(char) for char in text)
+
+
+def latex_math_text(latex: str) -> str:
+    r"""LaTeX math source made safe for pdflatex: non-ASCII characters mapped to math commands.
+
+    ``\sigma ≤ 1`` becomes ``\sigma \leq  1``; characters with only a text form (``—``,
+    ``ô``) go inside ``\text{...}``; unknown ones become :data:`UNKNOWN_CHARACTER` inside
+    ``\text``.  ASCII passes unchanged (it is LaTeX already).
+
+    Parameters
+    ----------
+    latex : str
+        LaTeX math-mode source (a claim statement, a derivation step).
+
+    Returns
+    -------
+    str
+        The same source with every non-ASCII character replaced.
+    """
+    if not isinstance(latex, str):
+        raise InvalidParameter(f"Got LaTeX of type {type(latex).__name__}, but it must be a str.")
+    out = []
+    for char in latex:
+        if char.isascii():
+            out.append(char)
+        elif char in _MATH:
+            command = _MATH[char]  # spaced, not braced: a relation keeps its spacing
+            out.append(command + " " if command[-1].isalpha() else command)
+        else:
+            out.append(f"\\text{{{_text_char(char)}}}")
+    return "".join(out)
+
+
+def latex_figure_path(path: str, owner: str) -> str:
+    """``path`` as ``\\includegraphics`` takes it: forward slashes, and only the characters
+    LaTeX reads verbatim (letters, digits, ``. _ / + -``); ``owner`` names the section in
+    the error."""
+    posix = Path(path).as_posix() if "\\" not in path else path.replace("\\", "/")
+    if not re.fullmatch(r"[A-Za-z0-9._/+-]+", posix) or posix.count(".") == 0:
+        raise InvalidParameter(
+            f"Got figure {path!r} for {owner}, but a figure path must be a file name "
+            "with an extension made of letters, digits and . _ / + - only."
+        )
+    return posix
+
+
+def load_template(name: str) -> Any:
+    """The Jinja2 template ``reports/documents/templates/<name>`` with the reports' delimiters
+    (``((* *))`` blocks, ``((( )))`` variables, ``((= =))`` comments; no autoescape: every
+    variable is LaTeX already)."""
+    try:
+        import jinja2  # imported only when a report is rendered (``dlnverify list`` stays fast)
+    except ImportError:
+        raise InvalidParameter(_EXTRA_MISSING.format(name="jinja2")) from None
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("reports.documents", "templates"),
+        block_start_string="((*",
+        block_end_string="*))",
+        variable_start_string="(((",
+        variable_end_string=")))",
+        comment_start_string="((=",
+        comment_end_string="=))",
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template(name)
+
+
+def relative_inside(path: Path, directory: Path) -> str:
+    """``path`` relative to ``directory`` (POSIX), or a one-line error when it lies outside."""
+    try:
+        return path.resolve().relative_to(directory.resolve()).as_posix()
+    except ValueError:
+        raise InvalidParameter(
+            f"Got figure {str(path)!r}, but it must lie inside the report directory "
+            f"{str(directory)!r}."
+        ) from None
+
+
+def _first_error(log: Path, output: str) -> str:
+    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else output
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("!"):
+            message = line.lstrip("! ").strip() or line.strip()
+            where = next((m for m in lines[i + 1 : i + 30] if re.match(r"l\.\d+ ", m)), None)
+            if where is not None:
+                message += f" (line {where.split()[0][2:]})"
+            return message
+    tail = [line.strip() for line in output.splitlines() if line.strip()]
+    return tail[-1] if tail else "no error message"
+
+
+#: Files LaTeX and latexmk leave beside the PDF; removed after a successful compilation (kept
+#: after a failure, where the log helps).
+_AUXILIARY_SUFFIXES = (".aux", ".log", ".out", ".toc", ".fls", ".fdb_latexmk")
+
+
+def compile_pdf(tex_path: str | Path, *, timeout: float = 120) -> Path:
+    r"""Compile a ``.tex`` file to PDF in its directory and return the PDF's path.
+
+    Runs ``latexmk -pdf -interaction=nonstopmode -halt-on-error`` (or ``pdflatex`` twice when
+    latexmk is absent) without a shell.  ``SOURCE_DATE_EPOCH`` is set so that the PDF carries
+    no build date.  After a successful run the auxiliary files (``.aux``, ``.log``, ...) are
+    removed, so the directory holds the source, the PDF and the figures; after a failure they
+    stay for inspection.
+
+    Parameters
+    ----------
+    tex_path : str or pathlib.Path
+        The LaTeX source.
+    timeout : float, default 120
+        Seconds allowed for the whole compilation.
+
+    Returns
+    -------
+    pathlib.Path
+        ``tex_path`` with suffix ``.pdf``.
+
+    Raises
+    ------
+    LatexError
+        pdflatex is not installed, LaTeX reported an error (the message holds the first
+        ``!`` line of the log) or the compilation timed out.
+    """
+    tex = Path(tex_path)
+    if tex.suffix != ".tex" or not tex.is_file():
+        raise InvalidParameter(f"Got tex_path {str(tex)!r}, but it must be an existing .tex file.")
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        raise InvalidParameter(f"Got timeout {timeout!r}, but it must be a positive number.")
+    if not math.isfinite(timeout):
+        raise InvalidParameter(f"Got timeout {timeout!r}, but it must be finite.")
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex is None:
+        raise LatexError(_PDFLATEX_MISSING)
+    latexmk = shutil.which("latexmk")
+    flags = ["-interaction=nonstopmode", "-halt-on-error"]
+    if latexmk is not None:
+        commands = [[latexmk, "-pdf", *flags, tex.name]]
+    else:
+        commands = [[pdflatex, *flags, tex.name]] * 2
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
+    for command in commands:
+        try:
+            result = subprocess.run(
+                command,
+                cwd=tex.parent,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise LatexError(
+                f"LaTeX did not finish {tex.name} within {timeout:g} s (timeout)."
+            ) from None
+        if result.returncode != 0:
+            error = _first_error(tex.with_suffix(".log"), result.stdout + result.stderr)
+            raise LatexError(f"LaTeX failed on {tex.name}: {error}")
+    pdf = tex.with_suffix(".pdf")
+    if not pdf.is_file():
+        raise LatexError(f"LaTeX produced no PDF for {tex.name}.")
+    for suffix in _AUXILIARY_SUFFIXES:
+        tex.with_suffix(suffix).unlink(missing_ok=True)
+    return pdf
