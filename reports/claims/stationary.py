@@ -36,7 +36,7 @@ remaining :math:`O(\kappa_0^2)` error), as C9 does with two tolerances.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -562,6 +562,27 @@ _LABEL_NOISE_DOMAIN = "sigma_eps >= 0.1 sigma (label noise)"
 _MOMENTS = ("sigma", "sigma_eps", "L", "kappa")
 _NO_LABEL_NOISE = ("sigma", "L", "kappa")
 
+
+_FIRST_ORDER = {"mean": stationary_mean, "variance": stationary_variance, "mode": stationary_mode}
+
+
+def _first_order_moment(
+    name: str, description: str, observable: Callable[..., Estimate]
+) -> Quantity:
+    """A C12 quantity: the first-order (in kappa) moment ``name`` of the stationary law."""
+    moment = name.removeprefix("stationary_")
+    return Quantity(
+        name,
+        description,
+        _MOMENTS,
+        "C12",
+        lambda: {moment: _FIRST_ORDER[moment]()},
+        observable,
+        constraint=_label_noise,
+        domain=_LABEL_NOISE_DOMAIN,
+    )
+
+
 QUANTITIES = (
     Quantity(
         "stationary_density",
@@ -574,35 +595,26 @@ QUANTITIES = (
         domain=_LABEL_NOISE_DOMAIN,
         up_to_factor_in="s",
     ),
-    Quantity(
-        "stationary_mean",
-        "stationary mean of s to first order in kappa, label noise (Eq. 17)",
-        _MOMENTS,
-        "C12",
-        lambda: {"mean": stationary_mean()},
-        simulated_stationary_mean,
-        constraint=_label_noise,
-        domain=_LABEL_NOISE_DOMAIN,
-    ),
-    Quantity(
-        "stationary_variance",
-        "stationary variance of s to first order in kappa (Eq. 18)",
-        _MOMENTS,
-        "C12",
-        lambda: {"variance": stationary_variance()},
-        simulated_stationary_variance,
-        constraint=_label_noise,
-        domain=_LABEL_NOISE_DOMAIN,
-    ),
-    Quantity(
-        "stationary_mode",
-        "mode (maximiser) of the stationary density of s to first order in kappa, label noise",
-        _MOMENTS,
-        "C12",
-        lambda: {"mode": stationary_mode()},
-        simulated_stationary_mode,
-        constraint=_label_noise,
-        domain=_LABEL_NOISE_DOMAIN,
+    *(
+        _first_order_moment(name, description, observable)
+        for name, description, observable in (
+            (
+                "stationary_mean",
+                "stationary mean of s to first order in kappa, label noise (Eq. 17)",
+                simulated_stationary_mean,
+            ),
+            (
+                "stationary_variance",
+                "stationary variance of s to first order in kappa (Eq. 18)",
+                simulated_stationary_variance,
+            ),
+            (
+                "stationary_mode",
+                "mode (maximiser) of the stationary density of s to first order in kappa, "
+                "label noise",
+                simulated_stationary_mode,
+            ),
+        )
     ),
     Quantity(
         "collapse_rate",
