@@ -30,11 +30,13 @@ __all__ = [
 #: rectangular, hidden wider and narrower than the input.
 SHAPES = ((3, 2), (2, 3, 2), (3, 2, 4, 2))
 
-
+#: Samples (data points or noise draws) behind each Monte Carlo estimate.
 N_SAMPLES = 100_000
 
 
 def random_network(widths, rng: np.random.Generator, *, label_noise: float = 0.3):
+    """A teacher of shape ``(h_L, h_0)`` (singular values uniform on [0.5, 2], Haar bases,
+    isotropic label noise) and weights with :math:`N(0, 1)` entries of the given widths."""
     n, m = widths[0], widths[-1]
     rank = min(n, m)
     singular_values = np.sort(rng.uniform(0.5, 2.0, size=rank))[::-1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from derivations.batch_noise import batch_noise_claim
 from numerics.montecarlo import covariance_estimate
 from numerics.network import (
     flatten_layers,
@@ -30,9 +31,6 @@ __all__ = [
     "QUANTITIES",
     "batch_covariance_comparisons",
 ]
-
-
-from derivations.batch_noise import batch_noise_claim
 
 
 def batch_covariance_comparisons(

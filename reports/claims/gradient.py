@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from derivations.gradient import population_gradient_claim
 from numerics.montecarlo import mean_estimate
 from numerics.network import (
     flatten_layers,
@@ -30,9 +31,6 @@ __all__ = [
     "QUANTITIES",
     "gradient_comparisons",
 ]
-
-
-from derivations.gradient import population_gradient_claim
 
 
 def gradient_comparisons(rng: np.random.Generator) -> list[Comparison]:

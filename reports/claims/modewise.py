@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from derivations.modewise import modewise_diffusion_claim, modewise_drift_claim
 from numerics.montecarlo import covariance_estimate, mean_estimate
 from numerics.network import (
     flatten_layers,
@@ -39,9 +40,6 @@ __all__ = [
     "modewise_diffusion_comparison",
     "modewise_diffusion_comparisons",
 ]
-
-
-from derivations.modewise import modewise_diffusion_claim, modewise_drift_claim
 
 
 def _modewise_jacobians(weights, teacher: Teacher) -> np.ndarray:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from derivations.noise_covariance import noise_covariance_claim
 from numerics.montecarlo import covariance_estimate
 from numerics.network import (
     flatten_layers,
@@ -30,9 +31,6 @@ __all__ = [
     "QUANTITIES",
     "noise_covariance_comparisons",
 ]
-
-
-from derivations.noise_covariance import noise_covariance_claim
 
 
 def noise_covariance_comparisons(rng: np.random.Generator) -> list[Comparison]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from derivations.symmetry import symmetry_claim
 from numerics.network import (
     flatten_layers,
     population_gradient,
@@ -30,9 +31,6 @@ __all__ = [
     "SYMMETRY",
     "symmetry_comparisons",
 ]
-
-
-from derivations.symmetry import symmetry_claim
 
 
 def _random_invertible(size: int, rng: np.random.Generator) -> np.ndarray:
