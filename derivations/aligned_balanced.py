@@ -52,6 +52,7 @@ from typing import Any
 
 import sympy as sp
 
+from derivations._validation import integer_at_least
 from derivations.conventions import L, kappa, s, s_b, sigma, sigma_b, sigma_eps
 from derivations.modewise import second_order_amplitude
 from derivations.output_noise import (
@@ -104,15 +105,11 @@ _DEPTHS = (1, 2, 3, 4, 5, 6)
 
 
 def _depth_iv(depth: int) -> int:
-    if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
-        raise InvalidParameter(f"Got depth={depth!r}, but depth must be an integer >= 1.")
-    return depth
+    return integer_at_least(depth, "depth", 1)
 
 
 def _modes_iv(n_modes: int) -> int:
-    if not isinstance(n_modes, int) or isinstance(n_modes, bool) or n_modes < 1:
-        raise InvalidParameter(f"Got n_modes={n_modes!r}, but n_modes must be an integer >= 1.")
-    return n_modes
+    return integer_at_least(n_modes, "n_modes", 1)
 
 
 def mode_symbols(n_modes: int) -> tuple[tuple[sp.Symbol, ...], tuple[sp.Symbol, ...]]:

@@ -41,10 +41,12 @@ retyped here).  This module solves that ODE:
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import mpmath
 import sympy as sp
 
+from derivations._validation import integer_among
 from derivations.aligned_balanced import aligned_gradient_drift
 from derivations.conventions import L, s, s0, sigma, t
 from derivations.result import DerivationResult, Finding, Step
@@ -84,11 +86,9 @@ _J = sp.Symbol("J", positive=True)  # stands for int_{u0}^{f} g(v) dv
 
 
 def _depth_iv(depth: int) -> int:
-    if not isinstance(depth, int) or isinstance(depth, bool) or depth not in FLOW_DEPTHS:
-        raise InvalidParameter(
-            f"Got depth={depth!r}, but closed forms exist for depths {FLOW_DEPTHS} only."
-        )
-    return depth
+    return integer_among(
+        depth, "depth", FLOW_DEPTHS, f"closed forms exist for depths {FLOW_DEPTHS} only"
+    )
 
 
 def stated_gradient_flow() -> dict[str, sp.Expr]:
@@ -306,36 +306,27 @@ def _residual(ode: sp.Eq, solution: sp.Expr) -> sp.Expr:
     return sp.Integer(0) if solves else sp.simplify(residual)
 
 
-def gradient_flow_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationResult:
-    r"""C9 [Eqs. 2-3]: logistic solution at :math:`L = 2`, separable ODE for every
-    :math:`L`, larger modes learned first (with the exact condition).
-
-    Parameters
-    ----------
-    stated : dict, optional
-        Statements overriding :func:`stated_gradient_flow` (keys ``"ode"``, ``"logistic"``,
-        ``"half_time_L2"``), e.g. to show that a perturbed statement is rejected by the same
-        comparison.
-
-    The comparisons: the stated ODE equals the C7 drift; the derived logistic equals the
-    stated one, which solves the derived ODE (``checkodesol``) with :math:`s(0)=s_0`; each
-    closed-form :math:`t(s)` has :math:`dt/ds = 1/\text{(stated ODE)}` and :math:`t(s_0)=0`;
-    the :math:`L = 2` time inverts the logistic; the half time equals the stated one; and the
-    monotonicity facts of the module docstring.
-    """
-    statements = stated_gradient_flow() | dict(stated or {})
-    drift = _rhs()
+def _logistic_part(statements: dict[str, sp.Expr], drift: sp.Expr) -> dict[str, Any]:
+    """The stated ODE against the C7 drift, and the logistic solution at :math:`L = 2`:
+    ``dsolve`` with :math:`s(0) = s_0`, equal to the stated one, which solves the ODE."""
     ode2 = flow_ode(2)
     raw, logistic = _dsolve_logistic(), logistic_solution()
     stated_logistic = statements["logistic"]
+    return {
+        "raw": raw,
+        "logistic": logistic,
+        "ode_gap": sp.simplify(statements["ode"] - drift),
+        "logistic_gap": sp.simplify(logistic - stated_logistic),
+        "residual_derived": _residual(ode2, logistic),
+        "residual_stated": _residual(ode2, stated_logistic),
+        "initial_gap": sp.simplify(stated_logistic.subs(t, 0) - s0),
+    }
 
-    ode_gap = sp.simplify(statements["ode"] - drift)
-    logistic_gap = sp.simplify(logistic - stated_logistic)
-    residual_derived = _residual(ode2, logistic)
-    residual_stated = _residual(ode2, stated_logistic)
-    initial_gap = sp.simplify(stated_logistic.subs(t, 0) - s0)
 
-    # separable ODE: every closed form differentiates back to 1 / (stated ODE)
+def _separable_part(statements: dict[str, sp.Expr], logistic: sp.Expr) -> dict[str, Any]:
+    """Separation of variables: every closed form :math:`t(s)` differentiates back to
+    :math:`1/\\text{(stated ODE)}` and vanishes at :math:`s_0`; at :math:`L = 2` it inverts the
+    logistic."""
     stated_rate = 1 / statements["ode"]
     times = {depth: flow_time(depth) for depth in FLOW_DEPTHS}
     time_gaps = {
@@ -348,18 +339,26 @@ def gradient_flow_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationR
         sp.expand_func(sp.diff(general, s)).replace(sp.exp_polar, sp.exp) - stated_rate
     )
     general_start = sp.simplify(general.subs(s, s0))
-    # L = 2: t(s) inverts the logistic
     inverse_gap = sp.simplify(logistic.subs(t, times[2]) - s)
+    holds = (
+        all(gap == 0 for gap in time_gaps.values())
+        and all(start == 0 for start in time_starts.values())
+        and general_gap == 0
+        and general_start == 0
+        and inverse_gap == 0
+    )
+    return {"times": times, "general": general, "holds": holds}
 
-    half_time = _half_time_l2()
-    half_gap = sp.simplify(sp.expand_log(half_time - statements["half_time_L2"], force=True))
 
-    # larger modes first, (1) absolute levels: the integrand decreases in sigma
+def _ordering_part(drift: sp.Expr) -> dict[str, Any]:
+    """Larger modes first: (1) at absolute levels the integrand :math:`1/\\mu` decreases in
+    :math:`\\sigma`; (2) at relative levels :math:`h(u_0)` increases in :math:`u_0`,
+    :math:`h(f) > 0` and :math:`h \\to -\\infty` as :math:`u_0 \\to 0^+` for :math:`L \\ge 2`
+    (closed form at :math:`L = 2`, a lower bound of :math:`J` for :math:`L \\ge 3`)."""
     integrand_slope = sp.factor(sp.diff(1 / drift, sigma))
     gap_symbol = sp.Symbol("delta", positive=True)  # sigma = s + delta > s
     absolute_ordering = bool(integrand_slope.subs(sigma, s + gap_symbol).is_negative)
 
-    # (2) relative levels: h increasing in u0, h(f) > 0, h -> -oo at 0 for L >= 2
     bracket, slope = half_time_bracket()
     _, g, scaled = _scaled_time()
     slope_expected = sp.simplify(slope - _u0 ** (2 / L - 2) / (L * (1 - _u0) ** 2))
@@ -379,7 +378,6 @@ def gradient_flow_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationR
     coefficient = sp.simplify(sp.diff(bracket, _J).subs(deep))
     limit_deep = sp.limit(upper_bracket, _u0, 0, "+")
     depth_one = sp.simplify(bracket.subs(L, 1))
-    depth_one_positive = bool(depth_one.subs(_u0, 1 / (1 + _x)).is_positive)
     larger_first = (
         absolute_ordering
         and slope_expected == 0
@@ -390,41 +388,33 @@ def gradient_flow_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationR
         and bool(coefficient.is_negative)
         and limit_deep == -sp.oo
     )
+    return {
+        "integrand_slope": integrand_slope,
+        "bracket": bracket,
+        "slope": slope,
+        "scaled": scaled,
+        "larger_first": larger_first,
+        "depth_one": depth_one,
+        "depth_one_positive": bool(depth_one.subs(_u0, 1 / (1 + _x)).is_positive),
+    }
+
+
+def _threshold_part() -> dict[str, Any]:
+    """The thresholds :math:`u^*_L` at :math:`L = 2, 3, 4`: each concrete bracket vanishes
+    there and changes sign (- before, + after)."""
     thresholds = {depth: half_time_threshold(depth) for depth in (2, 3, 4)}
-    # each concrete bracket vanishes at its threshold and changes sign there (- before, + after)
     sign_change = all(
         _changes_sign(_concrete_bracket(depth), thresholds[depth]) for depth in thresholds
     )
-    threshold_two = thresholds[2]
+    return {"thresholds": thresholds, "sign_change": sign_change}
 
-    derived = {
-        "ode": drift,
-        "logistic": logistic,
-        "half_time_L2": half_time,
-        **{f"time_L{depth}": times[depth] for depth in FLOW_DEPTHS},
-        "time_general_L": general,
-        **{f"fraction_time_L{depth}": fraction_time(depth) for depth in FLOW_DEPTHS},
-        "half_time_slope_bracket": bracket,
-        **{f"half_time_threshold_L{depth}": thresholds[depth] for depth in (2, 3, 4)},
-    }
-    holds = (
-        ode_gap == 0
-        and logistic_gap == 0
-        and residual_derived == 0
-        and residual_stated == 0
-        and initial_gap == 0
-        and all(gap == 0 for gap in time_gaps.values())
-        and all(start == 0 for start in time_starts.values())
-        and general_gap == 0
-        and general_start == 0
-        and inverse_gap == 0
-        and half_gap == 0
-        and larger_first
-        and sign_change
-        and depth_one_positive
-    )
+
+def _gradient_flow_findings(thresholds: dict[int, sp.Expr], depth_one: sp.Expr) -> tuple:
+    """C9's findings: the small-initialisation condition on the ordering of half times, the
+    depth-one exception, and the general-depth closed form."""
+    threshold_two = thresholds[2]
     ratio_two = sp.simplify(1 / threshold_two)
-    findings = (
+    return (
         Finding(
             "Larger modes reach a FIXED amplitude s1 sooner for every depth and every s0 (the "
             "integrand 1/(L s^(2-2/L)(sigma-s)) decreases in sigma), but the time to reach HALF "
@@ -447,19 +437,71 @@ def gradient_flow_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationR
         "General L: t(s) = [u^(2/L-1) Phi(u/sigma, 1, 2/L-1) / (L sigma)]_{s0}^{s} (Lerch "
         "transcendent), valid for L != 2; elementary closed forms for L = 1, 2, 3, 4.",
     )
+
+
+def gradient_flow_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationResult:
+    r"""C9 [Eqs. 2-3]: logistic solution at :math:`L = 2`, separable ODE for every
+    :math:`L`, larger modes learned first (with the exact condition).
+
+    Parameters
+    ----------
+    stated : dict, optional
+        Statements overriding :func:`stated_gradient_flow` (keys ``"ode"``, ``"logistic"``,
+        ``"half_time_L2"``), e.g. to show that a perturbed statement is rejected by the same
+        comparison.
+
+    The comparisons: the stated ODE equals the C7 drift; the derived logistic equals the
+    stated one, which solves the derived ODE (``checkodesol``) with :math:`s(0)=s_0`; each
+    closed-form :math:`t(s)` has :math:`dt/ds = 1/\text{(stated ODE)}` and :math:`t(s_0)=0`;
+    the :math:`L = 2` time inverts the logistic; the half time equals the stated one; and the
+    monotonicity facts of the module docstring.
+    """
+    statements = stated_gradient_flow() | dict(stated or {})
+    drift = _rhs()
+    logistic = _logistic_part(statements, drift)
+    separable = _separable_part(statements, logistic["logistic"])
+    times, general = separable["times"], separable["general"]
+    half_time = _half_time_l2()
+    half_gap = sp.simplify(sp.expand_log(half_time - statements["half_time_L2"], force=True))
+    ordering = _ordering_part(drift)
+    threshold = _threshold_part()
+    thresholds, sign_change = threshold["thresholds"], threshold["sign_change"]
+
+    derived = {
+        "ode": drift,
+        "logistic": logistic["logistic"],
+        "half_time_L2": half_time,
+        **{f"time_L{depth}": times[depth] for depth in FLOW_DEPTHS},
+        "time_general_L": general,
+        **{f"fraction_time_L{depth}": fraction_time(depth) for depth in FLOW_DEPTHS},
+        "half_time_slope_bracket": ordering["bracket"],
+        **{f"half_time_threshold_L{depth}": thresholds[depth] for depth in (2, 3, 4)},
+    }
+    holds = (
+        all(
+            logistic[gap] == 0
+            for gap in ("ode_gap", "logistic_gap", "residual_derived", "residual_stated")
+        )
+        and logistic["initial_gap"] == 0
+        and separable["holds"]
+        and half_gap == 0
+        and ordering["larger_first"]
+        and sign_change
+        and ordering["depth_one_positive"]
+    )
     steps = (
         Step("gradient flow on the manifold: the C7 drift", flow_ode().lhs, flow_ode().rhs),
-        Step("dsolve at L = 2 with s(0) = s0", _amplitude(t), raw),
-        Step("expanded to a real form", _amplitude(t), logistic),
+        Step("dsolve at L = 2 with s(0) = s0", _amplitude(t), logistic["raw"]),
+        Step("expanded to a real form", _amplitude(t), logistic["logistic"]),
         Step(
             "derived minus stated logistic",
             _amplitude(t) - sp.Function("s_stated")(t),
-            logistic_gap,
+            logistic["logistic_gap"],
         ),
         Step(
             "checkodesol residual of the stated logistic",
             sp.Symbol("residual"),
-            residual_stated,
+            logistic["residual_stated"],
         ),
         *(
             Step(f"separate variables, L = {depth}", sp.Function(f"t_{depth}")(s), times[depth])
@@ -467,15 +509,23 @@ def gradient_flow_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationR
         ),
         Step("separate variables, symbolic L != 2", sp.Function("t_L")(s), general),
         Step("solve s(t) = sigma/2 at L = 2", sp.Symbol("t_{1/2}"), half_time),
-        Step("rescale s = sigma v", sp.Symbol("T_f"), scaled),
+        Step("rescale s = sigma v", sp.Symbol("T_f"), ordering["scaled"]),
         Step(
             "Leibniz: sigma^(3-2/L) dT_f/dsigma (J = int_{u0}^{f} g)",
             sp.Function("h")(_u0),
-            bracket,
+            ordering["bracket"],
         ),
-        Step("dh/du0 (dJ/du0 = -g(u0))", sp.Derivative(sp.Function("h")(_u0), _u0), slope),
-        Step("integrand ordering in sigma", sp.Derivative(1 / drift, sigma), integrand_slope),
-        Step("threshold at L = 2, f = 1/2", sp.Symbol("u^*_2"), threshold_two),
+        Step(
+            "dh/du0 (dJ/du0 = -g(u0))",
+            sp.Derivative(sp.Function("h")(_u0), _u0),
+            ordering["slope"],
+        ),
+        Step(
+            "integrand ordering in sigma",
+            sp.Derivative(1 / drift, sigma),
+            ordering["integrand_slope"],
+        ),
+        Step("threshold at L = 2, f = 1/2", sp.Symbol("u^*_2"), thresholds[2]),
     )
     return DerivationResult(
         claim="C9",
@@ -489,5 +539,5 @@ def gradient_flow_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationR
             "symbolic L != 2 (Lerch transcendent)",
             "symbolic L and f (monotonicity of the time to reach f sigma)",
         ),
-        findings=findings,
+        findings=_gradient_flow_findings(thresholds, ordering["depth_one"]),
     )

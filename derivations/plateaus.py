@@ -59,6 +59,7 @@ import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 from sympy.polys.rings import PolyElement
 
+from derivations._validation import integer_among
 from derivations.gradient import population_loss
 from derivations.result import DerivationResult, Step
 from derivations.symbolic_network import (
@@ -155,9 +156,7 @@ def _depth_widths(widths: Sequence[int]) -> tuple[int, ...]:
 
 
 def _k_iv(k: int, rank: int) -> int:
-    if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k <= rank:
-        raise InvalidParameter(f"Got k={k!r}, but k must be an integer in [0, {rank}].")
-    return k
+    return integer_among(k, "k", range(rank + 1), f"k must be an integer in [0, {rank}]")
 
 
 def _bases(widths: tuple[int, ...]) -> tuple[sp.Matrix, ...]:

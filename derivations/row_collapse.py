@@ -62,6 +62,7 @@ from typing import Any
 
 import sympy as sp
 
+from derivations._validation import integer_at_least
 from derivations.aligned_balanced import aligned_ntk_eigenvalue, balanced_product, teacher_point
 from derivations.conventions import L, kappa, s, sigma
 from derivations.output_noise import (
@@ -115,9 +116,7 @@ def _fast_rates(n_fast: int) -> tuple[sp.Symbol, ...]:
 
 
 def _count_iv(value: Any, name: str, minimum: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise InvalidParameter(f"Got {name}={value!r}, but {name} must be an integer >= {minimum}.")
-    return value
+    return integer_at_least(value, name, minimum)
 
 
 # --- 1. linearisation at the teacher ------------------------------------------------------

@@ -48,6 +48,7 @@ from functools import cache
 
 import sympy as sp
 
+from derivations._validation import integer_among
 from derivations.aligned_balanced import (
     aligned_diffusion,
     aligned_drift,
@@ -106,11 +107,12 @@ def _joined(values: list) -> tuple:
 def _depth_iv(depth: int | None) -> int | None:
     if depth is None:
         return None
-    if not isinstance(depth, int) or isinstance(depth, bool) or depth not in DENSITY_DEPTHS:
-        raise InvalidParameter(
-            f"Got depth={depth!r}, but depth must be None (symbolic L) or one of {DENSITY_DEPTHS}."
-        )
-    return depth
+    return integer_among(
+        depth,
+        "depth",
+        DENSITY_DEPTHS,
+        f"depth must be None (symbolic L) or one of {DENSITY_DEPTHS}",
+    )
 
 
 def _at(expr: sp.Expr, depth: int | None) -> sp.Expr:
