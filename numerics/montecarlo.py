@@ -31,7 +31,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import ndtri  # not scipy.stats: half a second less at CLI start-up
 
 from dlnverify.errors import InvalidParameter
 
@@ -474,6 +473,8 @@ def z_threshold(false_alarm_rate: float = 1e-6, n_tests: int = 1) -> float:
     """
     alpha = _false_alarm_iv(false_alarm_rate)
     count = _n_tests_iv(n_tests)
+    from scipy.special import ndtri  # lazily, and not scipy.stats: a fast CLI start-up
+
     return float(-ndtri(alpha / (2.0 * count)))
 
 

@@ -27,8 +27,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from scipy.integrate import quad
-from scipy.optimize import brentq
 
 from dlnverify.errors import InvalidParameter
 from numerics._validation import (
@@ -212,6 +210,8 @@ def zero_current_moments(
     def log_density(u: float) -> float:  # up to the constant log p(reference)
         return zero_current_log_ratio(drift, diffusion, reference, u, epsrel=epsrel)[0]
 
+    from scipy.integrate import quad  # lazily: `dlnverify list` stays fast
+
     def integral(weight: Callable[[float], float], a: float, b: float) -> float:
         pieces = [(a, min(b, reference)), (max(a, reference), b)]
         return sum(
@@ -264,6 +264,8 @@ def zero_current_log_ratio(
     a = check_finite_real("a", a)
     b = check_finite_real("b", b)
     epsrel = check_positive_real("epsrel", epsrel)
+    from scipy.integrate import quad  # lazily: `dlnverify list` stays fast
+
     value, error = quad(lambda v: 2 * drift(v) / diffusion(v), a, b, epsrel=epsrel, limit=200)
     return value - float(np.log(diffusion(b))) + float(np.log(diffusion(a))), error
 
@@ -316,4 +318,6 @@ def zero_current_mode(
             f"Got the bracket ({lower}, {upper}), but (log p)' must be > 0 at its lower end and"
             " < 0 at its upper end for it to hold a maximum of the density."
         )
+    from scipy.optimize import brentq  # lazily: `dlnverify list` stays fast
+
     return float(brentq(slope, lower, upper, xtol=1e-15, rtol=4 * np.finfo(float).eps))

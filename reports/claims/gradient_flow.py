@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.integrate import solve_ivp
 
 from derivations.gradient_flow import (
     flow_time,
@@ -141,6 +140,8 @@ def simulate_gradient_flow(
 
             event.direction = 1.0  # type: ignore[attr-defined]
             events.append(event)
+    from scipy.integrate import solve_ivp  # lazily: `dlnverify list` stays fast
+
     solution = solve_ivp(
         _flow_rhs(teacher, widths),
         (0.0, float(grid[-1])),

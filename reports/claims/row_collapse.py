@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from scipy import integrate
 
 from derivations.conventions import L, kappa, sigma
 from derivations.row_collapse import (
@@ -74,6 +73,8 @@ def _rate_on_grid(k1: float, k2: float, scale: float, points: int) -> float:
     drift, diffusion, generator = _angular_functions()
     grid = np.linspace(0.0, np.pi / 2, points)
     mu, var = drift(grid, k1, k2, scale), diffusion(grid, k1, k2, scale)
+    from scipy import integrate  # lazily: `dlnverify list` stays fast
+
     exponent = integrate.cumulative_simpson(2 * mu / var, x=grid, initial=0.0)
     density = np.exp(exponent - exponent.max()) / var
     q = generator(grid, k1, k2, scale)

@@ -55,7 +55,6 @@ from typing import Any
 import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
-from scipy.integrate import quad
 
 from derivations.conventions import L, kappa, s, sigma, sigma_eps
 from derivations.network_mean import stated_mode_mean
@@ -267,6 +266,8 @@ def derived_mode_law(
     -------
     ModeLaw
     """
+    from scipy.integrate import quad  # lazily: `dlnverify list` stays fast
+
     depth, value, noise, scale = _law_iv(depth, value, noise, scale)
     log_density, integrand, _ = _log_density(depth)
 
