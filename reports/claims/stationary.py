@@ -563,7 +563,11 @@ _MOMENTS = ("sigma", "sigma_eps", "L", "kappa")
 _NO_LABEL_NOISE = ("sigma", "L", "kappa")
 
 
-_FIRST_ORDER = {"mean": stationary_mean, "variance": stationary_variance, "mode": stationary_mode}
+_FIRST_ORDER: dict[str, Callable[[], sp.Expr]] = {
+    "mean": stationary_mean,
+    "variance": stationary_variance,
+    "mode": stationary_mode,
+}
 
 
 def _first_order_moment(
