@@ -28,29 +28,17 @@ Instead:
 Symbols are the exact objects of :mod:`derivations.conventions`, so their assumptions
 (``positive``, ``integer``) carry over to the comparison.
 
-Guards, so that no input can exhaust time or memory (each refusal is a one-line
-:class:`~dlnverify.errors.FormulaError` naming the problem):
-
-* at most :data:`MAX_LENGTH` characters and :data:`MAX_NODES` tree nodes;
-* at most :data:`MAX_DEPTH` nested brackets (and a matching bound on the tree depth, where
-  sums and products count as one level however many terms they have);
-* literals of at most 100 digits with decimal exponents of at most 300;
-* a numeric exponent of magnitude at most :data:`MAX_EXPONENT` (also after SymPy merges
-  powers), and no power or product whose exact rational value would need more than
-  :data:`MAX_NUMBER_BITS` bits;
-* at most 8 fractional powers of numbers (``sqrt(2)``, ``3**(2/5)``), each of a number of
-  at most 64 bits with a denominator of at most 16 in the exponent: SymPy simplifies them
-  by factoring, which for larger numbers takes minutes;
-* the result must be finite (no ``zoo``, ``nan``, ``oo``: e.g. a division by zero).
+The limits every formula is held to (length, nesting, numbers, exponents, roots, finiteness)
+are those of :mod:`reports.formulas.guards`; each refusal is a one-line
+:class:`~dlnverify.errors.FormulaError` naming the problem.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 import types
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import lark
@@ -60,10 +48,26 @@ from derivations.conventions import PARAMETERS
 from dlnverify.errors import FormulaError, InvalidParameter
 from reports.formulas._latex_grammar import (
     LATEX_PARSER,
-    MAX_DEPTH,
     UNICODE_GREEK,
     canonical_subscript,
     tokenize_latex,
+)
+from reports.formulas.guards import (
+    ALLOWED_FUNCTIONS,
+    MAX_DEPTH,
+    MAX_DIGITS,
+    MAX_EXPONENT,
+    MAX_LENGTH,
+    MAX_NODES,
+    MAX_NUMBER_BITS,
+    MAX_TREE_DEPTH,
+    GuardedArithmetic,
+    allowed_symbols,
+    checked_text,
+    exact_decimal,
+    excerpt,
+    finished,
+    within_limits,
 )
 
 __all__ = [
@@ -79,246 +83,10 @@ __all__ = [
     "parse_formula",
 ]
 
-#: Longest formula accepted, in characters.
-MAX_LENGTH = 2000
-#: Most syntax-tree nodes accepted (a real formula of the theory has well under 200).
-MAX_NODES = 1000
-#: Largest magnitude of a numeric exponent, also after SymPy merges powers
-#: (``(s**8)**8 = s**64``).  Small on purpose: SymPy's sign assumptions, which every function
-#: application queries, isolate the real roots of a polynomial of that degree
-#: (``tanh(1 - s**-100 - s**-97 + s**-3)`` takes 0.6 s, at degree 300 it takes 45 s), while
-#: the theory's formulas use exponents such as 2, 3/2 or 4 - 4/L.
-MAX_EXPONENT = 32
-#: Largest exact rational (numerator or denominator) a formula may produce, in bits.
-MAX_NUMBER_BITS = 10_000
-#: Deepest syntax tree accepted; a bracket level costs at most a few tree levels.
-_MAX_TREE_DEPTH = 4 * MAX_DEPTH + 20
-_MAX_DIGITS = 100
-_MAX_DECIMAL_EXPONENT = 300
-_MAX_FRACTIONAL_POWERS = 8
-_MAX_ROOT_DEGREE = 16
-_MAX_ROOT_BITS = 64
-
-#: Functions a formula may call, by SymPy-syntax name; each takes one argument.
-ALLOWED_FUNCTIONS: Mapping[str, Callable[[sp.Expr], sp.Expr]] = types.MappingProxyType(
-    {
-        "Abs": sp.Abs,
-        "abs": sp.Abs,
-        "acos": sp.acos,
-        "arctan": sp.atan,
-        "asin": sp.asin,
-        "atan": sp.atan,
-        "cos": sp.cos,
-        "cosh": sp.cosh,
-        "exp": sp.exp,
-        "ln": sp.log,
-        "log": sp.log,
-        "sin": sp.sin,
-        "sinh": sp.sinh,
-        "sqrt": sp.sqrt,
-        "tan": sp.tan,
-        "tanh": sp.tanh,
-    }
-)
-
 _CONSTANTS: Mapping[str, sp.Expr] = types.MappingProxyType({"E": sp.E, "pi": sp.pi})
 #: A Unicode Greek character in a SymPy-syntax name reads as the letter's name (``σ_ε`` is
 #: ``sigma_eps``: epsilon is spelled ``eps`` in the declared names).
 _PY_GREEK = {char: "eps" if name == "epsilon" else name for char, name in UNICODE_GREEK.items()}
-_DECIMAL = re.compile(r"(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
-
-
-def _show(text: str) -> str:
-    """A short, one-line rendering of a piece of user text for error messages."""
-    return repr(text if len(text) <= 30 else text[:27] + "...")
-
-
-# --------------------------------------------------------------------------- shared guards
-
-
-def _allowed_symbols(allowed: Iterable[str] | None) -> dict[str, sp.Symbol]:
-    """Validate ``allowed`` and map each allowed parameter name to its declared symbol."""
-    if allowed is None:
-        return {name: p.symbol for name, p in PARAMETERS.items()}
-    if isinstance(allowed, str):
-        allowed = [allowed]
-    names = list(allowed)
-    unknown = [name for name in names if name not in PARAMETERS]
-    if unknown:
-        raise InvalidParameter(
-            f"Got allowed={names!r}, but {unknown!r} are not declared parameters; "
-            f"declared: {', '.join(PARAMETERS)}."
-        )
-    return {name: PARAMETERS[name].symbol for name in names}
-
-
-def _check_text(text: object) -> str:
-    if not isinstance(text, str):
-        raise FormulaError(f"a formula must be a string, got {type(text).__name__}")
-    if len(text) > MAX_LENGTH:
-        raise FormulaError(
-            f"formula too long: {len(text)} characters, at most {MAX_LENGTH} are accepted"
-        )
-    if not text.strip():
-        raise FormulaError("empty formula")
-    depth = deepest = 0
-    for char in text:
-        if char in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in ")]}":
-            depth -= 1
-    if deepest > MAX_DEPTH:
-        raise FormulaError(
-            f"formula nested too deeply: {deepest} levels of brackets, at most {MAX_DEPTH}"
-        )
-    return text
-
-
-def _brief(value: sp.Expr) -> str:
-    """A short rendering of a SymPy number for error messages (never thousands of digits)."""
-    bits = _coefficient_bits(value)
-    return str(value) if bits <= 64 else f"(a {bits}-bit number)"
-
-
-def _rational_bits(expr: sp.Expr) -> int:
-    """Bits of the largest numerator or denominator among ``expr`` and its top-level args."""
-    bits = 0
-    for part in (expr, *expr.args):
-        if isinstance(part, sp.Rational):
-            bits = max(bits, int(part.p).bit_length(), int(part.q).bit_length())
-    return bits
-
-
-def _checked(expr: sp.Expr) -> sp.Expr:
-    """``expr`` after checking its numbers and exponents (the top level is where they grow)."""
-    bits = _rational_bits(expr)
-    if bits > MAX_NUMBER_BITS:
-        raise FormulaError(
-            f"a number in the formula needs {bits} bits; at most {MAX_NUMBER_BITS} are accepted"
-        )
-    for part in (expr, *expr.args):
-        exponent = part.exp if isinstance(part, sp.Pow) else None
-        if isinstance(exponent, sp.Rational) and abs(exponent) > MAX_EXPONENT:
-            raise FormulaError(
-                f"the formula makes an exponent {_brief(exponent)} after combining powers; "
-                f"numeric exponents must be at most {MAX_EXPONENT} in magnitude"
-            )
-    return expr
-
-
-def _number(text: str) -> sp.Rational:
-    """Exact rational value of a decimal literal such as ``12``, ``0.5``, ``1.5e-3``."""
-    text = text.replace("_", "")
-    match = _DECIMAL.fullmatch(text)
-    if match is None or not (match.group(1) or match.group(2)):
-        raise FormulaError(f"cannot read the number {_show(text)}")
-    whole, fraction, exponent = match.group(1), match.group(2) or "", match.group(3)
-    digits = len(whole) + len(fraction)
-    if digits > _MAX_DIGITS:
-        raise FormulaError(
-            f"number {_show(text)} has {digits} digits; at most {_MAX_DIGITS} are accepted"
-        )
-    power = int(exponent) if exponent else 0
-    if abs(power) > _MAX_DECIMAL_EXPONENT:
-        raise FormulaError(
-            f"number {_show(text)} has decimal exponent {power}; at most "
-            f"{_MAX_DECIMAL_EXPONENT} in magnitude is accepted"
-        )
-    value = sp.Rational(int(whole + fraction or "0"), 10 ** len(fraction))
-    return value * sp.Rational(10) ** power
-
-
-def _coefficient_bits(expr: sp.Expr) -> int:
-    """Bits of the largest number SymPy may factor or raise to a power in ``expr**k``.
-
-    The numbers of sums, products and bases of powers count; those inside exponents and
-    function arguments do not (``(s**2)**k`` and ``exp(100)**k`` compute nothing large).
-    """
-    bits = 0
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, sp.Rational):
-            bits = max(bits, int(node.p).bit_length(), int(node.q).bit_length())
-        elif isinstance(node, sp.Add | sp.Mul):
-            stack.extend(node.args)
-        elif isinstance(node, sp.Pow):
-            stack.append(node.base)
-    return bits
-
-
-class _Arithmetic:
-    """SymPy arithmetic with the guards of the module docstring, for one formula.
-
-    SymPy evaluates numbers eagerly: ``9**9**9`` would be computed digit by digit, and a
-    fractional power of a number (``n**(p/q)``) is simplified by searching ``n`` for perfect
-    powers and small factors, which takes seconds to hours once ``n`` has a few hundred bits
-    or ``q`` is large (and products merge such powers, ``2**(1/3)*5**(1/3) -> 10**(1/3)``).
-    So every power, product, sum and call goes through here and is refused before it could
-    be expensive.
-    """
-
-    def __init__(self) -> None:
-        self.fractional_powers = 0
-
-    def power(self, base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
-        """``base**exponent`` after checking that SymPy's automatic evaluation stays small."""
-        if isinstance(exponent, sp.Rational):
-            if abs(exponent) > MAX_EXPONENT:
-                raise FormulaError(
-                    f"exponent {_brief(exponent)} is too large: numeric exponents must be at most "
-                    f"{MAX_EXPONENT} in magnitude"
-                )
-            bits = _coefficient_bits(base)
-            if bits * abs(exponent) > MAX_NUMBER_BITS:
-                raise FormulaError(
-                    f"power with exponent {_brief(exponent)} would produce a number of about "
-                    f"{int(bits * abs(exponent))} bits; at most {MAX_NUMBER_BITS} are accepted"
-                )
-            if exponent.q != 1 and bits > 1:
-                self._fractional_power(exponent, bits)
-        return _checked(sp.Pow(base, exponent))
-
-    def _fractional_power(self, exponent: sp.Rational, bits: int) -> None:
-        self.fractional_powers += 1
-        if self.fractional_powers > _MAX_FRACTIONAL_POWERS:
-            raise FormulaError(
-                f"more than {_MAX_FRACTIONAL_POWERS} fractional powers of numbers in one formula"
-            )
-        if exponent.q > _MAX_ROOT_DEGREE or bits > _MAX_ROOT_BITS:
-            raise FormulaError(
-                f"fractional power {_brief(exponent)} of a {bits}-bit number refused: roots of "
-                f"numbers need a denominator of at most {_MAX_ROOT_DEGREE} and numbers of at "
-                f"most {_MAX_ROOT_BITS} bits"
-            )
-
-    def product(self, factors: list[sp.Expr]) -> sp.Expr:
-        result: sp.Expr = sp.Integer(1)
-        for factor in factors:
-            result = _checked(result * factor)
-        return result
-
-    def quotient(self, numerator: sp.Expr, denominator: sp.Expr) -> sp.Expr:
-        return self.product([numerator, self.power(denominator, sp.Integer(-1))])
-
-    def sum(self, terms: list[sp.Expr]) -> sp.Expr:
-        return _checked(sp.Add(*terms))
-
-    def call(self, name: str, args: list[sp.Expr]) -> sp.Expr:
-        if len(args) != 1:
-            raise FormulaError(f"function {name} takes exactly one argument, got {len(args)}")
-        if ALLOWED_FUNCTIONS[name] is sp.sqrt:
-            return self.power(args[0], sp.Rational(1, 2))
-        return _checked(ALLOWED_FUNCTIONS[name](args[0]))
-
-
-def _finished(expr: sp.Expr) -> sp.Expr:
-    if not isinstance(expr, sp.Expr):
-        raise FormulaError(f"formula does not denote a number (got {type(expr).__name__})")
-    if expr.has(sp.zoo, sp.nan, sp.oo, sp.S.NegativeInfinity):
-        raise FormulaError("formula is undefined or infinite (a division by zero?)")
-    return expr
 
 
 def _allowed_listing(symbols: Mapping[str, sp.Symbol]) -> str:
@@ -435,7 +203,7 @@ def _py_scan(tree: ast.Expression, symbols: Mapping[str, sp.Symbol]) -> None:
             if kind is str or kind is bytes:
                 bad_constant = "string literals not allowed in a formula"
             elif kind is not int and kind is not float:
-                bad_constant = f"constant {_show(repr(node.value))} not allowed; only numbers"
+                bad_constant = f"constant {excerpt(repr(node.value))} not allowed; only numbers"
         elif isinstance(node, ast.Name):
             if node.id.startswith("__") or node.id.endswith("__"):
                 raise FormulaError(f"dunder name {node.id!r} not allowed in a formula")
@@ -443,7 +211,7 @@ def _py_scan(tree: ast.Expression, symbols: Mapping[str, sp.Symbol]) -> None:
             if not known and node.id not in ALLOWED_FUNCTIONS and node.id not in unknown:
                 unknown.append(node.id)
     if unknown:
-        names = ", ".join(_show(name) for name in unknown[:5])
+        names = ", ".join(excerpt(name) for name in unknown[:5])
         hint = " (Euler's number is E)" if "e" in unknown else ""
         raise _SyntaxFailure(f"unknown name(s) {names}{hint}; allowed {_allowed_listing(symbols)}")
     if bad_constant is not None:
@@ -453,12 +221,12 @@ def _py_scan(tree: ast.Expression, symbols: Mapping[str, sp.Symbol]) -> None:
 def _py_literal(node: ast.Constant, source: str) -> sp.Rational:
     if type(node.value) is int:
         if node.value.bit_length() > 333:  # about 100 decimal digits
-            raise FormulaError(f"integer literal too long; at most {_MAX_DIGITS} digits")
+            raise FormulaError(f"integer literal too long; at most {MAX_DIGITS} digits")
         return sp.Integer(node.value)
     segment = ast.get_source_segment(source, node)
     if segment is None:  # pragma: no cover - positions are always present for parsed text
         raise FormulaError("cannot locate a number in the formula")
-    return _number(segment)
+    return exact_decimal(segment)
 
 
 def _py_chain(node: ast.expr, ops: tuple[type, ...]) -> list[tuple[ast.operator, ast.expr]]:
@@ -477,11 +245,11 @@ class _PythonBuilder:
     def __init__(self, symbols: Mapping[str, sp.Symbol], source: str) -> None:
         self.symbols = symbols
         self.source = source
-        self.arithmetic = _Arithmetic()
+        self.arithmetic = GuardedArithmetic()
 
     def build(self, node: ast.expr, depth: int) -> sp.Expr:
-        if depth > _MAX_TREE_DEPTH:
-            raise FormulaError(f"formula nested too deeply (more than {_MAX_TREE_DEPTH} levels)")
+        if depth > MAX_TREE_DEPTH:
+            raise FormulaError(f"formula nested too deeply (more than {MAX_TREE_DEPTH} levels)")
         arithmetic, down = self.arithmetic, depth + 1
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
             terms = [
@@ -547,12 +315,12 @@ def from_sympy_syntax(text: str, *, allowed: Iterable[str] | None = None) -> sp.
     InvalidParameter
         If ``allowed`` names an undeclared parameter.
     """
-    symbols = _allowed_symbols(allowed)
-    text = _check_text(text)
+    symbols = allowed_symbols(allowed)
+    text = checked_text(text)
     tree = _py_parse(text)
     _py_transliterate(tree, symbols)
     _py_scan(tree, symbols)
-    return _finished(_PythonBuilder(symbols, text.replace("^", "**")).build(tree.body, 0))
+    return finished(_PythonBuilder(symbols, text.replace("^", "**")).build(tree.body, 0))
 
 
 # --------------------------------------------------------------------------- LaTeX
@@ -588,7 +356,7 @@ class _LatexBuilder:
 
     def __init__(self, symbols: Mapping[str, sp.Symbol]) -> None:
         self.symbols = symbols
-        self.arithmetic = _Arithmetic()
+        self.arithmetic = GuardedArithmetic()
 
     def refuse_symbol(self, key: tuple[str, str | None]) -> FormulaError:
         spelled = _latex_spelling(key)
@@ -611,7 +379,7 @@ class _LatexBuilder:
             else:
                 hint = "separate single-letter factors with spaces or \\cdot"
             raise FormulaError(
-                f"multi-letter name {_show(word)} at column {base.column} in LaTeX: {hint}"
+                f"multi-letter name {excerpt(word)} at column {base.column} in LaTeX: {hint}"
             )
         key = (base.value, sub)
         if key == ("e", None):
@@ -624,10 +392,10 @@ class _LatexBuilder:
     def number(self, token: lark.Token, where: str | None = None) -> sp.Expr:
         if where is not None and (len(token.value) > 1):
             raise FormulaError(
-                f"ambiguous {where} {_show(token.value)} at column {token.column}: LaTeX takes "
+                f"ambiguous {where} {excerpt(token.value)} at column {token.column}: LaTeX takes "
                 f"one character here; write {{{token.value}}} in braces"
             )
-        return _number(token.value)
+        return exact_decimal(token.value)
 
     def arg(self, tree: lark.Tree, where: str, depth: int) -> sp.Expr:
         children: Any = tree.children
@@ -641,7 +409,7 @@ class _LatexBuilder:
             return sp.pi if token.value == "pi" else sp.E
         if token.type == "LETTER" and len(token.value) > 1:
             raise FormulaError(
-                f"ambiguous {where} {_show(token.value)} at column {token.column}: LaTeX "
+                f"ambiguous {where} {excerpt(token.value)} at column {token.column}: LaTeX "
                 f"takes one letter here; write {{{token.value}}} in braces"
             )
         return self.symbol(token, None)
@@ -664,14 +432,14 @@ class _LatexBuilder:
         tokens = [tok for tok in children if tok.type not in {"LBRACE", "RBRACE"}]
         if len(tokens) != 1:
             text = " ".join(tok.value for tok in tokens)
-            raise FormulaError(f"unknown subscript {_show(text)}")
+            raise FormulaError(f"unknown subscript {excerpt(text)}")
         return canonical_subscript(tokens[0].value)
 
     def build(self, node: lark.Tree | lark.Token, depth: int) -> sp.Expr:
-        if depth > _MAX_TREE_DEPTH:
-            raise FormulaError(f"formula nested too deeply (more than {_MAX_TREE_DEPTH} levels)")
+        if depth > MAX_TREE_DEPTH:
+            raise FormulaError(f"formula nested too deeply (more than {MAX_TREE_DEPTH} levels)")
         if isinstance(node, lark.Token):  # pragma: no cover - the grammar wraps every token
-            raise FormulaError(f"unexpected {_show(node.value)} at column {node.column}")
+            raise FormulaError(f"unexpected {excerpt(node.value)} at column {node.column}")
         rule = node.data
         children: Any = node.children  # lark types children loosely; the grammar fixes them
         down = depth + 1
@@ -697,7 +465,7 @@ class _LatexBuilder:
                     first = _first_token(item)
                     if first.type == "NUMBER":
                         raise FormulaError(
-                            f"number {_show(first.value)} at column {first.column} directly "
+                            f"number {excerpt(first.value)} at column {first.column} directly "
                             "follows another factor: put numbers first, or use \\cdot"
                         )
                     factors.append(self.build(item.children[0], down))
@@ -718,7 +486,7 @@ class _LatexBuilder:
         if rule == "group":
             return self.build(children[1], down)
         if rule == "abs":
-            return _checked(sp.Abs(self.build(children[1], down)))
+            return within_limits(sp.Abs(self.build(children[1], down)))
         if rule == "frac":
             numerator = self.arg(children[1], "fraction argument", down)
             denominator = self.arg(children[2], "fraction argument", down)
@@ -790,8 +558,8 @@ def from_latex(text: str, *, allowed: Iterable[str] | None = None) -> sp.Expr:
     InvalidParameter
         If ``allowed`` names an undeclared parameter.
     """
-    symbols = _allowed_symbols(allowed)
-    text = _check_text(text)
+    symbols = allowed_symbols(allowed)
+    text = checked_text(text)
     tokens = tokenize_latex(text)
     if len(tokens) > MAX_NODES:
         raise FormulaError(f"formula too large: more than {MAX_NODES} tokens")
@@ -804,7 +572,7 @@ def from_latex(text: str, *, allowed: Iterable[str] | None = None) -> sp.Expr:
         if token.type == "$END":
             raise FormulaError("LaTeX formula ends too early (a missing argument?)") from None
         raise FormulaError(
-            f"LaTeX syntax error at column {token.column}: unexpected {_show(str(token))}"
+            f"LaTeX syntax error at column {token.column}: unexpected {excerpt(str(token))}"
         ) from None
     except lark.exceptions.LarkError as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
@@ -812,9 +580,9 @@ def from_latex(text: str, *, allowed: Iterable[str] | None = None) -> sp.Expr:
     size, depth = _tree_size_and_depth(tree)
     if size > 4 * MAX_NODES:
         raise FormulaError(f"formula too large: {size} parse-tree nodes")
-    if depth > _MAX_TREE_DEPTH:
-        raise FormulaError(f"formula nested too deeply (more than {_MAX_TREE_DEPTH} levels)")
-    return _finished(_LatexBuilder(symbols).build(tree, 0))
+    if depth > MAX_TREE_DEPTH:
+        raise FormulaError(f"formula nested too deeply (more than {MAX_TREE_DEPTH} levels)")
+    return finished(_LatexBuilder(symbols).build(tree, 0))
 
 
 # --------------------------------------------------------------------------- front door
