@@ -24,22 +24,22 @@ import signal
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import mpmath
 import numpy as np
 import sympy as sp
 
-from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS, to_latex
+from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS
 from dlnverify.errors import InvalidParameter
 from reports.claims import get_quantity
 from reports.engine.quantity import Quantity
 from reports.engine.seed import check_seed
 from reports.engine.verdict import Comparison, NumericCheck, numeric_check
 from reports.formulas.parse import parse_formula
+from reports.formulas.result import CheckResult, Symbolic, Verdict
 
-__all__ = ["CheckResult", "Verdict", "check", "validate"]
+__all__ = ["check", "validate"]
 
 #: Symbols that only a differently-conventioned formula uses (DESIGN.md §3): accepted by the
 #: parser so that the convention can be named, never equal to a derived result without them.
@@ -48,14 +48,6 @@ _CONVENTION_SYMBOLS = ("eta", "m")
 _DIGITS = 40
 #: A difference larger than this, relative to the size of the two sides, is not round-off.
 _RELATIVE_GAP = 1e-12
-
-
-class Verdict:
-    """The three verdicts of a check (strings, so that JSON output is plain)."""
-
-    VERIFIED = "verified"
-    REFUTED = "refuted"
-    UNDECIDED = "undecided"
 
 
 class _Timeout(Exception):
@@ -85,155 +77,6 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    r"""Outcome of :func:`check`.
-
-    Attributes
-    ----------
-    quantity, formula : str
-        What was checked, as given.
-    verdict : str
-        ``"verified"``, ``"refuted"`` or ``"undecided"``.
-    symbolic : str
-        ``"equal"``, ``"different"`` or ``"undecided"`` — the symbolic comparison alone.
-    parsed, derived : sympy.Expr
-        The user's formula as parsed and the derived expression.
-    difference : sympy.Expr or None
-        ``parsed - derived``, simplified.
-    convention : str or None
-        Name of the known convention under which the formula equals the derived one.
-    counterexample : dict or None
-        ``{"parameters": ..., "formula": value, "derived": value}`` — the smallest point
-        hypothesis finds where the two differ.
-    numeric : NumericCheck or None
-        The Monte Carlo comparison of the *user's* formula with the simulator.
-    message : str
-        One human sentence.
-    elapsed : float
-        Seconds.
-    at : dict
-        Parameters held fixed (``check(..., at=...)``); ``derived`` is shown at these values.
-    depths : tuple[int, ...]
-        For a refuted formula of a quantity with free depth ``L``: the depths at which it
-        agrees with the derived result at every probe point (checked again with ``at``).
-    """
-
-    quantity: str
-    formula: str
-    verdict: str
-    symbolic: str
-    parsed: sp.Expr | None = None
-    derived: sp.Expr | None = None
-    difference: sp.Expr | None = None
-    convention: str | None = None
-    counterexample: dict[str, Any] | None = None
-    numeric: NumericCheck | None = field(default=None, repr=False)
-    message: str = ""
-    elapsed: float = 0.0
-    at: dict[str, int | float] = field(default_factory=dict)
-    depths: tuple[int, ...] = ()
-
-    @property
-    def verified(self) -> bool:
-        """Whether the verdict is ``"verified"``."""
-        return self.verdict == Verdict.VERIFIED
-
-    @property
-    def exit_code(self) -> int:
-        """0 verified, 1 otherwise (2 is reserved for bad input, raised before a result)."""
-        return 0 if self.verdict == Verdict.VERIFIED else 1
-
-    def to_json(self) -> dict[str, Any]:
-        """The documented ``--json`` schema (see README, "JSON output")."""
-        numeric = None
-        if self.numeric is not None:
-            numeric = {
-                "passed": self.numeric.passed,
-                "threshold": self.numeric.threshold,
-                "false_alarm_rate": self.numeric.false_alarm_rate,
-                "max_abs_z": self.numeric.max_abs_z,
-                "cases": [
-                    {
-                        "parameters": c.parameters,
-                        "estimate": c.estimate,
-                        "standard_error": c.standard_error,
-                        "formula": c.closed_form,
-                        "z": c.z,
-                        "n_samples": c.n_samples,
-                    }
-                    for c in self.numeric.cases
-                ],
-            }
-        return {
-            "quantity": self.quantity,
-            "formula": self.formula,
-            "at": self.at,
-            "verdict": self.verdict,
-            "symbolic": self.symbolic,
-            "parsed": None if self.parsed is None else str(self.parsed),
-            "derived": None if self.derived is None else str(self.derived),
-            "derived_latex": None if self.derived is None else to_latex(self.derived),
-            "difference_latex": None if self.difference is None else to_latex(self.difference),
-            "convention": self.convention,
-            "depths": list(self.depths),
-            "counterexample": self.counterexample,
-            "numeric": numeric,
-            "message": self.message,
-            "elapsed_seconds": round(self.elapsed, 3),
-        }
-
-    def counterexample_text(self) -> str | None:
-        """The counterexample as ``s = 1, sigma = 0.5: formula 1.5, derived -0.5``; a value
-        that is not a finite real (a complex or undefined formula) is named as such."""
-        if self.counterexample is None:
-            return None
-
-        def value(number: float) -> str:
-            return f"{number:.6g}" if math.isfinite(number) else "not a finite real"
-
-        point = ", ".join(f"{k} = {v:g}" for k, v in self.counterexample["parameters"].items())
-        return (
-            f"{point}: formula {value(self.counterexample['formula'])},"
-            f" derived {value(self.counterexample['derived'])}"
-        )
-
-    def evidence_lines(self, *, monte_carlo: bool = True) -> list[str]:
-        """Counterexample, convention and (``monte_carlo``) Monte Carlo summary as plain
-        sentences (no math markup)."""
-        lines = []
-        if self.counterexample is not None:
-            lines.append(f"Counterexample: {self.counterexample_text()}.")
-        if self.convention is not None:
-            lines.append(f"Equal to the derived result under the convention: {self.convention}.")
-        if self.numeric is not None and monte_carlo:
-            agrees = "agrees" if self.numeric.passed else "disagrees"
-            lines.append(
-                f"Monte Carlo {agrees}: worst |z| {self.numeric.max_abs_z:.2f} against the limit"
-                f" {self.numeric.threshold:.2f} ({len(self.numeric.cases)} points)."
-            )
-        return lines
-
-    def _repr_markdown_(self) -> str:
-        lines = [f"**{self.verdict}** — `{self.quantity}`: {self.message}"]
-        if self.derived is not None:
-            lines.append(f"\n$$\\text{{derived: }}{to_latex(self.derived)}$$")
-        if self.difference is not None and self.symbolic == "different":
-            lines.append(
-                f"\n$$\\text{{formula}} - \\text{{derived}} = {to_latex(self.difference)}$$"
-            )
-        lines += [f"\n{line.replace('_', chr(92) + '_')}" for line in self.evidence_lines()]
-        return "\n".join(lines)
-
-    def _repr_latex_(self) -> str:
-        parts = [rf"\text{{{self.verdict}: {self.quantity.replace('_', ' ')}}}"]
-        if self.derived is not None:
-            parts.append(rf"\text{{derived: }}{to_latex(self.derived)}")
-        if self.difference is not None and self.symbolic == "different":
-            parts.append(rf"\text{{formula}} - \text{{derived}} = {to_latex(self.difference)}")
-        return "$" + r",\qquad ".join(parts) + "$"
 
 
 def _compiled(expr: sp.Expr, symbols: Mapping[str, sp.Symbol]):
@@ -352,10 +195,10 @@ def _simplified(expr: sp.Expr) -> sp.Expr:
 
 def _symbolic_verdict(
     parsed: sp.Expr, derived: sp.Expr, points: list[dict], symbols
-) -> tuple[str, sp.Expr, dict | None]:
+) -> tuple[Symbolic, sp.Expr, dict | None]:
     difference = _simplified(parsed - derived)
     if difference == 0:
-        return "equal", difference, None
+        return Symbolic.EQUAL, difference, None
     # logarithms combined differently (log(a/b) against log a - log b): expanding them is
     # valid where every argument is positive, so it counts only if the two sides are also
     # real and equal at every probe point (a complex value there leaves it undecided)
@@ -365,11 +208,11 @@ def _symbolic_verdict(
         and sp.simplify(sp.expand_log(gap, force=True)) == 0
         and all(_differs(parsed, derived, point, symbols) is False for point in points)
     ):
-        return "equal", sp.Integer(0), None
+        return Symbolic.EQUAL, sp.Integer(0), None
     for point in points:
         if _differs(parsed, derived, point, symbols):
-            return "different", difference, point
-    return "undecided", difference, None
+            return Symbolic.DIFFERENT, difference, point
+    return Symbolic.UNDECIDED, difference, None
 
 
 def _smallest_counterexample(
@@ -647,13 +490,13 @@ def check(
             if not points:
                 raise _outside_domain(spec, fixed)
             if foreign:  # e.g. eta where kappa belongs: never equal, nothing to evaluate
-                symbolic, difference, witness = "different", _simplified(left - right), None
+                symbolic, difference, witness = Symbolic.DIFFERENT, _simplified(left - right), None
             else:
                 symbolic, difference, witness = _symbolic_verdict(left, right, points, symbols)
             convention = counterexample = None
             mc_points = points[:n_points]
             depths: tuple[int, ...] = ()
-            if symbolic == "different":
+            if symbolic == Symbolic.DIFFERENT:
                 convention = _convention_match(parsed, components, points, symbols)
                 if "L" in spec.parameters and "L" not in fixed and not foreign:
                     depths = _agreeing_depths(left, right, spec, points, symbols)
@@ -679,7 +522,7 @@ def check(
             quantity,
             formula,
             Verdict.UNDECIDED,
-            "undecided",
+            Symbolic.UNDECIDED,
             parsed=parsed,
             derived=derived,
             message=f"time limit of {timeout:g} s reached before a verdict",
@@ -717,8 +560,8 @@ def check(
 
 
 def _verdict(
-    symbolic: str, numeric: NumericCheck | None, convention: str | None
-) -> tuple[str, str]:
+    symbolic: Symbolic, numeric: NumericCheck | None, convention: str | None
+) -> tuple[Verdict, str]:
     mc_ok = numeric is None or numeric.passed
     mc_text = (
         ""
@@ -727,7 +570,7 @@ def _verdict(
             f"; Monte Carlo max |z| = {numeric.max_abs_z:.2f} (threshold {numeric.threshold:.2f})"
         )
     )
-    if symbolic == "equal":
+    if symbolic == Symbolic.EQUAL:
         if mc_ok:
             return Verdict.VERIFIED, "symbolically equal to the derived result" + mc_text
         return (
@@ -735,7 +578,7 @@ def _verdict(
             "symbolically equal to the derivation but the Monte Carlo check rejects it — "
             "derivation and simulator disagree; please report" + mc_text,
         )
-    if symbolic == "different":
+    if symbolic == Symbolic.DIFFERENT:
         named = (
             f" It equals the derived result under the convention '{convention}'."
             if convention

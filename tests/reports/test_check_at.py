@@ -11,7 +11,8 @@ import pytest
 
 from dlnverify.errors import InvalidParameter
 from reports.cli import ExitCode, main
-from reports.formulas.engine import Verdict, check
+from reports.formulas.engine import check
+from reports.formulas.result import Verdict
 
 #: Eq. 7 at L = 3: kappa L^2 s^(4-4/L) (2(sigma-s)^2 + sigma_eps^2) with L = 3.
 DIFFUSION_L3 = "9*kappa*s**(8/3)*(2*(sigma-s)**2+sigma_eps**2)"
