@@ -199,7 +199,7 @@ def test_random_probe_points_never_put_two_parameters_on_the_same_value():
     import numpy as np
 
     from reports.claims import get_quantity
-    from reports.formulas.engine import _probe_points
+    from reports.formulas.points import probe_points as _probe_points
 
     spec = get_quantity("cross_mode_diffusion")
     for seed in range(40):
