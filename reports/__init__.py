@@ -19,10 +19,14 @@ __all__ = ["CheckResult", "all_claims", "check", "get_claim", "verify_claim", "v
 
 def __getattr__(name: str) -> Any:
     # Names are imported on first use, so that ``import reports`` stays cheap.
-    if name in ("CheckResult", "check"):
-        from reports.formulas import engine
+    if name == "CheckResult":
+        from reports.formulas.result import CheckResult
 
-        return getattr(engine, name)
+        return CheckResult
+    if name == "check":
+        from reports.formulas.engine import check
+
+        return check
     if name in ("all_claims", "get_claim"):
         from reports import claims
 

@@ -4,7 +4,8 @@ Each takes a formula summed by hand in the calling test module, never one copied
 derivations.
 """
 
-from reports.formulas.engine import Verdict, check
+from reports.formulas.engine import check
+from reports.formulas.result import Verdict
 
 
 def assert_proven_and_simulated(quantity, formula, **kwargs):

@@ -132,7 +132,7 @@ def render_report(
 ) -> str:
     """The report as Markdown text (deterministic: no timestamps, no timings); each of
     ``formulas`` (a :class:`~reports.formulas.files.FormulaEntry` and its
-    :class:`~reports.formulas.engine.CheckResult`) and then each of ``experiments`` (an
+    :class:`~reports.formulas.result.CheckResult`) and then each of ``experiments`` (an
     :class:`~reports.documents.experiment.ExperimentReport` and its figure file relative to
     the report, or None) adds a section after the claims."""
     held = sum(o.holds for o in outcomes)

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from dlnverify.errors import DlnVerifyError, InvalidParameter
-from reports.formulas.engine import CheckResult, check, validate
+from reports.formulas.engine import check, validate
+from reports.formulas.result import CheckResult
 
 __all__ = ["FormulaEntry", "check_formulas", "load_formulas", "named_json"]
 

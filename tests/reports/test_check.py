@@ -10,7 +10,8 @@ import pytest
 
 from dlnverify.errors import InvalidParameter
 from reports.cli import ExitCode, main
-from reports.formulas.engine import Verdict, check
+from reports.formulas.engine import check
+from reports.formulas.result import Verdict
 
 DIFFUSION = "kappa*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)"
 GRADIENT_DRIFT = "L*s**(2-2/L)*(sigma-s)"

@@ -11,7 +11,8 @@ import pytest
 
 from dlnverify.errors import InvalidParameter
 from reports.cli import ExitCode, main
-from reports.formulas.engine import Verdict, check
+from reports.formulas.engine import check
+from reports.formulas.result import Verdict
 
 #: Eq. 7 at L = 3: kappa L^2 s^(4-4/L) (2(sigma-s)^2 + sigma_eps^2) with L = 3.
 DIFFUSION_L3 = "9*kappa*s**(8/3)*(2*(sigma-s)**2+sigma_eps**2)"
@@ -198,7 +199,7 @@ def test_random_probe_points_never_put_two_parameters_on_the_same_value():
     import numpy as np
 
     from reports.claims import get_quantity
-    from reports.formulas.engine import _probe_points
+    from reports.formulas.points import probe_points as _probe_points
 
     spec = get_quantity("cross_mode_diffusion")
     for seed in range(40):

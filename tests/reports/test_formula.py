@@ -17,14 +17,10 @@ from hypothesis import strategies as st
 
 from derivations import conventions as cv
 from dlnverify.errors import FormulaError, InvalidParameter
-from reports.formulas.parse import (
-    ALLOWED_FUNCTIONS,
-    MAX_LENGTH,
-    from_latex,
-    from_sympy_syntax,
-    looks_like_latex,
-    parse_formula,
-)
+from reports.formulas.guards import ALLOWED_FUNCTIONS, MAX_LENGTH
+from reports.formulas.latex_syntax import from_latex
+from reports.formulas.parse import looks_like_latex, parse_formula
+from reports.formulas.sympy_syntax import from_sympy_syntax
 
 #: The modewise diffusion of DESIGN.md / the paper's Eq. 7, as the reference spelling.
 DIFFUSION = "kappa*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)"

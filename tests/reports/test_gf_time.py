@@ -13,7 +13,8 @@ dt = ds / (L s^(2-2/L) (sigma - s)) (paper Eq. 2), not copied from the derivatio
 import pytest
 
 from dlnverify.errors import InvalidParameter
-from reports.formulas.engine import Verdict, check
+from reports.formulas.engine import check
+from reports.formulas.result import Verdict
 
 TIME_L1 = "log((sigma - s0)/(sigma - s))"
 TIME_L2 = "log(s*(sigma - s0)/(s0*(sigma - s)))/(2*sigma)"

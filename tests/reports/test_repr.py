@@ -16,7 +16,8 @@ import sympy as sp
 from derivations.conventions import to_latex
 from reports.claims import all_claims, get_quantity
 from reports.engine.claim import Claim
-from reports.formulas.engine import CheckResult, Verdict, check
+from reports.formulas.engine import check
+from reports.formulas.result import CheckResult, Verdict
 
 CLAIMS = list(all_claims())
 

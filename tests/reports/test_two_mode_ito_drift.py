@@ -24,7 +24,8 @@ from check_assertions import (
 
 from dlnverify.errors import InvalidParameter
 from reports.claims.aligned_balanced import simulated_ito_drift
-from reports.formulas.engine import Verdict, check
+from reports.formulas.engine import check
+from reports.formulas.result import Verdict
 
 OWN = "kappa*L*(L-1)/2*s**(3-4/L)*(2*(sigma-s)**2+sigma_eps**2)"
 _Q = "(s_b/s)**(2/L)"

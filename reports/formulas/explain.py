@@ -1,0 +1,126 @@
+"""Why a formula differs from the derived result, in three findings a user can act on.
+
+* A known convention (DESIGN.md §3, :data:`derivations.conventions.CONVENTION_RESCALINGS`)
+  under which the formula equals the derived result: each convention rescales the derived
+  result's components by kind, and may bring its own symbols (``eta``, ``m``).
+* The depths ``L`` at which the formula agrees with the derived result at every probe point:
+  a formula written for one depth.
+* The simplest point where the two differ, found by hypothesis's shrinking (derandomized, so
+  the same formula always gets the same counterexample).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sympy as sp
+
+from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS
+from reports.engine.quantity import Quantity
+from reports.formulas.evaluation import differs
+
+__all__ = ["agreeing_depths", "convention_match", "smallest_counterexample"]
+
+
+def convention_match(
+    parsed: sp.Expr,
+    components: Mapping[str, sp.Expr],
+    points: Sequence[dict[str, float]],
+    symbols: Mapping[str, sp.Symbol],
+) -> str | None:
+    """The name of the first convention under which ``parsed`` equals the derived result
+    (given by its ``components``): symbolically, or at every probe point (a convention's own
+    symbols set to fixed values there)."""
+    for rescaling in CONVENTION_RESCALINGS:
+        if not any(kind in rescaling.factors for kind in components):
+            continue
+        rescaled = sp.Add(
+            *(
+                rescaling.factors.get(kind, sp.Integer(1)) * expr
+                for kind, expr in components.items()
+            )
+        )
+        extra = rescaled.free_symbols - set(symbols.values())
+        if extra:  # e.g. eta or m: the user may keep them symbolic, or not at all
+            if not (parsed.free_symbols & extra):
+                continue
+            local: Mapping[str, sp.Symbol] = dict(symbols) | {str(sym): sym for sym in extra}
+        else:
+            local = symbols
+        probe = [p | {str(sym): 0.37 + 0.11 * i for i, sym in enumerate(extra)} for p in points]
+        if sp.simplify(parsed - rescaled) == 0 or all(
+            differs(parsed, rescaled, point, local) is False for point in probe
+        ):
+            return rescaling.name
+    return None
+
+
+def agreeing_depths(
+    left: sp.Expr,
+    right: sp.Expr,
+    quantity: Quantity,
+    points: Sequence[dict[str, float]],
+    symbols: Mapping[str, sp.Symbol],
+) -> tuple[int, ...]:
+    """Depths at which ``left`` and ``right`` agree at every probe point (moved to that
+    depth; points outside the quantity's constraint there are skipped)."""
+    low, high = quantity.depth_range
+    agreeing = []
+    for depth in range(low, high + 1):
+        moved = [point | {"L": depth} for point in points]
+        moved = [p for p in moved if quantity.constraint is None or quantity.constraint(p)]
+        if moved and all(differs(left, right, p, symbols) is False for p in moved):
+            agreeing.append(depth)
+    return tuple(agreeing)
+
+
+def smallest_counterexample(
+    parsed: sp.Expr,
+    derived: sp.Expr,
+    quantity: Quantity,
+    symbols: Mapping[str, sp.Symbol],
+    fallback: dict[str, float] | None,
+    fixed: Mapping[str, float],
+) -> dict[str, float] | None:
+    """The simplest point where the two differ, by hypothesis's shrinking (deterministic);
+    ``fallback`` if hypothesis finds none."""
+    from hypothesis import HealthCheck, Phase, find, settings
+    from hypothesis import strategies as st
+    from hypothesis.errors import NoSuchExample
+
+    fields: dict[str, Any] = {}
+    for name in quantity.parameters:
+        low, high = PARAMETERS[name].typical
+        if name in fixed:
+            fields[name] = st.just(fixed[name])
+        elif name == "L":
+            fields[name] = st.integers(*quantity.depth_range)
+        elif PARAMETERS[name].integer:
+            fields[name] = st.integers(int(low), int(high))
+        else:
+            fields[name] = st.floats(max(low, 1e-3), high).map(lambda v: float(f"{v:.3g}"))
+    strategy = st.fixed_dictionaries(fields)
+    if quantity.constraint is not None:
+        strategy = strategy.filter(quantity.constraint)
+
+    def condition(point: dict[str, float]) -> bool:
+        return bool(differs(parsed, derived, point, symbols))
+
+    try:
+        return find(
+            strategy,
+            condition,
+            settings=settings(
+                derandomize=True,
+                database=None,
+                max_examples=200,
+                deadline=None,
+                # no "explain" phase: it re-runs the comparison hundreds of times to annotate
+                # a failure report that find() never shows
+                phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    except NoSuchExample:
+        return fallback

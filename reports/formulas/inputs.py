@@ -1,0 +1,149 @@
+"""The validated inputs of a check: the quantity, the values held fixed, and the parsed formula.
+
+Everything a user can get wrong is refused here, with a one-line error, before any
+comparison runs: values held fixed (``check(..., at={"L": 3})``) must be parameters of the
+quantity, numbers in their domains, and leave at least one point where the quantity is
+checked; the formula must parse (:func:`reports.formulas.parse.parse_formula`) with the
+quantity's parameters and the symbols only another convention uses (``eta``, ``m``, DESIGN.md
+§3), accepted so that the convention can be named.  A fixed value enters the comparison as
+the exact rational it prints as.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from derivations.conventions import PARAMETERS
+from dlnverify.errors import InvalidParameter
+from reports.engine.quantity import Quantity
+from reports.formulas.parse import parse_formula
+from reports.formulas.points import probe_points
+
+__all__ = ["Inputs", "at_fixed_values", "fixed_depth", "outside_domain", "prepare_inputs"]
+
+#: Symbols that only a differently-conventioned formula uses (DESIGN.md §3): accepted by the
+#: parser so that the convention can be named, never equal to a derived result without them.
+_CONVENTION_SYMBOLS = ("eta", "m")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A check's inputs, validated.
+
+    Attributes
+    ----------
+    spec : Quantity
+        The quantity checked.
+    fixed : dict
+        The values held fixed, by parameter name (integers for integer parameters).
+    substitution : dict
+        The same values as exact rationals, by symbol.
+    written : sympy.Expr
+        The formula as parsed, before the fixed values are substituted.
+    """
+
+    spec: Quantity
+    fixed: dict[str, int | float]
+    substitution: dict[sp.Symbol, sp.Rational]
+    written: sp.Expr
+
+    @property
+    def foreign(self) -> bool:
+        """Whether the formula uses a symbol only another convention has (``eta`` where
+        ``kappa`` belongs): it can then never equal the derived result."""
+        return bool(self.written.free_symbols - set(self.spec.symbols().values()))
+
+
+def prepare_inputs(
+    spec: Quantity, formula: str, at: Mapping[str, Any] | None, syntax: str
+) -> Inputs:
+    """The validated fixed values, their exact substitution and the parsed formula; one-line
+    errors for anything wrong (nothing is compared yet)."""
+    fixed = _fixed_values(spec, at)
+    if fixed and not probe_points(spec, np.random.default_rng(0), 1, fixed):
+        raise outside_domain(spec, fixed)
+    symbols = spec.symbols()
+    substitution = {symbols[name]: _exact(value) for name, value in fixed.items()}
+    parsed = parse_formula(formula, syntax=syntax, allowed=(*spec.parameters, *_CONVENTION_SYMBOLS))
+    return Inputs(spec, fixed, substitution, parsed)
+
+
+def _fixed_values(spec: Quantity, at: Mapping[str, Any] | None) -> dict[str, int | float]:
+    """``at`` validated: parameters of ``spec``, numbers in their domains (one-line errors)."""
+    fixed: dict[str, int | float] = {}
+    for name, given in (at or {}).items():
+        if name not in spec.parameters:
+            raise InvalidParameter(
+                f"Got at {name}=..., but the parameters of {spec.name} are"
+                f" {', '.join(spec.parameters)}."
+            )
+        if name == spec.up_to_factor_in:
+            raise InvalidParameter(
+                f"Got at {name}=..., but {spec.name} is compared as a function of {name}"
+                f" (up to a factor free of {name}), so {name} cannot be fixed."
+            )
+        try:
+            if isinstance(given, bool):
+                raise ValueError
+            value = float(given)
+        except (TypeError, ValueError):
+            raise InvalidParameter(f"Got at {name}={given}, but it must be a number.") from None
+        parameter = PARAMETERS[name]
+        symbol = parameter.symbol
+        if not math.isfinite(value):
+            raise InvalidParameter(f"Got at {name}={given}, but it must be finite.")
+        if parameter.integer and value != int(value):
+            raise InvalidParameter(f"Got at {name}={given}, but {name} is an integer.")
+        if symbol.is_positive and value <= 0:
+            raise InvalidParameter(f"Got at {name}={given}, but {name} must be > 0.")
+        if symbol.is_nonnegative and value < 0:
+            raise InvalidParameter(f"Got at {name}={given}, but {name} must be >= 0.")
+        if name == "L" and not spec.depth_range[0] <= value <= spec.depth_range[1]:
+            low, high = spec.depth_range
+            raise InvalidParameter(
+                f"Got at L={given}, but {spec.name} is checked at depths {low}-{high}."
+            )
+        fixed[name] = int(value) if parameter.integer else value
+    return fixed
+
+
+def outside_domain(spec: Quantity, fixed: Mapping[str, int | float]) -> InvalidParameter:
+    """The error for fixed values that leave no point where ``spec`` is checked."""
+    shown = ", ".join(f"{name}={value:g}" for name, value in fixed.items())
+    return InvalidParameter(
+        f"Got at {shown}, but {spec.name} is checked only where"
+        f" {spec.domain or 'its constraint holds'}."
+    )
+
+
+def _exact(value: int | float) -> sp.Rational:
+    """A fixed value as the exact rational it prints as (``0.1`` is ``1/10``)."""
+    return sp.Rational(str(value))
+
+
+def fixed_depth(fixed: Mapping[str, int | float]) -> int | None:
+    """The depth ``L`` held fixed, if any."""
+    return None if "L" not in fixed else int(fixed["L"])
+
+
+def at_fixed_values(expr: sp.Expr, substitution: Mapping[sp.Symbol, sp.Rational]) -> sp.Expr:
+    """``expr`` at the fixed values, one at a time; where a value lands on a removable
+    singularity of a closed form (``0/0``, e.g. ``s_b = s`` in a geometric sum over layers),
+    the two-sided limit there instead (left as ``nan`` if SymPy finds none)."""
+    for symbol, value in substitution.items():
+        replaced = expr.xreplace({symbol: value})
+        if replaced.has(sp.nan, sp.zoo):
+            try:
+                limit = sp.limit(expr, symbol, value, dir="+-")
+            except (NotImplementedError, ValueError, TypeError, ArithmeticError):
+                limit = sp.nan
+            if limit.is_finite or (limit.is_finite is None and not limit.has(sp.Limit)):
+                replaced = limit
+        expr = replaced
+    return expr

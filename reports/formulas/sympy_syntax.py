@@ -1,0 +1,286 @@
+r"""Formulas in SymPy syntax, parsed against a whitelist: user text is never evaluated.
+
+SymPy syntax is a Python expression (``kappa*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)``;
+``^`` is read as ``**``).  It is parsed by :func:`ast.parse`, which builds a tree and runs
+nothing, never by ``eval``, ``exec``, :func:`sympy.sympify` or
+:func:`sympy.parsing.sympy_parser.parse_expr` (all three evaluate Python; SymPy's own
+docstring warns).  The tree is walked against a whitelist: binary ``+ - * / **``, unary
+``+ -``, integer and decimal literals (made exact rationals from their text), the declared
+parameter names (Unicode Greek letters read as their names: ``κ`` is ``kappa``, ``σ_ε`` is
+``sigma_eps``), the constants ``pi`` and ``E``, and calls of
+:data:`~reports.formulas.guards.ALLOWED_FUNCTIONS` with one positional argument.  Anything
+else (attributes, subscripts, lambdas, comprehensions, keywords, strings, conditionals,
+comparisons, ...) is refused before any SymPy object is built; what is built goes through
+the limits of :mod:`reports.formulas.guards`.
+"""
+
+from __future__ import annotations
+
+import ast
+import types
+import warnings
+from collections.abc import Iterable, Mapping
+
+import sympy as sp
+
+from dlnverify.errors import FormulaError
+from reports.formulas._latex_grammar import UNICODE_GREEK
+from reports.formulas.guards import (
+    ALLOWED_FUNCTIONS,
+    MAX_DIGITS,
+    MAX_NODES,
+    MAX_TREE_DEPTH,
+    GuardedArithmetic,
+    allowed_symbols,
+    checked_text,
+    exact_decimal,
+    excerpt,
+    finished,
+)
+
+__all__ = ["NotSympySyntax", "from_sympy_syntax"]
+
+_CONSTANTS: Mapping[str, sp.Expr] = types.MappingProxyType({"E": sp.E, "pi": sp.pi})
+#: A Unicode Greek character in a SymPy-syntax name reads as the letter's name (``σ_ε`` is
+#: ``sigma_eps``: epsilon is spelled ``eps`` in the declared names).
+_GREEK = {char: "eps" if name == "epsilon" else name for char, name in UNICODE_GREEK.items()}
+
+
+def _allowed_listing(symbols: Mapping[str, sp.Symbol]) -> str:
+    """The names a formula may use, for the message refusing an unknown one."""
+    return (
+        f"parameters: {', '.join(symbols) or '(none)'}; constants: E, pi; functions: "
+        f"{', '.join(sorted(ALLOWED_FUNCTIONS))}"
+    )
+
+
+#: The :mod:`ast` node classes a formula may contain.
+_ALLOWED_NODES = (
+    ast.Expression,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Constant,
+    ast.Name,
+    ast.Call,
+    ast.Load,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.Pow,
+    ast.UAdd,
+    ast.USub,
+)
+#: Refused constructs by :mod:`ast` class name, as the refusal names them.
+_CONSTRUCTS = {
+    "Attribute": "attribute access ('.')",
+    "Subscript": "subscripts ('[...]')",
+    "Lambda": "lambda expressions",
+    "IfExp": "conditional expressions ('if ... else')",
+    "ListComp": "comprehensions",
+    "SetComp": "comprehensions",
+    "DictComp": "comprehensions",
+    "GeneratorExp": "comprehensions",
+    "comprehension": "comprehensions",
+    "keyword": "keyword arguments",
+    "Starred": "starred arguments",
+    "Compare": "comparisons",
+    "BoolOp": "boolean operators",
+    "Not": "'not'",
+    "Invert": "'~'",
+    "List": "lists",
+    "Tuple": "tuples (',')",
+    "Set": "sets",
+    "Dict": "dicts",
+    "JoinedStr": "f-strings",
+    "FormattedValue": "f-strings",
+    "NamedExpr": "assignment expressions (':=')",
+    "Await": "'await'",
+    "Yield": "'yield'",
+    "YieldFrom": "'yield'",
+    "FloorDiv": "operator '//'",
+    "Mod": "operator '%'",
+    "MatMult": "operator '@'",
+    "BitAnd": "operator '&'",
+    "BitOr": "operator '|'",
+    "BitXor": "operator '^'",
+    "LShift": "operator '<<'",
+    "RShift": "operator '>>'",
+    "Slice": "slices",
+}
+
+
+class NotSympySyntax(FormulaError):
+    """A refusal because the text is not Python syntax or uses unknown names: it may be
+    LaTeX (``2 s``, ``s_0``), which :func:`reports.formulas.parse.parse_formula` then tries."""
+
+
+def _parse(text: str) -> ast.Expression:
+    """The :mod:`ast` tree of ``text`` (``^`` read as ``**``); nothing is run."""
+    source = text.replace("^", "**")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source, mode="eval")
+    except SyntaxError as error:
+        where = f" at column {error.offset}" if error.offset else ""
+        raise NotSympySyntax(f"invalid SymPy-syntax formula{where}: {error.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as error:
+        raise NotSympySyntax(f"invalid SymPy-syntax formula: {error}") from None
+
+
+def _transliterate(tree: ast.Expression, symbols: Mapping[str, sp.Symbol]) -> None:
+    """Rename, in place, every name written with Unicode Greek letters that spells a known
+    name (``κ`` -> ``kappa``, ``σ_ε`` -> ``sigma_eps``, ``π`` -> ``pi``); other names are
+    left as typed, so that an error quotes the user's spelling."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not node.id.isascii():
+            spelled = "".join(_GREEK.get(char, char) for char in node.id)
+            if spelled in symbols or spelled in _CONSTANTS or spelled in ALLOWED_FUNCTIONS:
+                node.id = spelled
+
+
+def _scan(tree: ast.Expression, symbols: Mapping[str, sp.Symbol]) -> None:
+    """Refuse every construct outside the whitelist, before anything is built.
+
+    Disallowed constructs are reported first, then unknown names, then non-numeric
+    constants, so that ``open('f')`` is refused for ``open`` rather than for ``'f'``.
+    """
+    nodes = 0
+    unknown: list[str] = []
+    bad_constant: str | None = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.expr):
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise FormulaError(f"formula too large: more than {MAX_NODES} syntax-tree nodes")
+        if not isinstance(node, _ALLOWED_NODES):
+            name = type(node).__name__
+            what = _CONSTRUCTS.get(name, f"the Python construct {name}")
+            raise FormulaError(f"{what} not allowed in a formula")
+        if isinstance(node, ast.Constant) and bad_constant is None:
+            kind = type(node.value)
+            if kind is str or kind is bytes:
+                bad_constant = "string literals not allowed in a formula"
+            elif kind is not int and kind is not float:
+                bad_constant = f"constant {excerpt(repr(node.value))} not allowed; only numbers"
+        elif isinstance(node, ast.Name):
+            if node.id.startswith("__") or node.id.endswith("__"):
+                raise FormulaError(f"dunder name {node.id!r} not allowed in a formula")
+            known = node.id in symbols or node.id in _CONSTANTS
+            if not known and node.id not in ALLOWED_FUNCTIONS and node.id not in unknown:
+                unknown.append(node.id)
+    if unknown:
+        names = ", ".join(excerpt(name) for name in unknown[:5])
+        hint = " (Euler's number is E)" if "e" in unknown else ""
+        raise NotSympySyntax(f"unknown name(s) {names}{hint}; allowed {_allowed_listing(symbols)}")
+    if bad_constant is not None:
+        raise FormulaError(bad_constant)
+
+
+def _literal(node: ast.Constant, source: str) -> sp.Rational:
+    """The exact value of a number literal: an integer as is, a decimal from its source
+    text (``0.1`` is ``1/10``, never the float nearest to it)."""
+    if type(node.value) is int:
+        if node.value.bit_length() > 333:  # about 100 decimal digits
+            raise FormulaError(f"integer literal too long; at most {MAX_DIGITS} digits")
+        return sp.Integer(node.value)
+    segment = ast.get_source_segment(source, node)
+    if segment is None:  # pragma: no cover - positions are always present for parsed text
+        raise FormulaError("cannot locate a number in the formula")
+    return exact_decimal(segment)
+
+
+def _chain(node: ast.expr, ops: tuple[type, ...]) -> list[tuple[ast.operator, ast.expr]]:
+    """Flatten a left-associated chain ``a op b op c`` into ``[(+, a), (op, b), ...]``
+    (the first operand carries ``+`` in a sum, ``*`` in a product)."""
+    items: list[tuple[ast.operator, ast.expr]] = []
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ops):
+        items.append((node.op, node.right))
+        node = node.left
+    items.append((ast.Add() if ops[0] is ast.Add else ast.Mult(), node))
+    return items[::-1]
+
+
+class _PythonBuilder:
+    """Rebuilds a whitelisted :mod:`ast` tree (see :func:`_scan`) as a SymPy expression."""
+
+    def __init__(self, symbols: Mapping[str, sp.Symbol], source: str) -> None:
+        self.symbols = symbols
+        self.source = source
+        self.arithmetic = GuardedArithmetic()
+
+    def build(self, node: ast.expr, depth: int) -> sp.Expr:
+        if depth > MAX_TREE_DEPTH:
+            raise FormulaError(f"formula nested too deeply (more than {MAX_TREE_DEPTH} levels)")
+        arithmetic, down = self.arithmetic, depth + 1
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+            terms = [
+                self.build(child, down) if isinstance(op, ast.Add) else -self.build(child, down)
+                for op, child in _chain(node, (ast.Add, ast.Sub))
+            ]
+            return arithmetic.sum(terms)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Div):
+            factors = []
+            for op, child in _chain(node, (ast.Mult, ast.Div)):
+                value = self.build(child, down)
+                inverse = isinstance(op, ast.Div)
+                factors.append(arithmetic.power(value, sp.Integer(-1)) if inverse else value)
+            return arithmetic.product(factors)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            return arithmetic.power(self.build(node.left, down), self.build(node.right, down))
+        if isinstance(node, ast.UnaryOp):
+            operand = self.build(node.operand, down)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.Constant):
+            return _literal(node, self.source)
+        if isinstance(node, ast.Name):
+            if node.id in self.symbols:
+                return self.symbols[node.id]
+            if node.id in _CONSTANTS:
+                return _CONSTANTS[node.id]
+            raise FormulaError(f"function {node.id} used without an argument: write {node.id}(...)")
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in ALLOWED_FUNCTIONS:
+                called = node.func.id if isinstance(node.func, ast.Name) else "an expression"
+                raise FormulaError(
+                    f"{called} cannot be called; allowed functions: "
+                    f"{', '.join(sorted(ALLOWED_FUNCTIONS))}"
+                )
+            return arithmetic.call(node.func.id, [self.build(arg, down) for arg in node.args])
+        raise FormulaError(f"{type(node).__name__} not allowed in a formula")  # pragma: no cover
+
+
+def from_sympy_syntax(text: str, *, allowed: Iterable[str] | None = None) -> sp.Expr:
+    r"""Parse a formula written in SymPy (Python-expression) syntax.
+
+    ``^`` is accepted for ``**``.  The text is parsed with :func:`ast.parse` (which builds a
+    tree and runs nothing) and rebuilt node by node from a whitelist; see the module
+    docstring for what is accepted.
+
+    Parameters
+    ----------
+    text : str
+        The formula, e.g. ``"kappa*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)"``.
+    allowed : iterable of str, optional
+        Names of the declared parameters (:data:`derivations.conventions.PARAMETERS`) the
+        formula may use; default all of them.
+
+    Returns
+    -------
+    sympy.Expr
+        Built from the declared symbols, with exact rational numbers.
+
+    Raises
+    ------
+    FormulaError
+        On invalid syntax, any construct or name outside the whitelist, or a guard.
+    InvalidParameter
+        If ``allowed`` names an undeclared parameter.
+    """
+    symbols = allowed_symbols(allowed)
+    text = checked_text(text)
+    tree = _parse(text)
+    _transliterate(tree, symbols)
+    _scan(tree, symbols)
+    return finished(_PythonBuilder(symbols, text.replace("^", "**")).build(tree.body, 0))

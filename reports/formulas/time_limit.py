@@ -1,0 +1,43 @@
+"""A wall-clock limit on a block of code, by ``SIGALRM``.
+
+SymPy offers no way to bound the time of ``simplify``, ``limit`` or an assumption query, so
+:func:`reports.formulas.engine.check` runs under :func:`time_limit`: the interval timer
+``ITIMER_REAL`` raises :class:`TimeLimitReached` in the main thread when the time is up.  Where
+signals cannot be used (another thread, or a platform without ``SIGALRM``) the block runs
+without a limit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+__all__ = ["TimeLimitReached", "time_limit"]
+
+
+class TimeLimitReached(Exception):
+    """Raised inside a :func:`time_limit` block when its time is up."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`TimeLimitReached` after ``seconds`` (main thread only; elsewhere, or for
+    ``None`` or a time that is not positive, no limit)."""
+    usable = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+    if seconds is None or not seconds > 0 or not usable:
+        yield
+        return
+
+    def _raise(signum: int, frame: Any) -> None:
+        raise TimeLimitReached
+
+    previous = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
