@@ -14,21 +14,12 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from enum import IntEnum
 from functools import partial
 from typing import Any
 
 from dlnverify import DlnVerifyError, __version__
-from reports.experiments.tables import (
-    Table,
-    collapse_tables,
-    format_text,
-    stationary_tables,
-    sweep_tables,
-    text_table,
-    training_tables,
-)
+from reports.experiments.tables import Table, format_text, text_table
 from reports.render.json import json_text
 
 __all__ = ["ExitCode", "build_parser", "main"]
@@ -241,33 +232,16 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 # --- report -------------------------------------------------------------------------------
 
 
-def _report_output(directory: str, flag: str, pdf: str) -> bool:
-    """Refuse a report directory that is a file, and ``--pdf yes`` without pdflatex (before
-    any work); return whether a PDF can be compiled."""
-    import shutil
-    from pathlib import Path
-
-    if Path(directory).exists() and not Path(directory).is_dir():
-        raise _usage(f"Got {flag} {directory!r}, but it is a file; give a directory.")
-    can_compile = shutil.which("latexmk") is not None or shutil.which("pdflatex") is not None
-    if pdf == "yes" and not can_compile:
-        raise _usage(
-            "--pdf yes needs pdflatex: install a TeX distribution "
-            "(e.g. apt-get install texlive-latex-recommended) or use --pdf auto/no"
-        )
-    return can_compile
-
-
 def _cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from reports.documents.markdown import write_report
     from reports.documents.verification import write_latex_report
     from reports.formulas.files import check_formulas, load_formulas, named_json
-    from reports.render.latex import relative_inside
+    from reports.render.latex import check_report_output, relative_inside
 
     directory = Path(args.output)
-    can_compile = _report_output(args.output, "--output", args.pdf)
+    can_compile = check_report_output(args.output, flag="--output", pdf=args.pdf)
     names = _experiment_names(args.experiment or [])
     entries = [] if args.check is None else load_formulas(args.check)  # refused before any work
     outcomes = _verify_claims(args)
@@ -301,7 +275,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         experiments=sections,
         formulas=formulas,
     )
-    pdf = _compile(args, files.tex, can_compile)
+    pdf = _compile(args, files.tex, pdf=args.pdf, can_compile=can_compile)
     figures = [*files.figures, *(figure for _, figure in experiments if figure is not None)]
     written: dict[str, Any] = {
         "tex": str(files.tex),
@@ -341,14 +315,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return ExitCode.OK if all_hold and all_verified else ExitCode.FAILED
 
 
-def _compile(args: argparse.Namespace, tex: Any, can_compile: bool) -> Any:
-    """Compile ``tex`` unless ``--pdf no``; without pdflatex say so (``--pdf auto``)."""
+def _compile(args: argparse.Namespace, tex: Any, *, pdf: str, can_compile: bool) -> Any:
+    """Compile ``tex`` unless ``pdf`` is ``"no"``; without pdflatex say so (``"auto"``)."""
     from reports.render.latex import compile_pdf
 
-    if args.pdf != "no" and can_compile:
+    if pdf != "no" and can_compile:
         _progress(args, f"compiling {tex} ...")
         return compile_pdf(tex)
-    if args.pdf != "no":
+    if pdf != "no":
         _progress(args, "no pdflatex on PATH: wrote the LaTeX source only (compile it elsewhere)")
     return None
 
@@ -378,23 +352,25 @@ def _report_experiment(
     import time
 
     from reports.documents.experiment import ExperimentReport
+    from reports.experiments.plan import plan_run
+    from reports.experiments.runs import run_plan
 
-    argv = ["simulate", "--experiment", name, "--seed", str(args.seed)]
-    run_args = build_parser().parse_args([*argv, *(["--quiet"] if args.quiet else [])])
     _progress(args, f"{counter} experiment {name} ...")
     start = time.perf_counter()
-    run = _run_simulate(run_args)
+    plan = plan_run(experiment=name, parameters={"seed": args.seed})
+    run = run_plan(plan, progress=_progress_lines(args))
     figure = None
     if run.draw is not None and not args.no_figures:
         figure = run.draw(directory / "figures" / f"experiment-{name}.pdf")
     verdict = run.results.verdict or "done"
     _progress(args, f"      {verdict} ({time.perf_counter() - start:.1f} s)")
+    argv = ["simulate", "--experiment", name, "--seed", str(args.seed)]
     report = ExperimentReport(
         name,
         run.results,
         run.parameters,
         command="dlnverify " + shlex.join(argv),
-        description=run_args.description,
+        description=plan.description,
     )
     return report, figure
 
@@ -545,17 +521,6 @@ _SIMULATE_FLAGS = (
 )
 
 
-@dataclass
-class _Run:
-    """One ``simulate`` run, done: what ``--json`` prints, the tables the terminal and the
-    report show, the parameters the report lists, and how to draw the run's figure."""
-
-    payload: dict[str, Any]
-    results: Any
-    parameters: dict[str, Any]
-    draw: Callable[[Any], Any] | None = None
-
-
 def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.list_experiments:
         from reports.experiments.files import shipped_experiments
@@ -569,176 +534,72 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             rows = [[name, text] for name, text in shipped.items()]
             print(_table(rows, ["experiment", "what it reproduces"]))
         return ExitCode.OK
-    run = _run_simulate(args)
-    if args.figure and run.draw is not None:
-        run.payload["figure"] = str(run.draw(args.figure))
-        _progress(args, f"figure written to {run.payload['figure']}")
-    if args.report:
-        run.payload["report"] = _write_run_report(args, run.results, run.parameters, run.draw)
+    from reports.experiments.runs import run_plan
+
+    plan = _plan(args)
+    run = run_plan(
+        plan, scheduler=args.scheduler, workers=args.workers, progress=_progress_lines(args)
+    )
+    payload = dict(run.payload)
+    if plan.figure and run.draw is not None:
+        payload["figure"] = str(run.draw(plan.figure))
+        _progress(args, f"figure written to {payload['figure']}")
+    if plan.report:
+        payload["report"] = _write_run_report(args, plan, run)
     if args.json:
-        _print_json(run.payload)
+        _print_json(payload)
     else:
         print(format_text(run.results))
     return ExitCode.OK
 
 
-def _run_simulate(args: argparse.Namespace) -> _Run:
-    """Apply the layers (defaults, experiment, file, flags) and run the chosen kind."""
-    from reports.experiments.files import load_experiment, shipped_experiment
-    from reports.experiments.training import (
-        SimulationConfig,
-        run_simulation,
-        summarise,
-        write_trajectory,
-    )
+def _plan(args: argparse.Namespace) -> Any:
+    """The run the flags ask for (:func:`reports.experiments.plan.plan_run`)."""
+    from reports.experiments.plan import plan_run
 
-    files = [shipped_experiment(args.experiment)] if args.experiment else []
-    if args.config:
-        files.append(load_experiment(args.config))
-    _check_run_report(args, files)
-    args.stationary = args.stationary or any(f.stationary for f in files)
-    args.collapse = args.collapse or any(f.collapse for f in files)
-    args.start = args.start or next((f.start for f in reversed(files) if f.start), None)
-    if args.stationary and args.collapse:
-        raise _usage(
-            "--stationary (with label noise) and --collapse (without) are different experiments;"
-            " choose one"
-        )
-    if args.start is not None and not args.stationary:
-        raise _usage("--start chooses the start of a --stationary run; add --stationary")
-    if args.figure:
-        from reports.render.figures import check_figure_path
-
-        check_figure_path(args.figure)  # before the run, not after it
-    if args.start_gap is None:
-        gaps = (f.start_gap for f in reversed(files) if f.start_gap is not None)
-        args.start_gap = next(gaps, None)
-    if args.start_gap is not None and not args.collapse:
-        raise _usage("--start-gap sets the start of a --collapse run; add --collapse")
-    if args.collapse and args.optimizer not in (None, "anisotropic"):
-        raise _usage(
-            f"Got --optimizer {args.optimizer}, but --collapse extrapolates dt -> 0 at fixed"
-            " kappa, which needs optimizer 'anisotropic' (SGD steps by eta)"
-        )
-    if args.stationary:
-        from reports.experiments.stationary import default_stationary_config
-
-        config = default_stationary_config()
-    elif args.collapse:
-        from reports.experiments.collapse import default_collapse_config
-
-        config = default_collapse_config()
-    else:
-        config = SimulationConfig()
-    for file in files:
-        config = SimulationConfig.from_mapping(file.parameters, base=config)
     flags = {name: getattr(args, name) for name, _, _ in _SIMULATE_FLAGS}
-    config = SimulationConfig.from_mapping(
-        {k: v for k, v in flags.items() if v is not None}, base=config
+    return plan_run(
+        experiment=args.experiment,
+        config_file=args.config,
+        parameters={name: value for name, value in flags.items() if value is not None},
+        stationary=args.stationary,
+        collapse=args.collapse,
+        start=args.start,
+        start_gap=args.start_gap,
+        sweep=args.sweep or [],
+        output=args.output,
+        figure=args.figure,
+        report=args.report,
+        pdf=args.pdf,
     )
-    fixed = {name for name, value in flags.items() if value is not None}
-    args.sweep_values = _sweep_values(files, args.sweep or [], fixed=fixed)
-    if args.stationary:
-        return _simulate_stationary(args, config)
-    if args.collapse:
-        return _simulate_collapse(args, config)
-    if args.sweep_values:
-        return _simulate_sweep(args, config)
-    _check_trajectory_output(args)
-    progress = _simulation_progress(args, config)
-    if args.figure and config.diffusion_samples == 0:
-        raise _usage("--figure needs --diffusion-samples N (N >= 2): it plots the diffusion")
-    experiment = None
-    draw = None
-    if config.diffusion_samples:
-        from reports.experiments.diffusion import (
-            diffusion_along_training,
-            diffusion_figure,
-            experiment_summary,
-        )
-
-        experiment = diffusion_along_training(config, progress=progress)
-        trajectory = experiment.trajectory
-        draw = partial(diffusion_figure, experiment)
-    else:
-        trajectory = run_simulation(config, progress=progress)
-    summary = summarise(trajectory, config)
-    if experiment is not None:
-        summary["diffusion"] = experiment_summary(experiment)
-    if args.output:
-        summary["output"] = str(write_trajectory(trajectory, config, args.output))
-        _progress(args, f"trajectory written to {summary['output']}")
-    return _Run(summary, training_tables(summary), _run_parameters(config), draw)
 
 
-def _check_run_report(args: argparse.Namespace, files: list[Any]) -> None:
-    """Check ``--report``/``--pdf`` before any work; name the run and describe it for the
-    report (the shipped experiment or the file, their description)."""
-    from pathlib import Path
-
-    if args.pdf is not None and not args.report:
-        raise _usage("--pdf compiles the report of --report DIR; add --report")
-    args.can_compile = bool(args.report) and _report_output(
-        args.report, "--report", args.pdf or "auto"
-    )
-    args.run_name = Path(args.config).stem if args.config else args.experiment or "simulate"
-    args.description = next((f.description for f in reversed(files) if f.description), "")
+def _progress_lines(args: argparse.Namespace) -> Callable[[str], None] | None:
+    """Where a run's progress lines go: stderr, or nowhere with ``--quiet``."""
+    return None if args.quiet else partial(print, file=sys.stderr, flush=True)
 
 
-#: What a field's 0 means, as a run's report lists it (a bare 0 would read as a value).
-_UNSET_MEANING = {
-    "hidden": "0 (= width)",
-    "dt": "0 (= eta)",
-    "duration": "0 (steps decide)",
-    "diffusion_samples": "0 (not recorded)",
-}
-
-
-def _run_parameters(config: Any, **extra: Any) -> dict[str, Any]:
-    """The configuration of a run as its report lists it: the fields (a 0 that stands for
-    another field or for "none" says so), then what follows from them (widths, time step,
-    kappa) unless ``extra`` sweeps what they follow from, then ``extra`` (start, swept
-    values)."""
-    derived = {
-        "widths": (list(config.widths), ("depth", "width", "hidden")),
-        "time step": (config.time_step, ("dt", "eta")),
-        "kappa": (config.kappa, ("eta", "batch_size")),
-    }
-    parameters = {
-        key: _UNSET_MEANING[key] if key in _UNSET_MEANING and not value else value
-        for key, value in config.to_json().items()
-    }
-    for name, (value, inputs) in derived.items():
-        if not any(key in extra for key in inputs):
-            parameters[name] = value
-    return parameters | extra
-
-
-def _write_run_report(
-    args: argparse.Namespace,
-    results: Any,
-    parameters: dict[str, Any],
-    draw: Callable[[Any], Any] | None = None,
-) -> dict[str, Any]:
-    """``--report DIR``: the run's tables, parameters and figure (drawn by ``draw`` to
-    ``DIR/figures/``) as ``DIR/report.{tex,md}``, and ``report.pdf`` when it compiles."""
+def _write_run_report(args: argparse.Namespace, plan: Any, run: Any) -> dict[str, Any]:
+    """``--report DIR``: the run's tables, parameters and figure (drawn to ``DIR/figures/``)
+    as ``DIR/report.{tex,md}``, and ``report.pdf`` when it compiles."""
     import shlex
     from pathlib import Path
 
     from reports.documents.experiment import ExperimentReport, write_experiment_report
 
-    directory = Path(args.report)
-    figure = None if draw is None else draw(directory / "figures" / f"{results.kind}.pdf")
+    directory = Path(plan.report)
+    draw = run.draw
+    figure = None if draw is None else draw(directory / "figures" / f"{run.results.kind}.pdf")
     report = ExperimentReport(
-        args.run_name,
-        results,
-        parameters,
+        plan.name,
+        run.results,
+        run.parameters,
         # the run's own arguments: presentation flags do not change what it computes
         command="dlnverify " + shlex.join(a for a in args.argv if a not in ("--quiet", "--json")),
-        description=args.description,
+        description=plan.description,
     )
     files = write_experiment_report(report, directory, figure=figure)
-    pdf = _compile(args, files.tex, args.can_compile)
+    pdf = _compile(args, files.tex, pdf=plan.pdf, can_compile=plan.can_compile)
     _progress(args, f"report written to {directory}")
     return {
         "tex": str(files.tex),
@@ -746,188 +607,6 @@ def _write_run_report(
         "pdf": None if pdf is None else str(pdf),
         "figure": None if figure is None else str(figure),
     }
-
-
-def _check_trajectory_output(args: argparse.Namespace) -> None:
-    from reports.experiments.training import OUTPUT_FORMATS
-
-    if args.output and not args.output.endswith(OUTPUT_FORMATS):
-        raise _usage(
-            f"Got --output {args.output!r}, but its suffix must be one of "
-            f"{', '.join(OUTPUT_FORMATS)}."
-        )
-
-
-def _simulation_progress(args: argparse.Namespace, config: Any) -> Callable[[int, int], None]:
-    """A callback announcing the run on stderr at its first step (after the input checks),
-    then printing every tenth of the steps."""
-    printed: list[int] = []  # the tenths printed so far
-
-    def progress(done: int, total: int) -> None:
-        if not printed:
-            printed.append(0)
-            _progress(
-                args,
-                f"simulating {config.optimizer}, L={config.depth}, widths {config.widths}, "
-                f"{total} steps x {config.ensemble} network(s) ...",
-            )
-        tenth = 10 * done // total
-        if tenth > printed[-1]:
-            printed.append(tenth)
-            _progress(args, f"  step {done}/{total}")
-
-    return progress
-
-
-def _simulate_stationary(args: argparse.Namespace, config: Any) -> _Run:
-    """``simulate --stationary``: final mode amplitudes of an ensemble vs the law of C10."""
-    from reports.experiments.stationary import (
-        stationary_experiment_summary,
-        stationary_histogram,
-        stationary_histogram_figure,
-    )
-    from reports.experiments.training import write_trajectory
-
-    if config.diffusion_samples:
-        raise _usage("--stationary cannot be combined with --diffusion-samples")
-    start = args.start or "aligned"
-    if args.sweep_values:
-        return _simulate_sweep(args, config, stationary=start)
-    _check_trajectory_output(args)
-    experiment = stationary_histogram(
-        config, start=start, progress=_simulation_progress(args, config)
-    )
-    summary = stationary_experiment_summary(experiment)
-    if args.output:
-        summary["output"] = str(write_trajectory(experiment.trajectory, config, args.output))
-        _progress(args, f"trajectory written to {summary['output']}")
-    return _Run(
-        summary,
-        stationary_tables(summary),
-        _run_parameters(config, start=start),
-        partial(stationary_histogram_figure, experiment),
-    )
-
-
-def _simulate_collapse(args: argparse.Namespace, config: Any) -> _Run:
-    """``simulate --collapse``: collapse rates of the modes without label noise vs C11."""
-    from reports.experiments.collapse import (
-        DEFAULT_START_GAP,
-        collapse_experiment,
-        collapse_experiment_summary,
-        collapse_figure,
-    )
-
-    for flag, value in (
-        ("--diffusion-samples", config.diffusion_samples),
-        ("--sweep", args.sweep_values),
-        ("--output", args.output),
-    ):
-        if value:
-            raise _usage(
-                f"--collapse cannot be combined with {flag} (it runs one experiment at dt and"
-                " dt/2; --json prints its figures)"
-            )
-    progress = _simulation_progress(args, config)
-    gap = DEFAULT_START_GAP if args.start_gap is None else args.start_gap
-    experiment = collapse_experiment(config, start_gap=gap, progress=progress)
-    summary = collapse_experiment_summary(experiment)
-    return _Run(
-        summary,
-        collapse_tables(summary),
-        _run_parameters(config, start_gap=gap),
-        partial(collapse_figure, experiment),
-    )
-
-
-def _simulate_sweep(
-    args: argparse.Namespace, config: Any, *, stationary: str | None = None
-) -> _Run:
-    """``simulate --sweep``: one summary row per combination (of training runs, or of
-    stationary ensembles from the start ``stationary``)."""
-    from reports.experiments.sweep import run_sweep, sweep_configs
-
-    if args.figure:
-        keys = ", ".join(f"--{key.replace('_', '-')}" for key in args.sweep_values)
-        raise _usage(
-            f"--figure draws one run, but {keys} is swept (--sweep or the experiment's [sweep]);"
-            " fix it with its flag"
-        )
-    if args.output and not args.output.endswith((".json", ".csv")):
-        raise _usage(f"Got --output {args.output!r}, but a sweep writes .json or .csv.")
-    swept = args.sweep_values
-    configs = sweep_configs(config, swept)
-    _progress(args, f"sweeping {', '.join(swept)}: {len(configs)} runs on '{args.scheduler}' ...")
-    summaries = run_sweep(
-        configs,
-        scheduler=args.scheduler,
-        workers=args.workers,
-        progress=not args.quiet,
-        stationary=stationary,
-    )
-    rows = [
-        {key: summary["config"][key] for key in swept}
-        | _sweep_row(summary, stationary=stationary is not None)
-        for summary in summaries
-    ]
-    if args.output:
-        from pathlib import Path
-
-        target = Path(args.output)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.suffix == ".json":
-            target.write_text(json_text(summaries, indent=2) + "\n", encoding="utf-8")
-        else:
-            import csv
-
-            with target.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(rows)
-        _progress(args, f"sweep written to {target}")
-    start = {} if stationary is None else {"start": stationary}
-    return _Run(
-        {"sweep": swept, "runs": summaries},
-        sweep_tables(rows, keys=list(swept)),
-        _run_parameters(config, **swept, **start),
-    )
-
-
-def _sweep_values(files: list[Any], items: list[str], *, fixed: set[str]) -> dict[str, list[Any]]:
-    """The swept values: the experiment files' ``[sweep]`` tables, then ``--sweep`` flags (a
-    key given later replaces its values); a parameter set by its own flag (``fixed``) is not
-    swept, so ``--experiment fig4 --optimizer sgd`` runs one ensemble."""
-    from reports.experiments.sweep import check_sweep_key, parse_sweep
-
-    swept: dict[str, list[Any]] = {}
-    for file in files:
-        for key, values in file.sweep.items():
-            if check_sweep_key(key) not in fixed:
-                swept[key] = values
-    return swept | parse_sweep(items)
-
-
-def _sweep_row(summary: dict[str, Any], *, stationary: bool) -> dict[str, Any]:
-    """The figures of one sweep run (a training run, or a stationary ensemble) in its row."""
-    row: dict[str, Any] = {}
-    if stationary:
-        for mode in summary["modes"]:
-            a = mode["mode"]
-            row[f"mean_{a}"] = mode["mean"]
-            row[f"law_mean_{a}"] = mode["derived_mean"]
-            row[f"z_mean_{a}"] = mode["z_mean"]
-            row[f"network_mean_{a}"] = mode["network_mean"]
-            row[f"variance_ratio_{a}"] = mode["variance_ratio"]
-            row[f"z_variance_{a}"] = mode["z_variance"]
-        row["agrees"] = "yes" if summary["agrees"] else "NO"
-        return row
-    row["final_loss"] = summary["final_loss"]
-    for a, time in enumerate(summary["half_times"], 1):
-        row[f"half_time_{a}"] = time
-    for mode in summary.get("diffusion", {}).get("modes", []):
-        row[f"max_diffusion_{mode['mode']}"] = mode["max_diffusion"]
-        row[f"peak_time_{mode['mode']}"] = mode["empirical_peak_time"]
-    return row
 
 
 # --- parser -------------------------------------------------------------------------------
