@@ -131,7 +131,7 @@ def test_experiment_names_are_checked_before_any_work(tmp_path, capsys):
 
 
 def test_experiment_all_names_every_shipped_experiment_once():
-    from reports.cli import _experiment_names
+    from reports.cli.report import _experiment_names
     from reports.experiments.files import shipped_experiments
 
     shipped = list(shipped_experiments())

@@ -8,7 +8,8 @@ r"""LaTeX output primitives that know no claim: escaping, math text, templates, 
   reports' delimiters;
 * :func:`latex_figure_path`, :func:`relative_inside` — figure paths as ``\includegraphics``
   takes them;
-* :func:`compile_pdf` — ``pdflatex`` (or ``latexmk``) on a ``.tex`` file, one-line errors.
+* :func:`compile_pdf` — ``pdflatex`` (or ``latexmk``) on a ``.tex`` file, one-line errors;
+* :func:`check_report_output` — a report directory and ``--pdf`` checked before any work.
 
 Jinja2 is imported only when a template is loaded.
 """
@@ -29,6 +30,7 @@ from dlnverify.errors import InvalidParameter
 __all__ = [
     "LatexError",
     "UNKNOWN_CHARACTER",
+    "check_report_output",
     "compile_pdf",
     "latex_escape",
     "latex_figure_path",
@@ -403,6 +405,27 @@ def _first_error(log: Path, output: str) -> str:
 #: Files LaTeX and latexmk leave beside the PDF; removed after a successful compilation (kept
 #: after a failure, where the log helps).
 _AUXILIARY_SUFFIXES = (".aux", ".log", ".out", ".toc", ".fls", ".fdb_latexmk")
+
+
+def check_report_output(directory: str | Path, *, flag: str, pdf: str) -> bool:
+    """Whether a PDF of a report written to ``directory`` can be compiled (``latexmk`` or
+    ``pdflatex`` on ``PATH``).
+
+    A one-line :class:`~dlnverify.errors.InvalidParameter` if ``directory`` (given as option
+    ``flag``) is a file, or if ``pdf`` is ``"yes"`` and nothing can compile; nothing is
+    created, so a command can check its report before a long run.
+    """
+    if Path(directory).exists() and not Path(directory).is_dir():
+        raise InvalidParameter(
+            f"Got {flag} {str(directory)!r}, but it is a file; give a directory."
+        )
+    can_compile = shutil.which("latexmk") is not None or shutil.which("pdflatex") is not None
+    if pdf == "yes" and not can_compile:
+        raise InvalidParameter(
+            "--pdf yes needs pdflatex: install a TeX distribution "
+            "(e.g. apt-get install texlive-latex-recommended) or use --pdf auto/no"
+        )
+    return can_compile
 
 
 def compile_pdf(tex_path: str | Path, *, timeout: float = 120) -> Path:

@@ -1,0 +1,186 @@
+"""``dlnverify check``: a formula of one's own for a quantity (``QUANTITY FORMULA``), every
+formula of a file (``--file``), or the quantities that can be checked (``--list``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from functools import partial
+from typing import Any
+
+from reports.cli._common import (
+    ExitCode,
+    add_seed,
+    nonempty_path,
+    print_json,
+    table,
+    usage,
+)
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``check`` to ``subparsers``."""
+    parser = subparsers.add_parser("check", help="check a formula of your own for a quantity")
+    parser.add_argument("quantity", nargs="?", help="e.g. diffusion (see --list)")
+    parser.add_argument(
+        "formula", nargs="?", help="SymPy syntax or LaTeX, e.g. 'kappa*L**2*s**(4-4/L)'"
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="list quantities, symbols and conventions"
+    )
+    parser.add_argument(
+        "--file",
+        metavar="FILE",
+        type=nonempty_path,
+        help="check every formula of a TOML file ([[check]] tables with quantity, formula and"
+        " optional name, at, syntax) instead of one",
+    )
+    syntax = parser.add_mutually_exclusive_group()
+    syntax.add_argument("--latex", action="store_true", help="the formula is LaTeX")
+    syntax.add_argument("--sympy", action="store_true", help="the formula is SymPy syntax")
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds before 'undecided' (default 30)"
+    )
+    parser.add_argument(
+        "--at",
+        metavar="NAME=VALUE",
+        type=_assignment,
+        action="append",
+        default=[],
+        help="hold a parameter fixed, e.g. --at L=3 (repeatable): the formula is checked at"
+        " that value only",
+    )
+    add_seed(parser)
+    parser.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo check")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr (--file)")
+    parser.set_defaults(handler=run)
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    """``--at NAME=VALUE``: the pair, the value still text (checked by ``reports.check``)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"got {text!r}, but it must look like L=3")
+    return name.strip(), value.strip()
+
+
+def run(args: argparse.Namespace) -> int:
+    """``--list``, ``--file`` or one formula; the exit code of the check (0 verified)."""
+    if args.list:
+        return _list(args)
+    if args.file is not None:
+        return _check_file(args)
+    if args.quantity is None or args.formula is None:
+        raise usage("check needs QUANTITY and FORMULA (or --file, or --list)")
+    return _check_one(args)
+
+
+def _list(args: argparse.Namespace) -> int:
+    """``check --list``: the quantities, their symbols and meaning, and the conventions."""
+    from reports.claims import all_quantities
+
+    quantities = all_quantities()
+    if args.json:
+        print_json(
+            {
+                "quantities": [q.to_json() for q in quantities],
+                "planned": [],  # every quantity of DESIGN.md §7 is built; kept for the schema
+            }
+        )
+    else:
+        rows = [[q.name, ", ".join(q.parameters), q.description] for q in quantities]
+        print(table(rows, ["quantity", "symbols", "meaning"]))
+        print("conventions: loss 1/2||y-Wx||^2, ds = mu dt + sqrt(D) dW (D = full variance rate),")
+        print("             kappa = eta/B, t = k*eta; see README 'Conventions'.")
+    return ExitCode.OK
+
+
+def _check_one(args: argparse.Namespace) -> int:
+    """``check QUANTITY FORMULA``: the check's verdict and details."""
+    from reports.formulas.engine import check
+
+    syntax = "latex" if args.latex else "sympy" if args.sympy else "auto"
+    at: dict[str, str] = {}
+    for name, value in args.at:
+        if name in at:
+            raise usage(f"Got --at {name}=... twice; give each parameter once.")
+        at[name] = value
+    result = check(
+        args.quantity,
+        args.formula,
+        at=at,
+        syntax=syntax,
+        timeout=args.timeout,
+        seed=args.seed,
+        monte_carlo=not args.symbolic_only,
+    )
+    if args.json:
+        print_json(result.to_json())
+    else:
+        _print_check(result)
+    return result.exit_code
+
+
+def _check_file(args: argparse.Namespace) -> int:
+    """``check --file FILE``: every formula of the file, a summary table, details of those
+    not verified; exit 0 only if all are verified."""
+    from reports.formulas.files import check_formulas, load_formulas, named_json
+
+    given = [args.quantity is not None, args.at, args.latex or args.sympy]
+    for flag, present in zip(("QUANTITY FORMULA", "--at", "--latex/--sympy"), given, strict=True):
+        if present:
+            raise usage(f"--file cannot be combined with {flag}; write it in the file's entries")
+    entries = load_formulas(args.file)
+    results = check_formulas(
+        entries,
+        seed=args.seed,
+        timeout=args.timeout,
+        monte_carlo=not args.symbolic_only,
+        progress=None if args.quiet else partial(print, file=sys.stderr, flush=True),
+    )
+    if args.json:
+        checks = [named_json(e, r) for e, r in zip(entries, results, strict=True)]
+        verified = sum(r.verified for r in results)
+        print_json({"file": args.file, "verified": verified, "checks": checks})
+    else:
+        rows = [
+            [e.name, e.quantity, r.verdict, ", ".join(f"{k}={v:g}" for k, v in r.at.items())]
+            for e, r in zip(entries, results, strict=True)
+        ]
+        print(table(rows, ["name", "quantity", "verdict", "at"]))
+        for entry, result in zip(entries, results, strict=True):
+            if not result.verified:
+                print(f"\n{entry.name}:")
+                _print_check(result)
+    return max(result.exit_code for result in results)
+
+
+def _print_check(result: Any) -> None:
+    """One check's verdict and what it rests on: derived and given formula, difference,
+    counterexample, Monte Carlo comparisons."""
+    import sympy as sp
+
+    from derivations.conventions import to_latex
+
+    print(f"{result.verdict.upper()}: {result.quantity} — {result.message}")
+    if result.at:
+        print(f"  at:         {', '.join(f'{k} = {v:g}' for k, v in result.at.items())}")
+    if result.derived is not None:
+        print(f"  derived:    {sp.sstr(result.derived)}")
+    if result.parsed is not None:
+        print(f"  formula:    {sp.sstr(result.parsed)}")
+    if result.symbolic == "different" and result.difference is not None:
+        print(f"  difference: {to_latex(result.difference)}   (LaTeX)")
+    if result.convention:
+        print(f"  convention: {result.convention}")
+    if result.counterexample:
+        print(f"  counterexample: {result.counterexample_text()}")
+    if result.numeric is not None:
+        for case in result.numeric.cases:
+            print(
+                f"  Monte Carlo at {case.parameters_text}: {case.estimate:.6g} ± {case.standard_error:.2g}"
+                f" vs formula {case.closed_form:.6g} (z = {case.z:.2f}, samples {case.samples})"
+            )
