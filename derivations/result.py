@@ -9,6 +9,7 @@ from the paper travel together in one frozen :class:`DerivationResult`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import sympy as sp
@@ -73,15 +74,35 @@ class Step:
         What this step does, in words ("differentiate the Wick-expected loss").
     lhs, rhs : sympy.Basic
         The two sides; ``lhs == rhs`` is what the step establishes.
+
+    The printed forms (:meth:`latex`, :meth:`text`) are those of the expressions as the
+    derivation built them, also after pickling: SymPy rebuilds an unpickled expression
+    through its constructors, which re-evaluate it (``-(a + b)/2`` as ``factor`` returns it
+    comes back as ``-a/2 - b/2``), so a step carries its printed forms across processes.
     """
 
     description: str
     lhs: Any
     rhs: Any
 
+    @cached_property
+    def _printed(self) -> tuple[str, str]:
+        return (
+            f"{to_latex(self.lhs)} = {to_latex(self.rhs)}",
+            f"{sp.sstr(self.lhs)} = {sp.sstr(self.rhs)}",
+        )
+
     def latex(self) -> str:
         """The step as a LaTeX equation ``lhs = rhs``."""
-        return f"{to_latex(self.lhs)} = {to_latex(self.rhs)}"
+        return self._printed[0]
+
+    def text(self) -> str:
+        """The step as plain text ``lhs = rhs`` (SymPy's ``sstr``)."""
+        return self._printed[1]
+
+    def __getstate__(self) -> dict[str, Any]:
+        self._printed  # noqa: B018  (printed before the expressions are pickled)
+        return self.__dict__
 
 
 @dataclass(frozen=True)

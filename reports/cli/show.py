@@ -73,7 +73,7 @@ def _print_text(claim: Any, result: Any, *, latex: bool) -> None:
     if result.steps:
         print("\nsteps:")
         for i, step in enumerate(result.steps, 1):
-            lhs_rhs = step.latex() if latex else f"{sp.sstr(step.lhs)} = {sp.sstr(step.rhs)}"
+            lhs_rhs = step.latex() if latex else step.text()
             print(f"  {i}. {step.description}: {lhs_rhs}")
     for finding in result.findings:
         print(f"\nfinding: {finding_markdown(finding) if latex else finding}")

@@ -1,7 +1,6 @@
 r"""Tokenizer and ``lark`` grammar of the small LaTeX subset accepted in user formulas.
 
-Kept apart from :mod:`reports.formulas.parse` (which turns the parse tree into SymPy and owns the
-public API) because this module only answers "is this text in the language, and what is its
+Kept apart from :mod:`reports.formulas.latex_syntax` (which turns the parse tree into SymPy) because this module only answers "is this text in the language, and what is its
 tree?": it knows LaTeX spelling, not SymPy.  No user text is ever evaluated; the tokenizer is
 a hand-written scanner that classifies every backslash command against fixed tables and
 refuses the rest, so an unknown command (``\input``, ``\mathrm{tr}``, ``\def``) is an error,

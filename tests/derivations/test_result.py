@@ -6,7 +6,7 @@ import pickle
 import sympy as sp
 
 from derivations.conventions import kappa, sigma, sigma_eps
-from derivations.result import Finding, Math
+from derivations.result import Finding, Math, Step
 
 
 def test_a_finding_is_its_text_with_expressions_in_sympy_text_form():
@@ -43,3 +43,18 @@ def test_a_hand_written_inline_math_part_is_kept_as_given():
     finding = Finding("with ", cross, ".")
     assert finding == "with sum_{b != a} s_b."
     assert finding.pieces[1] is cross
+
+
+def test_a_step_prints_the_same_after_pickling():
+    """``factor`` returns ``-(a + b)/2`` as an unevaluated product; unpickling rebuilds it
+    through ``Mul``, which distributes the rational factor.  A step sent from a ``--jobs``
+    worker must print as the derivation built it (C16's Khasminskii step did not)."""
+    a, b = sp.symbols("a b", positive=True)
+    factored = sp.factor(-a / 2 - b / 2)
+    unpickled = pickle.loads(pickle.dumps(factored))
+    assert sp.expand(unpickled - factored) == 0
+    assert sp.sstr(unpickled) != sp.sstr(factored)  # the SymPy effect the step must not show
+    step = Step("a factored sum", sp.Symbol("Q"), factored)
+    copy = pickle.loads(pickle.dumps(step))
+    assert copy.latex() == step.latex() == r"Q = - \frac{a + b}{2}"
+    assert copy.text() == step.text() == "Q = -(a + b)/2"
