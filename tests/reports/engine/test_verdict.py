@@ -2,7 +2,7 @@
 observable are shown, and under which name.
 
 The verdict itself (threshold, round-off allowance, power) is tested with the claims in
-``test_claim_checks.py``; here the estimates are hand-made, so every expected row is known.
+``claims/test_catalogue.py``; here the estimates are hand-made, so every expected row is known.
 """
 
 import numpy as np

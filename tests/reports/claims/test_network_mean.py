@@ -3,7 +3,7 @@ and variances.
 
 The comparisons are computed once with the generator the registry uses for C17
 (``verify_claim(seed=0)``: ``default_rng([0, 17])``), and the simulations are cached, so this
-module and ``test_claim_checks`` share them.  Power, on the same samples and at the same
+module and ``claims/test_catalogue.py`` share them.  Power, on the same samples and at the same
 false-alarm rate (1e-6): the check rejects C12's single-mode mean (the width terms dropped),
 and the session-5 estimate that coupled the null directions only (the other modes' terms
 dropped).  A factor 1.1 on the whole shift (0.05-0.08 kappa here, 1-2 standard errors) and a
