@@ -453,8 +453,8 @@ def network_mean_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationRe
                 "E s_a = sigma_a - kappa sigma_eps^2 (m + n)/4",
             ),
             ": for the paper's d = 12 the shift is 12 times C12's. Other modes couple as strongly"
-            " as null directions (the README's session-5 estimate -(d - r) kappa sigma_eps^2/2"
-            " counted the null directions only).",
+            " as null directions (-(d - r) kappa sigma_eps^2/2, which counts the null directions"
+            " only, misses their part).",
         ),
         "The variance does not move at this order: Var s_a = (kappa/2) L sigma_a^(2-2/L) "
         "sigma_eps^2 + O(kappa^2), C12's single-mode value, whatever the width (the gradient "

@@ -411,7 +411,7 @@ def full_network_collapse_rate(
 
 
 def stated_row_collapse() -> dict[str, sp.Expr]:
-    r"""The statements checked (typed in; README Findings, session 6): a row whose slowest
+    r"""The statements checked (typed in; see the README's Findings): a row whose slowest
     block has :math:`n` entries of rate :math:`K` collapses at :math:`K + \kappa K^2(3 - n)/2
     + O(\kappa^2)`, so the full network at :math:`\sigma^{2-2/L} + \kappa\sigma^{4-4/L}(3 -
     n)/2`, :math:`n = d - r`."""
