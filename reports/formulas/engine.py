@@ -52,7 +52,7 @@ from reports.formulas.inputs import (
 from reports.formulas.points import probe_points
 from reports.formulas.result import CheckResult, Symbolic, Verdict
 from reports.formulas.symbolic import SymbolicComparison, compare_symbolically, simplified
-from reports.formulas.time_limit import TimeLimitReached, time_limit
+from reports.formulas.time_limit import MAX_SECONDS, TimeLimitReached, time_limit
 
 __all__ = ["check", "validate"]
 
@@ -172,6 +172,10 @@ def _prepare(
     spec = get_quantity(quantity)
     if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
         raise InvalidParameter(f"Got {timeout=}, but the time limit must be a positive number.")
+    if timeout is not None and timeout > MAX_SECONDS:
+        raise InvalidParameter(
+            f"Got {timeout=}, but the time limit must be at most {MAX_SECONDS:g} seconds (one day)."
+        )
     check_seed(seed)
     return prepare_inputs(spec, formula, at, syntax)
 

@@ -15,7 +15,11 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["TimeLimitReached", "time_limit"]
+__all__ = ["MAX_SECONDS", "TimeLimitReached", "time_limit"]
+
+#: The longest time limit a check accepts: one day (the interval timer takes no more than
+#: the platform's ``time_t`` range, and a longer limit is no limit).
+MAX_SECONDS = 86_400.0
 
 
 class TimeLimitReached(Exception):

@@ -310,3 +310,18 @@ def test_stationary_density_is_compared_up_to_a_constant_factor():
     ):
         result = check("stationary_density", wrong, **at_two)
         assert result.verdict == Verdict.REFUTED, wrong
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), 86_401, 1e10])
+def test_a_time_limit_out_of_range_is_bad_input_before_any_work(timeout, capsys):
+    with pytest.raises(InvalidParameter, match="time limit"):
+        check("diffusion", "kappa", timeout=timeout)
+    code = main(["check", "diffusion", "kappa", "--timeout", repr(timeout)])
+    error = capsys.readouterr().err.strip()
+    assert code == ExitCode.BAD_INPUT
+    assert "time limit" in error
+    assert len(error.splitlines()) == 1
+
+
+def test_a_time_limit_of_a_day_is_accepted():
+    assert check("diffusion", "kappa", timeout=86_400, monte_carlo=False).verdict == "refuted"
