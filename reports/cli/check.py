@@ -170,6 +170,8 @@ def _print_check(result: Any) -> None:
         print(f"  at:         {', '.join(f'{k} = {v:g}' for k, v in result.at.items())}")
     if result.derived is not None:
         print(f"  derived:    {sp.sstr(result.derived)}")
+    for reading in result.reading:
+        print(f"  read:       {reading}")
     if result.parsed is not None:
         print(f"  formula:    {sp.sstr(result.parsed)}")
     if result.symbolic == "different" and result.difference is not None:

@@ -128,6 +128,7 @@ def check(
             message=f"time limit of {timeout:g} s reached before a verdict",
             elapsed=time.perf_counter() - started,
             at=inputs.fixed,
+            reading=inputs.reading,
         )
     verdict, message = _verdict(symbolic.outcome, numeric, explanation.convention)
     return CheckResult(
@@ -145,6 +146,7 @@ def check(
         elapsed=time.perf_counter() - started,
         at=inputs.fixed,
         depths=explanation.depths,
+        reading=inputs.reading,
     )
 
 

@@ -3,7 +3,8 @@
 Everything a user can get wrong is refused here, with a one-line error, before any
 comparison runs: values held fixed (``check(..., at={"L": 3})``) must be parameters of the
 quantity, numbers in their domains, and leave at least one point where the quantity is
-checked; the formula must parse (:func:`reports.formulas.parse.parse_formula`) with the
+checked; the formula, read as a paper prints it (:mod:`reports.formulas.statement`), must
+parse (:func:`reports.formulas.parse.parse_formula`) with the
 quantity's parameters and the symbols only another convention uses (``eta``, ``m``, DESIGN.md
 §3), accepted so that the convention can be named.  A fixed value enters the comparison as
 the exact rational it prints as.
@@ -24,6 +25,7 @@ from dlnverify.errors import InvalidParameter
 from reports.engine.quantity import Quantity
 from reports.formulas.parse import parse_formula
 from reports.formulas.points import probe_points
+from reports.formulas.statement import Statement, read_statement
 
 __all__ = ["Inputs", "at_fixed_values", "fixed_depth", "outside_domain", "prepare_inputs"]
 
@@ -46,12 +48,16 @@ class Inputs:
         The same values as exact rationals, by symbol.
     written : sympy.Expr
         The formula as parsed, before the fixed values are substituted.
+    reading : tuple of str
+        How a paper's equation was read (delimiters, debris, left-hand side removed;
+        :func:`reports.formulas.statement.read_statement`), for the echo.
     """
 
     spec: Quantity
     fixed: dict[str, int | float]
     substitution: dict[sp.Symbol, sp.Rational]
     written: sp.Expr
+    reading: tuple[str, ...] = ()
 
     @property
     def foreign(self) -> bool:
@@ -70,8 +76,10 @@ def prepare_inputs(
         raise outside_domain(spec, fixed)
     symbols = spec.symbols()
     substitution = {symbols[name]: _exact(value) for name, value in fixed.items()}
-    parsed = parse_formula(formula, syntax=syntax, allowed=(*spec.parameters, *_CONVENTION_SYMBOLS))
-    return Inputs(spec, fixed, substitution, parsed)
+    statement = Statement(formula) if syntax == "sympy" else read_statement(formula, spec)
+    allowed = (*spec.parameters, *_CONVENTION_SYMBOLS)
+    parsed = parse_formula(statement.formula, syntax=syntax, allowed=allowed)
+    return Inputs(spec, fixed, substitution, parsed, statement.reading)
 
 
 def _fixed_values(spec: Quantity, at: Mapping[str, Any] | None) -> dict[str, int | float]:

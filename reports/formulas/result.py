@@ -78,6 +78,8 @@ class CheckResult:
     depths : tuple[int, ...]
         For a refuted formula of a quantity with free depth ``L``: the depths at which it
         agrees with the derived result at every probe point (checked again with ``at``).
+    reading : tuple[str, ...]
+        How a paper's equation was read (delimiters, debris, left-hand side), in words.
     """
 
     quantity: str
@@ -94,6 +96,7 @@ class CheckResult:
     elapsed: float = 0.0
     at: dict[str, int | float] = field(default_factory=dict)
     depths: tuple[int, ...] = ()
+    reading: tuple[str, ...] = ()
 
     @property
     def verified(self) -> bool:
@@ -142,6 +145,7 @@ class CheckResult:
             "numeric": numeric,
             "message": self.message,
             "elapsed_seconds": round(self.elapsed, 3),
+            "reading": list(self.reading),
         }
 
     def counterexample_text(self) -> str | None:

@@ -120,7 +120,7 @@ def test_check_json_schema_and_exit_codes(capsys):
     expected_keys = {
         "quantity", "formula", "at", "verdict", "symbolic", "parsed", "derived", "derived_latex",
         "difference_latex", "convention", "depths", "counterexample", "numeric", "message",
-        "elapsed_seconds",
+        "elapsed_seconds", "reading",
     }  # fmt: skip
     assert set(payload) == expected_keys
     assert (

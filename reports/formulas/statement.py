@@ -1,0 +1,227 @@
+r"""A formula as a paper prints it: delimiters, alignment debris and a left-hand side.
+
+A theorist pastes ``$$D(s) = \kappa L^2 \dots,$$`` or a line of an ``align`` environment;
+the checked text is the right-hand side.  :func:`read_statement` reads, from the text as
+given and nothing else:
+
+* math delimiters around the whole text: ``$...$``, ``$$...$$``, ``\(...\)``, ``\[...\]``,
+  ``\begin{equation}...\end{equation}`` (also ``equation*``, ``align``, ``align*``; one
+  line, no ``\\``);
+* ``\label{...}``, ``\tag{...}``, ``\nonumber``, ``\notag``, alignment ``&`` and one
+  trailing ``,`` or ``.``;
+* one relation, ``=`` or ``\propto``, outside braces: the left-hand side must name the
+  checked quantity (or be a bare name such as ``f(s)``); one that names another known
+  quantity is refused, naming it.  ``\propto`` ("up to a constant factor") is allowed only
+  for a quantity defined up to one (``stationary_density``).
+
+Every piece it removes or reads is listed in :attr:`Statement.reading`, which the check's
+echo prints, so nothing is normalised silently.  A text with none of these is returned as
+it is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dlnverify.errors import FormulaError
+from reports.engine.quantity import Quantity
+from reports.formulas.guards import checked_text
+
+__all__ = ["LEFT_HAND_SIDES", "Statement", "read_statement"]
+
+#: Left-hand sides that name a quantity, in the normal form of :func:`_head` (no spaces or
+#: braces, font commands dropped, mode subscripts and an argument list removed), and the
+#: quantities each may name.
+LEFT_HAND_SIDES: dict[str, tuple[str, ...]] = {
+    "D": ("diffusion", "isotropic_diffusion", "cross_mode_diffusion"),
+    r"\mu": ("drift", "two_mode_drift"),
+    r"\mu^Ito": ("ito_drift", "two_mode_ito_drift"),
+    r"\mu_Ito": ("ito_drift", "two_mode_ito_drift"),
+    r"\mu^grad": ("gradient_drift",),
+    r"\mu_grad": ("gradient_drift",),
+    "s^*": ("diffusion_peak",),
+    r"\sigma_eps^*": ("peak_threshold",),
+    "p": ("stationary_density",),
+    "E": ("stationary_mean",),
+    "Es": ("stationary_mean",),
+    r"\langles\rangle": ("stationary_mean",),
+    "Var": ("stationary_variance",),
+    r"\hats": ("stationary_mode",),
+    "s": ("gf_solution",),
+    "t": ("gf_time",),
+    r"\lambda": ("collapse_rate",),
+    r"\beta": ("singularity_exponent",),
+}
+
+_ENVIRONMENTS = ("equation", "equation*", "align", "align*")
+_DELIMITERS = (("$$", "$$"), ("$", "$"), (r"\(", r"\)"), (r"\[", r"\]"))
+_DEBRIS = (
+    (re.compile(r"\\label\{[^{}]*\}"), r"\label{...}"),
+    (re.compile(r"\\tag\*?\{[^{}]*\}"), r"\tag{...}"),
+    (re.compile(r"\\nonumber(?![A-Za-z])"), r"\nonumber"),
+    (re.compile(r"\\notag(?![A-Za-z])"), r"\notag"),
+)
+_RELATION = re.compile(r"\\propto(?![A-Za-z])|=")
+_MODE_SUBSCRIPT = re.compile(r"_(?:\{(?:aa|ab|ba|bb|a|b|i|j|k|\\alpha)\}|a|b|i|j|k|\\alpha)")
+_NAME = re.compile(r"(?:[A-Za-z]|\\[A-Za-z]+)(?:[_^](?:[A-Za-z0-9*]|\\[A-Za-z]+))*")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A formula read off a paper's equation.
+
+    Attributes
+    ----------
+    formula : str
+        The text to parse: the right-hand side, without delimiters and debris.
+    left : str or None
+        The left-hand side as written, if there was one.
+    proportional : bool
+        Whether the relation was ``\\propto``.
+    reading : tuple of str
+        What was removed or read, in words, for the echo of the check.
+    """
+
+    formula: str
+    left: str | None = None
+    proportional: bool = False
+    reading: tuple[str, ...] = ()
+
+
+def _strip_delimiters(text: str) -> tuple[str, list[str]]:
+    for name in _ENVIRONMENTS:
+        begin, end = rf"\begin{{{name}}}", rf"\end{{{name}}}"
+        if text.startswith(begin) and text.endswith(end):
+            inner = text[len(begin) : -len(end)]
+            if r"\\" in inner:
+                raise FormulaError(
+                    f"Got a {name} environment of several lines, but check reads one equation;"
+                    " check a derivation line by line."
+                )
+            return inner.strip(), [f"the {name} environment removed"]
+    for opening, closing in _DELIMITERS:
+        if (
+            len(text) > len(opening) + len(closing)
+            and text.startswith(opening)
+            and text.endswith(closing)
+        ):
+            return text[len(opening) : -len(closing)].strip(), [
+                f"the math delimiters {opening}...{closing} removed"
+            ]
+    return text, []
+
+
+def _strip_debris(text: str) -> tuple[str, list[str]]:
+    reading = []
+    for pattern, name in _DEBRIS:
+        text, count = pattern.subn(" ", text)
+        if count:
+            reading.append(f"{name} removed")
+    if "&" in text:
+        text = text.replace("&", " ")
+        reading.append("alignment & removed")
+    stripped = re.sub(r"(?:\\[,;:!]|\s)*(?<!\\)[,.]\s*$", "", text)
+    if stripped != text:
+        reading.append(f"the trailing {text.rstrip()[-1]} removed")
+        text = stripped
+    return text.strip(), reading
+
+
+def _relations(text: str) -> list[re.Match[str]]:
+    """The ``=`` and ``\\propto`` outside braces."""
+    found, depth = [], 0
+    position = 0
+    while position < len(text):
+        char = text[position]
+        if char == "\\" and text.startswith(r"\{", position):
+            position += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif depth == 0:
+            match = _RELATION.match(text, position)
+            if match:
+                found.append(match)
+                position = match.end()
+                continue
+        position += 1
+    return found
+
+
+def _head(left: str) -> str:
+    """The left-hand side in the normal form of :data:`LEFT_HAND_SIDES`."""
+    head = re.sub(r"\\hat\{?o\}?|ô", "o", left)  # It\hat{o}
+    head = re.sub(r"\\(?:mathrm|operatorname|text|textrm|mathbb|mathcal|mathsf)\b", "", head)
+    head = re.sub(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)\b", "", head)
+    head = re.sub(r"\s+|\\[,;:!]", "", head)
+    head = re.sub(r"\\(?:star|ast)\b", "*", head)
+    head = re.sub(r"\\(?:varepsilon|epsilon)\b", "eps", head)
+    head = re.sub(r"(?:\([^()]*\)|\[[^\[\]]*\])$", "", head)  # an argument list
+    head = _MODE_SUBSCRIPT.sub("", head)
+    return head.replace("{", "").replace("}", "")
+
+
+def _read_left(left: str, spec: Quantity) -> str:
+    head = _head(left)
+    named = LEFT_HAND_SIDES.get(head)
+    if named is None:
+        if not _NAME.fullmatch(head):
+            raise FormulaError(
+                f"Got the left-hand side '{left}', but it must name the quantity ({spec.name})"
+                " or be a bare name such as f(s)."
+            )
+        return f"left-hand side '{left}' read as a name"
+    if spec.name not in named:
+        raise FormulaError(
+            f"Got the left-hand side '{left}', which names {' or '.join(named)}, but the"
+            f" quantity checked is {spec.name}."
+        )
+    return f"left-hand side '{left}' names {spec.name}"
+
+
+def read_statement(text: str, spec: Quantity) -> Statement:
+    r"""The formula of ``text`` read as a paper prints it, for quantity ``spec``.
+
+    Raises
+    ------
+    FormulaError
+        A text that is not a string, empty, too long or nested too deeply
+        (:func:`reports.formulas.guards.checked_text`, before anything else); a relation other than one ``=`` or ``\propto``; a left-hand side that names another
+        quantity or is not a name; ``\propto`` for a quantity not defined up to a factor; a
+        stray math delimiter.  One line each.
+    """
+    stripped = checked_text(text).strip()
+    formula, reading = _strip_delimiters(stripped)
+    formula, debris = _strip_debris(formula)
+    reading += debris
+    if "$" in formula:
+        raise FormulaError(
+            "Got a $ inside the formula, but math delimiters may only surround all of it."
+        )
+    relations = _relations(formula)
+    if not relations:
+        if not reading:
+            return Statement(text)
+        return Statement(formula, reading=tuple(reading))
+    if len(relations) > 1:
+        raise FormulaError(
+            f"Got {len(relations)} relations (= or \\propto), but check reads one equation;"
+            " check a derivation line by line."
+        )
+    relation = relations[0]
+    left, right = formula[: relation.start()].strip(), formula[relation.end() :].strip()
+    if not left or not right:
+        raise FormulaError(f"Got the equation {formula!r}, but one of its sides is empty.")
+    proportional = relation.group() != "="
+    if proportional and spec.up_to_factor_in is None:
+        raise FormulaError(
+            f"Got \\propto, which states a formula up to a constant factor, but {spec.name} is"
+            " not defined up to one; write = and the whole formula."
+        )
+    reading.append(_read_left(left, spec))
+    if proportional:
+        reading.append("\\propto: compared up to a constant factor")
+    return Statement(right, left, proportional, tuple(reading))
