@@ -9,7 +9,7 @@ import os
 import shutil
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import IntEnum
 from functools import partial
 from typing import Any
@@ -47,10 +47,39 @@ class ExitCode(IntEnum):
 
 
 class Parser(argparse.ArgumentParser):
-    """Argument parser whose usage errors are one line and exit code 2."""
+    """Argument parser whose usage errors are one line and exit code 2, and whose operands
+    may stand anywhere among the options (``check diffusion --at L=2 FORMULA``)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(ExitCode.BAD_INPUT, f"dlnverify: error: {message}\n")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """As :meth:`argparse.ArgumentParser.parse_known_args`, then an operand that followed
+        an option (which argparse leaves over) fills the next operand still empty: an
+        optional one (``nargs="?"``) left at ``None``, or a list (``nargs="*"``/``"+"``)."""
+        parsed, extras = super().parse_known_args(args, namespace)
+        operands = [
+            action
+            for action in self._actions
+            if not action.option_strings
+            and action.nargs in ("?", "*", "+")
+            and action.type is None
+            and action.choices is None
+        ]
+        remaining = []
+        for item in extras:
+            target = next(
+                (a for a in operands if getattr(parsed, a.dest, None) in (None, [])), None
+            ) or next((a for a in operands if a.nargs in ("*", "+")), None)
+            if item.startswith("-") or item == "--" or target is None:
+                remaining.append(item)
+            elif target.nargs == "?":
+                setattr(parsed, target.dest, item)
+            else:
+                setattr(parsed, target.dest, [*(getattr(parsed, target.dest) or []), item])
+        return parsed, remaining
 
 
 def usage(message: str) -> DlnVerifyError:

@@ -99,3 +99,24 @@ def test_a_closed_pipe_is_not_a_traceback(unbuffered):
         os.close(write_end)
     assert completed.stderr == b""
     assert completed.returncode == ExitCode.FAILED
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "diffusion", "--at", "L=2", "kappa*4*s**2*(2*(sigma-s)**2+sigma_eps**2)"],
+        ["check", "--at", "L=2", "diffusion", "kappa*4*s**2*(2*(sigma-s)**2+sigma_eps**2)"],
+        ["check", "diffusion", "--latex", r"4\kappa s^2(2(\sigma-s)^2+\sigma_\varepsilon^2)",
+         "--at", "L=2"],
+    ],
+)  # fmt: skip
+def test_options_may_stand_anywhere_among_the_operands(argv, capsys):
+    assert main([*argv, "--symbolic-only"]) == ExitCode.OK
+    assert capsys.readouterr().out.startswith("VERIFIED: diffusion")
+
+
+def test_an_operand_too_many_is_still_refused(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["check", "diffusion", "--latex", "s", "s", "--symbolic-only"])
+    assert exit_.value.code == ExitCode.BAD_INPUT
+    assert "unrecognized arguments: s" in capsys.readouterr().err
