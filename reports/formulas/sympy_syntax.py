@@ -242,13 +242,21 @@ class _PythonBuilder:
             raise FormulaError(f"function {node.id} used without an argument: write {node.id}(...)")
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in ALLOWED_FUNCTIONS:
-                called = node.func.id if isinstance(node.func, ast.Name) else "an expression"
-                raise FormulaError(
-                    f"{called} cannot be called; allowed functions: "
-                    f"{', '.join(sorted(ALLOWED_FUNCTIONS))}"
-                )
+                raise FormulaError(_not_callable(node.func, self.symbols, self.source))
             return arithmetic.call(node.func.id, [self.build(arg, down) for arg in node.args])
         raise FormulaError(f"{type(node).__name__} not allowed in a formula")  # pragma: no cover
+
+
+def _not_callable(func: ast.expr, symbols: Mapping[str, sp.Symbol], source: str) -> str:
+    """The error for a call of something that is not a function, with the fix when the call
+    is a product written without ``*`` (``2(sigma - s)``, ``s(1 - s)``)."""
+    functions = f"allowed functions: {', '.join(sorted(ALLOWED_FUNCTIONS))}"
+    if isinstance(func, ast.Name) and func.id not in symbols:
+        return f"{func.id} cannot be called; {functions}"
+    written = ast.get_source_segment(source, func) or "..."
+    if not isinstance(func, ast.Name | ast.Constant):
+        written = f"({written})"
+    return f"{written} cannot be called: write {written}*(...) for a product; {functions}"
 
 
 def from_sympy_syntax(text: str, *, allowed: Iterable[str] | None = None) -> sp.Expr:

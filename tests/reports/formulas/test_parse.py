@@ -8,6 +8,7 @@ in anything else, and never by evaluating the text.
 """
 
 import builtins
+import re
 import time
 
 import pytest
@@ -526,3 +527,16 @@ def test_refused_formulas_leave_no_trace(tmp_path, monkeypatch):
     with pytest.raises(AssertionError, match="reached eval"):
         real_sympify("s + 1")
     assert called
+
+
+@pytest.mark.parametrize(
+    ("text", "fix"),
+    [
+        ("kappa*2(sigma-s)", "write 2*(...)"),
+        ("s(1-s)", "write s*(...)"),
+        ("(s+1)(s-1)", "write (s+1)*(...)"),
+    ],
+)
+def test_a_product_written_as_a_call_names_the_fix(text, fix):
+    with pytest.raises(FormulaError, match=re.escape(fix)):
+        parse_formula(text, syntax="sympy")
