@@ -16,6 +16,7 @@ then checked as by :func:`reports.formulas.engine.check`, with the same seed.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,8 +68,9 @@ def load_formulas(path: str | Path) -> list[FormulaEntry]:
             f"Cannot read formula file {str(source)!r}: {error.strerror}."
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        hint = _SINGLE_QUOTES if "'\\'" in str(error) or "escape" in str(error) else ""
         raise InvalidParameter(
-            f"Formula file {str(source)!r} is not valid TOML: {error}."
+            f"Formula file {str(source)!r} is not valid TOML: {error}.{hint}"
         ) from None
     return _parse(data, str(source))
 
@@ -94,6 +96,20 @@ def _parse(data: Mapping[str, Any], name: str) -> list[FormulaEntry]:
     return entries
 
 
+#: Characters that TOML's double-quoted strings make of LaTeX commands (``"\\frac"`` is a form
+#: feed and ``rac``), named; a formula never holds the first three, nor a tab before a letter
+#: (``\\tau``, ``\\theta``, ``\\tfrac``) or a line break before ``u`` (``\\nu``).
+_ESCAPED = re.compile(r"[\f\b\r]|\t(?=[A-Za-z])|\n(?=u|abla|eq|ot)")
+_ESCAPES = {
+    "\f": "a form feed",
+    "\t": "a tab",
+    "\b": "a backspace",
+    "\n": "a line break",
+    "\r": "a carriage return",
+}
+_SINGLE_QUOTES = " Use single quotes ('...') for LaTeX in TOML: they keep backslashes as written."
+
+
 def _entry(table: Any, index: int, name: str) -> FormulaEntry:
     where = f"Formula file {name!r}, check #{index}"
     if not isinstance(table, dict):
@@ -106,6 +122,12 @@ def _entry(table: Any, index: int, name: str) -> FormulaEntry:
     for key in ("quantity", "formula"):
         if not isinstance(table.get(key), str) or not table[key].strip():
             raise InvalidParameter(f"{where}: {key} must be a non-empty string.")
+    escaped = sorted({_ESCAPES[m.group()[0]] for m in _ESCAPED.finditer(table["formula"])})
+    if escaped:
+        raise InvalidParameter(
+            f"{where}: the formula holds {', '.join(escaped)}, which TOML makes of a backslash"
+            f" in double quotes (\\frac, \\tau, \\beta, \\nu, \\rho).{_SINGLE_QUOTES}"
+        )
     label = table.get("name", f"{table['quantity']} #{index}")
     at = table.get("at", {})
     syntax = table.get("syntax", "auto")

@@ -137,3 +137,33 @@ def test_cli_bad_file_and_bad_combinations_exit_2(tmp_path, capsys):
         err = capsys.readouterr().err
         assert message in err
         assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("formula_line", "message"),
+    [
+        (r'formula = "\frac{1}{2} s"', "holds a form feed"),
+        (r'formula = "\tau s"', "holds a tab"),
+        (r'formula = "s \beta"', "holds a backspace"),
+        (r'formula = "\kappa s"', "not valid TOML"),
+    ],
+)
+def test_latex_in_double_quotes_is_refused_with_the_fix(tmp_path, formula_line, message):
+    path = tmp_path / "formulas.toml"
+    path.write_text(f'[[check]]\nquantity = "diffusion"\n{formula_line}\n', encoding="utf-8")
+    with pytest.raises(InvalidParameter, match=message) as error:
+        load_formulas(path)
+    assert "Use single quotes ('...') for LaTeX in TOML" in str(error.value)
+    assert len(str(error.value).splitlines()) == 1
+
+
+def test_latex_in_single_quotes_and_a_formula_over_lines_are_read(tmp_path):
+    path = tmp_path / "formulas.toml"
+    path.write_text(
+        "[[check]]\nquantity = 'diffusion'\nformula = '\\frac{\\kappa}{2} \\times \\sigma s'\n"
+        "[[check]]\nquantity = 'diffusion'\nformula = '''kappa*(L**2\n*s)'''\n",
+        encoding="utf-8",
+    )
+    entries = load_formulas(path)
+    assert entries[0].formula == "\\frac{\\kappa}{2} \\times \\sigma s"
+    assert entries[1].formula == "kappa*(L**2\n*s)"
