@@ -17,7 +17,8 @@ The language (whitespace is insignificant, as in TeX math mode):
 * ``+ -``, explicit products ``*``, ``\cdot``, ``\times``, division ``/``, implicit products
   ``2\kappa L^2``, powers ``x^2``, ``x^{4-\frac{4}{L}}``, ``x^\kappa``;
 * ``\frac{a}{b}`` (also ``\dfrac``, ``\tfrac`` and ``\frac12``), ``\sqrt{x}``, ``\sqrt[n]{x}``;
-* functions ``\exp \log \ln \sin \cos \tan \sinh \cosh \tanh \arcsin \arccos \arctan`` applied to a parenthesised
+* functions ``\exp \log \ln \sin \cos \tan \sinh \cosh \tanh \arcsin \arccos \arctan``, and
+  ``\operatorname{f}`` / ``\mathrm{f}`` for those and ``artanh arsinh arcosh erf erfc``, applied to a parenthesised
   group (``\exp(-2t)``, ``\exp\left(...\right)``, ``\exp{...}``) or to one factor
   (``\log s^2`` is :math:`\log(s^2)`);
 * grouping ``( ) [ ] { } \{ \}`` with optional size prefixes ``\left \right \bigl \bigr``
@@ -41,6 +42,7 @@ __all__ = [
     "GREEK_LETTERS",
     "LATEX_PARSER",
     "MAX_DEPTH",
+    "TEXT_FUNCTIONS",
     "UNICODE_GREEK",
     "canonical_subscript",
     "tokenize_latex",
@@ -123,6 +125,22 @@ FUNCTION_COMMANDS: dict[str, str] = {
     "arctan": "atan",
 }
 
+#: Functions written as a name in upright type (``\operatorname{artanh}``,
+#: ``\mathrm{erf}``), and the SymPy-syntax name each one means.
+TEXT_FUNCTIONS: dict[str, str] = FUNCTION_COMMANDS | {
+    "artanh": "atanh",
+    "arctanh": "atanh",
+    "atanh": "atanh",
+    "arsinh": "asinh",
+    "arcsinh": "asinh",
+    "asinh": "asinh",
+    "arcosh": "acosh",
+    "arccosh": "acosh",
+    "acosh": "acosh",
+    "erf": "erf",
+    "erfc": "erfc",
+}
+
 _SUBSCRIPT_ALIASES = {"eps": "epsilon", "varepsilon": "epsilon"}
 _SPACING = {",", ";", ":", "!", " ", ">", "quad", "qquad", "displaystyle", "textstyle"}
 _FRACTIONS = {"frac", "dfrac", "tfrac"}
@@ -157,7 +175,7 @@ _SINGLE = {
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _LETTERS = re.compile(r"[A-Za-z]+")
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
-_TEXT_E = re.compile(r"\s*\{\s*e\s*\}")
+_TEXT_NAME = re.compile(r"\s*\{\s*([A-Za-z]+)\s*\}")
 _SIZED_DELIMITER = re.compile(r"\s*(\\[A-Za-z]+|\\.|.)", re.DOTALL)
 _MAX_DIGITS = 100
 
@@ -287,14 +305,19 @@ class _Scanner:
         elif name in _OPEN_SIZES | _CLOSE_SIZES | _EITHER_SIZES:
             self._sized_delimiter(name, start)
         elif name in _TEXT_COMMANDS:
-            match = _TEXT_E.match(text, self.pos)
-            if match is None:
+            match = _TEXT_NAME.match(text, self.pos)
+            word = None if match is None else match.group(1)
+            if word != "e" and word not in TEXT_FUNCTIONS:
                 raise FormulaError(
                     f"unsupported LaTeX command \\{name} at column {start + 1}: only "
-                    f"\\{name}{{e}} (Euler's number) is accepted"
+                    f"\\{name}{{e}} (Euler's number) and \\{name}{{f}} for the functions f ="
+                    f" {', '.join(sorted(TEXT_FUNCTIONS))} are accepted"
                 )
-            self.pos = match.end()
-            self.emit("CONST", "E", start)
+            self.pos = match.end()  # type: ignore[union-attr]
+            if word == "e":
+                self.emit("CONST", "E", start)
+            else:
+                self.emit("FUNC", TEXT_FUNCTIONS[word], start)
         elif name == "\\":
             raise FormulaError(f"line breaks (\\\\) are not supported, at column {start + 1}")
         else:

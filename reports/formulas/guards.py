@@ -38,6 +38,7 @@ from reports.formulas._latex_grammar import MAX_DEPTH
 __all__ = [
     "ALLOWED_FUNCTIONS",
     "GuardedArithmetic",
+    "MAX_GAMMA",
     "MAX_DEPTH",
     "MAX_DIGITS",
     "MAX_EXPONENT",
@@ -53,6 +54,9 @@ __all__ = [
     "within_limits",
 ]
 
+#: Largest number whose Gamma function a formula may take (SymPy evaluates Gamma of an
+#: integer as an exact factorial).
+MAX_GAMMA = 1000
 #: Longest formula accepted, in characters.
 MAX_LENGTH = 2000
 #: Most syntax-tree nodes accepted (a real formula of the theory has well under 200).
@@ -79,12 +83,24 @@ ALLOWED_FUNCTIONS: Mapping[str, Callable[[sp.Expr], sp.Expr]] = types.MappingPro
     {
         "Abs": sp.Abs,
         "abs": sp.Abs,
+        "LambertW": sp.LambertW,
+        "Gamma": sp.gamma,
         "acos": sp.acos,
+        "acosh": sp.acosh,
+        "arccos": sp.acos,
+        "arccosh": sp.acosh,
+        "arcsin": sp.asin,
+        "arcsinh": sp.asinh,
         "arctan": sp.atan,
+        "arctanh": sp.atanh,
         "asin": sp.asin,
+        "asinh": sp.asinh,
         "atan": sp.atan,
+        "atanh": sp.atanh,
         "cos": sp.cos,
         "cosh": sp.cosh,
+        "erf": sp.erf,
+        "erfc": sp.erfc,
         "exp": sp.exp,
         "ln": sp.log,
         "log": sp.log,
@@ -286,6 +302,11 @@ class GuardedArithmetic:
             raise FormulaError(f"function {name} takes exactly one argument, got {len(args)}")
         if ALLOWED_FUNCTIONS[name] is sp.sqrt:
             return self.power(args[0], sp.Rational(1, 2))
+        if ALLOWED_FUNCTIONS[name] is sp.gamma and args[0].is_number and abs(args[0]) > MAX_GAMMA:
+            raise FormulaError(
+                f"{name} of a number above {MAX_GAMMA} is not accepted (SymPy would compute"
+                " its factorial exactly)"
+            )
         return within_limits(ALLOWED_FUNCTIONS[name](args[0]))
 
 

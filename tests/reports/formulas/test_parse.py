@@ -540,3 +540,39 @@ def test_refused_formulas_leave_no_trace(tmp_path, monkeypatch):
 def test_a_product_written_as_a_call_names_the_fix(text, fix):
     with pytest.raises(FormulaError, match=re.escape(fix)):
         parse_formula(text, syntax="sympy")
+
+
+S = cv.PARAMETERS["s"].symbol
+
+
+@pytest.mark.parametrize(
+    ("text", "syntax", "expected"),
+    [
+        ("atanh(s) + arctanh(s)", "sympy", 2 * sp.atanh(S)),
+        ("asinh(s) + acosh(s + 2)", "sympy", sp.asinh(S) + sp.acosh(S + 2)),
+        ("erf(s) - erfc(s)", "sympy", sp.erf(S) - sp.erfc(S)),
+        ("LambertW(s) + Gamma(s)", "sympy", sp.LambertW(S) + sp.gamma(S)),
+        (r"\operatorname{artanh}(s)", "latex", sp.atanh(S)),
+        (
+            r"\mathrm{arsinh}(s) + \operatorname{arcosh}(s + 2)",
+            "latex",
+            sp.asinh(S) + sp.acosh(S + 2),
+        ),
+        (r"\mathrm{erf}(s) + \mathrm{erfc}(s)", "latex", sp.erf(S) + sp.erfc(S)),
+    ],
+)
+def test_functions_a_theorist_reaches_for(text, syntax, expected):
+    assert parse_formula(text, syntax=syntax) == expected
+
+
+@pytest.mark.parametrize("text", ["Gamma(10**9)", "Gamma(1001)", "Gamma(-2000)"])
+def test_gamma_of_a_large_number_is_refused_at_once(text):
+    started = time.perf_counter()
+    with pytest.raises(FormulaError, match="Gamma of a number above 1000"):
+        parse_formula(text, syntax="sympy")
+    assert time.perf_counter() - started < 1.0
+
+
+def test_an_unknown_upright_name_lists_the_functions():
+    with pytest.raises(FormulaError, match=r"\\mathrm\{f\} for the functions f = .*erf"):
+        parse_formula(r"\mathrm{foo}(s)", syntax="latex")
