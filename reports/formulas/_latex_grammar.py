@@ -42,9 +42,11 @@ __all__ = [
     "GREEK_LETTERS",
     "LATEX_PARSER",
     "MAX_DEPTH",
+    "SUPERSCRIPTS",
     "TEXT_FUNCTIONS",
     "UNICODE_GREEK",
     "canonical_subscript",
+    "superscript_exponent",
     "tokenize_latex",
 ]
 
@@ -172,6 +174,22 @@ _SINGLE = {
     "{": "LBRACE",
     "}": "RBRACE",
 }
+#: Unicode superscript characters and what each stands for in an exponent (``s²`` is
+#: ``s^{2}``, ``s⁻¹`` is ``s^{-1}``).
+SUPERSCRIPTS: dict[str, str] = {
+    "\N{SUPERSCRIPT ZERO}": "0",
+    "\N{SUPERSCRIPT ONE}": "1",
+    "\N{SUPERSCRIPT TWO}": "2",
+    "\N{SUPERSCRIPT THREE}": "3",
+    "\N{SUPERSCRIPT FOUR}": "4",
+    "\N{SUPERSCRIPT FIVE}": "5",
+    "\N{SUPERSCRIPT SIX}": "6",
+    "\N{SUPERSCRIPT SEVEN}": "7",
+    "\N{SUPERSCRIPT EIGHT}": "8",
+    "\N{SUPERSCRIPT NINE}": "9",
+    "\N{SUPERSCRIPT MINUS}": "-",
+}
+_SUPERSCRIPT_RUN = re.compile(f"[{''.join(SUPERSCRIPTS)}]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _LETTERS = re.compile(r"[A-Za-z]+")
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
@@ -281,6 +299,16 @@ class _Scanner:
                     f"match the bracket opened at column {open_pos + 1}"
                 )
         self.tokens.append(Token(kind, value, start_pos=start, line=1, column=start + 1))
+
+    def superscript(self, run: str, start: int) -> None:
+        """Unicode superscripts as the exponent ``^{...}`` they stand for."""
+        exponent = superscript_exponent(run, start)
+        self.emit("CARET", "^", start)
+        self.emit("LBRACE", "{", start)
+        if exponent.startswith("-"):
+            self.emit("MINUS", "-", start)
+        self.emit("NUMBER", exponent.lstrip("-"), start)
+        self.emit("RBRACE", "}", start)
 
     def command(self, name: str, start: int) -> None:
         text = self.text
@@ -395,6 +423,9 @@ class _Scanner:
             elif char in "()[]":
                 self.pos += 1
                 self.emit(_DELIMITERS[char][0], char, start)
+            elif (match := _SUPERSCRIPT_RUN.match(text, self.pos)) is not None:
+                self.superscript(match.group(), start)  # s² reads as s^{2}
+                self.pos = match.end()
             elif char in UNICODE_GREEK:  # σ reads as \sigma
                 self.pos += 1
                 self.command(UNICODE_GREEK[char], start)
@@ -414,6 +445,15 @@ class _Scanner:
                 "never closed"
             )
         return self.tokens
+
+
+def superscript_exponent(run: str, column: int) -> str:
+    """The exponent a run of Unicode superscripts stands for (``⁻¹`` is ``-1``): an optional
+    minus then digits; a one-line :class:`FormulaError` otherwise."""
+    exponent = "".join(SUPERSCRIPTS[char] for char in run)
+    if not re.fullmatch(r"-?\d+", exponent):
+        raise FormulaError(f"superscript {run!r} at column {column + 1} is not an integer exponent")
+    return exponent
 
 
 def tokenize_latex(text: str) -> list[Token]:

@@ -17,6 +17,7 @@ the limits of :mod:`reports.formulas.guards`.
 from __future__ import annotations
 
 import ast
+import re
 import types
 import warnings
 from collections.abc import Iterable, Mapping
@@ -24,7 +25,7 @@ from collections.abc import Iterable, Mapping
 import sympy as sp
 
 from dlnverify.errors import FormulaError
-from reports.formulas._latex_grammar import UNICODE_GREEK
+from reports.formulas._latex_grammar import SUPERSCRIPTS, UNICODE_GREEK, superscript_exponent
 from reports.formulas.guards import (
     ALLOWED_FUNCTIONS,
     MAX_DIGITS,
@@ -113,6 +114,16 @@ _CONSTRUCTS = {
 class NotSympySyntax(FormulaError):
     """A refusal because the text is not Python syntax or uses unknown names: it may be
     LaTeX (``2 s``, ``s_0``), which :func:`reports.formulas.parse.parse_formula` then tries."""
+
+
+_SUPERSCRIPT_RUN = re.compile(f"[{''.join(SUPERSCRIPTS)}]+")
+
+
+def _superscripts_as_powers(text: str) -> str:
+    """Unicode superscripts as the power they stand for (``s²`` is ``s**(2)``)."""
+    return _SUPERSCRIPT_RUN.sub(
+        lambda run: f"**({superscript_exponent(run.group(), run.start())})", text
+    )
 
 
 def _parse(text: str) -> ast.Expression:
@@ -287,7 +298,7 @@ def from_sympy_syntax(text: str, *, allowed: Iterable[str] | None = None) -> sp.
         If ``allowed`` names an undeclared parameter.
     """
     symbols = allowed_symbols(allowed)
-    text = checked_text(text)
+    text = _superscripts_as_powers(checked_text(text))
     tree = _parse(text)
     _transliterate(tree, symbols)
     _scan(tree, symbols)

@@ -576,3 +576,12 @@ def test_gamma_of_a_large_number_is_refused_at_once(text):
 def test_an_unknown_upright_name_lists_the_functions():
     with pytest.raises(FormulaError, match=r"\\mathrm\{f\} for the functions f = .*erf"):
         parse_formula(r"\mathrm{foo}(s)", syntax="latex")
+
+
+@pytest.mark.parametrize("syntax", ["sympy", "latex", "auto"])
+def test_unicode_superscripts_are_exponents(syntax):
+    kappa, sigma = cv.PARAMETERS["kappa"].symbol, cv.PARAMETERS["sigma"].symbol
+    text = "κ*s⁻¹*(σ-s)²" if syntax == "sympy" else r"\kappa s⁻¹ (\sigma-s)²"
+    assert parse_formula(text, syntax=syntax) == kappa * (sigma - S) ** 2 / S
+    with pytest.raises(FormulaError, match="not an integer exponent"):
+        parse_formula("s⁻" if syntax != "latex" else r"s⁻ \kappa", syntax=syntax)
