@@ -22,7 +22,10 @@ Verdicts
   agrees (the result says the verdict is numeric).
 * ``refuted``   — the difference is provably non-zero (it is non-zero, far beyond round-off, at
   an exactly evaluated point), or the Monte Carlo check rejects the formula.
-* ``undecided`` — the time limit ran out first.
+* ``undecided`` — the time limit ran out first; or SymPy proves the formula equal to the
+  derivation but the Monte Carlo check rejects it (an internal inconsistency of the tool, not
+  the user's error); or SymPy cannot decide and there is no Monte Carlo check (none requested,
+  or none for the quantity).
 """
 
 from __future__ import annotations
@@ -130,7 +133,9 @@ def check(
             at=inputs.fixed,
             reading=inputs.reading,
         )
-    verdict, message = _verdict(symbolic.outcome, numeric, explanation.convention)
+    verdict, message = _verdict(
+        symbolic.outcome, numeric, explanation.convention, simulated=monte_carlo
+    )
     return CheckResult(
         quantity,
         formula,
@@ -286,9 +291,14 @@ def _monte_carlo(
 
 
 def _verdict(
-    symbolic: Symbolic, numeric: NumericCheck | None, convention: str | None
+    symbolic: Symbolic,
+    numeric: NumericCheck | None,
+    convention: str | None,
+    *,
+    simulated: bool = True,
 ) -> tuple[Verdict, str]:
-    """The verdict (see the module docstring) and its sentence."""
+    """The verdict (see the module docstring) and its sentence; ``simulated`` says whether a
+    Monte Carlo check was asked for."""
     mc_ok = numeric is None or numeric.passed
     mc_text = (
         ""
@@ -301,9 +311,10 @@ def _verdict(
         if mc_ok:
             return Verdict.VERIFIED, "symbolically equal to the derived result" + mc_text
         return (
-            Verdict.REFUTED,
-            "symbolically equal to the derivation but the Monte Carlo check rejects it — "
-            "derivation and simulator disagree; please report" + mc_text,
+            Verdict.UNDECIDED,
+            "symbolically equal to the derivation but the Monte Carlo check rejects it: an"
+            " internal inconsistency between the derivation and the simulator; please report"
+            + mc_text,
         )
     if symbolic == Symbolic.DIFFERENT:
         named = (
@@ -313,10 +324,15 @@ def _verdict(
         )
         return Verdict.REFUTED, "differs from the derived result" + mc_text + "." + named
     if numeric is None:
+        reason = (
+            "no Monte Carlo observable exists for this quantity"
+            if simulated
+            else "the Monte Carlo check was not run (symbolic only)"
+        )
         return (
             Verdict.UNDECIDED,
             "SymPy could not prove the difference zero, it vanishes at every probed point, "
-            "and no Monte Carlo observable exists for this quantity",
+            f"and {reason}",
         )
     if mc_ok:
         return (

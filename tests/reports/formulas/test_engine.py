@@ -325,3 +325,47 @@ def test_a_time_limit_out_of_range_is_bad_input_before_any_work(timeout, capsys)
 
 def test_a_time_limit_of_a_day_is_accepted():
     assert check("diffusion", "kappa", timeout=86_400, monte_carlo=False).verdict == "refuted"
+
+
+DIFFUSION = "kappa*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)"
+
+
+def test_a_formula_proven_equal_that_the_simulator_rejects_is_undecided_not_refuted(
+    monkeypatch,
+):
+    """An internal inconsistency (here a simulator biased on purpose) is the tool's fault:
+    the user's formula, proven equal to the derivation, is never called refuted."""
+    import dataclasses
+
+    from numerics.montecarlo import Estimate
+    from reports.claims import get_quantity
+    from reports.formulas import engine
+
+    honest = get_quantity("diffusion")
+
+    def biased(point, rng):
+        estimate = honest.observable(point, rng)
+        return Estimate(1.5 * estimate.value, estimate.standard_error, estimate.n_samples)
+
+    monkeypatch.setattr(
+        engine, "get_quantity", lambda name: dataclasses.replace(honest, observable=biased)
+    )
+    result = check("diffusion", DIFFUSION)
+    assert result.symbolic == "equal"
+    assert result.verdict == Verdict.UNDECIDED
+    assert "internal inconsistency" in result.message
+    assert "please report" in result.message
+
+
+def test_symbolic_only_says_the_monte_carlo_check_was_not_run(monkeypatch):
+    from reports.formulas import engine
+    from reports.formulas.result import Symbolic
+    from reports.formulas.symbolic import SymbolicComparison
+
+    monkeypatch.setattr(
+        engine, "_compare_symbolically", lambda sides: SymbolicComparison(Symbolic.UNDECIDED, 0)
+    )
+    skipped = check("diffusion", DIFFUSION, monte_carlo=False)
+    assert skipped.verdict == Verdict.UNDECIDED
+    assert "Monte Carlo check was not run" in skipped.message
+    assert "no Monte Carlo observable" not in skipped.message
