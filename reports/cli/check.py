@@ -159,30 +159,5 @@ def _check_file(args: argparse.Namespace) -> int:
 
 
 def _print_check(result: Any) -> None:
-    """One check's verdict and what it rests on: derived and given formula, difference,
-    counterexample, Monte Carlo comparisons."""
-    import sympy as sp
-
-    from derivations.conventions import to_latex
-
-    print(f"{result.verdict.upper()}: {result.quantity} — {result.message}")
-    if result.at:
-        print(f"  at:         {', '.join(f'{k} = {v:g}' for k, v in result.at.items())}")
-    if result.derived is not None:
-        print(f"  derived:    {sp.sstr(result.derived)}")
-    for reading in result.reading:
-        print(f"  read:       {reading}")
-    if result.parsed is not None:
-        print(f"  formula:    {sp.sstr(result.parsed)}")
-    if result.symbolic == "different" and result.difference is not None:
-        print(f"  difference: {to_latex(result.difference)}   (LaTeX)")
-    if result.convention:
-        print(f"  convention: {result.convention}")
-    if result.counterexample:
-        print(f"  counterexample: {result.counterexample_text()}")
-    if result.numeric is not None:
-        for case in result.numeric.cases:
-            print(
-                f"  Monte Carlo at {case.parameters_text}: {case.estimate:.6g} ± {case.standard_error:.2g}"
-                f" vs formula {case.closed_form:.6g} (z = {case.z:.2f}, samples {case.samples})"
-            )
+    """One check's verdict and what it rests on (:meth:`CheckResult.text`)."""
+    print(result.text())

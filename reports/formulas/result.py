@@ -148,6 +148,36 @@ class CheckResult:
             "reading": list(self.reading),
         }
 
+    def text(self) -> str:
+        """The verdict and what it rests on, as ``dlnverify check`` prints it: derived and
+        given formula, how it was read, difference, convention, counterexample, Monte Carlo
+        comparisons."""
+        lines = [f"{self.verdict.upper()}: {self.quantity} — {self.message}"]
+        if self.at:
+            lines.append(f"  at:         {', '.join(f'{k} = {v:g}' for k, v in self.at.items())}")
+        if self.derived is not None:
+            lines.append(f"  derived:    {sp.sstr(self.derived)}")
+        lines += [f"  read:       {reading}" for reading in self.reading]
+        if self.parsed is not None:
+            lines.append(f"  formula:    {sp.sstr(self.parsed)}")
+        if self.symbolic == Symbolic.DIFFERENT and self.difference is not None:
+            lines.append(f"  difference: {to_latex(self.difference)}   (LaTeX)")
+        if self.convention:
+            lines.append(f"  convention: {self.convention}")
+        if self.counterexample:
+            lines.append(f"  counterexample: {self.counterexample_text()}")
+        if self.numeric is not None:
+            lines += [
+                f"  Monte Carlo at {case.parameters_text}: {case.estimate:.6g}"
+                f" ± {case.standard_error:.2g} vs formula {case.closed_form:.6g}"
+                f" (z = {case.z:.2f}, samples {case.samples})"
+                for case in self.numeric.cases
+            ]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
+
     def counterexample_text(self) -> str | None:
         """The counterexample as ``s = 1, sigma = 0.5: formula 1.5, derived -0.5``; a value
         that is not a finite real (a complex or undefined formula) is named as such."""

@@ -205,3 +205,16 @@ def test_python_api_is_reachable_from_the_package():
     assert reports.get_claim("c7").id == "C7"
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         _ = reports.nope
+
+
+def test_print_of_a_check_result_is_the_cli_text(capsys):
+    import reports
+    from reports.cli import main
+
+    formula = "2*kappa*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)"
+    result = reports.check("diffusion", formula, monte_carlo=False)
+    assert main(["check", "diffusion", formula, "--symbolic-only"]) == 1
+    printed = capsys.readouterr().out
+    assert str(result) == printed.rstrip("\n")
+    assert str(result).startswith("REFUTED: diffusion")
+    assert "counterexample:" in str(result)
