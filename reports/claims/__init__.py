@@ -9,7 +9,6 @@ The machinery (:mod:`reports.engine`) never imports the catalogue.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from types import ModuleType
 
 from dlnverify.errors import InvalidParameter
@@ -29,7 +28,7 @@ from reports.claims import (
     stationary,
     symmetry,
 )
-from reports.engine.claim import Claim
+from reports.engine.claim import Claim, ClaimList
 from reports.engine.quantity import Quantity
 
 __all__ = ["TOPICS", "all_claims", "all_quantities", "get_claim", "get_quantity"]
@@ -70,9 +69,9 @@ _QUANTITIES: dict[str, Quantity] = _unique(  # type: ignore[assignment]
 )
 
 
-def all_claims() -> Iterator[Claim]:
-    """All claims, in id order (C1, C2, ..., C10, ...)."""
-    yield from sorted(_CLAIMS.values(), key=lambda c: (len(c.id), c.id))
+def all_claims() -> ClaimList:
+    """All claims, in id order (C1, C2, ..., C10, ...); renders in Jupyter as a table."""
+    return ClaimList(sorted(_CLAIMS.values(), key=lambda c: (len(c.id), c.id)))
 
 
 def get_claim(claim_id: str) -> Claim:

@@ -19,7 +19,7 @@ from derivations.result import DerivationResult
 from dlnverify.errors import InvalidParameter
 from reports.engine.verdict import Comparison, NumericCheck, numeric_check
 
-__all__ = ["Claim", "ClaimFigure", "MonteCarlo"]
+__all__ = ["Claim", "ClaimFigure", "ClaimList", "MonteCarlo"]
 
 
 @dataclass(frozen=True)
@@ -118,3 +118,11 @@ class Claim:
 
     def _repr_latex_(self) -> str:
         return f"$\\text{{{self.id}: {self.title}}}\\quad {self.statement}$"
+
+
+class ClaimList(list[Claim]):
+    """A list of claims that renders in Jupyter as a table (id, paper reference, title)."""
+
+    def _repr_markdown_(self) -> str:
+        rows = [f"| {c.id} | {c.paper_ref} | {c.title} |" for c in self]
+        return "\n".join(["| claim | paper | title |", "|---|---|---|", *rows])

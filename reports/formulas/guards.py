@@ -38,10 +38,10 @@ from reports.formulas._latex_grammar import MAX_DEPTH
 __all__ = [
     "ALLOWED_FUNCTIONS",
     "GuardedArithmetic",
-    "MAX_GAMMA",
     "MAX_DEPTH",
     "MAX_DIGITS",
     "MAX_EXPONENT",
+    "MAX_GAMMA",
     "MAX_LENGTH",
     "MAX_NODES",
     "MAX_NUMBER_BITS",

@@ -218,3 +218,15 @@ def test_print_of_a_check_result_is_the_cli_text(capsys):
     assert str(result) == printed.rstrip("\n")
     assert str(result).startswith("REFUTED: diffusion")
     assert "counterexample:" in str(result)
+
+
+def test_all_claims_is_a_list_that_renders_as_a_table():
+    import reports
+
+    claims = reports.all_claims()
+    assert isinstance(claims, list)
+    assert [c.id for c in claims][:3] == ["C1", "C2", "C3"]
+    table = claims._repr_markdown_().splitlines()
+    assert table[0] == "| claim | paper | title |"
+    assert len(table) == 2 + len(claims)
+    assert table[2].startswith("| C1 | Prop. 3.1 |")
