@@ -8,7 +8,11 @@ from typing import Any
 
 from reports.cli._common import ExitCode, print_json
 
-__all__ = ["add_parser", "run"]
+__all__ = ["LONG", "add_parser", "run"]
+
+#: Longest derived value or step printed in full without ``--full`` (C1's Kronecker
+#: matrices and C3's covariance blocks run to a megabyte).
+LONG = 2000
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,6 +23,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("claim", help="claim id, e.g. C7")
     parser.add_argument("--latex", action="store_true", help="print LaTeX")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help=f"print every derived value and step in full (by default one longer than"
+        f" {LONG} characters is summarised)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -31,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(claim, result)
     else:
-        _print_text(claim, result, latex=args.latex)
+        _print_text(claim, result, latex=args.latex, full=args.full)
     return ExitCode.OK
 
 
@@ -58,7 +68,14 @@ def _print_json(claim: Any, result: Any) -> None:
     )
 
 
-def _print_text(claim: Any, result: Any, *, latex: bool) -> None:
+def _shown(text: str, full: bool) -> str:
+    """``text``, or a note of its size when it is longer than :data:`LONG` (``--full``)."""
+    if full or len(text) <= LONG:
+        return text
+    return f"({len(text):,} characters; dlnverify show --full prints them)"
+
+
+def _print_text(claim: Any, result: Any, *, latex: bool, full: bool) -> None:
     import sympy as sp
 
     from reports.documents.markdown import finding_markdown
@@ -69,12 +86,12 @@ def _print_text(claim: Any, result: Any, *, latex: bool) -> None:
     print(f"symbolic verdict: {'proven' if result.holds else 'REFUTED'}")
     derived = result.derived if isinstance(result.derived, dict) else {"derived": result.derived}
     for name, value in derived.items():
-        print(f"\n{name}:\n{render(value)}")
+        print(f"\n{name}:\n{_shown(render(value), full)}")
     if result.steps:
         print("\nsteps:")
         for i, step in enumerate(result.steps, 1):
             lhs_rhs = step.latex() if latex else step.text()
-            print(f"  {i}. {step.description}: {lhs_rhs}")
+            print(f"  {i}. {step.description}: {_shown(lhs_rhs, full)}")
     for finding in result.findings:
         print(f"\nfinding: {finding_markdown(finding) if latex else finding}")
     for remark in claim.remarks:

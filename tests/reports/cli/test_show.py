@@ -53,3 +53,17 @@ def test_show_unknown_claim_is_bad_input(capsys):
     err = capsys.readouterr().err
     assert "C99" in err
     assert err.count("\n") == 1
+
+
+def test_show_summarises_long_values_and_full_prints_them(capsys):
+    from reports.cli.show import LONG
+
+    assert main(["show", "C1"]) == 0
+    summary = capsys.readouterr().out
+    assert len(summary) < 20 * LONG
+    assert "characters; dlnverify show --full prints them" in summary
+    assert max(len(line) for line in summary.splitlines()) <= LONG + 200
+    assert main(["show", "C1", "--full"]) == 0
+    full = capsys.readouterr().out
+    assert len(full) > 100 * LONG
+    assert "--full prints them" not in full
