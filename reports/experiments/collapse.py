@@ -42,17 +42,17 @@ formula on :math:`\log|\rho|` for a block of :math:`n` entries with a common rat
 (:math:`E|(\rho G)_\text{block}|^2 = (n + 1)|\rho|^2`, :math:`E(\hat\rho^\top G\hat\rho)^2 =
 2`) gives the block's rate :math:`K + \kappa K^2 (3 - n)/2` (for the gap itself, :math:`n =
 1`: exactly :math:`\lambda_{C11}`), and a row collapses at the rate of its slowest block,
-:func:`row_collapse_rate`, up to :math:`O(\kappa^2)`.  Claim C16
+:func:`~reports.laws.collapse_rates.row_collapse_rate`, up to :math:`O(\kappa^2)`.  Claim C16
 (:mod:`derivations.row_collapse`) derives this first-order rate (Khasminskii's formula on the
 linearised row) and, for rows of two entries, the exact rate by quadrature
-(:mod:`reports.claims.row_collapse`); the tests check that :func:`row_collapse_rate` equals
-the derived first-order rate.
+(:mod:`reports.claims.row_collapse`); the tests check that the row estimate equals the
+derived first-order rate.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -60,25 +60,22 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from derivations.conventions import L, kappa, sigma
-from derivations.stationary import collapse_rate
 from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import z_threshold
 from reports.engine.verdict import FALSE_ALARM_RATE
 from reports.experiments.training import SimulationConfig, aligned_init, seeded_teacher, train
+from reports.laws.collapse_rates import c11_collapse_rate, row_collapse_rate
 from reports.render.figures import figure_file, figure_path
 
 __all__ = [
     "CollapseExperiment",
     "DEFAULT_START_GAP",
     "ROUND_OFF_GAP",
-    "c11_collapse_rate",
     "check_collapse_config",
     "collapse_experiment",
     "collapse_experiment_summary",
     "collapse_figure",
     "default_collapse_config",
-    "row_collapse_rate",
 ]
 
 #: Gaps below this fraction of :math:`\sigma_a` are round-off (float64 :math:`s_a`).
@@ -107,7 +104,8 @@ class CollapseExperiment:
     rates, rates_se : numpy.ndarray, shape (R - 1, r)
         Richardson-extrapolated window rates and standard errors (``nan`` where unresolved).
     c11_rates, row_rates : numpy.ndarray, shape (r,)
-        :func:`c11_collapse_rate` and :func:`row_collapse_rate` of each mode.
+        :func:`~reports.laws.collapse_rates.c11_collapse_rate` and
+        :func:`~reports.laws.collapse_rates.row_collapse_rate` of each mode.
     """
 
     config: SimulationConfig
@@ -180,55 +178,6 @@ def check_collapse_config(config: Any, start_gap: Any = DEFAULT_START_GAP) -> Si
     ):
         raise InvalidParameter(f"Got start_gap={start_gap!r}, but it must be in (0, 1).")
     return config
-
-
-def c11_collapse_rate(depth: int, value: float, scale: float) -> float:
-    r""":math:`\lambda_{C11}` of a mode: the derived
-    :func:`derivations.stationary.collapse_rate` at :math:`L`, :math:`\sigma`, :math:`\kappa`."""
-    return float(collapse_rate().subs({L: depth, sigma: value, kappa: scale}))
-
-
-def _block_rate(rate: float, size: int, scale: float) -> float:
-    return rate + scale * rate**2 * (3 - size) / 2
-
-
-def row_collapse_rate(
-    depth: int, singular_values: Sequence[float], mode: int, null_dim: int, scale: float
-) -> float:
-    r"""The row estimate (module docstring) of mode ``mode``'s collapse rate in the full
-    network, first order in :math:`\kappa` (C16): the slowest block of row :math:`a` of
-    :math:`\Delta`, a block of :math:`n` entries with rate :math:`K` giving
-    :math:`K + \kappa K^2 (3 - n)/2`.
-
-    Parameters
-    ----------
-    depth : int
-        :math:`L`.
-    singular_values : sequence of float
-        The teacher's :math:`\sigma_1, \dots, \sigma_r`.
-    mode : int
-        :math:`a`, an index into ``singular_values``.
-    null_dim : int
-        :math:`n = d - r`, the dimension of the teacher's input null space.
-    scale : float
-        :math:`\kappa`.
-    """
-    own = singular_values[mode]
-
-    def entry_rate(other: float) -> float:
-        return sum(
-            (own ** (2 * (depth - l) / depth) if l < depth else 1.0)
-            * (other ** (2 * (l - 1) / depth) if l > 1 else 1.0)
-            for l in range(1, depth + 1)
-        )
-
-    blocks: dict[float, int] = {}
-    for other in singular_values:
-        key = entry_rate(other)
-        blocks[key] = blocks.get(key, 0) + 1
-    if null_dim:
-        blocks[own ** (2 - 2 / depth)] = null_dim
-    return min(_block_rate(rate, size, scale) for rate, size in blocks.items())
 
 
 def _window_rates(log_gaps: NDArray[np.float64], times: NDArray[np.float64]) -> Any:
