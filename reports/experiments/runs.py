@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from reports.experiments.kind import ExperimentKind
 from reports.experiments.plan import RunPlan
 from reports.experiments.tables import (
     ExperimentTables,
@@ -65,11 +66,11 @@ def run_plan(
     lines (the run's start, every tenth of its steps, files written); with it a sweep also
     shows Dask's progress bar."""
     if plan.sweep:
-        stationary = plan.start if plan.kind == "stationary" else None
+        stationary = plan.start if plan.kind is ExperimentKind.STATIONARY else None
         return _sweep(plan, stationary, scheduler=scheduler, workers=workers, progress=progress)
-    if plan.kind == "stationary":
+    if plan.kind is ExperimentKind.STATIONARY:
         return _stationary(plan, progress)
-    if plan.kind == "collapse":
+    if plan.kind is ExperimentKind.COLLAPSE:
         return _collapse(plan, progress)
     return _training(plan, progress)
 
