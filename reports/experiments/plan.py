@@ -199,16 +199,9 @@ def _layered_config(
     kind: ExperimentKind, files: list[ExperimentFile], parameters: Mapping[str, Any]
 ) -> SimulationConfig:
     """The kind's defaults, then each file's parameters, then ``parameters``."""
-    if kind is ExperimentKind.STATIONARY:
-        from reports.experiments.stationary import default_stationary_config
+    from reports.experiments.kinds import EXPERIMENTS
 
-        config = default_stationary_config()
-    elif kind is ExperimentKind.COLLAPSE:
-        from reports.experiments.collapse import default_collapse_config
-
-        config = default_collapse_config()
-    else:
-        config = SimulationConfig()
+    config = EXPERIMENTS[kind].default_config()
     for file in files:
         config = SimulationConfig.from_mapping(file.parameters, base=config)
     return SimulationConfig.from_mapping(parameters, base=config)

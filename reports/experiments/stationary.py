@@ -45,8 +45,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import sympy as sp
@@ -58,6 +59,9 @@ from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import mean_estimate, variance_estimate, z_threshold
 from numerics.trajectory import Trajectory
 from reports.engine.verdict import FALSE_ALARM_RATE
+from reports.experiments.kind import ExperimentKind
+from reports.experiments.summary import Summary
+from reports.experiments.tables import ExperimentTables, stationary_tables
 from reports.experiments.training import (
     SimulationConfig,
     aligned_init,
@@ -72,12 +76,16 @@ __all__ = [
     "STARTS",
     "STATIONARY_OPTIMIZERS",
     "StationaryExperiment",
+    "StationaryModeSummary",
+    "StationaryRun",
+    "StationarySummary",
     "check_stationary_config",
     "default_stationary_config",
     "full_network_means",
     "stationary_experiment_summary",
     "stationary_histogram",
     "stationary_histogram_figure",
+    "stationary_summary",
 ]
 
 #: Allowed starting points: on the aligned-balanced manifold at the teacher, or the small
@@ -288,8 +296,137 @@ def _experiment_iv(experiment: Any) -> StationaryExperiment:
     return experiment
 
 
+@dataclass(frozen=True)
+class StationaryModeSummary(Summary):
+    r"""One mode of a stationary ensemble against the law of C10 and the mean of C17.
+
+    Attributes
+    ----------
+    mode : int
+        :math:`a`, from 1.
+    sigma : float
+        :math:`\sigma_a`.
+    mean, mean_se, variance, variance_se : float
+        Ensemble estimates and standard errors.
+    derived_mean, derived_variance : float
+        Of the derived density (:class:`~reports.laws.mode_law.ModeLaw`).
+    z_mean, z_variance : float
+        The estimates against them.
+    variance_ratio : float
+        Ensemble variance over derived variance.
+    first_order_mean, first_order_variance, drift_zero_mean : float
+        The law's first-order moments and the paper's drift-zero mean.
+    network_mean, z_network_mean : float
+        C17's first-order mean of the mode in the full network (:func:`full_network_means`)
+        and the ensemble mean against it (information: not part of the verdict).
+    """
+
+    mode: int
+    sigma: float
+    mean: float
+    mean_se: float
+    variance: float
+    variance_se: float
+    derived_mean: float
+    derived_variance: float
+    z_mean: float
+    z_variance: float
+    variance_ratio: float
+    first_order_mean: float
+    first_order_variance: float
+    drift_zero_mean: float
+    network_mean: float
+    z_network_mean: float
+
+
+@dataclass(frozen=True)
+class StationarySummary(Summary):
+    r"""The figures of a :class:`StationaryExperiment` (:func:`stationary_summary`).
+
+    Attributes
+    ----------
+    config : SimulationConfig
+    start : str
+        One of :data:`STARTS`.
+    kappa : float
+    n_networks : int
+    final_time : float
+    threshold : float
+        Bonferroni :math:`z^\ast` at ``false_alarm_rate`` over the :math:`2r` comparisons.
+    false_alarm_rate : float
+    agrees : bool
+        Every :math:`|z| \le z^\ast` (mean and variance of every mode).
+    final_max_cross_mode : float
+        Ensemble mean of the largest cross-mode amplitude at the end.
+    final_relative_imbalance : tuple[float, ...]
+        Ensemble mean per layer pair at the end.
+    modes : tuple[StationaryModeSummary, ...]
+    """
+
+    config: SimulationConfig
+    start: str
+    kappa: float
+    n_networks: int
+    final_time: float
+    threshold: float
+    false_alarm_rate: float
+    agrees: bool
+    final_max_cross_mode: float
+    final_relative_imbalance: tuple[float, ...]
+    modes: tuple[StationaryModeSummary, ...]
+
+
+def stationary_summary(experiment: StationaryExperiment) -> StationarySummary:
+    r"""The figures of a :class:`StationaryExperiment`.
+
+    Per mode (:class:`StationaryModeSummary`) the ensemble's moments against the derived
+    law's and C17's mean; globally the Bonferroni threshold :math:`z^\ast` at false-alarm
+    rate :math:`10^{-6}` over the :math:`2r` comparisons, whether every :math:`|z| \le
+    z^\ast`, and the final cross-mode amplitude and layer imbalance (ensemble means).
+    """
+    experiment = _experiment_iv(experiment)
+    run = experiment.trajectory
+    modes = tuple(
+        StationaryModeSummary(
+            mode=a + 1,
+            sigma=law.sigma,
+            mean=float(experiment.mean[a]),
+            mean_se=float(experiment.mean_se[a]),
+            variance=float(experiment.variance[a]),
+            variance_se=float(experiment.variance_se[a]),
+            derived_mean=law.mean,
+            derived_variance=law.variance,
+            z_mean=float(experiment.z_mean[a]),
+            z_variance=float(experiment.z_variance[a]),
+            variance_ratio=float(experiment.variance[a] / law.variance),
+            first_order_mean=law.first_order_mean,
+            first_order_variance=law.first_order_variance,
+            drift_zero_mean=law.drift_zero_mean,
+            network_mean=float(experiment.network_mean[a]),
+            z_network_mean=float(experiment.z_network_mean[a]),
+        )
+        for a, law in enumerate(experiment.laws)
+    )
+    threshold = z_threshold(FALSE_ALARM_RATE, 2 * len(modes))
+    z = np.concatenate([experiment.z_mean, experiment.z_variance])
+    return StationarySummary(
+        config=experiment.config,
+        start=experiment.start,
+        kappa=experiment.kappa,
+        n_networks=int(experiment.final_modes.shape[0]),
+        final_time=float(run.times[-1]),
+        threshold=threshold,
+        false_alarm_rate=FALSE_ALARM_RATE,
+        agrees=bool(np.all(np.abs(z) <= threshold)),
+        final_max_cross_mode=float(np.mean(run.cross_modes[-1])),
+        final_relative_imbalance=tuple(np.mean(run.relative_imbalance[-1], axis=0).tolist()),
+        modes=modes,
+    )
+
+
 def stationary_experiment_summary(experiment: StationaryExperiment) -> dict[str, Any]:
-    r"""JSON-friendly figures of a :class:`StationaryExperiment`.
+    r"""JSON-friendly figures of a :class:`StationaryExperiment`: the JSON form of
+    :func:`stationary_summary`.
 
     Per mode: ``sigma``; ensemble ``mean``, ``mean_se``, ``variance``, ``variance_se``; the
     density's exact ``derived_mean`` and ``derived_variance``; ``z_mean`` and
@@ -301,45 +438,7 @@ def stationary_experiment_summary(experiment: StationaryExperiment) -> dict[str,
     :math:`2r` comparisons), ``agrees`` (every :math:`|z| \le z^\ast`), ``final_max_cross_mode``
     (ensemble mean), ``final_relative_imbalance`` (ensemble mean per layer pair).
     """
-    experiment = _experiment_iv(experiment)
-    run = experiment.trajectory
-    modes = []
-    for a, law in enumerate(experiment.laws):
-        modes.append(
-            {
-                "mode": a + 1,
-                "sigma": law.sigma,
-                "mean": float(experiment.mean[a]),
-                "mean_se": float(experiment.mean_se[a]),
-                "variance": float(experiment.variance[a]),
-                "variance_se": float(experiment.variance_se[a]),
-                "derived_mean": law.mean,
-                "derived_variance": law.variance,
-                "z_mean": float(experiment.z_mean[a]),
-                "z_variance": float(experiment.z_variance[a]),
-                "variance_ratio": float(experiment.variance[a] / law.variance),
-                "first_order_mean": law.first_order_mean,
-                "first_order_variance": law.first_order_variance,
-                "drift_zero_mean": law.drift_zero_mean,
-                "network_mean": float(experiment.network_mean[a]),
-                "z_network_mean": float(experiment.z_network_mean[a]),
-            }
-        )
-    threshold = z_threshold(FALSE_ALARM_RATE, 2 * len(modes))
-    z = np.concatenate([experiment.z_mean, experiment.z_variance])
-    return {
-        "config": experiment.config.to_json(),
-        "start": experiment.start,
-        "kappa": experiment.kappa,
-        "n_networks": int(experiment.final_modes.shape[0]),
-        "final_time": float(run.times[-1]),
-        "threshold": threshold,
-        "false_alarm_rate": FALSE_ALARM_RATE,
-        "agrees": bool(np.all(np.abs(z) <= threshold)),
-        "final_max_cross_mode": float(np.mean(run.cross_modes[-1])),
-        "final_relative_imbalance": np.mean(run.relative_imbalance[-1], axis=0).tolist(),
-        "modes": modes,
-    }
+    return stationary_summary(experiment).to_json()
 
 
 def stationary_histogram_figure(experiment: StationaryExperiment, path: str | Path) -> Path:
@@ -386,3 +485,73 @@ def stationary_histogram_figure(experiment: StationaryExperiment, path: str | Pa
                 axis.set_ylabel("density")
                 axis.legend(fontsize="x-small")
     return target
+
+
+class StationaryRun:
+    """The stationary kind of run (:attr:`ExperimentKind.STATIONARY`): an ensemble from
+    ``start`` against the derived law of C10 (:func:`stationary_histogram`)."""
+
+    kind: ClassVar[ExperimentKind] = ExperimentKind.STATIONARY
+
+    @staticmethod
+    def default_config() -> SimulationConfig:
+        """:func:`default_stationary_config`."""
+        return default_stationary_config()
+
+    @staticmethod
+    def check(config: SimulationConfig, *, start: str | None, start_gap: float | None) -> None:
+        """:func:`check_stationary_config` from ``start``; ``start_gap`` is not read."""
+        check_stationary_config(config, start)
+
+    @staticmethod
+    def run(
+        config: SimulationConfig,
+        *,
+        start: str | None,
+        start_gap: float | None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> StationaryExperiment:
+        """:func:`stationary_histogram` from ``start``; ``start_gap`` is not read."""
+        assert start is not None  # plan_run chooses the start of a stationary run
+        return stationary_histogram(config, start=start, progress=progress)
+
+    @staticmethod
+    def summary(experiment: StationaryExperiment) -> StationarySummary:
+        """:func:`stationary_summary`."""
+        return stationary_summary(experiment)
+
+    @staticmethod
+    def trajectory(experiment: StationaryExperiment) -> Trajectory | None:
+        """The ensemble's recorded run."""
+        return experiment.trajectory
+
+    @staticmethod
+    def tables(summary: StationarySummary) -> ExperimentTables:
+        """:func:`~reports.experiments.tables.stationary_tables` of the JSON form."""
+        return stationary_tables(summary.to_json())
+
+    @staticmethod
+    def figure(experiment: StationaryExperiment) -> Callable[[str | Path], Path] | None:
+        """:func:`stationary_histogram_figure` of ``experiment``, to draw at a path."""
+        return partial(stationary_histogram_figure, experiment)
+
+    @staticmethod
+    def parameters(*, start: str | None, start_gap: float | None) -> dict[str, Any]:
+        """The start, as a report lists it after the configuration."""
+        return {"start": start}
+
+    @staticmethod
+    def sweep_row(summary: StationarySummary) -> dict[str, Any]:
+        """Per mode the ensemble mean, the law's, z, C17's mean, the variance ratio and its
+        z (columns ending in ``_a``), then whether the ensemble agrees with the law."""
+        row: dict[str, Any] = {}
+        for mode in summary.modes:
+            a = mode.mode
+            row[f"mean_{a}"] = mode.mean
+            row[f"law_mean_{a}"] = mode.derived_mean
+            row[f"z_mean_{a}"] = mode.z_mean
+            row[f"network_mean_{a}"] = mode.network_mean
+            row[f"variance_ratio_{a}"] = mode.variance_ratio
+            row[f"z_variance_{a}"] = mode.z_variance
+        row["agrees"] = "yes" if summary.agrees else "NO"
+        return row
