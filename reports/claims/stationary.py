@@ -6,9 +6,8 @@ Both sides use the C7 coefficients :math:`\mu` (gradient + Itô drift) and :math
 C10.  Euler-Maruyama (:func:`numerics.scalar_sde.euler_maruyama`, reflection at 0) long runs of
 many independent chains against the moments (mean, variance, two interval probabilities) of the
 *derived* density :func:`derivations.stationary.stationary_density` normalised by quadrature
-(:func:`reports.experiments.stationary.derived_mode_law`, which the full-network ensembles use
-too).  Time-step bias: EM has weak
-order 1, so runs at :math:`dt` and :math:`dt/2` (independent) are combined by Richardson,
+(:func:`reports.laws.mode_law.derived_mode_law`, which the full-network ensembles use too).
+Time-step bias: EM has weak order 1, so runs at :math:`dt` and :math:`dt/2` (independent) are combined by Richardson,
 :math:`2\hat m_{dt/2} - \hat m_{dt}`, with standard error
 :math:`\sqrt{4\,\mathrm{SE}_{dt/2}^2 + \mathrm{SE}_{dt}^2}`; the remaining bias is
 :math:`O(dt^2)`.
@@ -68,7 +67,7 @@ from numerics.scalar_sde import (
 from reports.engine.claim import Claim, ClaimFigure, MonteCarlo
 from reports.engine.quantity import Quantity
 from reports.engine.verdict import Comparison
-from reports.experiments.stationary import derived_mode_law
+from reports.laws.mode_law import derived_mode_law
 from reports.render.figures import figure_file, figure_path
 
 __all__ = [
@@ -119,7 +118,7 @@ def _coefficients(depth: int) -> tuple:
 
 def _derived_moments(depth, sig, eps, kap, intervals, *, ito: bool = True) -> dict[str, np.ndarray]:
     """Mean, variance and interval masses of the derived density (quadrature,
-    :func:`reports.experiments.stationary.derived_mode_law`)."""
+    :func:`reports.laws.mode_law.derived_mode_law`)."""
     law = derived_mode_law(depth, sig, eps, kap, ito=ito)
     probabilities = [law.probability(a, b) for a, b in intervals]
     return {"values": np.array([law.mean, law.variance, *probabilities])}

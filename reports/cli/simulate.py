@@ -218,6 +218,7 @@ def _list_experiments(args: argparse.Namespace) -> int:
 
 def _plan(args: argparse.Namespace) -> RunPlan:
     """The run the flags ask for (:func:`reports.experiments.plan.plan_run`)."""
+    from reports.experiments.kind import ExperimentKind
     from reports.experiments.plan import plan_run
 
     flags = {name: getattr(args, name) for name, _, _ in _SIMULATE_FLAGS}
@@ -225,8 +226,14 @@ def _plan(args: argparse.Namespace) -> RunPlan:
         experiment=args.experiment,
         config_file=args.config,
         parameters={name: value for name, value in flags.items() if value is not None},
-        stationary=args.stationary,
-        collapse=args.collapse,
+        kinds=[
+            kind
+            for kind, asked in (
+                (ExperimentKind.STATIONARY, args.stationary),
+                (ExperimentKind.COLLAPSE, args.collapse),
+            )
+            if asked
+        ],
         start=args.start,
         start_gap=args.start_gap,
         sweep=args.sweep or [],

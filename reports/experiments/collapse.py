@@ -42,43 +42,50 @@ formula on :math:`\log|\rho|` for a block of :math:`n` entries with a common rat
 (:math:`E|(\rho G)_\text{block}|^2 = (n + 1)|\rho|^2`, :math:`E(\hat\rho^\top G\hat\rho)^2 =
 2`) gives the block's rate :math:`K + \kappa K^2 (3 - n)/2` (for the gap itself, :math:`n =
 1`: exactly :math:`\lambda_{C11}`), and a row collapses at the rate of its slowest block,
-:func:`row_collapse_rate`, up to :math:`O(\kappa^2)`.  Claim C16
+:func:`~reports.laws.collapse_rates.row_collapse_rate`, up to :math:`O(\kappa^2)`.  Claim C16
 (:mod:`derivations.row_collapse`) derives this first-order rate (Khasminskii's formula on the
 linearised row) and, for rows of two entries, the exact rate by quadrature
-(:mod:`reports.claims.row_collapse`); the tests check that :func:`row_collapse_rate` equals
-the derived first-order rate.
+(:mod:`reports.claims.row_collapse`); the tests check that the row estimate equals the
+derived first-order rate.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from derivations.conventions import L, kappa, sigma
-from derivations.stationary import collapse_rate
 from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import z_threshold
+from numerics.trajectory import Trajectory
 from reports.engine.verdict import FALSE_ALARM_RATE
+from reports.experiments.kind import ExperimentKind
+from reports.experiments.summary import Summary
+from reports.experiments.tables import ExperimentTables, collapse_tables
 from reports.experiments.training import SimulationConfig, aligned_init, seeded_teacher, train
+from reports.laws.collapse_rates import c11_collapse_rate, row_collapse_rate
 from reports.render.figures import figure_file, figure_path
 
 __all__ = [
     "CollapseExperiment",
+    "CollapseModeSummary",
+    "CollapseRun",
+    "CollapseSummary",
+    "CollapseWindow",
     "DEFAULT_START_GAP",
     "ROUND_OFF_GAP",
-    "c11_collapse_rate",
     "check_collapse_config",
     "collapse_experiment",
     "collapse_experiment_summary",
     "collapse_figure",
+    "collapse_summary",
     "default_collapse_config",
-    "row_collapse_rate",
 ]
 
 #: Gaps below this fraction of :math:`\sigma_a` are round-off (float64 :math:`s_a`).
@@ -107,7 +114,8 @@ class CollapseExperiment:
     rates, rates_se : numpy.ndarray, shape (R - 1, r)
         Richardson-extrapolated window rates and standard errors (``nan`` where unresolved).
     c11_rates, row_rates : numpy.ndarray, shape (r,)
-        :func:`c11_collapse_rate` and :func:`row_collapse_rate` of each mode.
+        :func:`~reports.laws.collapse_rates.c11_collapse_rate` and
+        :func:`~reports.laws.collapse_rates.row_collapse_rate` of each mode.
     """
 
     config: SimulationConfig
@@ -180,55 +188,6 @@ def check_collapse_config(config: Any, start_gap: Any = DEFAULT_START_GAP) -> Si
     ):
         raise InvalidParameter(f"Got start_gap={start_gap!r}, but it must be in (0, 1).")
     return config
-
-
-def c11_collapse_rate(depth: int, value: float, scale: float) -> float:
-    r""":math:`\lambda_{C11}` of a mode: the derived
-    :func:`derivations.stationary.collapse_rate` at :math:`L`, :math:`\sigma`, :math:`\kappa`."""
-    return float(collapse_rate().subs({L: depth, sigma: value, kappa: scale}))
-
-
-def _block_rate(rate: float, size: int, scale: float) -> float:
-    return rate + scale * rate**2 * (3 - size) / 2
-
-
-def row_collapse_rate(
-    depth: int, singular_values: Sequence[float], mode: int, null_dim: int, scale: float
-) -> float:
-    r"""The row estimate (module docstring) of mode ``mode``'s collapse rate in the full
-    network, first order in :math:`\kappa` (C16): the slowest block of row :math:`a` of
-    :math:`\Delta`, a block of :math:`n` entries with rate :math:`K` giving
-    :math:`K + \kappa K^2 (3 - n)/2`.
-
-    Parameters
-    ----------
-    depth : int
-        :math:`L`.
-    singular_values : sequence of float
-        The teacher's :math:`\sigma_1, \dots, \sigma_r`.
-    mode : int
-        :math:`a`, an index into ``singular_values``.
-    null_dim : int
-        :math:`n = d - r`, the dimension of the teacher's input null space.
-    scale : float
-        :math:`\kappa`.
-    """
-    own = singular_values[mode]
-
-    def entry_rate(other: float) -> float:
-        return sum(
-            (own ** (2 * (depth - l) / depth) if l < depth else 1.0)
-            * (other ** (2 * (l - 1) / depth) if l > 1 else 1.0)
-            for l in range(1, depth + 1)
-        )
-
-    blocks: dict[float, int] = {}
-    for other in singular_values:
-        key = entry_rate(other)
-        blocks[key] = blocks.get(key, 0) + 1
-    if null_dim:
-        blocks[own ** (2 - 2 / depth)] = null_dim
-    return min(_block_rate(rate, size, scale) for rate, size in blocks.items())
 
 
 def _window_rates(log_gaps: NDArray[np.float64], times: NDArray[np.float64]) -> Any:
@@ -334,14 +293,97 @@ def _number(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def collapse_experiment_summary(experiment: CollapseExperiment) -> dict[str, Any]:
-    r"""JSON-friendly figures of a :class:`CollapseExperiment`.
+@dataclass(frozen=True)
+class CollapseWindow(Summary):
+    """One window of one mode's collapse.
 
-    Per mode: ``sigma``, ``c11_rate``, ``row_rate``, and per window ``start``, ``end``,
-    ``rate``, ``rate_se``, ``z_c11`` (``None`` where unresolved); ``late_rate`` /
-    ``late_rate_se`` / ``late_z_c11`` / ``late_z_row`` of the last resolved window.  Global:
-    ``threshold`` (Bonferroni :math:`z^*` at false-alarm rate :math:`10^{-6}` over every
-    resolved window of every mode) and ``follows_c11`` (every resolved window within it).
+    Attributes
+    ----------
+    start, end : float
+        The window's record times.
+    rate, rate_se : float or None
+        Richardson-extrapolated collapse rate and its standard error (``None``: unresolved).
+    z_c11 : float or None
+        The rate against C11's (``None``: unresolved).
+    """
+
+    start: float
+    end: float
+    rate: float | None
+    rate_se: float | None
+    z_c11: float | None
+
+
+@dataclass(frozen=True)
+class CollapseModeSummary(Summary):
+    r"""One mode's collapse against C11's rate and the row estimate of C16.
+
+    Attributes
+    ----------
+    mode : int
+        :math:`a`, from 1.
+    sigma : float
+    c11_rate, row_rate : float
+        :math:`\lambda_{C11}` and the row estimate.
+    late_window : tuple[float, float] or None
+        The last resolved window (``None``: none is).
+    late_rate, late_rate_se, late_z_c11, late_z_row : float or None
+        Its rate, standard error, and the rate against C11's and the row estimate.
+    windows : tuple[CollapseWindow, ...]
+    """
+
+    mode: int
+    sigma: float
+    c11_rate: float
+    row_rate: float
+    late_window: tuple[float, float] | None
+    late_rate: float | None
+    late_rate_se: float | None
+    late_z_c11: float | None
+    late_z_row: float | None
+    windows: tuple[CollapseWindow, ...]
+
+
+@dataclass(frozen=True)
+class CollapseSummary(Summary):
+    r"""The figures of a :class:`CollapseExperiment` (:func:`collapse_summary`).
+
+    Attributes
+    ----------
+    config : SimulationConfig
+        The run at the coarse step.
+    start_gap, kappa : float
+    time_steps : tuple[float, float]
+        :math:`dt` and :math:`dt/2`.
+    n_networks : int
+    final_time : float
+    threshold : float
+        Bonferroni :math:`z^\ast` at ``false_alarm_rate`` over every resolved window.
+    false_alarm_rate : float
+    follows_c11 : bool
+        Every resolved window within the threshold of C11's rate.
+    modes : tuple[CollapseModeSummary, ...]
+    """
+
+    config: SimulationConfig
+    start_gap: float
+    kappa: float
+    time_steps: tuple[float, float]
+    n_networks: int
+    final_time: float
+    threshold: float
+    false_alarm_rate: float
+    follows_c11: bool
+    modes: tuple[CollapseModeSummary, ...]
+
+
+def collapse_summary(experiment: CollapseExperiment) -> CollapseSummary:
+    r"""The figures of a :class:`CollapseExperiment`.
+
+    Per mode (:class:`CollapseModeSummary`) C11's rate and the row estimate, each window's
+    rate against C11's, and the last resolved window against both; globally the Bonferroni
+    threshold :math:`z^*` at false-alarm rate :math:`10^{-6}` over every resolved window of
+    every mode and whether every resolved window lies within it.
     """
     experiment = _experiment_iv(experiment)
     resolved = np.isfinite(experiment.rates)
@@ -351,47 +393,58 @@ def collapse_experiment_summary(experiment: CollapseExperiment) -> dict[str, Any
     for a, value in enumerate(experiment.singular_values):
         rate, se = experiment.rates[:, a], experiment.rates_se[:, a]
         c11, row = float(experiment.c11_rates[a]), float(experiment.row_rates[a])
-        windows = [
-            {
-                "start": float(times[k]),
-                "end": float(times[k + 1]),
-                "rate": _number(rate[k]),
-                "rate_se": _number(se[k]),
-                "z_c11": _number((rate[k] - c11) / se[k]),
-            }
+        windows = tuple(
+            CollapseWindow(
+                start=float(times[k]),
+                end=float(times[k + 1]),
+                rate=_number(rate[k]),
+                rate_se=_number(se[k]),
+                z_c11=_number((rate[k] - c11) / se[k]),
+            )
             for k in range(rate.size)
-        ]
+        )
         last = [k for k in range(rate.size) if resolved[k, a]]
         late = last[-1] if last else None
         modes.append(
-            {
-                "mode": a + 1,
-                "sigma": float(value),
-                "c11_rate": c11,
-                "row_rate": row,
-                "late_window": None
-                if late is None
-                else [float(times[late]), float(times[late + 1])],
-                "late_rate": None if late is None else float(rate[late]),
-                "late_rate_se": None if late is None else float(se[late]),
-                "late_z_c11": None if late is None else float((rate[late] - c11) / se[late]),
-                "late_z_row": None if late is None else float((rate[late] - row) / se[late]),
-                "windows": windows,
-            }
+            CollapseModeSummary(
+                mode=a + 1,
+                sigma=float(value),
+                c11_rate=c11,
+                row_rate=row,
+                late_window=None if late is None else (float(times[late]), float(times[late + 1])),
+                late_rate=None if late is None else float(rate[late]),
+                late_rate_se=None if late is None else float(se[late]),
+                late_z_c11=None if late is None else float((rate[late] - c11) / se[late]),
+                late_z_row=None if late is None else float((rate[late] - row) / se[late]),
+                windows=windows,
+            )
         )
     z = (experiment.rates - experiment.c11_rates) / experiment.rates_se
-    return {
-        "config": experiment.config.to_json(),
-        "start_gap": experiment.start_gap,
-        "kappa": experiment.kappa,
-        "time_steps": [experiment.config.time_step, experiment.config.time_step / 2],
-        "n_networks": int(experiment.log_gaps.shape[1]),
-        "final_time": float(times[-1]),
-        "threshold": threshold,
-        "false_alarm_rate": FALSE_ALARM_RATE,
-        "follows_c11": bool(np.all(np.abs(z[resolved]) <= threshold)),
-        "modes": modes,
-    }
+    return CollapseSummary(
+        config=experiment.config,
+        start_gap=experiment.start_gap,
+        kappa=experiment.kappa,
+        time_steps=(experiment.config.time_step, experiment.config.time_step / 2),
+        n_networks=int(experiment.log_gaps.shape[1]),
+        final_time=float(times[-1]),
+        threshold=threshold,
+        false_alarm_rate=FALSE_ALARM_RATE,
+        follows_c11=bool(np.all(np.abs(z[resolved]) <= threshold)),
+        modes=tuple(modes),
+    )
+
+
+def collapse_experiment_summary(experiment: CollapseExperiment) -> dict[str, Any]:
+    r"""JSON-friendly figures of a :class:`CollapseExperiment`: the JSON form of
+    :func:`collapse_summary`.
+
+    Per mode: ``sigma``, ``c11_rate``, ``row_rate``, and per window ``start``, ``end``,
+    ``rate``, ``rate_se``, ``z_c11`` (``None`` where unresolved); ``late_rate`` /
+    ``late_rate_se`` / ``late_z_c11`` / ``late_z_row`` of the last resolved window.  Global:
+    ``threshold`` (Bonferroni :math:`z^*` at false-alarm rate :math:`10^{-6}` over every
+    resolved window of every mode) and ``follows_c11`` (every resolved window within it).
+    """
+    return collapse_summary(experiment).to_json()
 
 
 def collapse_figure(experiment: CollapseExperiment, path: str | Path) -> Path:
@@ -443,3 +496,71 @@ def collapse_figure(experiment: CollapseExperiment, path: str | Path) -> Path:
                 axis.set_ylabel(r"$E\,\log|\sigma_a - s_a|$")
                 axis.legend(fontsize="x-small")
     return target
+
+
+class CollapseRun:
+    """The collapse kind of run (:attr:`ExperimentKind.COLLAPSE`): an ensemble without label
+    noise from ``start_gap`` below the teacher, at :math:`dt` and :math:`dt/2`, against the
+    rates of C11 and C16 (:func:`collapse_experiment`)."""
+
+    kind: ClassVar[ExperimentKind] = ExperimentKind.COLLAPSE
+
+    @staticmethod
+    def default_config() -> SimulationConfig:
+        """:func:`default_collapse_config`."""
+        return default_collapse_config()
+
+    @staticmethod
+    def check(config: SimulationConfig, *, start: str | None, start_gap: float | None) -> None:
+        """:func:`check_collapse_config` at ``start_gap``; ``start`` is not read."""
+        check_collapse_config(config, DEFAULT_START_GAP if start_gap is None else start_gap)
+
+    @staticmethod
+    def run(
+        config: SimulationConfig,
+        *,
+        start: str | None,
+        start_gap: float | None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> CollapseExperiment:
+        """:func:`collapse_experiment` from ``start_gap``; ``start`` is not read."""
+        assert start_gap is not None  # plan_run chooses the start gap of a collapse run
+        return collapse_experiment(config, start_gap=start_gap, progress=progress)
+
+    @staticmethod
+    def summary(experiment: CollapseExperiment) -> CollapseSummary:
+        """:func:`collapse_summary`."""
+        return collapse_summary(experiment)
+
+    @staticmethod
+    def trajectory(experiment: CollapseExperiment) -> Trajectory | None:
+        """``None``: the experiment keeps its log-gaps, not a trajectory to write."""
+        return None
+
+    @staticmethod
+    def tables(summary: CollapseSummary) -> ExperimentTables:
+        """:func:`~reports.experiments.tables.collapse_tables` of the JSON form."""
+        return collapse_tables(summary.to_json())
+
+    @staticmethod
+    def figure(experiment: CollapseExperiment) -> Callable[[str | Path], Path] | None:
+        """:func:`collapse_figure` of ``experiment``, to draw at a path."""
+        return partial(collapse_figure, experiment)
+
+    @staticmethod
+    def parameters(*, start: str | None, start_gap: float | None) -> dict[str, Any]:
+        """The start gap, as a report lists it after the configuration."""
+        return {"start_gap": start_gap}
+
+    @staticmethod
+    def sweep_row(summary: CollapseSummary) -> dict[str, Any]:
+        """Per mode the last resolved window's rate and its z against C11's and the row
+        estimate (columns ending in ``_a``), then whether the network follows C11."""
+        row: dict[str, Any] = {}
+        for mode in summary.modes:
+            a = mode.mode
+            row[f"late_rate_{a}"] = mode.late_rate
+            row[f"z_c11_{a}"] = mode.late_z_c11
+            row[f"z_row_{a}"] = mode.late_z_row
+        row["follows_c11"] = "yes" if summary.follows_c11 else "NO"
+        return row

@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, replace
+from functools import cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import sympy as sp
@@ -50,7 +50,17 @@ from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import z_threshold
 from numerics.trajectory import Trajectory
 from reports.engine.verdict import FALSE_ALARM_RATE
-from reports.experiments.training import SimulationConfig, run_simulation
+from reports.experiments import training
+from reports.experiments.kind import ExperimentKind
+from reports.experiments.tables import ExperimentTables, training_tables
+from reports.experiments.training import (
+    DiffusionModeSummary,
+    DiffusionSummary,
+    SimulationConfig,
+    TrainingSummary,
+    run_simulation,
+    training_summary,
+)
 from reports.render.figures import figure_file, figure_path
 
 __all__ = [
@@ -58,9 +68,12 @@ __all__ = [
     "DEFAULT_DIFFUSION_SAMPLES",
     "DiffusionExperiment",
     "PeakTimes",
+    "TrainingExperiment",
+    "TrainingRun",
     "default_experiment_config",
     "diffusion_along_training",
     "diffusion_figure",
+    "diffusion_summary",
     "experiment_summary",
     "peak_times",
 ]
@@ -329,10 +342,10 @@ def _finite_or_none(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def experiment_summary(
+def diffusion_summary(
     experiment: DiffusionExperiment, *, aligned_tolerance: float = ALIGNED_TOLERANCE
-) -> dict[str, Any]:
-    r"""JSON-friendly figures of a :class:`DiffusionExperiment`.
+) -> DiffusionSummary:
+    r"""The figures of a :class:`DiffusionExperiment`.
 
     Per mode (times averaged over the ensemble when there is one; ``None`` where a time does
     not exist):
@@ -379,42 +392,50 @@ def experiment_summary(
         half = float(np.mean(peaks.learned[..., a]))
         done = float(np.mean(full.learned[..., a]))
         modes.append(
-            {
-                "mode": a + 1,
-                "sigma": float(value),
-                "s_star": _finite_or_none(experiment.peak_amplitudes[a]),
-                "empirical_peak_time": peak,
-                "peak_time_uncertainty": spacing,
-                "formula_peak_time": _finite_or_none(np.mean(peaks.formula[..., a])),
-                "s_star_crossing_time": _finite_or_none(np.mean(peaks.peak_crossing[..., a])),
-                "half_time": _finite_or_none(half),
-                "full_time": _finite_or_none(done),
-                "peak_before_half": bool(peak + spacing <= half) if math.isfinite(half) else None,
-                "peak_before_full": bool(peak + spacing <= done) if math.isfinite(done) else None,
-                "max_diffusion": float(np.max(run.diffusion[..., a])),
-                "max_formula": _finite_or_none(np.mean(largest[..., a])),
-                "max_abs_z_aligned": float(np.max(np.abs(za[mask]))) if mask.any() else None,
-                "n_aligned_records": int(mask.sum()),
-                "median_relative_error_window": (
+            DiffusionModeSummary(
+                mode=a + 1,
+                sigma=float(value),
+                s_star=_finite_or_none(experiment.peak_amplitudes[a]),
+                empirical_peak_time=peak,
+                peak_time_uncertainty=spacing,
+                formula_peak_time=_finite_or_none(np.mean(peaks.formula[..., a])),
+                s_star_crossing_time=_finite_or_none(np.mean(peaks.peak_crossing[..., a])),
+                half_time=_finite_or_none(half),
+                full_time=_finite_or_none(done),
+                peak_before_half=bool(peak + spacing <= half) if math.isfinite(half) else None,
+                peak_before_full=bool(peak + spacing <= done) if math.isfinite(done) else None,
+                max_diffusion=float(np.max(run.diffusion[..., a])),
+                max_formula=_finite_or_none(np.mean(largest[..., a])),
+                max_abs_z_aligned=float(np.max(np.abs(za[mask]))) if mask.any() else None,
+                n_aligned_records=int(mask.sum()),
+                median_relative_error_window=(
                     float(np.median(relative[..., a][inside])) if inside.any() else None
                 ),
-                "max_relative_error_window": (
+                max_relative_error_window=(
                     float(np.max(relative[..., a][inside])) if inside.any() else None
                 ),
-                "max_abs_z_window": float(np.max(np.abs(za[inside]))) if inside.any() else None,
-                "max_abs_z_all": float(abs_all[worst]) if ok.any() else None,
-                "worst_time_all": float(run.times[worst[0]]) if ok.any() else None,
-            }
+                max_abs_z_window=float(np.max(np.abs(za[inside]))) if inside.any() else None,
+                max_abs_z_all=float(abs_all[worst]) if ok.any() else None,
+                worst_time_all=float(run.times[worst[0]]) if ok.any() else None,
+            )
         )
-    return {
-        "config": experiment.config.to_json(),
-        "diffusion_samples": experiment.diffusion_samples,
-        "kappa": experiment.kappa,
-        "aligned_tolerance": float(aligned_tolerance),
-        "threshold": z_threshold(FALSE_ALARM_RATE, max(1, n_aligned)),
-        "false_alarm_rate": FALSE_ALARM_RATE,
-        "modes": modes,
-    }
+    return DiffusionSummary(
+        config=experiment.config,
+        diffusion_samples=experiment.diffusion_samples,
+        kappa=experiment.kappa,
+        aligned_tolerance=float(aligned_tolerance),
+        threshold=z_threshold(FALSE_ALARM_RATE, max(1, n_aligned)),
+        false_alarm_rate=FALSE_ALARM_RATE,
+        modes=tuple(modes),
+    )
+
+
+def experiment_summary(
+    experiment: DiffusionExperiment, *, aligned_tolerance: float = ALIGNED_TOLERANCE
+) -> dict[str, Any]:
+    """JSON-friendly figures of a :class:`DiffusionExperiment`: the JSON form of
+    :func:`diffusion_summary`."""
+    return diffusion_summary(experiment, aligned_tolerance=aligned_tolerance).to_json()
 
 
 def _members(array: NDArray[np.float64], records: int, rank: int) -> NDArray[np.float64]:
@@ -492,3 +513,99 @@ def diffusion_figure(experiment: DiffusionExperiment, path: str | Path) -> Path:
                 axis.set_ylabel(r"$D_a(t)$")
                 axis.legend(fontsize="x-small")
     return target
+
+
+@dataclass(frozen=True)
+class TrainingExperiment:
+    """A training run, with the diffusion along it when recorded.
+
+    Attributes
+    ----------
+    config : SimulationConfig
+    trajectory : Trajectory
+        The recorded run.
+    diffusion : DiffusionExperiment or None
+        The diffusion along the run against Eq. 7 (``None``: ``diffusion_samples`` is 0).
+    """
+
+    config: SimulationConfig
+    trajectory: Trajectory
+    diffusion: DiffusionExperiment | None = None
+
+
+class TrainingRun:
+    """The training kind of run (:attr:`ExperimentKind.TRAINING`): one run from the small
+    initialisation (:func:`reports.experiments.training.run_simulation`), with the diffusion
+    along it against Eq. 7 when ``diffusion_samples`` is set (:func:`diffusion_along_training`).
+    """
+
+    kind: ClassVar[ExperimentKind] = ExperimentKind.TRAINING
+
+    @staticmethod
+    def default_config() -> SimulationConfig:
+        """The defaults of :class:`~reports.experiments.training.SimulationConfig`."""
+        return SimulationConfig()
+
+    @staticmethod
+    def check(config: SimulationConfig, *, start: str | None, start_gap: float | None) -> None:
+        """Nothing beyond the configuration's own checks; ``start`` and ``start_gap`` are
+        not read."""
+
+    @staticmethod
+    def run(
+        config: SimulationConfig,
+        *,
+        start: str | None,
+        start_gap: float | None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> TrainingExperiment:
+        """The run (and the diffusion along it when ``config.diffusion_samples`` is set);
+        ``start`` and ``start_gap`` are not read."""
+        if config.diffusion_samples:
+            diffusion = diffusion_along_training(config, progress=progress)
+            return TrainingExperiment(config, diffusion.trajectory, diffusion)
+        return TrainingExperiment(config, training.run_simulation(config, progress=progress))
+
+    @staticmethod
+    def summary(experiment: TrainingExperiment) -> TrainingSummary:
+        """:func:`~reports.experiments.training.training_summary`, with
+        :func:`diffusion_summary` when the diffusion was recorded."""
+        summary = training_summary(experiment.trajectory, experiment.config)
+        if experiment.diffusion is None:
+            return summary
+        return replace(summary, diffusion=diffusion_summary(experiment.diffusion))
+
+    @staticmethod
+    def trajectory(experiment: TrainingExperiment) -> Trajectory | None:
+        """The recorded run."""
+        return experiment.trajectory
+
+    @staticmethod
+    def tables(summary: TrainingSummary) -> ExperimentTables:
+        """:func:`~reports.experiments.tables.training_tables` of the JSON form."""
+        return training_tables(summary.to_json())
+
+    @staticmethod
+    def figure(experiment: TrainingExperiment) -> Callable[[str | Path], Path] | None:
+        """:func:`diffusion_figure` of the diffusion, to draw at a path (``None``: not
+        recorded)."""
+        if experiment.diffusion is None:
+            return None
+        return partial(diffusion_figure, experiment.diffusion)
+
+    @staticmethod
+    def parameters(*, start: str | None, start_gap: float | None) -> dict[str, Any]:
+        """None: a training run has no start of its own."""
+        return {}
+
+    @staticmethod
+    def sweep_row(summary: TrainingSummary) -> dict[str, Any]:
+        """The final loss and each mode's half time, then each mode's largest diffusion and
+        its time when recorded (columns ending in ``_a``)."""
+        row: dict[str, Any] = {"final_loss": summary.final_loss}
+        for a, time in enumerate(summary.half_times, 1):
+            row[f"half_time_{a}"] = time
+        for mode in () if summary.diffusion is None else summary.diffusion.modes:
+            row[f"max_diffusion_{mode.mode}"] = mode.max_diffusion
+            row[f"peak_time_{mode.mode}"] = mode.empirical_peak_time
+        return row

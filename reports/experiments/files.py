@@ -4,11 +4,15 @@ A file holds the :class:`~reports.experiments.training.SimulationConfig` fields 
 ``[simulate]`` table), and optionally
 
 * ``description = "..."`` — one line shown by ``dlnverify simulate --list-experiments``;
-* ``stationary = true`` and ``start = "aligned" | "small"`` — a stationary ensemble
-  (:mod:`reports.experiments.stationary`) instead of a training run;
-* ``collapse = true`` and ``start_gap = 0.01`` — the collapse experiment without label
-  noise (:mod:`reports.experiments.collapse`) instead of a training run, every network
-  starting at :math:`s_a = \sigma_a(1 - \text{start\_gap})`;
+* ``kind = "training" | "stationary" | "collapse"`` — the kind of run
+  (:class:`~reports.experiments.kind.ExperimentKind`; a training run unless a file or flag
+  names another); ``stationary = true`` and ``collapse = true`` name the same kinds as
+  ``kind = "stationary"`` and ``kind = "collapse"``;
+* ``start = "aligned" | "small"`` — the start of a stationary ensemble
+  (:mod:`reports.experiments.stationary`);
+* ``start_gap = 0.01`` — the start of the collapse experiment without label noise
+  (:mod:`reports.experiments.collapse`), every network starting at
+  :math:`s_a = \sigma_a(1 - \text{start\_gap})`;
 * a ``[sweep]`` table, ``key = [value, ...]`` per swept field (:mod:`reports.experiments.sweep`).
 
 The paper's experiments ship as files (``reports/configs/*.toml``) whose defaults reproduce
@@ -26,11 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from dlnverify.errors import InvalidParameter
+from reports.experiments.kind import ExperimentKind
 
 __all__ = ["ExperimentFile", "load_experiment", "shipped_experiment", "shipped_experiments"]
 
 #: Keys of a file that are not simulation parameters.
-_OPTION_KEYS = ("description", "stationary", "collapse", "start", "start_gap", "sweep")
+_OPTION_KEYS = ("description", "kind", "stationary", "collapse", "start", "start_gap", "sweep")
+#: The boolean keys that name a kind: ``stationary = true`` is ``kind = "stationary"``.
+_KIND_FLAGS = {"stationary": ExperimentKind.STATIONARY, "collapse": ExperimentKind.COLLAPSE}
 
 
 @dataclass(frozen=True)
@@ -43,10 +50,8 @@ class ExperimentFile:
         :class:`~reports.experiments.training.SimulationConfig` fields, validated when applied.
     description : str
         One line on what the file reproduces (``""`` if none).
-    stationary : bool
-        Run a stationary ensemble.
-    collapse : bool
-        Run the collapse experiment.
+    kind : ExperimentKind or None
+        The kind of run the file names (``None``: it names none).
     start_gap : float or None
         Relative start gap of the collapse experiment.
     start : str or None
@@ -57,11 +62,20 @@ class ExperimentFile:
 
     parameters: dict[str, Any] = field(default_factory=dict)
     description: str = ""
-    stationary: bool = False
-    collapse: bool = False
+    kind: ExperimentKind | None = None
     start: str | None = None
     start_gap: float | None = None
     sweep: dict[str, list[Any]] = field(default_factory=dict)
+
+    @property
+    def stationary(self) -> bool:
+        """Whether the file names a stationary ensemble."""
+        return self.kind is ExperimentKind.STATIONARY
+
+    @property
+    def collapse(self) -> bool:
+        """Whether the file names the collapse experiment."""
+        return self.kind is ExperimentKind.COLLAPSE
 
 
 def load_experiment(path: str | Path) -> ExperimentFile:
@@ -91,18 +105,12 @@ def _parse(data: Mapping[str, Any], name: str) -> ExperimentFile:
     options |= {key: table[key] for key in _OPTION_KEYS if key in table}
     parameters = {key: value for key, value in table.items() if key not in _OPTION_KEYS}
     description = options.get("description", "")
-    stationary = options.get("stationary", False)
-    collapse = options.get("collapse", False)
     start = options.get("start")
     start_gap = options.get("start_gap")
     sweep = options.get("sweep", {})
     if not isinstance(description, str):
         raise InvalidParameter(f"Config {name!r}: description must be a string.")
-    for key, flag in (("stationary", stationary), ("collapse", collapse)):
-        if not isinstance(flag, bool):
-            raise InvalidParameter(f"Config {name!r}: {key} must be true or false.")
-    if stationary and collapse:
-        raise InvalidParameter(f"Config {name!r}: stationary and collapse exclude each other.")
+    kind = _kind(options, name)
     if start is not None and not isinstance(start, str):
         raise InvalidParameter(f"Config {name!r}: start must be a string.")
     if start_gap is not None and (
@@ -118,12 +126,39 @@ def _parse(data: Mapping[str, Any], name: str) -> ExperimentFile:
     return ExperimentFile(
         parameters=parameters,
         description=description,
-        stationary=stationary,
-        collapse=collapse,
+        kind=kind,
         start=start,
         start_gap=None if start_gap is None else float(start_gap),
         sweep={key.replace("-", "_"): list(values) for key, values in sweep.items()},
     )
+
+
+def _kind(options: Mapping[str, Any], name: str) -> ExperimentKind | None:
+    """The kind named by ``kind = "..."`` and by the boolean keys (``None``: none), or a
+    one-line error when they are malformed or contradict each other."""
+    flagged = []
+    for key, kind in _KIND_FLAGS.items():
+        flag = options.get(key, False)
+        if not isinstance(flag, bool):
+            raise InvalidParameter(f"Config {name!r}: {key} must be true or false.")
+        if flag:
+            flagged.append(kind)
+    if len(flagged) > 1:
+        raise InvalidParameter(f"Config {name!r}: stationary and collapse exclude each other.")
+    if "kind" not in options:
+        return flagged[0] if flagged else None
+    value = options["kind"]
+    if value not in list(ExperimentKind):
+        raise InvalidParameter(
+            f"Config {name!r}: got kind = {value!r}, but it must be one of"
+            f" {', '.join(ExperimentKind)}."
+        )
+    named = ExperimentKind(value)
+    if flagged and flagged[0] is not named:
+        raise InvalidParameter(
+            f'Config {name!r}: kind = "{named}" contradicts {flagged[0]} = true.'
+        )
+    return named
 
 
 def _shipped_files() -> dict[str, Any]:

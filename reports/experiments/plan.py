@@ -10,21 +10,18 @@ runs the :class:`RunPlan` it returns.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dlnverify.errors import InvalidParameter
 from reports.experiments.files import ExperimentFile, load_experiment, shipped_experiment
+from reports.experiments.kind import ExperimentKind
 from reports.experiments.training import OUTPUT_FORMATS, SimulationConfig
 from reports.render.latex import check_report_output
 
-__all__ = ["KINDS", "RunPlan", "plan_run"]
-
-#: The kinds of run: a training run (with the diffusion along training when
-#: ``diffusion_samples`` is set), a stationary ensemble, the collapse experiment.
-KINDS = ("training", "stationary", "collapse")
+__all__ = ["RunPlan", "plan_run"]
 
 
 @dataclass(frozen=True)
@@ -35,8 +32,8 @@ class RunPlan:
     ----------
     config : SimulationConfig
         The run's parameters (of a sweep: before the swept values).
-    kind : str
-        One of :data:`KINDS`.
+    kind : ExperimentKind
+        What is run.
     sweep : dict
         Swept field -> values (empty: one run).
     start : str or None
@@ -62,7 +59,7 @@ class RunPlan:
     """
 
     config: SimulationConfig
-    kind: str = "training"
+    kind: ExperimentKind = ExperimentKind.TRAINING
     sweep: dict[str, list[Any]] = field(default_factory=dict)
     start: str | None = None
     start_gap: float | None = None
@@ -80,8 +77,7 @@ def plan_run(
     experiment: str | None = None,
     config_file: str | Path | None = None,
     parameters: Mapping[str, Any] | None = None,
-    stationary: bool = False,
-    collapse: bool = False,
+    kinds: Collection[ExperimentKind] = (),
     start: str | None = None,
     start_gap: float | None = None,
     sweep: Sequence[str] = (),
@@ -101,8 +97,9 @@ def plan_run(
     parameters : mapping, optional
         :class:`SimulationConfig` fields, applied last; a field given here is not swept by
         the files' ``[sweep]`` tables.
-    stationary, collapse : bool
-        Run a stationary ensemble, or the collapse experiment (also when a file says so).
+    kinds : collection of ExperimentKind
+        The kinds asked for besides the files' (``--stationary``, ``--collapse``); none: a
+        training run unless a file names another kind.
     start : {None, "aligned", "small"}
         Start of the stationary ensemble (default: the files', else ``"aligned"``).
     start_gap : float, optional
@@ -125,8 +122,8 @@ def plan_run(
     can_compile = False
     if report:
         can_compile = check_report_output(report, flag="--report", pdf=pdf or "auto")
-    kind, chosen_start, gap = _kind(files, stationary, collapse, start, start_gap, figure)
-    if kind == "collapse" and explicit.get("optimizer") not in (None, "anisotropic"):
+    kind, chosen_start, gap = _kind(files, kinds, start, start_gap, figure)
+    if kind is ExperimentKind.COLLAPSE and explicit.get("optimizer") not in (None, "anisotropic"):
         raise InvalidParameter(
             f"Got --optimizer {explicit['optimizer']}, but --collapse extrapolates dt -> 0 at"
             " fixed kappa, which needs optimizer 'anisotropic' (SGD steps by eta)"
@@ -134,9 +131,9 @@ def plan_run(
     config = _layered_config(kind, files, explicit)
     swept = _sweep_values(files, sweep, fixed=set(explicit))
     _check_outputs(kind, config, swept, output=output, figure=figure)
-    if kind == "stationary":
+    if kind is ExperimentKind.STATIONARY:
         chosen_start = chosen_start or "aligned"
-    if kind == "collapse" and gap is None:
+    if kind is ExperimentKind.COLLAPSE and gap is None:
         from reports.experiments.collapse import DEFAULT_START_GAP
 
         gap = DEFAULT_START_GAP
@@ -168,24 +165,24 @@ def _experiment_files(
 
 def _kind(
     files: list[ExperimentFile],
-    stationary: bool,
-    collapse: bool,
+    kinds: Collection[ExperimentKind],
     start: str | None,
     start_gap: float | None,
     figure: str | None,
-) -> tuple[str, str | None, float | None]:
-    """The kind of run (flags or files), its start and start gap as given (flag, else the
-    last file giving one); a start or start gap of another kind is refused, and the figure
-    path is checked."""
-    stationary = stationary or any(f.stationary for f in files)
-    collapse = collapse or any(f.collapse for f in files)
+) -> tuple[ExperimentKind, str | None, float | None]:
+    """The kind of run (flags or files: training unless one of them names another), its
+    start and start gap as given (flag, else the last file giving one); a start or start gap
+    of another kind is refused, and the figure path is checked."""
+    named = {*kinds, *(f.kind for f in files if f.kind is not None)}
+    asked = [k for k in ExperimentKind if k in named and k is not ExperimentKind.TRAINING]
+    kind = asked[0] if asked else ExperimentKind.TRAINING
     start = start or next((f.start for f in reversed(files) if f.start), None)
-    if stationary and collapse:
+    if len(asked) > 1:
         raise InvalidParameter(
             "--stationary (with label noise) and --collapse (without) are different experiments;"
             " choose one"
         )
-    if start is not None and not stationary:
+    if start is not None and kind is not ExperimentKind.STATIONARY:
         raise InvalidParameter("--start chooses the start of a --stationary run; add --stationary")
     if figure:
         from reports.render.figures import check_figure_path
@@ -193,26 +190,18 @@ def _kind(
         check_figure_path(figure)  # before the run, not after it
     if start_gap is None:
         start_gap = next((f.start_gap for f in reversed(files) if f.start_gap is not None), None)
-    if start_gap is not None and not collapse:
+    if start_gap is not None and kind is not ExperimentKind.COLLAPSE:
         raise InvalidParameter("--start-gap sets the start of a --collapse run; add --collapse")
-    kind = "stationary" if stationary else "collapse" if collapse else "training"
     return kind, start, start_gap
 
 
 def _layered_config(
-    kind: str, files: list[ExperimentFile], parameters: Mapping[str, Any]
+    kind: ExperimentKind, files: list[ExperimentFile], parameters: Mapping[str, Any]
 ) -> SimulationConfig:
     """The kind's defaults, then each file's parameters, then ``parameters``."""
-    if kind == "stationary":
-        from reports.experiments.stationary import default_stationary_config
+    from reports.experiments.kinds import EXPERIMENTS
 
-        config = default_stationary_config()
-    elif kind == "collapse":
-        from reports.experiments.collapse import default_collapse_config
-
-        config = default_collapse_config()
-    else:
-        config = SimulationConfig()
+    config = EXPERIMENTS[kind].default_config()
     for file in files:
         config = SimulationConfig.from_mapping(file.parameters, base=config)
     return SimulationConfig.from_mapping(parameters, base=config)
@@ -235,7 +224,7 @@ def _sweep_values(
 
 
 def _check_outputs(
-    kind: str,
+    kind: ExperimentKind,
     config: SimulationConfig,
     swept: Mapping[str, list[Any]],
     *,
@@ -244,9 +233,9 @@ def _check_outputs(
 ) -> None:
     """Refuse what the kind of run cannot combine with: diffusion samples, a sweep, an
     output file of the wrong kind, a figure it does not draw."""
-    if kind == "stationary" and config.diffusion_samples:
+    if kind is ExperimentKind.STATIONARY and config.diffusion_samples:
         raise InvalidParameter("--stationary cannot be combined with --diffusion-samples")
-    if kind == "collapse":
+    if kind is ExperimentKind.COLLAPSE:
         for flag, value in (
             ("--diffusion-samples", config.diffusion_samples),
             ("--sweep", swept),
@@ -261,7 +250,7 @@ def _check_outputs(
         _check_sweep_outputs(swept, output=output, figure=figure)
     else:
         _check_trajectory_output(output)
-        if kind == "training" and figure and config.diffusion_samples == 0:
+        if kind is ExperimentKind.TRAINING and figure and config.diffusion_samples == 0:
             raise InvalidParameter(
                 "--figure needs --diffusion-samples N (N >= 2): it plots the diffusion"
             )

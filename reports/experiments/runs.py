@@ -1,8 +1,9 @@
 """Run a planned ``dlnverify simulate`` run (:class:`~reports.experiments.plan.RunPlan`).
 
 :func:`run_plan` runs a training run, a stationary ensemble, the collapse experiment or a
-sweep of them, writes the trajectory or the sweep's summaries when the plan names an output
-file, and returns a :class:`Run`: the summary ``--json`` prints, the tables the terminal and
+sweep of them through the class of the plan's kind (:mod:`reports.experiments.kinds`),
+writes the trajectory or the sweep's summaries when the plan names an output file, and
+returns a :class:`Run`: the summary ``--json`` prints, the tables the terminal and
 a report show, the parameters a report lists, and how to draw the run's figure.
 """
 
@@ -10,17 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from reports.experiments.plan import RunPlan
-from reports.experiments.tables import (
-    ExperimentTables,
-    collapse_tables,
-    stationary_tables,
-    sweep_tables,
-    training_tables,
-)
+from reports.experiments.tables import ExperimentTables, sweep_tables
 from reports.experiments.training import SimulationConfig
 from reports.render.json import json_text
 
@@ -60,18 +54,14 @@ def run_plan(
     workers: int | None = None,
     progress: _Progress = None,
 ) -> Run:
-    """Run ``plan``; a sweep runs on the Dask ``scheduler`` with ``workers`` local workers
-    (:func:`~reports.experiments.sweep.run_sweep`).  ``progress`` receives the progress
-    lines (the run's start, every tenth of its steps, files written); with it a sweep also
-    shows Dask's progress bar."""
+    """Run ``plan`` through the class of its kind
+    (:data:`~reports.experiments.kinds.EXPERIMENTS`); a sweep runs on the Dask ``scheduler``
+    with ``workers`` local workers (:func:`~reports.experiments.sweep.sweep_summaries`).
+    ``progress`` receives the progress lines (the run's start, every tenth of its steps,
+    files written); with it a sweep also shows Dask's progress bar."""
     if plan.sweep:
-        stationary = plan.start if plan.kind == "stationary" else None
-        return _sweep(plan, stationary, scheduler=scheduler, workers=workers, progress=progress)
-    if plan.kind == "stationary":
-        return _stationary(plan, progress)
-    if plan.kind == "collapse":
-        return _collapse(plan, progress)
-    return _training(plan, progress)
+        return _sweep(plan, scheduler=scheduler, workers=workers, progress=progress)
+    return _single(plan, progress)
 
 
 def _say(progress: _Progress, text: str) -> None:
@@ -99,118 +89,70 @@ def _step_progress(progress: _Progress, config: SimulationConfig) -> Callable[[i
     return step
 
 
-def _training(plan: RunPlan, progress: _Progress) -> Run:
-    """A training run, with the diffusion along training when ``diffusion_samples`` is set."""
-    from reports.experiments.training import run_simulation, summarise, write_trajectory
-
-    config = plan.config
-    step = _step_progress(progress, config)
-    experiment = None
-    draw = None
-    if config.diffusion_samples:
-        from reports.experiments.diffusion import (
-            diffusion_along_training,
-            diffusion_figure,
-            experiment_summary,
-        )
-
-        experiment = diffusion_along_training(config, progress=step)
-        trajectory = experiment.trajectory
-        draw = partial(diffusion_figure, experiment)
-    else:
-        trajectory = run_simulation(config, progress=step)
-    summary = summarise(trajectory, config)
-    if experiment is not None:
-        summary["diffusion"] = experiment_summary(experiment)
-    if plan.output:
-        summary["output"] = str(write_trajectory(trajectory, config, plan.output))
-        _say(progress, f"trajectory written to {summary['output']}")
-    return Run(summary, training_tables(summary), _run_parameters(config), draw)
-
-
-def _stationary(plan: RunPlan, progress: _Progress) -> Run:
-    """Final mode amplitudes of an ensemble vs the derived stationary law (C10)."""
-    from reports.experiments.stationary import (
-        stationary_experiment_summary,
-        stationary_histogram,
-        stationary_histogram_figure,
-    )
+def _single(plan: RunPlan, progress: _Progress) -> Run:
+    """One run of the plan's kind; its trajectory written when the plan names an output."""
+    from reports.experiments.kinds import EXPERIMENTS
     from reports.experiments.training import write_trajectory
 
+    experiment_class = EXPERIMENTS[plan.kind]
     config = plan.config
-    assert plan.start is not None  # plan_run chooses the start of a stationary run
-    experiment = stationary_histogram(
-        config, start=plan.start, progress=_step_progress(progress, config)
+    experiment = experiment_class.run(
+        config,
+        start=plan.start,
+        start_gap=plan.start_gap,
+        progress=_step_progress(progress, config),
     )
-    summary = stationary_experiment_summary(experiment)
-    if plan.output:
-        summary["output"] = str(write_trajectory(experiment.trajectory, config, plan.output))
-        _say(progress, f"trajectory written to {summary['output']}")
+    summary = experiment_class.summary(experiment)
+    payload = summary.to_json()
+    trajectory = experiment_class.trajectory(experiment)
+    if plan.output and trajectory is not None:
+        payload["output"] = str(write_trajectory(trajectory, config, plan.output))
+        _say(progress, f"trajectory written to {payload['output']}")
+    options = experiment_class.parameters(start=plan.start, start_gap=plan.start_gap)
     return Run(
-        summary,
-        stationary_tables(summary),
-        _run_parameters(config, start=plan.start),
-        partial(stationary_histogram_figure, experiment),
-    )
-
-
-def _collapse(plan: RunPlan, progress: _Progress) -> Run:
-    """Collapse rates of the modes without label noise vs C11's."""
-    from reports.experiments.collapse import (
-        collapse_experiment,
-        collapse_experiment_summary,
-        collapse_figure,
-    )
-
-    config = plan.config
-    assert plan.start_gap is not None  # plan_run chooses the start gap of a collapse run
-    experiment = collapse_experiment(
-        config, start_gap=plan.start_gap, progress=_step_progress(progress, config)
-    )
-    summary = collapse_experiment_summary(experiment)
-    return Run(
-        summary,
-        collapse_tables(summary),
-        _run_parameters(config, start_gap=plan.start_gap),
-        partial(collapse_figure, experiment),
+        payload,
+        experiment_class.tables(summary),
+        _run_parameters(config, **options),
+        experiment_class.figure(experiment),
     )
 
 
 def _sweep(
     plan: RunPlan,
-    stationary: str | None,
     *,
     scheduler: str,
     workers: int | None,
     progress: _Progress,
 ) -> Run:
-    """One summary row per combination (of training runs, or of stationary ensembles from
-    the start ``stationary``)."""
-    from reports.experiments.sweep import run_sweep, sweep_configs
+    """One summary row per combination (of runs of the plan's kind)."""
+    from reports.experiments.kinds import EXPERIMENTS
+    from reports.experiments.sweep import sweep_configs, sweep_summaries
 
+    experiment_class = EXPERIMENTS[plan.kind]
     swept = plan.sweep
     configs = sweep_configs(plan.config, swept)
     _say(progress, f"sweeping {', '.join(swept)}: {len(configs)} runs on '{scheduler}' ...")
-    summaries = run_sweep(
+    summaries = sweep_summaries(
         configs,
+        kind=plan.kind,
+        start=plan.start,
         scheduler=scheduler,
         workers=workers,
         progress=progress is not None,
-        stationary=stationary,
     )
-    rows = [
-        {key: summary["config"][key] for key in swept}
-        | _sweep_row(summary, stationary=stationary is not None)
-        for summary in summaries
-    ]
+    rows = []
+    for summary in summaries:
+        config = summary.config.to_json()
+        rows.append({key: config[key] for key in swept} | experiment_class.sweep_row(summary))
+    runs = [summary.to_json() for summary in summaries]
     if plan.output:
-        target = _write_sweep(plan.output, summaries, rows)
+        target = _write_sweep(plan.output, runs, rows)
         _say(progress, f"sweep written to {target}")
-    start = {} if stationary is None else {"start": stationary}
+    options = experiment_class.parameters(start=plan.start, start_gap=plan.start_gap)
     return Run(
-        {"sweep": swept, "runs": summaries},
+        {"sweep": swept, "runs": runs},
         sweep_tables(rows, keys=list(swept)),
-        _run_parameters(plan.config, **swept, **start),
+        _run_parameters(plan.config, **swept, **options),
     )
 
 
@@ -230,29 +172,6 @@ def _write_sweep(output: str, summaries: list[dict[str, Any]], rows: list[dict[s
             writer.writeheader()
             writer.writerows(rows)
     return target
-
-
-def _sweep_row(summary: dict[str, Any], *, stationary: bool) -> dict[str, Any]:
-    """The figures of one sweep run (a training run, or a stationary ensemble) in its row."""
-    row: dict[str, Any] = {}
-    if stationary:
-        for mode in summary["modes"]:
-            a = mode["mode"]
-            row[f"mean_{a}"] = mode["mean"]
-            row[f"law_mean_{a}"] = mode["derived_mean"]
-            row[f"z_mean_{a}"] = mode["z_mean"]
-            row[f"network_mean_{a}"] = mode["network_mean"]
-            row[f"variance_ratio_{a}"] = mode["variance_ratio"]
-            row[f"z_variance_{a}"] = mode["z_variance"]
-        row["agrees"] = "yes" if summary["agrees"] else "NO"
-        return row
-    row["final_loss"] = summary["final_loss"]
-    for a, time in enumerate(summary["half_times"], 1):
-        row[f"half_time_{a}"] = time
-    for mode in summary.get("diffusion", {}).get("modes", []):
-        row[f"max_diffusion_{mode['mode']}"] = mode["max_diffusion"]
-        row[f"peak_time_{mode['mode']}"] = mode["empirical_peak_time"]
-    return row
 
 
 #: What a field's 0 means, as a run's report lists it (a bare 0 would read as a value).

@@ -15,11 +15,9 @@ samples) are compared, mode by mode, with the derived zero-current law of C10
           g = L s^{2-2/L}(\sigma - s),\quad
           D = \kappa L^2 s^{4-4/L}\bigl(\sigma_\varepsilon^2 + 2(\sigma - s)^2\bigr),
 
-(:func:`derivations.stationary.stationary_density` at :math:`L`, :math:`\sigma = \sigma_a`,
-lambdified in log form, normalised by ``scipy.integrate.quad`` over :math:`s > 0`, or the
-real line at :math:`L = 1` where the amplitude is a matrix entry; at :math:`L = 3, 4` the
-exponent integral is itself evaluated by ``quad``).  Compared: the ensemble mean and variance
-with their standard errors (:func:`numerics.montecarlo.mean_estimate`,
+(:func:`reports.laws.mode_law.derived_mode_law`: the derived density at :math:`L`,
+:math:`\sigma = \sigma_a`, normalised by quadrature).  Compared: the ensemble mean and
+variance with their standard errors (:func:`numerics.montecarlo.mean_estimate`,
 :func:`~numerics.montecarlo.variance_estimate`) against the density's exact mean and variance,
 :math:`z = (\hat m - m)/\mathrm{SE}`.  Also reported: the first-order moments
 :func:`~derivations.stationary.stationary_mean` (below :math:`\sigma`),
@@ -44,30 +42,26 @@ weights stay equal in magnitude, balanced, at every :math:`L`; at :math:`L = 1` 
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 
-from derivations.conventions import L, kappa, s, sigma, sigma_eps
+from derivations.conventions import kappa, sigma_eps
 from derivations.network_mean import stated_mode_mean
-from derivations.stationary import (
-    drift_zero_mean,
-    stationary_density,
-    stationary_mean,
-    stationary_variance,
-)
 from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import mean_estimate, variance_estimate, z_threshold
 from numerics.trajectory import Trajectory
 from reports.engine.verdict import FALSE_ALARM_RATE
+from reports.experiments.kind import ExperimentKind
+from reports.experiments.summary import Summary
+from reports.experiments.tables import ExperimentTables, stationary_tables
 from reports.experiments.training import (
     SimulationConfig,
     aligned_init,
@@ -75,20 +69,23 @@ from reports.experiments.training import (
     small_init,
     train,
 )
+from reports.laws.mode_law import ModeLaw, derived_mode_law
 from reports.render.figures import figure_file, figure_path
 
 __all__ = [
-    "ModeLaw",
     "STARTS",
     "STATIONARY_OPTIMIZERS",
     "StationaryExperiment",
+    "StationaryModeSummary",
+    "StationaryRun",
+    "StationarySummary",
     "check_stationary_config",
     "default_stationary_config",
-    "derived_mode_law",
     "full_network_means",
     "stationary_experiment_summary",
     "stationary_histogram",
     "stationary_histogram_figure",
+    "stationary_summary",
 ]
 
 #: Allowed starting points: on the aligned-balanced manifold at the teacher, or the small
@@ -97,42 +94,6 @@ STARTS = ("aligned", "small")
 
 #: Optimisers whose noise the stationary law describes.
 STATIONARY_OPTIMIZERS = ("anisotropic", "sgd")
-
-
-@dataclass(frozen=True)
-class ModeLaw:
-    r"""The derived stationary law of one mode, numerically normalised.
-
-    Attributes
-    ----------
-    depth, sigma, label_noise, kappa
-        :math:`L`, :math:`\sigma_a`, :math:`\sigma_\varepsilon`, :math:`\kappa`.
-    lower : float
-        Lower end of the domain (:math:`0`, or :math:`-\infty` at :math:`L = 1`).
-    mean, variance : float
-        Of the normalised density (quadrature).
-    first_order_mean, first_order_variance : float
-        :func:`derivations.stationary.stationary_mean` / ``stationary_variance``.
-    drift_zero_mean : float
-        :func:`derivations.stationary.drift_zero_mean` (the paper's mean).
-    density : callable
-        The normalised density, NumPy array in, array out.
-    probability : callable
-        ``probability(a, b)``: the law's mass on :math:`(a, b]` (quadrature).
-    """
-
-    depth: int
-    sigma: float
-    label_noise: float
-    kappa: float
-    lower: float
-    mean: float
-    variance: float
-    first_order_mean: float
-    first_order_variance: float
-    drift_zero_mean: float
-    density: Callable[[NDArray[np.float64]], NDArray[np.float64]]
-    probability: Callable[[float, float], float]
 
 
 @dataclass(frozen=True)
@@ -205,128 +166,6 @@ def default_stationary_config(**overrides: Any) -> SimulationConfig:
     if "duration" in overrides:
         del values["steps"]
     return SimulationConfig.from_mapping({**values, **overrides})
-
-
-@cache
-def _log_density(depth: int) -> tuple[Callable[..., Any], Callable[..., Any] | None, sp.Symbol]:
-    """``log p`` lambdified in ``(s, sigma, sigma_eps, kappa, I)`` and the exponent integrand
-    in ``(u, sigma, sigma_eps, kappa)`` when ``p`` holds an unevaluated integral ``I``
-    (lower limit :math:`\\sigma`)."""
-    density = stationary_density(depth)
-    placeholder = sp.Symbol("I_exponent", real=True)
-    integrals = list(density.atoms(sp.Integral))
-    integrand = None
-    if integrals:
-        (integral,) = integrals
-        function, (variable, low, _high) = integral.function, integral.limits[0]
-        if sp.simplify(low - sigma) != 0:
-            raise InvalidParameter(f"Got an exponent integral from {low}, expected from sigma.")
-        integrand = sp.lambdify((variable, sigma, sigma_eps, kappa), function, "numpy")
-        density = density.subs(integral, placeholder)
-    log_density = sp.expand_log(sp.log(density), force=True)
-    args = (s, sigma, sigma_eps, kappa, placeholder)
-    return sp.lambdify(args, log_density, "numpy"), integrand, placeholder
-
-
-def _law_iv(depth: Any, value: Any, noise: Any, scale: Any) -> tuple[int, float, float, float]:
-    if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
-        raise InvalidParameter(f"Got depth={depth!r}, but depth must be an integer >= 1.")
-    for name, number in (("sigma", value), ("label_noise", noise), ("kappa", scale)):
-        if (
-            not isinstance(number, int | float)
-            or isinstance(number, bool)
-            or not math.isfinite(number)
-            or number <= 0
-        ):
-            raise InvalidParameter(
-                f"Got {name}={number!r}, but it must be finite and > 0"
-                + (" (the stationary law needs label noise)." if name == "label_noise" else ".")
-            )
-    return depth, float(value), float(noise), float(scale)
-
-
-@cache
-def derived_mode_law(
-    depth: int, value: float, noise: float, scale: float, *, ito: bool = True
-) -> ModeLaw:
-    r"""The C10 law of one mode at :math:`L`, :math:`\sigma`, :math:`\sigma_\varepsilon`,
-    :math:`\kappa`, normalised by quadrature, with its mean and variance.
-
-    Parameters
-    ----------
-    depth : int
-        :math:`L \in \{1, 2, 3, 4\}` (:data:`derivations.stationary.DENSITY_DEPTHS`).
-    value, noise, scale : float
-        :math:`\sigma > 0`, :math:`\sigma_\varepsilon > 0`, :math:`\kappa > 0`.
-    ito : bool, optional
-        ``False``: the density without its Itô factor :math:`s^{1-1/L}` (a dropped term, for
-        the power tests of :mod:`reports.claims.stationary`).
-
-    Returns
-    -------
-    ModeLaw
-    """
-    from scipy.integrate import quad  # lazily: `dlnverify list` stays fast
-
-    depth, value, noise, scale = _law_iv(depth, value, noise, scale)
-    log_density, integrand, _ = _log_density(depth)
-
-    def exponent(u: float) -> float:
-        if integrand is None:
-            return 0.0
-        return float(quad(integrand, value, u, args=(value, noise, scale), limit=200)[0])
-
-    dropped = 0.0 if ito else 1 - 1 / depth  # the power of s removed with ito=False
-    reference = float(log_density(value, value, noise, scale, 0.0)) - dropped * math.log(value)
-
-    def unnormalised(u: float) -> float:
-        if depth >= 2 and u <= 0:
-            return 0.0
-        with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-            logp = float(log_density(u, value, noise, scale, exponent(u)))
-            logp -= dropped * math.log(u) if dropped else 0.0
-        return math.exp(logp - reference) if math.isfinite(logp) else 0.0
-
-    sd = math.sqrt(scale * depth * value ** (2 - 2 / depth) * noise**2 / 2)
-    lower = -math.inf if depth == 1 else 0.0
-    inner = [value + k * sd for k in (-12, -4, 0, 4, 12)]
-    cuts = [lower, *(c for c in inner if c > lower), math.inf]
-
-    def integral(
-        weight: Callable[[float], float], low: float = lower, high: float = math.inf
-    ) -> float:
-        pieces = [low, *(c for c in cuts if low < c < high), high]
-        return sum(
-            quad(lambda u: weight(u) * unnormalised(u), a, b, epsabs=0.0, epsrel=1e-10, limit=200)[
-                0
-            ]
-            for a, b in itertools.pairwise(pieces)
-        )
-
-    norm = integral(lambda u: 1.0)
-    mean = integral(lambda u: u) / norm
-    variance = integral(lambda u: (u - mean) ** 2) / norm
-    point = {L: depth, sigma: value, sigma_eps: noise, kappa: scale}
-
-    def density(grid: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.array([unnormalised(float(u)) / norm for u in np.ravel(grid)]).reshape(
-            np.shape(grid)
-        )
-
-    return ModeLaw(
-        depth=depth,
-        sigma=value,
-        label_noise=noise,
-        kappa=scale,
-        lower=lower,
-        mean=mean,
-        variance=variance,
-        first_order_mean=float(stationary_mean().subs(point)),
-        first_order_variance=float(stationary_variance().subs(point)),
-        drift_zero_mean=float(drift_zero_mean().subs(point)),
-        density=density,
-        probability=lambda low, high: integral(lambda u: 1.0, max(low, lower), high) / norm,
-    )
 
 
 def full_network_means(config: SimulationConfig) -> NDArray[np.float64]:
@@ -457,8 +296,137 @@ def _experiment_iv(experiment: Any) -> StationaryExperiment:
     return experiment
 
 
+@dataclass(frozen=True)
+class StationaryModeSummary(Summary):
+    r"""One mode of a stationary ensemble against the law of C10 and the mean of C17.
+
+    Attributes
+    ----------
+    mode : int
+        :math:`a`, from 1.
+    sigma : float
+        :math:`\sigma_a`.
+    mean, mean_se, variance, variance_se : float
+        Ensemble estimates and standard errors.
+    derived_mean, derived_variance : float
+        Of the derived density (:class:`~reports.laws.mode_law.ModeLaw`).
+    z_mean, z_variance : float
+        The estimates against them.
+    variance_ratio : float
+        Ensemble variance over derived variance.
+    first_order_mean, first_order_variance, drift_zero_mean : float
+        The law's first-order moments and the paper's drift-zero mean.
+    network_mean, z_network_mean : float
+        C17's first-order mean of the mode in the full network (:func:`full_network_means`)
+        and the ensemble mean against it (information: not part of the verdict).
+    """
+
+    mode: int
+    sigma: float
+    mean: float
+    mean_se: float
+    variance: float
+    variance_se: float
+    derived_mean: float
+    derived_variance: float
+    z_mean: float
+    z_variance: float
+    variance_ratio: float
+    first_order_mean: float
+    first_order_variance: float
+    drift_zero_mean: float
+    network_mean: float
+    z_network_mean: float
+
+
+@dataclass(frozen=True)
+class StationarySummary(Summary):
+    r"""The figures of a :class:`StationaryExperiment` (:func:`stationary_summary`).
+
+    Attributes
+    ----------
+    config : SimulationConfig
+    start : str
+        One of :data:`STARTS`.
+    kappa : float
+    n_networks : int
+    final_time : float
+    threshold : float
+        Bonferroni :math:`z^\ast` at ``false_alarm_rate`` over the :math:`2r` comparisons.
+    false_alarm_rate : float
+    agrees : bool
+        Every :math:`|z| \le z^\ast` (mean and variance of every mode).
+    final_max_cross_mode : float
+        Ensemble mean of the largest cross-mode amplitude at the end.
+    final_relative_imbalance : tuple[float, ...]
+        Ensemble mean per layer pair at the end.
+    modes : tuple[StationaryModeSummary, ...]
+    """
+
+    config: SimulationConfig
+    start: str
+    kappa: float
+    n_networks: int
+    final_time: float
+    threshold: float
+    false_alarm_rate: float
+    agrees: bool
+    final_max_cross_mode: float
+    final_relative_imbalance: tuple[float, ...]
+    modes: tuple[StationaryModeSummary, ...]
+
+
+def stationary_summary(experiment: StationaryExperiment) -> StationarySummary:
+    r"""The figures of a :class:`StationaryExperiment`.
+
+    Per mode (:class:`StationaryModeSummary`) the ensemble's moments against the derived
+    law's and C17's mean; globally the Bonferroni threshold :math:`z^\ast` at false-alarm
+    rate :math:`10^{-6}` over the :math:`2r` comparisons, whether every :math:`|z| \le
+    z^\ast`, and the final cross-mode amplitude and layer imbalance (ensemble means).
+    """
+    experiment = _experiment_iv(experiment)
+    run = experiment.trajectory
+    modes = tuple(
+        StationaryModeSummary(
+            mode=a + 1,
+            sigma=law.sigma,
+            mean=float(experiment.mean[a]),
+            mean_se=float(experiment.mean_se[a]),
+            variance=float(experiment.variance[a]),
+            variance_se=float(experiment.variance_se[a]),
+            derived_mean=law.mean,
+            derived_variance=law.variance,
+            z_mean=float(experiment.z_mean[a]),
+            z_variance=float(experiment.z_variance[a]),
+            variance_ratio=float(experiment.variance[a] / law.variance),
+            first_order_mean=law.first_order_mean,
+            first_order_variance=law.first_order_variance,
+            drift_zero_mean=law.drift_zero_mean,
+            network_mean=float(experiment.network_mean[a]),
+            z_network_mean=float(experiment.z_network_mean[a]),
+        )
+        for a, law in enumerate(experiment.laws)
+    )
+    threshold = z_threshold(FALSE_ALARM_RATE, 2 * len(modes))
+    z = np.concatenate([experiment.z_mean, experiment.z_variance])
+    return StationarySummary(
+        config=experiment.config,
+        start=experiment.start,
+        kappa=experiment.kappa,
+        n_networks=int(experiment.final_modes.shape[0]),
+        final_time=float(run.times[-1]),
+        threshold=threshold,
+        false_alarm_rate=FALSE_ALARM_RATE,
+        agrees=bool(np.all(np.abs(z) <= threshold)),
+        final_max_cross_mode=float(np.mean(run.cross_modes[-1])),
+        final_relative_imbalance=tuple(np.mean(run.relative_imbalance[-1], axis=0).tolist()),
+        modes=modes,
+    )
+
+
 def stationary_experiment_summary(experiment: StationaryExperiment) -> dict[str, Any]:
-    r"""JSON-friendly figures of a :class:`StationaryExperiment`.
+    r"""JSON-friendly figures of a :class:`StationaryExperiment`: the JSON form of
+    :func:`stationary_summary`.
 
     Per mode: ``sigma``; ensemble ``mean``, ``mean_se``, ``variance``, ``variance_se``; the
     density's exact ``derived_mean`` and ``derived_variance``; ``z_mean`` and
@@ -470,45 +438,7 @@ def stationary_experiment_summary(experiment: StationaryExperiment) -> dict[str,
     :math:`2r` comparisons), ``agrees`` (every :math:`|z| \le z^\ast`), ``final_max_cross_mode``
     (ensemble mean), ``final_relative_imbalance`` (ensemble mean per layer pair).
     """
-    experiment = _experiment_iv(experiment)
-    run = experiment.trajectory
-    modes = []
-    for a, law in enumerate(experiment.laws):
-        modes.append(
-            {
-                "mode": a + 1,
-                "sigma": law.sigma,
-                "mean": float(experiment.mean[a]),
-                "mean_se": float(experiment.mean_se[a]),
-                "variance": float(experiment.variance[a]),
-                "variance_se": float(experiment.variance_se[a]),
-                "derived_mean": law.mean,
-                "derived_variance": law.variance,
-                "z_mean": float(experiment.z_mean[a]),
-                "z_variance": float(experiment.z_variance[a]),
-                "variance_ratio": float(experiment.variance[a] / law.variance),
-                "first_order_mean": law.first_order_mean,
-                "first_order_variance": law.first_order_variance,
-                "drift_zero_mean": law.drift_zero_mean,
-                "network_mean": float(experiment.network_mean[a]),
-                "z_network_mean": float(experiment.z_network_mean[a]),
-            }
-        )
-    threshold = z_threshold(FALSE_ALARM_RATE, 2 * len(modes))
-    z = np.concatenate([experiment.z_mean, experiment.z_variance])
-    return {
-        "config": experiment.config.to_json(),
-        "start": experiment.start,
-        "kappa": experiment.kappa,
-        "n_networks": int(experiment.final_modes.shape[0]),
-        "final_time": float(run.times[-1]),
-        "threshold": threshold,
-        "false_alarm_rate": FALSE_ALARM_RATE,
-        "agrees": bool(np.all(np.abs(z) <= threshold)),
-        "final_max_cross_mode": float(np.mean(run.cross_modes[-1])),
-        "final_relative_imbalance": np.mean(run.relative_imbalance[-1], axis=0).tolist(),
-        "modes": modes,
-    }
+    return stationary_summary(experiment).to_json()
 
 
 def stationary_histogram_figure(experiment: StationaryExperiment, path: str | Path) -> Path:
@@ -555,3 +485,73 @@ def stationary_histogram_figure(experiment: StationaryExperiment, path: str | Pa
                 axis.set_ylabel("density")
                 axis.legend(fontsize="x-small")
     return target
+
+
+class StationaryRun:
+    """The stationary kind of run (:attr:`ExperimentKind.STATIONARY`): an ensemble from
+    ``start`` against the derived law of C10 (:func:`stationary_histogram`)."""
+
+    kind: ClassVar[ExperimentKind] = ExperimentKind.STATIONARY
+
+    @staticmethod
+    def default_config() -> SimulationConfig:
+        """:func:`default_stationary_config`."""
+        return default_stationary_config()
+
+    @staticmethod
+    def check(config: SimulationConfig, *, start: str | None, start_gap: float | None) -> None:
+        """:func:`check_stationary_config` from ``start``; ``start_gap`` is not read."""
+        check_stationary_config(config, start)
+
+    @staticmethod
+    def run(
+        config: SimulationConfig,
+        *,
+        start: str | None,
+        start_gap: float | None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> StationaryExperiment:
+        """:func:`stationary_histogram` from ``start``; ``start_gap`` is not read."""
+        assert start is not None  # plan_run chooses the start of a stationary run
+        return stationary_histogram(config, start=start, progress=progress)
+
+    @staticmethod
+    def summary(experiment: StationaryExperiment) -> StationarySummary:
+        """:func:`stationary_summary`."""
+        return stationary_summary(experiment)
+
+    @staticmethod
+    def trajectory(experiment: StationaryExperiment) -> Trajectory | None:
+        """The ensemble's recorded run."""
+        return experiment.trajectory
+
+    @staticmethod
+    def tables(summary: StationarySummary) -> ExperimentTables:
+        """:func:`~reports.experiments.tables.stationary_tables` of the JSON form."""
+        return stationary_tables(summary.to_json())
+
+    @staticmethod
+    def figure(experiment: StationaryExperiment) -> Callable[[str | Path], Path] | None:
+        """:func:`stationary_histogram_figure` of ``experiment``, to draw at a path."""
+        return partial(stationary_histogram_figure, experiment)
+
+    @staticmethod
+    def parameters(*, start: str | None, start_gap: float | None) -> dict[str, Any]:
+        """The start, as a report lists it after the configuration."""
+        return {"start": start}
+
+    @staticmethod
+    def sweep_row(summary: StationarySummary) -> dict[str, Any]:
+        """Per mode the ensemble mean, the law's, z, C17's mean, the variance ratio and its
+        z (columns ending in ``_a``), then whether the ensemble agrees with the law."""
+        row: dict[str, Any] = {}
+        for mode in summary.modes:
+            a = mode.mode
+            row[f"mean_{a}"] = mode.mean
+            row[f"law_mean_{a}"] = mode.derived_mean
+            row[f"z_mean_{a}"] = mode.z_mean
+            row[f"network_mean_{a}"] = mode.network_mean
+            row[f"variance_ratio_{a}"] = mode.variance_ratio
+            row[f"z_variance_{a}"] = mode.z_variance
+        row["agrees"] = "yes" if summary.agrees else "NO"
+        return row

@@ -2,14 +2,14 @@ r"""Parameter sweeps of ``dlnverify simulate`` on Dask (DESIGN.md §8; paper App
 
 A sweep is the Cartesian product of a few values for some :class:`SimulationConfig` fields
 (``--sweep eta=0.005,0.01,0.02 --sweep batch_size=1,4``): every combination is one
-independent run, summarised by :func:`reports.experiments.training.summarise` (and, with
-``diffusion_samples``, :func:`reports.experiments.diffusion.experiment_summary`), or, for a sweep of
-stationary ensembles (``stationary="aligned"`` or ``"small"``), by
-:func:`reports.experiments.stationary.stationary_experiment_summary`: ``--sweep dt=...`` is
-the paper's App. K, ``--sweep width=...`` the growth of the full network's departure from
-the single-mode law.  The runs are Dask
-tasks: local processes by default, threads or one process on request, or a ``dask.distributed``
-scheduler given by its address (``tcp://host:8786``) for a cluster.  Each run's randomness
+independent run of one kind, summarised by the kind's class
+(:data:`reports.experiments.kinds.EXPERIMENTS`): training runs
+(:func:`reports.experiments.training.training_summary`, with ``diffusion_samples`` also
+:func:`reports.experiments.diffusion.diffusion_summary`), or stationary ensembles from one
+start (:func:`reports.experiments.stationary.stationary_summary`): ``--sweep dt=...`` is the
+paper's App. K, ``--sweep width=...`` the growth of the full network's departure from the
+single-mode law.  The runs are Dask tasks: local processes by default, threads or one
+process on request, or a ``dask.distributed`` scheduler given by its address (``tcp://host:8786``) for a cluster.  Each run's randomness
 comes from its own ``seed`` field only, so a sweep gives the same numbers on any scheduler
 and in any order; sweep ``seed`` itself for independent repetitions.
 """
@@ -19,12 +19,23 @@ from __future__ import annotations
 import itertools
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dlnverify.errors import InvalidParameter
-from reports.experiments.training import SimulationConfig, run_simulation, summarise
+from reports.experiments.kind import ExperimentKind
+from reports.experiments.training import SimulationConfig
 
-__all__ = ["LOCAL_SCHEDULERS", "check_sweep_key", "parse_sweep", "run_sweep", "sweep_configs"]
+if TYPE_CHECKING:
+    from reports.experiments.kinds import RunSummary
+
+__all__ = [
+    "LOCAL_SCHEDULERS",
+    "check_sweep_key",
+    "parse_sweep",
+    "run_sweep",
+    "sweep_configs",
+    "sweep_summaries",
+]
 
 #: Schedulers that need no cluster; anything else is a ``dask.distributed`` address.
 LOCAL_SCHEDULERS = ("processes", "synchronous", "threads")
@@ -105,23 +116,12 @@ def sweep_configs(
     return configs
 
 
-def _run(config: SimulationConfig, stationary: str | None = None) -> dict[str, Any]:
+def _run(config: SimulationConfig, kind: ExperimentKind, start: str | None) -> RunSummary:
     """One run's summary (a Dask task: module-level, pickled by reference)."""
-    if stationary is not None:
-        from reports.experiments.stationary import (
-            stationary_experiment_summary,
-            stationary_histogram,
-        )
+    from reports.experiments.kinds import EXPERIMENTS
 
-        return stationary_experiment_summary(stationary_histogram(config, start=stationary))
-    if config.diffusion_samples:
-        from reports.experiments.diffusion import diffusion_along_training, experiment_summary
-
-        experiment = diffusion_along_training(config)
-        summary = summarise(experiment.trajectory, config)
-        summary["diffusion"] = experiment_summary(experiment)
-        return summary
-    return summarise(run_simulation(config), config)
+    experiment_class = EXPERIMENTS[kind]
+    return experiment_class.summary(experiment_class.run(config, start=start, start_gap=None))
 
 
 def run_sweep(
@@ -132,12 +132,41 @@ def run_sweep(
     progress: bool = True,
     stationary: str | None = None,
 ) -> list[dict[str, Any]]:
+    """The JSON forms of :func:`sweep_summaries`: training runs, or with ``stationary``
+    (``"aligned"`` or ``"small"``) stationary ensembles from that start
+    (:func:`reports.experiments.stationary.stationary_histogram`)."""
+    kind = ExperimentKind.TRAINING if stationary is None else ExperimentKind.STATIONARY
+    summaries = sweep_summaries(
+        configs,
+        kind=kind,
+        start=stationary,
+        scheduler=scheduler,
+        workers=workers,
+        progress=progress,
+    )
+    return [summary.to_json() for summary in summaries]
+
+
+def sweep_summaries(
+    configs: Sequence[SimulationConfig],
+    *,
+    kind: ExperimentKind = ExperimentKind.TRAINING,
+    start: str | None = None,
+    scheduler: str = "processes",
+    workers: int | None = None,
+    progress: bool = True,
+) -> list[RunSummary]:
     """Run every configuration as a Dask task; summaries in the order of ``configs``.
 
     Parameters
     ----------
     configs : sequence of SimulationConfig
         The runs (:func:`sweep_configs`).
+    kind : ExperimentKind
+        What every run is (:data:`~reports.experiments.kinds.EXPERIMENTS`); every
+        configuration is checked by its class before any run.
+    start : {None, "aligned", "small"}
+        The start of stationary ensembles.
     scheduler : str
         ``"processes"`` (default), ``"threads"``, ``"synchronous"``, or the address of a
         ``dask.distributed`` scheduler (needs the ``distributed`` package:
@@ -146,20 +175,16 @@ def run_sweep(
         Local workers (default: one per core).
     progress : bool
         Show Dask's progress bar on stderr (local schedulers).
-    stationary : {None, "aligned", "small"}
-        ``None``: training runs.  Otherwise every run is a stationary ensemble from this start
-        (:func:`reports.experiments.stationary.stationary_histogram`).
     """
     import dask
 
+    from reports.experiments.kinds import EXPERIMENTS
+
     if workers is not None and workers < 1:
         raise InvalidParameter(f"Got workers={workers}, but it must be >= 1.")
-    if stationary is not None:
-        from reports.experiments.stationary import check_stationary_config
-
-        for config in configs:
-            check_stationary_config(config, stationary)
-    tasks = [dask.delayed(_run, pure=False)(config, stationary) for config in configs]
+    for config in configs:
+        EXPERIMENTS[kind].check(config, start=start, start_gap=None)
+    tasks = [dask.delayed(_run, pure=False)(config, kind, start) for config in configs]
     if scheduler in LOCAL_SCHEDULERS:
         from dask.diagnostics import ProgressBar
 

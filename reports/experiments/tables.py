@@ -24,6 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reports.experiments.kind import ExperimentKind
+
 __all__ = [
     "ExperimentTables",
     "MAX_SWEEP_COLUMNS",
@@ -70,7 +72,7 @@ class ExperimentTables:
     Attributes
     ----------
     kind : str
-        ``"training"``, ``"stationary"``, ``"collapse"`` or ``"sweep"``.
+        The :class:`~reports.experiments.kind.ExperimentKind` of the run, or ``"sweep"``.
     heading : str
         One line saying what was run (``""``: none).
     tables : tuple[Table, ...]
@@ -163,7 +165,7 @@ def training_tables(summary: Mapping[str, Any]) -> ExperimentTables:
         f"{summary['max_cross_mode']:.3g}; relative imbalance "
         f"{_imbalance(summary['final_relative_imbalance'])}"
     )
-    return ExperimentTables("training", "", tuple(tables), (note,))
+    return ExperimentTables(ExperimentKind.TRAINING, "", tuple(tables), (note,))
 
 
 def stationary_tables(summary: Mapping[str, Any]) -> ExperimentTables:
@@ -211,7 +213,7 @@ def stationary_tables(summary: Mapping[str, Any]) -> ExperimentTables:
     )
     agrees = bool(summary["agrees"])
     return ExperimentTables(
-        "stationary",
+        ExperimentKind.STATIONARY,
         heading,
         (_table(header, rows),),
         notes,
@@ -269,7 +271,7 @@ def collapse_tables(summary: Mapping[str, Any]) -> ExperimentTables:
     )
     follows = bool(summary["follows_c11"])
     return ExperimentTables(
-        "collapse",
+        ExperimentKind.COLLAPSE,
         heading,
         (windows, last),
         (note,),

@@ -27,17 +27,22 @@ from dlnverify.errors import InvalidParameter
 from numerics.teacher import Teacher, random_teacher
 from numerics.trajectory import OPTIMIZERS, Trajectory, simulate_trajectory
 from numerics.weights import aligned_balanced_weights, small_gaussian_init
+from reports.experiments.summary import Summary
 from reports.render.json import json_text
 
 __all__ = [
+    "DiffusionModeSummary",
+    "DiffusionSummary",
     "OUTPUT_FORMATS",
     "SimulationConfig",
+    "TrainingSummary",
     "aligned_init",
     "run_simulation",
     "seeded_teacher",
     "small_init",
     "summarise",
     "train",
+    "training_summary",
     "write_trajectory",
 ]
 
@@ -320,7 +325,119 @@ def _ensemble_axis(array: np.ndarray, config: SimulationConfig) -> np.ndarray:
     return array if config.ensemble > 1 else array[:, np.newaxis]
 
 
-def summarise(trajectory: Trajectory, config: SimulationConfig) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DiffusionModeSummary(Summary):
+    r"""One mode's diffusion along training against Eq. 7
+    (:func:`reports.experiments.diffusion.diffusion_summary`).
+
+    Attributes
+    ----------
+    mode : int
+        :math:`a`, from 1.
+    sigma : float
+    s_star : float or None
+        The derived peak amplitude (Eq. 9; ``None`` where it does not exist).
+    empirical_peak_time, peak_time_uncertainty : float
+        Time of the largest empirical diffusion, uncertain by one record spacing.
+    formula_peak_time, s_star_crossing_time, half_time, full_time : float or None
+        Argmax of Eq. 7 along the run; first time :math:`s_a` reaches :math:`s^\ast`,
+        :math:`\sigma_a/2` and :math:`0.9\sigma_a` (``None``: never).
+    peak_before_half, peak_before_full : bool or None
+        The empirical peak at least one record spacing earlier than those.
+    max_diffusion, max_formula : float or None
+        Largest empirical diffusion and Eq. 7 along the run.
+    max_abs_z_aligned : float or None
+        Largest :math:`|z|` over the records close to aligned and balanced.
+    n_aligned_records : int
+    median_relative_error_window, max_relative_error_window, max_abs_z_window : float or None
+        Over the learning window (Eq. 7 at least 10 % of its maximum).
+    max_abs_z_all, worst_time_all : float or None
+        Largest :math:`|z|` over every record with :math:`s_a \ge 0`, and its time.
+    """
+
+    mode: int
+    sigma: float
+    s_star: float | None
+    empirical_peak_time: float
+    peak_time_uncertainty: float
+    formula_peak_time: float | None
+    s_star_crossing_time: float | None
+    half_time: float | None
+    full_time: float | None
+    peak_before_half: bool | None
+    peak_before_full: bool | None
+    max_diffusion: float
+    max_formula: float | None
+    max_abs_z_aligned: float | None
+    n_aligned_records: int
+    median_relative_error_window: float | None
+    max_relative_error_window: float | None
+    max_abs_z_window: float | None
+    max_abs_z_all: float | None
+    worst_time_all: float | None
+
+
+@dataclass(frozen=True)
+class DiffusionSummary(Summary):
+    r"""The diffusion along a training run against Eq. 7
+    (:func:`reports.experiments.diffusion.diffusion_summary`).
+
+    Attributes
+    ----------
+    config : SimulationConfig
+    diffusion_samples : int
+    kappa, aligned_tolerance : float
+    threshold : float
+        Bonferroni :math:`z^\ast` at ``false_alarm_rate`` over the aligned comparisons.
+    false_alarm_rate : float
+    modes : tuple[DiffusionModeSummary, ...]
+    """
+
+    config: SimulationConfig
+    diffusion_samples: int
+    kappa: float
+    aligned_tolerance: float
+    threshold: float
+    false_alarm_rate: float
+    modes: tuple[DiffusionModeSummary, ...]
+
+
+@dataclass(frozen=True)
+class TrainingSummary(Summary):
+    r"""End-of-run figures of a training run (:func:`training_summary`).
+
+    Attributes
+    ----------
+    config : SimulationConfig
+    final_time, final_loss : float
+        Last record time and population loss (ensemble mean).
+    final_modes : tuple[float, ...]
+        Ensemble-mean :math:`s_a` at the end.
+    half_times : tuple[float or None, ...]
+        First record time at which the ensemble-mean :math:`s_a` reaches
+        :math:`\sigma_a/2` (``None``: never).
+    max_cross_mode : float
+        Largest cross-mode amplitude over the run.
+    final_relative_imbalance : tuple[float, ...]
+        Ensemble mean per layer pair at the end.
+    diffusion : DiffusionSummary or None
+        The diffusion along training when recorded (left out of the JSON form while
+        ``None``).
+    """
+
+    OPTIONAL = ("diffusion",)
+
+    config: SimulationConfig
+    final_time: float
+    final_loss: float
+    final_modes: tuple[float, ...]
+    half_times: tuple[float | None, ...]
+    max_cross_mode: float
+    final_relative_imbalance: tuple[float, ...]
+    diffusion: DiffusionSummary | None = None
+
+
+def training_summary(trajectory: Trajectory, config: SimulationConfig) -> TrainingSummary:
     r"""End-of-run figures, averaged over the ensemble.
 
     ``half_times[a]``: the first recorded time at which the ensemble-mean :math:`s_a` reaches
@@ -329,21 +446,31 @@ def summarise(trajectory: Trajectory, config: SimulationConfig) -> dict[str, Any
     modes = _ensemble_axis(trajectory.modes, config).mean(axis=1)
     sigmas = np.asarray(config.singular_values)
     reached = modes >= sigmas / 2
-    half_times = [
+    half_times = tuple(
         float(trajectory.times[np.argmax(reached[:, a])]) if reached[:, a].any() else None
         for a in range(sigmas.size)
-    ]
-    return {
-        "config": config.to_json(),
-        "final_time": float(trajectory.times[-1]),
-        "final_loss": float(np.mean(trajectory.loss[-1])),
-        "final_modes": modes[-1].tolist(),
-        "half_times": half_times,
-        "max_cross_mode": float(np.max(trajectory.cross_modes)),
-        "final_relative_imbalance": _ensemble_axis(trajectory.relative_imbalance, config)[-1]
-        .mean(axis=0)
-        .tolist(),
-    }
+    )
+    return TrainingSummary(
+        config=config,
+        final_time=float(trajectory.times[-1]),
+        final_loss=float(np.mean(trajectory.loss[-1])),
+        final_modes=tuple(modes[-1].tolist()),
+        half_times=half_times,
+        max_cross_mode=float(np.max(trajectory.cross_modes)),
+        final_relative_imbalance=tuple(
+            _ensemble_axis(trajectory.relative_imbalance, config)[-1].mean(axis=0).tolist()
+        ),
+    )
+
+
+def summarise(trajectory: Trajectory, config: SimulationConfig) -> dict[str, Any]:
+    r"""End-of-run figures, averaged over the ensemble: the JSON form of
+    :func:`training_summary`.
+
+    ``half_times[a]``: the first recorded time at which the ensemble-mean :math:`s_a` reaches
+    :math:`\sigma_a / 2` (``None`` if it does not).
+    """
+    return training_summary(trajectory, config).to_json()
 
 
 def write_trajectory(trajectory: Trajectory, config: SimulationConfig, path: str | Path) -> Path:

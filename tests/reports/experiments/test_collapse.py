@@ -29,15 +29,14 @@ from reports.claims.row_collapse import row_collapse_comparisons
 from reports.engine.verdict import Comparison, numeric_check
 from reports.experiments.collapse import (
     CollapseExperiment,
-    c11_collapse_rate,
     check_collapse_config,
     collapse_experiment,
     collapse_experiment_summary,
     collapse_figure,
     default_collapse_config,
-    row_collapse_rate,
 )
 from reports.experiments.training import SimulationConfig
+from reports.laws.collapse_rates import c11_collapse_rate, row_collapse_rate
 
 FALSE_ALARM_RATE = 1e-6
 TINY = {"width": 3, "ensemble": 16, "steps": 40, "record_every": 10}

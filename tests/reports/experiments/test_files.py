@@ -8,6 +8,7 @@ import pytest
 from dlnverify.errors import InvalidParameter
 from reports.cli import ExitCode, main
 from reports.experiments.files import load_experiment, shipped_experiment, shipped_experiments
+from reports.experiments.kind import ExperimentKind
 from reports.experiments.sweep import sweep_configs
 from reports.experiments.training import SimulationConfig
 
@@ -123,4 +124,69 @@ def test_bad_experiments_exit_2(tmp_path, capsys, argv, message):
     assert main(["simulate", "--quiet", *argv]) == ExitCode.BAD_INPUT
     err = capsys.readouterr().err
     assert message in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("", None),
+        ('kind = "training"\n', ExperimentKind.TRAINING),
+        ('kind = "stationary"\n', ExperimentKind.STATIONARY),
+        ('kind = "collapse"\n', ExperimentKind.COLLAPSE),
+        ("stationary = true\n", ExperimentKind.STATIONARY),
+        ("collapse = true\n", ExperimentKind.COLLAPSE),
+        ("stationary = false\ncollapse = false\n", None),
+        ('kind = "stationary"\nstationary = true\n', ExperimentKind.STATIONARY),
+        ('kind = "collapse"\nstationary = false\n', ExperimentKind.COLLAPSE),
+        ('[simulate]\nkind = "collapse"\nwidth = 4\n', ExperimentKind.COLLAPSE),
+    ],
+)
+def test_kind_key_and_the_booleans_name_the_kind(tmp_path, text, kind):
+    path = tmp_path / "kind.toml"
+    path.write_text(text, encoding="utf-8")
+    file = load_experiment(path)
+    assert file.kind is kind
+    assert file.stationary == (kind is ExperimentKind.STATIONARY)
+    assert file.collapse == (kind is ExperimentKind.COLLAPSE)
+    assert "kind" not in file.parameters
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('kind = "training"\nstationary = true\n', 'kind = "training" contradicts stationary'),
+        ('kind = "stationary"\ncollapse = true\n', 'kind = "stationary" contradicts collapse'),
+        ('kind = "sweep"\n', "got kind = 'sweep', but it must be one of training, stationary"),
+        ('kind = "Stationary"\n', "must be one of training, stationary, collapse"),
+        ("kind = 1\n", "got kind = 1, but it must be one of"),
+        ("kind = true\n", "must be one of"),
+    ],
+)
+def test_bad_kinds_are_one_line_errors(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidParameter, match=message) as info:
+        load_experiment(path)
+    assert "\n" not in str(info.value)
+
+
+def test_kind_key_runs_as_the_boolean_did(tmp_path, capsys):
+    runs = []
+    for name, line in (("key", 'kind = "stationary"'), ("boolean", "stationary = true")):
+        path = tmp_path / f"{name}.toml"
+        path.write_text(f'{line}\nstart = "small"\nensemble = 8\nsteps = 20\n', encoding="utf-8")
+        assert main(["simulate", "--config", str(path), "--json", "--quiet"]) == ExitCode.OK
+        runs.append(capsys.readouterr().out)
+    assert runs[0] == runs[1]
+    assert json.loads(runs[0])["start"] == "small"
+
+
+def test_kind_of_a_file_and_a_flag_exclude_each_other(tmp_path, capsys):
+    path = tmp_path / "collapse.toml"
+    path.write_text('kind = "collapse"\n', encoding="utf-8")
+    argv = ["simulate", "--config", str(path), "--stationary", "--quiet"]
+    assert main(argv) == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert "different experiments; choose one" in err
     assert err.count("\n") == 1

@@ -14,13 +14,13 @@ from numerics.montecarlo import z_threshold
 from reports.experiments.stationary import (
     StationaryExperiment,
     default_stationary_config,
-    derived_mode_law,
     full_network_means,
     stationary_experiment_summary,
     stationary_histogram,
     stationary_histogram_figure,
 )
 from reports.experiments.training import SimulationConfig
+from reports.laws.mode_law import derived_mode_law
 
 TINY = {"depth": 2, "width": 3, "singular_values": (1.5, 1.0), "ensemble": 8, "steps": 40}
 

@@ -1,0 +1,3 @@
+"""laws"""
+
+__all__: list[str] = []
