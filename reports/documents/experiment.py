@@ -26,9 +26,9 @@ from reports.render.latex import (
     compile_pdf,
     latex_escape,
     latex_figure_path,
-    load_template,
     relative_inside,
 )
+from reports.render.templates import load_template
 
 __all__ = [
     "ExperimentReport",

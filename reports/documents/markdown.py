@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS
-from derivations.result import Finding, Math
 from dlnverify import __version__
 from dlnverify.errors import InvalidParameter
 from reports.engine.verify import ClaimOutcome
+from reports.render.markdown import finding_markdown
 
 __all__ = ["finding_markdown", "render_report", "write_report"]
 
@@ -63,18 +63,6 @@ def _section(outcome: ClaimOutcome) -> str:
     else:
         lines += _monte_carlo(check)
     return "\n".join(lines)
-
-
-def finding_markdown(finding: str) -> str:
-    """A finding as Markdown with TeX math: the formulas of a
-    :class:`~derivations.result.Finding` as ``$...$`` (``$$...$$`` when displayed), a plain
-    string unchanged."""
-    if not isinstance(finding, Finding):
-        return finding
-    return "".join(
-        (f" $${p.latex}$$ " if p.display else f"${p.latex}$") if isinstance(p, Math) else p
-        for p in finding.pieces
-    )
 
 
 def _monte_carlo(check: Any) -> list[str]:

@@ -21,17 +21,14 @@ when a report is rendered.
 
 from __future__ import annotations
 
-import math
 import platform
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from derivations.conventions import to_latex
-from derivations.result import Finding, Math
 from dlnverify import __version__
 from dlnverify.errors import InvalidParameter
 from reports.engine.claim import Claim
@@ -40,148 +37,23 @@ from reports.engine.verify import ClaimOutcome
 from reports.render.conventions import conventions_context
 from reports.render.latex import (
     compile_pdf,
+    latex_code,
+    latex_display,
     latex_escape,
     latex_figure_path,
-    latex_math_text,
-    load_template,
+    latex_finding,
+    latex_fixed,
+    latex_number,
+    pdf_bookmark,
     relative_inside,
 )
+from reports.render.templates import load_template
 
 __all__ = ["ReportFiles", "render_latex", "write_latex_report"]
 
 
-#: Display equations longer than this many characters of LaTeX are broken into lines at
-#: their top-level ``+`` and ``-`` (each line at most this long, when the terms allow).
-LINE_CHARACTERS = 240
-
-#: Display equations longer than this many characters are set in ``\scriptstyle`` (their
-#: lines would otherwise be scaled down unevenly to the line width).
-LONG_EQUATION = 1500
-
-
-# --- escaping ------------------------------------------------------------------------------
-
-
-# --- numbers and cells ---------------------------------------------------------------------
-
-
-def _number(value: float, digits: int) -> str:
-    """A float as math-mode LaTeX (``1.5\\times10^{-5}``) with ``digits`` significant digits."""
-    x = float(value)
-    if math.isnan(x):
-        return r"\mathrm{NaN}"
-    if math.isinf(x):
-        return r"\infty" if x > 0 else r"-\infty"
-    text = f"{x:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        power = f"10^{{{int(exponent)}}}"
-        return power if mantissa == "1" else f"{mantissa}\\times{power}"
-    return text
-
-
-def _fixed(value: float, decimals: int = 2) -> str:
-    x = float(value)
-    if math.isnan(x):
-        return r"\mathrm{NaN}"
-    if math.isinf(x):
-        return r"\infty" if x > 0 else r"-\infty"
-    return f"{x:.{decimals}f}"
-
-
 def _parameters(parameters: Mapping[str, Any]) -> str:
     return latex_escape(parameters_text(parameters))
-
-
-def _finding(finding: str) -> str:
-    """A finding as LaTeX: its text escaped, its formulas (a
-    :class:`~derivations.result.Finding`'s pieces) typeset as math, inline or displayed."""
-    pieces = finding.pieces if isinstance(finding, Finding) else (finding,)
-    return "".join(_math(p) if isinstance(p, Math) else latex_escape(p) for p in pieces)
-
-
-def _math(math: Math) -> str:
-    source = latex_math_text(math.latex)
-    return f"\\[ {source} \\]" if math.display else f"${source}$"
-
-
-def _top_level(latex: str, separators: tuple[str, ...]) -> list[int]:
-    """Positions in ``latex`` where one of ``separators`` starts outside every group.
-
-    Groups are ``{...}``, ``\\left ... \\right`` and ``\\begin ... \\end``; escaped braces
-    (``\\{``) are not groups.
-    """
-    positions, depth, i = [], 0, 0
-    while i < len(latex):
-        char = latex[i]
-        if char == "\\":
-            command = re.match(r"\\([A-Za-z]+|.)", latex[i:])
-            name = command.group(1) if command else ""
-            if name in ("left", "begin"):
-                depth += 1
-            elif name in ("right", "end"):
-                depth -= 1
-            i += 1 + len(name)
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-        elif depth == 0 and any(latex.startswith(sep, i) for sep in separators):
-            positions.append(i)
-        i += 1
-    return positions
-
-
-def _split_lines(latex: str) -> list[str] | None:
-    """``lhs = a + b - c ...`` as lines ``[lhs &= a + b, & - c ...]``, or None if unsplittable."""
-    equals = _top_level(latex, (" = ",))
-    start = equals[0] + 3 if equals else 0
-    cuts = [p for p in _top_level(latex, (" + ", " - ")) if p > start]
-    if not cuts:
-        return None
-    terms, previous = [], start
-    for cut in cuts:
-        terms.append(latex[previous:cut])
-        previous = cut
-    terms.append(latex[previous:])
-    lines, current = [], ""
-    for term in terms:
-        if current and len(current) + len(term) > LINE_CHARACTERS:
-            lines.append(current)
-            current = term
-        else:
-            current += term
-    lines.append(current)
-    if len(lines) == 1:
-        return None
-    head = f"{latex[: equals[0]]} &= " if equals else "& "
-    rows = [head + lines[0].strip()] + [r"&\quad " + line.strip() for line in lines[1:]]
-    return rows
-
-
-def _display(latex: str) -> str:
-    r"""A display equation, fitted to the line width (``\fitmath`` of the preamble).
-
-    An equation longer than :data:`LINE_CHARACTERS` is broken into aligned lines at its
-    top-level ``+`` and ``-``; one longer than :data:`LONG_EQUATION` is set in
-    ``\scriptstyle``.  ``\fitmath`` scales the result down to the line width (and to the
-    page height) only when it is larger.
-    """
-    body = latex_math_text(latex).strip()
-    if not body:
-        return ""
-    style = r"\scriptstyle " if len(body) > LONG_EQUATION else r"\displaystyle "
-    rows = _split_lines(body) if len(body) > LINE_CHARACTERS else None
-    if rows is not None:
-        body = "\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}"
-    return f"\\[\\fitmath{{{style}{body}}}\\]"
-
-
-def _bookmark(text: str) -> str:
-    """ASCII text safe in a PDF bookmark (accents dropped, specials and symbols removed)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(re.sub(r"[^A-Za-z0-9 .,;:()+=/*'!?-]", " ", ascii_text).split())
 
 
 def _label(claim_id: str) -> str:
@@ -219,18 +91,18 @@ def _numeric_context(check: Any) -> dict[str, Any] | None:
         return None
     return {
         "passed": check.passed,
-        "max_abs_z": _fixed(check.max_abs_z),
-        "threshold": _fixed(check.threshold),
-        "false_alarm_rate": _number(check.false_alarm_rate, 3),
+        "max_abs_z": latex_fixed(check.max_abs_z),
+        "threshold": latex_fixed(check.threshold),
+        "false_alarm_rate": latex_number(check.false_alarm_rate, 3),
         "n_tests": check.n_tests,
         "note": latex_escape(check.note),
         "rows": [
             {
                 "parameters": _parameters(case.parameters),
-                "estimate": _number(case.estimate, 6),
-                "standard_error": _number(case.standard_error, 2),
-                "closed_form": _number(case.closed_form, 6),
-                "z": _fixed(case.z),
+                "estimate": latex_number(case.estimate, 6),
+                "standard_error": latex_number(case.standard_error, 2),
+                "closed_form": latex_number(case.closed_form, 6),
+                "z": latex_fixed(case.z),
                 "outside": abs(case.z) > check.threshold,
                 "n_samples": case.samples.replace(",", r"\,"),
             }
@@ -246,16 +118,16 @@ def _claim_context(outcome: ClaimOutcome, figure: str | None) -> dict[str, Any]:
         "id": latex_escape(claim.id),
         "label": _label(claim.id),
         "title": latex_escape(claim.title),
-        "bookmark": _bookmark(f"{claim.id}. {claim.title}"),
+        "bookmark": pdf_bookmark(f"{claim.id}. {claim.title}"),
         "paper_ref": latex_escape(claim.paper_ref),
-        "statement": _display(claim.statement),
+        "statement": latex_display(claim.statement),
         "steps": [
-            {"description": latex_escape(step.description), "equation": _display(step.latex())}
+            {"description": latex_escape(step.description), "equation": latex_display(step.latex())}
             for step in derivation.steps
         ],
         "holds": derivation.holds,
         "cases": [latex_escape(case) for case in derivation.cases],
-        "findings": [_finding(finding) for finding in derivation.findings],
+        "findings": [latex_finding(finding) for finding in derivation.findings],
         "remarks": [latex_escape(remark) for remark in claim.remarks],
         "quantities": [latex_escape(name) for name in claim.quantities],
         "numeric": numeric,
@@ -264,7 +136,7 @@ def _claim_context(outcome: ClaimOutcome, figure: str | None) -> dict[str, Any]:
         "numeric_verdict": outcome.numeric_verdict,
         "summary_z": None
         if check is None
-        else f"{_fixed(check.max_abs_z)} / {_fixed(check.threshold)}",
+        else f"{latex_fixed(check.max_abs_z)} / {latex_fixed(check.threshold)}",
     }
 
 
@@ -273,20 +145,8 @@ def _experiment_section(report: Any, figure: str | None) -> dict[str, Any]:
     from reports.documents.experiment import experiment_context  # it imports this module
 
     label = "experiment:" + re.sub(r"[^A-Za-z0-9]", "-", report.name)
-    bookmark = _bookmark(f"Experiment: {report.name}")
+    bookmark = pdf_bookmark(f"Experiment: {report.name}")
     return experiment_context(report, figure) | {"label": label, "bookmark": bookmark}
-
-
-#: Characters of a formula as written after which a line may break.
-_CODE_BREAKS = frozenset(" +-*/^(),=")
-
-
-def _breakable_code(text: str) -> str:
-    r"""``text`` as a ``\texttt`` argument that may break after operators and spaces, so a
-    long formula as the user wrote it wraps instead of running into the margin."""
-    return "".join(
-        latex_escape(char) + (r"\allowbreak{}" if char in _CODE_BREAKS else "") for char in text
-    )
 
 
 def _formula_context(index: int, entry: Any, result: Any) -> dict[str, Any]:
@@ -298,14 +158,14 @@ def _formula_context(index: int, entry: Any, result: Any) -> dict[str, Any]:
     return {
         "name": latex_escape(entry.name),
         "label": f"formula:{index}",
-        "bookmark": _bookmark(f"Formula: {entry.name}"),
+        "bookmark": pdf_bookmark(f"Formula: {entry.name}"),
         "quantity": latex_escape(result.quantity),
         "description": latex_escape(get_quantity(result.quantity).description),
         "at": _parameters(result.at) if result.at else "",
-        "written": _breakable_code(entry.formula),
-        "formula": _display(to_latex(result.parsed)) if result.parsed is not None else "",
-        "derived": _display(to_latex(result.derived)) if result.derived is not None else "",
-        "difference": _display(to_latex(result.difference)) if different else "",
+        "written": latex_code(entry.formula),
+        "formula": latex_display(to_latex(result.parsed)) if result.parsed is not None else "",
+        "derived": latex_display(to_latex(result.derived)) if result.derived is not None else "",
+        "difference": latex_display(to_latex(result.difference)) if different else "",
         "verified": result.verified,
         "verdict": latex_escape(result.verdict),
         "message": latex_escape(result.message),
