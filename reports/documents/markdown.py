@@ -14,25 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS
 from dlnverify import __version__
 from dlnverify.errors import InvalidParameter
 from reports.engine.verify import ClaimOutcome
+from reports.render.conventions import conventions_context
 from reports.render.markdown import finding_markdown
 
 __all__ = ["finding_markdown", "render_report", "write_report"]
-
-_CONVENTIONS = r"""
-- Widths $h_0 = n, \dots, h_L = m$; $W_l \in \mathbb{R}^{h_l \times h_{l-1}}$; $W = W_L \cdots W_1$;
-  $A_l = W_L \cdots W_{l+1}$, $B_l = W_{l-1} \cdots W_1$ (empty product $= I$).
-- Data $x \sim N(0, I_n)$, $y = W^\ast x + \varepsilon$, $\varepsilon \sim N(0, \Sigma_\varepsilon)$;
-  loss $\ell = \tfrac12\|y - Wx\|^2$; gap $\Delta = W^\ast - W$.
-- Noise $\xi_l = \nabla_l \ell - \nabla_l L$, $\Sigma = \operatorname{Cov}(\operatorname{vec}\xi)$,
-  column-major vec, layers stacked; SDE $d\theta = -\nabla L\,dt + \sqrt{\kappa\Sigma}\,dW_t$,
-  $\kappa = \eta/B$, $t = k\eta$.
-- Scalar SDE $ds = \mu\,dt + \sqrt{D}\,dW_t$: $D$ is the full variance rate.
-- Mode amplitude $s_a = u_a^\top W v_a$; aligned-balanced: $W_l = R_l\,\mathrm{diag}(s^{1/L})\,R_{l-1}^\top$.
-"""
 
 
 def _section(outcome: ClaimOutcome) -> str:
@@ -144,10 +132,15 @@ def render_report(
             "",
         ]
         lines += [f"- {entry.name}: {result.verdict}" for entry, result in formulas]
-    lines += ["", "## Conventions", _CONVENTIONS, "Parameters:", ""]
-    lines += [f"- ${p.latex}$ (`{p.name}`): {p.description}" for p in PARAMETERS.values()]
+    conventions = conventions_context()
+    lines += ["", "## Conventions", ""]
+    lines += ["- " + "\n  ".join(item) for item in conventions["conventions"]]
+    lines += ["", "Parameters:", ""]
+    lines += [
+        f"- ${p['latex']}$ (`{p['name']}`): {p['description']}" for p in conventions["parameters"]
+    ]
     lines += ["", "Other conventions the checker recognises:", ""]
-    lines += [f"- `{c.name}`: {c.description}" for c in CONVENTION_RESCALINGS]
+    lines += [f"- `{c['name']}`: {c['description']}" for c in conventions["rescalings"]]
     lines.append("")
     lines += [_section(o) for o in outcomes]
     for entry, result in formulas:
