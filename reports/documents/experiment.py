@@ -22,12 +22,7 @@ from dlnverify import __version__
 from dlnverify.errors import InvalidParameter
 from reports.experiments.tables import ExperimentTables, Table
 from reports.render.conventions import conventions_context
-from reports.render.latex import (
-    compile_pdf,
-    latex_escape,
-    latex_figure_path,
-    relative_inside,
-)
+from reports.render.latex import compile_pdf, relative_inside
 from reports.render.templates import load_template
 
 __all__ = [
@@ -125,50 +120,43 @@ def _value(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
-def _table_context(table: Table) -> dict[str, Any]:
-    def row(cells: Sequence[str]) -> str:
-        return " & ".join(latex_escape(cell) for cell in cells)
-
-    rows = [row(cells) for cells in table.rows]
-    blocks = [rows[i : i + ROWS_PER_BLOCK] for i in range(0, len(rows), ROWS_PER_BLOCK)]
-    return {
-        "caption": latex_escape(table.caption),
-        "columns": "l" * len(table.header),
-        "header": row(table.header),
-        "blocks": blocks or [[]],
-    }
-
-
 def experiment_context(report: ExperimentReport, figure: str | None = None) -> dict[str, Any]:
-    """The variables of ``_experiment_body.tex.j2`` for ``report`` (every string LaTeX)."""
+    """The variables of the experiment templates (``_experiment_body.tex.j2``,
+    ``_experiment_body.md.j2``) for ``report``, as plain data: its name, description,
+    verdict, command, parameters (values as text), heading, tables, notes and figure (its
+    file and LaTeX caption, None for none: the run's name)."""
     if not isinstance(report, ExperimentReport):
         raise InvalidParameter(
             f"Got report of type {type(report).__name__}, but it must be an ExperimentReport."
         )
     results = report.results
-    command = (
-        r"Reproduce with \texttt{" + latex_escape(report.command) + "}." if report.command else ""
-    )
     return {
-        "name": latex_escape(report.name),
-        "description": latex_escape(report.description.rstrip(".")),
+        "name": report.name,
+        "description": report.description,
         "verdict": None
         if results.holds is None
-        else {"holds": results.holds, "text": latex_escape(results.verdict)},
-        "command": command,
-        "run_parameters": [
-            {"name": latex_escape(k), "value": latex_escape(_value(v))}
-            for k, v in report.parameters.items()
+        else {"holds": results.holds, "text": results.verdict},
+        "command": report.command,
+        "run_parameters": [{"name": k, "value": _value(v)} for k, v in report.parameters.items()],
+        "heading": results.heading,
+        "tables": [
+            {"caption": t.caption, "header": list(t.header), "rows": [list(r) for r in t.rows]}
+            for t in results.tables
         ],
-        "heading": latex_escape(results.heading),
-        "tables": [_table_context(t) for t in results.tables],
-        "notes": [latex_escape(note) for note in results.notes],
+        "notes": list(results.notes),
         "figure": None
         if figure is None
-        else {
-            "path": latex_figure_path(figure, f"experiment {report.name}"),
-            "caption": _CAPTIONS.get(results.kind, latex_escape(report.name)),
-        },
+        else {"path": figure, "caption": _CAPTIONS.get(results.kind)},
+    }
+
+
+def _standalone_context(report: ExperimentReport, figure: str | None) -> dict[str, Any]:
+    """The variables of ``experiment.tex.j2`` and ``experiment.md.j2``."""
+    return {
+        "experiment": experiment_context(report, figure),
+        "version": __version__,
+        "python": platform.python_version(),
+        **conventions_context(),
     }
 
 
@@ -187,16 +175,8 @@ def render_experiment_latex(report: ExperimentReport, *, figure: str | None = No
     str
         The LaTeX source, ``\documentclass`` to ``\end{document}``.
     """
-    experiment = experiment_context(report, figure)
-    return str(
-        load_template("experiment.tex.j2").render(
-            name=experiment["name"],
-            version=latex_escape(__version__),
-            python=latex_escape(platform.python_version()),
-            experiment=experiment,
-            **conventions_context(),
-        )
-    )
+    context = _standalone_context(report, figure)
+    return str(load_template("experiment.tex.j2").render(context, rows_per_block=ROWS_PER_BLOCK))
 
 
 def _markdown_table(table: Table) -> list[str]:

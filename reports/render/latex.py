@@ -5,7 +5,7 @@ r"""LaTeX output primitives that know no claim: escaping, math, numbers, figure 
   cannot typeset becomes :data:`UNKNOWN_CHARACTER`;
 * :func:`latex_math_text` — LaTeX math from SymPy or a claim statement, made safe to include;
   :func:`latex_display` — the same as a display equation fitted to the line width;
-* :func:`latex_number`, :func:`latex_fixed` — floats as math-mode LaTeX;
+* :func:`latex_number`, :func:`latex_fixed`, :func:`latex_count` — numbers as math-mode LaTeX;
 * :func:`latex_finding` — a finding, its text escaped and its formulas typeset;
 * :func:`latex_code` — a formula as written, breakable in ``\texttt``;
   :func:`pdf_bookmark` — text as a PDF bookmark takes it;
@@ -42,6 +42,7 @@ __all__ = [
     "check_report_output",
     "compile_pdf",
     "latex_code",
+    "latex_count",
     "latex_display",
     "latex_escape",
     "latex_figure_path",
@@ -389,6 +390,12 @@ def latex_fixed(value: float, decimals: int = 2) -> str:
     x = float(value)
     special = _infinite(x)
     return special if special is not None else f"{x:.{decimals}f}"
+
+
+def latex_count(text: str) -> str:
+    r"""A count as printed (``"200,000"``, ``"n/a"``) as math-mode LaTeX: its thousands
+    separated by thin spaces (``200\,000``)."""
+    return text.replace(",", r"\,")
 
 
 def latex_finding(finding: str) -> str:

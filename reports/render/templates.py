@@ -9,7 +9,8 @@ its environment; the environment follows the template's name:
   ``math`` (:func:`~reports.render.latex.latex_math_text`), ``display``
   (:func:`~reports.render.latex.latex_display`), ``num(digits)``
   (:func:`~reports.render.latex.latex_number`), ``fixed(decimals)``
-  (:func:`~reports.render.latex.latex_fixed`), ``finding``
+  (:func:`~reports.render.latex.latex_fixed`), ``count``
+  (:func:`~reports.render.latex.latex_count`), ``finding``
   (:func:`~reports.render.latex.latex_finding`), ``code``
   (:func:`~reports.render.latex.latex_code`), ``bookmark``
   (:func:`~reports.render.latex.pdf_bookmark`) and ``graphics(owner)``
@@ -34,6 +35,7 @@ from dlnverify.errors import InvalidParameter
 from reports.engine.verdict import parameters_text
 from reports.render.latex import (
     latex_code,
+    latex_count,
     latex_display,
     latex_escape,
     latex_figure_path,
@@ -70,6 +72,7 @@ _KINDS: dict[str, tuple[dict[str, Any], dict[str, Callable[..., str]]]] = {
             "display": latex_display,
             "num": latex_number,
             "fixed": latex_fixed,
+            "count": latex_count,
             "finding": latex_finding,
             "code": latex_code,
             "bookmark": pdf_bookmark,
