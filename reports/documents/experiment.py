@@ -13,14 +13,14 @@ Output is deterministic (no dates, no timings): the same seed gives the same fil
 from __future__ import annotations
 
 import platform
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dlnverify import __version__
 from dlnverify.errors import InvalidParameter
-from reports.experiments.tables import ExperimentTables, Table
+from reports.experiments.tables import ExperimentTables
 from reports.render.conventions import conventions_context
 from reports.render.latex import compile_pdf, relative_inside
 from reports.render.templates import load_template
@@ -123,8 +123,9 @@ def _value(value: Any) -> str:
 def experiment_context(report: ExperimentReport, figure: str | None = None) -> dict[str, Any]:
     """The variables of the experiment templates (``_experiment_body.tex.j2``,
     ``_experiment_body.md.j2``) for ``report``, as plain data: its name, description,
-    verdict, command, parameters (values as text), heading, tables, notes and figure (its
-    file and LaTeX caption, None for none: the run's name)."""
+    verdict, command, parameters (values as text), heading, tables (caption, header, rows),
+    notes and figure (its file as given, and its caption in LaTeX or None, where the run's
+    name serves)."""
     if not isinstance(report, ExperimentReport):
         raise InvalidParameter(
             f"Got report of type {type(report).__name__}, but it must be an ExperimentReport."
@@ -179,46 +180,20 @@ def render_experiment_latex(report: ExperimentReport, *, figure: str | None = No
     return str(load_template("experiment.tex.j2").render(context, rows_per_block=ROWS_PER_BLOCK))
 
 
-def _markdown_table(table: Table) -> list[str]:
-    def row(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
-
-    lines = [table.caption, ""] if table.caption else []
-    lines += [row(table.header), "|" + "---|" * len(table.header)]
-    lines += [row(cells) for cells in table.rows]
-    return [*lines, ""]
-
-
 def experiment_markdown(
     report: ExperimentReport, *, figure: str | None = None, level: int = 2
 ) -> list[str]:
-    """The body of the Markdown report (description to figure), its headings at ``level``."""
-    results = report.results
-    lines = [report.description, ""] if report.description else []
-    if results.holds is not None:
-        lines += [f"**Verdict:** {results.verdict}.", ""]
-    lines += [f"{'#' * level} Set-up", ""]
-    if report.command:
-        lines += [f"Reproduce with `{report.command}`.", ""]
-    lines += ["| parameter | value |", "|---|---|"]
-    lines += [f"| `{k}` | {_value(v)} |" for k, v in report.parameters.items()]
-    lines += ["", f"{'#' * level} Results", ""]
-    if results.heading:
-        lines += [results.heading, ""]
-    for table in results.tables:
-        lines += _markdown_table(table)
-    lines += [f"- {note}" for note in results.notes]
-    if figure is not None:
-        lines += ["", f"Figure: [{figure}]({figure})"]
-    return [*lines, ""]
+    """The lines of the body of the Markdown report (description to figure,
+    ``_experiment_body.md.j2``), its headings at ``level``."""
+    text = load_template("_experiment_body.md.j2").render(
+        e=experiment_context(report, figure), level=level
+    )
+    return str(text).split("\n")[:-1]
 
 
 def render_experiment_markdown(report: ExperimentReport, *, figure: str | None = None) -> str:
     """The report as Markdown (the same content as :func:`render_experiment_latex`)."""
-    lines = [f"# dlnverify experiment: {report.name}", ""]
-    lines += [f"dlnverify {__version__}, Python {platform.python_version()}.", ""]
-    lines += experiment_markdown(report, figure=figure)
-    return "\n".join(lines).rstrip() + "\n"
+    return str(load_template("experiment.md.j2").render(_standalone_context(report, figure)))
 
 
 def write_experiment_report(
