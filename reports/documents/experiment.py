@@ -214,7 +214,7 @@ def write_experiment_report(
     figure : str or pathlib.Path, optional
         An existing figure file inside ``directory`` (e.g. drawn to ``directory/figures/``).
     pdf : bool, default False
-        Also compile ``report.pdf`` (:func:`reports.documents.verification.compile_pdf`).
+        Also compile ``report.pdf`` (:func:`reports.render.latex.compile_pdf`).
 
     Returns
     -------
