@@ -81,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     """``check --list``: the quantities, their symbols and meaning, and the conventions."""
     from reports.claims import all_quantities
+    from reports.render.conventions import conventions_footer
 
     quantities = all_quantities()
     if args.json:
@@ -93,8 +94,7 @@ def _list(args: argparse.Namespace) -> int:
     else:
         rows = [[q.name, ", ".join(q.parameters), q.description] for q in quantities]
         print(table(rows, ["quantity", "symbols", "meaning"]))
-        print("conventions: loss 1/2||y-Wx||^2, ds = mu dt + sqrt(D) dW (D = full variance rate),")
-        print("             kappa = eta/B, t = k*eta; see README 'Conventions'.")
+        print(conventions_footer())
     return ExitCode.OK
 
 

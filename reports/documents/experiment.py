@@ -13,22 +13,17 @@ Output is deterministic (no dates, no timings): the same seed gives the same fil
 from __future__ import annotations
 
 import platform
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dlnverify import __version__
 from dlnverify.errors import InvalidParameter
-from reports.experiments.tables import ExperimentTables, Table
+from reports.experiments.tables import ExperimentTables
 from reports.render.conventions import conventions_context
-from reports.render.latex import (
-    compile_pdf,
-    latex_escape,
-    latex_figure_path,
-    load_template,
-    relative_inside,
-)
+from reports.render.latex import compile_pdf, relative_inside
+from reports.render.templates import load_template
 
 __all__ = [
     "ExperimentReport",
@@ -125,50 +120,44 @@ def _value(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
-def _table_context(table: Table) -> dict[str, Any]:
-    def row(cells: Sequence[str]) -> str:
-        return " & ".join(latex_escape(cell) for cell in cells)
-
-    rows = [row(cells) for cells in table.rows]
-    blocks = [rows[i : i + ROWS_PER_BLOCK] for i in range(0, len(rows), ROWS_PER_BLOCK)]
-    return {
-        "caption": latex_escape(table.caption),
-        "columns": "l" * len(table.header),
-        "header": row(table.header),
-        "blocks": blocks or [[]],
-    }
-
-
 def experiment_context(report: ExperimentReport, figure: str | None = None) -> dict[str, Any]:
-    """The variables of ``_experiment_body.tex.j2`` for ``report`` (every string LaTeX)."""
+    """The variables of the experiment templates (``_experiment_body.tex.j2``,
+    ``_experiment_body.md.j2``) for ``report``, as plain data: its name, description,
+    verdict, command, parameters (values as text), heading, tables (caption, header, rows),
+    notes and figure (its file as given, and its caption in LaTeX or None, where the run's
+    name serves)."""
     if not isinstance(report, ExperimentReport):
         raise InvalidParameter(
             f"Got report of type {type(report).__name__}, but it must be an ExperimentReport."
         )
     results = report.results
-    command = (
-        r"Reproduce with \texttt{" + latex_escape(report.command) + "}." if report.command else ""
-    )
     return {
-        "name": latex_escape(report.name),
-        "description": latex_escape(report.description.rstrip(".")),
+        "name": report.name,
+        "description": report.description,
         "verdict": None
         if results.holds is None
-        else {"holds": results.holds, "text": latex_escape(results.verdict)},
-        "command": command,
-        "run_parameters": [
-            {"name": latex_escape(k), "value": latex_escape(_value(v))}
-            for k, v in report.parameters.items()
+        else {"holds": results.holds, "text": results.verdict},
+        "command": report.command,
+        "run_parameters": [{"name": k, "value": _value(v)} for k, v in report.parameters.items()],
+        "heading": results.heading,
+        "tables": [
+            {"caption": t.caption, "header": list(t.header), "rows": [list(r) for r in t.rows]}
+            for t in results.tables
         ],
-        "heading": latex_escape(results.heading),
-        "tables": [_table_context(t) for t in results.tables],
-        "notes": [latex_escape(note) for note in results.notes],
+        "notes": list(results.notes),
         "figure": None
         if figure is None
-        else {
-            "path": latex_figure_path(figure, f"experiment {report.name}"),
-            "caption": _CAPTIONS.get(results.kind, latex_escape(report.name)),
-        },
+        else {"path": figure, "caption": _CAPTIONS.get(results.kind)},
+    }
+
+
+def _standalone_context(report: ExperimentReport, figure: str | None) -> dict[str, Any]:
+    """The variables of ``experiment.tex.j2`` and ``experiment.md.j2``."""
+    return {
+        "experiment": experiment_context(report, figure),
+        "version": __version__,
+        "python": platform.python_version(),
+        **conventions_context(),
     }
 
 
@@ -187,58 +176,24 @@ def render_experiment_latex(report: ExperimentReport, *, figure: str | None = No
     str
         The LaTeX source, ``\documentclass`` to ``\end{document}``.
     """
-    experiment = experiment_context(report, figure)
-    return str(
-        load_template("experiment.tex.j2").render(
-            name=experiment["name"],
-            version=latex_escape(__version__),
-            python=latex_escape(platform.python_version()),
-            experiment=experiment,
-            **conventions_context(),
-        )
-    )
-
-
-def _markdown_table(table: Table) -> list[str]:
-    def row(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
-
-    lines = [table.caption, ""] if table.caption else []
-    lines += [row(table.header), "|" + "---|" * len(table.header)]
-    lines += [row(cells) for cells in table.rows]
-    return [*lines, ""]
+    context = _standalone_context(report, figure)
+    return str(load_template("experiment.tex.j2").render(context, rows_per_block=ROWS_PER_BLOCK))
 
 
 def experiment_markdown(
     report: ExperimentReport, *, figure: str | None = None, level: int = 2
 ) -> list[str]:
-    """The body of the Markdown report (description to figure), its headings at ``level``."""
-    results = report.results
-    lines = [report.description, ""] if report.description else []
-    if results.holds is not None:
-        lines += [f"**Verdict:** {results.verdict}.", ""]
-    lines += [f"{'#' * level} Set-up", ""]
-    if report.command:
-        lines += [f"Reproduce with `{report.command}`.", ""]
-    lines += ["| parameter | value |", "|---|---|"]
-    lines += [f"| `{k}` | {_value(v)} |" for k, v in report.parameters.items()]
-    lines += ["", f"{'#' * level} Results", ""]
-    if results.heading:
-        lines += [results.heading, ""]
-    for table in results.tables:
-        lines += _markdown_table(table)
-    lines += [f"- {note}" for note in results.notes]
-    if figure is not None:
-        lines += ["", f"Figure: [{figure}]({figure})"]
-    return [*lines, ""]
+    """The lines of the body of the Markdown report (description to figure,
+    ``_experiment_body.md.j2``), its headings at ``level``."""
+    text = load_template("_experiment_body.md.j2").render(
+        e=experiment_context(report, figure), level=level
+    )
+    return str(text).split("\n")[:-1]
 
 
 def render_experiment_markdown(report: ExperimentReport, *, figure: str | None = None) -> str:
     """The report as Markdown (the same content as :func:`render_experiment_latex`)."""
-    lines = [f"# dlnverify experiment: {report.name}", ""]
-    lines += [f"dlnverify {__version__}, Python {platform.python_version()}.", ""]
-    lines += experiment_markdown(report, figure=figure)
-    return "\n".join(lines).rstrip() + "\n"
+    return str(load_template("experiment.md.j2").render(_standalone_context(report, figure)))
 
 
 def write_experiment_report(
@@ -259,7 +214,7 @@ def write_experiment_report(
     figure : str or pathlib.Path, optional
         An existing figure file inside ``directory`` (e.g. drawn to ``directory/figures/``).
     pdf : bool, default False
-        Also compile ``report.pdf`` (:func:`reports.documents.verification.compile_pdf`).
+        Also compile ``report.pdf`` (:func:`reports.render.latex.compile_pdf`).
 
     Returns
     -------

@@ -1,317 +1,52 @@
 r"""The verification report as a standalone LaTeX document, optionally compiled to PDF.
 
-The same content as the Markdown report of :mod:`reports.documents.markdown`, typeset: a title, a summary
-table (claim, symbolic verdict, Monte Carlo verdict, worst :math:`|z|` against its threshold),
-the conventions of DESIGN.md §3 (:data:`~derivations.conventions.PARAMETERS` and
-:data:`~derivations.conventions.CONVENTION_RESCALINGS`), then one section per claim: the
-statement, the derivation steps SymPy produced, the symbolic verdict and its cases, any
-finding (boxed), the Monte Carlo table (parameters, estimate :math:`\pm` SE, closed form,
-:math:`z`, samples) with its note, and a figure (:mod:`reports.documents.figures`) where one helps.
+The same content as the Markdown report of :mod:`reports.documents.markdown`, from the same
+context (:func:`reports.documents.context.verification_context`), typeset: a title, a
+summary table (claim, symbolic verdict, Monte Carlo verdict, worst :math:`|z|` against its
+threshold), the conventions of DESIGN.md §3 (:mod:`reports.render.conventions`), then one
+section per claim: the statement, the derivation steps SymPy produced, the symbolic verdict
+and its cases, any finding (boxed), the Monte Carlo table (parameters, estimate :math:`\pm`
+SE, closed form, :math:`z`, samples) with its note, and a figure
+(:mod:`reports.documents.figures`) where one helps.
 
-The document is rendered from the Jinja2 template ``reports/documents/templates/report.tex.j2`` and uses
-only packages of a basic TeX installation (``amsmath``, ``amssymb``, ``booktabs``,
+The document is rendered from the Jinja2 template ``reports/documents/templates/report.tex.j2``
+and uses only packages of a basic TeX installation (``amsmath``, ``amssymb``, ``booktabs``,
 ``longtable``, ``graphicx``, ``xcolor``, ``geometry``, ``hyperref``).  Output is
 deterministic: no dates, no timings; the same outcomes give the same bytes.
 
-Plain text (titles, notes, findings, paper references, parameter values) goes through
-:func:`latex_escape`; LaTeX (statements, derivation steps) is typeset as display math that is
-scaled down to the line width when it is too wide.  Jinja2 and matplotlib are imported only
+The template escapes plain text (titles, notes, findings, paper references, parameter
+values) with :func:`~reports.render.latex.latex_escape` and typesets LaTeX (statements,
+derivation steps) as display math scaled down to the line width when it is too wide
+(:func:`~reports.render.latex.latex_display`).  Jinja2 and matplotlib are imported only
 when a report is rendered.
 """
 
 from __future__ import annotations
 
-import math
-import platform
-import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from derivations.conventions import to_latex
-from derivations.result import Finding, Math
-from dlnverify import __version__
 from dlnverify.errors import InvalidParameter
-from reports.engine.claim import Claim
-from reports.engine.verdict import parameters_text
+from reports.documents.context import numeric_context, verification_context
+from reports.documents.experiment import ROWS_PER_BLOCK
 from reports.engine.verify import ClaimOutcome
-from reports.render.conventions import conventions_context
-from reports.render.latex import (
-    compile_pdf,
-    latex_escape,
-    latex_figure_path,
-    latex_math_text,
-    load_template,
-    relative_inside,
-)
+from reports.render.latex import compile_pdf, latex_count, relative_inside
+from reports.render.templates import load_template
 
 __all__ = ["ReportFiles", "render_latex", "write_latex_report"]
 
 
-#: Display equations longer than this many characters of LaTeX are broken into lines at
-#: their top-level ``+`` and ``-`` (each line at most this long, when the terms allow).
-LINE_CHARACTERS = 240
-
-#: Display equations longer than this many characters are set in ``\scriptstyle`` (their
-#: lines would otherwise be scaled down unevenly to the line width).
-LONG_EQUATION = 1500
-
-
-# --- escaping ------------------------------------------------------------------------------
-
-
-# --- numbers and cells ---------------------------------------------------------------------
-
-
-def _number(value: float, digits: int) -> str:
-    """A float as math-mode LaTeX (``1.5\\times10^{-5}``) with ``digits`` significant digits."""
-    x = float(value)
-    if math.isnan(x):
-        return r"\mathrm{NaN}"
-    if math.isinf(x):
-        return r"\infty" if x > 0 else r"-\infty"
-    text = f"{x:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        power = f"10^{{{int(exponent)}}}"
-        return power if mantissa == "1" else f"{mantissa}\\times{power}"
-    return text
-
-
-def _fixed(value: float, decimals: int = 2) -> str:
-    x = float(value)
-    if math.isnan(x):
-        return r"\mathrm{NaN}"
-    if math.isinf(x):
-        return r"\infty" if x > 0 else r"-\infty"
-    return f"{x:.{decimals}f}"
-
-
-def _parameters(parameters: Mapping[str, Any]) -> str:
-    return latex_escape(parameters_text(parameters))
-
-
-def _finding(finding: str) -> str:
-    """A finding as LaTeX: its text escaped, its formulas (a
-    :class:`~derivations.result.Finding`'s pieces) typeset as math, inline or displayed."""
-    pieces = finding.pieces if isinstance(finding, Finding) else (finding,)
-    return "".join(_math(p) if isinstance(p, Math) else latex_escape(p) for p in pieces)
-
-
-def _math(math: Math) -> str:
-    source = latex_math_text(math.latex)
-    return f"\\[ {source} \\]" if math.display else f"${source}$"
-
-
-def _top_level(latex: str, separators: tuple[str, ...]) -> list[int]:
-    """Positions in ``latex`` where one of ``separators`` starts outside every group.
-
-    Groups are ``{...}``, ``\\left ... \\right`` and ``\\begin ... \\end``; escaped braces
-    (``\\{``) are not groups.
-    """
-    positions, depth, i = [], 0, 0
-    while i < len(latex):
-        char = latex[i]
-        if char == "\\":
-            command = re.match(r"\\([A-Za-z]+|.)", latex[i:])
-            name = command.group(1) if command else ""
-            if name in ("left", "begin"):
-                depth += 1
-            elif name in ("right", "end"):
-                depth -= 1
-            i += 1 + len(name)
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-        elif depth == 0 and any(latex.startswith(sep, i) for sep in separators):
-            positions.append(i)
-        i += 1
-    return positions
-
-
-def _split_lines(latex: str) -> list[str] | None:
-    """``lhs = a + b - c ...`` as lines ``[lhs &= a + b, & - c ...]``, or None if unsplittable."""
-    equals = _top_level(latex, (" = ",))
-    start = equals[0] + 3 if equals else 0
-    cuts = [p for p in _top_level(latex, (" + ", " - ")) if p > start]
-    if not cuts:
-        return None
-    terms, previous = [], start
-    for cut in cuts:
-        terms.append(latex[previous:cut])
-        previous = cut
-    terms.append(latex[previous:])
-    lines, current = [], ""
-    for term in terms:
-        if current and len(current) + len(term) > LINE_CHARACTERS:
-            lines.append(current)
-            current = term
-        else:
-            current += term
-    lines.append(current)
-    if len(lines) == 1:
-        return None
-    head = f"{latex[: equals[0]]} &= " if equals else "& "
-    rows = [head + lines[0].strip()] + [r"&\quad " + line.strip() for line in lines[1:]]
-    return rows
-
-
-def _display(latex: str) -> str:
-    r"""A display equation, fitted to the line width (``\fitmath`` of the preamble).
-
-    An equation longer than :data:`LINE_CHARACTERS` is broken into aligned lines at its
-    top-level ``+`` and ``-``; one longer than :data:`LONG_EQUATION` is set in
-    ``\scriptstyle``.  ``\fitmath`` scales the result down to the line width (and to the
-    page height) only when it is larger.
-    """
-    body = latex_math_text(latex).strip()
-    if not body:
-        return ""
-    style = r"\scriptstyle " if len(body) > LONG_EQUATION else r"\displaystyle "
-    rows = _split_lines(body) if len(body) > LINE_CHARACTERS else None
-    if rows is not None:
-        body = "\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}"
-    return f"\\[\\fitmath{{{style}{body}}}\\]"
-
-
-def _bookmark(text: str) -> str:
-    """ASCII text safe in a PDF bookmark (accents dropped, specials and symbols removed)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(re.sub(r"[^A-Za-z0-9 .,;:()+=/*'!?-]", " ", ascii_text).split())
-
-
-def _label(claim_id: str) -> str:
-    return "claim:" + re.sub(r"[^A-Za-z0-9]", "-", claim_id)
-
-
-# --- the document --------------------------------------------------------------------------
-
-
-#: Caption of the Monte Carlo agreement figure (:func:`reports.documents.figures.agreement_figure`).
-_AGREEMENT_CAPTION = (
-    r"{claim}: $z$-score of each Monte Carlo case (the table's rows, in order) against the "
-    r"band $|z| \leq z^\ast$ of the threshold."
-)
-
-
-def _figure(claim: Claim, path: str | None) -> dict[str, str] | None:
-    """The figure of ``claim``'s section: its file and caption (the claim's own figure, the
-    agreement figure, or a plain caption for a figure file of another name)."""
-    if path is None:
-        return None
-    stem = Path(path).stem
-    if stem.startswith("agreement"):
-        caption = _AGREEMENT_CAPTION
-    elif claim.figure is not None and stem.startswith(claim.figure.stem):
-        caption = claim.figure.caption
-    else:
-        caption = "{claim}: figure."
-    return {"path": path, "caption": caption.format(claim=latex_escape(claim.id))}
-
-
 def _numeric_context(check: Any) -> dict[str, Any] | None:
-    """A :class:`~reports.engine.claim.NumericCheck` as the Monte Carlo table's context."""
-    if check is None:
-        return None
-    return {
-        "passed": check.passed,
-        "max_abs_z": _fixed(check.max_abs_z),
-        "threshold": _fixed(check.threshold),
-        "false_alarm_rate": _number(check.false_alarm_rate, 3),
-        "n_tests": check.n_tests,
-        "note": latex_escape(check.note),
-        "rows": [
-            {
-                "parameters": _parameters(case.parameters),
-                "estimate": _number(case.estimate, 6),
-                "standard_error": _number(case.standard_error, 2),
-                "closed_form": _number(case.closed_form, 6),
-                "z": _fixed(case.z),
-                "outside": abs(case.z) > check.threshold,
-                "n_samples": case.samples.replace(",", r"\,"),
-            }
-            for case in check.cases
-        ],
-    }
-
-
-def _claim_context(outcome: ClaimOutcome, figure: str | None) -> dict[str, Any]:
-    claim, derivation, check = outcome.claim, outcome.derivation, outcome.numeric
-    numeric = _numeric_context(check)
-    return {
-        "id": latex_escape(claim.id),
-        "label": _label(claim.id),
-        "title": latex_escape(claim.title),
-        "bookmark": _bookmark(f"{claim.id}. {claim.title}"),
-        "paper_ref": latex_escape(claim.paper_ref),
-        "statement": _display(claim.statement),
-        "steps": [
-            {"description": latex_escape(step.description), "equation": _display(step.latex())}
-            for step in derivation.steps
-        ],
-        "holds": derivation.holds,
-        "cases": [latex_escape(case) for case in derivation.cases],
-        "findings": [_finding(finding) for finding in derivation.findings],
-        "remarks": [latex_escape(remark) for remark in claim.remarks],
-        "quantities": [latex_escape(name) for name in claim.quantities],
-        "numeric": numeric,
-        "figure": _figure(claim, figure),
-        "symbolic_verdict": outcome.symbolic_verdict,
-        "numeric_verdict": outcome.numeric_verdict,
-        "summary_z": None
-        if check is None
-        else f"{_fixed(check.max_abs_z)} / {_fixed(check.threshold)}",
-    }
-
-
-def _experiment_section(report: Any, figure: str | None) -> dict[str, Any]:
-    """An experiment's section of the claims report: its body, label and bookmark."""
-    from reports.documents.experiment import experiment_context  # it imports this module
-
-    label = "experiment:" + re.sub(r"[^A-Za-z0-9]", "-", report.name)
-    bookmark = _bookmark(f"Experiment: {report.name}")
-    return experiment_context(report, figure) | {"label": label, "bookmark": bookmark}
-
-
-#: Characters of a formula as written after which a line may break.
-_CODE_BREAKS = frozenset(" +-*/^(),=")
-
-
-def _breakable_code(text: str) -> str:
-    r"""``text`` as a ``\texttt`` argument that may break after operators and spaces, so a
-    long formula as the user wrote it wraps instead of running into the margin."""
-    return "".join(
-        latex_escape(char) + (r"\allowbreak{}" if char in _CODE_BREAKS else "") for char in text
-    )
-
-
-def _formula_context(index: int, entry: Any, result: Any) -> dict[str, Any]:
-    """A user formula's section (:mod:`reports.formulas.files`): what was claimed, what was
-    derived, the verdict with its evidence, and the Monte Carlo table."""
-    from reports.claims import get_quantity
-
-    different = result.symbolic == "different" and result.difference is not None
-    return {
-        "name": latex_escape(entry.name),
-        "label": f"formula:{index}",
-        "bookmark": _bookmark(f"Formula: {entry.name}"),
-        "quantity": latex_escape(result.quantity),
-        "description": latex_escape(get_quantity(result.quantity).description),
-        "at": _parameters(result.at) if result.at else "",
-        "written": _breakable_code(entry.formula),
-        "formula": _display(to_latex(result.parsed)) if result.parsed is not None else "",
-        "derived": _display(to_latex(result.derived)) if result.derived is not None else "",
-        "difference": _display(to_latex(result.difference)) if different else "",
-        "verified": result.verified,
-        "verdict": latex_escape(result.verdict),
-        "message": latex_escape(result.message),
-        "evidence": [latex_escape(line) for line in result.evidence_lines(monte_carlo=False)],
-        "numeric": _numeric_context(result.numeric),
-    }
+    """``check``'s Monte Carlo table (:func:`~reports.documents.context.numeric_context`)
+    with each row's sample count also as the LaTeX table prints it (``n_samples``)."""
+    numeric = numeric_context(check)
+    if numeric is not None:
+        numeric["rows"] = [
+            row | {"n_samples": latex_count(row["samples"])} for row in numeric["rows"]
+        ]
+    return numeric
 
 
 def render_latex(
@@ -344,41 +79,17 @@ def render_latex(
     -------
     str
         The LaTeX source, ``\documentclass`` to ``\end{document}``.
+
+    Raises
+    ------
+    InvalidParameter
+        Input :func:`~reports.documents.context.verification_context` refuses, or a figure
+        path ``\includegraphics`` cannot take (:func:`~reports.render.latex.latex_figure_path`).
     """
-    outcomes = list(outcomes)
-    for outcome in outcomes:
-        if not isinstance(outcome, ClaimOutcome):
-            raise InvalidParameter(
-                f"Got an outcome of type {type(outcome).__name__}, but outcomes must be "
-                "ClaimOutcome objects."
-            )
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InvalidParameter(f"Got seed {seed!r}, but it must be an integer.")
-    figures = dict(figures or {})
-    known = {o.claim.id for o in outcomes}
-    for claim_id in figures:
-        if claim_id not in known:
-            raise InvalidParameter(
-                f"Got a figure for claim {claim_id!r}, but the outcomes hold no such claim."
-            )
-    paths = {k: latex_figure_path(v, f"claim {k}") for k, v in figures.items() if v}
-    held = sum(o.holds for o in outcomes)
-    context = {
-        "version": latex_escape(__version__),
-        "seed": seed,
-        "python": latex_escape(platform.python_version()),
-        "held": held,
-        "total": len(outcomes),
-        **conventions_context(),
-        "claims": [_claim_context(o, paths.get(o.claim.id)) for o in outcomes],
-        "experiments": [_experiment_section(report, path) for report, path in experiments],
-        "formulas": [
-            _formula_context(index, entry, result)
-            for index, (entry, result) in enumerate(formulas, 1)
-        ],
-        "formulas_verified": sum(result.verified for _, result in formulas),
-    }
-    return load_template("report.tex.j2").render(**context)
+    context = verification_context(
+        outcomes, seed=seed, figures=figures, experiments=experiments, formulas=formulas
+    )
+    return str(load_template("report.tex.j2").render(context, rows_per_block=ROWS_PER_BLOCK))
 
 
 # --- files and compilation -----------------------------------------------------------------

@@ -1,17 +1,21 @@
-r"""LaTeX output primitives that know no claim: escaping, math text, templates, PDF.
+r"""LaTeX output primitives that know no claim: escaping, math, numbers, figure paths, PDF.
 
 * :func:`latex_escape` — plain text (titles, notes, findings, parameter values) as LaTeX
   that pdflatex typesets with the packages of a basic TeX installation; a character it
   cannot typeset becomes :data:`UNKNOWN_CHARACTER`;
 * :func:`latex_math_text` — LaTeX math from SymPy or a claim statement, made safe to include;
-* :func:`load_template` — a Jinja2 template of ``reports/documents/templates`` with the
-  reports' delimiters;
+  :func:`latex_display` — the same as a display equation fitted to the line width;
+* :func:`latex_number`, :func:`latex_fixed`, :func:`latex_count` — numbers as math-mode LaTeX;
+* :func:`latex_finding` — a finding, its text escaped and its formulas typeset;
+* :func:`latex_code` — a formula as written, breakable in ``\texttt``;
+  :func:`pdf_bookmark` — text as a PDF bookmark takes it;
 * :func:`latex_figure_path`, :func:`relative_inside` — figure paths as ``\includegraphics``
   takes them;
 * :func:`compile_pdf` — ``pdflatex`` (or ``latexmk``) on a ``.tex`` file, one-line errors;
 * :func:`check_report_output` — a report directory and ``--pdf`` checked before any work.
 
-Jinja2 is imported only when a template is loaded.
+The Jinja2 templates that use them as filters are loaded by
+:func:`reports.render.templates.load_template`.
 """
 
 from __future__ import annotations
@@ -23,19 +27,30 @@ import shutil
 import subprocess
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dlnverify.errors import InvalidParameter
 
+if TYPE_CHECKING:
+    from derivations.result import Math
+
 __all__ = [
+    "LINE_CHARACTERS",
+    "LONG_EQUATION",
     "LatexError",
     "UNKNOWN_CHARACTER",
     "check_report_output",
     "compile_pdf",
+    "latex_code",
+    "latex_count",
+    "latex_display",
     "latex_escape",
     "latex_figure_path",
+    "latex_finding",
+    "latex_fixed",
     "latex_math_text",
-    "load_template",
+    "latex_number",
+    "pdf_bookmark",
     "relative_inside",
 ]
 
@@ -48,10 +63,6 @@ _PDFLATEX_MISSING = (
     "pdflatex not found: install a TeX distribution "
     "(e.g. apt-get install texlive-latex-recommended) or omit --pdf"
 )
-
-
-#: The one-line error when a dependency of the report is not installed.
-_EXTRA_MISSING = "{name} not found: the LaTeX report needs it (pip install {name})"
 
 
 class LatexError(InvalidParameter):
@@ -338,6 +349,163 @@ def latex_math_text(latex: str) -> str:
     return "".join(out)
 
 
+# --- numbers, equations, findings and other LaTeX layout --------------------------------------
+
+
+#: Display equations longer than this many characters of LaTeX are broken into lines at
+#: their top-level ``+`` and ``-`` (each line at most this long, when the terms allow).
+LINE_CHARACTERS = 240
+
+#: Display equations longer than this many characters are set in ``\scriptstyle`` (their
+#: lines would otherwise be scaled down unevenly to the line width).
+LONG_EQUATION = 1500
+
+
+def _infinite(x: float) -> str | None:
+    if math.isnan(x):
+        return r"\mathrm{NaN}"
+    if math.isinf(x):
+        return r"\infty" if x > 0 else r"-\infty"
+    return None
+
+
+def latex_number(value: float, digits: int) -> str:
+    """A float as math-mode LaTeX (``1.5\\times10^{-5}``) with ``digits`` significant digits;
+    NaN and infinities as ``\\mathrm{NaN}`` and ``\\pm\\infty``."""
+    x = float(value)
+    special = _infinite(x)
+    if special is not None:
+        return special
+    text = f"{x:.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        power = f"10^{{{int(exponent)}}}"
+        return power if mantissa == "1" else f"{mantissa}\\times{power}"
+    return text
+
+
+def latex_fixed(value: float, decimals: int = 2) -> str:
+    """A float as math-mode LaTeX with ``decimals`` decimals (``0.67``); NaN and infinities
+    as in :func:`latex_number`."""
+    x = float(value)
+    special = _infinite(x)
+    return special if special is not None else f"{x:.{decimals}f}"
+
+
+def latex_count(text: str) -> str:
+    r"""A count as printed (``"200,000"``, ``"n/a"``) as math-mode LaTeX: its thousands
+    separated by thin spaces (``200\,000``)."""
+    return text.replace(",", r"\,")
+
+
+def latex_finding(finding: str) -> str:
+    """A finding as LaTeX: its text escaped, its formulas (the
+    :class:`~derivations.result.Math` pieces of a :class:`~derivations.result.Finding`)
+    typeset as math, inline or displayed."""
+    pieces = getattr(finding, "pieces", (finding,))
+    return "".join(latex_escape(p) if isinstance(p, str) else _math(p) for p in pieces)
+
+
+def _math(piece: Math) -> str:
+    source = latex_math_text(piece.latex)
+    return f"\\[ {source} \\]" if piece.display else f"${source}$"
+
+
+def _top_level(latex: str, separators: tuple[str, ...]) -> list[int]:
+    """Positions in ``latex`` where one of ``separators`` starts outside every group.
+
+    Groups are ``{...}``, ``\\left ... \\right`` and ``\\begin ... \\end``; escaped braces
+    (``\\{``) are not groups.
+    """
+    positions, depth, i = [], 0, 0
+    while i < len(latex):
+        char = latex[i]
+        if char == "\\":
+            command = re.match(r"\\([A-Za-z]+|.)", latex[i:])
+            name = command.group(1) if command else ""
+            if name in ("left", "begin"):
+                depth += 1
+            elif name in ("right", "end"):
+                depth -= 1
+            i += 1 + len(name)
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif depth == 0 and any(latex.startswith(sep, i) for sep in separators):
+            positions.append(i)
+        i += 1
+    return positions
+
+
+def _split_lines(latex: str) -> list[str] | None:
+    """``lhs = a + b - c ...`` as lines ``[lhs &= a + b, & - c ...]``, or None if unsplittable."""
+    equals = _top_level(latex, (" = ",))
+    start = equals[0] + 3 if equals else 0
+    cuts = [p for p in _top_level(latex, (" + ", " - ")) if p > start]
+    if not cuts:
+        return None
+    terms, previous = [], start
+    for cut in cuts:
+        terms.append(latex[previous:cut])
+        previous = cut
+    terms.append(latex[previous:])
+    lines, current = [], ""
+    for term in terms:
+        if current and len(current) + len(term) > LINE_CHARACTERS:
+            lines.append(current)
+            current = term
+        else:
+            current += term
+    lines.append(current)
+    if len(lines) == 1:
+        return None
+    head = f"{latex[: equals[0]]} &= " if equals else "& "
+    rows = [head + lines[0].strip()] + [r"&\quad " + line.strip() for line in lines[1:]]
+    return rows
+
+
+def latex_display(latex: str) -> str:
+    r"""LaTeX math as a display equation, fitted to the line width (``\fitmath`` of the
+    reports' preamble); ``""`` for empty math.
+
+    An equation longer than :data:`LINE_CHARACTERS` is broken into aligned lines at its
+    top-level ``+`` and ``-``; one longer than :data:`LONG_EQUATION` is set in
+    ``\scriptstyle``.  ``\fitmath`` scales the result down to the line width (and to the
+    page height) only when it is larger.
+    """
+    body = latex_math_text(latex).strip()
+    if not body:
+        return ""
+    style = r"\scriptstyle " if len(body) > LONG_EQUATION else r"\displaystyle "
+    rows = _split_lines(body) if len(body) > LINE_CHARACTERS else None
+    if rows is not None:
+        body = "\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}"
+    return f"\\[\\fitmath{{{style}{body}}}\\]"
+
+
+#: Characters of a formula as written after which a line may break.
+_CODE_BREAKS = frozenset(" +-*/^(),=")
+
+
+def latex_code(text: str) -> str:
+    r"""``text`` as a ``\texttt`` argument that may break after operators and spaces, so a
+    long formula as the user wrote it wraps instead of running into the margin."""
+    return "".join(
+        latex_escape(char) + (r"\allowbreak{}" if char in _CODE_BREAKS else "") for char in text
+    )
+
+
+def pdf_bookmark(text: str) -> str:
+    """ASCII text safe in a PDF bookmark (accents dropped, specials and symbols removed)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^A-Za-z0-9 .,;:()+=/*'!?-]", " ", ascii_text).split())
+
+
+# --- figures and PDF --------------------------------------------------------------------------
+
+
 def latex_figure_path(path: str, owner: str) -> str:
     """``path`` as ``\\includegraphics`` takes it: forward slashes, and only the characters
     LaTeX reads verbatim (letters, digits, ``. _ / + -``); ``owner`` names the section in
@@ -349,32 +517,6 @@ def latex_figure_path(path: str, owner: str) -> str:
             "with an extension made of letters, digits and . _ / + - only."
         )
     return posix
-
-
-def load_template(name: str) -> Any:
-    """The Jinja2 template ``reports/documents/templates/<name>`` with the reports' delimiters
-    (``((* *))`` blocks, ``((( )))`` variables, ``((= =))`` comments; no autoescape: every
-    variable is LaTeX already)."""
-    try:
-        import jinja2  # imported only when a report is rendered (``dlnverify list`` stays fast)
-    except ImportError:
-        raise InvalidParameter(_EXTRA_MISSING.format(name="jinja2")) from None
-
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("reports.documents", "templates"),
-        block_start_string="((*",
-        block_end_string="*))",
-        variable_start_string="(((",
-        variable_end_string=")))",
-        comment_start_string="((=",
-        comment_end_string="=))",
-        autoescape=False,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    return environment.get_template(name)
 
 
 def relative_inside(path: Path, directory: Path) -> str:
