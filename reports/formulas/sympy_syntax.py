@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import re
 import types
+import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping
 
@@ -117,6 +118,29 @@ class NotSympySyntax(FormulaError):
 
 
 _SUPERSCRIPT_RUN = re.compile(f"[{''.join(SUPERSCRIPTS)}]+")
+
+
+def _as_written(text: str) -> str:
+    """``text`` if Python will read it as written: no ``#`` (Python drops the rest of the line
+    as a comment) and no compatibility character (``ｓ``, ``𝑠``), which Python folds into
+    another one (NFKC) before reading; a one-line :class:`FormulaError` naming it otherwise.
+    The Greek variants and superscripts the parser reads itself are accepted."""
+    for column, char in enumerate(text, 1):
+        if char == "#":
+            raise FormulaError(
+                f"'#' at column {column}: a formula has no comments (Python would ignore the"
+                " rest of the text); remove the note"
+            )
+        if ord(char) < 128 or char in UNICODE_GREEK or char in SUPERSCRIPTS:
+            continue
+        folded = unicodedata.normalize("NFKC", char)
+        if folded != char:
+            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            raise FormulaError(
+                f"character {char!r} ({name}) at column {column} would be read as {folded!r};"
+                f" write {folded!r}"
+            )
+    return text
 
 
 def _superscripts_as_powers(text: str) -> str:
@@ -298,7 +322,7 @@ def from_sympy_syntax(text: str, *, allowed: Iterable[str] | None = None) -> sp.
         If ``allowed`` names an undeclared parameter.
     """
     symbols = allowed_symbols(allowed)
-    text = _superscripts_as_powers(checked_text(text))
+    text = _superscripts_as_powers(_as_written(checked_text(text)))
     tree = _parse(text)
     _transliterate(tree, symbols)
     _scan(tree, symbols)

@@ -585,3 +585,25 @@ def test_unicode_superscripts_are_exponents(syntax):
     assert parse_formula(text, syntax=syntax) == kappa * (sigma - S) ** 2 / S
     with pytest.raises(FormulaError, match="not an integer exponent"):
         parse_formula("s⁻" if syntax != "latex" else r"s⁻ \kappa", syntax=syntax)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("kappa*s**2  # my note", "'#' at column 13: a formula has no comments"),
+        ("kappa*s#**3", "'#' at column 8"),
+        ("kappa*ｓ", "'ｓ' \\(FULLWIDTH LATIN SMALL LETTER S\\) at column 7 would be read as 's'"),
+        ("kappa*𝑠**2", "MATHEMATICAL ITALIC SMALL S"),
+        ("ﬁ*s", "would be read as 'fi'"),
+    ],
+)
+@pytest.mark.parametrize("syntax", ["sympy", "auto"])
+def test_the_text_checked_is_the_text_given(text, message, syntax):
+    """Python drops a comment and folds compatibility characters before reading: both would
+    give a verdict on a text the user did not write, so both are refused, named."""
+    with pytest.raises(FormulaError, match=message):
+        parse_formula(text, syntax=syntax)
+
+
+def test_greek_variants_and_superscripts_are_still_read():
+    assert parse_formula("σ_ϵ²") == parse_formula("sigma_eps**2")
