@@ -22,6 +22,7 @@ from dlnverify import __version__
 from dlnverify.errors import InvalidParameter
 from reports.experiments.tables import ExperimentTables
 from reports.render.conventions import conventions_context
+from reports.render.files import write_text_atomically
 from reports.render.latex import compile_pdf, relative_inside
 from reports.render.templates import load_template
 
@@ -226,10 +227,14 @@ def write_experiment_report(
         raise InvalidParameter(f"Got report directory {str(target)!r}, but it is a file.")
     target.mkdir(parents=True, exist_ok=True)
     relative = None if figure is None else relative_inside(Path(figure), target)
-    tex = target / "report.tex"
-    tex.write_text(render_experiment_latex(report, figure=relative), encoding="utf-8")
-    markdown = target / "report.md"
-    markdown.write_text(render_experiment_markdown(report, figure=relative), encoding="utf-8")
+    tex = write_text_atomically(
+        target / "report.tex", render_experiment_latex(report, figure=relative)
+    )
+    markdown = write_text_atomically(
+        target / "report.md", render_experiment_markdown(report, figure=relative)
+    )
+    if not pdf:  # a report.pdf left there is a previous run's
+        (target / "report.pdf").unlink(missing_ok=True)
     return ExperimentReportFiles(
         tex,
         markdown,

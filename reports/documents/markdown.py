@@ -18,6 +18,7 @@ from typing import Any
 from dlnverify.errors import InvalidParameter
 from reports.documents.context import numeric_context, verification_context
 from reports.engine.verify import ClaimOutcome
+from reports.render.files import write_text_atomically
 from reports.render.markdown import finding_markdown
 from reports.render.templates import load_template
 
@@ -65,5 +66,4 @@ def write_report(
         raise InvalidParameter(f"Got report path {str(target)!r}, but it is a directory.")
     target.parent.mkdir(parents=True, exist_ok=True)
     text = render_report(outcomes, seed=seed, experiments=experiments, formulas=formulas)
-    target.write_text(text, encoding="utf-8")
-    return target
+    return write_text_atomically(target, text)

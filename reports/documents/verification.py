@@ -32,6 +32,7 @@ from dlnverify.errors import InvalidParameter
 from reports.documents.context import numeric_context, verification_context
 from reports.documents.experiment import ROWS_PER_BLOCK
 from reports.engine.verify import ClaimOutcome
+from reports.render.files import write_text_atomically
 from reports.render.latex import compile_pdf, latex_count, relative_inside
 from reports.render.templates import load_template
 
@@ -166,12 +167,13 @@ def write_latex_report(
         (report, None if path is None else relative_inside(Path(path), target))
         for report, path in experiments
     ]
-    tex = target / "report.tex"
-    tex.write_text(
+    tex = write_text_atomically(
+        target / "report.tex",
         render_latex(
             outcomes, seed=seed, figures=relative, experiments=sections, formulas=formulas
         ),
-        encoding="utf-8",
     )
+    if not pdf:  # a report.pdf left there is a previous run's
+        (target / "report.pdf").unlink(missing_ok=True)
     figure_paths = tuple(sorted({Path(v) for v in drawn.values()}))
     return ReportFiles(tex, figure_paths, compile_pdf(tex) if pdf else None)

@@ -16,6 +16,7 @@ from typing import Any
 from reports.experiments.plan import RunPlan
 from reports.experiments.tables import ExperimentTables, sweep_tables
 from reports.experiments.training import SimulationConfig
+from reports.render.files import atomic_path, write_text_atomically
 from reports.render.json import json_text
 
 __all__ = ["Run", "run_plan"]
@@ -163,11 +164,14 @@ def _write_sweep(output: str, summaries: list[dict[str, Any]], rows: list[dict[s
     target = Path(output)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.suffix == ".json":
-        target.write_text(json_text(summaries, indent=2) + "\n", encoding="utf-8")
+        write_text_atomically(target, json_text(summaries, indent=2) + "\n")
     else:
         import csv
 
-        with target.open("w", newline="", encoding="utf-8") as handle:
+        with (
+            atomic_path(target) as temporary,
+            temporary.open("w", newline="", encoding="utf-8") as handle,
+        ):
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)

@@ -28,6 +28,7 @@ from numerics.teacher import Teacher, random_teacher
 from numerics.trajectory import OPTIMIZERS, Trajectory, simulate_trajectory
 from numerics.weights import aligned_balanced_weights, small_gaussian_init
 from reports.experiments.summary import Summary
+from reports.render.files import atomic_path, write_text_atomically
 from reports.render.json import json_text
 
 __all__ = [
@@ -490,13 +491,14 @@ def write_trajectory(trajectory: Trajectory, config: SimulationConfig, path: str
     arrays = trajectory.arrays()
     if target.suffix == ".npz":
         payload: dict[str, Any] = {"config": np.array(json.dumps(config.to_json())), **arrays}
-        with target.open("wb") as handle:
+        with atomic_path(target) as temporary, temporary.open("wb") as handle:
             np.savez(handle, **payload)
     elif target.suffix == ".json":
         payload = {"config": config.to_json(), **{k: v.tolist() for k, v in arrays.items()}}
-        target.write_text(json_text(payload) + "\n", encoding="utf-8")
+        write_text_atomically(target, json_text(payload) + "\n")
     else:
-        _write_csv(trajectory, config, target)
+        with atomic_path(target) as temporary:
+            _write_csv(trajectory, config, temporary)
     return target
 
 

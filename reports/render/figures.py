@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dlnverify.errors import InvalidParameter
+from reports.render.files import atomic_path
 
 __all__ = ["FIGURE_SIZE", "check_figure_path", "figure_file", "figure_path"]
 
@@ -88,4 +89,5 @@ def figure_file(target: Path, *, panels: int | None = None) -> Iterator[Any]:
         else:
             axes = figure.subplots(1, panels, squeeze=False)[0]
         yield axes
-        figure.savefig(target, metadata=_METADATA[target.suffix.lower()])
+        with atomic_path(target) as temporary:
+            figure.savefig(temporary, metadata=_METADATA[target.suffix.lower()])

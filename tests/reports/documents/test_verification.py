@@ -422,3 +422,13 @@ def test_sample_counts_read_as_counts_and_n_a_when_nothing_was_drawn():
     assert [row["n_samples"] for row in _numeric_context(check)["rows"]] == [r"200\,000", "n/a"]
     rows = [line for line in _monte_carlo(check) if line.startswith("| L=2")]
     assert [row.rsplit("|", 2)[1].strip() for row in rows] == ["200,000", "n/a"]
+
+
+def test_a_reused_report_directory_keeps_no_stale_pdf(outcomes, report_extra, tmp_path):
+    """Without a PDF of its own, a run leaves no report.pdf of an earlier run next to its
+    report.tex; and it leaves no temporary files."""
+    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.5 from an earlier run")
+    files = write_latex_report(outcomes, tmp_path, pdf=False, figures=False)
+    assert files.pdf is None
+    assert not (tmp_path / "report.pdf").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.tex"]
