@@ -12,13 +12,18 @@ def test_a_file_is_written_and_nothing_else_is_left(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["report.tex"]
 
 
+def _write_half_then(target, interruption):
+    with atomic_path(target) as temporary:
+        temporary.write_text("half of the ne", encoding="utf-8")
+        raise interruption
+
+
 @pytest.mark.parametrize("interruption", [RuntimeError("disk full"), KeyboardInterrupt()])
 def test_an_interrupted_write_leaves_the_old_file(tmp_path, interruption):
     target = tmp_path / "report.md"
     target.write_text("old\n", encoding="utf-8")
-    with pytest.raises(type(interruption)), atomic_path(target) as temporary:
-        temporary.write_text("half of the ne", encoding="utf-8")
-        raise interruption
+    with pytest.raises(type(interruption)):
+        _write_half_then(target, interruption)
     assert target.read_text(encoding="utf-8") == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["report.md"]
 
