@@ -4,6 +4,10 @@ This package never imports SymPy nor :mod:`derivations`: it simulates definition
 compute per-sample gradients, average) and is the independent ground truth of every check.
 """
 
+from numerics.coupled import (
+    CoupledRuns,
+    coupled_langevin_runs,
+)
 from numerics.data import (
     sample_data,
 )
@@ -70,12 +74,14 @@ from numerics.weights import (
 )
 
 __all__ = [
+    "CoupledRuns",
     "Estimate",
     "RunningMoments",
     "Teacher",
     "ZTestResult",
     "aligned_balanced_weights",
     "anisotropic_langevin_step",
+    "coupled_langevin_runs",
     "covariance_estimate",
     "cross_mode_amplitudes",
     "cross_mode_diffusion_samples",

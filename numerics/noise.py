@@ -93,22 +93,43 @@ def empirical_gradient_noise(
     return tuple(g - mean[..., None, :, :] for g, mean in zip(gradients, means, strict=True))
 
 
+def _output_normals(
+    batch: tuple[int, ...], teacher: Teacher, n_draws: int, *, rng: np.random.Generator
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    r"""The standard normals :math:`(Z_1, Z)` behind draws of :math:`N` (see
+    :func:`_output_noise_from_normals`), shapes ``(*batch, n_draws, n, n)`` and
+    ``(*batch, n_draws, m, n)``, drawn in that order."""
+    z1 = rng.standard_normal((*batch, n_draws, teacher.n, teacher.n))
+    z = rng.standard_normal((*batch, n_draws, teacher.m, teacher.n))
+    return z1, z
+
+
+def _output_noise_from_normals(
+    gap: NDArray[np.float64],
+    teacher: Teacher,
+    z1: NDArray[np.float64],
+    z: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    r""":math:`N = \Delta G + \Sigma_\varepsilon^{1/2} Z` with :math:`G = (Z_1 +
+    Z_1^\top)/\sqrt2` (see :func:`factored_gradient_noise`), the output-space factor of the
+    gradient noise, :math:`\xi_l = -A_l^\top N B_l^\top`, from given standard normals.
+
+    :math:`N` is linear in :math:`(Z_1, Z)`, so Gaussian increments of a Brownian motion in
+    :math:`(Z_1, Z)` give the SDE's increments: sums of normals couple step sizes
+    (:mod:`numerics.coupled`).  ``gap`` is :math:`\Delta = W^* - W` of shape ``(..., m, n)``
+    (already validated), broadcast against the normals.
+    """
+    goe = (z1 + np.swapaxes(z1, -1, -2)) / np.sqrt(2.0)
+    return gap @ goe + teacher.label_noise_sqrt @ z
+
+
 def _output_noise_factor(
     gap: NDArray[np.float64], teacher: Teacher, n_draws: int, *, rng: np.random.Generator
 ) -> NDArray[np.float64]:
-    r"""Draws of :math:`N = \Delta G + \Sigma_\varepsilon^{1/2} Z` (see
-    :func:`factored_gradient_noise`), the output-space factor of the gradient noise,
-    :math:`\xi_l = -A_l^\top N B_l^\top`.
-
-    ``gap`` is :math:`\Delta = W^* - W` of shape ``(..., m, n)`` (already validated); the
-    result has shape ``(..., n_draws, m, n)``.
-    """
-    batch = gap.shape[:-2]
-    m, n = teacher.m, teacher.n
-    z1 = rng.standard_normal((*batch, n_draws, n, n))
-    goe = (z1 + np.swapaxes(z1, -1, -2)) / np.sqrt(2.0)
-    z = rng.standard_normal((*batch, n_draws, m, n))
-    return gap[..., None, :, :] @ goe + teacher.label_noise_sqrt @ z
+    r"""``n_draws`` draws of :math:`N` per network (:func:`_output_noise_from_normals`):
+    ``gap`` of shape ``(..., m, n)``, the result of shape ``(..., n_draws, m, n)``."""
+    z1, z = _output_normals(gap.shape[:-2], teacher, n_draws, rng=rng)
+    return _output_noise_from_normals(gap[..., None, :, :], teacher, z1, z)
 
 
 def factored_gradient_noise(

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from numerics._validation import (
     check_generator,
@@ -36,7 +36,7 @@ from numerics.network import (
     population_gradient,
     validate_weights,
 )
-from numerics.noise import _output_noise_factor
+from numerics.noise import _output_noise_from_normals, _output_normals
 from numerics.teacher import Teacher
 
 __all__ = [
@@ -157,11 +157,27 @@ def anisotropic_langevin_step(
     scale = check_nonnegative_real("kappa", kappa)
     rng = check_generator(rng)
     teacher = _teacher_iv(layers, teacher)
+    z1, z = _output_normals(layers[0].shape[:-2], teacher, 1, rng=rng)
+    return _anisotropic_update(layers, teacher, step, scale, z1[..., 0, :, :], z[..., 0, :, :])
+
+
+def _anisotropic_update(
+    layers: Weights,
+    teacher: Teacher,
+    dt: float,
+    kappa: float | NDArray[np.float64],
+    z1: NDArray[np.float64],
+    z: NDArray[np.float64],
+) -> Weights:
+    r"""The Euler-Maruyama step of :func:`anisotropic_langevin_step` driven by given standard
+    normals :math:`(Z_1, Z)` (:func:`numerics.noise._output_noise_from_normals`), arguments
+    already validated.  ``kappa`` may be an array broadcast against the batch shape (several
+    noise scales stepped at once, :mod:`numerics.coupled`)."""
     lefts, rights = _partial_products(layers)
     gap = teacher.matrix - lefts[0] @ layers[0]  # Delta = W* - A_1 W_1
-    noise = _output_noise_factor(gap, teacher, 1, rng=rng)[..., 0, :, :]
+    noise = _output_noise_from_normals(gap, teacher, z1, z)
     # -grad L dt + sqrt(kappa dt) xi = A_l^T (Delta dt - sqrt(kappa dt) N) B_l^T: one sandwich.
-    middle = step * gap - np.sqrt(scale * step) * noise
+    middle = dt * gap - np.sqrt(kappa * dt) * noise
     return tuple(
         w + np.swapaxes(a_l, -1, -2) @ middle @ np.swapaxes(b_l, -1, -2)
         for w, a_l, b_l in zip(layers, lefts, rights, strict=True)

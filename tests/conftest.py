@@ -7,6 +7,9 @@
 
 Select explicitly with ``pytest --hypothesis-profile=dev``.
 
+Every run gets a fresh derivation cache directory of its own (``DLNVERIFY_CACHE_DIR``),
+shared by its workers and removed at the end.
+
 The fixtures ``report_extra`` (jinja2 and matplotlib) and ``pdflatex`` (a TeX distribution)
 skip a test when the tool is missing, except under ``CI``, which installs both: there a
 missing tool fails the test.
@@ -15,6 +18,7 @@ missing tool fails the test.
 import importlib.util
 import os
 import shutil
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -35,6 +39,24 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+def pytest_configure(config):
+    """One fresh derivation cache for the whole run (reports.engine.derivation_cache), made by
+    the controlling process and inherited by pytest-xdist's workers and by the subprocesses
+    of the CLI tests: a derivation is computed once per run, never taken from an earlier one."""
+    if hasattr(config, "workerinput"):  # a worker: the controller has set it
+        return
+    directory = tempfile.mkdtemp(prefix="dlnverify-test-cache-")
+    config._derivation_cache = directory
+    os.environ["DLNVERIFY_CACHE_DIR"] = directory
+    os.environ.pop("DLNVERIFY_CACHE", None)
+
+
+def pytest_unconfigure(config):
+    directory = getattr(config, "_derivation_cache", None)
+    if directory is not None:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _require(available: bool, what: str) -> None:

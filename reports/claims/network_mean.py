@@ -4,15 +4,31 @@ label noise.
 Ensembles of full networks start at the aligned-balanced teacher point
 (:func:`reports.experiments.training.aligned_init`, a rank-two teacher with Haar-random singular
 bases, hidden width 2, :math:`\sigma_\varepsilon = 0.5`) and are stepped by Euler-Maruyama of
-the anisotropic Langevin SDE (paper Eq. 1, :math:`\kappa = 0.01`).  Each network's mode
-amplitudes :math:`s_a = u_a^\top W v_a` are averaged over :math:`t \in [5, 25]` (records
-every 0.1; the slowest relaxation near the teacher has rate :math:`\ge 1`), and the mean of
-these time averages over the independent networks, :math:`(\hat m_a - \sigma_a)/\kappa`, is
-the estimate; its standard error comes from the spread over networks, so correlation in time
-costs nothing in validity.  The same is done at :math:`dt = \kappa` and :math:`dt = \kappa/2`
-(fixed :math:`\kappa`, paper App. K) and combined by Richardson extrapolation,
-:math:`2\hat m(dt/2) - \hat m(dt)`, which removes the :math:`O(dt)` bias of Euler-Maruyama;
-the two runs are independent, so the standard errors add in quadrature.
+the anisotropic Langevin SDE (paper Eq. 1) at :math:`\kappa = 0.01` and
+:math:`\kappa' = \kappa/10`, each at :math:`dt = \kappa` and :math:`dt = \kappa/2`: four runs
+per network, all driven by the network's one Brownian path
+(:func:`numerics.coupled.coupled_langevin_runs`).  Each run's mode amplitudes
+:math:`s_a = u_a^\top W v_a` are averaged over :math:`t \in [5, 25]` (records every 0.1; the
+slowest relaxation near the teacher has rate :math:`\ge 1`), and per network the four
+averages are combined into
+
+* the mean shift, Richardson-extrapolated in :math:`dt` (paper App. K, fixed :math:`\kappa`):
+  :math:`(2\bar s_a(dt/2) - \bar s_a(dt) - \sigma_a)/\kappa`, which removes the
+  :math:`O(dt)` bias of Euler-Maruyama;
+* the variance: the squared deviations about the ensemble's grand mean, averaged over the
+  window, Richardson-extrapolated in :math:`dt` at both noise scales, divided by the noise
+  scale and extrapolated linearly to :math:`\kappa \to 0`,
+  :math:`v_0 = (\kappa v(\kappa') - \kappa' v(\kappa))/(\kappa - \kappa')`.
+
+How the standard errors come about: the networks are independent of one another, so the
+per-network combinations are i.i.d., and the estimate is their mean over networks with the
+standard error of that mean (:func:`numerics.montecarlo.mean_estimate`); correlation in time
+and the coupling of the four runs inside a network cost nothing in validity.  The coupling
+makes the extrapolations cheap: two independent runs would give :math:`2f(dt/2) - f(dt)` about
+five times the variance of one run, the coupled runs about the same as one
+(``tests/numerics/test_coupled.py`` shows the calibration on a case with a known answer).
+The grand mean inside the variance enters its error only at second order (the delta
+method).
 
 The closed form compared with is the *derived* first-order shift
 (:func:`derivations.network_mean.network_mean_shift` at the same widths and depth, in units
@@ -25,19 +41,12 @@ standard error: its size relative to the shift grows like :math:`\kappa K_{aa}`
 under one standard error here.  That is why the depth-3 point uses the teacher
 :math:`(1, 0.5)`: at :math:`\sigma = 2` the remainder is 8 %, about two standard errors.
 
-The variance is checked through :math:`\widehat{\operatorname{Var}}\,s_a/\kappa`, the pooled
-variance of the recorded amplitudes about their grand mean over networks and the window.  Its
-standard error comes from the per-network averages of the squared deviations (the delta
-method: the grand mean's own error enters only at second order), so again correlation in time
-costs nothing.  The variance is far better resolved than the mean's shift (fluctuations of
-order :math:`\sqrt\kappa` against a shift of order :math:`\kappa`), and at
-:math:`\kappa = 0.01` its :math:`O(\kappa^2)` remainder is several standard errors (about 9 %
-at :math:`L = 2,\ \sigma = 2`).  So the variance is also simulated at
-:math:`\kappa' = \kappa/10` (Richardson in :math:`dt` as above at both) and extrapolated to
-:math:`\kappa \to 0` linearly, :math:`v_0 = (\kappa v(\kappa') - \kappa' v(\kappa))/(\kappa -
-\kappa')`: this removes the first-order remainder, leaves :math:`O(\kappa\kappa')`, and costs a
-factor :math:`\kappa/(\kappa - \kappa') = 1.11` in the standard error.  The closed form
-compared with is the derived first-order variance
+The variance is far better resolved than the mean's shift (fluctuations of order
+:math:`\sqrt\kappa` against a shift of order :math:`\kappa`), and at :math:`\kappa = 0.01`
+its :math:`O(\kappa^2)` remainder is several standard errors (about 9 % at
+:math:`L = 2,\ \sigma = 2`): hence the extrapolation to :math:`\kappa \to 0`, which removes
+the first-order remainder and leaves :math:`O(\kappa\kappa')`.  The closed form compared
+with is the derived first-order variance
 (:func:`derivations.network_mean.network_mean_shift`, ``"mode_variances"``).
 """
 
@@ -50,11 +59,12 @@ import sympy as sp
 
 from derivations.conventions import kappa, sigma_eps
 from derivations.network_mean import network_mean_claim, network_mean_shift
+from numerics.coupled import coupled_langevin_runs
 from numerics.montecarlo import Estimate, mean_estimate
 from reports.engine.claim import Claim, MonteCarlo
 from reports.engine.quantity import Quantity
 from reports.engine.verdict import Comparison
-from reports.experiments.training import SimulationConfig, aligned_init, seeded_teacher, train
+from reports.experiments.training import SimulationConfig, aligned_init, seeded_teacher
 
 __all__ = [
     "CLAIMS",
@@ -69,7 +79,7 @@ __all__ = [
 
 
 #: (depth, input/output width, teacher singular values, networks) of the check.
-NETWORK_MEAN_POINTS = ((2, 4, (2.0, 1.0), 2048), (3, 4, (1.0, 0.5), 4096))
+NETWORK_MEAN_POINTS = ((2, 4, (2.0, 1.0), 512), (3, 4, (1.0, 0.5), 1024))
 #: Hidden width (the teacher's rank), label noise, noise scale.
 HIDDEN = 2
 LABEL_NOISE = 0.5
@@ -110,20 +120,25 @@ def derived_variance_coefficients(
     return _derived_coefficients("mode_variances", depth, width, singular_values)
 
 
+def _window_averages(
+    modes: np.ndarray, times: np.ndarray, singular_values: tuple[float, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Per network: the time average of :math:`s_a - \sigma_a` over the window and that of
+    the squared deviation about the ensemble's grand mean, shapes ``(networks, modes)``."""
+    deviations = np.asarray(modes)[times >= BURN_IN] - np.asarray(singular_values)
+    averages = deviations.mean(axis=0)
+    return averages, ((deviations - averages.mean(axis=0)) ** 2).mean(axis=0)
+
+
 @cache
 def simulated_mode_moments(
-    depth: int,
-    width: int,
-    singular_values: tuple[float, ...],
-    networks: int,
-    dt: float,
-    seed: int,
-    noise_scale: float = KAPPA,
+    depth: int, width: int, singular_values: tuple[float, ...], networks: int, seed: int
 ) -> tuple[Estimate, Estimate]:
-    r""":math:`(\hat m_a - \sigma_a)/\kappa` and :math:`\widehat{\operatorname{Var}}\,s_a /
-    \kappa`, each with its standard error, from ``networks`` networks stepped at ``dt`` with
-    :math:`\kappa` = ``noise_scale`` (module docstring); cached, so that a test and the
-    registry check with the same seed share one simulation."""
+    r"""The mean shift :math:`(\hat m_a - \sigma_a)/\kappa` (Richardson in :math:`dt`) and the
+    variance :math:`\widehat{\operatorname{Var}}\,s_a/\kappa` (Richardson in :math:`dt`,
+    extrapolated to :math:`\kappa \to 0`), each with its standard error, from ``networks``
+    networks (module docstring); cached, so that a test and the registry check with the same
+    seed share one simulation."""
     config = SimulationConfig(
         optimizer="anisotropic",
         depth=depth,
@@ -131,45 +146,42 @@ def simulated_mode_moments(
         hidden=HIDDEN,
         singular_values=singular_values,
         label_noise=LABEL_NOISE,
-        eta=noise_scale,
-        dt=dt,
+        eta=KAPPA,
+        dt=KAPPA,
         duration=DURATION,
-        record_every=round(RECORD / dt),
+        record_every=round(RECORD / KAPPA),
         ensemble=networks,
         seed=seed,
     )
     rng, teacher = seeded_teacher(config)
     start = aligned_init(config, teacher, singular_values, rng)
-    trajectory = train(config, start, teacher, rng=rng)
-    window = np.asarray(trajectory.times) >= BURN_IN
-    # deviations from the teacher, shape (records, networks, modes)
-    deviations = np.asarray(trajectory.modes)[window] - np.asarray(singular_values)
-    averages = deviations.mean(axis=0)  # (networks, modes)
-    squares = ((deviations - averages.mean(axis=0)) ** 2).mean(axis=0)
-    return (
-        mean_estimate(averages / noise_scale, axis=0),
-        mean_estimate(squares / noise_scale, axis=0),
+    runs = coupled_langevin_runs(
+        start,
+        teacher,
+        kappas=(KAPPA, SMALL_KAPPA),
+        dt=KAPPA,
+        steps=config.steps,
+        rng=rng,
+        record_every=config.record_every,
     )
-
-
-def _richardson(coarse: Estimate, fine: Estimate) -> Estimate:
-    """:math:`2 f(dt/2) - f(dt)` of two independent runs, standard errors in quadrature."""
-    value = 2 * np.asarray(fine.value) - np.asarray(coarse.value)
-    error = np.hypot(2 * np.asarray(fine.standard_error), np.asarray(coarse.standard_error))
-    return Estimate(value, error, coarse.n_samples)
-
-
-def _to_zero_noise(large: Estimate, small: Estimate) -> Estimate:
-    r"""Linear extrapolation of :math:`f(\kappa)` from :data:`KAPPA` and
-    :data:`SMALL_KAPPA` to :math:`\kappa = 0` (module docstring)."""
+    times = np.asarray(runs.coarse[0].times)
+    # per network, Richardson in dt: 2 f(dt/2) - f(dt) of the coupled runs
+    (shift, large), (_, small) = (
+        tuple(
+            2 * fine - coarse
+            for fine, coarse in zip(
+                _window_averages(runs.fine[k].modes, times, singular_values),
+                _window_averages(runs.coarse[k].modes, times, singular_values),
+                strict=True,
+            )
+        )
+        for k in (0, 1)
+    )
     weight_small = KAPPA / (KAPPA - SMALL_KAPPA)
     weight_large = SMALL_KAPPA / (KAPPA - SMALL_KAPPA)
-    value = weight_small * np.asarray(small.value) - weight_large * np.asarray(large.value)
-    error = np.hypot(
-        weight_small * np.asarray(small.standard_error),
-        weight_large * np.asarray(large.standard_error),
-    )
-    return Estimate(value, error, small.n_samples)
+    # linear extrapolation of Var/kappa from KAPPA and SMALL_KAPPA to kappa -> 0, per network
+    variance = weight_small * small / SMALL_KAPPA - weight_large * large / KAPPA
+    return mean_estimate(shift / KAPPA, axis=0), mean_estimate(variance, axis=0)
 
 
 def network_mean_comparisons(rng: np.random.Generator) -> list[Comparison]:
@@ -179,19 +191,9 @@ def network_mean_comparisons(rng: np.random.Generator) -> list[Comparison]:
     variances (one comparison per point and observable)."""
     means, variances = [], []
     for depth, width, values, networks in NETWORK_MEAN_POINTS:
-        seed = int(rng.integers(2**32))
-        runs = {
-            (scale, dt): simulated_mode_moments(
-                depth, width, values, networks, dt, seed + offset, scale
-            )
-            for offset, (scale, dt) in enumerate(
-                [(KAPPA, KAPPA), (KAPPA, KAPPA / 2), (SMALL_KAPPA, KAPPA), (SMALL_KAPPA, KAPPA / 2)]
-            )
-        }
-        mean, large = (
-            _richardson(runs[KAPPA, KAPPA][i], runs[KAPPA, KAPPA / 2][i]) for i in (0, 1)
+        mean, variance = simulated_mode_moments(
+            depth, width, values, networks, int(rng.integers(2**32))
         )
-        small = _richardson(runs[SMALL_KAPPA, KAPPA][1], runs[SMALL_KAPPA, KAPPA / 2][1])
         params = {
             "L": depth,
             "d": width,
@@ -225,7 +227,7 @@ def network_mean_comparisons(rng: np.random.Generator) -> list[Comparison]:
                     "observable": f"Var s_a/kappa, pooled over {window} (EM, Richardson in "
                     "dt, extrapolated linearly in kappa to 0)",
                 },
-                _to_zero_noise(large, small),
+                variance,
                 derived_variance_coefficients(depth, width, values),
                 labels=tuple(
                     f"Var s_{a}/kappa, pooled over {window} (EM, Richardson in dt, extrapolated"
@@ -250,12 +252,14 @@ NETWORK_MEAN = Claim(
     MonteCarlo(
         network_mean_comparisons,
         "Full networks from the teacher (d = 4, hidden 2, sigma_eps = 0.5, kappa = 0.01; "
-        "L = 2 with teacher 2, 1 and L = 3 with teacher 1, 0.5; 2048/4096 networks), mode "
-        "amplitudes averaged over t = 5-25, Richardson in dt; against the derived "
-        "first-order shift (the O(kappa^2) remainder, 1-4 % of the shift at these points, "
-        "stays under one standard error). Mode variances pooled over the same window, "
-        "also at kappa = 0.001 and extrapolated linearly to kappa -> 0, against the "
-        "derived first-order variance.",
+        "L = 2 with teacher 2, 1 and L = 3 with teacher 1, 0.5; 512/1024 networks), mode "
+        "amplitudes averaged over t = 5-25, Richardson in dt (dt and dt/2 on one Brownian "
+        "path per network); against the derived first-order shift (the O(kappa^2) "
+        "remainder, 1-4 % of the shift at these points, stays under one standard error). "
+        "Mode variances over the same window, also at kappa = 0.001 (the same path) and "
+        "extrapolated linearly to kappa -> 0, against the derived first-order variance. "
+        "Standard errors: the spread over independent networks of each network's combined "
+        "estimate.",
     ),
 )
 

@@ -1,7 +1,8 @@
-"""The ``dlnverify`` console script: ``list``, ``show``, ``verify``, ``check``, ``report``, ``simulate``.
+"""The ``dlnverify`` console script: ``list``, ``show``, ``verify``, ``check``, ``report``,
+``simulate``, ``cache``.
 
 Each command is a module of this package (``listing``, ``show``, ``verify``, ``check``,
-``report``, ``simulate``) with ``add_parser(subparsers)`` and ``run(args)``; what several
+``report``, ``simulate``, ``cache``) with ``add_parser(subparsers)`` and ``run(args)``; what several
 share is in ``_common``.  Exit codes are :class:`ExitCode`: 0 verified/ok, 1 refuted/failed,
 2 bad input, 130 interrupted.  :func:`main` maps errors to them in one place: every
 :class:`dlnverify.DlnVerifyError` (and a ``MemoryError``) becomes a one-line message and
@@ -15,13 +16,13 @@ import sys
 from collections.abc import Sequence
 
 from dlnverify import DlnVerifyError, __version__
-from reports.cli import check, listing, report, show, simulate, verify
+from reports.cli import cache, check, listing, report, show, simulate, verify
 from reports.cli._common import ExitCode, Parser
 
 __all__ = ["ExitCode", "build_parser", "main"]
 
 #: The commands, in the order ``dlnverify --help`` lists them.
-_COMMANDS = (listing, show, verify, report, check, simulate)
+_COMMANDS = (listing, show, verify, report, check, simulate, cache)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -23,6 +23,7 @@ __all__ = [
     "Parser",
     "add_jobs",
     "add_seed",
+    "available_cores",
     "compile_report",
     "integer_at_least",
     "nonempty_path",
@@ -163,15 +164,23 @@ def add_seed(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def add_jobs(parser: argparse.ArgumentParser) -> None:
-    """``--jobs N`` of ``verify`` and ``report``."""
+    """``--jobs N`` of ``verify`` and ``report`` (default: :func:`available_cores`)."""
     parser.add_argument(
         "--jobs",
         "-j",
         type=process_count,
-        default=1,
+        default=available_cores(),
         metavar="N",
-        help="verify claims in N processes (default 1); the results do not depend on N",
+        help=f"verify claims in N processes (default: the cores available, {available_cores()}"
+        " here); the results do not depend on N",
     )
 
 

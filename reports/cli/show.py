@@ -35,9 +35,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     """Derive the claim and print its statement, verdict, result, steps and findings."""
     from reports.claims import get_claim
+    from reports.engine.derivation_cache import derive
 
     claim = get_claim(args.claim)
-    result = claim.derive()
+    result = derive(claim)
     if args.json:
         _print_json(claim, result)
     else:

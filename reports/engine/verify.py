@@ -21,6 +21,7 @@ import numpy as np
 from derivations.result import DerivationResult
 from dlnverify.errors import InvalidParameter
 from reports.engine.claim import Claim
+from reports.engine.derivation_cache import derive
 from reports.engine.seed import check_seed
 from reports.engine.verdict import NumericCheck
 
@@ -93,12 +94,14 @@ class ClaimOutcome:
 
 
 def verify_claim(claim: Claim, *, seed: int = 0, numeric: bool = True) -> ClaimOutcome:
-    """Derive ``claim`` and run its Monte Carlo check with a generator seeded by ``seed``
+    """Derive ``claim`` (through the derivation cache,
+    :func:`reports.engine.derivation_cache.derive`) and run its Monte Carlo check with a
+    generator seeded by ``seed``
     (an integer ``>= 0``; :class:`~dlnverify.errors.InvalidParameter` otherwise, before any
     work)."""
     check_seed(seed)
     started = time.perf_counter()
-    derivation = claim.derive()
+    derivation = derive(claim)
     symbolic_seconds = time.perf_counter() - started
     check = None
     started = time.perf_counter()

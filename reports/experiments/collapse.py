@@ -17,11 +17,13 @@ At every record :math:`t_k` the log-gaps :math:`\log|\sigma_a - s_a(t_k)|` are k
 window :math:`[t_{k-1}, t_k]` and per network the slope
 :math:`-(\log|\sigma_a - s_a(t_k)| - \log|\sigma_a - s_a(t_{k-1})|)/(t_k - t_{k-1})` is one
 independent sample of the window's collapse rate (mean and standard error over the ensemble).
-Euler-Maruyama has weak order one, so a second, independent ensemble runs at :math:`dt/2`
-(same teacher and start, same record times) and the two are combined by Richardson,
-:math:`2\hat r_{dt/2} - \hat r_{dt}`, standard error
-:math:`\sqrt{4\,\mathrm{SE}_{dt/2}^2 + \mathrm{SE}_{dt}^2}`, as in the C11 check of
-:mod:`reports.claims.stationary`.  A window is *unresolved* (no rate) once some network's gap
+Euler-Maruyama has weak order one, so a second run at :math:`dt/2` (same teacher and start,
+same record times) is driven by the same Brownian path as the first
+(:func:`numerics.coupled.coupled_langevin_runs`), and per network the window slopes are
+combined by Richardson, :math:`2\hat r_{dt/2} - \hat r_{dt}`; the rate and its standard
+error are the mean and standard error of these combinations over the independent networks
+(the coupling makes the combination about as variable as one run, where two independent
+runs would make it five times as variable).  A window is *unresolved* (no rate) once some network's gap
 falls below :data:`ROUND_OFF_GAP` :math:`\sigma_a`, where the round-off of
 :math:`s_a = u_a^\top W v_a` dominates it.
 
@@ -53,7 +55,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -62,13 +64,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dlnverify.errors import InvalidParameter
+from numerics.coupled import coupled_langevin_runs
 from numerics.montecarlo import z_threshold
 from numerics.trajectory import Trajectory
 from reports.engine.verdict import FALSE_ALARM_RATE
 from reports.experiments.kind import ExperimentKind
 from reports.experiments.summary import Summary
 from reports.experiments.tables import ExperimentTables, collapse_tables
-from reports.experiments.training import SimulationConfig, aligned_init, seeded_teacher, train
+from reports.experiments.training import SimulationConfig, aligned_init, seeded_teacher
 from reports.laws.collapse_rates import c11_collapse_rate, row_collapse_rate
 from reports.render.figures import figure_file, figure_path
 
@@ -190,15 +193,20 @@ def check_collapse_config(config: Any, start_gap: Any = DEFAULT_START_GAP) -> Si
     return config
 
 
-def _window_rates(log_gaps: NDArray[np.float64], times: NDArray[np.float64]) -> Any:
+def _window_slopes(log_gaps: NDArray[np.float64], times: NDArray[np.float64]) -> Any:
+    """Per window and network: minus the slope of the log-gap, shape (R-1, M, r)."""
     with np.errstate(invalid="ignore"):  # a gap at exactly 0 (-inf) leaves its window unresolved
-        slopes = -np.diff(log_gaps, axis=0) / np.diff(times)[:, None, None]  # (R-1, M, r)
-        return slopes.mean(axis=1), slopes.std(axis=1, ddof=1) / math.sqrt(slopes.shape[1])
+        return -np.diff(log_gaps, axis=0) / np.diff(times)[:, None, None]
 
 
 def _log_gaps(modes: NDArray[np.float64], sigmas: NDArray[np.float64]) -> NDArray[np.float64]:
     with np.errstate(divide="ignore"):
         return np.log(np.abs(sigmas - np.asarray(modes, dtype=np.float64)))
+
+
+def _both_runs(progress: Callable[[int, int], None], done: int, total: int) -> None:
+    """``progress`` counting the steps of both runs: each coarse step comes with two fine."""
+    progress(3 * done, 3 * total)
 
 
 def collapse_experiment(
@@ -210,8 +218,8 @@ def collapse_experiment(
     r"""Run the ensemble at :math:`dt` and :math:`dt/2` and measure the window collapse rates.
 
     The teacher is built from ``config.seed`` as in :func:`reports.experiments.training.run_simulation`;
-    the same generator draws the hidden bases of the aligned-balanced start and then the seeds
-    of the two runs' noise (independent of each other).
+    the same generator draws the hidden bases of the aligned-balanced start and then the seed
+    of the noise, one Brownian path per network shared by the two runs.
 
     Parameters
     ----------
@@ -221,7 +229,8 @@ def collapse_experiment(
     start_gap : float, optional
         :math:`\delta \in (0, 1)`.
     progress : callable, optional
-        Called as ``progress(done, total)`` over the steps of both runs.
+        Called as ``progress(done, total)`` over the steps of both runs (a coarse step and
+        its two fine steps count three).
 
     Returns
     -------
@@ -231,33 +240,27 @@ def collapse_experiment(
     sigmas = np.asarray(config.singular_values, dtype=np.float64)
     rng, teacher = seeded_teacher(config)
     start = aligned_init(config, teacher, sigmas * (1 - start_gap), rng)
-    fine = replace(
-        config,
-        dt=config.time_step / 2,
-        duration=0.0,
-        steps=2 * config.steps,
-        record_every=2 * config.record_every,
+    runs = coupled_langevin_runs(
+        start,
+        teacher,
+        kappas=(config.kappa,),
+        dt=config.time_step,
+        steps=config.steps,
+        rng=rng.spawn(1)[0],
+        record_every=config.record_every,
+        progress=None if progress is None else partial(_both_runs, progress),
     )
-    total = 3 * config.steps
-    runs = []
-    for offset, run, noise in zip((0, config.steps), (config, fine), rng.spawn(2), strict=True):
-
-        def report(done: int, _steps: int, offset: int = offset) -> None:
-            if progress is not None:
-                progress(offset + done, total)
-
-        runs.append(
-            train(run, start, teacher, rng=noise, progress=report)
-        )  # steps never write into their input
-    coarse_run, fine_run = runs
-    times = np.asarray(coarse_run.times, dtype=np.float64)
-    coarse, refined = _log_gaps(coarse_run.modes, sigmas), _log_gaps(fine_run.modes, sigmas)
-    (r1, se1), (r2, se2) = _window_rates(coarse, times), _window_rates(refined, times)
+    times = np.asarray(runs.coarse[0].times, dtype=np.float64)
+    coarse, refined = _log_gaps(runs.coarse[0].modes, sigmas), _log_gaps(runs.fine[0].modes, sigmas)
+    with np.errstate(invalid="ignore"):
+        # per network, Richardson in dt of the coupled runs: (R-1, M, r)
+        slopes = 2 * _window_slopes(refined, times) - _window_slopes(coarse, times)
+        mean = slopes.mean(axis=1)
+        error = slopes.std(axis=1, ddof=1) / math.sqrt(slopes.shape[1])
     floor = np.log(ROUND_OFF_GAP * sigmas)
     resolved = (coarse[1:].min(axis=1) > floor) & (refined[1:].min(axis=1) > floor)
-    with np.errstate(invalid="ignore"):
-        rates = np.where(resolved, 2 * r2 - r1, np.nan)
-        rates_se = np.where(resolved, np.hypot(2 * se2, se1), np.nan)
+    rates = np.where(resolved, mean, np.nan)
+    rates_se = np.where(resolved, error, np.nan)
     null_dim = config.width - sigmas.size
     scale = config.kappa
     return CollapseExperiment(

@@ -30,7 +30,15 @@ from reports.engine.quantity import quantity_comparisons
 from reports.engine.verdict import Comparison, numeric_check
 from reports.engine.verify import verify_claim
 
-CLAIM_IDS = [claim.id for claim in all_claims()]
+#: Claims whose Monte Carlo simulation other test modules share (the same generator, a cached
+#: simulation): their tests run on one pytest-xdist worker, so the simulation runs once.
+SHARED_SIMULATIONS = {"C16", "C17"}
+CLAIM_IDS = [
+    pytest.param(claim.id, marks=pytest.mark.xdist_group(claim.id))
+    if claim.id in SHARED_SIMULATIONS
+    else claim.id
+    for claim in all_claims()
+]
 #: Claims whose *paper statement* the derivation refutes (a finding, see the README): C12, the
 #: paper's stationary mean "slightly above sigma" -- the exact density's mean lies below.  The
 #: derivation must keep refuting it, and the Monte Carlo check (which compares the simulator

@@ -5,16 +5,14 @@ The comparisons are computed once with the generator the registry uses for C17
 (``verify_claim(seed=0)``: ``default_rng([0, 17])``), and the simulations are cached, so this
 module and ``claims/test_catalogue.py`` share them.  Power, on the same samples and at the same
 false-alarm rate (1e-6): the check rejects C12's single-mode mean (the width terms dropped),
-and the session-5 estimate that coupled the null directions only (the other modes' terms
-dropped).  A factor 1.1 on the whole shift (0.05-0.08 kappa here, 1-2 standard errors) and a
+and an estimate that couples the null directions only (the other modes' terms dropped).  A factor 1.1 on the whole shift (0.05-0.08 kappa here, 1-2 standard errors) and a
 wrong exponent in the coupling (the depth-3 point has sigma = 1 and 0.5, where the powers of
 sigma differ little) are below this check's resolution; the symbolic comparison rejects them
 (tests/derivations/test_network_mean.py).  The variances are resolved far better (their
 fluctuations are of order sqrt(kappa), the shift of order kappa): there the check rejects a
 factor 1.1 and a wrong exponent of sigma.  It accepts the statement because the variance
-is extrapolated to kappa -> 0: in a development run the kappa = 0.01 estimate alone sat 9
-standard errors above the first order at L = 2, sigma = 2 (the O(kappa^2) remainder;
-reports/network_mean_check.py).
+is extrapolated to kappa -> 0: the kappa = 0.01 estimate alone sits several standard errors
+above the first order at L = 2, sigma = 2 (the O(kappa^2) remainder, about 9 %).
 """
 
 import numpy as np
@@ -32,6 +30,9 @@ from reports.claims.network_mean import (
     network_mean_comparisons,
 )
 from reports.engine.verdict import Comparison, numeric_check
+
+# with the registry's C17 test (claims/test_catalogue.py) on one worker: one simulation
+pytestmark = pytest.mark.xdist_group("C17")
 
 SIGMA_K = sp.Symbol("sigma_k", nonnegative=True)
 
