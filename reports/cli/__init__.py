@@ -4,20 +4,27 @@
 Each command is a module of this package (``listing``, ``show``, ``verify``, ``check``,
 ``report``, ``simulate``, ``cache``) with ``add_parser(subparsers)`` and ``run(args)``; what several
 share is in ``_common``.  Exit codes are :class:`ExitCode`: 0 verified/ok, 1 refuted/failed,
-2 bad input, 130 interrupted.  :func:`main` maps errors to them in one place: every
-:class:`dlnverify.DlnVerifyError` (and a ``MemoryError``) becomes a one-line message and
-exit code 2, Ctrl-C one line and 130; ``--json`` gives machine-readable output everywhere.
+2 bad input, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).  :func:`main` maps errors to
+them in one place: a usage error, every :class:`dlnverify.DlnVerifyError` and a
+``MemoryError`` become one line on stderr and exit code 2, Ctrl-C one line and 130, SIGTERM
+one line and 143.  ``--json`` gives machine-readable output everywhere, bad input included:
+``{"error": MESSAGE, "exit_code": 2}`` on stdout, besides the line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from dlnverify import DlnVerifyError, __version__
 from reports.cli import cache, check, listing, report, show, simulate, verify
-from reports.cli._common import ExitCode, Parser
+from reports.cli._common import ExitCode, Parser, Terminated, UsageError, print_json
 
 __all__ = ["ExitCode", "build_parser", "main"]
 
@@ -39,48 +46,111 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code."""
+    """Entry point of the console script; returns the exit code (a usage error raises
+    ``SystemExit(2)``, as argparse does)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     # the command line itself rides along: a run's report names the command that made it
-    args = parser.parse_args(arguments, namespace=argparse.Namespace(argv=arguments))
-    try:
-        if args.command is None:
-            parser.print_help()
-            code = int(ExitCode.OK)
-        else:
-            code = int(args.handler(args))
-        # a reader that closed the pipe early shows here, in the handler below, rather than
-        # at exit, where buffered stdout (no PYTHONUNBUFFERED) would fail with exit code 120
-        sys.stdout.flush()
-        return code
-    except (DlnVerifyError, MemoryError, KeyboardInterrupt, BrokenPipeError) as error:
-        return _failure(error)
+    args = argparse.Namespace(argv=arguments)
+    with _sigterm_raises():
+        try:
+            parser.parse_args(arguments, namespace=args)
+            if args.command is None:
+                parser.print_help()
+                code = int(ExitCode.OK)
+            else:
+                code = int(args.handler(args))
+            # a reader that closed the pipe early shows here, in the handler below, rather
+            # than at exit, where buffered stdout (no PYTHONUNBUFFERED) would fail with exit
+            # code 120
+            sys.stdout.flush()
+            return code
+        except UsageError as error:  # before the command ran: --json only as written
+            _bad_input(error.message, as_json=_asks_for_json(arguments))
+            raise
+        except (DlnVerifyError, MemoryError, KeyboardInterrupt, BrokenPipeError) as error:
+            return _failure(error, as_json=getattr(args, "json", False))
 
 
-def _failure(error: BaseException) -> ExitCode:
-    """The exit code of a run that raised ``error``, after its one line on stderr."""
-    if isinstance(error, DlnVerifyError):
-        print(f"dlnverify: error: {error}", file=sys.stderr)
-        return ExitCode.BAD_INPUT
-    if isinstance(error, MemoryError):  # e.g. --width 100000: one line, not a traceback
-        detail = f" ({error})" if str(error) else ""
-        print(
-            f"dlnverify: error: not enough memory for this run{detail}; use smaller sizes"
-            " (width, hidden, ensemble, diffusion samples).",
-            file=sys.stderr,
-        )
-        return ExitCode.BAD_INPUT
+def _failure(error: BaseException, *, as_json: bool) -> ExitCode:
+    """The exit code of a run that raised ``error``, after its one line on stderr (and for
+    bad input with ``--json``, the error object on stdout)."""
+    if isinstance(error, BrokenPipeError):  # the reader closed stdout early: stop quietly
+        _discard_stdout()
+        return ExitCode.FAILED
+    if isinstance(error, Terminated):  # SIGTERM (kill, a scheduler, systemd): one line
+        print("dlnverify: terminated (SIGTERM).", file=sys.stderr)
+        return ExitCode.TERMINATED
     if isinstance(error, KeyboardInterrupt):  # Ctrl-C during a long run: one line
         print("dlnverify: interrupted (Ctrl-C).", file=sys.stderr)
         return ExitCode.INTERRUPTED
-    # BrokenPipeError: the reader closed stdout early (``dlnverify ... | head``): stop
-    # quietly, as the Python documentation recommends (stdout to devnull so the exit flush
-    # cannot fail)
-    import os
+    if isinstance(error, MemoryError):  # e.g. --width 100000: one line, not a traceback
+        detail = f" ({error})" if str(error) else ""
+        message = (
+            f"not enough memory for this run{detail}; use smaller sizes"
+            " (width, hidden, ensemble, diffusion samples)."
+        )
+    else:
+        message = str(error)
+    _bad_input(message, as_json=as_json)
+    return ExitCode.BAD_INPUT
 
+
+def _bad_input(message: str, *, as_json: bool) -> None:
+    """Report bad input: ``message`` as one line on stderr and, with ``--json``, as
+    ``{"error": message, "exit_code": 2}`` on stdout."""
+    print(f"dlnverify: error: {message}", file=sys.stderr)
+    if as_json:
+        try:
+            print_json({"error": message, "exit_code": int(ExitCode.BAD_INPUT)})
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _discard_stdout()
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, after its reader closed the pipe (``dlnverify ... |
+    head``), as the Python documentation recommends: the flush at exit cannot fail then."""
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return ExitCode.FAILED
+
+
+def _asks_for_json(arguments: Sequence[str]) -> bool:
+    """Whether ``--json`` (or a prefix of it that argparse would take for it, down to
+    ``--js``) stands among the options, before any ``--``."""
+    options = arguments[: arguments.index("--")] if "--" in arguments else arguments
+    return any(a.startswith("--js") and "--json".startswith(a) for a in options)
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """While the block runs, SIGTERM raises :class:`Terminated` in the main thread, as Ctrl-C
+    raises ``KeyboardInterrupt``, after passing SIGTERM on to the worker processes the run
+    started (``--jobs``, a sweep's ``processes``), as a terminal sends Ctrl-C to all of them:
+    a pool would otherwise wait for its running tasks.  The previous handler is restored
+    afterwards.  Outside the main thread (where no handler can be installed) the block runs
+    unchanged.  A process forked inside the block that inherits the handler ends on SIGTERM as
+    it would without it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+
+    def terminate(signum: int, frame: Any) -> None:
+        if os.getpid() != owner:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        import multiprocessing
+
+        for worker in multiprocessing.active_children():
+            worker.terminate()
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,6 +21,8 @@ from reports.render.json import json_text
 __all__ = [
     "ExitCode",
     "Parser",
+    "Terminated",
+    "UsageError",
     "add_jobs",
     "add_seed",
     "available_cores",
@@ -45,14 +47,31 @@ class ExitCode(IntEnum):
     FAILED = 1
     BAD_INPUT = 2
     INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+    TERMINATED = 143  # 128 + SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread while :func:`reports.cli.main` runs.  A
+    ``KeyboardInterrupt``, so that everything Ctrl-C cleans up (temporary output files, worker
+    processes) is cleaned up for it too."""
+
+
+class UsageError(SystemExit):
+    """A command line argparse cannot read: exit code 2, with the one-line ``message`` that
+    :func:`reports.cli.main` prints."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(ExitCode.BAD_INPUT)
+        self.message = message
 
 
 class Parser(argparse.ArgumentParser):
-    """Argument parser whose usage errors are one line and exit code 2, and whose operands
-    may stand anywhere among the options (``check diffusion --at L=2 FORMULA``)."""
+    """Argument parser whose usage errors raise :class:`UsageError` (exit code 2, one line),
+    and whose operands may stand anywhere among the options (``check diffusion --at L=2
+    FORMULA``)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(ExitCode.BAD_INPUT, f"dlnverify: error: {message}\n")
+        raise UsageError(message)
 
     def parse_known_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None

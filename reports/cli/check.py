@@ -16,6 +16,7 @@ from reports.cli._common import (
     table,
     usage,
 )
+from reports.formulas.file_text import MAX_FILE_BYTES
 
 __all__ = ["add_parser", "run"]
 
@@ -35,7 +36,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="FILE",
         type=nonempty_path,
         help="check every formula of a TOML file ([[check]] tables with quantity, formula and"
-        " optional name, at, syntax) instead of one",
+        f" optional name, at, syntax) instead of one; '-' reads standard input; at most"
+        f" {MAX_FILE_BYTES:,} bytes, UTF-8 without a byte-order mark",
     )
     syntax = parser.add_mutually_exclusive_group()
     syntax.add_argument("--latex", action="store_true", help="the formula is LaTeX")

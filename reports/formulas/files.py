@@ -9,9 +9,11 @@ A TOML file holds one ``[[check]]`` table per formula::
     at = { L = 3 }                # optional: parameters held fixed
     syntax = "sympy"              # optional: "auto" (default), "sympy" or "latex"
 
-Every entry is validated (known quantity, parsable formula, ``at`` in the domain) before the
-first check runs, so a typo in the tenth formula does not cost nine checks.  Each formula is
-then checked as by :func:`reports.formulas.engine.check`, with the same seed.
+The file is ``-`` for standard input.  It is read as given
+(:mod:`reports.formulas.file_text`): at most 1 MB, UTF-8 without a byte-order mark.  Every entry
+is validated (known quantity, parsable formula, ``at`` in the domain) before the first check
+runs, so a typo in the tenth formula does not cost nine checks.  Each formula is then checked
+as by :func:`reports.formulas.engine.check`, with the same seed.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 from dlnverify.errors import DlnVerifyError, InvalidParameter
 from reports.formulas.engine import check, validate
+from reports.formulas.file_text import STDIN, read_formula_file
 from reports.formulas.result import CheckResult
 
 __all__ = ["FormulaEntry", "check_formulas", "load_formulas", "named_json"]
@@ -57,22 +60,19 @@ class FormulaEntry:
 
 
 def load_formulas(path: str | Path) -> list[FormulaEntry]:
-    """Read and validate a formula file; a one-line
+    """Read and validate a formula file (``"-"`` reads standard input); a one-line
     :class:`~dlnverify.errors.InvalidParameter` (or FormulaError) names the file, the entry
-    and the problem."""
-    source = Path(path)
+    and the problem.  The file is read by
+    :func:`~reports.formulas.file_text.read_formula_file` (size limit, UTF-8 without a
+    byte-order mark) before any entry is parsed."""
+    name = "<stdin>" if str(path) == STDIN else str(path)
+    text = read_formula_file(path, name)
     try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InvalidParameter(
-            f"Cannot read formula file {str(source)!r}: {error.strerror}."
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         hint = _SINGLE_QUOTES if "'\\'" in str(error) or "escape" in str(error) else ""
-        raise InvalidParameter(
-            f"Formula file {str(source)!r} is not valid TOML: {error}.{hint}"
-        ) from None
-    return _parse(data, str(source))
+        raise InvalidParameter(f"Formula file {name!r} is not valid TOML: {error}.{hint}") from None
+    return _parse(data, name)
 
 
 def _parse(data: Mapping[str, Any], name: str) -> list[FormulaEntry]:

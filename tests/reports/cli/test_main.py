@@ -1,12 +1,19 @@
-"""The console script's generic behaviour: version, help, usage errors."""
+"""The console script's generic behaviour: version, help, usage errors, ``--json`` on bad
+input, Ctrl-C and SIGTERM."""
 
+import contextlib
+import json
+import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
 from dlnverify import __version__
-from reports.cli import ExitCode, main
+from reports.cli import ExitCode, build_parser, main
 
 
 def test_version(capsys):
@@ -73,22 +80,17 @@ def test_console_script_runs_as_module():
     assert "dlnverify" in completed.stdout
 
 
-@pytest.mark.parametrize("unbuffered", ["1", None])
-def test_a_closed_pipe_is_not_a_traceback(unbuffered):
-    """``dlnverify check --list | head -0``: the reader is gone before the first line.  With
-    buffered stdout (PYTHONUNBUFFERED unset, as on most machines) the write fails only when
-    the buffer is flushed; that must not happen at exit (Python's "Exception ignored" and
-    exit code 120)."""
-    import os
-
+def _into_a_closed_pipe(argv, unbuffered=None):
+    """Run ``dlnverify ARGV`` with stdout a pipe whose reader is already gone
+    (``dlnverify ... | head -0``), PYTHONUNBUFFERED as given (unset by default)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     if unbuffered is not None:
         env["PYTHONUNBUFFERED"] = unbuffered
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        completed = subprocess.run(
-            [sys.executable, "-m", "reports.cli", "check", "--list"],
+        return subprocess.run(
+            [sys.executable, "-m", "reports.cli", *argv],
             stdout=write_end,
             stderr=subprocess.PIPE,
             env=env,
@@ -97,8 +99,26 @@ def test_a_closed_pipe_is_not_a_traceback(unbuffered):
         )
     finally:
         os.close(write_end)
+
+
+@pytest.mark.parametrize("unbuffered", ["1", None])
+def test_a_closed_pipe_is_not_a_traceback(unbuffered):
+    """``dlnverify check --list | head -0``: the reader is gone before the first line.  With
+    buffered stdout (PYTHONUNBUFFERED unset, as on most machines) the write fails only when
+    the buffer is flushed; that must not happen at exit (Python's "Exception ignored" and
+    exit code 120)."""
+    completed = _into_a_closed_pipe(["check", "--list"], unbuffered)
     assert completed.stderr == b""
     assert completed.returncode == ExitCode.FAILED
+
+
+def test_bad_input_with_json_into_a_closed_pipe_is_still_one_line():
+    """``dlnverify show C99 --json | head -0``: the error object cannot be written; the exit
+    code stays 2 and stderr holds the one line (not Python's "Exception ignored", exit 120)."""
+    completed = _into_a_closed_pipe(["show", "C99", "--json"])
+    assert completed.returncode == ExitCode.BAD_INPUT
+    assert completed.stderr.decode().startswith("dlnverify: error: Got claim 'C99'")
+    assert completed.stderr.count(b"\n") == 1
 
 
 @pytest.mark.parametrize(
@@ -120,3 +140,170 @@ def test_an_operand_too_many_is_still_refused(capsys):
         main(["check", "diffusion", "--latex", "s", "s", "--symbolic-only"])
     assert exit_.value.code == ExitCode.BAD_INPUT
     assert "unrecognized arguments: s" in capsys.readouterr().err
+
+
+# --- --json on bad input ------------------------------------------------------------------------
+
+
+def _commands_with_json():
+    """Every command whose parser has ``--json``."""
+    subparsers = build_parser()._subparsers._group_actions[0].choices
+    return sorted(
+        name
+        for name, parser in subparsers.items()
+        if any("--json" in action.option_strings for action in parser._actions)
+    )
+
+
+#: For each command with ``--json``: a command line that is bad input once parsed, and the
+#: text its message must hold.
+BAD_INPUT = {
+    "cache": (["cache", "purge"], "invalid choice: 'purge'"),
+    "check": (["check", "entropy", "s"], "entropy"),
+    "list": (["list", "--jobs", "2"], "unrecognized arguments: --jobs 2"),
+    "report": (["report", "C99", "--pdf", "no"], "C99"),
+    "show": (["show", "C99"], "C99"),
+    "simulate": (["simulate", "--width", "-3"], "width=-3"),
+    "verify": (["verify", "C99"], "C99"),
+}
+
+
+def test_every_command_with_json_is_covered():
+    assert sorted(BAD_INPUT) == _commands_with_json()
+
+
+def _exit_code(argv):
+    """``main(argv)``'s exit code, whether returned or raised (a usage error)."""
+    try:
+        return main(argv)
+    except SystemExit as exit_:
+        return exit_.code
+
+
+@pytest.mark.parametrize("command", sorted(BAD_INPUT))
+def test_bad_input_with_json_prints_the_error_as_json(command, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # where report would write report/ if it got that far
+    argv, text = BAD_INPUT[command]
+    assert _exit_code([*argv, "--json"]) == ExitCode.BAD_INPUT
+    captured = capsys.readouterr()
+    line = captured.err.removesuffix("\n")
+    assert "\n" not in line
+    assert text in line
+    assert json.loads(captured.out) == {
+        "error": line.removeprefix("dlnverify: error: "),
+        "exit_code": 2,
+    }
+    # without --json: the same line, nothing on stdout
+    assert _exit_code(argv) == ExitCode.BAD_INPUT
+    assert capsys.readouterr() == ("", captured.err)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "--frob", "--json"],  # unknown option
+        ["--json", "check", "drift", "s"],  # --json where the top-level parser has none
+        ["simulate", "--js", "--steps", "x"],  # argparse takes --js for --json
+        ["verify", "--seed", "-1", "--json"],  # a bad value
+    ],
+)
+def test_usage_errors_with_json_print_the_error_as_json(argv, capsys):
+    assert _exit_code(argv) == ExitCode.BAD_INPUT
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1
+    assert json.loads(captured.out) == {
+        "error": captured.err.removeprefix("dlnverify: error: ").removesuffix("\n"),
+        "exit_code": 2,
+    }
+
+
+def test_json_after_a_double_dash_is_an_operand_not_the_option(capsys):
+    assert _exit_code(["check", "drift", "--", "--json", "s"]) == ExitCode.BAD_INPUT
+    assert capsys.readouterr().out == ""
+
+
+# --- SIGTERM ------------------------------------------------------------------------------------
+
+
+def test_the_sigterm_handler_is_installed_for_the_run_and_restored(monkeypatch, capsys):
+    seen = []
+
+    def record(*_args, **_kwargs):
+        seen.append(signal.getsignal(signal.SIGTERM))
+        return []
+
+    monkeypatch.setattr("reports.claims.all_claims", record)
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["list"]) == ExitCode.OK
+    assert signal.getsignal(signal.SIGTERM) is before
+    assert len(seen) == 1
+    assert callable(seen[0])
+    assert seen[0] is not before
+
+
+def test_main_runs_outside_the_main_thread(capsys):
+    codes = []
+    thread = threading.Thread(target=lambda: codes.append(main(["list", "--json"])))
+    thread.start()
+    thread.join(timeout=60)
+    assert codes == [ExitCode.OK]
+    assert json.loads(capsys.readouterr().out)
+
+
+def test_sigterm_is_one_line_exit_143_and_leaves_the_old_output(tmp_path):
+    """``kill PID`` (a batch scheduler, ``timeout``, systemd) during a long run: one line,
+    exit 128 + 15, no traceback, and the output file named by ``--output`` as it was."""
+    output = tmp_path / "run.json"
+    output.write_text("old", encoding="utf-8")
+    argv = ["simulate", "--steps", "2000000", "--width", "4", "--output", str(output)]
+    with subprocess.Popen(
+        [sys.executable, "-m", "reports.cli", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        first = process.stderr.readline()
+        assert first.startswith("simulating sgd, L=2"), first
+        process.send_signal(signal.SIGTERM)
+        out, rest = process.communicate(timeout=60)
+    assert process.returncode == ExitCode.TERMINATED == 143, rest
+    assert "Traceback" not in rest
+    assert rest.endswith("dlnverify: terminated (SIGTERM).\n")
+    assert rest.count("dlnverify:") == 1
+    assert out == ""
+    assert output.read_text(encoding="utf-8") == "old"
+    assert [path.name for path in tmp_path.iterdir()] == ["run.json"]  # no partial file
+
+
+def test_sigterm_stops_the_worker_processes_of_a_sweep():
+    """SIGTERM to the parent alone (``kill PID``) while a sweep's worker processes run: the
+    workers are stopped too (the pool would otherwise wait for their runs, minutes each), and
+    no process of the run is left behind."""
+    argv = ["simulate", "--sweep", "eta=0.01,0.02", "--steps", "3000000", "--width", "4"]
+    with subprocess.Popen(
+        [sys.executable, "-m", "reports.cli", *argv, "--workers", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as process:
+        try:
+            first = process.stderr.readline()
+            assert first == "sweeping eta: 2 runs on 'processes' ...\n"
+            time.sleep(4.0)  # the workers have started their runs
+            process.send_signal(signal.SIGTERM)
+            _, rest = process.communicate(timeout=60)
+            assert process.returncode == ExitCode.TERMINATED, rest
+            assert "Traceback" not in rest
+            assert rest.endswith("dlnverify: terminated (SIGTERM).\n")
+            deadline = time.monotonic() + 10
+            while True:  # workers are gone once the group is empty
+                try:
+                    os.killpg(process.pid, 0)
+                except ProcessLookupError:
+                    break
+                assert time.monotonic() < deadline, "workers outlived the terminated parent"
+                time.sleep(0.1)
+        finally:  # after a failure: leave no process behind
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)

@@ -1,13 +1,23 @@
 """``dlnverify check --file FILE``: a file of formulas, each validated before any check runs,
 each checked as ``check`` would, one summary table and one exit code."""
 
+import contextlib
+import io
 import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
 from dlnverify.errors import FormulaError, InvalidParameter
 from reports.cli import ExitCode, main
 from reports.formulas.engine import check
+from reports.formulas.file_text import MAX_FILE_BYTES
 from reports.formulas.files import FormulaEntry, check_formulas, load_formulas
 
 #: Eq. 7 at L = 3 and Eq. 5 in LaTeX (the paper's statements), and the paper's "slightly above
@@ -167,3 +177,160 @@ def test_latex_in_single_quotes_and_a_formula_over_lines_are_read(tmp_path):
     entries = load_formulas(path)
     assert entries[0].formula == "\\frac{\\kappa}{2} \\times \\sigma s"
     assert entries[1].formula == "kappa*(L**2\n*s)"
+
+
+# --- reading the file: size limit, standard input, encoding ------------------------------------
+
+
+def _refused_in_one_line(capsys, argv):
+    """Run ``dlnverify check ARGV``: exit 2, nothing on stdout, and the one line on stderr
+    (returned, without its newline)."""
+    assert main(["check", *argv]) == ExitCode.BAD_INPUT
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    return captured.err.rstrip("\n")
+
+
+def test_a_file_at_the_limit_is_read_and_one_byte_more_is_refused_naming_its_size(tmp_path, capsys):
+    entry = b"[[check]]\nquantity = 'drift'\nformula = 's'\n"
+    path = tmp_path / "padded.toml"
+    path.write_bytes(entry + b"#" * (MAX_FILE_BYTES - len(entry) - 1) + b"\n")
+    assert path.stat().st_size == MAX_FILE_BYTES
+    assert [e.formula for e in load_formulas(path)] == ["s"]
+    path.write_bytes(path.read_bytes() + b"\n")
+    line = _refused_in_one_line(capsys, ["--file", str(path)])
+    assert str(path) in line
+    assert f"{MAX_FILE_BYTES + 1:,} bytes" in line
+    assert f"limit of a formula file is {MAX_FILE_BYTES:,} bytes" in line
+
+
+def test_an_endless_stream_is_refused_within_a_second(capsys):
+    start = time.monotonic()
+    line = _refused_in_one_line(capsys, ["--file", "/dev/zero"])
+    assert time.monotonic() - start < 1.0
+    assert line.startswith(
+        "dlnverify: error: Formula file '/dev/zero' is more than 1,000,000 bytes"
+    )
+
+
+def test_a_fifo_that_never_ends_is_refused(tmp_path):
+    fifo = tmp_path / "endless"
+    os.mkfifo(fifo)
+
+    def write_forever():
+        with contextlib.suppress(BrokenPipeError), open(fifo, "wb") as stream:
+            while True:  # until the reader closes its end
+                stream.write(b"#" * 65536)
+
+    writer = threading.Thread(target=write_forever, daemon=True)
+    writer.start()
+    with pytest.raises(InvalidParameter, match="is more than 1,000,000 bytes"):
+        load_formulas(fifo)
+    writer.join(timeout=10)
+    assert not writer.is_alive()
+
+
+class _Endless(io.RawIOBase):
+    """Standard input that never ends: as many ``#`` as are asked for, up to a budget well
+    above the limit (beyond it the reader failed to stop, and the test says so rather than
+    filling the memory)."""
+
+    def __init__(self):
+        self.given = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        assert self.given < 4 * MAX_FILE_BYTES, "read past the limit of a formula file"
+        buffer[:] = b"#" * len(buffer)
+        self.given += len(buffer)
+        return len(buffer)
+
+
+def _stdin(monkeypatch, raw):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8"))
+
+
+def test_dash_reads_standard_input(monkeypatch, capsys):
+    _stdin(monkeypatch, io.BytesIO(GOOD_AND_BAD.encode()))
+    argv = ["check", "--file", "-", "--symbolic-only", "--json", "--quiet"]
+    assert main(argv) == ExitCode.FAILED  # the paper's mean is refuted
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["file"] == "-"
+    assert [c["verdict"] for c in payload["checks"]] == ["verified", "verified", "refuted"]
+
+
+def test_standard_input_has_the_same_limit(monkeypatch, capsys):
+    _stdin(monkeypatch, _Endless())
+    line = _refused_in_one_line(capsys, ["--file", "-"])
+    assert "'<stdin>' is more than 1,000,000 bytes" in line
+
+
+def test_standard_input_in_a_real_pipe():
+    completed = subprocess.run(
+        [sys.executable, "-m", "reports.cli", "check", "--file", "-", "--symbolic-only"],
+        input=GOOD_AND_BAD.rsplit("[[check]]", 1)[0],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == ExitCode.OK, completed.stderr
+    assert completed.stdout.splitlines()[2].split()[-2:] == ["verified", "L=3"]
+
+
+def test_a_byte_order_mark_is_refused_naming_it(tmp_path, capsys):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(GOOD_AND_BAD.encode("utf-8-sig"))
+    line = _refused_in_one_line(capsys, ["--file", str(path)])
+    assert str(path) in line
+    assert "starts with a UTF-8 byte-order mark (U+FEFF)" in line
+    assert "sed -i '1s/^\\xEF\\xBB\\xBF//'" in line  # how to remove it
+    path.write_bytes(GOOD_AND_BAD.encode("utf-8"))  # the same file without it is read
+    assert len(load_formulas(path)) == 3
+
+
+def test_bytes_that_are_not_utf8_are_refused_naming_the_offset(tmp_path, capsys):
+    before = b"[[check]]\nquantity = 'drift'\nformula = 's"
+    path = tmp_path / "cp1253.toml"
+    path.write_bytes(before + "σ'\n".encode("cp1253"))  # Greek sigma in a Windows code page
+    line = _refused_in_one_line(capsys, ["--file", str(path)])
+    assert f"is not UTF-8: byte 0xF3 at byte offset {len(before)} (line 3)" in line
+
+
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [
+        (lambda tmp: tmp, "Is a directory"),
+        (lambda tmp: tmp / "missing.toml", "No such file or directory"),
+        (lambda tmp: tmp / "formulas.toml" / "x", "Not a directory"),
+        (lambda tmp: Path("/proc/self/mem"), "Input/output error"),  # opens, cannot be read
+    ],
+)
+def test_a_path_that_cannot_be_read_is_one_line(tmp_path, capsys, where, reason):
+    _write(tmp_path, GOOD_AND_BAD)
+    path = where(tmp_path)
+    line = _refused_in_one_line(capsys, ["--file", str(path)])
+    assert line == f"dlnverify: error: Cannot read formula file {str(path)!r}: {reason}."
+
+
+def test_progress_goes_to_stderr_and_json_alone_to_stdout(tmp_path, capsys):
+    path = _write(tmp_path, GOOD_AND_BAD)
+    assert main(["check", "--file", str(path), "--symbolic-only", "--json"]) == ExitCode.FAILED
+    captured = capsys.readouterr()
+    assert len(json.loads(captured.out)["checks"]) == 3  # stdout is the JSON object alone
+    assert captured.err.splitlines() == [
+        "[1/3] Eq. 7 at depth 3 (diffusion) ...",
+        f"[1/3] Eq. 7 at depth 3: verified ({_seconds(captured.err, 1)} s)",
+        "[2/3] gradient_drift #2 (gradient_drift) ...",
+        f"[2/3] gradient_drift #2: verified ({_seconds(captured.err, 2)} s)",
+        "[3/3] paper's mean (stationary_mean) ...",
+        f"[3/3] paper's mean: refuted ({_seconds(captured.err, 3)} s)",
+    ]
+
+
+def _seconds(err, index):
+    """The time printed on the progress line that ends check ``index``."""
+    return re.search(rf"\[{index}/3\] [^\n]*: \w+ \(([0-9.]+) s\)", err).group(1)
