@@ -3,9 +3,12 @@
 :func:`plan_run` layers the values (the defaults of the kind of run, then a shipped
 experiment file, then an experiment file of one's own, then explicit parameters), chooses
 the kind (a training run, a stationary ensemble or the collapse experiment) and the swept
-values, and refuses a combination that cannot run, each with a one-line
-:class:`~dlnverify.errors.InvalidParameter`.  :func:`reports.experiments.runs.run_plan`
-runs the :class:`RunPlan` it returns.
+values, and refuses, each with a one-line :class:`~dlnverify.errors.InvalidParameter`, a
+combination that cannot run, a run (or a sweep's run) over
+:data:`~reports.experiments.training.MAX_STEPS` or the memory budget
+(:func:`~reports.experiments.budget.check_memory`).
+:func:`reports.experiments.runs.run_plan` runs the :class:`RunPlan` it returns (a sweep's
+runs that run at once are checked against the memory budget together there).
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from dlnverify.errors import InvalidParameter
+from reports.experiments.budget import check_memory
 from reports.experiments.files import ExperimentFile, load_experiment, shipped_experiment
 from reports.experiments.kind import ExperimentKind
+from reports.experiments.sweep import check_sweep_key, parse_sweep, sweep_configs
 from reports.experiments.training import OUTPUT_FORMATS, SimulationConfig
 from reports.render.latex import check_report_output
 
@@ -131,6 +136,8 @@ def plan_run(
     config = _layered_config(kind, files, explicit)
     swept = _sweep_values(files, sweep, fixed=set(explicit))
     _check_outputs(kind, config, swept, output=output, figure=figure)
+    runs = sweep_configs(config, swept) if swept else [config]
+    check_memory(runs, kind, json_output=not swept and str(output).endswith(".json"))
     if kind is ExperimentKind.STATIONARY:
         chosen_start = chosen_start or "aligned"
     if kind is ExperimentKind.COLLAPSE and gap is None:
@@ -213,8 +220,6 @@ def _sweep_values(
     """The swept values: the experiment files' ``[sweep]`` tables, then ``--sweep`` items (a
     key given later replaces its values); a parameter given explicitly (``fixed``) is not
     swept, so ``--experiment fig4 --optimizer sgd`` runs one ensemble."""
-    from reports.experiments.sweep import check_sweep_key, parse_sweep
-
     swept: dict[str, list[Any]] = {}
     for file in files:
         for key, values in file.sweep.items():
