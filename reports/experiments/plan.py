@@ -6,7 +6,8 @@ the kind (a training run, a stationary ensemble or the collapse experiment) and 
 values, and refuses, each with a one-line :class:`~dlnverify.errors.InvalidParameter`, a
 combination that cannot run, a run (or a sweep's run) over
 :data:`~reports.experiments.training.MAX_STEPS` or the memory budget
-(:func:`~reports.experiments.budget.check_memory`).
+(:func:`~reports.experiments.budget.check_memory`), and an output, figure or report at a
+place it cannot be written (:func:`~reports.render.files.check_output_location`).
 :func:`reports.experiments.runs.run_plan` runs the :class:`RunPlan` it returns (a sweep's
 runs that run at once are checked against the memory budget together there).
 """
@@ -24,6 +25,7 @@ from reports.experiments.files import ExperimentFile, load_experiment, shipped_e
 from reports.experiments.kind import ExperimentKind
 from reports.experiments.sweep import check_sweep_key, parse_sweep, sweep_configs
 from reports.experiments.training import OUTPUT_FORMATS, SimulationConfig
+from reports.render.files import check_output_location
 from reports.render.latex import check_report_output
 
 __all__ = ["RunPlan", "plan_run"]
@@ -194,7 +196,7 @@ def _kind(
     if figure:
         from reports.render.figures import check_figure_path
 
-        check_figure_path(figure)  # before the run, not after it
+        check_figure_path(figure, option="--figure")  # before the run, not after it
     if start_gap is None:
         start_gap = next((f.start_gap for f in reversed(files) if f.start_gap is not None), None)
     if start_gap is not None and kind is not ExperimentKind.COLLAPSE:
@@ -237,7 +239,8 @@ def _check_outputs(
     figure: str | None,
 ) -> None:
     """Refuse what the kind of run cannot combine with: diffusion samples, a sweep, an
-    output file of the wrong kind, a figure it does not draw."""
+    output file of the wrong kind or at a place it cannot be written, a figure it does not
+    draw."""
     if kind is ExperimentKind.STATIONARY and config.diffusion_samples:
         raise InvalidParameter("--stationary cannot be combined with --diffusion-samples")
     if kind is ExperimentKind.COLLAPSE:
@@ -259,6 +262,8 @@ def _check_outputs(
             raise InvalidParameter(
                 "--figure needs --diffusion-samples N (N >= 2): it plots the diffusion"
             )
+    if output:
+        check_output_location(output, option="--output")
 
 
 def _check_sweep_outputs(

@@ -1,5 +1,6 @@
-"""``dlnverify simulate``: a run too long or too large for memory is refused before it
-starts: exit 2, one line naming the input, the value and the limit.
+"""``dlnverify simulate``: a run too long, too large for memory, or with an output it cannot
+write is refused before it starts: exit 2, one line naming the input, the value and the
+limit.
 
 Every test here replaces the run itself with a failure, so a refusal that came only after
 the run had started (or never) fails the test at once instead of running it.
@@ -90,3 +91,33 @@ def test_a_run_over_the_memory_budget_is_refused_before_it_starts(capsys, argv, 
     assert float(estimate[0]) > 8
     assert "but the memory budget is 8 GiB (a test)" in err
     assert named in err.split("; lower ")[1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["--output", "{file}/run.npz"], "--output"),
+        (["--diffusion-samples", "4", "--figure", "{file}/d.pdf"], "--figure"),
+        (["--report", "{file}/sub"], "--report"),
+        (["--sweep", "eta=0.01,0.02", "--output", "{file}/sweep.json"], "--output"),
+        (["--stationary", "--output", "{file}/deeper/run.csv"], "--output"),
+    ],
+)
+def test_an_output_under_a_file_is_refused_before_the_run(tmp_path, capsys, argv, option):
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    err = _refusal(capsys, *SMALL, *(a.format(file=blocker) for a in argv))
+    assert f"Got {option} '{blocker}/" in err
+    assert f"'{blocker}' is a file, not a directory" in err
+
+
+def test_outputs_that_are_directories_are_refused_before_the_run(tmp_path, capsys):
+    taken = tmp_path / "run.npz"
+    taken.mkdir()
+    assert f"Got --output '{taken}', but it is a directory" in _refusal(
+        capsys, *SMALL, "--output", str(taken)
+    )
+    report = tmp_path / "report"
+    (report / "report.md").mkdir(parents=True)
+    err = _refusal(capsys, *SMALL, "--report", str(report))
+    assert f"Got --report '{report / 'report.md'}', but it is a directory" in err
