@@ -71,7 +71,15 @@ from numerics.sde import (
 from numerics.teacher import Teacher
 from numerics.weights import layer_imbalance
 
-__all__ = ["OPTIMIZERS", "Trajectory", "empirical_diffusion", "record", "simulate_trajectory"]
+__all__ = [
+    "OPTIMIZERS",
+    "Trajectory",
+    "empirical_diffusion",
+    "record",
+    "record_count",
+    "record_steps",
+    "simulate_trajectory",
+]
 
 #: Optimisers :func:`simulate_trajectory` knows.
 OPTIMIZERS = ("anisotropic", "gd", "isotropic", "sgd")
@@ -213,6 +221,25 @@ def empirical_diffusion(
     return scale * value, scale * error
 
 
+def record_steps(steps: int, record_every: int) -> NDArray[np.int64]:
+    """The steps :func:`simulate_trajectory` records: ``0``, every multiple of
+    ``record_every`` up to ``steps``, and ``steps`` itself (once), in order; the array has
+    :func:`record_count` entries and nothing larger is built."""
+    n_steps = check_positive_int("steps", steps)
+    every = check_positive_int("record_every", record_every)
+    marks = np.arange(0, n_steps + 1, every, dtype=np.int64)
+    return marks if marks[-1] == n_steps else np.append(marks, np.int64(n_steps))
+
+
+def record_count(steps: int, record_every: int) -> int:
+    """How many records :func:`simulate_trajectory` keeps for ``steps`` steps recorded every
+    ``record_every``: the start, each multiple of ``record_every``, and the last step when it
+    is not one of them (arithmetic only, for any size)."""
+    n_steps = check_positive_int("steps", steps)
+    every = check_positive_int("record_every", record_every)
+    return n_steps // every + 1 + (n_steps % every != 0)
+
+
 def _diffusion_samples_iv(value: Any, *, name: str = "diffusion_samples") -> int:
     if not isinstance(value, Integral) or isinstance(value, bool) or value < 0 or value == 1:
         raise InvalidParameter(
@@ -296,7 +323,8 @@ def simulate_trajectory(
     temperature : float, optional
         :math:`T \ge 0` for ``"isotropic"``.
     record_every : int, optional
-        Record every this many steps (the last step is always recorded).
+        Record step ``k`` (and the start) when ``k % record_every == 0`` or ``k == steps``
+        (:func:`record_steps`).
     progress : callable, optional
         Called as ``progress(done, steps)`` about a hundred times during the run.
     diffusion_samples : int, optional
@@ -336,8 +364,6 @@ def simulate_trajectory(
         temperature=heat,
         rng=rng,
     )
-    marks = sorted({*range(0, n_steps + 1, every), n_steps})
-    wanted = set(marks)
     records = [record(layers, teacher)]
     diffusions = []
     if diffusion_rng is not None:
@@ -351,7 +377,7 @@ def simulate_trajectory(
         with np.errstate(over="ignore", invalid="ignore"):
             layers = advance(layers)
             finite = all(np.isfinite(w).all() for w in layers)
-            if finite and k in wanted:
+            if finite and (k % every == 0 or k == n_steps):
                 records.append(record(layers, teacher))
                 finite = bool(np.isfinite(records[-1]["loss"]).all())
                 if finite and diffusion_rng is not None:
@@ -369,7 +395,7 @@ def simulate_trajectory(
         if progress is not None and (k % tick == 0 or k == n_steps):
             progress(k, n_steps)
     stacked = {name: np.stack([r[name] for r in records]) for name in records[0]}
-    marks_array = np.asarray(marks, dtype=np.int64)
+    marks_array = record_steps(n_steps, every)
     return Trajectory(
         steps=marks_array,
         times=(marks_array * time_step).astype(np.float64),

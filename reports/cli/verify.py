@@ -13,9 +13,9 @@ from reports.cli._common import (
     print_json,
     progress,
     table,
-    usage,
     verify_with_progress,
 )
+from reports.render.files import check_output_location
 
 __all__ = ["add_parser", "run"]
 
@@ -39,11 +39,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Verify the claims, write ``--report``, print a table; exit 0 only if all hold."""
-    if args.report:
-        from pathlib import Path
-
-        if Path(args.report).is_dir():  # refused before the claims are verified
-            raise usage(f"Got --report {args.report!r}, but it is a directory; give a file.")
+    if args.report:  # refused before the claims are verified
+        check_output_location(args.report, option="--report")
     outcomes = verify_with_progress(args)
     if args.report:
         from reports.documents.markdown import write_report

@@ -3,9 +3,13 @@
 :func:`plan_run` layers the values (the defaults of the kind of run, then a shipped
 experiment file, then an experiment file of one's own, then explicit parameters), chooses
 the kind (a training run, a stationary ensemble or the collapse experiment) and the swept
-values, and refuses a combination that cannot run, each with a one-line
-:class:`~dlnverify.errors.InvalidParameter`.  :func:`reports.experiments.runs.run_plan`
-runs the :class:`RunPlan` it returns.
+values, and refuses, each with a one-line :class:`~dlnverify.errors.InvalidParameter`, a
+combination that cannot run, a run (or a sweep's run) over
+:data:`~reports.experiments.training.MAX_STEPS` or the memory budget
+(:func:`~reports.experiments.budget.check_memory`), and an output, figure or report at a
+place it cannot be written (:func:`~reports.render.files.check_output_location`).
+:func:`reports.experiments.runs.run_plan` runs the :class:`RunPlan` it returns (a sweep's
+runs that run at once are checked against the memory budget together there).
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from dlnverify.errors import InvalidParameter
+from reports.experiments.budget import check_memory
 from reports.experiments.files import ExperimentFile, load_experiment, shipped_experiment
 from reports.experiments.kind import ExperimentKind
+from reports.experiments.sweep import check_sweep_key, parse_sweep, sweep_configs
 from reports.experiments.training import OUTPUT_FORMATS, SimulationConfig
+from reports.render.files import check_output_location
 from reports.render.latex import check_report_output
 
 __all__ = ["RunPlan", "plan_run"]
@@ -131,6 +138,8 @@ def plan_run(
     config = _layered_config(kind, files, explicit)
     swept = _sweep_values(files, sweep, fixed=set(explicit))
     _check_outputs(kind, config, swept, output=output, figure=figure)
+    runs = sweep_configs(config, swept) if swept else [config]
+    check_memory(runs, kind, json_output=not swept and str(output).endswith(".json"))
     if kind is ExperimentKind.STATIONARY:
         chosen_start = chosen_start or "aligned"
     if kind is ExperimentKind.COLLAPSE and gap is None:
@@ -187,7 +196,7 @@ def _kind(
     if figure:
         from reports.render.figures import check_figure_path
 
-        check_figure_path(figure)  # before the run, not after it
+        check_figure_path(figure, option="--figure")  # before the run, not after it
     if start_gap is None:
         start_gap = next((f.start_gap for f in reversed(files) if f.start_gap is not None), None)
     if start_gap is not None and kind is not ExperimentKind.COLLAPSE:
@@ -213,8 +222,6 @@ def _sweep_values(
     """The swept values: the experiment files' ``[sweep]`` tables, then ``--sweep`` items (a
     key given later replaces its values); a parameter given explicitly (``fixed``) is not
     swept, so ``--experiment fig4 --optimizer sgd`` runs one ensemble."""
-    from reports.experiments.sweep import check_sweep_key, parse_sweep
-
     swept: dict[str, list[Any]] = {}
     for file in files:
         for key, values in file.sweep.items():
@@ -232,7 +239,8 @@ def _check_outputs(
     figure: str | None,
 ) -> None:
     """Refuse what the kind of run cannot combine with: diffusion samples, a sweep, an
-    output file of the wrong kind, a figure it does not draw."""
+    output file of the wrong kind or at a place it cannot be written, a figure it does not
+    draw."""
     if kind is ExperimentKind.STATIONARY and config.diffusion_samples:
         raise InvalidParameter("--stationary cannot be combined with --diffusion-samples")
     if kind is ExperimentKind.COLLAPSE:
@@ -254,6 +262,8 @@ def _check_outputs(
             raise InvalidParameter(
                 "--figure needs --diffusion-samples N (N >= 2): it plots the diffusion"
             )
+    if output:
+        check_output_location(output, option="--output")
 
 
 def _check_sweep_outputs(

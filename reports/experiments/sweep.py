@@ -17,11 +17,13 @@ and in any order; sweep ``seed`` itself for independent repetitions.
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dlnverify.errors import InvalidParameter
+from reports.experiments.budget import check_memory
 from reports.experiments.kind import ExperimentKind
 from reports.experiments.training import SimulationConfig
 
@@ -116,6 +118,14 @@ def sweep_configs(
     return configs
 
 
+def _concurrent_runs(scheduler: str, workers: int | None, runs: int) -> int:
+    """How many runs share this machine's memory at once: one on ``"synchronous"`` or a
+    cluster (whose machines are not this one), else one per worker (default: per core)."""
+    if scheduler == "synchronous" or scheduler not in LOCAL_SCHEDULERS:
+        return 1
+    return max(1, min(runs, workers or os.cpu_count() or 1))
+
+
 def _run(config: SimulationConfig, kind: ExperimentKind, start: str | None) -> RunSummary:
     """One run's summary (a Dask task: module-level, pickled by reference)."""
     from reports.experiments.kinds import EXPERIMENTS
@@ -164,7 +174,9 @@ def sweep_summaries(
         The runs (:func:`sweep_configs`).
     kind : ExperimentKind
         What every run is (:data:`~reports.experiments.kinds.EXPERIMENTS`); every
-        configuration is checked by its class before any run.
+        configuration is checked by its class before any run, and the runs that share
+        this machine at once (one per local worker) against the memory budget
+        (:func:`~reports.experiments.budget.check_memory`).
     start : {None, "aligned", "small"}
         The start of stationary ensembles.
     scheduler : str
@@ -184,6 +196,7 @@ def sweep_summaries(
         raise InvalidParameter(f"Got workers={workers}, but it must be >= 1.")
     for config in configs:
         EXPERIMENTS[kind].check(config, start=start, start_gap=None)
+    check_memory(configs, kind, concurrent=_concurrent_runs(scheduler, workers, len(configs)))
     tasks = [dask.delayed(_run, pure=False)(config, kind, start) for config in configs]
     if scheduler in LOCAL_SCHEDULERS:
         from dask.diagnostics import ProgressBar

@@ -34,6 +34,7 @@ from reports.render.json import json_text
 __all__ = [
     "DiffusionModeSummary",
     "DiffusionSummary",
+    "MAX_STEPS",
     "OUTPUT_FORMATS",
     "SimulationConfig",
     "TrainingSummary",
@@ -47,8 +48,9 @@ __all__ = [
     "write_trajectory",
 ]
 
-#: Most steps a ``duration`` may ask for (a typo such as ``duration = 4e6`` should not start
-#: a week-long run).
+#: Most steps a run may take, however they are given (``steps``, ``duration``, a file, a
+#: sweep's values): a typo such as ``steps = 10**12`` or ``duration = 4e6`` is refused
+#: rather than started.
 MAX_STEPS = 10**8
 
 #: File suffixes ``write_trajectory`` understands.
@@ -87,7 +89,7 @@ class SimulationConfig:
     temperature : float
         :math:`T` of isotropic Langevin.
     steps : int
-        Number of steps.
+        Number of steps, at most :data:`MAX_STEPS`.
     duration : float
         ``0`` (default), or the time to run to: then ``steps`` is
         :math:`\lceil\text{duration}/dt\rceil`, recomputed whenever ``dt`` or ``eta`` changes
@@ -181,11 +183,13 @@ class SimulationConfig:
                 "Euler-Maruyama step of the Langevin optimisers (anisotropic, isotropic); "
                 "gd and sgd step by eta."
             )
-        if config.duration and config.steps > MAX_STEPS:
-            raise InvalidParameter(
-                f"Got duration={config.duration} at dt={config.time_step}, but that is more"
-                f" than the {MAX_STEPS} steps allowed."
+        if config.steps > MAX_STEPS:
+            given = (
+                f"duration={config.duration} at dt={config.time_step}, but that is"
+                if config.duration
+                else f"steps={config.steps}, but that is"
             )
+            raise InvalidParameter(f"Got {given} more than the {MAX_STEPS} steps allowed.")
         values = config.singular_values
         if not values or any(not math.isfinite(v) or v <= 0 for v in values):
             raise InvalidParameter(

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dlnverify.errors import InvalidParameter
-from reports.render.files import atomic_path
+from reports.render.files import atomic_path, check_output_location
 
 __all__ = ["FIGURE_SIZE", "check_figure_path", "figure_file", "figure_path"]
 
@@ -33,18 +33,17 @@ _METADATA = {
 }
 
 
-def check_figure_path(path: str | Path) -> Path:
-    """``path`` if it can name a figure file: ``.pdf`` or ``.png``, not a directory.  A
-    one-line :class:`~dlnverify.errors.InvalidParameter` otherwise; nothing is created, so
-    a command can check its figure before a long run."""
+def check_figure_path(path: str | Path, *, option: str = "figure path") -> Path:
+    """``path`` if it can name a figure file: ``.pdf`` or ``.png``, at a place a file can be
+    written (:func:`~reports.render.files.check_output_location`).  A one-line
+    :class:`~dlnverify.errors.InvalidParameter` naming ``option`` otherwise; nothing is
+    created, so a command can check its figure before a long run."""
     target = Path(path)
     if target.suffix.lower() not in _METADATA:
         raise InvalidParameter(
-            f"Got figure path {str(target)!r}, but its extension must be .pdf or .png."
+            f"Got {option} {str(target)!r}, but its extension must be .pdf or .png."
         )
-    if target.exists() and target.is_dir():
-        raise InvalidParameter(f"Got figure path {str(target)!r}, but it is a directory.")
-    return target
+    return check_output_location(target, option=option)
 
 
 def figure_path(path: str | Path) -> Path:

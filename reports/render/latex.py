@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dlnverify.errors import InvalidParameter
+from reports.render.files import check_output_location
 
 if TYPE_CHECKING:
     from derivations.result import Math
@@ -549,18 +550,23 @@ def _first_error(log: Path, output: str) -> str:
 _AUXILIARY_SUFFIXES = (".aux", ".log", ".out", ".toc", ".fls", ".fdb_latexmk")
 
 
+#: What a report directory holds: its files and the directory of its figures.
+_REPORT_FILES = ("report.tex", "report.md", "report.pdf", "figures")
+
+
 def check_report_output(directory: str | Path, *, flag: str, pdf: str) -> bool:
     """Whether a PDF of a report written to ``directory`` can be compiled (``latexmk`` or
     ``pdflatex`` on ``PATH``).
 
     A one-line :class:`~dlnverify.errors.InvalidParameter` if ``directory`` (given as option
-    ``flag``) is a file, or if ``pdf`` is ``"yes"`` and nothing can compile; nothing is
-    created, so a command can check its report before a long run.
+    ``flag``) or a file of the report in it cannot be written there
+    (:func:`~reports.render.files.check_output_location`: ``directory`` a file or under one,
+    not writable, ``report.tex`` a directory, ...), or if ``pdf`` is ``"yes"`` and nothing
+    can compile; nothing is created, so a command can check its report before a long run.
     """
-    if Path(directory).exists() and not Path(directory).is_dir():
-        raise InvalidParameter(
-            f"Got {flag} {str(directory)!r}, but it is a file; give a directory."
-        )
+    check_output_location(directory, option=flag, directory=True)
+    for name in _REPORT_FILES:
+        check_output_location(Path(directory, name), option=flag, directory=name == "figures")
     can_compile = shutil.which("latexmk") is not None or shutil.which("pdflatex") is not None
     if pdf == "yes" and not can_compile:
         raise InvalidParameter(

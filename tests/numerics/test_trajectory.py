@@ -1,6 +1,8 @@
 """Recorded training runs (numerics.trajectory): the run is the repeated step, observables
 are their definitions, seeds reproduce, bad input and divergence are one-line errors."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -15,7 +17,14 @@ from numerics.sde import (
     sgd_step,
 )
 from numerics.teacher import random_teacher
-from numerics.trajectory import OPTIMIZERS, empirical_diffusion, record, simulate_trajectory
+from numerics.trajectory import (
+    OPTIMIZERS,
+    empirical_diffusion,
+    record,
+    record_count,
+    record_steps,
+    simulate_trajectory,
+)
 from numerics.weights import aligned_balanced_weights, small_gaussian_init
 
 
@@ -47,6 +56,31 @@ def test_gd_run_is_the_repeated_step(setup):
             np.testing.assert_allclose(run.modes[i], mode_amplitudes(layers, teacher), rtol=1e-12)
     for final, expected in zip(run.weights, layers, strict=True):
         np.testing.assert_allclose(final, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("steps", "every"), [(1, 1), (7, 3), (9, 3), (5, 50), (50, 50), (100, 7), (12, 1)]
+)
+def test_the_recorded_steps_are_the_start_the_multiples_and_the_end(setup, steps, every):
+    teacher, weights = setup
+    expected = sorted({0, steps, *(k for k in range(1, steps + 1) if k % every == 0)})
+    assert record_steps(steps, every).tolist() == expected
+    assert record_count(steps, every) == len(expected)
+    assert _run(weights, teacher, steps=steps, record_every=every).steps.tolist() == expected
+
+
+def test_a_long_run_allocates_nothing_in_proportion_to_its_steps(setup):
+    """A million steps recorded at every step, stopped by divergence at the first: records
+    are kept as they come, nothing is built in advance for the steps to come."""
+    teacher, weights = setup
+    tracemalloc.start()
+    try:
+        with pytest.raises(InvalidParameter, match=r"at step 1 .*diverged"):
+            _run(weights, teacher, eta=1e308, steps=10**6, record_every=1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20  # bytes; the million step numbers alone take 8 MB as an array
 
 
 def test_sgd_run_uses_the_generator_like_the_step(setup):

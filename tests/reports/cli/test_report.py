@@ -64,6 +64,38 @@ def test_output_that_is_a_file_is_bad_input(tmp_path, capsys):
     assert err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("command", "where", "message"),
+    [
+        (["report", "C8", "--output"], "{file}/sub", "'{file}' is a file, not a directory"),
+        (["report", "C8", "--output"], "{dir}", "'{dir}/figures', but it is a file"),
+        (["report", "C8", "--output"], "{dir}", "'{dir}/report.tex', but it is a directory"),
+        (["verify", "C2", "--report"], "{file}/x.md", "'{file}' is a file, not a directory"),
+    ],
+)
+def test_a_report_that_cannot_be_written_is_refused_before_any_claim(
+    tmp_path, capsys, monkeypatch, command, where, message
+):
+    def verified(*_args, **_kwargs):
+        raise AssertionError("a claim was verified")
+
+    for module in ("report", "verify"):
+        monkeypatch.setattr(f"reports.cli.{module}.verify_with_progress", verified)
+    blocker, directory = tmp_path / "file", tmp_path / "dir"
+    blocker.write_text("", encoding="utf-8")
+    directory.mkdir()
+    if "figures" in message:
+        (directory / "figures").write_text("", encoding="utf-8")
+    else:
+        (directory / "report.tex").mkdir()
+    names = {"file": blocker, "dir": directory}
+    assert main([*command, where.format(**names)]) == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert message.format(**names) in err
+    assert err.startswith(f"dlnverify: error: Got {command[-1]} ")
+    assert err.count("\n") == 1
+
+
 def test_pdf_yes_without_tex_is_bad_input(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # no pdflatex, no latexmk
     argv = ["report", "C8", "--output", str(tmp_path / "r"), "--pdf", "yes"]

@@ -215,7 +215,7 @@ def test_a_bad_figure_path_is_refused_before_the_run(capsys, figure):
     argv = ["simulate", "--steps", "4", "--width", "3", "--diffusion-samples", "4"]
     assert main([*argv, "--figure", figure]) == ExitCode.BAD_INPUT
     err = capsys.readouterr().err
-    assert err.startswith("dlnverify: error: Got figure path")
+    assert err.startswith("dlnverify: error: Got --figure ")
     assert err.count("\n") == 1  # no progress banner: nothing ran
 
 

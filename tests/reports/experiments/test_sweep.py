@@ -141,3 +141,19 @@ def test_sweep_bad_input(capsys, argv, message):
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_the_runs_a_sweep_holds_at_once_share_the_memory_budget(monkeypatch):
+    from reports.experiments import budget
+    from reports.experiments.kind import ExperimentKind
+
+    configs = sweep_configs(SMALL, {"seed": ["1", "2", "3"]})
+    one = budget.memory_estimate(configs[0], ExperimentKind.TRAINING).total
+    # room for one run and a half: runs one after another fit, two at once do not
+    monkeypatch.setattr(budget, "memory_budget", lambda: (3 * one // 2, "a test"))
+    with pytest.raises(InvalidParameter, match=r"^Got 2 runs at once \(one per worker\)"):
+        run_sweep(configs, scheduler="threads", workers=2, progress=False)
+    with pytest.raises(InvalidParameter, match="Got 3 runs at once"):
+        run_sweep(configs, scheduler="processes", workers=8, progress=False)
+    assert len(run_sweep(configs, scheduler="threads", workers=1, progress=False)) == 3
+    assert len(run_sweep(configs, scheduler="synchronous", progress=False)) == 3

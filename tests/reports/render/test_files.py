@@ -1,9 +1,15 @@
-"""Output files are written atomically (reports.render.files): the target holds the old
-content or the new, never a part, and no temporary file is left behind."""
+"""Output files (reports.render.files): a place to write is checked before any work, in one
+line naming the option and the path, without creating anything; files are written
+atomically: the target holds the old content or the new, never a part, and no temporary file
+is left behind."""
+
+import os
+from pathlib import Path
 
 import pytest
 
-from reports.render.files import atomic_path, write_text_atomically
+from dlnverify.errors import InvalidParameter
+from reports.render.files import atomic_path, check_output_location, write_text_atomically
 
 
 def test_a_file_is_written_and_nothing_else_is_left(tmp_path):
@@ -34,3 +40,64 @@ def test_the_temporary_file_keeps_the_suffix(tmp_path):
         assert temporary.parent == tmp_path
         temporary.write_bytes(b"%PDF")
     assert (tmp_path / "figure.pdf").read_bytes() == b"%PDF"
+
+
+def _refusal(path, **kwargs):
+    with pytest.raises(InvalidParameter) as info:
+        check_output_location(path, option="--output", **kwargs)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"Got --output {str(path)!r}, but")
+    return message
+
+
+def test_a_place_to_write_is_accepted_and_nothing_is_created(tmp_path):
+    (tmp_path / "old.npz").write_bytes(b"old")
+    for path, directory in [
+        (tmp_path / "new.npz", False),
+        (tmp_path / "old.npz", False),  # replaced later
+        (tmp_path / "a" / "b" / "run.npz", False),  # its directories are created later
+        (tmp_path, True),
+        (tmp_path / "a" / "report", True),
+    ]:
+        assert check_output_location(path, option="--output", directory=directory) == path
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.npz"]
+
+
+def test_a_path_under_a_file_is_refused_naming_the_file(tmp_path):
+    blocker = tmp_path / "f"
+    blocker.write_text("", encoding="utf-8")
+    for path, directory in [(blocker / "run.npz", False), (blocker / "sub" / "deeper", True)]:
+        assert f"{str(blocker)!r} is a file, not a directory" in _refusal(path, directory=directory)
+
+
+def test_a_directory_for_a_file_and_a_file_for_a_directory_are_refused(tmp_path):
+    file = tmp_path / "report.md"
+    file.write_text("", encoding="utf-8")
+    assert "it is a directory; give a file" in _refusal(tmp_path)
+    assert "it is a file; give a directory" in _refusal(file, directory=True)
+
+
+def test_a_special_file_is_not_replaced(tmp_path):
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    assert "not a regular file" in _refusal(fifo)
+
+
+@pytest.mark.parametrize(
+    ("inside", "directory"),
+    [("run.npz", False), ("new/run.npz", False), ("", True), ("new/report", True)],
+)
+def test_a_place_that_cannot_be_written_is_refused(tmp_path, monkeypatch, inside, directory):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = os.access
+    # permission bits do not bind root, so the answer of the check itself is replaced here
+    monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != locked and real(p, mode))
+    path = locked / inside if inside else locked
+    assert f"{str(locked)!r} cannot be written" in _refusal(path, directory=directory)
+    assert check_output_location(tmp_path / "free.npz", option="--output") is not None
+
+
+def test_a_path_that_cannot_be_checked_is_one_line(tmp_path):
+    assert "cannot be checked" in _refusal(tmp_path / ("x" * 300) / "run.npz")
