@@ -44,6 +44,7 @@ __all__ = [
     "cache_info",
     "clear_cache",
     "derive",
+    "write_cache_file",
 ]
 
 #: Environment variable naming the cache directory (default: the user cache directory).
@@ -118,20 +119,21 @@ def _read(path: Path, claim: Claim) -> DerivationResult | None:
     return result
 
 
-def _write(path: Path, result: DerivationResult) -> None:
-    """Write ``result`` to ``path`` through a temporary file renamed into place; a cache that
-    cannot be written is skipped (it is never required)."""
+def write_cache_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (in the cache directory) through a temporary file renamed into
+    place, so that parallel processes never read half a file; a cache that cannot be written
+    is skipped (it is never required)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as file:
-                pickle.dump(result, file, protocol=pickle.HIGHEST_PROTOCOL)
+                file.write(data)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-    except (OSError, pickle.PicklingError):
+    except OSError:
         return
 
 
@@ -144,7 +146,11 @@ def derive(claim: Claim) -> DerivationResult:
     result = _read(path, claim)
     if result is None:
         result = claim.derive()
-        _write(path, result)
+        try:
+            data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        except pickle.PicklingError:
+            return result
+        write_cache_file(path, data)
     return result
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from derivations.result import DerivationResult
 from dlnverify.errors import InvalidParameter
 from reports.engine.claim import Claim
+from reports.engine.claim_seconds import longest_first, record_seconds
 from reports.engine.derivation_cache import derive
 from reports.engine.seed import check_seed
 from reports.engine.verdict import NumericCheck
@@ -173,7 +174,8 @@ def verify_claims(
     outcomes do not depend on ``jobs`` or on the order in which claims finish; they are
     returned in the order of ``claims``.  ``started(i, claim)`` is called before claim ``i``
     (1-based) runs, sequential runs only; ``finished(k, outcome)`` after each, ``k`` counting
-    finished claims.  With ``jobs > 1`` the claims run in freshly spawned processes; Ctrl-C
+    finished claims.  With ``jobs > 1`` the claims run in freshly spawned processes, handed
+    out longest first by the last run's times (:mod:`reports.engine.claim_seconds`); Ctrl-C
     stops them all (except in the few milliseconds in which the workers are created: there
     it is ignored, so that no worker can be interrupted half-started).
     """
@@ -190,7 +192,8 @@ def verify_claims(
         return outcomes
     by_id = {claim.id: claim for claim in claims}
     done: dict[str, ClaimOutcome] = {}
-    tasks = [(claim, seed, numeric) for claim in claims]
+    # handed out longest first (the last run's seconds): the wall time nears total / jobs
+    tasks = [(claim, seed, numeric) for claim in longest_first(claims)]
     context = multiprocessing.get_context("spawn")
     with _worker_start(jobs):
         pool = context.Pool(jobs, initializer=_ignore_interrupts)
@@ -205,4 +208,7 @@ def verify_claims(
     finally:
         pool.terminate()
         pool.join()
+    record_seconds(
+        {key: outcome.symbolic_seconds + outcome.numeric_seconds for key, outcome in done.items()}
+    )
     return [done[claim.id] for claim in claims]
