@@ -11,6 +11,7 @@ import threading
 import time
 
 import pytest
+from process_groups import assert_group_ends
 
 from dlnverify import __version__
 from reports.cli import ExitCode, build_parser, main
@@ -296,14 +297,7 @@ def test_sigterm_stops_the_worker_processes_of_a_sweep():
             assert process.returncode == ExitCode.TERMINATED, rest
             assert "Traceback" not in rest
             assert rest.endswith("dlnverify: terminated (SIGTERM).\n")
-            deadline = time.monotonic() + 10
-            while True:  # workers are gone once the group is empty
-                try:
-                    os.killpg(process.pid, 0)
-                except ProcessLookupError:
-                    break
-                assert time.monotonic() < deadline, "workers outlived the terminated parent"
-                time.sleep(0.1)
+            assert_group_ends(process.pid, what="the terminated parent")  # workers gone too
         finally:  # after a failure: leave no process behind
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)

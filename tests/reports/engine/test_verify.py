@@ -13,6 +13,7 @@ import sys
 import time
 
 import pytest
+from process_groups import assert_group_ends
 
 from dlnverify.errors import InvalidParameter
 from reports.claims import get_claim
@@ -111,11 +112,4 @@ def test_ctrl_c_stops_every_worker_with_one_line():
             assert process.wait(timeout=120) == 130, rest
         assert "Traceback" not in rest
         assert rest.endswith("dlnverify: interrupted (Ctrl-C).\n")
-        deadline = time.monotonic() + 10
-        while True:  # workers are gone once the group is empty
-            try:
-                os.killpg(process.pid, 0)
-            except ProcessLookupError:
-                break
-            assert time.monotonic() < deadline, "workers outlived the interrupted parent"
-            time.sleep(0.1)
+        assert_group_ends(process.pid, what="the interrupted parent")  # workers gone too
