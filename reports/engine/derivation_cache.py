@@ -148,7 +148,7 @@ def derive(claim: Claim) -> DerivationResult:
         result = claim.derive()
         try:
             data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-        except pickle.PicklingError:
+        except (pickle.PicklingError, TypeError, AttributeError):  # not picklable: not kept
             return result
         write_cache_file(path, data)
     return result

@@ -118,3 +118,16 @@ def test_cli_info_and_clear(claim, capsys):
     with pytest.raises(SystemExit) as exited:
         main(["cache", "purge"])
     assert exited.value.code == ExitCode.BAD_INPUT
+
+
+def _unpicklable_derivation():
+    CALLS.append(1)
+    return dataclasses.replace(batch_noise_claim(), derived=lambda: None)
+
+
+def test_a_result_that_cannot_be_pickled_is_returned_and_not_kept(claim):
+    claim = dataclasses.replace(claim, derive=_unpicklable_derivation)
+    assert derive(claim).claim == "C4"
+    assert derive(claim).claim == "C4"
+    assert len(CALLS) == 2
+    assert cache_info().entries == ()
