@@ -26,9 +26,11 @@ teacher point, with isotropic label noise :math:`\Sigma_\varepsilon = \sigma_\va
    (:math:`\kappa\sigma_\varepsilon^2/2` times the projector onto the range of :math:`H`),
    which solves the Lyapunov equation :math:`HC + CH = \kappa\Sigma^*`; the solution is
    unique on the range of :math:`H \succeq 0`.  The kernel of :math:`H` (the directions
-   :math:`W_{l+1}G^{-1}, GW_l` of C2) is neither driven nor damped at this order: the result
-   holds at the balanced point, and moves with the imbalance, which the noise changes only
-   slowly (C14).
+   :math:`W_{l+1}G^{-1}, GW_l` of C2) gets no noise and no restoring force here, but a drift
+   of order :math:`\kappa\sigma_\varepsilon^2` that moves the layers along the manifold of
+   minima (C18, :mod:`derivations.minima_flow`): the result holds at the balanced point, so
+   for times :math:`t \ll 1/(\kappa\sigma_\varepsilon^2)` after a balanced start;
+   :func:`mean_shift` gives the means at any other aligned minimum.
 
 2. **Stationarity of the end-to-end map** (:func:`network_mean_shift`).  The drift of
    :math:`W` is :math:`\Theta_\theta(\Delta) + \kappa I(\theta)`, the gradient part (C1's
@@ -93,7 +95,9 @@ from dlnverify.errors import InvalidParameter
 
 __all__ = [
     "NETWORK_MEAN_CASES",
+    "linear_response",
     "linearised_stationary_covariance",
+    "mean_shift",
     "network_mean_claim",
     "network_mean_shift",
     "stated_mode_mean",
@@ -178,7 +182,16 @@ def linearised_stationary_covariance(widths: tuple[int, ...], rank: int) -> dict
     """
     widths, rank = _case_iv(widths, rank)
     weights, taus = teacher_point(widths, rank)
-    m, n = widths[-1], widths[0]
+    return {**linear_response(weights), "taus": taus}
+
+
+def linear_response(weights: Sequence[sp.Matrix]) -> dict[str, Any]:
+    r"""The linear response of :func:`linearised_stationary_covariance` at any point
+    ``weights`` of the manifold of minima (the teacher is their product) whose NTK operator is
+    diagonal on matrix units, e.g. an aligned point with unequal layers (C18).  The same keys,
+    without ``"taus"``."""
+    weights = tuple(weights)
+    m, n = weights[-1].rows, weights[0].cols
     perturbation = [symbolic_matrix(f"_d{l}", w.rows, w.cols) for l, w in enumerate(weights)]
     parameters = [e for p in perturbation for e in vec(p)]
     end = end_to_end([w + p for w, p in zip(weights, perturbation, strict=True)])
@@ -208,7 +221,6 @@ def linearised_stationary_covariance(widths: tuple[int, ...], rank: int) -> dict
     )
     return {
         "weights": weights,
-        "taus": taus,
         "jacobian": jacobian,
         "rates": rates,
         "directions": directions,
@@ -244,7 +256,15 @@ def network_mean_shift(widths: tuple[int, ...], rank: int) -> dict[str, Any]:
         where :math:`K_{ij} = 0`; ``"taus"``.
     """
     linear = linearised_stationary_covariance(*_case_iv(widths, rank))
-    weights, taus, rates = linear["weights"], linear["taus"], linear["rates"]
+    return {**mean_shift(linear, rank), "taus": linear["taus"]}
+
+
+def mean_shift(linear: dict[str, Any], rank: int) -> dict[str, Any]:
+    r"""The first-order stationary means and variances of :func:`network_mean_shift` from a
+    :func:`linear_response` at any point of the manifold of minima with a diagonal NTK
+    operator, for the first ``rank`` modes (:math:`s_a = W_{aa}` in the teacher's bases).
+    The same keys, without ``"taus"``."""
+    weights, rates = linear["weights"], linear["rates"]
     m, n = rates.shape
     teacher = end_to_end(weights)
 
@@ -266,9 +286,9 @@ def network_mean_shift(widths: tuple[int, ...], rank: int) -> dict[str, Any]:
     mean_gap = sp.Matrix(
         m, n, lambda i, j: sp.cancel(rhs[i, j] / rates[i, j]) if rates[i, j] != 0 else 0
     )
-    mode_means = tuple(teacher[a, a] - mean_gap[a, a] for a in range(len(taus)))
+    mode_means = tuple(teacher[a, a] - mean_gap[a, a] for a in range(rank))
     jacobian, covariance = linear["jacobian"], linear["covariance"]
-    rows = [jacobian.row(a + m * a) for a in range(len(taus))]  # gradients of s_a = W_aa
+    rows = [jacobian.row(a + m * a) for a in range(rank)]  # gradients of s_a = W_aa
     mode_variances = tuple(sp.cancel((row * covariance * row.T)[0, 0]) for row in rows)
     return {
         "mean_gap": mean_gap,
@@ -277,7 +297,6 @@ def network_mean_shift(widths: tuple[int, ...], rank: int) -> dict[str, Any]:
         "ito": ito,
         "response": response,
         "solvable": solvable,
-        "taus": taus,
     }
 
 
@@ -461,9 +480,10 @@ def network_mean_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationRe
         "of s_a lies in the range of H, where the linear response's covariance is kappa "
         "sigma_eps^2/2 times the identity, and its squared length is the mode's own rate "
         "L sigma_a^(2-2/L)). A width dependence of the variance is of second order in kappa.",
-        "The result holds at the balanced point; the mean depends on the position along the "
-        "flat directions W_{l+1} G^-1, G W_l, which the noise moves only at second order "
-        "(C14).",
+        "The result holds at the balanced point: the mean depends on the position along the "
+        "flat directions W_{l+1} G^-1, G W_l, which the label noise moves at first order in "
+        "kappa, on the time scale 1/(kappa sigma_eps^2) (C18). These are the means for "
+        "t << 1/(kappa sigma_eps^2) after a balanced start.",
     )
     hessian, projector, width = sp.Symbol("H"), sp.Symbol(r"\Pi_{H}"), sp.Symbol("d")
     mean_gap = sp.Symbol(r"\mathbb{E}\Delta_{aa}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -31,10 +32,27 @@ from numerics.teacher import Teacher, random_orthogonal
 
 __all__ = [
     "aligned_balanced_weights",
+    "aligned_weights",
     "layer_imbalance",
     "random_weights",
     "small_gaussian_init",
 ]
+
+
+def _teacher_widths(teacher: Any, widths: Any) -> tuple[int, ...]:
+    """``widths`` validated against ``teacher``'s input and output widths."""
+    if not isinstance(teacher, Teacher):
+        raise InvalidParameter(
+            f"Got teacher of type {type(teacher).__name__}, but teacher must be a"
+            " numerics.teacher.Teacher."
+        )
+    sizes = check_widths(widths)
+    if (sizes[0], sizes[-1]) != (teacher.n, teacher.m):
+        raise InvalidParameter(
+            f"Got widths={sizes} with (h_0, h_L) = ({sizes[0]}, {sizes[-1]}), but they must be"
+            f" the teacher's (n, m) = ({teacher.n}, {teacher.m})."
+        )
+    return sizes
 
 
 def aligned_balanced_weights(
@@ -74,18 +92,7 @@ def aligned_balanced_weights(
     tuple of numpy.ndarray
         :math:`(W_1, \dots, W_L)`, ``W_l`` of shape ``(h_l, h_{l-1})``.
     """
-    if not isinstance(teacher, Teacher):
-        raise InvalidParameter(
-            f"Got teacher of type {type(teacher).__name__}, but teacher must be a"
-            " numerics.teacher.Teacher."
-        )
-    sizes = check_widths(widths)
-    rng = check_generator(rng)
-    if (sizes[0], sizes[-1]) != (teacher.n, teacher.m):
-        raise InvalidParameter(
-            f"Got widths={sizes} with (h_0, h_L) = ({sizes[0]}, {sizes[-1]}), but they must be"
-            f" the teacher's (n, m) = ({teacher.n}, {teacher.m})."
-        )
+    sizes = _teacher_widths(teacher, widths)
     values = as_real_array("amplitudes", amplitudes, ndim=1)
     if not 1 <= values.size <= min(sizes):
         raise InvalidParameter(
@@ -97,12 +104,55 @@ def aligned_balanced_weights(
             f"Got amplitudes={values.tolist()}, but mode amplitudes must be >= 0."
         )
     depth = len(sizes) - 1
-    k = values.size
-    per_layer = values ** (1.0 / depth)
+    per_layer = np.broadcast_to(values ** (1.0 / depth), (depth, values.size))
+    return aligned_weights(teacher, per_layer, sizes, rng=rng)
+
+
+def aligned_weights(
+    teacher: Teacher,
+    layer_amplitudes: ArrayLike,
+    widths: Sequence[int],
+    *,
+    rng: np.random.Generator,
+) -> Weights:
+    r"""Aligned weights with given amplitudes per layer and mode,
+
+    .. math:: W_l = R_l[:, :k]\, \operatorname{diag}(a_{l,\cdot})\, R_{l-1}[:, :k]^\top,
+
+    :math:`R_0 = V`, :math:`R_L = U`, hidden :math:`R_l` Haar-random; mode :math:`a` has
+    amplitude :math:`s_a = \prod_l a_{l,a}` and imbalances
+    :math:`W_{l+1}^\top W_{l+1} - W_lW_l^\top = R_l\operatorname{diag}(a_{l+1}^2 - a_l^2)
+    R_l^\top`.
+
+    Parameters
+    ----------
+    teacher : Teacher
+        Supplies the bases :math:`U`, :math:`V`.
+    layer_amplitudes : array_like, shape (L, k)
+        Non-negative :math:`a_{l,a}`, :math:`1 \le k \le \min(\text{widths})`.
+    widths : sequence of int
+        :math:`(h_0 = n, h_1, \dots, h_L = m)`.
+    rng : numpy.random.Generator
+        Source of the hidden bases.
+    """
+    sizes = _teacher_widths(teacher, widths)
+    rng = check_generator(rng)
+    depth = len(sizes) - 1
+    values = as_real_array("layer_amplitudes", layer_amplitudes, ndim=2)
+    if values.shape[0] != depth or not 1 <= values.shape[1] <= min(sizes):
+        raise InvalidParameter(
+            f"Got layer_amplitudes of shape {values.shape}, but it must be (L, k) with L ="
+            f" {depth} and 1 <= k <= min(widths) = {min(sizes)}."
+        )
+    if np.any(values < 0):
+        raise InvalidParameter("Got negative layer_amplitudes, but amplitudes must be >= 0.")
+    k = values.shape[1]
     bases = [teacher.right]
     bases += [random_orthogonal(h, rng=rng) for h in sizes[1:-1]]
     bases.append(teacher.left)
-    return tuple((bases[l][:, :k] * per_layer) @ bases[l - 1][:, :k].T for l in range(1, depth + 1))
+    return tuple(
+        (bases[l][:, :k] * values[l - 1]) @ bases[l - 1][:, :k].T for l in range(1, depth + 1)
+    )
 
 
 def _gaussian_layers(

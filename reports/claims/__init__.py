@@ -20,6 +20,7 @@ from reports.claims import (
     gradient_flow,
     invariance,
     isotropic,
+    minima_flow,
     modewise,
     network_mean,
     noise_covariance,
@@ -49,6 +50,7 @@ TOPICS: tuple[ModuleType, ...] = (
     plateaus,
     row_collapse,
     network_mean,
+    minima_flow,
 )
 
 

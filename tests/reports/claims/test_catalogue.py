@@ -32,7 +32,7 @@ from reports.engine.verify import verify_claim
 
 #: Claims whose Monte Carlo simulation other test modules share (the same generator, a cached
 #: simulation): their tests run on one pytest-xdist worker, so the simulation runs once.
-SHARED_SIMULATIONS = {"C16", "C17"}
+SHARED_SIMULATIONS = {"C16", "C17", "C18"}
 CLAIM_IDS = [
     pytest.param(claim.id, marks=pytest.mark.xdist_group(claim.id))
     if claim.id in SHARED_SIMULATIONS
