@@ -39,6 +39,7 @@ __all__ = [
     "eta",
     "kappa",
     "m_out",
+    "n_in",
     "s",
     "s0",
     "s_b",
@@ -92,6 +93,7 @@ s0 = sp.Symbol("s0", positive=True)
 s_b = sp.Symbol("s_b", positive=True)
 sigma_b = sp.Symbol("sigma_b", positive=True)
 m_out = sp.Symbol("m", integer=True, positive=True)
+n_in = sp.Symbol("n", integer=True, positive=True)
 
 PARAMETERS: dict[str, Parameter] = {
     p.name: p
@@ -119,6 +121,7 @@ PARAMETERS: dict[str, Parameter] = {
             "sigma_b", r"\sigma_{b}", "teacher singular value of mode b (> 0)", sigma_b, (0.5, 2.0)
         ),
         Parameter("m", "m", "output dimension (integer >= 1)", m_out, (1, 12), integer=True),
+        Parameter("n", "n", "input dimension (integer >= 1)", n_in, (1, 12), integer=True),
     )
 }
 

@@ -60,9 +60,10 @@ from functools import cache
 from itertools import pairwise
 from typing import Any
 
+import mpmath
 import sympy as sp
 
-from derivations.conventions import kappa, sigma, sigma_eps
+from derivations.conventions import L, kappa, m_out, n_in, sigma, sigma_eps
 from derivations.network_mean import linear_response, mean_shift
 from derivations.output_noise import (
     expect_quadratic,
@@ -92,10 +93,12 @@ __all__ = [
     "rebalanced_point",
     "rebalancing_claim",
     "rebalancing_potential",
+    "slow_rates",
     "stated_depth_two_mean",
     "stated_imbalance_drift",
     "stated_rebalanced_mean",
     "stated_rebalanced_point",
+    "total_imbalance_drift",
 ]
 
 #: Widths :math:`(n, h_1, \dots, m)` at which the matrix drift is derived at general weights.
@@ -111,8 +114,9 @@ MODE_CASES: tuple[tuple[tuple[int, ...], int], ...] = (
     ((2, 2, 2, 2, 3), 2),
 )
 
-#: Width sums of the fixed point: :math:`m`, :math:`n` and :math:`S = \sum_b\sigma_b`.
-m_out, n_in, nuclear = sp.symbols("m n S", positive=True)
+#: The sum :math:`S = \sum_b\sigma_b` of the teacher's singular values (the fixed point's
+#: widths are :data:`derivations.conventions.m_out` and :data:`~derivations.conventions.n_in`).
+nuclear = sp.Symbol("S", positive=True)
 
 
 def _frobenius_squared(matrix: sp.Matrix) -> sp.Expr:
@@ -403,6 +407,47 @@ def _depth_two_means_agree() -> bool:
     return bool(holds)
 
 
+_layer = sp.Symbol("l", integer=True, positive=True)
+
+
+@cache
+def total_imbalance_drift() -> sp.Expr:
+    r"""Drift of the end-to-end imbalance :math:`a_L^2 - a_1^2` of one mode at the balanced
+    teacher point (rank one, :math:`a_l = \sigma^{1/L}`) in an :math:`m \times n` network of
+    symbolic depth :math:`L \ge 2`: the sum over :math:`l` of the per-mode drifts
+    :math:`\kappa\sigma_\varepsilon^2(P_l\|A_{l+1}\|^2 - Q_l\|B_l\|^2)` with
+    :math:`\|A_L\|^2 = m`, :math:`\|B_1\|^2 = n` (the per-mode form is the matrix
+    derivation's, :func:`rebalancing_claim`), summed by ``summation``; compared with the
+    matrix derivation at concrete depths and widths by :func:`_total_drift_agrees`."""
+    power = sigma ** (2 * (L - 1) / L)  # P_l ||A_{l+1}||^2 = Q_l ||B_l||^2 between the ends
+    inner = sp.summation(
+        sp.powsimp(sigma ** (2 * _layer / L) * sigma ** (2 * (L - _layer - 1) / L)),
+        (_layer, 1, L - 2),
+    )
+    outer = sp.summation(
+        sp.powsimp(sigma ** (2 * (L - _layer) / L) * sigma ** (2 * (_layer - 1) / L)),
+        (_layer, 2, L - 1),
+    )
+    total = inner + power * m_out - power * n_in - outer
+    return sp.factor(sp.simplify(kappa * sigma_eps**2 * total))
+
+
+def _total_drift_agrees() -> bool:
+    """:func:`total_imbalance_drift` equals the sum over layers of the matrix-derived
+    per-mode drift at the balanced teacher point, at depths 2-4 and two pairs of widths."""
+    holds = True
+    for depth in (2, 3, 4):
+        for n, m in ((2, 3), (3, 1)):
+            widths = (n, *(1,) * (depth - 1), m)
+            derived = mode_imbalance_drift(widths, 1)
+            root = sp.Symbol("r", positive=True)  # sigma^(1/L)
+            at = {row[0]: root for row in derived["amplitudes"]}
+            summed = sp.Add(*(row[0] for row in derived["drift"])).subs(at)
+            stated = total_imbalance_drift().subs({L: depth, m_out: m, n_in: n})
+            holds &= sp.simplify(summed - stated.subs(sigma, root**depth)) == 0
+    return bool(holds)
+
+
 def stated_rebalanced_mean(depth: sp.Expr) -> sp.Expr:
     r"""The statement (typed in): the first-order stationary mean of every mode at the
     rebalanced point, :math:`\sigma_b - \kappa\sigma_\varepsilon^2\frac{L-1}{2}
@@ -462,6 +507,20 @@ def _balanced_only_when_special() -> bool:
     return bool(holds)
 
 
+def _fixed_point_attracts(rate: sp.Expr) -> bool:
+    """Every relaxation rate of the slow flow (:func:`slow_rates`) is positive at every
+    :data:`MODE_CASES` case (teacher (2, 1) or (2)), and at depth two every mode's rate is
+    ``rate`` (in units of kappa sigma_eps^2)."""
+    holds = True
+    for widths, rank in MODE_CASES:
+        rates = slow_rates(widths, (sp.Integer(2), sp.Integer(1))[:rank])
+        holds &= min(rates) > 0
+        if len(widths) == 3:
+            stated = rate.subs({m_out: widths[-1], n_in: widths[0]}) / (kappa * sigma_eps**2)
+            holds &= all(abs(r - float(stated)) < 1e-9 for r in rates)
+    return bool(holds)
+
+
 def rebalancing_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationResult:
     r"""C18 (beyond the paper): with label noise, the imbalance of the layers drifts at first
     order in :math:`\kappa` at the teacher, the layers rebalance along the manifold of minima
@@ -500,6 +559,8 @@ def rebalancing_claim(stated: dict[str, sp.Expr] | None = None) -> DerivationRes
     holds &= sp.simplify(rate["rate"] - statements["rate"]) == 0
     holds &= _rebalanced_cases(statements["mean"], depth_symbol)
     holds &= _balanced_only_when_special()
+    holds &= _total_drift_agrees()
+    holds &= _fixed_point_attracts(statements["rate"])
     holds &= _depth_two_means_agree()
     drift_symbol = sp.Symbol(r"\dot{D}_l")
     norm_a, norm_b = sp.Symbol(r"\|A_{l+1}\|^{2}"), sp.Symbol(r"\|B_{l}\|^{2}")
@@ -625,3 +686,41 @@ def depth_two_slow_flow() -> dict[str, sp.Expr]:
         if sp.simplify(rate.subs(imbalance, d).subs(probe)) == 0
     ]
     return {"rate": rate, "mean_shift": shift, "fixed": fixed, "imbalance": imbalance}
+
+
+def slow_rates(widths: tuple[int, ...], singular_values: Sequence[sp.Expr]) -> tuple[float, ...]:
+    r"""Relaxation rates of the slow flow at its fixed point, in units of
+    :math:`\kappa\sigma_\varepsilon^2`, for an aligned network of ``widths`` with a teacher of
+    ``singular_values`` (one per mode), smallest first.
+
+    In the coordinates :math:`\log P_{l,b}` the flow is :math:`\dot{\log P} =
+    \kappa\sigma_\varepsilon^2M^{-1}\nabla R` with :math:`M = \partial D/\partial\log P`
+    (the imbalances as functions of :math:`\log P`), so near the fixed point it relaxes with the
+    eigenvalues of :math:`-M^{-1}\nabla^2R`; :math:`R` from :func:`rebalancing_potential`,
+    :math:`M` by differentiation, both evaluated at :func:`rebalanced_amplitudes`."""
+    rank = len(singular_values)
+    depth = len(widths) - 1
+    potential = rebalancing_potential(widths, rank)["potential"]
+    _, amplitudes = aligned_minimum(widths, rank)
+    substitution, inner = _log_coordinates(amplitudes)
+    logs = [sp.Symbol(f"u_{l}_{b}", real=True) for l in range(1, depth) for b in range(rank)]
+    as_logs = {p: sp.exp(u) for p, u in zip((p for row in inner for p in row), logs, strict=True)}
+    in_logs = sp.expand(potential.subs(substitution)).subs(as_logs)
+    imbalances = [
+        (amplitudes[l + 1][b] ** 2 - amplitudes[l][b] ** 2).subs(substitution).subs(as_logs)
+        for l in range(depth - 1)
+        for b in range(rank)
+    ]
+    sings = {sp.Symbol(f"sigma_{b}", positive=True): v for b, v in enumerate(singular_values, 1)}
+    point = rebalanced_amplitudes(list(singular_values), (widths[-1], widths[0]), depth)
+    products = [sp.Integer(1)] * rank
+    at: dict[sp.Symbol, sp.Expr] = {}
+    for l in range(depth - 1):
+        for b in range(rank):
+            products[b] = products[b] * point[l][b] ** 2
+            at[logs[l * rank + b]] = sp.log(products[b])
+    hessian = sp.hessian(in_logs, logs).subs(sings).subs(at)
+    metric = sp.Matrix(imbalances).jacobian(logs).subs(sings).subs(at)
+    relaxation = -(metric.evalf(30).inv() * hessian.evalf(30))
+    values, _ = mpmath.eig(mpmath.matrix(relaxation.tolist()))
+    return tuple(sorted(float(mpmath.re(v)) for v in values))

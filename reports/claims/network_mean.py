@@ -41,6 +41,15 @@ standard error: its size relative to the shift grows like :math:`\kappa K_{aa}`
 under one standard error here.  That is why the depth-3 point uses the teacher
 :math:`(1, 0.5)`: at :math:`\sigma = 2` the remainder is 8 %, about two standard errors.
 
+The derived shift is the balanced point's.  At the depth-3 point the balanced point is not a
+fixed point of the slow flow along the manifold of minima (C18,
+:mod:`derivations.minima_flow`): within the window the layers move towards the rebalanced
+point, where the shifts are :math:`-0.72, -0.72` instead of :math:`-0.80, -0.70`.  The
+fastest rate of that flow is about :math:`4.2\kappa\sigma_\varepsilon^2`
+(:func:`derivations.minima_flow.slow_rates` at the rebalanced point), so over
+:math:`t \in [5, 25]` the layers cover roughly 16 % of the way on average: a bias of about
+0.013 in the mode-1 shift, a third of its standard error.  At :math:`L = 2` with :math:`m = n` the balanced point is the fixed point.
+
 The variance is far better resolved than the mean's shift (fluctuations of order
 :math:`\sqrt\kappa` against a shift of order :math:`\kappa`), and at :math:`\kappa = 0.01`
 its :math:`O(\kappa^2)` remainder is several standard errors (about 9 % at

@@ -21,6 +21,7 @@ from derivations.minima_flow import (
     rebalanced_point,
     rebalancing_claim,
     rebalancing_potential,
+    slow_rates,
 )
 from derivations.stationary import stationary_mean
 from dlnverify.errors import InvalidParameter
@@ -123,3 +124,13 @@ def test_bad_depths_and_ranks_are_refused():
         rebalanced_point(1)
     with pytest.raises(InvalidParameter, match="rank"):
         mode_imbalance_drift((2, 2, 2), 3)
+
+
+def test_the_slow_rates_at_depth_two_are_the_closed_form_and_positive_deeper():
+    """L = 2: one rate 2mn/(m + n) per mode, by hand from the linearised flow of log P
+    (n = 9, m = 1: 1.8).  L = 3, one mode of a 4 x 4 network: two rates, both positive (the
+    fixed point attracts)."""
+    assert slow_rates((9, 1, 1), [sp.Integer(1)]) == pytest.approx((1.8,), rel=1e-12)
+    rates = slow_rates((4, 1, 1, 4), [sp.Integer(1)])
+    assert len(rates) == 2
+    assert min(rates) > 0
