@@ -58,7 +58,6 @@ from reports.experiments.training import (
     DiffusionSummary,
     SimulationConfig,
     TrainingSummary,
-    run_simulation,
     training_summary,
 )
 from reports.render.figures import figure_file, figure_path
@@ -245,7 +244,7 @@ def diffusion_along_training(
     )
     config = SimulationConfig.from_mapping({"diffusion_samples": count}, base=config)
     scale = config.kappa
-    trajectory = run_simulation(config, progress=progress)
+    trajectory = training.run_simulation(config, progress=progress)
     sigmas = np.asarray(config.singular_values, dtype=np.float64)
     return DiffusionExperiment(
         config=config,

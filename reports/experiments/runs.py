@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from reports.experiments.budget import run_allocations
 from reports.experiments.plan import RunPlan
 from reports.experiments.tables import ExperimentTables, sweep_tables
 from reports.experiments.training import SimulationConfig
@@ -91,24 +92,26 @@ def _step_progress(progress: _Progress, config: SimulationConfig) -> Callable[[i
 
 
 def _single(plan: RunPlan, progress: _Progress) -> Run:
-    """One run of the plan's kind; its trajectory written when the plan names an output."""
+    """One run of the plan's kind; its trajectory written when the plan names an output.
+    Running out of memory in it is :class:`~dlnverify.errors.InsufficientMemory`."""
     from reports.experiments.kinds import EXPERIMENTS
     from reports.experiments.training import write_trajectory
 
     experiment_class = EXPERIMENTS[plan.kind]
     config = plan.config
-    experiment = experiment_class.run(
-        config,
-        start=plan.start,
-        start_gap=plan.start_gap,
-        progress=_step_progress(progress, config),
-    )
-    summary = experiment_class.summary(experiment)
-    payload = summary.to_json()
-    trajectory = experiment_class.trajectory(experiment)
-    if plan.output and trajectory is not None:
-        payload["output"] = str(write_trajectory(trajectory, config, plan.output))
-        _say(progress, f"trajectory written to {payload['output']}")
+    with run_allocations():
+        experiment = experiment_class.run(
+            config,
+            start=plan.start,
+            start_gap=plan.start_gap,
+            progress=_step_progress(progress, config),
+        )
+        summary = experiment_class.summary(experiment)
+        payload = summary.to_json()
+        trajectory = experiment_class.trajectory(experiment)
+        if plan.output and trajectory is not None:
+            payload["output"] = str(write_trajectory(trajectory, config, plan.output))
+            _say(progress, f"trajectory written to {payload['output']}")
     options = experiment_class.parameters(start=plan.start, start_gap=plan.start_gap)
     return Run(
         payload,
