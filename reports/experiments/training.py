@@ -225,7 +225,8 @@ class SimulationConfig:
 
 
 def _coerce(name: str, kind: Any, value: Any) -> Any:
-    """``value`` as the field's type, with a one-line error (no implicit truncation)."""
+    """``value`` as the field's type, with a one-line error (no implicit truncation, and no
+    digit of another script read as an ASCII one)."""
     kind = str(kind)
     if kind == "tuple[float, ...]":
         if isinstance(value, str):
@@ -239,6 +240,10 @@ def _coerce(name: str, kind: Any, value: Any) -> Any:
         if not isinstance(value, str):
             raise InvalidParameter(f"Got {name}={value!r}, but it must be a string.")
         return value
+    if isinstance(value, str) and not value.isascii():  # int() and float() read '٤', '１'
+        raise InvalidParameter(
+            f"Got {name}={value!r}, but a number is written in ASCII (digits 0-9)."
+        )
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise InvalidParameter(f"Got {name}={value!r}, but it must be an integer.")

@@ -133,6 +133,11 @@ def test_outputs_hold_the_same_trajectory(tmp_path, capsys, suffix):
         (["--duration", "1e9", "--steps", "0"], "only one of them"),
         (["--duration", "inf"], "duration"),
         (["--seed", "-3"], "seed=-3, but it must be >= 0"),
+        # digits of other scripts, which int() and float() read as ASCII ones
+        (["--width", "٤"], "--width: got '٤', but a number is written in ASCII"),
+        (["--eta", "０.０１"], "--eta: got '０.０１', but a number is written in ASCII"),
+        (["--singular-values", "３,1"], "singular_values='３', but a number is written in ASCII"),
+        (["--sweep", "seed=1,２"], "seed='２', but a number is written in ASCII"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
