@@ -260,11 +260,22 @@ def _coerce(name: str, kind: Any, value: Any) -> Any:
 
 
 def run_simulation(
-    config: SimulationConfig, *, progress: Callable[[int, int], None] | None = None
+    config: SimulationConfig,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    diffusion_progress: Callable[[int, int, int], None] | None = None,
 ) -> Trajectory:
-    """Build the teacher and the initial ensemble from ``config.seed`` and run it."""
+    """Build the teacher and the initial ensemble from ``config.seed`` and run it (``progress``
+    and ``diffusion_progress`` as in :func:`train`)."""
     rng, teacher = seeded_teacher(config)
-    return train(config, small_init(config, rng), teacher, rng=rng, progress=progress)
+    return train(
+        config,
+        small_init(config, rng),
+        teacher,
+        rng=rng,
+        progress=progress,
+        diffusion_progress=diffusion_progress,
+    )
 
 
 def seeded_teacher(config: SimulationConfig) -> tuple[np.random.Generator, Teacher]:
@@ -311,9 +322,12 @@ def train(
     *,
     rng: np.random.Generator,
     progress: Callable[[int, int], None] | None = None,
+    diffusion_progress: Callable[[int, int, int], None] | None = None,
 ) -> Trajectory:
     """Run ``config``'s optimiser from ``weights`` on ``teacher`` and record the observables
-    (:func:`numerics.trajectory.simulate_trajectory` with the config's parameters)."""
+    (:func:`numerics.trajectory.simulate_trajectory` with the config's parameters;
+    ``progress(done, steps)`` over the steps, ``diffusion_progress(step, done, samples)`` over
+    the diffusion samples of each record)."""
     return simulate_trajectory(
         weights,
         teacher,
@@ -327,6 +341,7 @@ def train(
         record_every=config.record_every,
         progress=progress,
         diffusion_samples=config.diffusion_samples,
+        diffusion_progress=diffusion_progress,
     )
 
 
