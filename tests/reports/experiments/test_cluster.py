@@ -248,7 +248,7 @@ def _kill_the_worker_mid_run(local_cluster, argv):
     while not any(worker.processing for worker in scheduler.workers.values()):
         assert time.monotonic() < deadline, "the sweep never started on the cluster"
         time.sleep(0.02)
-    time.sleep(0.3)  # inside the first run (a second of steps)
+    time.sleep(0.1)  # inside the first run (a second or two of steps)
     os.kill(killed, signal.SIGKILL)
     thread.join(timeout=60)
     assert not thread.is_alive(), "the sweep hung after its worker was killed"
@@ -261,8 +261,8 @@ def _lost_runs(local_cluster):
     return 0 if prefix is None else prefix.suspicious
 
 
-#: Two runs of about half a second each on one core.
-LONG_SWEEP = ["simulate", "--steps", "1500", "--width", "4", "--quiet", "--sweep", "seed=1,2"]
+#: Two runs of most of a second each on one core.
+LONG_SWEEP = ["simulate", "--steps", "2000", "--width", "4", "--quiet", "--sweep", "seed=1,2"]
 
 
 @in_the_cluster_group
