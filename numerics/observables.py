@@ -34,7 +34,7 @@ which the estimators there turn into estimates with standard errors.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from numbers import Integral
 from typing import Any, Literal
 
@@ -283,8 +283,10 @@ def _noise_chunks(
     n_samples: Any,
     rng: Any,
     sampler: str,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[Layers]:
-    """Yield draws of the one-sample gradient noise, (*batch, k, h_l, h_{l-1}), in chunks."""
+    """Yield draws of the one-sample gradient noise, (*batch, k, h_l, h_{l-1}), in chunks;
+    ``progress(done, n_samples)`` after each."""
     total = check_positive_int("n_samples", n_samples)
     rng = check_generator(rng)
     batch_size = int(np.prod(layers[0].shape[:-2], dtype=np.int64))
@@ -302,6 +304,8 @@ def _noise_chunks(
             draws = unflatten_layers(dense_gradient_noise(layers, teacher, k, rng=rng), widths)
         yield tuple(np.asarray(d, dtype=np.float64) for d in draws)
         done += k
+        if progress is not None:
+            progress(done, total)
 
 
 def _coefficient_samples(
@@ -314,6 +318,7 @@ def _coefficient_samples(
     degree: int,
     cross: bool,
     n_modes: int | None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> NDArray[np.float64]:
     layers = validate_weights(weights)
     teacher = _teacher_iv(layers, teacher)
@@ -321,7 +326,7 @@ def _coefficient_samples(
     r = _modes_iv(teacher, n_modes)
     right, left = teacher.right[:, :r], teacher.left[:, :r]
     parts = []
-    for xis in _noise_chunks(layers, teacher, n_samples, rng, sampler):
+    for xis in _noise_chunks(layers, teacher, n_samples, rng, sampler, progress):
         coefficient = _polynomial_coefficients(layers, xis, xis[0].shape[-3:-2], right, degree)[
             degree
         ]
@@ -341,6 +346,7 @@ def modewise_diffusion_samples(
     rng: np.random.Generator,
     sampler: Sampler = "empirical",
     n_modes: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> NDArray[np.float64]:
     r"""Samples of :math:`c_1^a = \langle \nabla s_a, \xi\rangle`, :math:`\xi` the gradient noise.
 
@@ -365,6 +371,9 @@ def modewise_diffusion_samples(
         only ``"empirical"`` has the non-Gaussian higher moments of SGD noise.
     n_modes : int, optional
         As in :func:`mode_amplitude_expansion`.
+    progress : callable, optional
+        Called as ``progress(done, n_samples)`` after each chunk of draws (the draws come in
+        chunks of about ``2**22`` numbers).
 
     Returns
     -------
@@ -379,6 +388,7 @@ def modewise_diffusion_samples(
         degree=1,
         cross=False,
         n_modes=n_modes,
+        progress=progress,
     )
 
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import pairwise
 from numbers import Integral
 from typing import Any
@@ -184,6 +185,7 @@ def empirical_diffusion(
     n_samples: int,
     kappa: float,
     rng: np.random.Generator,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     r"""Monte Carlo modewise diffusion :math:`D_a = \kappa\operatorname{Var}\langle\nabla s_a,
     \xi\rangle` and its standard error, at one point.
@@ -205,6 +207,9 @@ def empirical_diffusion(
         Noise scale :math:`\kappa > 0`.
     rng : numpy.random.Generator
         Source of the data.
+    progress : callable, optional
+        Called as ``progress(done, n_samples)`` as the samples are drawn
+        (:func:`numerics.observables.modewise_diffusion_samples`).
 
     Returns
     -------
@@ -214,7 +219,9 @@ def empirical_diffusion(
     if count == 0:
         raise InvalidParameter(f"Got n_samples={n_samples!r}, but n_samples must be >= 2.")
     scale = check_positive_real("kappa", kappa)
-    samples = modewise_diffusion_samples(weights, teacher, n_samples=count, rng=rng)
+    samples = modewise_diffusion_samples(
+        weights, teacher, n_samples=count, rng=rng, progress=progress
+    )
     estimate = variance_estimate(samples, axis=-2)
     value = np.asarray(estimate.value, dtype=np.float64)
     error = np.asarray(estimate.standard_error, dtype=np.float64)
@@ -299,6 +306,7 @@ def simulate_trajectory(
     diffusion_samples: int = 0,
     kappa: float | None = None,
     dt: float | None = None,
+    diffusion_progress: Callable[[int, int, int], None] | None = None,
 ) -> Trajectory:
     r"""Run ``steps`` steps of ``optimizer`` from ``weights`` and record the observables.
 
@@ -338,6 +346,10 @@ def simulate_trajectory(
     dt : float, optional
         Euler-Maruyama step of ``"anisotropic"`` and ``"isotropic"``, finite and ``> 0``
         (default :math:`\eta`).  ``"gd"`` and ``"sgd"`` step by :math:`\eta` and refuse it.
+    diffusion_progress : callable, optional
+        With ``diffusion_samples``: called as ``diffusion_progress(step, done,
+        diffusion_samples)`` as the samples of the record at ``step`` are drawn (a record of
+        many samples takes longer than many steps).
 
     Returns
     -------
@@ -364,14 +376,20 @@ def simulate_trajectory(
         temperature=heat,
         rng=rng,
     )
+
+    def diffusion_at(
+        step: int, sampler: np.random.Generator
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The diffusion recorded at ``step`` (at the current ``layers``)."""
+        sampled = None if diffusion_progress is None else partial(diffusion_progress, step)
+        return empirical_diffusion(
+            layers, teacher, n_samples=n_diffusion, kappa=scale, rng=sampler, progress=sampled
+        )
+
     records = [record(layers, teacher)]
     diffusions = []
     if diffusion_rng is not None:
-        diffusions.append(
-            empirical_diffusion(
-                layers, teacher, n_samples=n_diffusion, kappa=scale, rng=diffusion_rng
-            )
-        )
+        diffusions.append(diffusion_at(0, diffusion_rng))
     tick = max(1, n_steps // 100)
     for k in range(1, n_steps + 1):
         with np.errstate(over="ignore", invalid="ignore"):
@@ -381,11 +399,7 @@ def simulate_trajectory(
                 records.append(record(layers, teacher))
                 finite = bool(np.isfinite(records[-1]["loss"]).all())
                 if finite and diffusion_rng is not None:
-                    diffusions.append(
-                        empirical_diffusion(
-                            layers, teacher, n_samples=n_diffusion, kappa=scale, rng=diffusion_rng
-                        )
-                    )
+                    diffusions.append(diffusion_at(k, diffusion_rng))
         if not finite:
             raise InvalidParameter(
                 f"Got non-finite weights or loss at step {k} (eta={step_size:g}, "

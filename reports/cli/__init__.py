@@ -5,10 +5,15 @@ Each command is a module of this package (``listing``, ``show``, ``verify``, ``c
 ``report``, ``simulate``, ``cache``) with ``add_parser(subparsers)`` and ``run(args)``; what several
 share is in ``_common``.  Exit codes are :class:`ExitCode`: 0 verified/ok, 1 refuted/failed,
 2 bad input, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).  :func:`main` maps errors to
-them in one place: a usage error, every :class:`dlnverify.DlnVerifyError` and a
-``MemoryError`` become one line on stderr and exit code 2, Ctrl-C one line and 130, SIGTERM
-one line and 143.  ``--json`` gives machine-readable output everywhere, bad input included:
-``{"error": MESSAGE, "exit_code": 2}`` on stdout, besides the line on stderr.
+them in one place: a usage error and every :class:`dlnverify.DlnVerifyError` become one line
+on stderr and exit code 2 (:class:`dlnverify.errors.RunFailed`, a run that could not
+complete for a reason outside its input: exit code 1), Ctrl-C one line and 130, SIGTERM one
+line and 143.  A run that runs out of memory in its own work raises
+:class:`dlnverify.errors.InsufficientMemory`, so exit code 2 with the sizes to lower; a
+``MemoryError`` raised anywhere else is not this run's sizes and is not reported as them: it
+ends in its traceback (exit code 1).  ``--json`` gives machine-readable output everywhere,
+errors included: ``{"error": MESSAGE, "exit_code": CODE}`` on stdout, besides the line on
+stderr.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from dlnverify import DlnVerifyError, __version__
+from dlnverify.errors import RunFailed
 from reports.cli import cache, check, listing, report, show, simulate, verify
 from reports.cli._common import ExitCode, Parser, Terminated, UsageError, print_json
 
@@ -66,43 +72,44 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()
             return code
         except UsageError as error:  # before the command ran: --json only as written
-            _bad_input(error.message, as_json=_asks_for_json(arguments))
+            _report_error(
+                f"error: {error.message}",
+                error.message,
+                ExitCode.BAD_INPUT,
+                as_json=_asks_for_json(arguments),
+            )
             raise
-        except (DlnVerifyError, MemoryError, KeyboardInterrupt, BrokenPipeError) as error:
+        except (DlnVerifyError, KeyboardInterrupt, BrokenPipeError) as error:
             return _failure(error, as_json=getattr(args, "json", False))
 
 
 def _failure(error: BaseException, *, as_json: bool) -> ExitCode:
-    """The exit code of a run that raised ``error``, after its one line on stderr (and for
-    bad input with ``--json``, the error object on stdout)."""
+    """The exit code of a run that raised ``error``, after its one line on stderr (and with
+    ``--json``, the error object on stdout)."""
     if isinstance(error, BrokenPipeError):  # the reader closed stdout early: stop quietly
         _discard_stdout()
         return ExitCode.FAILED
     if isinstance(error, Terminated):  # SIGTERM (kill, a scheduler, systemd): one line
-        print("dlnverify: terminated (SIGTERM).", file=sys.stderr)
-        return ExitCode.TERMINATED
-    if isinstance(error, KeyboardInterrupt):  # Ctrl-C during a long run: one line
-        print("dlnverify: interrupted (Ctrl-C).", file=sys.stderr)
-        return ExitCode.INTERRUPTED
-    if isinstance(error, MemoryError):  # e.g. --width 100000: one line, not a traceback
-        detail = f" ({error})" if str(error) else ""
-        message = (
-            f"not enough memory for this run{detail}; use smaller sizes"
-            " (width, hidden, ensemble, diffusion samples)."
-        )
+        code, message = ExitCode.TERMINATED, "terminated (SIGTERM)."
+        line = message
+    elif isinstance(error, KeyboardInterrupt):  # Ctrl-C during a long run: one line
+        code, message = ExitCode.INTERRUPTED, "interrupted (Ctrl-C)."
+        line = message
     else:
+        code = ExitCode.FAILED if isinstance(error, RunFailed) else ExitCode.BAD_INPUT
         message = str(error)
-    _bad_input(message, as_json=as_json)
-    return ExitCode.BAD_INPUT
+        line = f"error: {message}"
+    _report_error(line, message, code, as_json=as_json)
+    return code
 
 
-def _bad_input(message: str, *, as_json: bool) -> None:
-    """Report bad input: ``message`` as one line on stderr and, with ``--json``, as
-    ``{"error": message, "exit_code": 2}`` on stdout."""
-    print(f"dlnverify: error: {message}", file=sys.stderr)
+def _report_error(line: str, message: str, code: ExitCode, *, as_json: bool) -> None:
+    """Report an error: ``dlnverify: LINE`` on stderr and, with ``--json``,
+    ``{"error": MESSAGE, "exit_code": CODE}`` on stdout."""
+    print(f"dlnverify: {line}", file=sys.stderr)
     if as_json:
         try:
-            print_json({"error": message, "exit_code": int(ExitCode.BAD_INPUT)})
+            print_json({"error": message, "exit_code": int(code)})
             sys.stdout.flush()
         except BrokenPipeError:
             _discard_stdout()

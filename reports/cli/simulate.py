@@ -90,7 +90,30 @@ def _add_configuration(parser: argparse.ArgumentParser) -> None:
         "collapse, start and a [sweep] table; applied after --experiment",
     )
     for name, kind, text in _SIMULATE_FLAGS:
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, help=text)
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            dest=name,
+            type=_ascii_number(kind) if kind in (int, float) else kind,
+            help=text,
+        )
+
+
+def _ascii_number(kind: type) -> Any:
+    """An argparse type: ``kind(text)`` of text in ASCII (``int`` and ``float`` also read
+    digits of other scripts, ``'٤'`` and ``'４'`` as 4: the number given is the one written)."""
+
+    def parse(text: str) -> int | float:
+        if not text.isascii():
+            raise argparse.ArgumentTypeError(
+                f"got {text!r}, but a number is written in ASCII (digits 0-9)"
+            )
+        try:
+            return kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: {text!r}") from None
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
 
 
 def _add_sweep(parser: argparse.ArgumentParser) -> None:
@@ -105,12 +128,30 @@ def _add_sweep(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scheduler",
         default="processes",
+        type=_scheduler,
         help="Dask scheduler of a sweep: processes (default), threads, synchronous, or a "
         "dask.distributed address tcp://host:port",
     )
     parser.add_argument(
-        "--workers", type=int, help="local workers of a sweep (default: one per core)"
+        "--workers",
+        type=_ascii_number(int),
+        help="local workers of a sweep (default: one per core)",
     )
+
+
+def _scheduler(text: str) -> str:
+    """An argparse type: a local Dask scheduler's name or a ``tcp://HOST:PORT`` address
+    (:func:`reports.experiments.cluster.scheduler_address`), read before anything runs."""
+    from dlnverify.errors import InvalidParameter
+    from reports.experiments.cluster import scheduler_address
+    from reports.experiments.sweep import LOCAL_SCHEDULERS
+
+    if text not in LOCAL_SCHEDULERS:
+        try:
+            scheduler_address(text, local=LOCAL_SCHEDULERS)
+        except InvalidParameter as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def _add_files(parser: argparse.ArgumentParser) -> None:
@@ -155,7 +196,7 @@ def _add_kinds(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--start-gap",
-        type=float,
+        type=_ascii_number(float),
         metavar="G",
         help="with --collapse: every network starts at s_a = sigma_a (1 - G), 0 < G < 1 "
         "(default 0.01)",

@@ -26,17 +26,21 @@ r"""The memory of a ``dlnverify simulate`` run, estimated before it starts, and 
 where the system does not report it.  :func:`check_memory` refuses a run (or the runs of a
 sweep that run at once) over the budget with a one-line
 :class:`~dlnverify.errors.InvalidParameter` naming the estimate, the budget and the inputs
-of the largest part.
+of the largest part.  :func:`run_allocations` marks the run itself: a ``MemoryError`` raised
+inside it (an estimate that erred low, a machine whose memory is taken by others) becomes a
+one-line :class:`~dlnverify.errors.InsufficientMemory` naming the sizes to lower, while one
+raised anywhere else (a library reading a foreign reply) is left as it is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from dlnverify.errors import InvalidParameter
+from dlnverify.errors import InsufficientMemory, InvalidParameter
 from numerics.trajectory import record_count
 from reports.experiments.kind import ExperimentKind
 from reports.experiments.training import SimulationConfig
@@ -55,6 +59,7 @@ __all__ = [
     "check_memory",
     "memory_budget",
     "memory_estimate",
+    "run_allocations",
 ]
 
 #: Bytes of one number (float64).
@@ -191,6 +196,23 @@ def check_memory(
         f"Got {runs} needing about {_size(total)} ({shown}), but the memory budget is"
         f" {_size(budget)} ({source}); lower {advice}{fewer}."
     )
+
+
+@contextlib.contextmanager
+def run_allocations() -> Iterator[None]:
+    """The block is a run's own work: a ``MemoryError`` it raises becomes
+    :class:`~dlnverify.errors.InsufficientMemory` (``"not enough memory for this run (Unable to
+    allocate 74.5 GiB ...); use smaller sizes (...)"``), chained to it."""
+    try:
+        yield
+    except InsufficientMemory:
+        raise
+    except MemoryError as error:
+        detail = f" ({error})" if str(error) else ""
+        raise InsufficientMemory(
+            f"not enough memory for this run{detail}; use smaller sizes"
+            " (width, hidden, ensemble, steps / record_every, diffusion samples)."
+        ) from error
 
 
 def _inputs(config: SimulationConfig, *names: str) -> str:

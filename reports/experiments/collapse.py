@@ -525,8 +525,10 @@ class CollapseRun:
         start: str | None,
         start_gap: float | None,
         progress: Callable[[int, int], None] | None = None,
+        diffusion_progress: Callable[[int, int, int], None] | None = None,
     ) -> CollapseExperiment:
-        """:func:`collapse_experiment` from ``start_gap``; ``start`` is not read."""
+        """:func:`collapse_experiment` from ``start_gap``; ``start`` and
+        ``diffusion_progress`` are not read (the collapse experiment records no diffusion)."""
         assert start_gap is not None  # plan_run chooses the start gap of a collapse run
         return collapse_experiment(config, start_gap=start_gap, progress=progress)
 

@@ -58,7 +58,6 @@ from reports.experiments.training import (
     DiffusionSummary,
     SimulationConfig,
     TrainingSummary,
-    run_simulation,
     training_summary,
 )
 from reports.render.figures import figure_file, figure_path
@@ -215,6 +214,7 @@ def diffusion_along_training(
     *,
     diffusion_samples: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    diffusion_progress: Callable[[int, int, int], None] | None = None,
 ) -> DiffusionExperiment:
     r"""Run ``config`` recording the empirical modewise diffusion, and evaluate Eq. 7 along it.
 
@@ -229,8 +229,9 @@ def diffusion_along_training(
     diffusion_samples : int, optional
         Fresh samples per record and network for the empirical diffusion, ``>= 2``;
         defaults to ``config.diffusion_samples`` (which must then be ``>= 2``).
-    progress : callable, optional
-        Passed to :func:`numerics.trajectory.simulate_trajectory`.
+    progress, diffusion_progress : callable, optional
+        Passed to :func:`numerics.trajectory.simulate_trajectory`: over the steps, and over
+        the diffusion samples of each record.
 
     Returns
     -------
@@ -245,7 +246,9 @@ def diffusion_along_training(
     )
     config = SimulationConfig.from_mapping({"diffusion_samples": count}, base=config)
     scale = config.kappa
-    trajectory = run_simulation(config, progress=progress)
+    trajectory = training.run_simulation(
+        config, progress=progress, diffusion_progress=diffusion_progress
+    )
     sigmas = np.asarray(config.singular_values, dtype=np.float64)
     return DiffusionExperiment(
         config=config,
@@ -558,11 +561,14 @@ class TrainingRun:
         start: str | None,
         start_gap: float | None,
         progress: Callable[[int, int], None] | None = None,
+        diffusion_progress: Callable[[int, int, int], None] | None = None,
     ) -> TrainingExperiment:
         """The run (and the diffusion along it when ``config.diffusion_samples`` is set);
         ``start`` and ``start_gap`` are not read."""
         if config.diffusion_samples:
-            diffusion = diffusion_along_training(config, progress=progress)
+            diffusion = diffusion_along_training(
+                config, progress=progress, diffusion_progress=diffusion_progress
+            )
             return TrainingExperiment(config, diffusion.trajectory, diffusion)
         return TrainingExperiment(config, training.run_simulation(config, progress=progress))
 

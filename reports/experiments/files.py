@@ -31,8 +31,19 @@ from typing import Any
 
 from dlnverify.errors import InvalidParameter
 from reports.experiments.kind import ExperimentKind
+from reports.render.file_text import read_bounded_text
+from reports.render.toml_document import toml_document
 
-__all__ = ["ExperimentFile", "load_experiment", "shipped_experiment", "shipped_experiments"]
+__all__ = [
+    "ExperimentFile",
+    "MAX_CONFIG_BYTES",
+    "load_experiment",
+    "shipped_experiment",
+    "shipped_experiments",
+]
+
+#: Largest experiment file read, in bytes (100 kB; a sweep of 1000 values takes about 10 kB).
+MAX_CONFIG_BYTES = 100_000
 
 #: Keys of a file that are not simulation parameters.
 _OPTION_KEYS = ("description", "kind", "stationary", "collapse", "start", "start_gap", "sweep")
@@ -80,15 +91,19 @@ class ExperimentFile:
 
 def load_experiment(path: str | Path) -> ExperimentFile:
     """Read an experiment file; a one-line :class:`~dlnverify.errors.InvalidParameter` names
-    any problem (unreadable, not TOML, a key of the wrong type)."""
-    source = Path(path)
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InvalidParameter(f"Cannot read config {str(source)!r}: {error.strerror}.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise InvalidParameter(f"Config {str(source)!r} is not valid TOML: {error}.") from None
-    return _parse(data, str(source))
+    any problem: unreadable, larger than :data:`MAX_CONFIG_BYTES` or an endless stream
+    (:func:`~reports.render.file_text.read_bounded_text`), not UTF-8 or starting with a
+    byte-order mark, not TOML or a TOML document too long to parse
+    (:func:`~reports.render.toml_document.toml_document`), a key of the wrong type."""
+    name = str(path)
+    text = read_bounded_text(
+        path,
+        name=name,
+        kind="config",
+        limit=MAX_CONFIG_BYTES,
+        advice="an experiment file holds parameters, not data",
+    )
+    return _parse(toml_document(text, name=name, kind="config"), name)
 
 
 def _parse(data: Mapping[str, Any], name: str) -> ExperimentFile:

@@ -60,8 +60,11 @@ class Experiment(Protocol):
         start: str | None,
         start_gap: float | None,
         progress: Callable[[int, int], None] | None = None,
+        diffusion_progress: Callable[[int, int, int], None] | None = None,
     ) -> Any:
-        """Run ``config``; ``progress(done, total)`` over the steps."""
+        """Run ``config``; ``progress(done, total)`` over the steps,
+        ``diffusion_progress(step, done, samples)`` over the diffusion samples of each record
+        (of a kind that records them)."""
 
     def summary(self, experiment: Any) -> RunSummary:
         """The run's typed figures (``--json`` prints their JSON form)."""

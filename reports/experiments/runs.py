@@ -13,13 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from reports.experiments.budget import run_allocations
 from reports.experiments.plan import RunPlan
 from reports.experiments.tables import ExperimentTables, sweep_tables
 from reports.experiments.training import SimulationConfig
 from reports.render.files import atomic_path, write_text_atomically
 from reports.render.json import json_text
 
-__all__ = ["Run", "run_plan"]
+__all__ = ["LARGE_RECORD", "Run", "run_plan"]
 
 #: A progress line printer (``None``: quiet).
 _Progress = Callable[[str], None] | None
@@ -70,45 +71,75 @@ def _say(progress: _Progress, text: str) -> None:
         progress(text)
 
 
-def _step_progress(progress: _Progress, config: SimulationConfig) -> Callable[[int, int], None]:
-    """A callback announcing the run at its first step, then every tenth of the steps."""
-    printed: list[int] = []  # the tenths printed so far
+#: Draws (diffusion samples x networks) of one record from which its sampling shows progress
+#: lines: several seconds of sampling at width 4, more at larger widths.
+LARGE_RECORD = 5_000_000
 
-    def step(done: int, total: int) -> None:
-        if not printed:
-            printed.append(0)
+
+class _RunProgress:
+    """The progress lines of one run: the run announced before any work, then a line at
+    every tenth of the steps (:meth:`step`) and, for a record of at least
+    :data:`LARGE_RECORD` diffusion draws, at every tenth of its samples (:meth:`samples`),
+    which can take longer than many steps."""
+
+    def __init__(self, progress: _Progress, config: SimulationConfig) -> None:
+        self._progress = progress
+        self._config = config
+        self._step_tenths: list[int] = []  # the tenths of the steps printed so far
+        self._sample_tenth = (-1, 0)  # (step, tenth) of the last samples line
+
+    def _announce(self, total: int) -> None:
+        if not self._step_tenths:
+            self._step_tenths.append(0)
+            config = self._config
             _say(
-                progress,
+                self._progress,
                 f"simulating {config.optimizer}, L={config.depth}, widths {config.widths}, "
                 f"{total} steps x {config.ensemble} network(s) ...",
             )
-        tenth = 10 * done // total
-        if tenth > printed[-1]:
-            printed.append(tenth)
-            _say(progress, f"  step {done}/{total}")
 
-    return step
+    def step(self, done: int, total: int) -> None:
+        """``done`` of ``total`` steps are done."""
+        self._announce(total)
+        tenth = 10 * done // total
+        if tenth > self._step_tenths[-1]:
+            self._step_tenths.append(tenth)
+            _say(self._progress, f"  step {done}/{total}")
+
+    def samples(self, step: int, done: int, total: int) -> None:
+        """``done`` of the ``total`` diffusion samples of the record at ``step`` are drawn."""
+        self._announce(self._config.steps)  # the record at step 0 comes before any step
+        if total * self._config.ensemble < LARGE_RECORD:
+            return
+        tenth = 10 * done // total
+        if tenth > (self._sample_tenth[1] if self._sample_tenth[0] == step else 0):
+            self._sample_tenth = (step, tenth)
+            _say(self._progress, f"  step {step}: diffusion samples {done:,}/{total:,}")
 
 
 def _single(plan: RunPlan, progress: _Progress) -> Run:
-    """One run of the plan's kind; its trajectory written when the plan names an output."""
+    """One run of the plan's kind; its trajectory written when the plan names an output.
+    Running out of memory in it is :class:`~dlnverify.errors.InsufficientMemory`."""
     from reports.experiments.kinds import EXPERIMENTS
     from reports.experiments.training import write_trajectory
 
     experiment_class = EXPERIMENTS[plan.kind]
     config = plan.config
-    experiment = experiment_class.run(
-        config,
-        start=plan.start,
-        start_gap=plan.start_gap,
-        progress=_step_progress(progress, config),
-    )
-    summary = experiment_class.summary(experiment)
-    payload = summary.to_json()
-    trajectory = experiment_class.trajectory(experiment)
-    if plan.output and trajectory is not None:
-        payload["output"] = str(write_trajectory(trajectory, config, plan.output))
-        _say(progress, f"trajectory written to {payload['output']}")
+    lines = _RunProgress(progress, config)
+    with run_allocations():
+        experiment = experiment_class.run(
+            config,
+            start=plan.start,
+            start_gap=plan.start_gap,
+            progress=lines.step,
+            diffusion_progress=lines.samples,
+        )
+        summary = experiment_class.summary(experiment)
+        payload = summary.to_json()
+        trajectory = experiment_class.trajectory(experiment)
+        if plan.output and trajectory is not None:
+            payload["output"] = str(write_trajectory(trajectory, config, plan.output))
+            _say(progress, f"trajectory written to {payload['output']}")
     options = experiment_class.parameters(start=plan.start, start_gap=plan.start_gap)
     return Run(
         payload,

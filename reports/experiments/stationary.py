@@ -510,8 +510,10 @@ class StationaryRun:
         start: str | None,
         start_gap: float | None,
         progress: Callable[[int, int], None] | None = None,
+        diffusion_progress: Callable[[int, int, int], None] | None = None,
     ) -> StationaryExperiment:
-        """:func:`stationary_histogram` from ``start``; ``start_gap`` is not read."""
+        """:func:`stationary_histogram` from ``start``; ``start_gap`` and
+        ``diffusion_progress`` are not read (a stationary run records no diffusion)."""
         assert start is not None  # plan_run chooses the start of a stationary run
         return stationary_histogram(config, start=start, progress=progress)
 

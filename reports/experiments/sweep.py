@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dlnverify.errors import InvalidParameter
-from reports.experiments.budget import check_memory
+from reports.experiments.budget import check_memory, run_allocations
 from reports.experiments.kind import ExperimentKind
 from reports.experiments.training import SimulationConfig
 
@@ -127,11 +127,13 @@ def _concurrent_runs(scheduler: str, workers: int | None, runs: int) -> int:
 
 
 def _run(config: SimulationConfig, kind: ExperimentKind, start: str | None) -> RunSummary:
-    """One run's summary (a Dask task: module-level, pickled by reference)."""
+    """One run's summary (a Dask task: module-level, pickled by reference); running out of
+    memory in it is :class:`~dlnverify.errors.InsufficientMemory`, on any worker."""
     from reports.experiments.kinds import EXPERIMENTS
 
     experiment_class = EXPERIMENTS[kind]
-    return experiment_class.summary(experiment_class.run(config, start=start, start_gap=None))
+    with run_allocations():
+        return experiment_class.summary(experiment_class.run(config, start=start, start_gap=None))
 
 
 def run_sweep(
@@ -194,11 +196,16 @@ def sweep_summaries(
 
     if workers is not None and workers < 1:
         raise InvalidParameter(f"Got workers={workers}, but it must be >= 1.")
+    address = None
+    if scheduler not in LOCAL_SCHEDULERS:
+        from reports.experiments.cluster import scheduler_address
+
+        address = scheduler_address(scheduler, local=LOCAL_SCHEDULERS)
     for config in configs:
         EXPERIMENTS[kind].check(config, start=start, start_gap=None)
     check_memory(configs, kind, concurrent=_concurrent_runs(scheduler, workers, len(configs)))
     tasks = [dask.delayed(_run, pure=False)(config, kind, start) for config in configs]
-    if scheduler in LOCAL_SCHEDULERS:
+    if address is None:
         from dask.diagnostics import ProgressBar
 
         options: dict[str, Any] = {"scheduler": scheduler}
@@ -208,17 +215,6 @@ def sweep_summaries(
             with ProgressBar(out=sys.stderr, dt=1.0):
                 return list(dask.compute(*tasks, **options))
         return list(dask.compute(*tasks, **options))
-    try:
-        from dask.distributed import Client
-    except ImportError:
-        raise InvalidParameter(
-            f"Got scheduler {scheduler!r}: a cluster address needs dask.distributed "
-            "(pip install 'dlnverify[cluster]'); local choices: "
-            f"{', '.join(LOCAL_SCHEDULERS)}."
-        ) from None
-    try:
-        client = Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as error:
-        raise InvalidParameter(f"Cannot reach the Dask scheduler {scheduler!r}: {error}") from None
-    with client:
-        return list(client.gather(client.compute(tasks)))
+    from reports.experiments.cluster import cluster_results
+
+    return cluster_results(tasks, address)

@@ -225,7 +225,8 @@ class SimulationConfig:
 
 
 def _coerce(name: str, kind: Any, value: Any) -> Any:
-    """``value`` as the field's type, with a one-line error (no implicit truncation)."""
+    """``value`` as the field's type, with a one-line error (no implicit truncation, and no
+    digit of another script read as an ASCII one)."""
     kind = str(kind)
     if kind == "tuple[float, ...]":
         if isinstance(value, str):
@@ -239,6 +240,10 @@ def _coerce(name: str, kind: Any, value: Any) -> Any:
         if not isinstance(value, str):
             raise InvalidParameter(f"Got {name}={value!r}, but it must be a string.")
         return value
+    if isinstance(value, str) and not value.isascii():  # int() and float() read '٤', '１'
+        raise InvalidParameter(
+            f"Got {name}={value!r}, but a number is written in ASCII (digits 0-9)."
+        )
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise InvalidParameter(f"Got {name}={value!r}, but it must be an integer.")
@@ -255,11 +260,22 @@ def _coerce(name: str, kind: Any, value: Any) -> Any:
 
 
 def run_simulation(
-    config: SimulationConfig, *, progress: Callable[[int, int], None] | None = None
+    config: SimulationConfig,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    diffusion_progress: Callable[[int, int, int], None] | None = None,
 ) -> Trajectory:
-    """Build the teacher and the initial ensemble from ``config.seed`` and run it."""
+    """Build the teacher and the initial ensemble from ``config.seed`` and run it (``progress``
+    and ``diffusion_progress`` as in :func:`train`)."""
     rng, teacher = seeded_teacher(config)
-    return train(config, small_init(config, rng), teacher, rng=rng, progress=progress)
+    return train(
+        config,
+        small_init(config, rng),
+        teacher,
+        rng=rng,
+        progress=progress,
+        diffusion_progress=diffusion_progress,
+    )
 
 
 def seeded_teacher(config: SimulationConfig) -> tuple[np.random.Generator, Teacher]:
@@ -306,9 +322,12 @@ def train(
     *,
     rng: np.random.Generator,
     progress: Callable[[int, int], None] | None = None,
+    diffusion_progress: Callable[[int, int, int], None] | None = None,
 ) -> Trajectory:
     """Run ``config``'s optimiser from ``weights`` on ``teacher`` and record the observables
-    (:func:`numerics.trajectory.simulate_trajectory` with the config's parameters)."""
+    (:func:`numerics.trajectory.simulate_trajectory` with the config's parameters;
+    ``progress(done, steps)`` over the steps, ``diffusion_progress(step, done, samples)`` over
+    the diffusion samples of each record)."""
     return simulate_trajectory(
         weights,
         teacher,
@@ -322,6 +341,7 @@ def train(
         record_every=config.record_every,
         progress=progress,
         diffusion_samples=config.diffusion_samples,
+        diffusion_progress=diffusion_progress,
     )
 
 

@@ -33,11 +33,13 @@ def check_output_location(path: str | Path, *, option: str, directory: bool = Fa
     wrong thing (a directory where a file is expected, a file where a directory is, anything
     but a regular file), when the nearest existing directory on the way to it is a file (the
     path runs under a file), or when the directory the files go to, or the nearest existing
-    one that would hold it, cannot be written (``os.access``: write and search permission).
-    Nothing is created.
+    one that would hold it, cannot be written (``os.access``: write and search permission), or
+    when it holds a NUL character.  Nothing is created.
     """
     target = Path(path)
     given = f"Got {option} {str(target)!r}, but"
+    if "\x00" in str(target):  # no file system takes it (os.stat raises ValueError)
+        raise InvalidParameter(f"{given} a path cannot hold a NUL character.")
     mode = _mode(target, given)
     if mode is not None:
         if directory and not stat.S_ISDIR(mode):

@@ -331,3 +331,29 @@ def test_bad_empirical_diffusion_input(setup):
         empirical_diffusion(weights, teacher, n_samples=0, kappa=0.1, rng=rng)
     with pytest.raises(InvalidParameter, match="kappa"):
         empirical_diffusion(weights, teacher, n_samples=5, kappa=-1.0, rng=rng)
+
+
+def test_the_diffusion_samples_of_each_record_report_their_progress(setup, monkeypatch):
+    """``diffusion_progress(step, done, n)`` at every record, after each chunk of draws (chunks
+    made small here), up to all ``n``; the run is the same with and without it."""
+    import numerics.observables
+
+    teacher, weights = setup
+    per_draw = sum(np.shape(w)[-1] * np.shape(w)[-2] for w in weights)
+    monkeypatch.setattr(numerics.observables, "_CHUNK_ENTRIES", 40 * per_draw)  # 40 a chunk
+    arguments = {"optimizer": "sgd", "eta": 0.05, "steps": 5, "record_every": 2}
+    seen = []
+    reported = simulate_trajectory(
+        weights,
+        teacher,
+        rng=np.random.default_rng(4),
+        diffusion_samples=100,
+        diffusion_progress=lambda step, done, total: seen.append((step, done, total)),
+        **arguments,
+    )
+    per_record = [(step, done, 100) for step in (0, 2, 4, 5) for done in (40, 80, 100)]
+    assert seen == per_record
+    silent = simulate_trajectory(
+        weights, teacher, rng=np.random.default_rng(4), diffusion_samples=100, **arguments
+    )
+    np.testing.assert_array_equal(reported.diffusion, silent.diffusion)

@@ -251,12 +251,10 @@ def test_main_runs_outside_the_main_thread(capsys):
     assert json.loads(capsys.readouterr().out)
 
 
-def test_sigterm_is_one_line_exit_143_and_leaves_the_old_output(tmp_path):
-    """``kill PID`` (a batch scheduler, ``timeout``, systemd) during a long run: one line,
-    exit 128 + 15, no traceback, and the output file named by ``--output`` as it was."""
-    output = tmp_path / "run.json"
-    output.write_text("old", encoding="utf-8")
-    argv = ["simulate", "--steps", "2000000", "--width", "4", "--output", str(output)]
+def _stopped_run(options, signum):
+    """``dlnverify simulate`` of a long run with ``options`` in a process of its own, sent
+    ``signum`` once the run has started: its exit code, stdout and the rest of stderr."""
+    argv = ["simulate", "--steps", "2000000", "--width", "4", *options]
     with subprocess.Popen(
         [sys.executable, "-m", "reports.cli", *argv],
         stdout=subprocess.PIPE,
@@ -265,9 +263,18 @@ def test_sigterm_is_one_line_exit_143_and_leaves_the_old_output(tmp_path):
     ) as process:
         first = process.stderr.readline()
         assert first.startswith("simulating sgd, L=2"), first
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signum)
         out, rest = process.communicate(timeout=60)
-    assert process.returncode == ExitCode.TERMINATED == 143, rest
+    return process.returncode, out, rest
+
+
+def test_sigterm_is_one_line_exit_143_and_leaves_the_old_output(tmp_path):
+    """``kill PID`` (a batch scheduler, ``timeout``, systemd) during a long run: one line,
+    exit 128 + 15, no traceback, and the output file named by ``--output`` as it was."""
+    output = tmp_path / "run.json"
+    output.write_text("old", encoding="utf-8")
+    returncode, out, rest = _stopped_run(["--output", str(output)], signal.SIGTERM)
+    assert returncode == ExitCode.TERMINATED == 143, rest
     assert "Traceback" not in rest
     assert rest.endswith("dlnverify: terminated (SIGTERM).\n")
     assert rest.count("dlnverify:") == 1
@@ -301,3 +308,35 @@ def test_sigterm_stops_the_worker_processes_of_a_sweep():
         finally:  # after a failure: leave no process behind
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "message"),
+    [
+        (signal.SIGINT, ExitCode.INTERRUPTED, "interrupted (Ctrl-C)."),
+        (signal.SIGTERM, ExitCode.TERMINATED, "terminated (SIGTERM)."),
+    ],
+)
+def test_a_stopped_run_with_json_prints_the_error_as_json(signum, code, message):
+    """Ctrl-C (SIGINT) or ``kill PID`` (SIGTERM) during a ``--json`` run: the one line on
+    stderr, and on stdout the error object with the exit code, as for bad input."""
+    returncode, out, rest = _stopped_run(["--json"], signum)
+    assert returncode == code, rest
+    assert rest.endswith(f"dlnverify: {message}\n")
+    assert "Traceback" not in rest
+    assert json.loads(out) == {"error": message, "exit_code": int(code)}
+
+
+def test_a_stopped_run_without_json_prints_nothing_on_stdout(monkeypatch, capsys):
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("reports.experiments.training.run_simulation", interrupted)
+    argv = ["simulate", "--steps", "2", "--width", "3", "--quiet"]
+    assert main([*argv, "--json"]) == ExitCode.INTERRUPTED
+    assert json.loads(capsys.readouterr().out) == {
+        "error": "interrupted (Ctrl-C).",
+        "exit_code": 130,
+    }
+    assert main(argv) == ExitCode.INTERRUPTED
+    assert capsys.readouterr() == ("", "dlnverify: interrupted (Ctrl-C).\n")

@@ -133,6 +133,11 @@ def test_outputs_hold_the_same_trajectory(tmp_path, capsys, suffix):
         (["--duration", "1e9", "--steps", "0"], "only one of them"),
         (["--duration", "inf"], "duration"),
         (["--seed", "-3"], "seed=-3, but it must be >= 0"),
+        # digits of other scripts, which int() and float() read as ASCII ones
+        (["--width", "٤"], "--width: got '٤', but a number is written in ASCII"),
+        (["--eta", "０.０１"], "--eta: got '０.０１', but a number is written in ASCII"),
+        (["--singular-values", "３,1"], "singular_values='３', but a number is written in ASCII"),
+        (["--sweep", "seed=1,２"], "seed='２', but a number is written in ASCII"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
@@ -354,3 +359,28 @@ def test_collapse_bad_input(capsys, argv, message):
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_a_large_record_of_diffusion_samples_shows_its_progress(monkeypatch, capsys):
+    """The run is announced before the first record's samples are drawn, and a record of
+    at least LARGE_RECORD draws prints a line at each tenth of its samples (here every
+    record, the threshold lowered and the chunks made small: 10 draws a chunk)."""
+    import numerics.observables
+    from reports.experiments import runs
+
+    monkeypatch.setattr(runs, "LARGE_RECORD", 20)
+    monkeypatch.setattr(numerics.observables, "_CHUNK_ENTRIES", 10 * 2 * 3 * 3)  # width 3
+    argv = ["simulate", "--steps", "20", "--record-every", "10", "--width", "3"]
+    assert main([*argv, "--diffusion-samples", "20", "--json"]) == ExitCode.OK
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "simulating sgd, L=2, widths (3, 3, 3), 20 steps x 1 network(s) ..."
+    assert lines[1:4] == [
+        "  step 0: diffusion samples 10/20",
+        "  step 0: diffusion samples 20/20",
+        "  step 2/20",
+    ]
+    assert lines.count("  step 20: diffusion samples 20/20") == 1
+    # below the threshold: the steps only
+    monkeypatch.setattr(runs, "LARGE_RECORD", 21)
+    assert main([*argv, "--diffusion-samples", "20", "--json"]) == ExitCode.OK
+    assert not any("diffusion samples" in line for line in capsys.readouterr().err.splitlines())

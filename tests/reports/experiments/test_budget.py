@@ -7,9 +7,15 @@ import tracemalloc
 
 import pytest
 
-from dlnverify.errors import InvalidParameter
+from dlnverify.errors import InsufficientMemory, InvalidParameter
+from reports.cli import main
 from reports.experiments import budget
-from reports.experiments.budget import check_memory, memory_budget, memory_estimate
+from reports.experiments.budget import (
+    check_memory,
+    memory_budget,
+    memory_estimate,
+    run_allocations,
+)
 from reports.experiments.kind import ExperimentKind
 from reports.experiments.plan import plan_run
 from reports.experiments.runs import run_plan
@@ -162,3 +168,49 @@ def test_runs_at_once_add_up(monkeypatch):
 def test_the_records_of_the_longest_run_are_counted_without_building_them():
     config = SimulationConfig.from_mapping({"steps": 10**8, "record_every": 1})
     assert memory_estimate(config, ExperimentKind.TRAINING).record_count == 10**8 + 1
+
+
+# --- a MemoryError of the run's own allocation, and only that, is "not enough memory" ----------
+
+
+def test_a_memory_error_inside_the_run_is_insufficient_memory():
+    with pytest.raises(InsufficientMemory) as raised, run_allocations():
+        raise MemoryError("Unable to allocate 74.5 GiB for an array with shape (10000000000,)")
+    assert str(raised.value).startswith(
+        "not enough memory for this run (Unable to allocate 74.5 GiB for an array with shape"
+    )
+    assert "use smaller sizes (width, hidden, ensemble" in str(raised.value)
+    assert isinstance(raised.value, MemoryError)  # still one, for code that catches it
+    with pytest.raises(ValueError, match=r"^other$"), run_allocations():
+        raise ValueError("other")  # anything else passes unchanged
+
+
+#: A small sweep of two runs.
+SWEEP = ["simulate", "--steps", "4", "--width", "3", "--quiet", "--sweep", "seed=1,2"]
+
+
+def test_running_out_of_memory_in_a_sweep_task_is_one_line(monkeypatch, capsys):
+    def too_big(*_args, **_kwargs):
+        raise MemoryError("Unable to allocate 74.5 GiB for an array")
+
+    monkeypatch.setattr("reports.experiments.training.run_simulation", too_big)
+    for scheduler in ("synchronous", "threads"):
+        assert main([*SWEEP, "--scheduler", scheduler]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("dlnverify: error: not enough memory for this run (Unable to")
+        assert err.count("\n") == 1
+
+
+def test_a_memory_error_outside_the_run_is_not_reported_as_the_run_s_sizes(monkeypatch, capsys):
+    """A foreign reply read as a frame of 3.07 EiB (what a Dask client did with an HTTP
+    answer) is no allocation of the run: it is not 'not enough memory ... use smaller sizes'
+    but the error itself, with its traceback."""
+
+    def foreign_frame(*_args, **_kwargs):
+        raise MemoryError("Unable to allocate 3.07 EiB")
+
+    monkeypatch.setattr("reports.experiments.cluster.cluster_results", foreign_frame)
+    with pytest.raises(MemoryError, match=r"3\.07 EiB") as raised:
+        main([*SWEEP, "--scheduler", "tcp://127.0.0.1:9"])
+    assert not isinstance(raised.value, InsufficientMemory)
+    assert "not enough memory" not in capsys.readouterr().err

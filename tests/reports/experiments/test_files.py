@@ -4,10 +4,16 @@ are valid, layers apply in order (experiment < config < flags), bad files are on
 import json
 
 import pytest
+from cpu_time import cpu_seconds_below
 
 from dlnverify.errors import InvalidParameter
 from reports.cli import ExitCode, main
-from reports.experiments.files import load_experiment, shipped_experiment, shipped_experiments
+from reports.experiments.files import (
+    MAX_CONFIG_BYTES,
+    load_experiment,
+    shipped_experiment,
+    shipped_experiments,
+)
 from reports.experiments.kind import ExperimentKind
 from reports.experiments.sweep import sweep_configs
 from reports.experiments.training import SimulationConfig
@@ -191,3 +197,59 @@ def test_kind_of_a_file_and_a_flag_exclude_each_other(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "different experiments; choose one" in err
     assert err.count("\n") == 1
+
+
+# --- a config is read within a size limit, as UTF-8 TOML, in bounded time ------------------------
+
+
+def _refused_config(capsys, path):
+    """``simulate --config PATH``: exit 2 within a second of CPU time, nothing on stdout, one
+    line on stderr (returned without its prefix and newline)."""
+    with cpu_seconds_below(1.0):
+        code = main(["simulate", "--quiet", "--config", str(path)])
+    captured = capsys.readouterr()
+    assert code == ExitCode.BAD_INPUT
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    return captured.err.removeprefix("dlnverify: error: ").removesuffix("\n")
+
+
+def test_a_config_at_the_limit_is_read_and_one_byte_more_is_refused(tmp_path, capsys):
+    path = tmp_path / "padded.toml"
+    entry = b"eta = 0.02\n"
+    path.write_bytes(entry + b"#" * (MAX_CONFIG_BYTES - len(entry) - 1) + b"\n")
+    assert load_experiment(path).parameters == {"eta": 0.02}
+    path.write_bytes(path.read_bytes() + b"\n")
+    assert _refused_config(capsys, path) == (
+        f"Config {str(path)!r} is {MAX_CONFIG_BYTES + 1:,} bytes; the limit of a config is"
+        f" {MAX_CONFIG_BYTES:,} bytes; an experiment file holds parameters, not data."
+    )
+
+
+def test_a_huge_config_is_refused_from_its_size_without_being_read(tmp_path, capsys):
+    path = tmp_path / "huge.toml"
+    with path.open("wb") as sparse:
+        sparse.truncate(50 * 10**9)  # 50 GB of nothing, instantly
+    assert "is 50,000,000,000 bytes; the limit" in _refused_config(capsys, path)
+
+
+def test_an_endless_config_is_refused(capsys):
+    message = _refused_config(capsys, "/dev/zero")
+    assert message.startswith(f"Config '/dev/zero' is more than {MAX_CONFIG_BYTES:,} bytes;")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (bytes(range(256)) * 4, "is not UTF-8: byte 0x80 at byte offset 128 (line 2)"),  # binary
+        ("eta = 0.01 # σ\n".encode("cp1253"), "is not UTF-8: byte 0xF3 at byte offset 13 (line 1)"),
+        (b"\xef\xbb\xbfeta = 0.01\n", "starts with a UTF-8 byte-order mark (U+FEFF)"),
+        (b"eta = 0.01\x00\n", "is not valid TOML"),
+        (("a" + ".a" * 40_000 + " = 1\n").encode(), "the key on line 1 has 40,001 dotted parts"),
+        (("x = " + "[" * 5000 + "]" * 5000).encode(), "nested too deeply to read"),
+    ],
+)
+def test_a_config_that_is_not_utf8_toml_is_one_line(tmp_path, capsys, data, message):
+    path = tmp_path / "bad.toml"
+    path.write_bytes(data)
+    assert message in _refused_config(capsys, path)

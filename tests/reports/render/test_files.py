@@ -101,3 +101,13 @@ def test_a_place_that_cannot_be_written_is_refused(tmp_path, monkeypatch, inside
 
 def test_a_path_that_cannot_be_checked_is_one_line(tmp_path):
     assert "cannot be checked" in _refusal(tmp_path / ("x" * 300) / "run.npz")
+
+
+@pytest.mark.parametrize("directory", [False, True])
+def test_a_path_with_a_nul_character_is_one_line(tmp_path, directory):
+    """The Python API can be given one (a command line cannot): ``os.stat`` raises
+    ``ValueError`` for it, which is not a traceback here."""
+    path = tmp_path / "run\x00.npz"
+    assert _refusal(path, directory=directory) == (
+        f"Got --output {str(path)!r}, but a path cannot hold a NUL character."
+    )
