@@ -62,7 +62,7 @@ def test_stationary_report_shows_the_terminal_tables_and_the_figure(report_extra
 
 def test_same_command_same_files(report_extra, tmp_path, capsys):
     argv = [*STATIONARY, "--quiet", "--report", str(tmp_path / "r"), "--pdf", "no"]
-    files = ("report.tex", "report.md", "figures/stationary.pdf")
+    files = ("report.html", "report.tex", "report.md", "figures/stationary.pdf")
     first = []
     for _ in range(2):
         assert _run(capsys, *argv)[0] == ExitCode.OK
@@ -76,6 +76,7 @@ def test_json_names_the_files_and_a_plain_run_has_no_figure(report_extra, tmp_pa
     assert code == ExitCode.OK
     report = json.loads(out)["report"]
     assert report == {
+        "html": str(target / "report.html"),
         "tex": str(target / "report.tex"),
         "markdown": str(target / "report.md"),
         "pdf": None,
