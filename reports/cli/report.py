@@ -143,7 +143,7 @@ def _report_experiment(
     progress(args, f"{counter} experiment {name} ...")
     start = time.perf_counter()
     plan = plan_run(experiment=name, parameters={"seed": args.seed})
-    run = run_plan(plan, progress=progress_lines(args))
+    run = run_plan(plan, progress=progress_lines(args), sweep_figure=not args.no_figures)
     figure = None
     if run.draw is not None and not args.no_figures:
         figure = run.draw(directory / "figures" / f"experiment-{name}.pdf")

@@ -188,7 +188,11 @@ def run(args: argparse.Namespace) -> int:
 
     plan = _plan(args)
     done = run_plan(
-        plan, scheduler=args.scheduler, workers=args.workers, progress=progress_lines(args)
+        plan,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        progress=progress_lines(args),
+        sweep_figure=plan.report is not None,  # a report carries its figure, a sweep's too
     )
     payload = dict(done.payload)
     if plan.figure and done.draw is not None:

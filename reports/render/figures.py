@@ -85,7 +85,7 @@ def figure_path(path: str | Path) -> Path:
 
 
 @contextmanager
-def figure_file(target: Path, *, panels: int | None = None) -> Iterator[Any]:
+def figure_file(target: Path, *, panels: int | None = None, rows: int = 1) -> Iterator[Any]:
     """A figure written to ``target`` when the block ends without error (and kept as SVG
     text inside :func:`svg_copies`).
 
@@ -96,11 +96,14 @@ def figure_file(target: Path, *, panels: int | None = None) -> Iterator[Any]:
     panels : int, optional
         ``None``: one axes of :data:`FIGURE_SIZE`.  Otherwise a row of this many axes, 3
         inches wide each.
+    rows : int, default 1
+        With ``panels``: this many rows of them, 3.2 inches high each.
 
     Yields
     ------
     axes
-        The figure's :class:`~matplotlib.axes.Axes` (an array of them with ``panels``).
+        The figure's :class:`~matplotlib.axes.Axes` (an array of them with ``panels``; of
+        shape ``(rows, panels)`` when ``rows > 1``).
     """
     try:
         import matplotlib  # imported only when a figure is drawn
@@ -112,13 +115,15 @@ def figure_file(target: Path, *, panels: int | None = None) -> Iterator[Any]:
         ) from None
     rc = {**matplotlib.rcParamsDefault, "svg.hashsalt": "dlnverify", "pdf.compression": 6}
     with matplotlib.rc_context(rc=rc):
-        size = FIGURE_SIZE if panels is None else (3.0 * panels + 0.5, 3.2)
+        size = FIGURE_SIZE if panels is None else (3.0 * panels + 0.5, 3.2 * rows)
         figure = Figure(figsize=size, dpi=100, layout="constrained")
         FigureCanvasAgg(figure)
+        axes: Any
         if panels is None:
             axes = figure.add_subplot()
         else:
-            axes = figure.subplots(1, panels, squeeze=False)[0]
+            grid = figure.subplots(rows, panels, squeeze=False)
+            axes = grid[0] if rows == 1 else grid
         yield axes
         with atomic_path(target) as temporary:
             figure.savefig(temporary, metadata=_METADATA[target.suffix.lower()])
