@@ -156,6 +156,7 @@ def _report_experiment(
         run.parameters,
         command="dlnverify " + shlex.join(argv),
         description=plan.description,
+        kind=plan.figure_kind,
     )
     return report, figure
 

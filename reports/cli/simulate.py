@@ -268,6 +268,7 @@ def _write_run_report(args: argparse.Namespace, plan: RunPlan, done: Run) -> dic
         # the run's own arguments: presentation flags do not change what it computes
         command="dlnverify " + shlex.join(a for a in args.argv if a not in ("--quiet", "--json")),
         description=plan.description,
+        kind=plan.figure_kind,
     )
     files = write_experiment_report(report, directory, figure=figure, svg=svg)
     pdf = compile_report(args, files.tex, pdf=plan.pdf, can_compile=plan.can_compile)

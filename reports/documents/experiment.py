@@ -55,6 +55,10 @@ _CAPTIONS = {
         r"paper's drift-zero mean (dash-dot), C17's mean of the full network (long dashes), "
         r"the ensemble mean (thin solid)."
     ),
+    "amplitudes": (
+        r"Mode amplitudes $s_a(t)/\sigma_a$ along training (the ensemble mean with an "
+        r"ensemble); dotted: half-learning, dashed: the half time."
+    ),
     "collapse": (
         r"Ensemble mean of $\log|\sigma_a - s_a|$ over time at $dt$ and $dt/2$, with a line of "
         r"slope $-\lambda_{\mathrm{C11}}$ from the start and one of slope minus the row "
@@ -79,6 +83,10 @@ class ExperimentReport:
         The command line that reproduces the run (``""``: not known).
     description : str
         One line on what the run reproduces (``""``: none).
+    kind : str
+        What the figure shows, for its caption: the kind of run (a sweep's results have kind
+        ``"sweep"``) or ``"amplitudes"`` (:attr:`~reports.experiments.plan.RunPlan.figure_kind`;
+        ``""``: the results' kind).
     """
 
     name: str
@@ -86,6 +94,7 @@ class ExperimentReport:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     command: str = ""
     description: str = ""
+    kind: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.results, ExperimentTables):
@@ -151,10 +160,17 @@ def experiment_context(report: ExperimentReport, figure: str | None = None) -> d
             for t in results.tables
         ],
         "notes": list(results.notes),
-        "figure": None
-        if figure is None
-        else {"path": figure, "caption": _CAPTIONS.get(results.kind)},
+        "figure": None if figure is None else {"path": figure, "caption": _caption(report)},
     }
+
+
+def _caption(report: ExperimentReport) -> str | None:
+    """The caption of the report's figure (LaTeX): its kind's, for a sweep with a sentence on
+    its rows before it; ``None`` for a kind without one."""
+    caption = _CAPTIONS.get(report.kind or report.results.kind)
+    if caption is None or report.results.kind != "sweep":
+        return caption
+    return "One row per run of the sweep, headed by its swept values. " + caption
 
 
 def _standalone_context(report: ExperimentReport, figure: str | None) -> dict[str, Any]:

@@ -85,6 +85,7 @@ def test_json_names_the_files_and_a_plain_run_shows_its_modes(report_extra, tmp_
     }
     tex = (target / "report.tex").read_text(encoding="utf-8")
     assert r"\includegraphics[width=\linewidth]{figures/training.pdf}" in tex
+    assert r"\caption{Mode amplitudes $s_a(t)/\sigma_a$ along training" in tex
     assert (target / "report.html").read_text(encoding="utf-8").count("<svg") == 1
 
 
@@ -102,6 +103,7 @@ def test_sweep_report_lists_the_swept_values(report_extra, tmp_path, capsys):
     assert "Figure: [figures/sweep.pdf](figures/sweep.pdf)" in markdown
     tex = (target / "report.tex").read_text(encoding="utf-8")
     assert r"\includegraphics[width=\linewidth]{figures/sweep.pdf}" in tex
+    assert r"\caption{One row per run of the sweep, headed by its swept values. Mode" in tex
     assert (target / "report.html").read_text(encoding="utf-8").count("<svg") == 1
 
 
