@@ -68,7 +68,10 @@ def test_formula_sections_in_tex_markdown_and_json(report_extra, tmp_path, capsy
     page = (out / "report.html").read_text(encoding="utf-8")
     assert '<section id="formula-1" class="formula">' in page
     assert "<h2>Formula: Eq. 5 &amp; friends_1 (100%)</h2>" in page
-    assert '<li><a href="#formula-2">paper&#39;s mean</a>: <span class="verdict bad">refuted</span>' in page
+    assert (
+        '<li><a href="#formula-2">paper&#39;s mean</a>: <span class="verdict bad">refuted</span>'
+        in page
+    )
     written = r"L s^{2-\frac{2}{L}}(\sigma - s)"
     assert f"as written: <code>{written}</code>" in page
     section = page[page.index('id="formula-2"') :]
