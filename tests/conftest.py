@@ -10,9 +10,10 @@ Select explicitly with ``pytest --hypothesis-profile=dev``.
 Every run gets a fresh derivation cache directory of its own (``DLNVERIFY_CACHE_DIR``),
 shared by its workers and removed at the end.
 
-The fixtures ``report_extra`` (jinja2 and matplotlib) and ``pdflatex`` (a TeX distribution)
-skip a test when the tool is missing, except under ``CI``, which installs both: there a
-missing tool fails the test.
+The fixtures ``report_extra`` (jinja2, matplotlib and latex2mathml), ``pdflatex`` (a TeX
+distribution) and ``chromium`` (Debian's ``chromium`` and ``chromium-driver``) skip a test
+when the tool is missing, except under ``CI``, which installs them: there a missing tool fails
+the test.
 """
 
 import importlib.util
@@ -70,7 +71,7 @@ def _require(available: bool, what: str) -> None:
 
 @pytest.fixture
 def report_extra():
-    for module in ("jinja2", "matplotlib"):
+    for module in ("jinja2", "matplotlib", "latex2mathml"):
         _require(
             importlib.util.find_spec(module) is not None, f"{module} (a dependency of the report)"
         )
@@ -79,3 +80,10 @@ def report_extra():
 @pytest.fixture
 def pdflatex(report_extra):
     _require(shutil.which("pdflatex") is not None, "pdflatex (a TeX distribution)")
+
+
+@pytest.fixture
+def chromium(report_extra):
+    from browser import browser_available
+
+    _require(browser_available(), "chromium and chromedriver (a headless browser)")

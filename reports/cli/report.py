@@ -1,5 +1,6 @@
-"""``dlnverify report [CLAIM ...]``: verify claims and write the LaTeX/PDF report (plus
-Markdown) to a directory, with sections for shipped experiments and formulas of one's own."""
+"""``dlnverify report [CLAIM ...]``: verify claims and write the report to a directory: HTML
+(the file to open), LaTeX/PDF and Markdown, with sections for shipped experiments and
+formulas of one's own; every figure is drawn once, for the PDF and the HTML."""
 
 from __future__ import annotations
 
@@ -27,10 +28,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Add ``report`` to ``subparsers``."""
     parser = subparsers.add_parser(
         "report",
-        help="verify claims and write the LaTeX/PDF report (plus Markdown) to a directory",
+        help="verify claims and write the report (HTML, LaTeX/PDF, Markdown) to a directory",
         description="Derive and Monte-Carlo-check claims (all by default) and write "
-        "DIR/report.tex with figures, DIR/report.md and, when pdflatex is available, "
-        "DIR/report.pdf. Exit 0 only if every claim holds.",
+        "DIR/report.html (one self-contained file to open in a browser), DIR/report.tex with "
+        "figures, DIR/report.md and, when pdflatex is available, DIR/report.pdf. Exit 0 only "
+        "if every claim holds.",
     )
     parser.add_argument("claims", nargs="*", metavar="CLAIM", help="claim ids (default: all)")
     parser.add_argument(
@@ -80,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     """Check the options, verify the claims, check the formulas, run the experiments, write
     the report; exit 0 only if every claim holds and every formula is verified."""
     from reports.formulas.files import check_formulas, load_formulas
+    from reports.render.figures import svg_copies
     from reports.render.latex import check_report_output
 
     directory = Path(args.output)
@@ -94,11 +97,12 @@ def run(args: argparse.Namespace) -> int:
         progress=partial(progress, args),
     )
     formulas = list(zip(entries, results, strict=True))
-    experiments = [
-        _report_experiment(args, name, directory, f"[{index}/{len(names)}]")
-        for index, name in enumerate(names, 1)
-    ]
-    written = _write(args, directory, outcomes, formulas, experiments, can_compile)
+    with svg_copies() as svg:  # each figure drawn once: PDF for report.tex, SVG for report.html
+        experiments = [
+            _report_experiment(args, name, directory, f"[{index}/{len(names)}]")
+            for index, name in enumerate(names, 1)
+        ]
+        written = _write(args, directory, outcomes, formulas, experiments, can_compile, svg)
     all_verified = all(result.verified for result in results)
     all_hold = all(o.holds for o in outcomes)
     if args.json:
@@ -139,7 +143,7 @@ def _report_experiment(
     progress(args, f"{counter} experiment {name} ...")
     start = time.perf_counter()
     plan = plan_run(experiment=name, parameters={"seed": args.seed})
-    run = run_plan(plan, progress=progress_lines(args))
+    run = run_plan(plan, progress=progress_lines(args), sweep_figure=not args.no_figures)
     figure = None
     if run.draw is not None and not args.no_figures:
         figure = run.draw(directory / "figures" / f"experiment-{name}.pdf")
@@ -152,6 +156,7 @@ def _report_experiment(
         run.parameters,
         command="dlnverify " + shlex.join(argv),
         description=plan.description,
+        kind=plan.figure_kind,
     )
     return report, figure
 
@@ -163,9 +168,11 @@ def _write(
     formulas: list[tuple[Any, Any]],
     experiments: list[tuple[Any, Any]],
     can_compile: bool,
+    svg: dict[Path, str],
 ) -> dict[str, Any]:
-    """Write ``report.tex`` with its figures and ``report.md``, compile ``report.pdf``; the
-    files written."""
+    """Write ``report.tex`` with its figures, ``report.md`` and ``report.html`` (the figures
+    inlined from their ``svg`` copies), compile ``report.pdf``; the files written."""
+    from reports.documents.html import write_html_report
     from reports.documents.markdown import write_report
     from reports.documents.verification import write_latex_report
     from reports.render.latex import relative_inside
@@ -189,9 +196,19 @@ def _write(
         experiments=sections,
         formulas=formulas,
     )
+    html = write_html_report(
+        outcomes,
+        directory,
+        seed=args.seed,
+        figures=files.claim_figures,
+        svg=svg,
+        experiments=experiments,
+        formulas=formulas,
+    )
     pdf = compile_report(args, files.tex, pdf=args.pdf, can_compile=can_compile)
     figures = [*files.figures, *(figure for _, figure in experiments if figure is not None)]
     return {
+        "html": str(html),
         "tex": str(files.tex),
         "markdown": str(markdown),
         "pdf": None if pdf is None else str(pdf),
@@ -238,7 +255,7 @@ def _print_summary(
     for report, _ in experiments:
         verdict = f": {report.results.verdict}" if report.results.verdict else ""
         print(f"experiment {report.name}{verdict}")
-    for kind in ("pdf", "tex", "markdown"):
+    for kind in ("html", "pdf", "tex", "markdown"):
         if written[kind]:
             print(f"{kind}: {written[kind]}")
     print(f"figures: {len(written['figures'])} in {directory / 'figures'}")

@@ -209,8 +209,8 @@ def _add_report(parser: argparse.ArgumentParser) -> None:
         "--report",
         metavar="DIR",
         type=nonempty_path,
-        help="also write the run as a report: DIR/report.tex with its figure, DIR/report.md and,"
-        " when pdflatex is available, DIR/report.pdf",
+        help="also write the run as a report with its figure: DIR/report.html (self-contained),"
+        " DIR/report.tex, DIR/report.md and, when pdflatex is available, DIR/report.pdf",
     )
     parser.add_argument(
         "--pdf",
@@ -229,7 +229,11 @@ def run(args: argparse.Namespace) -> int:
 
     plan = _plan(args)
     done = run_plan(
-        plan, scheduler=args.scheduler, workers=args.workers, progress=progress_lines(args)
+        plan,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        progress=progress_lines(args),
+        sweep_figure=plan.report is not None,  # a report carries its figure, a sweep's too
     )
     payload = dict(done.payload)
     if plan.figure and done.draw is not None:
@@ -287,15 +291,17 @@ def _plan(args: argparse.Namespace) -> RunPlan:
 
 def _write_run_report(args: argparse.Namespace, plan: RunPlan, done: Run) -> dict[str, Any]:
     """``--report DIR``: the run's tables, parameters and figure (drawn to ``DIR/figures/``)
-    as ``DIR/report.{tex,md}``, and ``report.pdf`` when it compiles; the files written."""
+    as ``DIR/report.{html,tex,md}``, and ``report.pdf`` when it compiles; the files written."""
     import shlex
     from pathlib import Path
 
     from reports.documents.experiment import ExperimentReport, write_experiment_report
+    from reports.render.figures import svg_copies
 
     directory = Path(str(plan.report))
     draw = done.draw
-    figure = None if draw is None else draw(directory / "figures" / f"{done.results.kind}.pdf")
+    with svg_copies() as svg:  # drawn once: PDF for report.tex, SVG for report.html
+        figure = None if draw is None else draw(directory / "figures" / f"{done.results.kind}.pdf")
     report = ExperimentReport(
         plan.name,
         done.results,
@@ -303,11 +309,13 @@ def _write_run_report(args: argparse.Namespace, plan: RunPlan, done: Run) -> dic
         # the run's own arguments: presentation flags do not change what it computes
         command="dlnverify " + shlex.join(a for a in args.argv if a not in ("--quiet", "--json")),
         description=plan.description,
+        kind=plan.figure_kind,
     )
-    files = write_experiment_report(report, directory, figure=figure)
+    files = write_experiment_report(report, directory, figure=figure, svg=svg)
     pdf = compile_report(args, files.tex, pdf=plan.pdf, can_compile=plan.can_compile)
     progress(args, f"report written to {directory}")
     return {
+        "html": str(files.html),
         "tex": str(files.tex),
         "markdown": str(files.markdown),
         "pdf": None if pdf is None else str(pdf),

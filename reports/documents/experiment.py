@@ -1,7 +1,8 @@
-r"""One ``simulate`` run (or sweep) as a report: LaTeX/PDF and Markdown, like the claims'.
+r"""One ``simulate`` run (or sweep) as a report: HTML, LaTeX/PDF and Markdown, like the claims'.
 
-``dlnverify simulate ... --report DIR`` writes ``DIR/report.tex``, ``DIR/report.md``, the
-run's figure in ``DIR/figures/`` and, when pdflatex is available, ``DIR/report.pdf``.  The
+``dlnverify simulate ... --report DIR`` writes ``DIR/report.html`` (one self-contained file,
+the figure inlined as SVG, math as MathML), ``DIR/report.tex``, ``DIR/report.md``, the run's
+figure in ``DIR/figures/`` and, when pdflatex is available, ``DIR/report.pdf``.  The
 report holds the command that reproduces the run, its parameters, the verdict when the run
 compares with a law (the stationary ensemble against C10, the collapse rates against C11),
 the result tables -- the very :class:`~reports.experiments.tables.ExperimentTables` the
@@ -31,6 +32,7 @@ __all__ = [
     "ExperimentReportFiles",
     "experiment_context",
     "experiment_markdown",
+    "render_experiment_html",
     "render_experiment_latex",
     "render_experiment_markdown",
     "write_experiment_report",
@@ -52,6 +54,10 @@ _CAPTIONS = {
         r"(C10). Vertical lines: $\sigma_a$ (dotted), the law's first-order mean (dashed), the "
         r"paper's drift-zero mean (dash-dot), C17's mean of the full network (long dashes), "
         r"the ensemble mean (thin solid)."
+    ),
+    "amplitudes": (
+        r"Mode amplitudes $s_a(t)/\sigma_a$ along training (the ensemble mean with an "
+        r"ensemble); dotted: half-learning, dashed: the half time."
     ),
     "collapse": (
         r"Ensemble mean of $\log|\sigma_a - s_a|$ over time at $dt$ and $dt/2$, with a line of "
@@ -77,6 +83,10 @@ class ExperimentReport:
         The command line that reproduces the run (``""``: not known).
     description : str
         One line on what the run reproduces (``""``: none).
+    kind : str
+        What the figure shows, for its caption: the kind of run (a sweep's results have kind
+        ``"sweep"``) or ``"amplitudes"`` (:attr:`~reports.experiments.plan.RunPlan.figure_kind`;
+        ``""``: the results' kind).
     """
 
     name: str
@@ -84,6 +94,7 @@ class ExperimentReport:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     command: str = ""
     description: str = ""
+    kind: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.results, ExperimentTables):
@@ -105,12 +116,15 @@ class ExperimentReportFiles:
         The figure the report includes.
     pdf : pathlib.Path or None
         ``directory/report.pdf``, when compiled.
+    html : pathlib.Path or None
+        ``directory/report.html``.
     """
 
     tex: Path
     markdown: Path
     figure: Path | None
     pdf: Path | None
+    html: Path | None = None
 
 
 def _value(value: Any) -> str:
@@ -146,14 +160,22 @@ def experiment_context(report: ExperimentReport, figure: str | None = None) -> d
             for t in results.tables
         ],
         "notes": list(results.notes),
-        "figure": None
-        if figure is None
-        else {"path": figure, "caption": _CAPTIONS.get(results.kind)},
+        "figure": None if figure is None else {"path": figure, "caption": _caption(report)},
     }
 
 
+def _caption(report: ExperimentReport) -> str | None:
+    """The caption of the report's figure (LaTeX): its kind's, for a sweep with a sentence on
+    its rows before it; ``None`` for a kind without one."""
+    caption = _CAPTIONS.get(report.kind or report.results.kind)
+    if caption is None or report.results.kind != "sweep":
+        return caption
+    return "One row per run of the sweep, headed by its swept values. " + caption
+
+
 def _standalone_context(report: ExperimentReport, figure: str | None) -> dict[str, Any]:
-    """The variables of ``experiment.tex.j2`` and ``experiment.md.j2``."""
+    """The variables of ``experiment.tex.j2``, ``experiment.md.j2`` and
+    ``experiment.html.j2``."""
     return {
         "experiment": experiment_context(report, figure),
         "version": __version__,
@@ -197,14 +219,25 @@ def render_experiment_markdown(report: ExperimentReport, *, figure: str | None =
     return str(load_template("experiment.md.j2").render(_standalone_context(report, figure)))
 
 
+def render_experiment_html(report: ExperimentReport, *, svg: str | None = None) -> str:
+    """The report as one self-contained HTML document (the same content as
+    :func:`render_experiment_latex`), ``svg`` the text of its figure as an SVG document."""
+    context = _standalone_context(report, None if svg is None else "figure.svg")
+    if svg is not None:
+        context["experiment"]["figure"]["svg"] = svg
+    return str(load_template("experiment.html.j2").render(context))
+
+
 def write_experiment_report(
     report: ExperimentReport,
     directory: str | Path,
     *,
     figure: str | Path | None = None,
+    svg: Mapping[Path, str] | None = None,
     pdf: bool = False,
 ) -> ExperimentReportFiles:
-    """Write ``report.tex`` and ``report.md`` to ``directory`` and compile with ``pdf=True``.
+    """Write ``report.html``, ``report.tex`` and ``report.md`` to ``directory`` and compile
+    with ``pdf=True``.
 
     Parameters
     ----------
@@ -214,6 +247,9 @@ def write_experiment_report(
         Output directory (created if missing).
     figure : str or pathlib.Path, optional
         An existing figure file inside ``directory`` (e.g. drawn to ``directory/figures/``).
+    svg : mapping of pathlib.Path to str, optional
+        The SVG copies of the figures drawn (:func:`reports.render.figures.svg_copies`):
+        ``report.html`` inlines ``figure``'s; a figure without one is refused.
     pdf : bool, default False
         Also compile ``report.pdf`` (:func:`reports.render.latex.compile_pdf`).
 
@@ -227,6 +263,15 @@ def write_experiment_report(
         raise InvalidParameter(f"Got report directory {str(target)!r}, but it is a file.")
     target.mkdir(parents=True, exist_ok=True)
     relative = None if figure is None else relative_inside(Path(figure), target)
+    text = None
+    if figure is not None:
+        text = (svg or {}).get(Path(figure).resolve())
+        if text is None:
+            raise InvalidParameter(
+                f"Got figure {str(figure)!r}, but no SVG copy of it for report.html (draw it "
+                "inside reports.render.figures.svg_copies)."
+            )
+    html = write_text_atomically(target / "report.html", render_experiment_html(report, svg=text))
     tex = write_text_atomically(
         target / "report.tex", render_experiment_latex(report, figure=relative)
     )
@@ -240,4 +285,5 @@ def write_experiment_report(
         markdown,
         None if figure is None else Path(figure),
         compile_pdf(tex) if pdf else None,
+        html,
     )

@@ -33,7 +33,7 @@ def agreement_figure(outcome: ClaimOutcome, path: str | Path) -> Path | None:
     outcome : ClaimOutcome
         A claim's outcome.
     path : str or pathlib.Path
-        Output file (``.pdf`` or ``.png``); parent directories are created.
+        Output file (``.pdf``, ``.png`` or ``.svg``); parent directories are created.
 
     Returns
     -------
@@ -78,7 +78,9 @@ def agreement_figure(outcome: ClaimOutcome, path: str | Path) -> Path | None:
     return target
 
 
-def claim_figures(outcomes: Sequence[ClaimOutcome], directory: str | Path) -> dict[str, str]:
+def claim_figures(
+    outcomes: Sequence[ClaimOutcome], directory: str | Path, *, suffix: str = ".pdf"
+) -> dict[str, str]:
     """Draw the figure of each claim's report section into ``directory``.
 
     A claim with a :class:`~reports.engine.claim.ClaimFigure` shows that figure (drawn once
@@ -90,7 +92,10 @@ def claim_figures(outcomes: Sequence[ClaimOutcome], directory: str | Path) -> di
     outcomes : sequence of ClaimOutcome
         The claims of the report.
     directory : str or pathlib.Path
-        Where the PDF figures go (created if missing).
+        Where the figures go (created if missing).
+    suffix : str, default ".pdf"
+        The files' format: ``".pdf"`` (the LaTeX report), ``".svg"`` (the HTML report) or
+        ``".png"``.
 
     Returns
     -------
@@ -106,11 +111,11 @@ def claim_figures(outcomes: Sequence[ClaimOutcome], directory: str | Path) -> di
         claim_id, figure = outcome.claim.id, outcome.claim.figure
         if figure is not None:
             if figure.stem not in drawn:
-                drawn[figure.stem] = figure.draw(target / f"{figure.stem}.pdf")
+                drawn[figure.stem] = figure.draw(target / f"{figure.stem}{suffix}")
             figures[claim_id] = str(drawn[figure.stem])
             continue
         name = re.sub(r"[^A-Za-z0-9]", "-", claim_id)
-        agreement = agreement_figure(outcome, target / f"agreement_{name}.pdf")
+        agreement = agreement_figure(outcome, target / f"agreement_{name}{suffix}")
         if agreement is not None:
             figures[claim_id] = str(agreement)
     return figures

@@ -24,7 +24,7 @@ when a report is rendered.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -108,11 +108,15 @@ class ReportFiles:
         The figure files, in ``directory/figures/``.
     pdf : pathlib.Path or None
         The compiled PDF, when ``pdf=True``.
+    claim_figures : dict of str to str
+        Claim id -> its figure file (as :func:`reports.documents.figures.claim_figures`
+        returns it), for the HTML report to inline the same figures.
     """
 
     tex: Path
     figures: tuple[Path, ...]
     pdf: Path | None
+    claim_figures: dict[str, str] = field(default_factory=dict)
 
 
 def write_latex_report(
@@ -176,4 +180,4 @@ def write_latex_report(
     if not pdf:  # a report.pdf left there is a previous run's
         (target / "report.pdf").unlink(missing_ok=True)
     figure_paths = tuple(sorted({Path(v) for v in drawn.values()}))
-    return ReportFiles(tex, figure_paths, compile_pdf(tex) if pdf else None)
+    return ReportFiles(tex, figure_paths, compile_pdf(tex) if pdf else None, drawn)

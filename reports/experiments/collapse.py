@@ -87,6 +87,7 @@ __all__ = [
     "collapse_experiment",
     "collapse_experiment_summary",
     "collapse_figure",
+    "collapse_panels",
     "collapse_summary",
     "default_collapse_config",
 ]
@@ -450,6 +451,44 @@ def collapse_experiment_summary(experiment: CollapseExperiment) -> dict[str, Any
     return collapse_summary(experiment).to_json()
 
 
+def collapse_panels(experiment: CollapseExperiment, panels: Any, label: str = "") -> None:
+    """Draw :func:`collapse_figure`'s panels (one per mode) into the axes ``panels``,
+    ``label`` (the run of a sweep) heading each title."""
+    experiment = _experiment_iv(experiment)
+    times = experiment.times
+    step = experiment.config.time_step
+    for a, axis in enumerate(panels[: experiment.singular_values.size]):
+        coarse = experiment.log_gaps[:, :, a]
+        refined = experiment.fine_log_gaps[:, :, a]
+        usable = np.all(np.isfinite(coarse), axis=1) & np.all(np.isfinite(refined), axis=1)
+        axis.plot(times[usable], coarse[usable].mean(axis=1), "o-", ms=3, label=f"dt = {step:g}")
+        axis.plot(
+            times[usable], refined[usable].mean(axis=1), "s-", ms=3, label=f"dt = {step / 2:g}"
+        )
+        start = refined[0].mean()
+        axis.plot(
+            times, start - experiment.c11_rates[a] * times, "--", color="C3", label="C11 rate"
+        )
+        end_time = times[usable][-1]
+        end = refined[usable][-1].mean()
+        axis.plot(
+            times,
+            end - experiment.row_rates[a] * (times - end_time),
+            ":",
+            color="C2",
+            label="row estimate",
+        )
+        low = min(coarse[usable].mean(axis=1).min(), refined[usable].mean(axis=1).min())
+        axis.set_ylim(low - 2, start + 1)
+        axis.set_title(
+            rf"{label}mode {a + 1}, $\sigma = {experiment.singular_values[a]:g}$", fontsize=9
+        )
+        axis.set_xlabel("$t$")
+        if a == 0:
+            axis.set_ylabel(r"$E\,\log|\sigma_a - s_a|$")
+            axis.legend(fontsize="x-small")
+
+
 def collapse_figure(experiment: CollapseExperiment, path: str | Path) -> Path:
     r"""One panel per mode: the ensemble mean of :math:`\log|\sigma_a - s_a|` over time at
     :math:`dt` and :math:`dt/2`, a line of slope :math:`-\lambda_{C11}` from the start, and one
@@ -463,41 +502,8 @@ def collapse_figure(experiment: CollapseExperiment, path: str | Path) -> Path:
     """
     experiment = _experiment_iv(experiment)
     target = figure_path(path)
-    times = experiment.times
-    step = experiment.config.time_step
     with figure_file(target, panels=experiment.singular_values.size) as panels:
-        for a, axis in enumerate(panels):
-            coarse = experiment.log_gaps[:, :, a]
-            refined = experiment.fine_log_gaps[:, :, a]
-            usable = np.all(np.isfinite(coarse), axis=1) & np.all(np.isfinite(refined), axis=1)
-            axis.plot(
-                times[usable], coarse[usable].mean(axis=1), "o-", ms=3, label=f"dt = {step:g}"
-            )
-            axis.plot(
-                times[usable], refined[usable].mean(axis=1), "s-", ms=3, label=f"dt = {step / 2:g}"
-            )
-            start = refined[0].mean()
-            axis.plot(
-                times, start - experiment.c11_rates[a] * times, "--", color="C3", label="C11 rate"
-            )
-            end_time = times[usable][-1]
-            end = refined[usable][-1].mean()
-            axis.plot(
-                times,
-                end - experiment.row_rates[a] * (times - end_time),
-                ":",
-                color="C2",
-                label="row estimate",
-            )
-            low = min(coarse[usable].mean(axis=1).min(), refined[usable].mean(axis=1).min())
-            axis.set_ylim(low - 2, start + 1)
-            axis.set_title(
-                rf"mode {a + 1}, $\sigma = {experiment.singular_values[a]:g}$", fontsize=9
-            )
-            axis.set_xlabel("$t$")
-            if a == 0:
-                axis.set_ylabel(r"$E\,\log|\sigma_a - s_a|$")
-                axis.legend(fontsize="x-small")
+        collapse_panels(experiment, panels)
     return target
 
 
@@ -551,6 +557,11 @@ class CollapseRun:
     def figure(experiment: CollapseExperiment) -> Callable[[str | Path], Path] | None:
         """:func:`collapse_figure` of ``experiment``, to draw at a path."""
         return partial(collapse_figure, experiment)
+
+    @staticmethod
+    def panels(experiment: Any, axes: Any, label: str = "") -> None:
+        """:func:`collapse_panels`: the panels of :meth:`figure` drawn into ``axes``."""
+        collapse_panels(experiment, axes, label)
 
     @staticmethod
     def parameters(*, start: str | None, start_gap: float | None) -> dict[str, Any]:

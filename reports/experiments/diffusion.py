@@ -69,9 +69,12 @@ __all__ = [
     "PeakTimes",
     "TrainingExperiment",
     "TrainingRun",
+    "amplitude_figure",
+    "amplitude_panels",
     "default_experiment_config",
     "diffusion_along_training",
     "diffusion_figure",
+    "diffusion_panels",
     "diffusion_summary",
     "experiment_summary",
     "peak_times",
@@ -446,6 +449,63 @@ def _members(array: NDArray[np.float64], records: int, rank: int) -> NDArray[np.
     return array.reshape(records, -1, rank)
 
 
+def diffusion_panels(experiment: DiffusionExperiment, panels: Any, label: str = "") -> None:
+    """Draw :func:`diffusion_figure`'s panels (one per mode) into the axes ``panels``,
+    ``label`` (the run of a sweep) heading each title."""
+    if not isinstance(experiment, DiffusionExperiment):
+        raise InvalidParameter(
+            f"Got experiment of type {type(experiment).__name__}, but experiment must be a"
+            " DiffusionExperiment."
+        )
+    run = experiment.trajectory
+    assert run.diffusion is not None
+    assert run.diffusion_se is not None
+    records, rank = run.times.size, experiment.singular_values.size
+    empirical = _members(run.diffusion, records, rank)
+    members = empirical.shape[1]
+    mean = empirical.mean(axis=1)
+    se = np.sqrt(np.sum(_members(run.diffusion_se, records, rank) ** 2, axis=1)) / members
+    formula = _members(experiment.predicted, records, rank)
+    known = np.isfinite(formula)
+    counts = known.sum(axis=1)
+    predicted = np.where(
+        counts > 0, np.where(known, formula, 0.0).sum(axis=1) / np.maximum(counts, 1), np.nan
+    )
+    peaks = peak_times(experiment)
+    for a, axis in enumerate(panels[:rank]):
+        axis.fill_between(
+            run.times,
+            mean[:, a] - 2 * se[:, a],
+            mean[:, a] + 2 * se[:, a],
+            color="C0",
+            alpha=0.3,
+            linewidth=0,
+        )
+        axis.plot(run.times, mean[:, a], color="C0", linewidth=1.0, label="empirical")
+        axis.plot(
+            run.times,
+            predicted[:, a],
+            color="C3",
+            linestyle="--",
+            linewidth=1.2,
+            label="Eq. 7 at $s_a(t)$",
+        )
+        lines = (
+            (peaks.peak_crossing, "--", "k", "$s_a = s^*$"),
+            (peaks.learned, ":", "k", r"$s_a = \sigma_a/2$"),
+            (peaks.empirical, "-", "C0", "empirical peak"),
+        )
+        for times, style, colour, name in lines:
+            when = float(np.nanmean(times[..., a])) if np.isfinite(times[..., a]).any() else None
+            if when is not None:
+                axis.axvline(when, linestyle=style, color=colour, linewidth=0.8, label=name)
+        axis.set_title(rf"{label}mode {a + 1}, $\sigma = {experiment.singular_values[a]:g}$")
+        axis.set_xlabel("$t$")
+        if a == 0:
+            axis.set_ylabel(r"$D_a(t)$")
+            axis.legend(fontsize="x-small")
+
+
 def diffusion_figure(experiment: DiffusionExperiment, path: str | Path) -> Path:
     r"""Empirical :math:`\hat D_a(t) \pm 2\,\mathrm{SE}` and Eq. 7 at :math:`s_a(t)`, one panel
     per mode, with the predicted peak times (paper Figs. 1 and 3).
@@ -465,56 +525,41 @@ def diffusion_figure(experiment: DiffusionExperiment, path: str | Path) -> Path:
             " DiffusionExperiment."
         )
     target = figure_path(path)
-    run = experiment.trajectory
-    assert run.diffusion is not None
-    assert run.diffusion_se is not None
-    records, rank = run.times.size, experiment.singular_values.size
-    empirical = _members(run.diffusion, records, rank)
-    members = empirical.shape[1]
-    mean = empirical.mean(axis=1)
-    se = np.sqrt(np.sum(_members(run.diffusion_se, records, rank) ** 2, axis=1)) / members
-    formula = _members(experiment.predicted, records, rank)
-    known = np.isfinite(formula)
-    counts = known.sum(axis=1)
-    predicted = np.where(
-        counts > 0, np.where(known, formula, 0.0).sum(axis=1) / np.maximum(counts, 1), np.nan
-    )
-    peaks = peak_times(experiment)
+    with figure_file(target, panels=experiment.singular_values.size) as panels:
+        diffusion_panels(experiment, panels)
+    return target
+
+
+def amplitude_panels(experiment: TrainingExperiment, panels: Any, label: str = "") -> None:
+    r"""One panel per mode: :math:`s_a(t)/\sigma_a` along a training run (the ensemble mean
+    with an ensemble), with the half-learning level dotted and its first crossing marked (the
+    half time of the run's summary): the learning of the modes, paper Fig. 2.  ``label``
+    (the run of a sweep) heads each title."""
+    run, config = experiment.trajectory, experiment.config
+    sigmas = np.asarray(config.singular_values, dtype=float)
+    rank = sigmas.size
+    modes = run.modes.reshape(run.times.size, -1, rank).mean(axis=1) / sigmas
+    summary = training_summary(run, config)
+    for a, axis in enumerate(panels[:rank]):
+        axis.plot(run.times, modes[:, a], color="C0", linewidth=1.2, label=r"$s_a(t)/\sigma_a$")
+        axis.axhline(0.5, linestyle=":", color="k", linewidth=0.8)
+        half = summary.half_times[a]
+        if half is not None:
+            axis.axvline(half, linestyle="--", color="C3", linewidth=0.8, label="half time")
+        axis.set_title(rf"{label}mode {a + 1}, $\sigma = {sigmas[a]:g}$", fontsize=9)
+        axis.set_xlabel("$t$")
+        if a == 0:
+            axis.set_ylabel(r"$s_a(t)/\sigma_a$")
+            axis.legend(fontsize="x-small")
+
+
+def amplitude_figure(experiment: TrainingExperiment, path: str | Path) -> Path:
+    """:func:`amplitude_panels` of a training run, one panel per mode, drawn to ``path``
+    (the same bytes for the same run)."""
+    target = figure_path(path)
+    rank = len(experiment.config.singular_values)
     with figure_file(target, panels=rank) as panels:
-        for a, axis in enumerate(panels):
-            axis.fill_between(
-                run.times,
-                mean[:, a] - 2 * se[:, a],
-                mean[:, a] + 2 * se[:, a],
-                color="C0",
-                alpha=0.3,
-                linewidth=0,
-            )
-            axis.plot(run.times, mean[:, a], color="C0", linewidth=1.0, label="empirical")
-            axis.plot(
-                run.times,
-                predicted[:, a],
-                color="C3",
-                linestyle="--",
-                linewidth=1.2,
-                label="Eq. 7 at $s_a(t)$",
-            )
-            lines = (
-                (peaks.peak_crossing, "--", "k", "$s_a = s^*$"),
-                (peaks.learned, ":", "k", r"$s_a = \sigma_a/2$"),
-                (peaks.empirical, "-", "C0", "empirical peak"),
-            )
-            for times, style, colour, label in lines:
-                when = (
-                    float(np.nanmean(times[..., a])) if np.isfinite(times[..., a]).any() else None
-                )
-                if when is not None:
-                    axis.axvline(when, linestyle=style, color=colour, linewidth=0.8, label=label)
-            axis.set_title(rf"mode {a + 1}, $\sigma = {experiment.singular_values[a]:g}$")
-            axis.set_xlabel("$t$")
-            if a == 0:
-                axis.set_ylabel(r"$D_a(t)$")
-                axis.legend(fontsize="x-small")
+        amplitude_panels(experiment, panels)
     return target
 
 
@@ -593,11 +638,19 @@ class TrainingRun:
 
     @staticmethod
     def figure(experiment: TrainingExperiment) -> Callable[[str | Path], Path] | None:
-        """:func:`diffusion_figure` of the diffusion, to draw at a path (``None``: not
-        recorded)."""
+        """:func:`diffusion_figure` of the diffusion, to draw at a path, or without it
+        :func:`amplitude_figure` of the run."""
         if experiment.diffusion is None:
-            return None
+            return partial(amplitude_figure, experiment)
         return partial(diffusion_figure, experiment.diffusion)
+
+    @staticmethod
+    def panels(experiment: TrainingExperiment, axes: Any, label: str = "") -> None:
+        """The panels of :meth:`figure` drawn into ``axes`` (one per mode)."""
+        if experiment.diffusion is None:
+            amplitude_panels(experiment, axes, label)
+        else:
+            diffusion_panels(experiment.diffusion, axes, label)
 
     @staticmethod
     def parameters(*, start: str | None, start_gap: float | None) -> dict[str, Any]:

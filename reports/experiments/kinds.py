@@ -78,6 +78,10 @@ class Experiment(Protocol):
     def figure(self, experiment: Any) -> Callable[[str | Path], Path] | None:
         """``draw(path)`` draws the run's figure (``None``: it has none)."""
 
+    def panels(self, experiment: Any, axes: Any, label: str = "") -> None:
+        """Draw the figure's panels (one per mode) into ``axes``, a row of a sweep's figure
+        whose titles start with ``label``."""
+
     def parameters(self, *, start: str | None, start_gap: float | None) -> dict[str, Any]:
         """The kind's own options, as a report lists them after the configuration."""
 

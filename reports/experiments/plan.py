@@ -78,6 +78,15 @@ class RunPlan:
     name: str = "simulate"
     description: str = ""
 
+    @property
+    def figure_kind(self) -> str:
+        """What the run's figure shows (its caption's key): the kind's value, or
+        ``"amplitudes"`` for training runs that record no diffusion (their mode amplitudes)."""
+        recorded = self.config.diffusion_samples or "diffusion_samples" in self.sweep
+        if self.kind is ExperimentKind.TRAINING and not recorded:
+            return "amplitudes"
+        return self.kind.value
+
 
 def plan_run(
     *,

@@ -9,18 +9,21 @@ a report show, the parameters a report lists, and how to draw the run's figure.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from reports.experiments.budget import run_allocations
+from reports.experiments.kind import ExperimentKind
 from reports.experiments.plan import RunPlan
 from reports.experiments.tables import ExperimentTables, sweep_tables
 from reports.experiments.training import SimulationConfig
 from reports.render.files import atomic_path, write_text_atomically
 from reports.render.json import json_text
 
-__all__ = ["LARGE_RECORD", "Run", "run_plan"]
+__all__ = ["LARGE_RECORD", "Run", "run_plan", "sweep_figure"]
 
 #: A progress line printer (``None``: quiet).
 _Progress = Callable[[str], None] | None
@@ -55,14 +58,19 @@ def run_plan(
     scheduler: str = "processes",
     workers: int | None = None,
     progress: _Progress = None,
+    sweep_figure: bool = False,
 ) -> Run:
     """Run ``plan`` through the class of its kind
     (:data:`~reports.experiments.kinds.EXPERIMENTS`); a sweep runs on the Dask ``scheduler``
     with ``workers`` local workers (:func:`~reports.experiments.sweep.sweep_summaries`).
     ``progress`` receives the progress lines (the run's start, every tenth of its steps,
-    files written); with it a sweep also shows Dask's progress bar."""
+    files written); with it a sweep also shows Dask's progress bar.  A single run can always
+    draw its figure (:attr:`Run.draw`); a sweep only with ``sweep_figure``, which keeps its
+    runs for :func:`sweep_figure` (a report's figure)."""
     if plan.sweep:
-        return _sweep(plan, scheduler=scheduler, workers=workers, progress=progress)
+        return _sweep(
+            plan, scheduler=scheduler, workers=workers, progress=progress, keep=sweep_figure
+        )
     return _single(plan, progress)
 
 
@@ -155,8 +163,10 @@ def _sweep(
     scheduler: str,
     workers: int | None,
     progress: _Progress,
+    keep: bool,
 ) -> Run:
-    """One summary row per combination (of runs of the plan's kind)."""
+    """One summary row per combination (of runs of the plan's kind); with ``keep`` the runs
+    too, for the sweep's figure."""
     from reports.experiments.kinds import EXPERIMENTS
     from reports.experiments.sweep import sweep_configs, sweep_summaries
 
@@ -164,14 +174,16 @@ def _sweep(
     swept = plan.sweep
     configs = sweep_configs(plan.config, swept)
     _say(progress, f"sweeping {', '.join(swept)}: {len(configs)} runs on '{scheduler}' ...")
-    summaries = sweep_summaries(
+    results = sweep_summaries(
         configs,
         kind=plan.kind,
         start=plan.start,
         scheduler=scheduler,
         workers=workers,
         progress=progress is not None,
+        keep=keep,
     )
+    summaries = [result[0] for result in results] if keep else results
     rows = []
     for summary in summaries:
         config = summary.config.to_json()
@@ -181,17 +193,45 @@ def _sweep(
         target = _write_sweep(plan.output, runs, rows)
         _say(progress, f"sweep written to {target}")
     options = experiment_class.parameters(start=plan.start, start_gap=plan.start_gap)
+    draw = None
+    if keep:
+        labels = [
+            ", ".join(f"{key}={config.to_json()[key]}" for key in swept) + "\n"
+            for config in configs
+        ]
+        experiments = [result[1] for result in results]
+        draw = partial(sweep_figure, plan.kind, experiments, labels)
     return Run(
         {"sweep": swept, "runs": runs},
         sweep_tables(rows, keys=list(swept)),
         _run_parameters(plan.config, **swept, **options),
+        draw,
     )
+
+
+def sweep_figure(
+    kind: ExperimentKind, experiments: Sequence[Any], labels: Sequence[str], path: Any
+) -> Path:
+    """The figure of a sweep: one row per run, each the panels of its kind's figure
+    (:meth:`~reports.experiments.kinds.Experiment.panels`, one per mode), its titles
+    starting with the run's swept values (``labels``); drawn to ``path``, the same bytes for
+    the same runs."""
+    from reports.experiments.kinds import EXPERIMENTS
+    from reports.render.figures import figure_file, figure_path
+
+    target = figure_path(path)
+    columns = max(len(experiment.config.singular_values) for experiment in experiments)
+    with figure_file(target, panels=columns, rows=len(experiments)) as axes:
+        grid = [axes] if len(experiments) == 1 else axes
+        for row, experiment, label in zip(grid, experiments, labels, strict=True):
+            EXPERIMENTS[kind].panels(experiment, row, label)
+            for axis in row[len(experiment.config.singular_values) :]:
+                axis.set_visible(False)
+    return target
 
 
 def _write_sweep(output: str, summaries: list[dict[str, Any]], rows: list[dict[str, Any]]) -> Any:
     """The summaries as ``.json``, or the rows as ``.csv``, at ``output``; its path."""
-    from pathlib import Path
-
     target = Path(output)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.suffix == ".json":

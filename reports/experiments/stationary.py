@@ -85,6 +85,7 @@ __all__ = [
     "stationary_experiment_summary",
     "stationary_histogram",
     "stationary_histogram_figure",
+    "stationary_panels",
     "stationary_summary",
 ]
 
@@ -441,6 +442,39 @@ def stationary_experiment_summary(experiment: StationaryExperiment) -> dict[str,
     return stationary_summary(experiment).to_json()
 
 
+def stationary_panels(experiment: StationaryExperiment, panels: Any, label: str = "") -> None:
+    """Draw :func:`stationary_histogram_figure`'s panels (one per mode) into the axes
+    ``panels``, ``label`` (the run of a sweep) heading each title."""
+    experiment = _experiment_iv(experiment)
+    for a, axis in enumerate(panels[: experiment.singular_values.size]):
+        law = experiment.laws[a]
+        samples = experiment.final_modes[:, a]
+        sd = math.sqrt(law.variance)
+        low = min(float(samples.min()), law.mean - 5 * sd)
+        high = max(float(samples.max()), law.mean + 5 * sd)
+        if law.lower == 0.0:
+            low = max(low, 0.0)
+        axis.hist(samples, bins=40, range=(low, high), density=True, color="C0", alpha=0.5)
+        grid = np.linspace(low, high, 300)
+        axis.plot(grid, law.density(grid), color="C3", linewidth=1.2, label="derived density")
+        lines = (
+            (law.sigma, ":", "k", r"$\sigma_a$"),
+            (law.first_order_mean, "--", "C3", "derived mean"),
+            (law.drift_zero_mean, "-.", "C2", "drift-zero mean"),
+            (float(experiment.network_mean[a]), (0, (6, 2)), "C1", "full-network mean (C17)"),
+            (float(experiment.mean[a]), "-", "C0", "ensemble mean"),
+        )
+        for where, style, colour, name in lines:
+            axis.axvline(where, linestyle=style, color=colour, linewidth=0.8, label=name)
+        title = rf"mode {a + 1}, $\sigma = {law.sigma:g}$"
+        scores = rf"$z_m = {experiment.z_mean[a]:.1f}$, $z_v = {experiment.z_variance[a]:.1f}$"
+        axis.set_title(f"{label}{title}, {scores}", fontsize=9)
+        axis.set_xlabel("$s_a$ at the end of training")
+        if a == 0:
+            axis.set_ylabel("density")
+            axis.legend(fontsize="x-small")
+
+
 def stationary_histogram_figure(experiment: StationaryExperiment, path: str | Path) -> Path:
     r"""One panel per mode: histogram of the final :math:`s_a`, the derived density, and
     vertical lines at :math:`\sigma_a` (dotted), the derived first-order mean (dashed), the
@@ -455,35 +489,8 @@ def stationary_histogram_figure(experiment: StationaryExperiment, path: str | Pa
     """
     experiment = _experiment_iv(experiment)
     target = figure_path(path)
-    rank = experiment.singular_values.size
-    with figure_file(target, panels=rank) as panels:
-        for a, axis in enumerate(panels):
-            law = experiment.laws[a]
-            samples = experiment.final_modes[:, a]
-            sd = math.sqrt(law.variance)
-            low = min(float(samples.min()), law.mean - 5 * sd)
-            high = max(float(samples.max()), law.mean + 5 * sd)
-            if law.lower == 0.0:
-                low = max(low, 0.0)
-            axis.hist(samples, bins=40, range=(low, high), density=True, color="C0", alpha=0.5)
-            grid = np.linspace(low, high, 300)
-            axis.plot(grid, law.density(grid), color="C3", linewidth=1.2, label="derived density")
-            lines = (
-                (law.sigma, ":", "k", r"$\sigma_a$"),
-                (law.first_order_mean, "--", "C3", "derived mean"),
-                (law.drift_zero_mean, "-.", "C2", "drift-zero mean"),
-                (float(experiment.network_mean[a]), (0, (6, 2)), "C1", "full-network mean (C17)"),
-                (float(experiment.mean[a]), "-", "C0", "ensemble mean"),
-            )
-            for where, style, colour, label in lines:
-                axis.axvline(where, linestyle=style, color=colour, linewidth=0.8, label=label)
-            title = rf"mode {a + 1}, $\sigma = {law.sigma:g}$"
-            scores = rf"$z_m = {experiment.z_mean[a]:.1f}$, $z_v = {experiment.z_variance[a]:.1f}$"
-            axis.set_title(f"{title}, {scores}", fontsize=9)
-            axis.set_xlabel("$s_a$ at the end of training")
-            if a == 0:
-                axis.set_ylabel("density")
-                axis.legend(fontsize="x-small")
+    with figure_file(target, panels=experiment.singular_values.size) as panels:
+        stationary_panels(experiment, panels)
     return target
 
 
@@ -536,6 +543,11 @@ class StationaryRun:
     def figure(experiment: StationaryExperiment) -> Callable[[str | Path], Path] | None:
         """:func:`stationary_histogram_figure` of ``experiment``, to draw at a path."""
         return partial(stationary_histogram_figure, experiment)
+
+    @staticmethod
+    def panels(experiment: Any, axes: Any, label: str = "") -> None:
+        """:func:`stationary_panels`: the panels of :meth:`figure` drawn into ``axes``."""
+        stationary_panels(experiment, axes, label)
 
     @staticmethod
     def parameters(*, start: str | None, start_gap: float | None) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from reports.experiments.kind import ExperimentKind
 from reports.experiments.training import SimulationConfig
 
 if TYPE_CHECKING:
-    from reports.experiments.kinds import RunSummary
+    pass
 
 __all__ = [
     "LOCAL_SCHEDULERS",
@@ -126,14 +126,19 @@ def _concurrent_runs(scheduler: str, workers: int | None, runs: int) -> int:
     return max(1, min(runs, workers or os.cpu_count() or 1))
 
 
-def _run(config: SimulationConfig, kind: ExperimentKind, start: str | None) -> RunSummary:
-    """One run's summary (a Dask task: module-level, pickled by reference); running out of
-    memory in it is :class:`~dlnverify.errors.InsufficientMemory`, on any worker."""
+def _run(
+    config: SimulationConfig, kind: ExperimentKind, start: str | None, keep: bool = False
+) -> Any:
+    """One run's summary, with ``keep`` also the run itself (a Dask task: module-level,
+    pickled by reference); running out of memory in it is
+    :class:`~dlnverify.errors.InsufficientMemory`, on any worker."""
     from reports.experiments.kinds import EXPERIMENTS
 
     experiment_class = EXPERIMENTS[kind]
     with run_allocations():
-        return experiment_class.summary(experiment_class.run(config, start=start, start_gap=None))
+        experiment = experiment_class.run(config, start=start, start_gap=None)
+        summary = experiment_class.summary(experiment)
+    return (summary, experiment) if keep else summary
 
 
 def run_sweep(
@@ -167,8 +172,10 @@ def sweep_summaries(
     scheduler: str = "processes",
     workers: int | None = None,
     progress: bool = True,
-) -> list[RunSummary]:
-    """Run every configuration as a Dask task; summaries in the order of ``configs``.
+    keep: bool = False,
+) -> list[Any]:
+    """Run every configuration as a Dask task; summaries in the order of ``configs`` (with
+    ``keep``, ``(summary, run)`` pairs: the runs for a figure of the sweep).
 
     Parameters
     ----------
@@ -189,6 +196,8 @@ def sweep_summaries(
         Local workers (default: one per core).
     progress : bool
         Show Dask's progress bar on stderr (local schedulers).
+    keep : bool, default False
+        Also return each run (:meth:`~reports.experiments.kinds.Experiment.run`'s result).
     """
     import dask
 
@@ -204,7 +213,7 @@ def sweep_summaries(
     for config in configs:
         EXPERIMENTS[kind].check(config, start=start, start_gap=None)
     check_memory(configs, kind, concurrent=_concurrent_runs(scheduler, workers, len(configs)))
-    tasks = [dask.delayed(_run, pure=False)(config, kind, start) for config in configs]
+    tasks = [dask.delayed(_run, pure=False)(config, kind, start, keep) for config in configs]
     if address is None:
         from dask.diagnostics import ProgressBar
 

@@ -551,7 +551,7 @@ _AUXILIARY_SUFFIXES = (".aux", ".log", ".out", ".toc", ".fls", ".fdb_latexmk")
 
 
 #: What a report directory holds: its files and the directory of its figures.
-_REPORT_FILES = ("report.tex", "report.md", "report.pdf", "figures")
+_REPORT_FILES = ("report.html", "report.tex", "report.md", "report.pdf", "figures")
 
 
 def check_report_output(directory: str | Path, *, flag: str, pdf: str) -> bool:
@@ -561,8 +561,9 @@ def check_report_output(directory: str | Path, *, flag: str, pdf: str) -> bool:
     A one-line :class:`~dlnverify.errors.InvalidParameter` if ``directory`` (given as option
     ``flag``) or a file of the report in it cannot be written there
     (:func:`~reports.render.files.check_output_location`: ``directory`` a file or under one,
-    not writable, ``report.tex`` a directory, ...), or if ``pdf`` is ``"yes"`` and nothing
-    can compile; nothing is created, so a command can check its report before a long run.
+    not writable, ``report.html`` or ``report.tex`` a directory, ...), or if ``pdf`` is
+    ``"yes"`` and nothing can compile; nothing is created, so a command can check its report
+    before a long run.
     """
     check_output_location(directory, option=flag, directory=True)
     for name in _REPORT_FILES:

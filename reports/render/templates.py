@@ -17,13 +17,22 @@ its environment; the environment follows the template's name:
   (:func:`~reports.render.latex.latex_figure_path`);
 * ``*.md.j2`` — Markdown: Jinja2's own delimiters (``{% %}``, ``{{ }}``, ``{# #}``) and the
   filters ``finding`` (:func:`~reports.render.markdown.finding_markdown`) and ``cell``
-  (:func:`~reports.render.markdown.markdown_cell`).
+  (:func:`~reports.render.markdown.markdown_cell`);
+* ``*.html.j2`` — HTML: Jinja2's own delimiters, **every variable escaped automatically**
+  (so no text can inject markup), and the filters ``math`` (inline MathML,
+  :func:`~reports.render.mathml.mathml`), ``display`` (:func:`~reports.render.html.html_display`),
+  ``finding`` (:func:`~reports.render.html.html_finding`), ``mathtext``
+  (:func:`~reports.render.html.html_math_text`), ``num(digits)``
+  (:func:`~reports.render.html.html_number`), ``anchor``
+  (:func:`~reports.render.html.html_id`) and ``svg(prefix=...)``
+  (:func:`~reports.render.html.inline_svg`), whose markup is marked safe because they escape
+  their input themselves.
 
-Both have ``fmt(spec)`` (Python's :func:`format`) and ``params``
-(:func:`~reports.engine.verdict.parameters_text`).  Both trim the newline after a block tag
+All have ``fmt(spec)`` (Python's :func:`format`) and ``params``
+(:func:`~reports.engine.verdict.parameters_text`).  All trim the newline after a block tag
 and the indentation before it, keep a template's final newline and refuse undefined
-variables; nothing is escaped automatically.  Jinja2 is imported only when a template is
-loaded (``dlnverify list`` stays fast).
+variables; only the HTML templates escape automatically.  Jinja2 is imported only when a
+template is loaded (``dlnverify list`` stays fast).
 """
 
 from __future__ import annotations
@@ -33,6 +42,14 @@ from typing import Any
 
 from dlnverify.errors import InvalidParameter
 from reports.engine.verdict import parameters_text
+from reports.render.html import (
+    html_display,
+    html_finding,
+    html_id,
+    html_math_text,
+    html_number,
+    inline_svg,
+)
 from reports.render.latex import (
     latex_code,
     latex_count,
@@ -46,6 +63,7 @@ from reports.render.latex import (
     pdf_bookmark,
 )
 from reports.render.markdown import finding_markdown, markdown_cell
+from reports.render.mathml import mathml
 
 __all__ = ["load_template"]
 
@@ -80,7 +98,29 @@ _KINDS: dict[str, tuple[dict[str, Any], dict[str, Callable[..., str]]]] = {
         },
     ),
     ".md.j2": ({}, {"finding": finding_markdown, "cell": markdown_cell}),
+    ".html.j2": (
+        {},
+        {
+            "math": mathml,
+            "display": html_display,
+            "finding": html_finding,
+            "mathtext": html_math_text,
+            "num": html_number,
+            "anchor": html_id,
+            "svg": inline_svg,
+        },
+    ),
 }
+
+
+def _markup(function: Callable[..., str]) -> Callable[..., Any]:
+    """``function`` returning :class:`markupsafe.Markup`: its HTML is not escaped again."""
+    from markupsafe import Markup
+
+    def marked(*args: Any, **kwargs: Any) -> Markup:
+        return Markup(function(*args, **kwargs))
+
+    return marked
 
 
 def _environment(suffix: str) -> Any:
@@ -90,10 +130,13 @@ def _environment(suffix: str) -> Any:
         raise InvalidParameter(_JINJA_MISSING) from None
 
     delimiters, filters = _KINDS[suffix]
+    html = suffix == ".html.j2"
+    if html:
+        filters = {name: _markup(function) for name, function in filters.items()}
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("reports.documents", "templates"),
         **delimiters,
-        autoescape=False,
+        autoescape=html,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -105,10 +148,12 @@ def _environment(suffix: str) -> Any:
 
 def load_template(name: str) -> Any:
     """The Jinja2 template ``reports/documents/templates/<name>`` in the environment of its
-    kind: ``*.tex.j2`` LaTeX, ``*.md.j2`` Markdown (see the module's description)."""
+    kind: ``*.tex.j2`` LaTeX, ``*.md.j2`` Markdown, ``*.html.j2`` HTML (see the module's
+    description)."""
     suffix = next((s for s in _KINDS if name.endswith(s)), None)
     if suffix is None:
         raise InvalidParameter(
-            f"Got template {name!r}, but a report template's name ends in .tex.j2 or .md.j2."
+            f"Got template {name!r}, but a report template's name ends in .tex.j2, .md.j2 or"
+            " .html.j2."
         )
     return _environment(suffix).get_template(name)

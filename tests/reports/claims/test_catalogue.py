@@ -1,7 +1,9 @@
 """Every registered claim holds (symbolic proof + Monte Carlo), and each Monte Carlo check
 has power: the same samples reject the closed form perturbed by 10 %.
 
-This is the generic registry test (STYLE.md: one test over the whole registry).  The
+This is the generic registry test (STYLE.md: one test over the whole registry); it also
+puts every math string of each claim's report section through the LaTeX-to-MathML converter
+of the HTML report (``report_math.py``), on the outcome it verifies anyway.  The
 false-alarm rate of each check is 1e-6 (Bonferroni over its entries), see
 ``reports.engine.verdict``.
 """
@@ -10,6 +12,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from report_math import check_report_math
 
 from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import Estimate
@@ -57,6 +60,8 @@ def test_every_registered_claim_holds(claim_id):
         assert outcome.derivation.holds, outcome.derivation.findings
     if outcome.numeric is not None:
         assert outcome.numeric.passed, outcome.to_json()["numeric"]
+    # the claim's report section as HTML: every formula converts to MathML (report_math.py)
+    assert check_report_math(outcome) >= 1
 
 
 @pytest.mark.parametrize("seed", [-1, 0.5])

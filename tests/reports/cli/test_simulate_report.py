@@ -62,7 +62,7 @@ def test_stationary_report_shows_the_terminal_tables_and_the_figure(report_extra
 
 def test_same_command_same_files(report_extra, tmp_path, capsys):
     argv = [*STATIONARY, "--quiet", "--report", str(tmp_path / "r"), "--pdf", "no"]
-    files = ("report.tex", "report.md", "figures/stationary.pdf")
+    files = ("report.html", "report.tex", "report.md", "figures/stationary.pdf")
     first = []
     for _ in range(2):
         assert _run(capsys, *argv)[0] == ExitCode.OK
@@ -70,18 +70,23 @@ def test_same_command_same_files(report_extra, tmp_path, capsys):
     assert first[0] == first[1]
 
 
-def test_json_names_the_files_and_a_plain_run_has_no_figure(report_extra, tmp_path, capsys):
+def test_json_names_the_files_and_a_plain_run_shows_its_modes(report_extra, tmp_path, capsys):
+    """A training run without the diffusion still carries a figure: its mode amplitudes."""
     target = tmp_path / "plain"
     code, out, _ = _run(capsys, *FAST, "--json", "--report", str(target), "--pdf", "no")
     assert code == ExitCode.OK
     report = json.loads(out)["report"]
     assert report == {
+        "html": str(target / "report.html"),
         "tex": str(target / "report.tex"),
         "markdown": str(target / "report.md"),
         "pdf": None,
-        "figure": None,
+        "figure": str(target / "figures" / "training.pdf"),
     }
-    assert "includegraphics" not in (target / "report.tex").read_text(encoding="utf-8")
+    tex = (target / "report.tex").read_text(encoding="utf-8")
+    assert r"\includegraphics[width=\linewidth]{figures/training.pdf}" in tex
+    assert r"\caption{Mode amplitudes $s_a(t)/\sigma_a$ along training" in tex
+    assert (target / "report.html").read_text(encoding="utf-8").count("<svg") == 1
 
 
 def test_sweep_report_lists_the_swept_values(report_extra, tmp_path, capsys):
@@ -94,6 +99,24 @@ def test_sweep_report_lists_the_swept_values(report_extra, tmp_path, capsys):
     assert "`kappa`" not in markdown  # it follows from the swept eta: no single value
     assert "| `widths` | [4, 4, 4] |" in markdown
     assert len(_table_lines(out)) == 2
+    # a sweep's report carries its figure too (one row of panels per run), in every format
+    assert "Figure: [figures/sweep.pdf](figures/sweep.pdf)" in markdown
+    tex = (target / "report.tex").read_text(encoding="utf-8")
+    assert r"\includegraphics[width=\linewidth]{figures/sweep.pdf}" in tex
+    assert r"\caption{One row per run of the sweep, headed by its swept values. Mode" in tex
+    assert (target / "report.html").read_text(encoding="utf-8").count("<svg") == 1
+
+
+def test_a_sweep_without_a_report_keeps_no_runs(tmp_path, capsys, monkeypatch):
+    """Only a report draws a sweep's figure: a plain sweep does not hold its runs."""
+    from reports.experiments import sweep
+
+    kept = []
+    real = sweep._run
+    monkeypatch.setattr(sweep, "_run", lambda *a: kept.append(a[-1]) or real(*a))
+    argv = [*FAST, "--sweep", "eta=0.01,0.02", "--scheduler", "synchronous"]
+    assert _run(capsys, *argv)[0] == ExitCode.OK
+    assert kept == [False, False]
 
 
 def test_collapse_report_compiles(pdflatex, tmp_path, capsys):

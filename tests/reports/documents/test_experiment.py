@@ -304,11 +304,19 @@ def test_write_experiment_report(report_extra, tmp_path):
     figure = tmp_path / "out" / "figures" / "stationary.pdf"
     figure.parent.mkdir(parents=True)
     figure.write_bytes(b"%PDF-1.4\n")
-    files = write_experiment_report(_report(results), tmp_path / "out", figure=figure)
+    drawing = '<svg xmlns="http://www.w3.org/2000/svg"><g id="a"><path d="M 0 0 L 1 1"/></g></svg>'
+    svg = {figure.resolve(): drawing}
+    files = write_experiment_report(_report(results), tmp_path / "out", figure=figure, svg=svg)
     assert files.figure == figure
     assert files.pdf is None
     assert "{figures/stationary.pdf}" in files.tex.read_text(encoding="utf-8")
     assert "[figures/stationary.pdf](figures/stationary.pdf)" in files.markdown.read_text()
+    page = files.html.read_text(encoding="utf-8")
+    assert files.html == tmp_path / "out" / "report.html"
+    assert '<g id="figure-experiment-fig1-a"><path d="M 0 0 L 1 1"></path></g>' in page
+    assert "<figcaption>Final <math" in page  # the stationary caption, its math as MathML
+    with pytest.raises(InvalidParameter, match=r"no SVG copy of it for report\.html"):
+        write_experiment_report(_report(results), tmp_path / "out", figure=figure)
     outside = tmp_path / "elsewhere.pdf"
     with pytest.raises(InvalidParameter, match="inside the report directory"):
         write_experiment_report(_report(results), tmp_path / "out", figure=outside)

@@ -1,30 +1,29 @@
 r"""The LaTeX/PDF report (:mod:`reports.documents.verification`) and its figures (:mod:`reports.documents.figures`).
 
 Real outcomes come from cheap registry claims derived symbolically (C2, C4, C8: about 2 s),
-with synthetic Monte Carlo tables; a synthetic claim carries every LaTeX special and the
-Unicode the catalogue uses into titles, notes, findings and parameter values.  The document
-must compile with pdflatex: without a TeX installation the compile tests fail under ``CI``
-(CI installs TeX) and skip elsewhere; likewise for jinja2 and matplotlib.
+with synthetic Monte Carlo tables; a synthetic claim carries every LaTeX special, the
+Unicode the catalogue uses and HTML markup into titles, notes, findings and parameter values
+(``report_outcomes.py``).  The document must compile with pdflatex: without a TeX
+installation the compile tests fail under ``CI`` (CI installs TeX) and skip elsewhere;
+likewise for jinja2 and matplotlib.
 """
 
 import dataclasses
-import math
 import re
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
-import sympy as sp
+from report_outcomes import NASTY, cheap_outcomes
 
-from derivations.result import DerivationResult, Finding, Math, Step
+from derivations.result import DerivationResult, Finding, Math
 from dlnverify.errors import InvalidParameter
 from reports.claims import get_claim
 from reports.documents.markdown import render_report
 from reports.documents.verification import ReportFiles, render_latex, write_latex_report
-from reports.engine.claim import Claim
 from reports.engine.verdict import NumericCase, NumericCheck
-from reports.engine.verify import ClaimOutcome, verify_claim
+from reports.engine.verify import ClaimOutcome
 from reports.render.latex import (
     UNKNOWN_CHARACTER,
     LatexError,
@@ -33,70 +32,10 @@ from reports.render.latex import (
     latex_math_text,
 )
 
-SPECIALS = "100% & $5 #1 a_b {x} ~y ^z back\\slash <a|b>"
-UNICODE = "Itô ± — – ≤ ≥ σ κ ε ∞ × ≈ √ ² ∗ § ö “q” …"
-NASTY = f"{SPECIALS} {UNICODE} 漢"
-
-
-def _check(rows: list[tuple[dict, float, float, float, float]], note: str) -> NumericCheck:
-    cases = tuple(
-        NumericCase(params, est, se, closed, (est - closed) / se if se else math.inf, 4000)
-        for params, est, se, closed, _ in rows
-    )
-    return NumericCheck(cases, threshold=5.45, false_alarm_rate=1e-6, n_tests=12, note=note)
-
-
-def _nasty_outcome() -> ClaimOutcome:
-    terms = sp.Add(*(sp.Symbol(f"x_{i}") ** i / (i + 1) for i in range(1, 40)))
-    derivation = DerivationResult(
-        claim="X1",
-        derived=terms,
-        stated=terms,
-        holds=False,
-        steps=(
-            Step(f"a step named {NASTY}", sp.Symbol("f"), terms),
-            Step("a long product", sp.Symbol("g"), sp.Mul(*sp.symbols("y0:90"))),
-        ),
-        cases=(NASTY, "depth=2"),
-        findings=(f"finding {NASTY}",),
-    )
-    claim = Claim(
-        "X1",
-        f"title {NASTY}",
-        f"ref {NASTY}",
-        r"\sigma ≤ \kappa",
-        lambda: derivation,
-        remarks=(f"remark {NASTY}",),
-    )
-    check = _check(
-        [
-            ({"widths": [3, 4, 2], "label": NASTY, "x": 0.123456789}, 1.0, 0.01, 0.999, 0),
-            ({"sigma": 1.5, "tiny": 1e-12}, 2e-7, 1e-9, 1.9e-7, 0),
-            ({"L": 3}, 5.0, 0.0, 4.0, 0),  # zero SE: infinite z
-        ],
-        note=f"note {NASTY}",
-    )
-    return ClaimOutcome(claim, derivation, check, 0.0, 0.0)
-
 
 @pytest.fixture(scope="module")
 def outcomes() -> list[ClaimOutcome]:
-    real = [verify_claim(get_claim(claim_id), numeric=False) for claim_id in ("C2", "C4", "C8")]
-    real[1] = dataclasses.replace(
-        real[1],
-        numeric=_check(
-            [
-                ({"B": 4, "widths": [2, 3]}, 0.2501, 0.0004, 0.25, 0),
-                ({"B": 8, "widths": [3, 3]}, 0.1248, 0.0003, 0.125, 0),
-            ],
-            note="Online batches (B = 4) of simulated data.",
-        ),
-    )
-    real[2] = dataclasses.replace(
-        real[2],
-        numeric=_check([({"sigma": 1.0, "sigma_eps": 0.0, "L": 2}, 0.502, 0.003, 0.5, 0)], ""),
-    )
-    return [*real, _nasty_outcome()]
+    return cheap_outcomes()
 
 
 # --- escaping ------------------------------------------------------------------------------
@@ -353,7 +292,7 @@ def test_claim_figures_picks_the_specific_or_the_agreement_figure(outcomes, repo
     assert Path(figures["C8"]).name == "diffusion_profile.pdf"
     assert Path(figures["X1"]).name == "agreement_X1.pdf"
     assert all(Path(path).stat().st_size > 0 for path in figures.values())
-    with pytest.raises(InvalidParameter, match=r"\.pdf or \.png"):
+    with pytest.raises(InvalidParameter, match=r"\.pdf, \.png or \.svg"):
         agreement_figure(outcomes[3], tmp_path / "figure.jpg")
 
 

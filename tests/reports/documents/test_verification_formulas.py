@@ -63,6 +63,20 @@ def test_formula_sections_in_tex_markdown_and_json(report_extra, tmp_path, capsy
     assert "- paper's mean: refuted" in markdown
     assert "Counterexample: sigma = " in markdown
     assert markdown.index("## C2.") < markdown.index("## Formula: Eq. 5")
+    # the HTML report: a section per formula, anchored and linked, the formula as written
+    # escaped, as parsed and as derived in MathML, the verdict at a glance
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert '<section id="formula-1" class="formula">' in page
+    assert "<h2>Formula: Eq. 5 &amp; friends_1 (100%)</h2>" in page
+    assert (
+        '<li><a href="#formula-2">paper&#39;s mean</a>: <span class="verdict bad">refuted</span>'
+        in page
+    )
+    written = r"L s^{2-\frac{2}{L}}(\sigma - s)"
+    assert f"as written: <code>{written}</code>" in page
+    section = page[page.index('id="formula-2"') :]
+    assert section.count('<math display="block">') == 3  # as parsed, derived, difference
+    assert "Counterexample: sigma = " in section
 
 
 def test_all_verified_exit_0_and_text_summary(report_extra, tmp_path, capsys):

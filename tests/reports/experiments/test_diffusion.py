@@ -233,4 +233,4 @@ def test_bad_input(small_experiment, tmp_path):
     with pytest.raises(InvalidParameter, match="experiment"):
         peak_times("run")
     with pytest.raises(InvalidParameter, match="extension"):
-        diffusion_figure(small_experiment, tmp_path / "figure.svg")
+        diffusion_figure(small_experiment, tmp_path / "figure.jpg")

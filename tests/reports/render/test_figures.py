@@ -17,7 +17,7 @@ def _draw(path, panels=None):
     return target
 
 
-@pytest.mark.parametrize("suffix", [".pdf", ".png"])
+@pytest.mark.parametrize("suffix", [".pdf", ".png", ".svg"])
 @pytest.mark.parametrize("panels", [None, 3])
 def test_same_drawing_same_bytes(tmp_path, suffix, panels):
     first = _draw(tmp_path / "one" / f"figure{suffix}", panels).read_bytes()
@@ -26,9 +26,19 @@ def test_same_drawing_same_bytes(tmp_path, suffix, panels):
     assert len(first) > 1000
 
 
+def test_svg_carries_no_date_and_no_version(tmp_path):
+    """The SVG the HTML report inlines: no metadata (date, creator with matplotlib's version),
+    text as paths (no font needed to read it)."""
+    text = _draw(tmp_path / "figure.svg").read_text(encoding="utf-8")
+    assert "<metadata" not in text
+    assert "dc:date" not in text
+    assert matplotlib.__version__ not in text
+    assert "<text" not in text
+
+
 def test_bad_paths(tmp_path):
-    with pytest.raises(InvalidParameter, match=r"\.pdf or \.png"):
-        figure_path(tmp_path / "figure.svg")
+    with pytest.raises(InvalidParameter, match=r"\.pdf, \.png or \.svg"):
+        figure_path(tmp_path / "figure.jpg")
     (tmp_path / "folder.pdf").mkdir()
     with pytest.raises(InvalidParameter, match="directory"):
         figure_path(tmp_path / "folder.pdf")
