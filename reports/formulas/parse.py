@@ -21,10 +21,12 @@ from collections.abc import Iterable
 import sympy as sp
 
 from dlnverify.errors import FormulaError, InvalidParameter
-from reports.formulas.latex_syntax import from_latex
-from reports.formulas.sympy_syntax import NotSympySyntax, from_sympy_syntax
+from reports.formulas.latex_syntax import from_latex, side_from_latex
+from reports.formulas.letters import Letters
+from reports.formulas.order_term import Side
+from reports.formulas.sympy_syntax import NotSympySyntax, from_sympy_syntax, side_from_sympy_syntax
 
-__all__ = ["looks_like_latex", "parse_formula"]
+__all__ = ["looks_like_latex", "parse_formula", "parse_side"]
 
 
 def looks_like_latex(text: str) -> bool:
@@ -80,5 +82,37 @@ def parse_formula(
     except NotSympySyntax as failure:
         try:
             return from_latex(text, allowed=allowed)
+        except FormulaError:
+            raise FormulaError(str(failure)) from None
+
+
+def parse_side(text: str, *, letters: Letters, syntax: str = "auto") -> Side:
+    r"""Parse one side of a relation in a derivation chain (``dlnverify check-steps``).
+
+    As :func:`parse_formula`, with the chain language
+    (:func:`~reports.formulas.latex_syntax.side_from_latex`,
+    :func:`~reports.formulas.sympy_syntax.side_from_sympy_syntax`): free letters of
+    ``letters``, sums, products, integrals, derivatives and an order term.
+
+    Examples
+    --------
+    >>> parse_side(r"\sum_{l=1}^{L} l", letters=Letters()).expr
+    Sum(l, (l, 1, L))
+    """
+    if syntax == "sympy":
+        return side_from_sympy_syntax(text, letters=letters)
+    if syntax == "latex":
+        return side_from_latex(text, letters=letters)
+    if syntax != "auto":
+        raise InvalidParameter(
+            f"Got syntax={syntax!r}, but syntax must be 'auto', 'sympy' or 'latex'."
+        )
+    if isinstance(text, str) and looks_like_latex(text):
+        return side_from_latex(text, letters=letters)
+    try:
+        return side_from_sympy_syntax(text, letters=letters)
+    except NotSympySyntax as failure:
+        try:
+            return side_from_latex(text, letters=letters)
         except FormulaError:
             raise FormulaError(str(failure)) from None

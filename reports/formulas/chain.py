@@ -1,0 +1,639 @@
+r"""Checking a derivation step by step: ``dlnverify check-steps FILE``.
+
+:func:`check_steps` reads a file of chains (:mod:`reports.formulas.chain_file`), parses every
+expression with the parser of ``check`` extended for chains
+(:func:`reports.formulas.parse.parse_side`: free letters, sums, products, integrals,
+derivatives, order terms), and checks each relation between consecutive expressions as one
+step (:mod:`reports.formulas.step_comparison`), by what it claims:
+
+* ``=`` — an identity; with an order term on either side (``+ O(\kappa^2)``), agreement of
+  the series to that order;
+* ``\propto`` — a non-zero factor free of the chain's *variables*: the arguments of its
+  left-hand side's name (``p(s) \propto ...``: ``s``), else the letters of a
+  ``% dlnverify: variables ...`` directive, else every letter of the step (then only a
+  number may stand between the two sides);
+* ``\approx``, ``\simeq``, ``\sim`` — a series comparison when the step carries an order
+  term, else not checked; definitions (``:=``, ``\equiv``) and inequalities are not checked.
+
+A chain whose first expression is a bare name (``D(s)``, ``x``, ``f(x, y)``,
+:func:`reports.formulas.statement.is_bare_name`) *defines* that name: the first step is not
+checked, unless the chain is *anchored*.  An anchor ties the chain to a quantity of
+``check``: the chain's first formula (the right-hand side of the name, or the first
+expression) must equal the derived quantity, and the check is ``check``'s own
+(:func:`reports.formulas.engine.check`, symbolically only unless ``monte_carlo``) as step 1.
+``quantity`` anchors the file's first chain (its anchored text must then be a formula for
+it, or the file is refused); otherwise a first name that names a quantity (``D(s)``,
+``\mu(s)``, ``p(s)``, ``s^\star``, :func:`reports.formulas.statement.quantities_named`)
+anchors its chain when its right-hand side is a formula for that quantity (its parameters
+only), and ``anchor=False`` turns this off.
+
+Every expression is parsed, and every anchor validated, before the first step is checked:
+bad input is one :class:`~dlnverify.errors.FormulaError` line naming the file and line.
+Then each step runs under a time limit (``timeout``; an anchor within ``check``'s own), the
+whole file under ``total_timeout`` (steps after it are ``undecided``), and all of them under
+a memory limit (:mod:`reports.formulas.memory_limit`).  Each step draws its sampled points
+from its own generator, seeded by ``(seed, chain, step)``: same seed, same result.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from derivations.conventions import to_latex
+from dlnverify.errors import DlnVerifyError, FormulaError, InvalidParameter
+from reports.claims import get_quantity
+from reports.engine.seed import check_seed
+from reports.formulas.chain_file import (
+    ChainFile,
+    ChainFormat,
+    ChainText,
+    Link,
+    Piece,
+    Relation,
+    read_chains,
+)
+from reports.formulas.chain_result import ChainResult, StepResult, StepsResult, StepVerdict
+from reports.formulas.engine import check, validate
+from reports.formulas.file_text import STDIN, read_formula_file
+from reports.formulas.guards import excerpt
+from reports.formulas.letters import Letters, letter_key, name_key
+from reports.formulas.memory_limit import MAX_MEMORY_BYTES, memory_limit
+from reports.formulas.order_term import OrderTerm, Side
+from reports.formulas.parse import parse_side
+from reports.formulas.result import CheckResult, Symbolic, Verdict
+from reports.formulas.statement import is_bare_name, quantities_named
+from reports.formulas.step_comparison import (
+    Comparison,
+    compare_identity,
+    compare_proportional,
+    compare_series,
+)
+from reports.formulas.time_limit import MAX_SECONDS, TimeLimitReached, time_limit
+
+__all__ = ["MAX_POINTS", "check_steps", "check_steps_file"]
+
+#: Most sampled points per step.
+MAX_POINTS = 100
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One step, parsed and decided, before it is checked."""
+
+    chain: int
+    step: int
+    lines: tuple[int, int]
+    line: int
+    relation: str
+    checked_as: str
+    left_shown: str
+    right_shown: str
+    left_latex: str
+    right_latex: str
+    left: sp.Expr | None = None
+    right: sp.Expr | None = None
+    reason: str = ""
+    order: OrderTerm | None = None
+    variables: frozenset[sp.Symbol] = field(default_factory=frozenset)
+    anchor: tuple[str, str] | None = None
+
+
+def _iv(timeout: float | None, total_timeout: float | None, seed: int, n_points: int) -> None:
+    """One-line errors for the settings of :func:`check_steps`."""
+    for name, value in (("timeout", timeout), ("total_timeout", total_timeout)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidParameter(f"Got {name}={value!r}, but it must be a number of seconds.")
+        if not (value > 0 and math.isfinite(value)) or value > MAX_SECONDS:
+            raise InvalidParameter(
+                f"Got {name}={value!r}, but it must be positive and at most {MAX_SECONDS:g}"
+                " seconds (one day)."
+            )
+    check_seed(seed)
+    if (
+        isinstance(n_points, bool)
+        or not isinstance(n_points, int)
+        or not 1 <= n_points <= MAX_POINTS
+    ):
+        raise InvalidParameter(
+            f"Got n_points={n_points!r}, but it must be an integer from 1 to {MAX_POINTS}."
+        )
+
+
+def check_steps(
+    text: str,
+    *,
+    name: str = "<text>",
+    path: str | Path | None = None,
+    file_format: ChainFormat | str = ChainFormat.AUTO,
+    quantity: str | None = None,
+    anchor: bool = True,
+    timeout: float | None = 30.0,
+    total_timeout: float | None = 600.0,
+    seed: int = 0,
+    n_points: int = 8,
+    monte_carlo: bool = False,
+    memory: int | None = MAX_MEMORY_BYTES,
+    progress: Callable[[str], None] | None = None,
+) -> StepsResult:
+    r"""Check every step of every derivation chain of ``text`` (module docstring).
+
+    Parameters
+    ----------
+    text : str
+        The content of a ``.tex`` file or of a file of one expression per line
+        (:mod:`reports.formulas.chain_file`).
+    name : str
+        The file's name in messages and results.
+    path : str or Path, optional
+        The file's path, whose suffix (``.tex``) decides the format under ``"auto"``.
+    file_format : {"auto", "tex", "lines"}
+        How ``text`` holds its chains.
+    quantity : str, optional
+        A quantity of ``check`` (``"diffusion"``) that anchors the first chain.
+    anchor : bool
+        Whether a first left-hand side that names a quantity anchors its chain.
+    timeout, total_timeout : float or None
+        Seconds per step, and for the whole file (``None``: no limit).
+    seed : int
+        Seed of the sampled points.
+    n_points : int
+        Sampled points per step.
+    monte_carlo : bool
+        Also run ``check``'s Monte Carlo comparison for an anchor.
+    memory : int or None
+        Bytes the process may grow by while the steps are checked (``None``: no limit).
+    progress : callable, optional
+        Gets a line as each step starts and ends.
+
+    Returns
+    -------
+    StepsResult
+        Prints as the command does; ``to_json()`` is its ``--json``.
+
+    Raises
+    ------
+    dlnverify.errors.FormulaError, dlnverify.errors.InvalidParameter
+        Bad input, before any step is checked: one line naming the file and line.
+
+    Examples
+    --------
+    >>> result = check_steps("(x+1)^2\n= x^2 + 2x + 1\n= x^2 + x + 1\n", seed=0)
+    >>> result.verdict, result.first_wrong.line
+    ('refuted', 3)
+    """
+    started = time.perf_counter()
+    _iv(timeout, total_timeout, seed, n_points)
+    if quantity is not None:
+        get_quantity(quantity)
+    chain_file = read_chains(text, name=name, path=path, file_format=file_format)
+    plans = [
+        _plan_chain(chain_file, index, chain, quantity if index == 1 else None, anchor)
+        for index, chain in enumerate(chain_file.chains, 1)
+    ]
+    total = sum(len(chain_plans) for chain_plans in plans)
+    results: list[list[StepResult]] = []
+    done = 0
+    with memory_limit(memory):
+        for chain_plans in plans:
+            results.append([])
+            for plan in chain_plans:
+                done += 1
+                if progress is not None:
+                    progress(
+                        f"[{done}/{total}] chain {plan.chain}, step {plan.step} (line {plan.line}) ..."
+                    )
+                remaining = (
+                    None
+                    if total_timeout is None
+                    else total_timeout - (time.perf_counter() - started)
+                )
+                outcome = _run(plan, remaining, timeout, total_timeout, seed, n_points, monte_carlo)
+                if progress is not None:
+                    progress(
+                        f"[{done}/{total}] chain {plan.chain}, step {plan.step}:"
+                        f" {outcome.verdict.words} ({outcome.elapsed:.1f} s)"
+                    )
+                results[-1].append(outcome)
+    chains = tuple(
+        ChainResult(index, chain.lines, chain.environment, tuple(steps), chain.reading)
+        for index, (chain, steps) in enumerate(zip(chain_file.chains, results, strict=True), 1)
+    )
+    settings = {
+        "timeout": timeout,
+        "total_timeout": total_timeout,
+        "seed": seed,
+        "points": n_points,
+        "monte_carlo": monte_carlo,
+        "format": str(chain_file.format),
+    }
+    return StepsResult(name, chains, time.perf_counter() - started, settings)
+
+
+def check_steps_file(path: str | Path, **options: Any) -> StepsResult:
+    """:func:`check_steps` on the file at ``path`` (``"-"``: standard input), read as given
+    (:func:`reports.formulas.file_text.read_formula_file`: at most 1 MB, UTF-8 without a
+    byte-order mark)."""
+    name = "<stdin>" if str(path) == STDIN else str(path)
+    text = read_formula_file(path, name)
+    return check_steps(text, name=name, path=None if str(path) == STDIN else path, **options)
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def _located(error: DlnVerifyError, chain_file: ChainFile, piece: Piece) -> FormulaError:
+    """``error`` on ``piece``, as one line naming the file and the line of the problem
+    (a column the parser names is mapped back to its line)."""
+    message = str(error)
+    column = re.search(r"column (\d+)", message)
+    offset = piece.offset + (int(column.group(1)) - 1 if column else 0)
+    line = chain_file.line_of(offset)
+    return FormulaError(
+        f"{chain_file.name}, line {line}: {message} (in the expression {excerpt(piece.text)})"
+    )
+
+
+def _parsed(chain_file: ChainFile, piece: Piece) -> Side:
+    try:
+        return parse_side(piece.text, letters=chain_file.letters)
+    except DlnVerifyError as error:
+        raise _located(error, chain_file, piece) from None
+
+
+def _label_variables(label: str, letters: Letters) -> frozenset[sp.Symbol]:
+    """The symbols of the arguments of a name (``p(s)``: ``s``; ``f(x, y)``: both)."""
+    arguments = re.search(r"\(([^()]*)\)\s*$", label)
+    if arguments is None:
+        return frozenset()
+    found = set()
+    for item in arguments.group(1).split(","):
+        try:
+            key = letter_key(item.strip())
+        except FormulaError:
+            named = name_key(item.strip())
+            if named is None:
+                continue
+            key = named
+        found.add(letters.symbol(key))
+    return frozenset(found)
+
+
+def _shown(side: Side) -> tuple[str, str]:
+    return side.text(), side.latex()
+
+
+def _plan_chain(
+    chain_file: ChainFile, index: int, chain: ChainText, quantity: str | None, anchor: bool
+) -> list[_Plan]:
+    """The steps of one chain: every expression parsed, the first step anchored or marked
+    as a definition, each other step's comparison chosen."""
+    pieces, links = chain.pieces, chain.links
+    label = pieces[0].text if len(pieces) > 1 and is_bare_name(pieces[0].text) else None
+    sides: list[Side | None] = [
+        None if (position == 0 and label is not None) else _parsed(chain_file, piece)
+        for position, piece in enumerate(pieces)
+    ]
+    plans: list[_Plan] = []
+    first_link = 0
+    if label is not None:
+        plans.append(_first_step(chain_file, index, chain, sides[1], quantity, anchor))  # type: ignore[arg-type]
+        first_link = 1
+    elif quantity is not None:
+        plans.append(_anchor_alone(chain_file, index, pieces[0], sides[0], quantity))  # type: ignore[arg-type]
+    directive = frozenset(chain_file.letters.symbol(key) for key in chain_file.variables)
+    variables = (_label_variables(label, chain_file.letters) if label else frozenset()) or directive
+    for position in range(first_link, len(links)):
+        left, right = sides[position], sides[position + 1]
+        assert left is not None
+        assert right is not None
+        plans.append(
+            _step(
+                index,
+                len(plans) + 1,
+                pieces[position],
+                pieces[position + 1],
+                links[position],
+                left,
+                right,
+                variables,
+            )
+        )
+    return plans
+
+
+def _anchor_text(label: str, link: Link, right: Piece) -> str | None:
+    """The text ``check`` reads for an anchor: ``NAME = FORMULA`` (``\\propto`` kept, a
+    definition read as ``=``); ``None`` for a relation an anchor cannot state."""
+    if link.relation in {Relation.EQUAL, Relation.DEFINITION}:
+        return f"{label} = {right.text}"
+    if link.relation == Relation.PROPORTIONAL:
+        return f"{label} \\propto {right.text}"
+    return None
+
+
+def _first_step(
+    chain_file: ChainFile,
+    index: int,
+    chain: ChainText,
+    right: Side,
+    quantity: str | None,
+    anchor: bool,
+) -> _Plan:
+    """The step from a name to its formula: an anchor, or a definition (not checked)."""
+    label_piece, right_piece, link = chain.pieces[0], chain.pieces[1], chain.links[0]
+    label = label_piece.text
+    text = _anchor_text(label, link, right_piece)
+    right_shown, right_latex = _shown(right)
+    common = {
+        "chain": index,
+        "step": 1,
+        "lines": (label_piece.lines[0], right_piece.lines[1]),
+        "line": link.line,
+        "relation": link.written,
+        "right_shown": right_shown,
+        "right_latex": right_latex,
+        "right": right.expr,
+    }
+    if quantity is not None:
+        if text is None:
+            raise FormulaError(
+                f"{chain_file.name}, line {link.line}: the first relation {link.written} cannot"
+                f" anchor the chain to {quantity}: write = (or \\propto)"
+            )
+        _validated(chain_file, right_piece, quantity, text)
+        return _Plan(
+            **common,
+            checked_as="anchor",
+            left_shown=f"{label} ({quantity}, derived)",
+            left_latex=label,
+            anchor=(quantity, text),
+        )
+    named = quantities_named(label)
+    reasons = []
+    if anchor and named and text is not None:
+        for candidate in named:
+            try:
+                validate(candidate, text)
+            except DlnVerifyError as error:
+                reasons.append(f"{candidate}: {error}")
+                continue
+            return _Plan(
+                **common,
+                checked_as="anchor",
+                left_shown=f"{label} ({candidate}, derived)",
+                left_latex=label,
+                anchor=(candidate, text),
+            )
+    reason = f"{label} is a name being defined"
+    if reasons:
+        reason += (
+            f"; it names {', '.join(named)}, but its formula is not one for them ("
+            + reasons[0]
+            + ")"
+        )
+    elif named and not anchor:
+        reason += " (anchoring is off)"
+    return _Plan(
+        **common,
+        checked_as="none",
+        left_shown=label,
+        left_latex=label,
+        reason=reason,
+    )
+
+
+def _validated(chain_file: ChainFile, piece: Piece, quantity: str, text: str) -> None:
+    try:
+        validate(quantity, text)
+    except DlnVerifyError as error:
+        raise FormulaError(
+            f"{chain_file.name}, line {piece.lines[0]}: the chain is anchored to {quantity},"
+            f" but its first formula is not one for it: {error}"
+        ) from None
+
+
+def _anchor_alone(
+    chain_file: ChainFile, index: int, piece: Piece, side: Side, quantity: str
+) -> _Plan:
+    """Step 1 of a chain anchored by ``quantity`` whose first expression is a formula."""
+    _validated(chain_file, piece, quantity, piece.text)
+    right_shown, right_latex = _shown(side)
+    return _Plan(
+        chain=index,
+        step=1,
+        lines=piece.lines,
+        line=piece.lines[0],
+        relation="=",
+        checked_as="anchor",
+        left_shown=f"{quantity} (derived)",
+        right_shown=right_shown,
+        left_latex=quantity,
+        right_latex=right_latex,
+        right=side.expr,
+        anchor=(quantity, piece.text),
+    )
+
+
+def _step(
+    index: int,
+    number: int,
+    first: Piece,
+    second: Piece,
+    link: Link,
+    left: Side,
+    right: Side,
+    variables: frozenset[sp.Symbol],
+) -> _Plan:
+    """A step between two parsed expressions, with the comparison its relation asks for."""
+    left_shown, left_latex = _shown(left)
+    right_shown, right_latex = _shown(right)
+    orders = [side.order for side in (left, right) if side.order is not None]
+    plan = _Plan(
+        chain=index,
+        step=number,
+        lines=(first.lines[0], second.lines[1]),
+        line=link.line,
+        relation=link.written,
+        checked_as="none",
+        left_shown=left_shown,
+        right_shown=right_shown,
+        left_latex=left_latex,
+        right_latex=right_latex,
+        left=left.expr,
+        right=right.expr,
+    )
+    if link.relation == Relation.DEFINITION:
+        return replace(plan, reason=f"{link.written} is a definition; not checked")
+    if link.relation == Relation.INEQUALITY:
+        return replace(plan, reason=f"{link.written}: inequalities are not checked")
+    if link.relation == Relation.PROPORTIONAL:
+        if orders:
+            return replace(plan, reason=f"{link.written} with an order term is not checked")
+        return replace(plan, checked_as="proportional", variables=variables)
+    if orders:
+        kinds = {(o.variable, o.at_infinity) for o in orders}
+        if len(kinds) > 1:
+            return replace(
+                plan,
+                reason="order terms in different variables (or limits) on the two sides;"
+                " not checked",
+            )
+        order = min(orders, key=lambda o: o.compared)
+        return replace(plan, checked_as="series", order=order)
+    if link.relation == Relation.APPROXIMATE:
+        return replace(
+            plan,
+            reason=f"{link.written} without an order term is not checked (add + O(...) to"
+            " check it to that order)",
+        )
+    return replace(plan, checked_as="identity")
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _run(
+    plan: _Plan,
+    remaining: float | None,
+    timeout: float | None,
+    total_timeout: float | None,
+    seed: int,
+    n_points: int,
+    monte_carlo: bool,
+) -> StepResult:
+    """Check one planned step within its time (and the file's remaining time)."""
+    started = time.perf_counter()
+    result = StepResult(
+        plan.chain,
+        plan.step,
+        plan.lines,
+        plan.line,
+        plan.relation,
+        plan.checked_as,
+        plan.left_shown,
+        plan.right_shown,
+        plan.left_latex,
+        plan.right_latex,
+        StepVerdict.NOT_CHECKED,
+        plan.reason,
+        order=None if plan.order is None else plan.order.text(),
+        quantity=None if plan.anchor is None else plan.anchor[0],
+    )
+    if plan.checked_as == "none":
+        return result
+    if remaining is not None and remaining <= 0:
+        return replace(
+            result,
+            verdict=StepVerdict.UNDECIDED,
+            message=f"the total time limit of {total_timeout:g} s was reached before this step",
+        )
+    limits = [limit for limit in (timeout, remaining) if limit is not None]
+    limit = min(limits) if limits else None
+    if plan.anchor is not None:
+        return _anchored(plan, result, limit, seed, monte_carlo, started)
+    rng = np.random.default_rng([seed, plan.chain, plan.step])
+    try:
+        with time_limit(limit):
+            comparison = _compare(plan, rng, n_points)
+    except TimeLimitReached:
+        comparison = Comparison(
+            StepVerdict.UNDECIDED, f"time limit of {limit:g} s reached before a verdict"
+        )
+    except MemoryError:
+        comparison = Comparison(StepVerdict.UNDECIDED, "memory limit reached before a verdict")
+    except Exception as error:
+        comparison = Comparison(
+            StepVerdict.UNDECIDED,
+            f"SymPy could not compare the two sides ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else 'no message'})",
+        )
+    return replace(
+        result,
+        verdict=comparison.verdict,
+        message=comparison.message,
+        points=comparison.points,
+        factor=comparison.factor,
+        counterexample=comparison.counterexample,
+        elapsed=time.perf_counter() - started,
+    )
+
+
+def _compare(plan: _Plan, rng: np.random.Generator, n_points: int) -> Comparison:
+    assert plan.left is not None
+    assert plan.right is not None
+    if plan.checked_as == "identity":
+        return compare_identity(plan.left, plan.right, rng=rng, n_points=n_points)
+    if plan.checked_as == "proportional":
+        variables = set(plan.variables) or (plan.left.free_symbols | plan.right.free_symbols)
+        return compare_proportional(
+            plan.left, plan.right, set(variables), rng=rng, n_points=n_points
+        )
+    assert plan.order is not None
+    return compare_series(plan.left, plan.right, plan.order, rng=rng, n_points=n_points)
+
+
+def _anchored(
+    plan: _Plan,
+    result: StepResult,
+    limit: float | None,
+    seed: int,
+    monte_carlo: bool,
+    started: float,
+) -> StepResult:
+    """The anchor step: ``check``'s verdict on the chain's first formula."""
+    assert plan.anchor is not None
+    quantity, text = plan.anchor
+    try:
+        checked = check(quantity, text, timeout=limit, seed=seed, monte_carlo=monte_carlo)
+    except MemoryError:
+        return replace(
+            result,
+            verdict=StepVerdict.UNDECIDED,
+            message="memory limit reached before a verdict",
+            elapsed=time.perf_counter() - started,
+        )
+    verdict, message = _anchor_verdict(checked)
+    evidence = None
+    if verdict == StepVerdict.REFUTED and checked.counterexample is not None:
+        found = checked.counterexample
+        evidence = {
+            "point": {k: str(sp.Rational(str(v))) for k, v in found["parameters"].items()},
+            "left": found["derived"],
+            "right": found["formula"],
+        }
+    derived = checked.derived
+    return replace(
+        result,
+        verdict=verdict,
+        message=message,
+        left=result.left if derived is None else f"{result.left}: {sp.sstr(derived)}",
+        left_latex=result.left_latex if derived is None else to_latex(derived),
+        factor=None if checked.convention is None else f"the convention {checked.convention}",
+        counterexample=evidence,
+        elapsed=time.perf_counter() - started,
+    )
+
+
+def _anchor_verdict(checked: CheckResult) -> tuple[StepVerdict, str]:
+    """A ``check`` result as a step verdict (derived quantity = the chain's first formula)."""
+    words = f"the first formula against the derived {checked.quantity}: {checked.message}"
+    if checked.verdict == Verdict.REFUTED:
+        return StepVerdict.REFUTED, words
+    if checked.verdict == Verdict.VERIFIED:
+        if checked.symbolic == Symbolic.EQUAL:
+            return StepVerdict.PROVEN, words
+        return StepVerdict.SAMPLED, words
+    if checked.symbolic == Symbolic.UNDECIDED and "time limit" not in checked.message:
+        return StepVerdict.SAMPLED, words
+    return StepVerdict.UNDECIDED, words
