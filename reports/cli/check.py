@@ -11,6 +11,8 @@ from typing import Any
 from reports.cli._common import (
     ExitCode,
     add_seed,
+    assignment,
+    at_values,
     nonempty_path,
     print_json,
     table,
@@ -48,7 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--at",
         metavar="NAME=VALUE",
-        type=_assignment,
+        type=assignment,
         action="append",
         default=[],
         help="hold a parameter fixed, e.g. --at L=3 (repeatable): the formula is checked at"
@@ -59,14 +61,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr (--file)")
     parser.set_defaults(handler=run)
-
-
-def _assignment(text: str) -> tuple[str, str]:
-    """``--at NAME=VALUE``: the pair, the value still text (checked by ``reports.check``)."""
-    name, sep, value = text.partition("=")
-    if not sep or not name.strip() or not value.strip():
-        raise argparse.ArgumentTypeError(f"got {text!r}, but it must look like L=3")
-    return name.strip(), value.strip()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,11 +99,7 @@ def _check_one(args: argparse.Namespace) -> int:
     from reports.formulas.engine import check
 
     syntax = "latex" if args.latex else "sympy" if args.sympy else "auto"
-    at: dict[str, str] = {}
-    for name, value in args.at:
-        if name in at:
-            raise usage(f"Got --at {name}=... twice; give each parameter once.")
-        at[name] = value
+    at = at_values(args.at)
     result = check(
         args.quantity,
         args.formula,

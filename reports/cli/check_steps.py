@@ -7,6 +7,8 @@ import argparse
 
 from reports.cli._common import (
     add_seed,
+    assignment,
+    at_values,
     integer_at_least,
     nonempty_path,
     print_json,
@@ -60,6 +62,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         " (see check --list), checked as check does",
     )
     parser.add_argument(
+        "--at",
+        metavar="NAME=VALUE",
+        type=assignment,
+        action="append",
+        default=[],
+        help="hold a parameter fixed in the anchor's check, e.g. --at L=2 (repeatable), as"
+        " check --at does",
+    )
+    parser.add_argument(
         "--no-anchor",
         action="store_true",
         help="do not anchor a chain whose first left-hand side names a quantity (D(s), p(s))",
@@ -102,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         file_format=args.format,
         quantity=args.quantity,
         anchor=not args.no_anchor,
+        at=at_values(args.at),
         timeout=args.timeout,
         total_timeout=args.total_timeout,
         seed=args.seed,

@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ from derivations.conventions import to_latex
 from dlnverify.errors import DlnVerifyError, FormulaError, InvalidParameter
 from reports.claims import get_quantity
 from reports.engine.seed import check_seed
+from reports.formulas.anchor import Anchor, AnchorOutcome, anchor_for, check_anchor
 from reports.formulas.chain_file import (
     ChainFile,
     ChainFormat,
@@ -62,14 +63,12 @@ from reports.formulas.chain_file import (
     read_chains,
 )
 from reports.formulas.chain_result import ChainResult, StepResult, StepsResult, StepVerdict
-from reports.formulas.engine import check, validate
 from reports.formulas.file_text import STDIN, read_formula_file
 from reports.formulas.guards import excerpt
 from reports.formulas.letters import Letters, letter_key, name_key
 from reports.formulas.memory_limit import MAX_MEMORY_BYTES, memory_limit
 from reports.formulas.order_term import OrderTerm, Side
 from reports.formulas.parse import parse_side
-from reports.formulas.result import CheckResult, Symbolic, Verdict
 from reports.formulas.statement import is_bare_name, quantities_named
 from reports.formulas.step_comparison import (
     Comparison,
@@ -104,7 +103,7 @@ class _Plan:
     reason: str = ""
     order: OrderTerm | None = None
     variables: frozenset[sp.Symbol] = field(default_factory=frozenset)
-    anchor: tuple[str, str] | None = None
+    anchor: Anchor | None = None
 
 
 def _iv(timeout: float | None, total_timeout: float | None, seed: int, n_points: int) -> None:
@@ -138,6 +137,7 @@ def check_steps(
     file_format: ChainFormat | str = ChainFormat.AUTO,
     quantity: str | None = None,
     anchor: bool = True,
+    at: Mapping[str, Any] | None = None,
     timeout: float | None = 30.0,
     total_timeout: float | None = 600.0,
     seed: int = 0,
@@ -163,6 +163,8 @@ def check_steps(
         A quantity of ``check`` (``"diffusion"``) that anchors the first chain.
     anchor : bool
         Whether a first left-hand side that names a quantity anchors its chain.
+    at : mapping, optional
+        Values an anchor holds fixed (``{"L": 2}``), as ``check --at``.
     timeout, total_timeout : float or None
         Seconds per step, and for the whole file (``None``: no limit).
     seed : int
@@ -198,7 +200,7 @@ def check_steps(
         get_quantity(quantity)
     chain_file = read_chains(text, name=name, path=path, file_format=file_format)
     plans = [
-        _plan_chain(chain_file, index, chain, quantity if index == 1 else None, anchor)
+        _plan_chain(chain_file, index, chain, quantity if index == 1 else None, anchor, at)
         for index, chain in enumerate(chain_file.chains, 1)
     ]
     total = sum(len(chain_plans) for chain_plans in plans)
@@ -294,7 +296,12 @@ def _shown(side: Side) -> tuple[str, str]:
 
 
 def _plan_chain(
-    chain_file: ChainFile, index: int, chain: ChainText, quantity: str | None, anchor: bool
+    chain_file: ChainFile,
+    index: int,
+    chain: ChainText,
+    quantity: str | None,
+    anchor: bool,
+    at: Mapping[str, Any] | None,
 ) -> list[_Plan]:
     """The steps of one chain: every expression parsed, the first step anchored or marked
     as a definition, each other step's comparison chosen."""
@@ -307,10 +314,10 @@ def _plan_chain(
     plans: list[_Plan] = []
     first_link = 0
     if label is not None:
-        plans.append(_first_step(chain_file, index, chain, sides[1], quantity, anchor))  # type: ignore[arg-type]
+        plans.append(_first_step(chain_file, index, chain, sides[1], quantity, anchor, at))  # type: ignore[arg-type]
         first_link = 1
     elif quantity is not None:
-        plans.append(_anchor_alone(chain_file, index, pieces[0], sides[0], quantity))  # type: ignore[arg-type]
+        plans.append(_anchor_alone(chain_file, index, pieces[0], sides[0], quantity, at))  # type: ignore[arg-type]
     directive = frozenset(chain_file.letters.symbol(key) for key in chain_file.variables)
     variables = (_label_variables(label, chain_file.letters) if label else frozenset()) or directive
     for position in range(first_link, len(links)):
@@ -332,14 +339,13 @@ def _plan_chain(
     return plans
 
 
-def _anchor_text(label: str, link: Link, right: Piece) -> str | None:
-    """The text ``check`` reads for an anchor: ``NAME = FORMULA`` (``\\propto`` kept, a
-    definition read as ``=``); ``None`` for a relation an anchor cannot state."""
-    if link.relation in {Relation.EQUAL, Relation.DEFINITION}:
-        return f"{label} = {right.text}"
-    if link.relation == Relation.PROPORTIONAL:
-        return f"{label} \\propto {right.text}"
-    return None
+#: The relation an anchor states, by the kind of the chain's first relation (``None``: an
+#: anchor cannot state it).
+_ANCHOR_RELATIONS = {
+    Relation.EQUAL: "=",
+    Relation.DEFINITION: "=",
+    Relation.PROPORTIONAL: "\\propto",
+}
 
 
 def _first_step(
@@ -349,73 +355,68 @@ def _first_step(
     right: Side,
     quantity: str | None,
     anchor: bool,
+    at: Mapping[str, Any] | None,
 ) -> _Plan:
     """The step from a name to its formula: an anchor, or a definition (not checked)."""
     label_piece, right_piece, link = chain.pieces[0], chain.pieces[1], chain.links[0]
     label = label_piece.text
-    text = _anchor_text(label, link, right_piece)
+    relation = _ANCHOR_RELATIONS.get(link.relation)
     right_shown, right_latex = _shown(right)
-    common = {
-        "chain": index,
-        "step": 1,
-        "lines": (label_piece.lines[0], right_piece.lines[1]),
-        "line": link.line,
-        "relation": link.written,
-        "right_shown": right_shown,
-        "right_latex": right_latex,
-        "right": right.expr,
-    }
+    plan = _Plan(
+        chain=index,
+        step=1,
+        lines=(label_piece.lines[0], right_piece.lines[1]),
+        line=link.line,
+        relation=link.written,
+        checked_as="none",
+        left_shown=label,
+        right_shown=right_shown,
+        left_latex=label,
+        right_latex=right_latex,
+        right=right.expr,
+    )
     if quantity is not None:
-        if text is None:
+        if relation is None:
             raise FormulaError(
                 f"{chain_file.name}, line {link.line}: the first relation {link.written} cannot"
                 f" anchor the chain to {quantity}: write = (or \\propto)"
             )
-        _validated(chain_file, right_piece, quantity, text)
-        return _Plan(
-            **common,
-            checked_as="anchor",
-            left_shown=f"{label} ({quantity}, derived)",
-            left_latex=label,
-            anchor=(quantity, text),
-        )
+        found = _anchor(chain_file, right_piece, quantity, right, label, relation, at)
+        return replace(plan, checked_as="anchor", anchor=found)
     named = quantities_named(label)
     reasons = []
-    if anchor and named and text is not None:
+    if anchor and named and relation is not None:
         for candidate in named:
             try:
-                validate(candidate, text)
+                found = anchor_for(
+                    candidate, right_piece.text, right.expr, label=label, relation=relation, at=at
+                )
             except DlnVerifyError as error:
                 reasons.append(f"{candidate}: {error}")
                 continue
-            return _Plan(
-                **common,
-                checked_as="anchor",
-                left_shown=f"{label} ({candidate}, derived)",
-                left_latex=label,
-                anchor=(candidate, text),
-            )
+            return replace(plan, checked_as="anchor", anchor=found)
     reason = f"{label} is a name being defined"
     if reasons:
         reason += (
-            f"; it names {', '.join(named)}, but its formula is not one for them ("
-            + reasons[0]
-            + ")"
+            f"; it names {', '.join(named)}, but its formula is not one for them ({reasons[0]})"
         )
     elif named and not anchor:
         reason += " (anchoring is off)"
-    return _Plan(
-        **common,
-        checked_as="none",
-        left_shown=label,
-        left_latex=label,
-        reason=reason,
-    )
+    return replace(plan, reason=reason)
 
 
-def _validated(chain_file: ChainFile, piece: Piece, quantity: str, text: str) -> None:
+def _anchor(
+    chain_file: ChainFile,
+    piece: Piece,
+    quantity: str,
+    side: Side,
+    label: str | None,
+    relation: str,
+    at: Mapping[str, Any] | None,
+) -> Anchor:
+    """The anchor ``quantity`` asks for; a formula that is not one for it is bad input."""
     try:
-        validate(quantity, text)
+        return anchor_for(quantity, piece.text, side.expr, label=label, relation=relation, at=at)
     except DlnVerifyError as error:
         raise FormulaError(
             f"{chain_file.name}, line {piece.lines[0]}: the chain is anchored to {quantity},"
@@ -424,10 +425,15 @@ def _validated(chain_file: ChainFile, piece: Piece, quantity: str, text: str) ->
 
 
 def _anchor_alone(
-    chain_file: ChainFile, index: int, piece: Piece, side: Side, quantity: str
+    chain_file: ChainFile,
+    index: int,
+    piece: Piece,
+    side: Side,
+    quantity: str,
+    at: Mapping[str, Any] | None,
 ) -> _Plan:
     """Step 1 of a chain anchored by ``quantity`` whose first expression is a formula."""
-    _validated(chain_file, piece, quantity, piece.text)
+    found = _anchor(chain_file, piece, quantity, side, None, "=", at)
     right_shown, right_latex = _shown(side)
     return _Plan(
         chain=index,
@@ -436,12 +442,12 @@ def _anchor_alone(
         line=piece.lines[0],
         relation="=",
         checked_as="anchor",
-        left_shown=f"{quantity} (derived)",
+        left_shown=quantity,
         right_shown=right_shown,
         left_latex=quantity,
         right_latex=right_latex,
         right=side.expr,
-        anchor=(quantity, piece.text),
+        anchor=found,
     )
 
 
@@ -528,7 +534,7 @@ def _run(
         StepVerdict.NOT_CHECKED,
         plan.reason,
         order=None if plan.order is None else plan.order.text(),
-        quantity=None if plan.anchor is None else plan.anchor[0],
+        quantity=None if plan.anchor is None else plan.anchor.quantity,
     )
     if plan.checked_as == "none":
         return result
@@ -575,10 +581,8 @@ def _compare(plan: _Plan, rng: np.random.Generator, n_points: int) -> Comparison
     if plan.checked_as == "identity":
         return compare_identity(plan.left, plan.right, rng=rng, n_points=n_points)
     if plan.checked_as == "proportional":
-        variables = set(plan.variables) or (plan.left.free_symbols | plan.right.free_symbols)
-        return compare_proportional(
-            plan.left, plan.right, set(variables), rng=rng, n_points=n_points
-        )
+        variables = set(plan.variables) or None
+        return compare_proportional(plan.left, plan.right, variables, rng=rng, n_points=n_points)
     assert plan.order is not None
     return compare_series(plan.left, plan.right, plan.order, rng=rng, n_points=n_points)
 
@@ -593,47 +597,18 @@ def _anchored(
 ) -> StepResult:
     """The anchor step: ``check``'s verdict on the chain's first formula."""
     assert plan.anchor is not None
-    quantity, text = plan.anchor
     try:
-        checked = check(quantity, text, timeout=limit, seed=seed, monte_carlo=monte_carlo)
+        outcome = check_anchor(plan.anchor, timeout=limit, seed=seed, monte_carlo=monte_carlo)
     except MemoryError:
-        return replace(
-            result,
-            verdict=StepVerdict.UNDECIDED,
-            message="memory limit reached before a verdict",
-            elapsed=time.perf_counter() - started,
-        )
-    verdict, message = _anchor_verdict(checked)
-    evidence = None
-    if verdict == StepVerdict.REFUTED and checked.counterexample is not None:
-        found = checked.counterexample
-        evidence = {
-            "point": {k: str(sp.Rational(str(v))) for k, v in found["parameters"].items()},
-            "left": found["derived"],
-            "right": found["formula"],
-        }
-    derived = checked.derived
+        outcome = AnchorOutcome(StepVerdict.UNDECIDED, "memory limit reached before a verdict")
+    derived = outcome.derived
     return replace(
         result,
-        verdict=verdict,
-        message=message,
-        left=result.left if derived is None else f"{result.left}: {sp.sstr(derived)}",
+        verdict=outcome.verdict,
+        message=outcome.message,
+        left=result.left if derived is None else f"{result.left} (derived): {sp.sstr(derived)}",
         left_latex=result.left_latex if derived is None else to_latex(derived),
-        factor=None if checked.convention is None else f"the convention {checked.convention}",
-        counterexample=evidence,
+        factor=None if outcome.convention is None else f"the convention {outcome.convention}",
+        counterexample=outcome.counterexample,
         elapsed=time.perf_counter() - started,
     )
-
-
-def _anchor_verdict(checked: CheckResult) -> tuple[StepVerdict, str]:
-    """A ``check`` result as a step verdict (derived quantity = the chain's first formula)."""
-    words = f"the first formula against the derived {checked.quantity}: {checked.message}"
-    if checked.verdict == Verdict.REFUTED:
-        return StepVerdict.REFUTED, words
-    if checked.verdict == Verdict.VERIFIED:
-        if checked.symbolic == Symbolic.EQUAL:
-            return StepVerdict.PROVEN, words
-        return StepVerdict.SAMPLED, words
-    if checked.symbolic == Symbolic.UNDECIDED and "time limit" not in checked.message:
-        return StepVerdict.SAMPLED, words
-    return StepVerdict.UNDECIDED, words

@@ -40,6 +40,7 @@ from reports.formulas.guards import (
     MAX_TREE_DEPTH,
     GuardedArithmetic,
     allowed_symbols,
+    checked_bound,
     checked_text,
     exact_decimal,
     excerpt,
@@ -51,8 +52,9 @@ from reports.formulas.order_term import OrderTerm, Side, order_term
 
 __all__ = ["MAX_DERIVATIVE_ORDER", "finished_side", "from_latex", "side_from_latex"]
 
-#: Highest order of a derivative in a chain (``\frac{d^4}{ds^4}``): each order multiplies the
-#: size of the expression SymPy builds.
+#: Highest order of the derivatives of one expression in a chain, all together
+#: (``\frac{d^4}{ds^4}``, or ``\frac{d}{ds}`` and ``\frac{d^3}{ds^3}``): each order
+#: multiplies the size of the expression SymPy builds.
 MAX_DERIVATIVE_ORDER = 4
 
 _LATEX_NAMES = DECLARED_LETTERS
@@ -83,6 +85,8 @@ class _LatexBuilder:
         self.free: set[LetterKey] = set()
         #: inside the limits of a sum, product or integral (where ``\infty`` may stand)
         self.in_limits = 0
+        #: the order of all derivatives built so far
+        self.derivatives = 0
 
     def refuse_symbol(self, key: tuple[str, str | None]) -> FormulaError:
         spelled = _latex_spelling(key)
@@ -173,12 +177,8 @@ class _LatexBuilder:
         key = self.variable(var, command)
         low = self.limit(lower, depth, arg=False)
         high = self.limit(upper, depth, arg=True)
-        for bound, which in ((low, "lower"), (high, "upper")):
-            if not (bound.is_integer or bound in (sp.oo, -sp.oo)):
-                raise FormulaError(
-                    f"the {which} bound {sp.sstr(bound)} of {command} is not an integer: use a"
-                    " number, L, or a letter declared '% dlnverify: natural N'"
-                )
+        checked_bound(low, "lower", command)
+        checked_bound(high, "upper", command)
         symbol = Letters.bound(key, integer=True)
         body = self.bind(key, symbol, command, children[9], depth)
         operator = sp.Sum if kind == "sum" else sp.Product
@@ -243,12 +243,18 @@ class _LatexBuilder:
             raise FormulaError(
                 f"derivative at column {operator.column} in several variables: write \\partial"
             )
-        if total > MAX_DERIVATIVE_ORDER:
-            raise FormulaError(
-                f"derivative of order {total}: orders 1 to {MAX_DERIVATIVE_ORDER} are accepted"
-            )
+        self.differentiate(total)
         body = self.build(children[-1], depth)
         return within_limits(sp.Derivative(body, *variables))
+
+    def differentiate(self, order: int) -> None:
+        """Count ``order`` more derivatives; at most :data:`MAX_DERIVATIVE_ORDER` in all."""
+        self.derivatives += order
+        if self.derivatives > MAX_DERIVATIVE_ORDER:
+            raise FormulaError(
+                f"derivatives of order {self.derivatives} in one expression: at most"
+                f" {MAX_DERIVATIVE_ORDER} in all are accepted"
+            )
 
     def partial(self, children: Any, depth: int) -> sp.Expr:
         tokens = [t for t in children[2].children if t.type not in {"LBRACE", "RBRACE"}]
@@ -260,6 +266,7 @@ class _LatexBuilder:
             )
         key = self.variable(lark.Tree("var", [lark.Tree("base", [token])]), "\\partial")
         order = self.order_of(children[3] if len(children) == 5 else None, depth)
+        self.differentiate(order)
         body = self.build(children[-1], depth)
         return within_limits(sp.Derivative(body, (self.symbol_of(key), order)))
 

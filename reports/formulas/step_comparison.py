@@ -134,17 +134,22 @@ def _points(exprs: Sequence[sp.Expr], rng: np.random.Generator, count: int) -> l
     return sample_points(symbols, rng, count)
 
 
-def _convention_names(ratio: sp.Expr) -> list[str]:
-    """The known conventions whose factor (or its inverse) equals ``ratio``."""
-    names = []
-    for rescaling in CONVENTION_RESCALINGS:
-        for kind, factor in rescaling.factors.items():
-            for candidate, way in ((factor, ""), (1 / factor, "inverse of ")):
+def _convention_names(ratio: sp.Expr) -> str | None:
+    """The known conventions whose factor equals ``ratio`` (``"half_variance_rate
+    (diffusion)"``), or else whose inverse does (``"... (gradient drift), inverted"``)."""
+    for inverted in (False, True):
+        kinds: dict[str, list[str]] = {}
+        for rescaling in CONVENTION_RESCALINGS:
+            for kind, factor in rescaling.factors.items():
+                candidate = 1 / factor if inverted else factor
                 if candidate.free_symbols != ratio.free_symbols:
                     continue
                 if sp.simplify(ratio - candidate) == 0:
-                    names.append(f"{way}{rescaling.name} ({kind.replace('_', ' ')})")
-    return list(dict.fromkeys(names))
+                    kinds.setdefault(rescaling.name, []).append(kind.replace("_", " "))
+        if kinds:
+            named = " or ".join(f"{name} ({', '.join(found)})" for name, found in kinds.items())
+            return named + (", inverted" if inverted else "")
+    return None
 
 
 def _named_factor(left: sp.Expr, right: sp.Expr, ratios: list[sp.Float]) -> str | None:
@@ -153,22 +158,18 @@ def _named_factor(left: sp.Expr, right: sp.Expr, ratios: list[sp.Float]) -> str 
     if right == 0 or left == 0:
         return None
     ratio = simplified(left / right)
+    named: sp.Expr | None = None
     if ratio.is_number:
         named = next((f for f in _SIMPLE_FACTORS if sp.simplify(ratio - f) == 0), None)
-    else:
-        named = None
-    conventions = _convention_names(ratio) if (named is not None or not ratio.is_number) else []
-    if named is None and ratios and all(not _differ(r, ratios[0]) for r in ratios):
+    elif ratios and all(not _differ(r, ratios[0]) for r in ratios):
         named = next((f for f in _SIMPLE_FACTORS if not _differ(sp.Float(f, 40), ratios[0])), None)
-        if named is not None:
-            conventions = _convention_names(named)
-            ratio = named
-    if named is None and not conventions:
+    if named is not None:
+        ratio = named
+    convention = _convention_names(ratio) if (named is not None or not ratio.is_number) else None
+    if named is None and convention is None:
         return None
     text = f"left = {sp.sstr(ratio)} × right"
-    if conventions:
-        text += "; as under the convention " + " or ".join(conventions)
-    return text
+    return text if convention is None else f"{text}, the factor of the convention {convention}"
 
 
 def compare_identity(
@@ -206,7 +207,7 @@ def compare_identity(
             len(usable),
         )
     point, first, second = wrong
-    ratios = [a / b for _, a, b in usable if b != 0]
+    ratios = [a / b for _, a, b in usable if not b.is_zero]
     factor = _named_factor(left, right, ratios)
     message = f"the two sides differ at {point_text(point)}" if point else "the two sides differ"
     if factor is not None:
@@ -223,16 +224,23 @@ def compare_identity(
 def compare_proportional(
     left: sp.Expr,
     right: sp.Expr,
-    variables: set[sp.Symbol],
+    variables: set[sp.Symbol] | None,
     *,
     rng: np.random.Generator,
     n_points: int,
 ) -> Comparison:
-    """Is ``left \\propto right``, by a non-zero factor free of ``variables``? (module
-    docstring)"""
+    """Is ``left \\propto right``, by a non-zero factor free of ``variables`` (``None``:
+    every letter of the two sides)? (module docstring)"""
     left, right = evaluated(left), evaluated(right)
-    involved = (left.free_symbols | right.free_symbols) & variables
+    letters = left.free_symbols | right.free_symbols
+    involved = letters if variables is None else letters & variables
     names = ", ".join(sorted(map(str, involved))) or "the variables"
+    hint = (
+        " (every letter of the step counts as a variable: name the variables in the"
+        " left-hand side, p(s) \\propto ..., or with % dlnverify: variables s)"
+        if variables is None
+        else ""
+    )
     if right == 0 or left == 0:
         return Comparison(
             StepVerdict.REFUTED, "a side is 0: proportionality needs a non-zero factor"
@@ -274,7 +282,7 @@ def compare_proportional(
             if _differ(reference, value):
                 return Comparison(
                     StepVerdict.REFUTED,
-                    f"the ratio left/right depends on {names}",
+                    f"the ratio left/right depends on {names}{hint}",
                     compared,
                     counterexample={
                         "points": [_shown(base), _shown(moved)],
@@ -296,7 +304,7 @@ def compare_proportional(
 
 def _ratio(left: sp.Expr, right: sp.Expr, point: dict[sp.Symbol, sp.Rational]) -> sp.Float | None:
     first, second = _value(left, point), _value(right, point)
-    if first is None or second is None or second == 0:
+    if first is None or second is None or second.is_zero:
         return None
     return first / second
 

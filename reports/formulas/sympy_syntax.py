@@ -44,6 +44,7 @@ from reports.formulas.guards import (
     MAX_TREE_DEPTH,
     GuardedArithmetic,
     allowed_symbols,
+    checked_bound,
     checked_text,
     exact_decimal,
     excerpt,
@@ -284,6 +285,7 @@ class _PythonBuilder:
         self.binders: dict[str, str] = {}
         self.free: set[str] = set()
         self.in_limits = 0
+        self.derivatives = 0
 
     def build(self, node: ast.expr, depth: int) -> sp.Expr:
         if depth > MAX_TREE_DEPTH:
@@ -395,21 +397,18 @@ class _PythonBuilder:
             name, key, low, high = self.limits(args[1], func)
             integer = func != "Integral"
             if integer:
-                for bound, which in ((low, "lower"), (high, "upper")):
-                    if not (bound.is_integer or bound in (sp.oo, -sp.oo)):
-                        raise FormulaError(
-                            f"the {which} bound {sp.sstr(bound)} of {func} is not an integer:"
-                            " use a number, L, or a letter declared '% dlnverify: natural N'"
-                        )
+                checked_bound(low, "lower", func)
+                checked_bound(high, "upper", func)
             symbol = Letters.bound(key, integer=integer)
             body = self.bind(name, symbol, func, args[0])
             operator = {"Sum": sp.Sum, "Product": sp.Product, "Integral": sp.Integral}[func]
             return within_limits(operator(body, (symbol, low, high)))
         variables = [self.derivative_variable(arg, func) for arg in args[1:]]
-        total = sum(order for _, order in variables)
-        if total > MAX_DERIVATIVE_ORDER:
+        self.derivatives += sum(order for _, order in variables)
+        if self.derivatives > MAX_DERIVATIVE_ORDER:
             raise FormulaError(
-                f"derivative of order {total}: orders 1 to {MAX_DERIVATIVE_ORDER} are accepted"
+                f"derivatives of order {self.derivatives} in one expression: at most"
+                f" {MAX_DERIVATIVE_ORDER} in all are accepted"
             )
         return within_limits(sp.Derivative(self.build(args[0], depth), *variables))
 
