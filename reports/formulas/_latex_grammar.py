@@ -39,7 +39,8 @@ the language also has, and only there:
   product that follows; a Leibniz quotient with the function in the numerator
   (``\frac{df}{dx}``) is refused rather than read as a fraction;
 * order terms ``O(...)``, ``o(...)``, ``\mathcal{O}(...)``: ``O`` or ``o`` directly before a
-  parenthesis.
+  parenthesis;
+* ``\Gamma(...)``, the Gamma function (``\Gamma`` before a parenthesis).
 """
 
 from __future__ import annotations
@@ -489,6 +490,9 @@ class _Scanner:
             self.emit(kind, value, start)
             if kind == "INT":
                 self.integrals.append(_OpenIntegral(len(self.stack), start))
+            return True
+        if name == "Gamma" and _ORDER_OPENING.match(self.text, self.pos):
+            self.emit("FUNC", "Gamma", start)  # \Gamma(x): the Gamma function
             return True
         if name == "partial":
             at_differential = self.denominator is not None and len(self.stack) == self.denominator

@@ -267,8 +267,10 @@ def _located(error: DlnVerifyError, chain_file: ChainFile, piece: Piece) -> Form
 
 
 def _parsed(chain_file: ChainFile, piece: Piece) -> Side:
+    """A piece parsed as a side: LaTeX in a TeX file, either syntax in a lines file."""
+    syntax = "latex" if chain_file.format == ChainFormat.TEX else "auto"
     try:
-        return parse_side(piece.text, letters=chain_file.letters)
+        return parse_side(piece.text, letters=chain_file.letters, syntax=syntax)
     except DlnVerifyError as error:
         raise _located(error, chain_file, piece) from None
 
@@ -551,7 +553,7 @@ def _run(
     rng = np.random.default_rng([seed, plan.chain, plan.step])
     try:
         with time_limit(limit):
-            comparison = _compare(plan, rng, n_points)
+            comparison = _compare(plan, rng, n_points, limit)
     except TimeLimitReached:
         comparison = Comparison(
             StepVerdict.UNDECIDED, f"time limit of {limit:g} s reached before a verdict"
@@ -575,11 +577,23 @@ def _run(
     )
 
 
-def _compare(plan: _Plan, rng: np.random.Generator, n_points: int) -> Comparison:
+#: The share of a step's time its symbolic proof may take before the sides are sampled.
+_PROOF_SHARE = 0.5
+
+
+def _compare(
+    plan: _Plan, rng: np.random.Generator, n_points: int, limit: float | None
+) -> Comparison:
     assert plan.left is not None
     assert plan.right is not None
     if plan.checked_as == "identity":
-        return compare_identity(plan.left, plan.right, rng=rng, n_points=n_points)
+        return compare_identity(
+            plan.left,
+            plan.right,
+            rng=rng,
+            n_points=n_points,
+            symbolic_seconds=None if limit is None else _PROOF_SHARE * limit,
+        )
     if plan.checked_as == "proportional":
         variables = set(plan.variables) or None
         return compare_proportional(plan.left, plan.right, variables, rng=rng, n_points=n_points)

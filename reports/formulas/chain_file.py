@@ -171,11 +171,11 @@ _RELATIONS: dict[str, Relation | None] = {
     "\N{LEFT RIGHT DOUBLE ARROW}": None,
 }
 _RELATION = re.compile(
-    "|".join(
+    "==|"
+    + "|".join(
         re.escape(text) + ("(?![A-Za-z])" if text[0] == "\\" else "")
         for text in sorted(_RELATIONS, key=len, reverse=True)
     )
-    + "|=="
 )
 _ANNOTATED_RELATION = re.compile(r"\\(?:overset|stackrel|underset)\s*(?=\{)")
 _SPACE = re.compile(r"(?:\s|~|\\[,;:! ]|\\q?quad(?![A-Za-z]))*")
@@ -196,7 +196,7 @@ _INNER = re.compile(
 )
 _ROW_BREAK = re.compile(r"\\\\\*?(?:\s*\[[^\[\]]{0,20}\])?")
 _DISPLAY = re.compile(r"\\\\|\\\$|\\begin\s*\{([A-Za-z]+\*?)\}|\\\[|\\\(|\$\$|\$")
-_COMMAND_WORD = re.compile(r"\\([A-Za-z]+|\d+)")
+_COMMAND_WORD = re.compile(r"\\([A-Za-z]+)(\d*)")
 _DIRECTIVE = re.compile(r"dlnverify\s*:\s*([a-z]+)\s+(\S.*?)\s*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
@@ -352,10 +352,13 @@ class _Reader:
                 caret, "TeX's ^^ character notation is refused: write the character itself"
             )
         for match in _COMMAND_WORD.finditer(masked):
-            if match.group(1) in FORBIDDEN_COMMANDS:
+            name = match.group(1) + match.group(2)
+            if name not in FORBIDDEN_COMMANDS:
+                name = match.group(1)
+            if name in FORBIDDEN_COMMANDS:
                 raise self.error(
                     match.start(),
-                    f"\\{match.group(1)} is refused: the TeX source is never run, and a"
+                    f"\\{name} is refused: the TeX source is never run, and a"
                     " command that defines macros, changes how characters read or reads or"
                     " writes files would change what the math means; remove it",
                 )

@@ -344,10 +344,12 @@ class _LatexBuilder:
             return self.arithmetic.sum(terms)
         if rule == "product":
             factors = [self.build(children[0], down)]
+            previous = children[0]
             rest = iter(children[1:])
             for item in rest:
                 if isinstance(item, lark.Token):  # MUL or DIV, then its operand
-                    value = self.build(next(rest), down)
+                    previous = next(rest)
+                    value = self.build(previous, down)
                     inverse = item.type == "DIV"
                     factors.append(
                         self.arithmetic.power(value, sp.Integer(-1)) if inverse else value
@@ -359,7 +361,15 @@ class _LatexBuilder:
                             f"number {excerpt(first.value)} at column {first.column} directly "
                             "follows another factor: put numbers first, or use \\cdot"
                         )
-                    factors.append(self.build(item.children[0], down))
+                    if self.letters is not None and _applied(previous, item.children[0]):
+                        raise FormulaError(
+                            f"a letter applied to a letter in parentheses at column"
+                            f" {first.column} (like f(x)): a chain has no function names, so"
+                            " this would read as a product; write the function's formula, or"
+                            " f \\cdot (x) for a product"
+                        )
+                    previous = item.children[0]
+                    factors.append(self.build(previous, down))
             return self.arithmetic.product(factors)
         if rule == "neg":
             return -self.build(children[1], down)
@@ -462,6 +472,23 @@ def finished_side(expr: sp.Expr) -> sp.Expr:
     if bodies.has(sp.oo, sp.S.NegativeInfinity):
         raise FormulaError("formula is infinite")
     return expr
+
+
+def _applied(factor: Any, following: Any) -> bool:
+    """Whether ``factor following`` looks like a function applied to its argument: a letter
+    (no exponent) and then a parenthesised letter, ``f(x)``, ``\\mu_a(s)``."""
+
+    def bare_letter(node: Any) -> bool:
+        return (
+            isinstance(node, lark.Tree)
+            and node.data == "symexpr"
+            and all(part.data != "sup" for part in node.children[1:])
+        )
+
+    if not (isinstance(following, lark.Tree) and following.data == "group"):
+        return False
+    parts: Any = following.children
+    return bare_letter(factor) and parts[0].type == "LPAR" and bare_letter(parts[1])
 
 
 def _first_token(tree: lark.Tree | lark.Token) -> lark.Token:

@@ -91,10 +91,12 @@ def _drawn(symbol: sp.Symbol, rng: np.random.Generator, index: int) -> sp.Ration
 def sample_points(
     symbols: Iterable[sp.Symbol], rng: np.random.Generator, count: int
 ) -> list[dict[sp.Symbol, sp.Rational]]:
-    """``count`` points over ``symbols``: the simple point first, then drawn ones (module
-    docstring); a drawn point where two real symbols coincide is drawn again (up to 20
-    times)."""
+    """Up to ``count`` different points over ``symbols``: the simple point first, then drawn
+    ones (module docstring); a drawn point where two real symbols coincide, or that repeats
+    an earlier one, is drawn again (up to 20 times).  No symbols: the one empty point."""
     ordered = _ordered(symbols)
+    if not ordered:
+        return [{}][:count]
     used: set[sp.Rational] = set()
     first: dict[sp.Symbol, sp.Rational] = {}
     for symbol in ordered:
@@ -102,13 +104,13 @@ def sample_points(
         used.add(first[symbol])
     points = [first]
     index = 1
-    while len(points) < count:
+    while len(points) < count and index < 20 * count:
         for _attempt in range(20):
             point = {symbol: _drawn(symbol, rng, index) for symbol in ordered}
             reals = [value for symbol, value in point.items() if not symbol.is_integer]
-            if len(set(reals)) == len(reals):
+            if len(set(reals)) == len(reals) and point not in points:
+                points.append(point)
                 break
-        points.append(point)
         index += 1
     return points[:count]
 

@@ -28,7 +28,7 @@ Each function runs without a time limit of its own: the caller bounds it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,7 @@ from reports.formulas.chain_result import StepVerdict
 from reports.formulas.letter_points import point_text, sample_points
 from reports.formulas.order_term import OrderTerm
 from reports.formulas.symbolic import simplified
+from reports.formulas.time_limit import TimeLimitReached, time_limit
 
 __all__ = [
     "Comparison",
@@ -53,6 +54,8 @@ __all__ = [
 _DIGITS = 40
 #: A gap larger than this, relative to the size of the two values, is not round-off.
 _RELATIVE_GAP = 1e-12
+#: What SymPy may have to carry out term by term, or integrate numerically, at a point.
+_SUMMED = (sp.Sum, sp.Product, sp.Integral)
 #: Simple factors named when the two sides of a refuted identity differ by one.
 _SIMPLE_FACTORS = tuple(sp.Rational(f) for f in ("2", "1/2", "-1", "-2", "-1/2", "4", "1/4"))
 
@@ -134,90 +137,158 @@ def _points(exprs: Sequence[sp.Expr], rng: np.random.Generator, count: int) -> l
     return sample_points(symbols, rng, count)
 
 
-def _convention_names(ratio: sp.Expr) -> str | None:
-    """The known conventions whose factor equals ``ratio`` (``"half_variance_rate
-    (diffusion)"``), or else whose inverse does (``"... (gradient drift), inverted"``)."""
+def _differentiated(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with its derivatives carried out (a derivative cannot be evaluated at a point;
+    sums, products and integrals can, numerically)."""
+    if not expr.has(sp.Derivative):
+        return expr
+    return expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit())
+
+
+def _factor_values(
+    factor: sp.Expr, points: Sequence[dict[sp.Symbol, sp.Rational]]
+) -> list[sp.Float] | None:
+    """``factor`` at each point (``None`` if it has a symbol the points do not give, or is
+    not a finite real at one)."""
+    values = []
+    for point in points:
+        if factor.free_symbols - set(point):
+            return None
+        value = _number(factor.xreplace(point).evalf(_DIGITS))
+        if value is None:
+            return None
+        values.append(value)
+    return values
+
+
+def _conventions_matching(matches: Callable[[sp.Expr], bool]) -> tuple[sp.Expr, str] | None:
+    """The factor of the known conventions that ``matches`` (or else the inverse of one),
+    and their names: ``(1/2, "half_variance_rate (diffusion)")``."""
     for inverted in (False, True):
+        found: sp.Expr | None = None
         kinds: dict[str, list[str]] = {}
         for rescaling in CONVENTION_RESCALINGS:
             for kind, factor in rescaling.factors.items():
                 candidate = 1 / factor if inverted else factor
-                if candidate.free_symbols != ratio.free_symbols:
-                    continue
-                if sp.simplify(ratio - candidate) == 0:
+                if matches(candidate):
+                    found = candidate if found is None else found
                     kinds.setdefault(rescaling.name, []).append(kind.replace("_", " "))
-        if kinds:
-            named = " or ".join(f"{name} ({', '.join(found)})" for name, found in kinds.items())
-            return named + (", inverted" if inverted else "")
+        if found is not None:
+            names = " or ".join(f"{name} ({', '.join(k)})" for name, k in kinds.items())
+            return found, names + (", inverted" if inverted else "")
     return None
 
 
-def _named_factor(left: sp.Expr, right: sp.Expr, ratios: list[sp.Float]) -> str | None:
-    """The factor left/right when it is simple or a convention's: symbolically, or the same
-    simple number at every sampled point."""
-    if right == 0 or left == 0:
+def _named_factor(
+    usable: Sequence[tuple[dict[sp.Symbol, sp.Rational], sp.Float, sp.Float]],
+) -> str | None:
+    """The factor left/right where it is, at every sampled point, a simple number or the
+    factor (or inverse factor) of known conventions: ``"left = 1/2 × right, the factor of
+    the convention half_variance_rate (diffusion), at every sampled point"``."""
+    pairs = [(point, a / b) for point, a, b in usable if not b.is_zero]
+    if not pairs:
         return None
-    ratio = simplified(left / right)
-    named: sp.Expr | None = None
-    if ratio.is_number:
-        named = next((f for f in _SIMPLE_FACTORS if sp.simplify(ratio - f) == 0), None)
-    elif ratios and all(not _differ(r, ratios[0]) for r in ratios):
-        named = next((f for f in _SIMPLE_FACTORS if not _differ(sp.Float(f, 40), ratios[0])), None)
-    if named is not None:
-        ratio = named
-    convention = _convention_names(ratio) if (named is not None or not ratio.is_number) else None
-    if named is None and convention is None:
+    points = [point for point, _ in pairs]
+    ratios = [ratio for _, ratio in pairs]
+
+    def matches(candidate: sp.Expr) -> bool:
+        values = _factor_values(candidate, points)
+        return values is not None and all(
+            not _differ(ratio, value) for ratio, value in zip(ratios, values, strict=True)
+        )
+
+    simple = next((factor for factor in _SIMPLE_FACTORS if matches(factor)), None)
+    conventions = _conventions_matching(matches)
+    if simple is None and conventions is None:
         return None
-    text = f"left = {sp.sstr(ratio)} × right"
-    return text if convention is None else f"{text}, the factor of the convention {convention}"
+    shown = simple if simple is not None else conventions[0]  # type: ignore[index]
+    text = f"left = {sp.sstr(shown)} × right"
+    if conventions is not None:
+        text += f", the factor of the convention {conventions[1]}"
+    return text + ", at every sampled point"
 
 
-def compare_identity(
-    left: sp.Expr, right: sp.Expr, *, rng: np.random.Generator, n_points: int
-) -> Comparison:
-    """Is ``left = right`` an identity? (module docstring)"""
-    if sp.expand(left - right) == 0:
-        return Comparison(StepVerdict.PROVEN, "the two sides are the same expression")
-    left, right = evaluated(left), evaluated(right)
-    gap = simplified(left - right)
-    if gap == 0:
-        return Comparison(StepVerdict.PROVEN, "SymPy simplifies the difference to 0")
-    points = _points([left, right], rng, n_points)
-    values = [(point, _value(left, point), _value(right, point)) for point in points]
+def _refutation(
+    left: sp.Expr, right: sp.Expr, points: Sequence[dict[sp.Symbol, sp.Rational]]
+) -> tuple[Comparison | None, int]:
+    """The refutation of ``left = right`` at the first point where both are finite reals
+    and differ (``None`` if there is none), and how many points had both finite."""
+    values = [(p, _value(left, p), _value(right, p)) for p in points]
     usable = [(p, a, b) for p, a, b in values if a is not None and b is not None]
     wrong = next(((p, a, b) for p, a, b in usable if _differ(a, b)), None)
     if wrong is None:
-        if not usable:
-            return Comparison(
-                StepVerdict.UNDECIDED,
-                "SymPy could not decide, and no sampled point has both sides finite and real",
-            )
-        raw = left - right
-        if raw.has(sp.log) and simplified(sp.expand_log(raw, force=True)) == 0:
-            return Comparison(
-                StepVerdict.PROVEN,
-                "equal once logarithms are expanded (valid where their arguments are positive),"
-                f" and at {len(usable)} sampled points",
-                len(usable),
-            )
-        return Comparison(
-            StepVerdict.SAMPLED,
-            f"SymPy could not simplify the difference to 0; equal at {len(usable)} sampled"
-            " points, not proven",
-            len(usable),
-        )
+        return None, len(usable)
     point, first, second = wrong
-    ratios = [a / b for _, a, b in usable if not b.is_zero]
-    factor = _named_factor(left, right, ratios)
+    factor = _named_factor(usable)
     message = f"the two sides differ at {point_text(point)}" if point else "the two sides differ"
     if factor is not None:
         message += f" ({factor})"
-    return Comparison(
-        StepVerdict.REFUTED,
-        message,
+    return (
+        Comparison(
+            StepVerdict.REFUTED,
+            message,
+            len(usable),
+            factor,
+            {"point": _shown(point), "left": float(first), "right": float(second)},
+        ),
         len(usable),
-        factor,
-        {"point": _shown(point), "left": float(first), "right": float(second)},
+    )
+
+
+def compare_identity(
+    left: sp.Expr,
+    right: sp.Expr,
+    *,
+    rng: np.random.Generator,
+    n_points: int,
+    symbolic_seconds: float | None = None,
+) -> Comparison:
+    """Is ``left = right`` an identity? (module docstring)
+
+    Closed forms (no sum, product or integral) are compared at the sampled points first, so
+    that a wrong step is refuted before SymPy spends time on a proof.  The proof (sums,
+    products, integrals and derivatives carried out, then simplified) gets at most
+    ``symbolic_seconds``; when it runs out, the sides as written are compared at the points.
+    """
+    if left - right == 0:
+        return Comparison(StepVerdict.PROVEN, "the two sides are the same expression")
+    raw_left, raw_right = _differentiated(left), _differentiated(right)
+    points = _points([raw_left, raw_right], rng, n_points)
+    closed = not (left.has(*_SUMMED) or right.has(*_SUMMED))
+    if closed:
+        refuted, _usable = _refutation(raw_left, raw_right, points)
+        if refuted is not None:
+            return refuted
+    note = ""
+    try:
+        with time_limit(symbolic_seconds):
+            done_left, done_right = evaluated(left), evaluated(right)
+            if simplified(done_left - done_right) == 0:
+                return Comparison(StepVerdict.PROVEN, "SymPy simplifies the difference to 0")
+    except TimeLimitReached:
+        done_left, done_right = raw_left, raw_right
+        note = f" (SymPy's proof ran out of its {symbolic_seconds:g} s)"
+    refuted, usable = _refutation(done_left, done_right, points)
+    if refuted is not None:
+        return refuted
+    if not usable:
+        return Comparison(
+            StepVerdict.UNDECIDED,
+            f"SymPy could not decide{note}, and no sampled point has both sides finite and real",
+        )
+    gap = done_left - done_right
+    if not note and gap.has(sp.log) and simplified(sp.expand_log(gap, force=True)) == 0:
+        return Comparison(
+            StepVerdict.PROVEN,
+            "equal once logarithms are expanded (valid where their arguments are positive),"
+            f" and at {usable} sampled points",
+            usable,
+        )
+    return Comparison(
+        StepVerdict.SAMPLED,
+        f"SymPy could not simplify the difference to 0{note}; equal at {usable} sampled"
+        " points, not proven",
+        usable,
     )
 
 

@@ -4,7 +4,9 @@ SymPy offers no way to bound the time of ``simplify``, ``limit`` or an assumptio
 :func:`reports.formulas.engine.check` runs under :func:`time_limit`: the interval timer
 ``ITIMER_REAL`` raises :class:`TimeLimitReached` in the main thread when the time is up.  Where
 signals cannot be used (another thread, or a platform without ``SIGALRM``) the block runs
-without a limit.
+without a limit.  Blocks nest: an inner block (a share of a step's time,
+:mod:`reports.formulas.step_comparison`) ends at the earlier of its own limit and the outer
+one's, and the outer timer goes on, with what is left of it, when the inner block ends.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,9 +42,14 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         raise TimeLimitReached
 
     previous = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, float(seconds))
+    outer, _interval = signal.getitimer(signal.ITIMER_REAL)
+    started = time.monotonic()
+    signal.setitimer(signal.ITIMER_REAL, min(float(seconds), outer) if outer else float(seconds))
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer:  # the outer block's timer goes on (and fires at once if it is up)
+            left = outer - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-6))
