@@ -3,9 +3,10 @@ symbols, each in its domain.
 
 A step of a derivation chain that SymPy cannot prove is compared at sampled points
 (:mod:`reports.formulas.step_comparison`); a point where the two sides differ refutes it.  So
-that a counterexample can be checked by hand, the first point is simple (small fractions
-such as 1/2, 3/2, 2/3 and small integers, all different, never 0 or 1, which hide factors
-and powers); the others are drawn from a seeded generator, real values rounded to three
+that a counterexample can be checked by hand, the first two points are simple (small
+fractions such as 1/2, 3/2, 2/3 and small integers, all different, never 0 or 1, which hide
+factors and powers; a real letter is 1/2 at the first and -3/2 at the second); the others
+are drawn from a seeded generator, real values rounded to three
 significant digits (exact rationals such as 1.37 = 137/100).
 
 Domains, from each symbol's assumptions:
@@ -91,18 +92,22 @@ def _drawn(symbol: sp.Symbol, rng: np.random.Generator, index: int) -> sp.Ration
 def sample_points(
     symbols: Iterable[sp.Symbol], rng: np.random.Generator, count: int
 ) -> list[dict[sp.Symbol, sp.Rational]]:
-    """Up to ``count`` different points over ``symbols``: the simple point first, then drawn
+    """Up to ``count`` different points over ``symbols``: the simple points first, then drawn
     ones (module docstring); a drawn point where two real symbols coincide, or that repeats
     an earlier one, is drawn again (up to 20 times).  No symbols: the one empty point."""
     ordered = _ordered(symbols)
     if not ordered:
         return [{}][:count]
-    used: set[sp.Rational] = set()
-    first: dict[sp.Symbol, sp.Rational] = {}
-    for symbol in ordered:
-        first[symbol] = _simple(symbol, used)
-        used.add(first[symbol])
-    points = [first]
+    points: list[dict[sp.Symbol, sp.Rational]] = []
+    for _simple_point in range(2):  # the second one also simple, negative where it may be
+        used: set[sp.Rational] = set()
+        point: dict[sp.Symbol, sp.Rational] = {}
+        for symbol in ordered:
+            earlier = {p[symbol] for p in points}
+            point[symbol] = _simple(symbol, used | earlier)
+            used.add(point[symbol])
+        if point not in points:
+            points.append(point)
     index = 1
     while len(points) < count and index < 20 * count:
         for _attempt in range(20):

@@ -261,11 +261,13 @@ def compare_identity(
             return refuted
     note = ""
     try:
-        with time_limit(symbolic_seconds):
+        with time_limit(symbolic_seconds) as share:
             done_left, done_right = evaluated(left), evaluated(right)
             if simplified(done_left - done_right) == 0:
                 return Comparison(StepVerdict.PROVEN, "SymPy simplifies the difference to 0")
-    except TimeLimitReached:
+    except TimeLimitReached as reached:
+        if share is None or reached.limit is not share:
+            raise  # the step's own limit: not this share's
         done_left, done_right = raw_left, raw_right
         note = f" (SymPy's proof ran out of its {symbolic_seconds:g} s)"
     refuted, usable = _refutation(done_left, done_right, points)
@@ -443,7 +445,7 @@ def compare_series(
                 sides = []
                 for side in (left, right):
                     found = _coefficients(expanded(side), small, count)
-                    number = None if found is None else _value(found.get(power, 0), point)
+                    number = None if found is None else _value(found.get(power, sp.S.Zero), point)
                     sides.append(float(number) if number is not None else float("nan"))
                 term = f"{shown_variable}^{power}"
                 where = f" at {point_text(point)}" if point else ""

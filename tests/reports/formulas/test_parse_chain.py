@@ -88,13 +88,16 @@ SAME = [
         cv.kappa * cv.L * cv.s * cv.sigma_eps,
     ),
     (r"x n", "x*n", x * n),
+    # a letter times a parenthesised expression is a product; \Gamma( is the Gamma function
+    (r"x(1+x)", "x*(1+x)", x * (1 + x)),
+    (r"\Gamma(y + 1)", "Gamma(y + 1)", sp.gamma(y + 1)),
 ]
 
 
 @pytest.mark.parametrize(("latex", "sympy_syntax", "expected"), SAME)
 def test_both_syntaxes_build_the_same_chain_objects(latex, sympy_syntax, expected):
-    for text in (latex, sympy_syntax):
-        side = _side(text)
+    for text, syntax in ((latex, "latex"), (sympy_syntax, "sympy")):
+        side = parse_side(text, letters=LETTERS, syntax=syntax)
         assert side.expr == expected, text
         assert side.order is None
 
@@ -164,6 +167,9 @@ CHAIN_REFUSED = [
     (r"x^{100}", "exponent"),
     ("(" * 60 + "x" + ")" * 60, "nested"),
     (r"\frac{1}{0}", "undefined|infinite"),
+    # function notation would read as a product: refused, not misread
+    (r"2\, f(x) + 1", "a letter applied to a letter in parentheses"),
+    (r"\mu_a(s)", "a chain has no function names"),
 ]
 
 
