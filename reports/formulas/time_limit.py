@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["MAX_SECONDS", "Limit", "TimeLimitReached", "time_limit"]
+__all__ = ["Limit", "MAX_SECONDS", "TimeLimitReached", "time_limit"]
 
 #: The longest time limit a check accepts: one day (the interval timer takes no more than
 #: the platform's ``time_t`` range, and a longer limit is no limit).
