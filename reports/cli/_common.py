@@ -23,6 +23,7 @@ __all__ = [
     "Parser",
     "Terminated",
     "UsageError",
+    "add_at",
     "add_jobs",
     "add_seed",
     "assignment",
@@ -176,6 +177,19 @@ def nonempty_path(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("got an empty path")
     return text
+
+
+def add_at(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--at NAME=VALUE`` (repeatable) of ``check`` and ``check-steps``; ``what`` says what
+    the value is held fixed in."""
+    parser.add_argument(
+        "--at",
+        metavar="NAME=VALUE",
+        type=assignment,
+        action="append",
+        default=[],
+        help=f"hold a parameter fixed, e.g. --at L=3 (repeatable): {what}",
+    )
 
 
 def assignment(text: str) -> tuple[str, str]:

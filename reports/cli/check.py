@@ -10,8 +10,8 @@ from typing import Any
 
 from reports.cli._common import (
     ExitCode,
+    add_at,
     add_seed,
-    assignment,
     at_values,
     nonempty_path,
     print_json,
@@ -47,15 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--timeout", type=float, default=30.0, help="seconds before 'undecided' (default 30)"
     )
-    parser.add_argument(
-        "--at",
-        metavar="NAME=VALUE",
-        type=assignment,
-        action="append",
-        default=[],
-        help="hold a parameter fixed, e.g. --at L=3 (repeatable): the formula is checked at"
-        " that value only",
-    )
+    add_at(parser, "the formula is checked at that value only")
     add_seed(parser)
     parser.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo check")
     parser.add_argument("--json", action="store_true", help="machine-readable output")

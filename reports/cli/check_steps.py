@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 
 from reports.cli._common import (
+    add_at,
     add_seed,
-    assignment,
     at_values,
     integer_at_least,
     nonempty_path,
@@ -61,15 +61,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="anchor the first chain: its first formula must equal the derived quantity Q"
         " (see check --list), checked as check does",
     )
-    parser.add_argument(
-        "--at",
-        metavar="NAME=VALUE",
-        type=assignment,
-        action="append",
-        default=[],
-        help="hold a parameter fixed in the anchor's check, e.g. --at L=2 (repeatable), as"
-        " check --at does",
-    )
+    add_at(parser, "an anchor's first formula is checked at that value only, as check --at")
     parser.add_argument(
         "--no-anchor",
         action="store_true",

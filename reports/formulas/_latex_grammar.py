@@ -64,8 +64,10 @@ __all__ = [
     "TEXT_FUNCTIONS",
     "UNICODE_GREEK",
     "canonical_subscript",
+    "group_end",
     "superscript_exponent",
     "tokenize_latex",
+    "top_level_positions",
 ]
 
 #: Maximum nesting of brackets, braces and ``\left ... \right`` pairs.
@@ -525,7 +527,7 @@ class _Scanner:
             self.denominator = len(self.stack) + 1
             return True
         if _LEIBNIZ_NUMERATOR.match(self.text, self.pos):
-            end = _group_end(self.text, self.text.index("{", self.pos))
+            end = group_end(self.text, self.text.index("{", self.pos))
             if end is not None and _DERIVATIVE_DENOMINATOR.match(self.text, end):
                 raise FormulaError(
                     f"derivative \\{name}{{d...}}{{d...}} at column {start + 1} with the function"
@@ -649,7 +651,7 @@ class _Scanner:
         return self.tokens
 
 
-def _group_end(text: str, opening: int) -> int | None:
+def group_end(text: str, opening: int) -> int | None:
     """The position after the ``}`` that closes the ``{`` at ``opening`` (``None`` if it is
     never closed); escaped braces ``\\{ \\}`` are skipped."""
     depth = 0
@@ -667,6 +669,26 @@ def _group_end(text: str, opening: int) -> int | None:
                 return position + 1
         position += 1
     return None
+
+
+def top_level_positions(text: str) -> Iterator[int]:
+    """The positions of ``text`` outside braces, in order (``\\{`` and ``\\}`` are
+    delimiters, not braces, and are skipped): where a relation between two expressions may
+    stand (``\\sum_{l=1}`` holds none)."""
+    depth = 0
+    position = 0
+    while position < len(text):
+        if text.startswith(("\\{", "\\}"), position):
+            position += 2
+            continue
+        char = text[position]
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif depth == 0:
+            yield position
+        position += 1
 
 
 def superscript_exponent(run: str, column: int) -> str:

@@ -363,20 +363,7 @@ def _first_step(
     label_piece, right_piece, link = chain.pieces[0], chain.pieces[1], chain.links[0]
     label = label_piece.text
     relation = _ANCHOR_RELATIONS.get(link.relation)
-    right_shown, right_latex = _shown(right)
-    plan = _Plan(
-        chain=index,
-        step=1,
-        lines=(label_piece.lines[0], right_piece.lines[1]),
-        line=link.line,
-        relation=link.written,
-        checked_as="none",
-        left_shown=label,
-        right_shown=right_shown,
-        left_latex=label,
-        right_latex=right_latex,
-        right=right.expr,
-    )
+    plan = _between(index, 1, label_piece, right_piece, link, label, right)
     if quantity is not None:
         if relation is None:
             raise FormulaError(
@@ -453,6 +440,35 @@ def _anchor_alone(
     )
 
 
+def _between(
+    index: int,
+    number: int,
+    first: Piece,
+    second: Piece,
+    link: Link,
+    left: Side | str,
+    right: Side,
+) -> _Plan:
+    """Step ``number`` of chain ``index``, from ``left`` (a side, or a name as written) to
+    ``right``, not checked until a comparison is chosen."""
+    left_shown, left_latex = (left, left) if isinstance(left, str) else _shown(left)
+    right_shown, right_latex = _shown(right)
+    return _Plan(
+        chain=index,
+        step=number,
+        lines=(first.lines[0], second.lines[1]),
+        line=link.line,
+        relation=link.written,
+        checked_as="none",
+        left_shown=left_shown,
+        right_shown=right_shown,
+        left_latex=left_latex,
+        right_latex=right_latex,
+        left=None if isinstance(left, str) else left.expr,
+        right=right.expr,
+    )
+
+
 def _step(
     index: int,
     number: int,
@@ -464,23 +480,8 @@ def _step(
     variables: frozenset[sp.Symbol],
 ) -> _Plan:
     """A step between two parsed expressions, with the comparison its relation asks for."""
-    left_shown, left_latex = _shown(left)
-    right_shown, right_latex = _shown(right)
     orders = [side.order for side in (left, right) if side.order is not None]
-    plan = _Plan(
-        chain=index,
-        step=number,
-        lines=(first.lines[0], second.lines[1]),
-        line=link.line,
-        relation=link.written,
-        checked_as="none",
-        left_shown=left_shown,
-        right_shown=right_shown,
-        left_latex=left_latex,
-        right_latex=right_latex,
-        left=left.expr,
-        right=right.expr,
-    )
+    plan = _between(index, number, first, second, link, left, right)
     if link.relation == Relation.DEFINITION:
         return replace(plan, reason=f"{link.written} is a definition; not checked")
     if link.relation == Relation.INEQUALITY:

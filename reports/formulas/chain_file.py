@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dlnverify.errors import FormulaError
-from reports.formulas._latex_grammar import TEXT_FUNCTIONS
+from reports.formulas._latex_grammar import TEXT_FUNCTIONS, group_end, top_level_positions
 from reports.formulas.letters import DECLARED_LETTERS, Domain, LetterKey, Letters, letter_key
 
 __all__ = [
@@ -462,7 +462,7 @@ class _Reader:
             word = match.group().lstrip("\\").split("{")[0].strip().rstrip("*")
             close = match.end()
             if content.startswith("{", match.end()):
-                found = _group_end(content, match.end())
+                found = group_end(content, match.end())
                 if found is None:
                     raise self.error(start + match.start(), f"\\{word}{{ is never closed")
                 close = found
@@ -520,36 +520,27 @@ class _Reader:
         annotation)``, ``written`` as in :data:`_RELATIONS`."""
         text = self.view(start, end)
         found: list[tuple[int, int, str, str | None]] = []
-        depth = 0
-        position = 0
-        while position < len(text):
-            if text.startswith("\\{", position) or text.startswith("\\}", position):
-                position += 2
+        after = 0  # the end of the relation found last
+        for position in top_level_positions(text):
+            if position < after:
                 continue
-            char = text[position]
-            if char == "{":
-                depth += 1
-            elif char == "}":
-                depth -= 1
-            elif depth == 0:
-                annotated = _ANNOTATED_RELATION.match(text, position)
-                if annotated is not None:
-                    first = _group_end(text, annotated.end())
-                    second = None if first is None else _group_end(text, first)
-                    inside = "" if second is None else text[first + 1 : second - 1].strip()  # type: ignore[operator]
-                    if second is not None and inside in _RELATIONS and _RELATIONS[inside]:
-                        note = text[annotated.end() + 1 : first - 1].strip()  # type: ignore[operator]
+            annotated = _ANNOTATED_RELATION.match(text, position)
+            if annotated is not None:
+                first = group_end(text, annotated.end())
+                second = None if first is None else group_end(text, first)
+                if first is not None and second is not None:
+                    inside = text[first + 1 : second - 1].strip()
+                    if _RELATIONS.get(inside) is not None:
+                        note = text[annotated.end() + 1 : first - 1].strip()
                         found.append((start + position, start + second, inside, note))
-                        position = second
+                        after = second
                         continue
-                match = _RELATION.match(text, position)
-                if match is not None:
-                    if match.group() == "==":
-                        raise self.error(start + position, "== between expressions: write =")
-                    found.append((start + position, start + match.end(), match.group(), None))
-                    position = match.end()
-                    continue
-            position += 1
+            match = _RELATION.match(text, position)
+            if match is not None:
+                if match.group() == "==":
+                    raise self.error(start + position, "== between expressions: write =")
+                found.append((start + position, start + match.end(), match.group(), None))
+                after = match.end()
         return found
 
     def starts_with(self, start: int, end: int, pattern: re.Pattern[str]) -> bool:
@@ -649,25 +640,6 @@ def _unescaped_find(text: str, target: str, start: int) -> int:
             return found
         position = found + 1
     return -1
-
-
-def _group_end(text: str, opening: int) -> int | None:
-    """The position after the ``}`` closing the ``{`` at ``opening`` (escapes skipped)."""
-    depth = 0
-    position = opening
-    while position < len(text):
-        char = text[position]
-        if char == "\\":
-            position += 2
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return position + 1
-        position += 1
-    return None
 
 
 def _format_of(text: str, path: str | Path | None, asked: ChainFormat) -> ChainFormat:

@@ -16,7 +16,9 @@ to the comparison, and both hold the text to the limits of :mod:`reports.formula
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import TypeVar
 
 import sympy as sp
 
@@ -27,6 +29,8 @@ from reports.formulas.order_term import Side
 from reports.formulas.sympy_syntax import NotSympySyntax, from_sympy_syntax, side_from_sympy_syntax
 
 __all__ = ["looks_like_latex", "parse_formula", "parse_side"]
+
+_Read = TypeVar("_Read")
 
 
 def looks_like_latex(text: str) -> bool:
@@ -67,21 +71,37 @@ def parse_formula(
     >>> parse_formula(r"\kappa L^2 s^{4-\frac{4}{L}}")
     L**2*kappa*s**(4 - 4/L)
     """
+    return _dispatched(
+        text,
+        syntax,
+        partial(from_sympy_syntax, allowed=allowed),
+        partial(from_latex, allowed=allowed),
+    )
+
+
+def _dispatched(
+    text: str,
+    syntax: str,
+    sympy_reader: Callable[[str], _Read],
+    latex_reader: Callable[[str], _Read],
+) -> _Read:
+    """``text`` read by the reader ``syntax`` names; ``"auto"`` as :func:`parse_formula`
+    describes it."""
     if syntax == "sympy":
-        return from_sympy_syntax(text, allowed=allowed)
+        return sympy_reader(text)
     if syntax == "latex":
-        return from_latex(text, allowed=allowed)
+        return latex_reader(text)
     if syntax != "auto":
         raise InvalidParameter(
             f"Got syntax={syntax!r}, but syntax must be 'auto', 'sympy' or 'latex'."
         )
     if isinstance(text, str) and looks_like_latex(text):
-        return from_latex(text, allowed=allowed)
+        return latex_reader(text)
     try:
-        return from_sympy_syntax(text, allowed=allowed)
+        return sympy_reader(text)
     except NotSympySyntax as failure:
         try:
-            return from_latex(text, allowed=allowed)
+            return latex_reader(text)
         except FormulaError:
             raise FormulaError(str(failure)) from None
 
@@ -99,20 +119,9 @@ def parse_side(text: str, *, letters: Letters, syntax: str = "auto") -> Side:
     >>> parse_side(r"\sum_{l=1}^{L} l", letters=Letters()).expr
     Sum(l, (l, 1, L))
     """
-    if syntax == "sympy":
-        return side_from_sympy_syntax(text, letters=letters)
-    if syntax == "latex":
-        return side_from_latex(text, letters=letters)
-    if syntax != "auto":
-        raise InvalidParameter(
-            f"Got syntax={syntax!r}, but syntax must be 'auto', 'sympy' or 'latex'."
-        )
-    if isinstance(text, str) and looks_like_latex(text):
-        return side_from_latex(text, letters=letters)
-    try:
-        return side_from_sympy_syntax(text, letters=letters)
-    except NotSympySyntax as failure:
-        try:
-            return side_from_latex(text, letters=letters)
-        except FormulaError:
-            raise FormulaError(str(failure)) from None
+    return _dispatched(
+        text,
+        syntax,
+        partial(side_from_sympy_syntax, letters=letters),
+        partial(side_from_latex, letters=letters),
+    )

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from dlnverify.errors import FormulaError
 from reports.engine.quantity import Quantity
-from reports.formulas._latex_grammar import GREEK_LETTERS
+from reports.formulas._latex_grammar import GREEK_LETTERS, top_level_positions
 from reports.formulas.guards import checked_text
 
 __all__ = ["LEFT_HAND_SIDES", "Statement", "is_bare_name", "quantities_named", "read_statement"]
@@ -131,24 +131,13 @@ def _strip_debris(text: str) -> tuple[str, list[str]]:
 
 def _relations(text: str) -> list[re.Match[str]]:
     """The ``=`` and ``\\propto`` outside braces."""
-    found, depth = [], 0
-    position = 0
-    while position < len(text):
-        char = text[position]
-        if char == "\\" and text.startswith(r"\{", position):
-            position += 2
+    found: list[re.Match[str]] = []
+    for position in top_level_positions(text):
+        if found and position < found[-1].end():
             continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-        elif depth == 0:
-            match = _RELATION.match(text, position)
-            if match:
-                found.append(match)
-                position = match.end()
-                continue
-        position += 1
+        match = _RELATION.match(text, position)
+        if match:
+            found.append(match)
     return found
 
 

@@ -16,6 +16,10 @@ so that code which goes on after its own inner limit can let an outer one throug
     except TimeLimitReached as reached:
         if reached.limit is not share:
             raise
+
+Once the time is up the alarm repeats every :data:`REPEAT_SECONDS` until the block ends: an
+exception raised where Python cannot propagate it (a garbage-collector callback, such as the
+one hypothesis installs to time collections, reports it as "ignored") is raised again.
 """
 
 from __future__ import annotations
@@ -27,8 +31,10 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["Limit", "MAX_SECONDS", "TimeLimitReached", "time_limit"]
+__all__ = ["Limit", "MAX_SECONDS", "REPEAT_SECONDS", "TimeLimitReached", "time_limit"]
 
+#: Seconds between repeated alarms once a limit is reached (module docstring).
+REPEAT_SECONDS = 0.05
 #: The longest time limit a check accepts: one day (the interval timer takes no more than
 #: the platform's ``time_t`` range, and a longer limit is no limit).
 MAX_SECONDS = 86_400.0
@@ -64,9 +70,10 @@ def time_limit(seconds: float | None) -> Iterator[Limit | None]:
         raise TimeLimitReached(token)
 
     previous = signal.signal(signal.SIGALRM, _raise)
-    outer, _interval = signal.getitimer(signal.ITIMER_REAL)
+    outer, outer_interval = signal.getitimer(signal.ITIMER_REAL)
     started = time.monotonic()
-    signal.setitimer(signal.ITIMER_REAL, min(float(seconds), outer) if outer else float(seconds))
+    first = min(float(seconds), outer) if outer else float(seconds)
+    signal.setitimer(signal.ITIMER_REAL, first, REPEAT_SECONDS)
     try:
         yield token
     finally:
@@ -74,4 +81,4 @@ def time_limit(seconds: float | None) -> Iterator[Limit | None]:
         signal.signal(signal.SIGALRM, previous)
         if outer:  # the outer block's timer goes on (and fires at once if it is up)
             left = outer - (time.monotonic() - started)
-            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-6))
+            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-6), outer_interval)

@@ -283,6 +283,9 @@ def test_relations_that_are_not_checked_say_why():
     assert result.exit_code == 0
 
 
+# a limit reached inside hypothesis's garbage-collector callback is reported as an exception
+# ignored there (pytest warns), and raised again by the repeated alarm
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_time_limits_leave_steps_undecided_within_bounded_time():
     slow = r"\[ \sum_{l=1}^{1000} \sin(l x) = \sum_{l=1}^{1000} \sin(l x) + 0 \cdot x^2 + x - x \]"
     hard = r"\[ \sum_{l=1}^{1000} \sin(l x) = 0 \]"
