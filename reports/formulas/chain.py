@@ -65,7 +65,7 @@ from reports.formulas.chain_file import (
 from reports.formulas.chain_result import ChainResult, StepResult, StepsResult, StepVerdict
 from reports.formulas.file_text import STDIN, read_formula_file
 from reports.formulas.guards import excerpt
-from reports.formulas.letters import Letters, letter_key, name_key
+from reports.formulas.letters import DECLARED_LETTERS, Letters, letter_key, name_key
 from reports.formulas.memory_limit import MAX_MEMORY_BYTES, memory_limit
 from reports.formulas.order_term import OrderTerm, Side
 from reports.formulas.parse import parse_side
@@ -203,6 +203,11 @@ def check_steps(
         _plan_chain(chain_file, index, chain, quantity if index == 1 else None, anchor, at)
         for index, chain in enumerate(chain_file.chains, 1)
     ]
+    if at and not any(plan.anchor is not None for chain_plans in plans for plan in chain_plans):
+        raise InvalidParameter(
+            f"Got at={dict(at)}, which holds values fixed in an anchor's check, but no chain of"
+            f" {name} is anchored (give --quantity, or start a chain with a quantity's name)."
+        )
     total = sum(len(chain_plans) for chain_plans in plans)
     results: list[list[StepResult]] = []
     done = 0
@@ -374,7 +379,8 @@ def _first_step(
         return replace(plan, checked_as="anchor", anchor=found)
     named = quantities_named(label)
     reasons = []
-    if anchor and named and relation is not None:
+    variable = _is_parameter(label)  # s = ...: a value of the variable s, not s(t)
+    if anchor and named and relation is not None and not variable:
         for candidate in named:
             try:
                 found = anchor_for(
@@ -391,7 +397,22 @@ def _first_step(
         )
     elif named and not anchor:
         reason += " (anchoring is off)"
+    elif named and variable:
+        reason += (
+            f" (a parameter's letter is not anchored to {named[0]}: write {label}(...) = or"
+            f" use --quantity {named[0]})"
+        )
+    elif named:
+        reason += f" ({link.written} cannot anchor it to {', '.join(named)})"
     return replace(plan, reason=reason)
+
+
+def _is_parameter(label: str) -> bool:
+    """Whether a name is the bare letter of a declared parameter (``s``, ``t``)."""
+    try:
+        return letter_key(label.strip()) in DECLARED_LETTERS
+    except FormulaError:
+        return False
 
 
 def _anchor(

@@ -360,7 +360,8 @@ class _Reader:
                     match.start(),
                     f"\\{name} is refused: the TeX source is never run, and a"
                     " command that defines macros, changes how characters read or reads or"
-                    " writes files would change what the math means; remove it",
+                    " writes files would change what the math means; remove it (or copy the"
+                    " derivation into a file of its own, without the preamble)",
                 )
 
     def comments(self, markers: str, whole_lines: bool) -> None:

@@ -259,6 +259,15 @@ def test_a_name_whose_formula_is_not_one_for_its_quantity_is_not_anchored():
     assert "anchoring is off" in anchored.steps[0].message
 
 
+def test_a_parameter_letter_as_a_name_is_not_anchored_and_at_needs_an_anchor():
+    result = check_steps(r"\[ s = \frac{\sigma}{2} = 0.5 \sigma \]")
+    assert result.steps[0].verdict == N
+    assert "not anchored to gf_solution" in result.steps[0].message
+    assert result.steps[1].verdict == P
+    with pytest.raises(InvalidParameter, match=r"no chain of d\.tex is anchored"):
+        check_steps(r"\[ x = x \]", name="d.tex", at={"L": 2})
+
+
 def test_a_quantity_anchors_the_first_chain_only_and_refuses_a_foreign_formula():
     with pytest.raises(FormulaError, match=r"d\.txt, line 1: the chain is anchored to diffusion"):
         check_steps("x + 1\n= 1 + x\n", name="d.txt", quantity="diffusion")
