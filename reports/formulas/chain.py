@@ -62,7 +62,13 @@ from reports.formulas.chain_file import (
     Relation,
     read_chains,
 )
-from reports.formulas.chain_result import ChainResult, StepResult, StepsResult, StepVerdict
+from reports.formulas.chain_result import (
+    ChainResult,
+    CheckedAs,
+    StepResult,
+    StepsResult,
+    StepVerdict,
+)
 from reports.formulas.file_text import STDIN, read_formula_file
 from reports.formulas.guards import excerpt
 from reports.formulas.letters import DECLARED_LETTERS, Letters, letter_key, name_key
@@ -93,7 +99,7 @@ class _Plan:
     lines: tuple[int, int]
     line: int
     relation: str
-    checked_as: str
+    checked_as: CheckedAs
     left_shown: str
     right_shown: str
     left_latex: str
@@ -106,7 +112,9 @@ class _Plan:
     anchor: Anchor | None = None
 
 
-def _iv(timeout: float | None, total_timeout: float | None, seed: int, n_points: int) -> None:
+def _check_steps_iv(
+    timeout: float | None, total_timeout: float | None, seed: int, n_points: int
+) -> None:
     """One-line errors for the settings of :func:`check_steps`."""
     for name, value in (("timeout", timeout), ("total_timeout", total_timeout)):
         if value is None:
@@ -195,7 +203,7 @@ def check_steps(
     ('refuted', 3)
     """
     started = time.perf_counter()
-    _iv(timeout, total_timeout, seed, n_points)
+    _check_steps_iv(timeout, total_timeout, seed, n_points)
     if quantity is not None:
         get_quantity(quantity)
     chain_file = read_chains(text, name=name, path=path, file_format=file_format)
@@ -376,7 +384,7 @@ def _first_step(
                 f" anchor the chain to {quantity}: write = (or \\propto)"
             )
         found = _anchor(chain_file, right_piece, quantity, right, label, relation, at)
-        return replace(plan, checked_as="anchor", anchor=found)
+        return replace(plan, checked_as=CheckedAs.ANCHOR, anchor=found)
     named = quantities_named(label)
     reasons = []
     variable = _is_parameter(label)  # s = ...: a value of the variable s, not s(t)
@@ -389,7 +397,7 @@ def _first_step(
             except DlnVerifyError as error:
                 reasons.append(f"{candidate}: {error}")
                 continue
-            return replace(plan, checked_as="anchor", anchor=found)
+            return replace(plan, checked_as=CheckedAs.ANCHOR, anchor=found)
     reason = f"{label} is a name being defined"
     if reasons:
         reason += (
@@ -451,7 +459,7 @@ def _anchor_alone(
         lines=piece.lines,
         line=piece.lines[0],
         relation="=",
-        checked_as="anchor",
+        checked_as=CheckedAs.ANCHOR,
         left_shown=quantity,
         right_shown=right_shown,
         left_latex=quantity,
@@ -480,7 +488,7 @@ def _between(
         lines=(first.lines[0], second.lines[1]),
         line=link.line,
         relation=link.written,
-        checked_as="none",
+        checked_as=CheckedAs.NONE,
         left_shown=left_shown,
         right_shown=right_shown,
         left_latex=left_latex,
@@ -510,7 +518,7 @@ def _step(
     if link.relation == Relation.PROPORTIONAL:
         if orders:
             return replace(plan, reason=f"{link.written} with an order term is not checked")
-        return replace(plan, checked_as="proportional", variables=variables)
+        return replace(plan, checked_as=CheckedAs.PROPORTIONAL, variables=variables)
     if orders:
         kinds = {(o.variable, o.at_infinity) for o in orders}
         if len(kinds) > 1:
@@ -520,14 +528,14 @@ def _step(
                 " not checked",
             )
         order = min(orders, key=lambda o: o.compared)
-        return replace(plan, checked_as="series", order=order)
+        return replace(plan, checked_as=CheckedAs.SERIES, order=order)
     if link.relation == Relation.APPROXIMATE:
         return replace(
             plan,
             reason=f"{link.written} without an order term is not checked (add + O(...) to"
             " check it to that order)",
         )
-    return replace(plan, checked_as="identity")
+    return replace(plan, checked_as=CheckedAs.IDENTITY)
 
 
 # --------------------------------------------------------------------------- running
@@ -560,7 +568,7 @@ def _run(
         order=None if plan.order is None else plan.order.text(),
         quantity=None if plan.anchor is None else plan.anchor.quantity,
     )
-    if plan.checked_as == "none":
+    if plan.checked_as == CheckedAs.NONE:
         return result
     if remaining is not None and remaining <= 0:
         return replace(
@@ -608,7 +616,7 @@ def _compare(
 ) -> Comparison:
     assert plan.left is not None
     assert plan.right is not None
-    if plan.checked_as == "identity":
+    if plan.checked_as == CheckedAs.IDENTITY:
         return compare_identity(
             plan.left,
             plan.right,
@@ -616,7 +624,7 @@ def _compare(
             n_points=n_points,
             symbolic_seconds=None if limit is None else _PROOF_SHARE * limit,
         )
-    if plan.checked_as == "proportional":
+    if plan.checked_as == CheckedAs.PROPORTIONAL:
         variables = set(plan.variables) or None
         return compare_proportional(plan.left, plan.right, variables, rng=rng, n_points=n_points)
     assert plan.order is not None

@@ -181,12 +181,9 @@ _ANNOTATED_RELATION = re.compile(r"\\(?:overset|stackrel|underset)\s*(?=\{)")
 _SPACE = re.compile(r"(?:\s|~|\\[,;:! ]|\\q?quad(?![A-Za-z]))*")
 _OPERATOR_START = re.compile(r"(?:[+\-*/]|\\cdot(?![A-Za-z])|\\times(?![A-Za-z]))")
 _OPERATOR_END = re.compile(r"(?:[+\-*/]|\\cdot|\\times)\s*$")
-_TRAILING_PUNCTUATION = re.compile(r"(?<!\\)[,.](?=(?:\s|~|\\[,;:! ]|\\q?quad(?![A-Za-z]))*$)")
-_ANNOTATION = re.compile(
-    r"(?:,\s*)?(?:\s|~|\\[,;:! ]|\\q?quad(?![A-Za-z]))*"
-    r"\\(?:text|textrm|mbox|textnormal|textit)\s*\{([^{}]*)\}"
-    r"(?:\s|~|\\[,;:! ]|\\q?quad(?![A-Za-z])|[,.])*$"
-)
+_SPACING_TAILS = ("\\qquad", "\\quad", "\\,", "\\;", "\\:", "\\!", "\\ ")
+#: An annotation command, right before the ``{`` of its text.
+_ANNOTATION_COMMAND = re.compile(r"\\(?:text|textrm|mbox|textnormal|textit)\s*$")
 _DEBRIS = re.compile(
     r"\\(?:label|tag\*?|intertext|shortintertext)\s*(?=\{)|\\(?:nonumber|notag)(?![A-Za-z])"
 )
@@ -502,19 +499,16 @@ class _Reader:
                 if "alignment & removed" not in reading:
                     reading.append("alignment & removed")
         text = self.view(start, end)
-        annotation = _ANNOTATION.search(text)
-        if annotation is not None and annotation.group(1).strip() not in {
-            *TEXT_FUNCTIONS,
-            "e",
-            "d",
-        }:
-            self.blank(start + annotation.start(), end)
-            reading.append(f"annotation {annotation.group(1).strip()!r} ignored")
+        cut = _annotation_start(text)
+        if cut is not None:
+            note = text[text.index("{", cut) + 1 : text.rindex("}")].strip()
+            self.blank(start + cut, end)
+            reading.append(f"annotation {note!r} ignored")
             text = self.view(start, end)
-        punctuation = _TRAILING_PUNCTUATION.search(text)
-        if punctuation is not None:
-            self.masked[start + punctuation.start()] = " "
-            reading.append(f"the trailing {punctuation.group()} removed")
+        last = _content_end(text) - 1
+        if last >= 0 and text[last] in ",." and not text[:last].endswith("\\"):
+            self.masked[start + last] = " "
+            reading.append(f"the trailing {text[last]} removed")
 
     def relations(self, start: int, end: int) -> list[tuple[int, int, str, str | None]]:
         """The relations in ``[start, end)`` outside braces: ``(start, end, written,
@@ -633,14 +627,54 @@ class _Reader:
 
 
 def _unescaped_find(text: str, target: str, start: int) -> int:
-    """The next ``target`` in ``text`` from ``start`` not preceded by a backslash."""
+    """The next ``target`` in ``text`` from ``start`` not preceded by a backslash (an even
+    number of them is no escape)."""
     position = start
     while (found := text.find(target, position)) >= 0:
-        backslashes = len(text[:found]) - len(text[:found].rstrip("\\"))
-        if backslashes % 2 == 0:
+        before = found
+        while before > 0 and text[before - 1] == "\\":
+            before -= 1
+        if (found - before) % 2 == 0:
             return found
         position = found + 1
     return -1
+
+
+def _content_end(text: str, end: int | None = None) -> int:
+    """The end of ``text[:end]`` without its trailing spacing (whitespace, ``~``, ``\\,``,
+    ``\\quad``, ...), in one pass from the end."""
+    end = len(text) if end is None else end
+    while True:
+        while end > 0 and (text[end - 1].isspace() or text[end - 1] == "~"):
+            end -= 1
+        tail = next((t for t in _SPACING_TAILS if text.endswith(t, 0, end)), None)
+        if tail is None or text.endswith("\\" + tail, 0, end):
+            return end
+        end -= len(tail)
+
+
+def _annotation_start(text: str) -> int | None:
+    """Where a trailing annotation (``\\quad \\text{(by parts)}.``) starts in a row, with
+    the spacing and comma before it; ``None`` if the row does not end with one, or ends with
+    ``\\text{e}`` or a function name (which belong to the formula)."""
+    end = _content_end(text)
+    while end > 0 and text[end - 1] in ",.":
+        end = _content_end(text, end - 1)
+    if end == 0 or text[end - 1] != "}":
+        return None
+    opening = text.rfind("{", 0, end - 1)
+    closing = text.rfind("}", 0, end - 1)
+    if opening < 0 or closing > opening:
+        return None
+    command = _ANNOTATION_COMMAND.search(text, max(0, opening - 40), opening)
+    if command is None:
+        return None
+    if text[opening + 1 : end - 1].strip() in {*TEXT_FUNCTIONS, "e", "d"}:
+        return None
+    cut = _content_end(text, command.start())
+    if cut > 0 and text[cut - 1] == ",":
+        cut = _content_end(text, cut - 1)
+    return cut
 
 
 def _format_of(text: str, path: str | Path | None, asked: ChainFormat) -> ChainFormat:

@@ -28,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ChainResult", "StepResult", "StepVerdict", "StepsResult"]
+__all__ = ["ChainResult", "CheckedAs", "StepResult", "StepVerdict", "StepsResult"]
 
 
 class StepVerdict(enum.StrEnum):
@@ -51,6 +51,19 @@ class StepVerdict(enum.StrEnum):
             StepVerdict.SAMPLED: "equal at sampled points, not proven",
             StepVerdict.NOT_CHECKED: "not checked",
         }.get(self, self.value)
+
+
+class CheckedAs(enum.StrEnum):
+    """How a step is checked, by what its relation claims (:mod:`reports.formulas.chain`)."""
+
+    IDENTITY = "identity"
+    PROPORTIONAL = "proportional"
+    SERIES = "series"
+    ANCHOR = "anchor"
+    NONE = "none"
+
+    def __repr__(self) -> str:
+        return repr(self.value)
 
 
 #: Verdicts from worst to best, for the verdict of a file.
@@ -76,7 +89,7 @@ class StepResult:
         The line of the relation.
     relation : str
         The relation as written (``=``, ``\\propto``, ``\\approx``); an anchor's is ``=``.
-    checked_as : str
+    checked_as : CheckedAs
         ``"identity"``, ``"proportional"``, ``"series"``, ``"anchor"`` or ``"none"``.
     left, right : str
         Both sides as parsed (SymPy syntax; the order term included); a name being defined,
@@ -108,7 +121,7 @@ class StepResult:
     lines: tuple[int, int]
     line: int
     relation: str
-    checked_as: str
+    checked_as: CheckedAs
     left: str
     right: str
     left_latex: str
@@ -129,7 +142,7 @@ class StepResult:
             "lines": list(self.lines),
             "line": self.line,
             "relation": self.relation,
-            "checked_as": self.checked_as,
+            "checked_as": str(self.checked_as),
             "left": self.left,
             "right": self.right,
             "left_latex": self.left_latex,

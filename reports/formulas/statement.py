@@ -168,6 +168,8 @@ _GREEK_NAMES = "|".join(sorted(GREEK_LETTERS, key=len, reverse=True))  # SymPy s
 _SCRIPTED = (
     rf"(?:{_GREEK_NAMES}|[A-Za-z]|\\[A-Za-z]+)(?:\s*(?:_\s*{_SUBSCRIPT}|\^\s*{_SUPERSCRIPT}))*"
 )
+#: Longest text read as a name (a formula may be long; a name never is).
+_MAX_NAME = 120
 _BARE_NAME = re.compile(rf"\s*{_SCRIPTED}\s*(?:\(\s*{_SCRIPTED}(?:\s*,\s*{_SCRIPTED})*\s*\))?\s*")
 
 
@@ -176,6 +178,8 @@ def is_bare_name(text: str) -> bool:
     optionally applied to letters (``x``, ``D(s)``, ``\\mu_a``, ``s^\\star``, ``f(x, y)``;
     not ``x(1+x)`` or ``2x``).  Font commands and ``\\hat{o}`` are read as in
     :func:`quantities_named`."""
+    if len(text) > _MAX_NAME:
+        return False
     head = re.sub(r"\\hat\{?o\}?|ô", "o", text)
     head = re.sub(
         r"\\(?:mathrm|operatorname|text|textrm|mathbb|mathcal|mathsf)\s*\{([^{}]*)\}", r"\1", head

@@ -239,3 +239,15 @@ def test_a_file_of_a_million_characters_is_read_in_bounded_time():
     with cpu_seconds_below(5.0):
         chains = read_chains(text).chains
     assert len(chains) == 1
+
+
+@pytest.mark.parametrize(
+    "row",
+    [" " * 200_000, ", " * 100_000, "\\quad" * 100_000, "_1" * 100_000, "\\$" * 100_000],
+    ids=["spaces", "commas", "quads", "subscripts", "escaped dollars"],
+)
+def test_long_rows_are_read_in_linear_time(row):
+    text = f"\\begin{{align}} x{row} = y \\end{{align}}"
+    with cpu_seconds_below(5.0):
+        chains = read_chains(text).chains
+    assert [len(chain.pieces) for chain in chains] == [2]
