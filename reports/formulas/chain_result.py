@@ -11,7 +11,8 @@ r"""The outcome of checking a derivation chain step by step: :class:`StepsResult
   round-off), or their ratios differ (``\propto``), or a series coefficient below the stated
   order differs;
 * ``undecided`` — the time limit (of the step, or of the whole file) or the memory limit was
-  reached first, or no sampled point had both sides finite and real;
+  reached first, no sampled point had both sides finite and real, or SymPy failed on the
+  step (the message names its error);
 * ``not checked`` — a relation that is not checked: ``\approx``, ``\simeq``, ``\sim``
   without an order term, a definition (``:=``), an inequality, a left-hand side that is a
   name being defined.
