@@ -6,6 +6,7 @@ The Python API (DESIGN.md §7)::
     result = reports.check("diffusion", "kappa*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)")
     result.verdict             # "verified" | "refuted" | "undecided"
     reports.all_claims()       # the registered claims (render in Jupyter)
+    reports.check_steps(open("derivation.tex").read())   # a derivation, step by step
 
 Names are loaded on first use, so that importing :mod:`reports` stays cheap.
 """
@@ -14,7 +15,16 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["CheckResult", "all_claims", "check", "get_claim", "verify_claim", "verify_claims"]
+__all__ = [
+    "CheckResult",
+    "StepsResult",
+    "all_claims",
+    "check",
+    "check_steps",
+    "get_claim",
+    "verify_claim",
+    "verify_claims",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -27,6 +37,14 @@ def __getattr__(name: str) -> Any:
         from reports.formulas.engine import check
 
         return check
+    if name == "StepsResult":
+        from reports.formulas.chain_result import StepsResult
+
+        return StepsResult
+    if name == "check_steps":
+        from reports.formulas.chain import check_steps
+
+        return check_steps
     if name in ("all_claims", "get_claim"):
         from reports import claims
 

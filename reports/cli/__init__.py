@@ -1,10 +1,10 @@
-"""The ``dlnverify`` console script: ``list``, ``show``, ``verify``, ``check``, ``report``,
-``simulate``, ``cache``.
+"""The ``dlnverify`` console script: ``list``, ``show``, ``verify``, ``check``,
+``check-steps``, ``report``, ``simulate``, ``cache``.
 
 Each command is a module of this package (``listing``, ``show``, ``verify``, ``check``,
-``report``, ``simulate``, ``cache``) with ``add_parser(subparsers)`` and ``run(args)``; what several
-share is in ``_common``.  Exit codes are :class:`ExitCode`: 0 verified/ok, 1 refuted/failed,
-2 bad input, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).  :func:`main` maps errors to
+``check_steps``, ``report``, ``simulate``, ``cache``) with ``add_parser(subparsers)`` and
+``run(args)``; what several share is in ``_common``.  Exit codes are :class:`ExitCode`: 0
+verified/ok, 1 refuted/failed, 2 bad input, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).  :func:`main` maps errors to
 them in one place: a usage error and every :class:`dlnverify.DlnVerifyError` become one line
 on stderr and exit code 2 (:class:`dlnverify.errors.RunFailed`, a run that could not
 complete for a reason outside its input: exit code 1), Ctrl-C one line and 130, SIGTERM one
@@ -29,13 +29,13 @@ from typing import Any
 
 from dlnverify import DlnVerifyError, __version__
 from dlnverify.errors import RunFailed
-from reports.cli import cache, check, listing, report, show, simulate, verify
+from reports.cli import cache, check, check_steps, listing, report, show, simulate, verify
 from reports.cli._common import ExitCode, Parser, Terminated, UsageError, print_json
 
 __all__ = ["ExitCode", "build_parser", "main"]
 
 #: The commands, in the order ``dlnverify --help`` lists them.
-_COMMANDS = (listing, show, verify, report, check, simulate, cache)
+_COMMANDS = (listing, show, verify, report, check, check_steps, simulate, cache)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -23,8 +23,11 @@ __all__ = [
     "Parser",
     "Terminated",
     "UsageError",
+    "add_at",
     "add_jobs",
     "add_seed",
+    "assignment",
+    "at_values",
     "available_cores",
     "compile_report",
     "integer_at_least",
@@ -174,6 +177,37 @@ def nonempty_path(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("got an empty path")
     return text
+
+
+def add_at(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--at NAME=VALUE`` (repeatable) of ``check`` and ``check-steps``; ``what`` says what
+    the value is held fixed in."""
+    parser.add_argument(
+        "--at",
+        metavar="NAME=VALUE",
+        type=assignment,
+        action="append",
+        default=[],
+        help=f"hold a parameter fixed, e.g. --at L=3 (repeatable): {what}",
+    )
+
+
+def assignment(text: str) -> tuple[str, str]:
+    """``--at NAME=VALUE``: the pair, the value still text (checked by ``reports.check``)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"got {text!r}, but it must look like L=3")
+    return name.strip(), value.strip()
+
+
+def at_values(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """The ``--at`` pairs as a mapping; a name given twice is a usage error."""
+    at: dict[str, str] = {}
+    for name, value in pairs:
+        if name in at:
+            raise usage(f"Got --at {name}=... twice; give each parameter once.")
+        at[name] = value
+    return at
 
 
 def add_seed(parser: argparse.ArgumentParser) -> None:

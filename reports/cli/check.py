@@ -10,7 +10,9 @@ from typing import Any
 
 from reports.cli._common import (
     ExitCode,
+    add_at,
     add_seed,
+    at_values,
     nonempty_path,
     print_json,
     table,
@@ -45,28 +47,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--timeout", type=float, default=30.0, help="seconds before 'undecided' (default 30)"
     )
-    parser.add_argument(
-        "--at",
-        metavar="NAME=VALUE",
-        type=_assignment,
-        action="append",
-        default=[],
-        help="hold a parameter fixed, e.g. --at L=3 (repeatable): the formula is checked at"
-        " that value only",
-    )
+    add_at(parser, "the formula is checked at that value only")
     add_seed(parser)
     parser.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo check")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr (--file)")
     parser.set_defaults(handler=run)
-
-
-def _assignment(text: str) -> tuple[str, str]:
-    """``--at NAME=VALUE``: the pair, the value still text (checked by ``reports.check``)."""
-    name, sep, value = text.partition("=")
-    if not sep or not name.strip() or not value.strip():
-        raise argparse.ArgumentTypeError(f"got {text!r}, but it must look like L=3")
-    return name.strip(), value.strip()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,11 +91,7 @@ def _check_one(args: argparse.Namespace) -> int:
     from reports.formulas.engine import check
 
     syntax = "latex" if args.latex else "sympy" if args.sympy else "auto"
-    at: dict[str, str] = {}
-    for name, value in args.at:
-        if name in at:
-            raise usage(f"Got --at {name}=... twice; give each parameter once.")
-        at[name] = value
+    at = at_values(args.at)
     result = check(
         args.quantity,
         args.formula,

@@ -24,6 +24,23 @@ The language (whitespace is insignificant, as in TeX math mode):
 * grouping ``( ) [ ] { } \{ \}`` with optional size prefixes ``\left \right \bigl \bigr``
   ..., and absolute values ``\left| x \right|``, ``\lvert x \rvert``;
 * spacing ``\, \; \: \! \quad \qquad \ ~`` and ``\displaystyle`` are ignored.
+
+In a derivation chain (``tokenize_latex(text, chain=True)``, :mod:`reports.formulas.chain`)
+the language also has, and only there:
+
+* sums and products ``\sum_{l=1}^{L} ...``, ``\prod_{l=1}^{L} ...`` (also ``^{L}_{l=1}``,
+  ``\limits``, ``∑``, ``∏``); the body is the product that follows (``\sum_l a b + c`` is
+  :math:`(\sum_l ab) + c`);
+* integrals ``\int_a^b ... \,du`` (also ``\mathrm{d}u``, ``d\theta``, the differential
+  first: ``\int_a^b du\, ...``, ``∫``), limits ``\infty`` (``∞``); the first ``d`` that
+  starts a word at the integrand's bracket level is the differential;
+* derivatives ``\frac{d}{ds} ...``, ``\frac{d^2}{ds^2}``, ``\frac{\partial}{\partial x}``,
+  ``\frac{\partial^2}{\partial x \partial y}``, ``\partial_x ...`` (``∂``), applied to the
+  product that follows; a Leibniz quotient with the function in the numerator
+  (``\frac{df}{dx}``) is refused rather than read as a fraction;
+* order terms ``O(...)``, ``o(...)``, ``\mathcal{O}(...)``: ``O`` or ``o`` directly before a
+  parenthesis;
+* ``\Gamma(...)``, the Gamma function (``\Gamma`` before a parenthesis).
 """
 
 from __future__ import annotations
@@ -31,6 +48,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from lark import Lark, Token
 from lark.lexer import Lexer
@@ -46,8 +64,10 @@ __all__ = [
     "TEXT_FUNCTIONS",
     "UNICODE_GREEK",
     "canonical_subscript",
+    "group_end",
     "superscript_exponent",
     "tokenize_latex",
+    "top_level_positions",
 ]
 
 #: Maximum nesting of brackets, braces and ``\left ... \right`` pairs.
@@ -144,6 +164,33 @@ TEXT_FUNCTIONS: dict[str, str] = FUNCTION_COMMANDS | {
 }
 
 _SUBSCRIPT_ALIASES = {"eps": "epsilon", "varepsilon": "epsilon"}
+#: Commands of the chain language (module docstring) and the token each one makes.
+_CHAIN_COMMANDS = {
+    "sum": ("BIGOP", "sum"),
+    "prod": ("BIGOP", "prod"),
+    "int": ("INT", "int"),
+    "infty": ("INFTY", "oo"),
+}
+#: Unicode operators of the chain language and the command each one stands for.
+_UNICODE_OPERATORS = {
+    "\N{N-ARY SUMMATION}": "sum",
+    "\N{N-ARY PRODUCT}": "prod",
+    "\N{INTEGRAL}": "int",
+    "\N{PARTIAL DIFFERENTIAL}": "partial",
+    "\N{INFINITY}": "infty",
+}
+_DIFFERENTIAL = r"(?:d|\\mathrm\s*\{\s*d\s*\}|\\partial(?![A-Za-z]))"
+#: ``{d}``, ``{d^2}``, ``{\mathrm{d}}``, ``{\partial^2}``: the numerator of a derivative.
+_DERIVATIVE_NUMERATOR = re.compile(
+    r"\s*\{\s*(d(?![A-Za-z])|\\mathrm\s*\{\s*d\s*\}|\\partial(?![A-Za-z]))"
+    r"\s*(?:\^\s*(?:(\d)|\{\s*(\d)\s*\}))?\s*\}"
+)
+#: ``{ds``, ``{\partial x``, ``{d\sigma``: the start of a derivative's denominator.
+_DERIVATIVE_DENOMINATOR = re.compile(r"\s*\{\s*" + _DIFFERENTIAL + r"\s*(?:[A-Za-z]|\\[A-Za-z]+)")
+#: ``{d...``: a numerator that starts with a differential (Leibniz's ``\frac{df}{dx}``).
+_LEIBNIZ_NUMERATOR = re.compile(r"\s*\{\s*" + _DIFFERENTIAL)
+#: What may follow ``O`` or ``o`` in an order term: an opening parenthesis.
+_ORDER_OPENING = re.compile(r"\s*(?:\(|\\(?:left|bigl|Bigl|biggl|Biggl|big|Big)\s*\()")
 _SPACING = {",", ";", ":", "!", " ", ">", "quad", "qquad", "displaystyle", "textstyle"}
 _FRACTIONS = {"frac", "dfrac", "tfrac"}
 _PRODUCTS = {"cdot", "times"}
@@ -200,6 +247,7 @@ _MAX_DIGITS = 100
 _GRAMMAR = r"""
 %declare NUMBER LETTER GREEK CONST FRAC SQRT FUNC MUL DIV PLUS MINUS CARET UNDERSCORE
 %declare LPAR RPAR LBRACK RBRACK LBRACE RBRACE LCURLY RCURLY LABS RABS
+%declare BIGOP INT DIFF DERIV PARTIAL EQUALS INFTY ORDER
 
 start: sum
 
@@ -217,6 +265,32 @@ implicit: power
       | atom CARET arg -> pow
       | symexpr
       | FUNC funcarg -> call
+      | bigop
+      | integral
+      | derivative
+      | partial
+      | order
+
+bigop: BIGOP UNDERSCORE LBRACE var EQUALS sum RBRACE CARET arg product
+     | BIGOP CARET arg UNDERSCORE LBRACE var EQUALS sum RBRACE product
+
+integral: INT limits? product DIFF var
+        | INT limits? DIFF var product
+
+limits: UNDERSCORE arg CARET arg
+      | CARET arg UNDERSCORE arg
+
+derivative: DERIV dorder? LBRACE dvar+ RBRACE product
+
+dvar: DIFF var dorder?
+
+dorder: CARET arg
+
+partial: PARTIAL UNDERSCORE subarg dorder? product
+
+order: ORDER group
+
+var: base sub?
 
 symexpr: base sub? sup?
        | base sup sub
@@ -235,6 +309,7 @@ subarg: NUMBER | LETTER | GREEK | LBRACE (NUMBER | LETTER | GREEK)+ RBRACE
      | frac
      | sqrt
      | FUNC group -> call
+     | INFTY -> infinity
 
 group: LPAR sum RPAR
      | LBRACK sum RBRACK
@@ -247,7 +322,7 @@ frac: FRAC arg arg
 sqrt: SQRT arg
     | SQRT LBRACK sum RBRACK arg
 
-arg: LBRACE sum RBRACE | NUMBER | LETTER | GREEK | CONST
+arg: LBRACE sum RBRACE | NUMBER | LETTER | GREEK | CONST | INFTY
 
 funcarg: symexpr
        | NUMBER (CARET arg)?
@@ -269,14 +344,31 @@ def _show(text: str) -> str:
     return "'" + "".join(c if c.isprintable() else repr(c)[1:-1] for c in short) + "'"
 
 
-class _Scanner:
-    """One pass over the text, producing tokens and checking bracket balance and depth."""
+@dataclass
+class _OpenIntegral:
+    """An ``\\int`` whose differential has not been read yet: the bracket depth of its
+    integrand, where it starts, and what the scanner reads next: ``"limits"`` (after
+    ``\\int`` or a whole limit), ``"argument"`` (after ``_`` or ``^``), ``"group"`` (inside a
+    braced limit) or ``"body"`` (the integrand)."""
 
-    def __init__(self, text: str) -> None:
+    depth: int
+    start: int
+    phase: str = "limits"
+
+
+class _Scanner:
+    """One pass over the text, producing tokens and checking bracket balance and depth;
+    ``chain`` adds the language of derivation chains (module docstring)."""
+
+    def __init__(self, text: str, *, chain: bool = False) -> None:
         self.text = text
+        self.chain = chain
         self.pos = 0
         self.tokens: list[Token] = []
         self.stack: list[tuple[str, int]] = []
+        self.integrals: list[_OpenIntegral] = []
+        #: bracket depth inside the denominator of a derivative, while it is being read
+        self.denominator: int | None = None
 
     def emit(self, kind: str, value: str, start: int) -> None:
         if kind in {"LPAR", "LBRACK", "LBRACE", "LCURLY", "LABS"}:
@@ -298,7 +390,35 @@ class _Scanner:
                     f"unbalanced brackets: {_show(value)} at column {start + 1} does not "
                     f"match the bracket opened at column {open_pos + 1}"
                 )
+            if self.denominator is not None and len(self.stack) < self.denominator:
+                self.denominator = None
+        if self.integrals:
+            self._follow_integral(kind)
         self.tokens.append(Token(kind, value, start_pos=start, line=1, column=start + 1))
+
+    def _follow_integral(self, kind: str) -> None:
+        """Move the innermost open integral's phase on past the token ``kind`` (already on
+        the bracket stack)."""
+        integral = self.integrals[-1]
+        depth = len(self.stack)
+        if integral.phase == "limits" and depth == integral.depth:
+            integral.phase = "argument" if kind in {"UNDERSCORE", "CARET"} else "body"
+        elif integral.phase == "argument":
+            integral.phase = "group" if kind == "LBRACE" else "limits"
+        elif integral.phase == "group" and depth == integral.depth:
+            integral.phase = "limits"
+
+    def _at_differential(self) -> bool:
+        """Whether a ``d`` here starts a differential: directly inside a derivative's
+        denominator, or at the integrand's level of an open integral (closing it)."""
+        if self.denominator is not None and len(self.stack) == self.denominator:
+            return True
+        if self.integrals:
+            integral = self.integrals[-1]
+            if len(self.stack) == integral.depth and integral.phase in {"limits", "body"}:
+                self.integrals.pop()
+                return True
+        return False
 
     def superscript(self, run: str, start: int) -> None:
         """Unicode superscripts as the exponent ``^{...}`` they stand for."""
@@ -312,7 +432,9 @@ class _Scanner:
 
     def command(self, name: str, start: int) -> None:
         text = self.text
-        if name in _SPACING:
+        if name in _SPACING or (self.chain and name in {"limits", "nolimits"}):
+            return
+        if self.chain and self._chain_command(name, start):
             return
         if name in GREEK_LETTERS:
             self.emit("GREEK", GREEK_LETTERS[name], start)
@@ -321,6 +443,8 @@ class _Scanner:
         elif name in FUNCTION_COMMANDS:
             self.emit("FUNC", FUNCTION_COMMANDS[name], start)
         elif name in _FRACTIONS:
+            if self.chain and self._derivative(name, start):
+                return
             self.emit("FRAC", name, start)
             self._split_fraction_digits()
         elif name == "sqrt":
@@ -335,6 +459,10 @@ class _Scanner:
         elif name in _TEXT_COMMANDS:
             match = _TEXT_NAME.match(text, self.pos)
             word = None if match is None else match.group(1)
+            if self.chain and word == "d" and self._at_differential():
+                self.pos = match.end()  # type: ignore[union-attr]
+                self.emit("DIFF", "d", start)
+                return
             if word != "e" and word not in TEXT_FUNCTIONS:
                 raise FormulaError(
                     f"unsupported LaTeX command \\{name} at column {start + 1}: only "
@@ -352,8 +480,61 @@ class _Scanner:
             raise FormulaError(
                 f"unknown LaTeX command {_show(chr(92) + name)} at column {start + 1}; "
                 "accepted: \\frac \\sqrt \\cdot \\times \\left \\right, Greek letters, "
-                "\\pi and \\" + " \\".join(sorted(FUNCTION_COMMANDS))
+                "\\pi and \\"
+                + " \\".join(sorted(FUNCTION_COMMANDS))
+                + (" \\sum \\prod \\int \\partial \\infty" if self.chain else "")
             )
+
+    def _chain_command(self, name: str, start: int) -> bool:
+        """Emit a command of the chain language; ``False`` if ``name`` is not one."""
+        if name in _CHAIN_COMMANDS:
+            kind, value = _CHAIN_COMMANDS[name]
+            self.emit(kind, value, start)
+            if kind == "INT":
+                self.integrals.append(_OpenIntegral(len(self.stack), start))
+            return True
+        if name == "Gamma" and _ORDER_OPENING.match(self.text, self.pos):
+            self.emit("FUNC", "Gamma", start)  # \Gamma(x): the Gamma function
+            return True
+        if name == "partial":
+            at_differential = self.denominator is not None and len(self.stack) == self.denominator
+            self.emit("DIFF" if at_differential else "PARTIAL", "partial", start)
+            return True
+        if name == "mathcal":
+            match = re.compile(r"\s*\{\s*O\s*\}").match(self.text, self.pos)
+            if match is None or not _ORDER_OPENING.match(self.text, match.end()):
+                raise FormulaError(
+                    f"unsupported LaTeX command \\mathcal at column {start + 1}: only"
+                    " \\mathcal{O}(...), an order term, is accepted"
+                )
+            self.pos = match.end()
+            self.emit("ORDER", "O", start)
+            return True
+        return False
+
+    def _derivative(self, name: str, start: int) -> bool:
+        r"""Emit the start of a derivative ``\frac{d^n}{...}`` and get ready to read its
+        denominator; ``False`` for an ordinary fraction.  A Leibniz quotient with the
+        function in the numerator (``\frac{df}{dx}``) is refused."""
+        numerator = _DERIVATIVE_NUMERATOR.match(self.text, self.pos)
+        if numerator is not None and _DERIVATIVE_DENOMINATOR.match(self.text, numerator.end()):
+            self.emit("DERIV", "partial" if "partial" in numerator.group(1) else "d", start)
+            order = numerator.group(2) or numerator.group(3)
+            if order:
+                self.emit("CARET", "^", start)
+                self.emit("NUMBER", order, start)
+            self.pos = numerator.end()
+            self.denominator = len(self.stack) + 1
+            return True
+        if _LEIBNIZ_NUMERATOR.match(self.text, self.pos):
+            end = group_end(self.text, self.text.index("{", self.pos))
+            if end is not None and _DERIVATIVE_DENOMINATOR.match(self.text, end):
+                raise FormulaError(
+                    f"derivative \\{name}{{d...}}{{d...}} at column {start + 1} with the function"
+                    " in the numerator: write \\frac{d}{dx} followed by the expression, e.g."
+                    " \\frac{d}{dx}\\left(x^2\\right)"
+                )
+        return False
 
     def _split_fraction_digits(self) -> None:
         r"""``\frac12`` means ``\frac{1}{2}``: split a bare digit run after ``\frac``."""
@@ -390,6 +571,18 @@ class _Scanner:
         self.pos = match.end()
         self.emit(kind, "\\" + name + delimiter, start)
 
+    def letters(self, run: str, start: int) -> None:
+        """A run of Latin letters; in a chain, an ``O``/``o`` before a parenthesis is an
+        order term and a ``d`` that starts a differential is one."""
+        if self.chain and run in {"O", "o"} and _ORDER_OPENING.match(self.text, self.pos):
+            self.emit("ORDER", run, start)
+        elif self.chain and run.startswith("d") and self._at_differential():
+            self.emit("DIFF", "d", start)
+            if len(run) > 1:
+                self.emit("LETTER", run[1:], start + 1)
+        else:
+            self.emit("LETTER", run, start)
+
     def run(self) -> list[Token]:
         text = self.text
         while self.pos < len(text):
@@ -416,7 +609,7 @@ class _Scanner:
                 self.emit("NUMBER", match.group(), start)
             elif (match := _LETTERS.match(text, self.pos)) is not None:
                 self.pos = match.end()
-                self.emit("LETTER", match.group(), start)
+                self.letters(match.group(), start)
             elif char in _SINGLE:
                 self.pos += 1
                 self.emit(_SINGLE[char], char, start)
@@ -429,6 +622,12 @@ class _Scanner:
             elif char in UNICODE_GREEK:  # σ reads as \sigma
                 self.pos += 1
                 self.command(UNICODE_GREEK[char], start)
+            elif self.chain and char in _UNICODE_OPERATORS:  # ∑ reads as \sum
+                self.pos += 1
+                self.command(_UNICODE_OPERATORS[char], start)
+            elif self.chain and char == "=":
+                self.pos += 1
+                self.emit("EQUALS", char, start)
             elif char == "|":
                 raise FormulaError(
                     f"bare '|' at column {start + 1}: write absolute values as "
@@ -444,7 +643,52 @@ class _Scanner:
                 f"unbalanced brackets: {_show(text[pos])} opened at column {pos + 1} is "
                 "never closed"
             )
+        if self.integrals:
+            raise FormulaError(
+                f"\\int at column {self.integrals[-1].start + 1} has no differential: end its"
+                " integrand with du (or \\mathrm{d}u) at the integrand's bracket level"
+            )
         return self.tokens
+
+
+def group_end(text: str, opening: int) -> int | None:
+    """The position after the ``}`` that closes the ``{`` at ``opening`` (``None`` if it is
+    never closed); escaped braces ``\\{ \\}`` are skipped."""
+    depth = 0
+    position = opening
+    while position < len(text):
+        char = text[position]
+        if char == "\\":
+            position += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return position + 1
+        position += 1
+    return None
+
+
+def top_level_positions(text: str) -> Iterator[int]:
+    """The positions of ``text`` outside braces, in order (``\\{`` and ``\\}`` are
+    delimiters, not braces, and are skipped): where a relation between two expressions may
+    stand (``\\sum_{l=1}`` holds none)."""
+    depth = 0
+    position = 0
+    while position < len(text):
+        if text.startswith(("\\{", "\\}"), position):
+            position += 2
+            continue
+        char = text[position]
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif depth == 0:
+            yield position
+        position += 1
 
 
 def superscript_exponent(run: str, column: int) -> str:
@@ -456,16 +700,18 @@ def superscript_exponent(run: str, column: int) -> str:
     return exponent
 
 
-def tokenize_latex(text: str) -> list[Token]:
-    r"""Split LaTeX text into grammar tokens, refusing unknown commands and characters.
+def tokenize_latex(text: str, *, chain: bool = False) -> list[Token]:
+    r"""Split LaTeX text into grammar tokens, refusing unknown commands and characters;
+    ``chain`` adds the language of derivation chains (module docstring).
 
     Raises
     ------
     FormulaError
         On an unknown command or character, unbalanced brackets, more than
-        :data:`MAX_DEPTH` nested brackets, or a number with more than 100 digits.
+        :data:`MAX_DEPTH` nested brackets, a number with more than 100 digits; in a chain,
+        an integral without a differential or a Leibniz quotient ``\frac{df}{dx}``.
     """
-    return _Scanner(text).run()
+    return _Scanner(text, chain=chain).run()
 
 
 class _TokenListLexer(Lexer):

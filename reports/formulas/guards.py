@@ -17,7 +17,10 @@ exhaust time or memory.  Each refusal is a one-line
 * at most 8 fractional powers of numbers (``sqrt(2)``, ``3**(2/5)``), each of a number of
   at most 64 bits with a denominator of at most 16 in the exponent: SymPy simplifies them
   by factoring, which for larger numbers takes minutes;
-* the result must be finite (no ``zoo``, ``nan``, ``oo``: e.g. a division by zero).
+* the result must be finite (no ``zoo``, ``nan``, ``oo``: e.g. a division by zero);
+* in a derivation chain, the bounds of a sum or product are integers of magnitude at most
+  :data:`MAX_BOUND` (or infinite), so that carrying it out term by term stays cheap
+  (:func:`checked_bound`).
 
 Symbols are the exact objects of :mod:`derivations.conventions`, so their assumptions
 (``positive``, ``integer``) carry over to the comparison.
@@ -38,6 +41,7 @@ from reports.formulas._latex_grammar import MAX_DEPTH
 __all__ = [
     "ALLOWED_FUNCTIONS",
     "GuardedArithmetic",
+    "MAX_BOUND",
     "MAX_DEPTH",
     "MAX_DIGITS",
     "MAX_EXPONENT",
@@ -47,6 +51,7 @@ __all__ = [
     "MAX_NUMBER_BITS",
     "MAX_TREE_DEPTH",
     "allowed_symbols",
+    "checked_bound",
     "checked_text",
     "exact_decimal",
     "excerpt",
@@ -54,6 +59,9 @@ __all__ = [
     "within_limits",
 ]
 
+#: Largest magnitude of a numeric bound of a sum or product in a chain (``\sum_{l=1}^{1000}``):
+#: SymPy may carry a sum out term by term, or a product into a factorial.
+MAX_BOUND = 1000
 #: Largest number whose Gamma function a formula may take (SymPy evaluates Gamma of an
 #: integer as an exact factorial).
 MAX_GAMMA = 1000
@@ -308,6 +316,25 @@ class GuardedArithmetic:
                 " its factorial exactly)"
             )
         return within_limits(ALLOWED_FUNCTIONS[name](args[0]))
+
+
+def checked_bound(bound: sp.Expr, which: str, operator: str) -> sp.Expr:
+    """``bound``, the ``which`` ("lower", "upper") bound of a sum or product written
+    ``operator``, after checking that it is an integer, at most :data:`MAX_BOUND` in
+    magnitude if it is a number, or infinite."""
+    if bound in (sp.oo, sp.S.NegativeInfinity):
+        return bound
+    if not bound.is_integer:
+        raise FormulaError(
+            f"the {which} bound {sp.sstr(bound)} of {operator} is not an integer: use a number,"
+            " L, or a letter declared '% dlnverify: natural N'"
+        )
+    if bound.is_number and abs(bound) > MAX_BOUND:
+        raise FormulaError(
+            f"the {which} bound {_brief(bound)} of {operator} is too large: numeric bounds must"
+            f" be at most {MAX_BOUND} in magnitude (write a letter for a general bound)"
+        )
+    return bound
 
 
 def finished(expr: sp.Expr) -> sp.Expr:

@@ -16,15 +16,21 @@ to the comparison, and both hold the text to the limits of :mod:`reports.formula
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import TypeVar
 
 import sympy as sp
 
 from dlnverify.errors import FormulaError, InvalidParameter
-from reports.formulas.latex_syntax import from_latex
-from reports.formulas.sympy_syntax import NotSympySyntax, from_sympy_syntax
+from reports.formulas.latex_syntax import from_latex, side_from_latex
+from reports.formulas.letters import Letters
+from reports.formulas.order_term import Side
+from reports.formulas.sympy_syntax import NotSympySyntax, from_sympy_syntax, side_from_sympy_syntax
 
-__all__ = ["looks_like_latex", "parse_formula"]
+__all__ = ["looks_like_latex", "parse_formula", "parse_side"]
+
+_Read = TypeVar("_Read")
 
 
 def looks_like_latex(text: str) -> bool:
@@ -65,20 +71,57 @@ def parse_formula(
     >>> parse_formula(r"\kappa L^2 s^{4-\frac{4}{L}}")
     L**2*kappa*s**(4 - 4/L)
     """
+    return _dispatched(
+        text,
+        syntax,
+        partial(from_sympy_syntax, allowed=allowed),
+        partial(from_latex, allowed=allowed),
+    )
+
+
+def _dispatched(
+    text: str,
+    syntax: str,
+    sympy_reader: Callable[[str], _Read],
+    latex_reader: Callable[[str], _Read],
+) -> _Read:
+    """``text`` read by the reader ``syntax`` names; ``"auto"`` as :func:`parse_formula`
+    describes it."""
     if syntax == "sympy":
-        return from_sympy_syntax(text, allowed=allowed)
+        return sympy_reader(text)
     if syntax == "latex":
-        return from_latex(text, allowed=allowed)
+        return latex_reader(text)
     if syntax != "auto":
         raise InvalidParameter(
             f"Got syntax={syntax!r}, but syntax must be 'auto', 'sympy' or 'latex'."
         )
     if isinstance(text, str) and looks_like_latex(text):
-        return from_latex(text, allowed=allowed)
+        return latex_reader(text)
     try:
-        return from_sympy_syntax(text, allowed=allowed)
+        return sympy_reader(text)
     except NotSympySyntax as failure:
         try:
-            return from_latex(text, allowed=allowed)
+            return latex_reader(text)
         except FormulaError:
             raise FormulaError(str(failure)) from None
+
+
+def parse_side(text: str, *, letters: Letters, syntax: str = "auto") -> Side:
+    r"""Parse one side of a relation in a derivation chain (``dlnverify check-steps``).
+
+    As :func:`parse_formula`, with the chain language
+    (:func:`~reports.formulas.latex_syntax.side_from_latex`,
+    :func:`~reports.formulas.sympy_syntax.side_from_sympy_syntax`): free letters of
+    ``letters``, sums, products, integrals, derivatives and an order term.
+
+    Examples
+    --------
+    >>> parse_side(r"\sum_{l=1}^{L} l", letters=Letters()).expr
+    Sum(l, (l, 1, L))
+    """
+    return _dispatched(
+        text,
+        syntax,
+        partial(side_from_sympy_syntax, letters=letters),
+        partial(side_from_latex, letters=letters),
+    )

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 
 from dlnverify.errors import FormulaError
 from reports.engine.quantity import Quantity
+from reports.formulas._latex_grammar import GREEK_LETTERS, top_level_positions
 from reports.formulas.guards import checked_text
 
-__all__ = ["LEFT_HAND_SIDES", "Statement", "read_statement"]
+__all__ = ["LEFT_HAND_SIDES", "Statement", "is_bare_name", "quantities_named", "read_statement"]
 
 #: Left-hand sides that name a quantity, in the normal form of :func:`_head` (no spaces or
 #: braces, font commands dropped, mode subscripts and an argument list removed), and the
@@ -130,24 +131,13 @@ def _strip_debris(text: str) -> tuple[str, list[str]]:
 
 def _relations(text: str) -> list[re.Match[str]]:
     """The ``=`` and ``\\propto`` outside braces."""
-    found, depth = [], 0
-    position = 0
-    while position < len(text):
-        char = text[position]
-        if char == "\\" and text.startswith(r"\{", position):
-            position += 2
+    found: list[re.Match[str]] = []
+    for position in top_level_positions(text):
+        if found and position < found[-1].end():
             continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-        elif depth == 0:
-            match = _RELATION.match(text, position)
-            if match:
-                found.append(match)
-                position = match.end()
-                continue
-        position += 1
+        match = _RELATION.match(text, position)
+        if match:
+            found.append(match)
     return found
 
 
@@ -162,6 +152,39 @@ def _head(left: str) -> str:
     head = re.sub(r"(?:\([^()]*\)|\[[^\[\]]*\])$", "", head)  # an argument list
     head = _MODE_SUBSCRIPT.sub("", head)
     return head.replace("{", "").replace("}", "")
+
+
+def quantities_named(left: str) -> tuple[str, ...]:
+    """The quantities a left-hand side names (``D(s)``: the diffusions), in the order of
+    :data:`LEFT_HAND_SIDES`; empty for any other text."""
+    return LEFT_HAND_SIDES.get(_head(left), ())
+
+
+#: A letter (``x``, ``\mu``) with subscripts (``_a``, ``_{12}``) and superscripts that mark
+#: a name rather than a power (``^\star``, ``^*``, ``^{grad}``; not ``^2``).
+_SUPERSCRIPT = r"(?:\*|'|\\(?:star|ast|prime|dagger)\b|\{\s*(?:\*|\\(?:star|ast)|[A-Za-z]+)\s*\})"
+_SUBSCRIPT = r"(?:[A-Za-z0-9]+|\\[A-Za-z]+|\{[^{}]*\})"
+_GREEK_NAMES = "|".join(sorted(GREEK_LETTERS, key=len, reverse=True))  # SymPy syntax: mu
+_SCRIPTED = (
+    rf"(?:{_GREEK_NAMES}|[A-Za-z]|\\[A-Za-z]+)(?:\s*(?:_\s*{_SUBSCRIPT}|\^\s*{_SUPERSCRIPT}))*"
+)
+#: Longest text read as a name (a formula may be long; a name never is).
+_MAX_NAME = 120
+_BARE_NAME = re.compile(rf"\s*{_SCRIPTED}\s*(?:\(\s*{_SCRIPTED}(?:\s*,\s*{_SCRIPTED})*\s*\))?\s*")
+
+
+def is_bare_name(text: str) -> bool:
+    """Whether ``text`` is a name, not a formula: a letter with sub- and superscripts,
+    optionally applied to letters (``x``, ``D(s)``, ``\\mu_a``, ``s^\\star``, ``f(x, y)``;
+    not ``x(1+x)`` or ``2x``).  Font commands and ``\\hat{o}`` are read as in
+    :func:`quantities_named`."""
+    if len(text) > _MAX_NAME:
+        return False
+    head = re.sub(r"\\hat\{?o\}?|ô", "o", text)
+    head = re.sub(
+        r"\\(?:mathrm|operatorname|text|textrm|mathbb|mathcal|mathsf)\s*\{([^{}]*)\}", r"\1", head
+    )
+    return _BARE_NAME.fullmatch(head) is not None
 
 
 def _read_left(left: str, spec: Quantity) -> str:

@@ -12,6 +12,16 @@ parameter names (Unicode Greek letters read as their names: ``κ`` is ``kappa``,
 else (attributes, subscripts, lambdas, comprehensions, keywords, strings, conditionals,
 comparisons, ...) is refused before any SymPy object is built; what is built goes through
 the limits of :mod:`reports.formulas.guards`.
+
+:func:`side_from_sympy_syntax` reads one side of a relation in a derivation chain: any name
+that spells one letter with an optional subscript (``x``, ``x_1``, ``sigma_a``, ``alpha``)
+is a free symbol (:class:`~reports.formulas.letters.Letters`; ``E`` stays Euler's number and
+``e`` is refused), and the chain operators are the calls ``Sum(body, (l, 1, L))``,
+``Product(body, (l, 1, L))``, ``Integral(body, (u, a, b))`` (limits may be ``oo``,
+``-oo``), ``Derivative(body, x)`` or ``diff(body, x)`` (also ``(x, 2)`` and several
+variables), and an order term ``O(kappa**2)`` (``o(...)``) as a term of the whole side,
+with the same rules as in LaTeX (:mod:`reports.formulas.latex_syntax`).  Tuples are accepted
+only as the limits of those calls.
 """
 
 from __future__ import annotations
@@ -34,13 +44,21 @@ from reports.formulas.guards import (
     MAX_TREE_DEPTH,
     GuardedArithmetic,
     allowed_symbols,
+    checked_bound,
     checked_text,
     exact_decimal,
     excerpt,
     finished,
+    within_limits,
 )
+from reports.formulas.latex_syntax import MAX_DERIVATIVE_ORDER, finished_side
+from reports.formulas.letters import DECLARED_LETTERS, LetterKey, Letters, name_key
+from reports.formulas.order_term import OrderTerm, Side, order_term
 
-__all__ = ["NotSympySyntax", "from_sympy_syntax"]
+__all__ = ["NotSympySyntax", "from_sympy_syntax", "side_from_sympy_syntax"]
+
+#: The calls of the chain language: sums, products, integrals, derivatives, order terms.
+_CHAIN_CALLS = frozenset({"Sum", "Product", "Integral", "Derivative", "diff", "O", "o"})
 
 _CONSTANTS: Mapping[str, sp.Expr] = types.MappingProxyType({"E": sp.E, "pi": sp.pi})
 #: A Unicode Greek character in a SymPy-syntax name reads as the letter's name (``σ_ε`` is
@@ -175,8 +193,14 @@ def _transliterate(tree: ast.Expression, symbols: Mapping[str, sp.Symbol]) -> No
                 node.id = spelled
 
 
-def _scan(tree: ast.Expression, symbols: Mapping[str, sp.Symbol]) -> None:
-    """Refuse every construct outside the whitelist, before anything is built.
+def _chain_name(name: str) -> bool:
+    """Whether a chain may use ``name``: an operator, ``oo``, or one letter (not ``e``)."""
+    return name in _CHAIN_CALLS or name == "oo" or (name != "e" and name_key(name) is not None)
+
+
+def _scan(tree: ast.Expression, symbols: Mapping[str, sp.Symbol], *, chain: bool = False) -> None:
+    """Refuse every construct outside the whitelist, before anything is built (``chain``:
+    also the names and tuples of the chain language).
 
     Disallowed constructs are reported first, then unknown names, then non-numeric
     constants, so that ``open('f')`` is refused for ``open`` rather than for ``'f'``.
@@ -184,12 +208,13 @@ def _scan(tree: ast.Expression, symbols: Mapping[str, sp.Symbol]) -> None:
     nodes = 0
     unknown: list[str] = []
     bad_constant: str | None = None
+    allowed_nodes = (*_ALLOWED_NODES, ast.Tuple) if chain else _ALLOWED_NODES
     for node in ast.walk(tree):
         if isinstance(node, ast.expr):
             nodes += 1
             if nodes > MAX_NODES:
                 raise FormulaError(f"formula too large: more than {MAX_NODES} syntax-tree nodes")
-        if not isinstance(node, _ALLOWED_NODES):
+        if not isinstance(node, allowed_nodes):
             name = type(node).__name__
             what = _CONSTRUCTS.get(name, f"the Python construct {name}")
             raise FormulaError(f"{what} not allowed in a formula")
@@ -203,12 +228,20 @@ def _scan(tree: ast.Expression, symbols: Mapping[str, sp.Symbol]) -> None:
             if node.id.startswith("__") or node.id.endswith("__"):
                 raise FormulaError(f"dunder name {node.id!r} not allowed in a formula")
             known = node.id in symbols or node.id in _CONSTANTS
+            known = known or (chain and _chain_name(node.id))
             if not known and node.id not in ALLOWED_FUNCTIONS and node.id not in unknown:
                 unknown.append(node.id)
     if unknown:
         names = ", ".join(excerpt(name) for name in unknown[:5])
         hint = " (Euler's number is E)" if "e" in unknown else ""
-        raise NotSympySyntax(f"unknown name(s) {names}{hint}; allowed {_allowed_listing(symbols)}")
+        listing = (
+            "in a chain a name is one letter with an optional subscript (x, x_1, sigma_a), a"
+            f" parameter ({', '.join(symbols)}), E, pi, a function, Sum, Product, Integral,"
+            " Derivative, diff or O"
+            if chain
+            else f"allowed {_allowed_listing(symbols)}"
+        )
+        raise NotSympySyntax(f"unknown name(s) {names}{hint}; {listing}")
     if bad_constant is not None:
         raise FormulaError(bad_constant)
 
@@ -240,10 +273,19 @@ def _chain(node: ast.expr, ops: tuple[type, ...]) -> list[tuple[ast.operator, as
 class _PythonBuilder:
     """Rebuilds a whitelisted :mod:`ast` tree (see :func:`_scan`) as a SymPy expression."""
 
-    def __init__(self, symbols: Mapping[str, sp.Symbol], source: str) -> None:
+    def __init__(
+        self, symbols: Mapping[str, sp.Symbol], source: str, letters: Letters | None = None
+    ) -> None:
         self.symbols = symbols
         self.source = source
+        #: a chain's free letters (``None``: a ``check`` formula)
+        self.letters = letters
         self.arithmetic = GuardedArithmetic()
+        self.bound: list[tuple[str, sp.Symbol]] = []
+        self.binders: dict[str, str] = {}
+        self.free: set[str] = set()
+        self.in_limits = 0
+        self.derivatives = 0
 
     def build(self, node: ast.expr, depth: int) -> sp.Expr:
         if depth > MAX_TREE_DEPTH:
@@ -270,16 +312,123 @@ class _PythonBuilder:
         if isinstance(node, ast.Constant):
             return _literal(node, self.source)
         if isinstance(node, ast.Name):
-            if node.id in self.symbols:
-                return self.symbols[node.id]
-            if node.id in _CONSTANTS:
-                return _CONSTANTS[node.id]
-            raise FormulaError(f"function {node.id} used without an argument: write {node.id}(...)")
+            return self.name(node)
         if isinstance(node, ast.Call):
+            chain_call = isinstance(node.func, ast.Name) and node.func.id in _CHAIN_CALLS
+            if self.letters is not None and chain_call:
+                return self.chain_call(node, down)
             if not isinstance(node.func, ast.Name) or node.func.id not in ALLOWED_FUNCTIONS:
                 raise FormulaError(_not_callable(node.func, self.symbols, self.source))
             return arithmetic.call(node.func.id, [self.build(arg, down) for arg in node.args])
+        if isinstance(node, ast.Tuple):
+            raise FormulaError("tuples (',') not allowed in a formula except as limits")
         raise FormulaError(f"{type(node).__name__} not allowed in a formula")  # pragma: no cover
+
+    def name(self, node: ast.Name) -> sp.Expr:
+        """A name: a bound variable, a declared parameter, a constant, a chain's letter."""
+        for bound_name, bound_symbol in reversed(self.bound):
+            if bound_name == node.id:
+                return bound_symbol
+        if node.id in self.symbols and self.letters is None:
+            return self.symbols[node.id]
+        if node.id in _CONSTANTS:
+            return _CONSTANTS[node.id]
+        if self.letters is not None and node.id not in _CHAIN_CALLS:
+            if node.id == "oo":
+                if not self.in_limits:
+                    raise FormulaError("oo outside the limits of a sum, product or integral")
+                return sp.oo
+            key = self.letter(node.id)
+            if key is not None:
+                self.free.add(node.id)
+                return self.letters.symbol(key)
+        raise FormulaError(f"function {node.id} used without an argument: write {node.id}(...)")
+
+    def letter(self, name: str) -> LetterKey | None:
+        """The letter ``name`` spells (a declared name such as ``sigma_eps`` or ``s0``
+        through its LaTeX letter)."""
+        if name in self.symbols:
+            return next(key for key, declared in DECLARED_LETTERS.items() if declared == name)
+        return name_key(name)
+
+    def variable(self, node: ast.expr, what: str) -> tuple[str, LetterKey]:
+        """The name and letter of the variable of a sum, product, integral or derivative."""
+        key = self.letter(node.id) if isinstance(node, ast.Name) else None
+        if key is None or not isinstance(node, ast.Name) or node.id in {"e", "E", "pi", "oo"}:
+            shown = ast.get_source_segment(self.source, node) or "?"
+            raise FormulaError(f"{shown!r} cannot be the variable of {what}: use one letter")
+        return node.id, key
+
+    def limits(self, node: ast.expr, what: str) -> tuple[str, LetterKey, sp.Expr, sp.Expr]:
+        """``(variable, lower, upper)`` of a sum, product or integral."""
+        if not (isinstance(node, ast.Tuple) and len(node.elts) == 3):
+            raise FormulaError(f"{what} takes its limits as a tuple (variable, lower, upper)")
+        name, key = self.variable(node.elts[0], what)
+        self.in_limits += 1
+        try:
+            low, high = (self.build(bound, 1) for bound in node.elts[1:])
+        finally:
+            self.in_limits -= 1
+        return name, key, low, high
+
+    def bind(self, name: str, symbol: sp.Symbol, binder: str, body: ast.expr) -> sp.Expr:
+        self.bound.append((name, symbol))
+        try:
+            return self.build(body, 1)
+        finally:
+            self.bound.pop()
+            self.binders.setdefault(name, binder)
+
+    def chain_call(self, node: ast.Call, depth: int) -> sp.Expr:
+        """``Sum``, ``Product``, ``Integral``, ``Derivative``/``diff``; ``O`` is refused here
+        (an order term is a term of the whole side, :func:`side_from_sympy_syntax`)."""
+        func = node.func.id  # type: ignore[attr-defined]
+        args = node.args
+        if func in {"O", "o"}:
+            raise FormulaError(
+                "order term inside an expression: an order term must be a term of the whole"
+                " side, e.g. ... + O(kappa**2)"
+            )
+        if len(args) < 2 or node.keywords:
+            raise FormulaError(f"{func} takes an expression and its variable(s)")
+        if func in {"Sum", "Product", "Integral"}:
+            if len(args) != 2:
+                raise FormulaError(f"{func} takes (expression, (variable, lower, upper))")
+            name, key, low, high = self.limits(args[1], func)
+            integer = func != "Integral"
+            if integer:
+                checked_bound(low, "lower", func)
+                checked_bound(high, "upper", func)
+            symbol = Letters.bound(key, integer=integer)
+            body = self.bind(name, symbol, func, args[0])
+            operator = {"Sum": sp.Sum, "Product": sp.Product, "Integral": sp.Integral}[func]
+            return within_limits(operator(body, (symbol, low, high)))
+        variables = [self.derivative_variable(arg, func) for arg in args[1:]]
+        self.derivatives += sum(order for _, order in variables)
+        if self.derivatives > MAX_DERIVATIVE_ORDER:
+            raise FormulaError(
+                f"derivatives of order {self.derivatives} in one expression: at most"
+                f" {MAX_DERIVATIVE_ORDER} in all are accepted"
+            )
+        return within_limits(sp.Derivative(self.build(args[0], depth), *variables))
+
+    def derivative_variable(self, node: ast.expr, func: str) -> tuple[sp.Symbol, int]:
+        """``x`` or ``(x, n)`` in a derivative."""
+        order = 1
+        if isinstance(node, ast.Tuple) and len(node.elts) == 2:
+            count = node.elts[1]
+            if not (isinstance(count, ast.Constant) and type(count.value) is int):
+                raise FormulaError(f"the order in {func}(..., (x, n)) must be an integer")
+            order = count.value
+            node = node.elts[0]
+        name, _key = self.variable(node, func)
+        if not 1 <= order <= MAX_DERIVATIVE_ORDER:
+            raise FormulaError(
+                f"derivative of order {order}: orders 1 to {MAX_DERIVATIVE_ORDER} are accepted"
+            )
+        symbol = self.name(ast.Name(id=name))
+        assert isinstance(symbol, sp.Symbol)
+        return symbol, order
 
 
 def _not_callable(func: ast.expr, symbols: Mapping[str, sp.Symbol], source: str) -> str:
@@ -292,6 +441,56 @@ def _not_callable(func: ast.expr, symbols: Mapping[str, sp.Symbol], source: str)
     if not isinstance(func, ast.Name | ast.Constant):
         written = f"({written})"
     return f"{written} cannot be called: write {written}*(...) for a product; {functions}"
+
+
+def side_from_sympy_syntax(text: str, *, letters: Letters) -> Side:
+    r"""Parse one side of a relation in a derivation chain, written in SymPy syntax.
+
+    As :func:`from_sympy_syntax`, with the chain language of the module docstring.
+
+    Raises
+    ------
+    NotSympySyntax
+        On text that is not Python syntax or uses unknown names (it may be LaTeX).
+    FormulaError
+        As :func:`from_sympy_syntax`; also what the chain language refuses (a bound variable
+        used outside its body, a non-integer bound of a sum, ``oo`` outside limits, a
+        misplaced or malformed order term).
+    """
+    symbols = allowed_symbols(None)
+    text = _superscripts_as_powers(_as_written(checked_text(text)))
+    tree = _parse(text)
+    _transliterate(tree, symbols)
+    _scan(tree, symbols, chain=True)
+    builder = _PythonBuilder(symbols, text.replace("^", "**"), letters)
+    terms: list[sp.Expr] = []
+    orders: list[OrderTerm] = []
+    for op, child in _chain(tree.body, (ast.Add, ast.Sub)):
+        inner = child
+        while isinstance(inner, ast.UnaryOp):
+            inner = inner.operand
+        if (
+            isinstance(inner, ast.Call)
+            and isinstance(inner.func, ast.Name)
+            and inner.func.id in {"O", "o"}
+        ):
+            if len(inner.args) != 1 or inner.keywords:
+                raise FormulaError(f"{inner.func.id}(...) takes one argument, e.g. O(kappa**2)")
+            argument = builder.build(inner.args[0], 1)
+            orders.append(order_term(argument, little=inner.func.id == "o"))
+            continue
+        value = builder.build(child, 1)
+        terms.append(value if isinstance(op, ast.Add) else -value)
+    if len(orders) > 1:
+        raise FormulaError("more than one order term on one side; keep the lowest order only")
+    clash = sorted(builder.free & set(builder.binders))
+    if clash:
+        raise FormulaError(
+            f"{clash[0]} is the variable of {builder.binders[clash[0]]} and also appears outside"
+            " it in the same expression; rename one of them"
+        )
+    expr = finished_side(builder.arithmetic.sum(terms))
+    return Side(expr, orders[0] if orders else None)
 
 
 def from_sympy_syntax(text: str, *, allowed: Iterable[str] | None = None) -> sp.Expr:

@@ -161,6 +161,7 @@ def _commands_with_json():
 BAD_INPUT = {
     "cache": (["cache", "purge"], "invalid choice: 'purge'"),
     "check": (["check", "entropy", "s"], "entropy"),
+    "check-steps": (["check-steps", "no-such-derivation.tex"], "no-such-derivation.tex"),
     "list": (["list", "--jobs", "2"], "unrecognized arguments: --jobs 2"),
     "report": (["report", "C99", "--pdf", "no"], "C99"),
     "show": (["show", "C99"], "C99"),
