@@ -52,6 +52,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sympy as sp
+
+from derivations.conventions import PARAMETERS
 from dlnverify.errors import FormulaError
 from reports.formulas._latex_grammar import TEXT_FUNCTIONS, group_end, top_level_positions
 from reports.formulas.letters import DECLARED_LETTERS, Domain, LetterKey, Letters, letter_key
@@ -403,10 +406,16 @@ class _Reader:
                 self.variables.append(key)
                 continue
             if key in DECLARED_LETTERS:
+                declared = PARAMETERS[DECLARED_LETTERS[key]].symbol
+                requested = sp.Symbol(declared.name, **Domain(word).assumptions)
+                if requested.assumptions0 == declared.assumptions0:  # says what is declared
+                    continue
+                parameter = PARAMETERS[DECLARED_LETTERS[key]]
                 raise self.error(
                     offset,
-                    f"{item} is the parameter {DECLARED_LETTERS[key]}, whose domain is declared"
-                    " (see check --list); only other letters take a directive",
+                    f"{item} is the parameter {parameter.name}, declared as"
+                    f" {parameter.description} (see check --list): a directive cannot make it"
+                    f" {word}",
                 )
             previous = self.domains.setdefault(key, Domain(word))
             if previous != Domain(word):

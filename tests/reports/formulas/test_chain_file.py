@@ -123,7 +123,7 @@ def test_intertext_ends_the_chain():
 
 
 LINES = """# dlnverify: real x, y_1
-# dlnverify: natural n
+# dlnverify: natural k
 # dlnverify: variables x
 
 (x+1)^2
@@ -146,9 +146,19 @@ def test_line_format_chains_directives_and_blank_lines():
     assert file.letters.domains == {
         ("x", None): Domain.REAL,
         ("y", "1"): Domain.REAL,
-        ("n", None): Domain.NATURAL,
+        ("k", None): Domain.NATURAL,
     }
     assert file.variables == (("x", None),)
+
+
+def test_a_directive_that_repeats_a_declared_domain_is_accepted():
+    """``n`` is the declared input width (a positive integer): ``natural n`` says the same
+    and is accepted without entering the file's own domains; ``real n`` would widen it and is
+    refused, naming the declaration."""
+    file = read_chains("% dlnverify: natural n\n\\[ n = n \\]")
+    assert ("n", None) not in file.letters.domains
+    with pytest.raises(FormulaError, match="parameter n, declared as input dimension"):
+        read_chains("% dlnverify: real n\n\\[ n = n \\]")
 
 
 @pytest.mark.parametrize(
