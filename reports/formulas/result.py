@@ -134,6 +134,7 @@ class CheckResult:
             "formula": self.formula,
             "at": self.at,
             "verdict": str(self.verdict),
+            "verified": self.verified,
             "symbolic": str(self.symbolic),
             "parsed": None if self.parsed is None else str(self.parsed),
             "derived": None if self.derived is None else str(self.derived),

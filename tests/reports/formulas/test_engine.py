@@ -117,8 +117,9 @@ def test_check_json_schema_and_exit_codes(capsys):
     assert main(["check", "gradient_drift", GRADIENT_DRIFT, "--json", "--symbolic-only"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["verdict"] == "verified"
+    assert payload["verified"] is True
     expected_keys = {
-        "quantity", "formula", "at", "verdict", "symbolic", "parsed", "derived", "derived_latex",
+        "quantity", "formula", "at", "verdict", "verified", "symbolic", "parsed", "derived", "derived_latex",
         "difference_latex", "convention", "depths", "counterexample", "numeric", "message",
         "elapsed_seconds", "reading",
     }  # fmt: skip

@@ -98,6 +98,7 @@ def test_cli_json(tmp_path, capsys):
     main(["check", "--file", str(path), "--symbolic-only", "--json", "--quiet"])
     payload = json.loads(capsys.readouterr().out)
     assert payload["verified"] == 2
+    assert [c["verified"] for c in payload["checks"]] == [True, True, False]  # per row
     assert [c["name"] for c in payload["checks"]] == [
         "Eq. 7 at depth 3",
         "gradient_drift #2",
