@@ -211,6 +211,21 @@ def derived_slow_path(kappa: float, times: np.ndarray, run: LongRun = LONG_RUN) 
     )
 
 
+def _balanced_ensemble(
+    run: LongRun, networks: int, rng: np.random.Generator
+) -> tuple[Any, tuple[np.ndarray, ...]]:
+    """``run``'s rank-one teacher and ``networks`` copies of its balanced teacher point (the
+    teacher and the hidden bases drawn from ``rng``, in that order)."""
+    teacher = random_teacher(
+        np.array([run.sigma]),
+        shape=(run.widths[-1], run.widths[0]),
+        rng=rng,
+        label_noise=run.label_noise,
+    )
+    single = aligned_balanced_weights(teacher, np.array([run.sigma]), run.widths, rng=rng)
+    return teacher, tuple(np.broadcast_to(w, (networks, *w.shape)).copy() for w in single)
+
+
 @cache
 def simulated_long_runs(seed: int, run: LongRun = LONG_RUN) -> dict[str, Any]:
     r"""The long coupled runs from the balanced teacher point (module docstring); cached, so
@@ -220,12 +235,7 @@ def simulated_long_runs(seed: int, run: LongRun = LONG_RUN) -> dict[str, Any]:
     the per-network window averages, Richardson-extrapolated in :math:`dt`, shape
     ``(networks,)``."""
     rng = np.random.default_rng(seed)
-    m, n = run.widths[-1], run.widths[0]
-    teacher = random_teacher(
-        np.array([run.sigma]), shape=(m, n), rng=rng, label_noise=run.label_noise
-    )
-    single = aligned_balanced_weights(teacher, np.array([run.sigma]), run.widths, rng=rng)
-    start = tuple(np.broadcast_to(w, (run.networks, *w.shape)).copy() for w in single)
+    teacher, start = _balanced_ensemble(run, run.networks, rng)
     runs = coupled_langevin_runs(
         start,
         teacher,
@@ -382,11 +392,7 @@ def rebalancing_figure(path: str | Path) -> Path:
     target = figure_path(path)
     rng = np.random.default_rng(FIGURE_SEED)
     m, n = run.widths[-1], run.widths[0]
-    teacher = random_teacher(
-        np.array([run.sigma]), shape=(m, n), rng=rng, label_noise=run.label_noise
-    )
-    single = aligned_balanced_weights(teacher, np.array([run.sigma]), run.widths, rng=rng)
-    start = tuple(np.broadcast_to(w, (FIGURE_NETWORKS, *w.shape)).copy() for w in single)
+    teacher, start = _balanced_ensemble(run, FIGURE_NETWORKS, rng)
     steps, every = round(run.duration / kappa), round(run.record / kappa)
     runs = {
         label: simulate_trajectory(
