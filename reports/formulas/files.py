@@ -10,7 +10,9 @@ A TOML file holds one ``[[check]]`` table per formula::
     syntax = "sympy"              # optional: "auto" (default), "sympy" or "latex"
 
 The file is ``-`` for standard input.  It is read as given
-(:mod:`reports.formulas.file_text`): at most 1 MB, UTF-8 without a byte-order mark.  Every entry
+(:mod:`reports.formulas.file_text`): at most 1 MB, UTF-8 without a byte-order mark; and parsed
+as experiment files are (:mod:`reports.render.toml_document`): in bounded time, a date or
+time value refused, LaTeX in double quotes refused with the fix (single quotes).  Every entry
 is validated (known quantity, parsable formula, ``at`` in the domain) before the first check
 runs, so a typo in the tenth formula does not cost nine checks.  Each formula is then checked
 as by :func:`reports.formulas.engine.check`, with the same seed.
@@ -19,7 +21,6 @@ as by :func:`reports.formulas.engine.check`, with the same seed.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from dlnverify.errors import DlnVerifyError, InvalidParameter
 from reports.formulas.engine import check, validate
 from reports.formulas.file_text import STDIN, read_formula_file
 from reports.formulas.result import CheckResult
+from reports.render.toml_document import SINGLE_QUOTES_ADVICE, toml_document
 
 __all__ = ["FormulaEntry", "check_formulas", "load_formulas", "named_json"]
 
@@ -64,15 +66,12 @@ def load_formulas(path: str | Path) -> list[FormulaEntry]:
     :class:`~dlnverify.errors.InvalidParameter` (or FormulaError) names the file, the entry
     and the problem.  The file is read by
     :func:`~reports.formulas.file_text.read_formula_file` (size limit, UTF-8 without a
-    byte-order mark) before any entry is parsed."""
+    byte-order mark) and parsed by :func:`~reports.render.toml_document.toml_document`
+    (bounded time, no dates or times, LaTeX in double quotes named) before any entry is
+    parsed."""
     name = "<stdin>" if str(path) == STDIN else str(path)
     text = read_formula_file(path, name)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        hint = _SINGLE_QUOTES if "'\\'" in str(error) or "escape" in str(error) else ""
-        raise InvalidParameter(f"Formula file {name!r} is not valid TOML: {error}.{hint}") from None
-    return _parse(data, name)
+    return _parse(toml_document(text, name=name, kind="formula file", latex_strings=True), name)
 
 
 def _parse(data: Mapping[str, Any], name: str) -> list[FormulaEntry]:
@@ -107,7 +106,6 @@ _ESCAPES = {
     "\n": "a line break",
     "\r": "a carriage return",
 }
-_SINGLE_QUOTES = " Use single quotes ('...') for LaTeX in TOML: they keep backslashes as written."
 
 
 def _entry(table: Any, index: int, name: str) -> FormulaEntry:
@@ -126,7 +124,7 @@ def _entry(table: Any, index: int, name: str) -> FormulaEntry:
     if escaped:
         raise InvalidParameter(
             f"{where}: the formula holds {', '.join(escaped)}, which TOML makes of a backslash"
-            f" in double quotes (\\frac, \\tau, \\beta, \\nu, \\rho).{_SINGLE_QUOTES}"
+            f" in double quotes (\\frac, \\tau, \\beta, \\nu, \\rho). {SINGLE_QUOTES_ADVICE}"
         )
     label = table.get("name", f"{table['quantity']} #{index}")
     at = table.get("at", {})

@@ -334,3 +334,39 @@ def test_progress_goes_to_stderr_and_json_alone_to_stdout(tmp_path, capsys):
 def _seconds(err, index):
     """The time printed on the progress line that ends check ``index``."""
     return re.search(rf"\[{index}/3\] [^\n]*: \w+ \(([0-9.]+) s\)", err).group(1)
+
+
+# --- parsing the file: bounded time, no dates or times, one line (and JSON) ---------------------
+
+_ENTRY = "[[check]]\nquantity = 'drift'\nformula = 's'\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (_ENTRY + "at = { L = 1979-05-27 }\n", "check[1].at.L is a TOML date, but no setting"),
+        (_ENTRY + "at = { L = 07:32:00 }\n", "check[1].at.L is a TOML time, but no setting"),
+        (_ENTRY + "x = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply to read"),
+        (_ENTRY + "a" + ".a" * 150_000 + " = 1\n", "the key on line 4 has 150,001 dotted parts"),
+        ('[[check]]\nquantity = "drift"\nformula = "\\sigma s"\n', "Use single quotes ('...')"),
+        ('[[check]]\nquantity = "drift"\nformula = "\\frac{1}{2}"\n', "Use single quotes ('...')"),
+        ("\ufeff" + _ENTRY, "starts with a UTF-8 byte-order mark"),
+    ],
+    ids=["date", "time", "nesting", "dotted key", "\\sigma", "\\frac", "byte-order mark"],
+)
+def test_a_hostile_file_is_one_line_and_a_json_error_in_bounded_time(
+    tmp_path, capsys, text, message
+):
+    path = tmp_path / "hostile.toml"
+    path.write_text(text, encoding="utf-8")
+    with cpu_seconds_below(1.0):
+        code = main(["check", "--file", str(path), "--json"])
+    assert code == ExitCode.BAD_INPUT
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1
+    assert message in captured.err
+    payload = json.loads(captured.out)
+    assert payload == {
+        "error": captured.err.removeprefix("dlnverify: error: ")[:-1],
+        "exit_code": 2,
+    }
