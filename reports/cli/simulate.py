@@ -15,6 +15,7 @@ from reports.cli._common import (
     progress,
     progress_lines,
     table,
+    usage,
 )
 from reports.experiments.tables import format_text
 
@@ -68,7 +69,17 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     _add_report(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable summary")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    parser.set_defaults(handler=run)
+    # what --list-experiments would ignore: every option of a run (all default to None or False)
+    run_options = {
+        action.dest: action.option_strings[0]
+        for action in parser._actions
+        if action.option_strings and action.dest not in _LISTING_OPTIONS
+    }
+    parser.set_defaults(handler=run, run_options=run_options)
+
+
+#: Options that ``--list-experiments`` uses (the others describe a run, which it does not make).
+_LISTING_OPTIONS = ("help", "list_experiments", "json", "quiet")
 
 
 def _add_configuration(parser: argparse.ArgumentParser) -> None:
@@ -127,15 +138,14 @@ def _add_sweep(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--scheduler",
-        default="processes",
         type=_scheduler,
-        help="Dask scheduler of a sweep: processes (default), threads, synchronous, or a "
-        "dask.distributed address tcp://host:port",
+        help="Dask scheduler of a sweep (refused without one): processes (default), threads, "
+        "synchronous, or a dask.distributed address tcp://host:port",
     )
     parser.add_argument(
         "--workers",
         type=_ascii_number(int),
-        help="local workers of a sweep (default: one per core)",
+        help="local workers of a sweep on processes or threads (default: one per core)",
     )
 
 
@@ -230,7 +240,7 @@ def run(args: argparse.Namespace) -> int:
     plan = _plan(args)
     done = run_plan(
         plan,
-        scheduler=args.scheduler,
+        scheduler=args.scheduler or "processes",  # the default of a sweep's --scheduler
         workers=args.workers,
         progress=progress_lines(args),
         sweep_figure=plan.report is not None,  # a report carries its figure, a sweep's too
@@ -249,8 +259,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _list_experiments(args: argparse.Namespace) -> int:
-    """``--list-experiments``: the shipped experiments and what each reproduces."""
+    """``--list-experiments``: the shipped experiments and what each reproduces; an option
+    of a run beside it, which it would ignore, is refused naming it."""
     from reports.experiments.files import shipped_experiments
+
+    given = [
+        flag for dest, flag in args.run_options.items() if getattr(args, dest) not in (None, False)
+    ]
+    if given:
+        raise usage(
+            f"--list-experiments lists the shipped experiments and runs nothing, but"
+            f" {', '.join(given)} describe{'s' if len(given) == 1 else ''} a run; drop"
+            f" {'it' if len(given) == 1 else 'them'}, or drop --list-experiments"
+        )
 
     shipped = shipped_experiments()
     if args.json:
@@ -286,6 +307,8 @@ def _plan(args: argparse.Namespace) -> RunPlan:
         figure=args.figure,
         report=args.report,
         pdf=args.pdf,
+        scheduler=args.scheduler,
+        workers=args.workers,
     )
 
 

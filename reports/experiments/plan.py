@@ -6,8 +6,10 @@ the kind (a training run, a stationary ensemble or the collapse experiment) and 
 values, and refuses, each with a one-line :class:`~dlnverify.errors.InvalidParameter`, a
 combination that cannot run, a run (or a sweep's run) over
 :data:`~reports.experiments.training.MAX_STEPS` or the memory budget
-(:func:`~reports.experiments.budget.check_memory`), and an output, figure or report at a
-place it cannot be written (:func:`~reports.render.files.check_output_location`).
+(:func:`~reports.experiments.budget.check_memory`), an output, figure or report at a
+place it cannot be written (:func:`~reports.render.files.check_output_location`), and an
+option the run would not use (a scheduler or workers without a sweep, local workers for a
+scheduler that has none): an option given is an option used, or refused.
 :func:`reports.experiments.runs.run_plan` runs the :class:`RunPlan` it returns (a sweep's
 runs that run at once are checked against the memory budget together there).
 """
@@ -23,7 +25,12 @@ from dlnverify.errors import InvalidParameter
 from reports.experiments.budget import check_memory
 from reports.experiments.files import ExperimentFile, load_experiment, shipped_experiment
 from reports.experiments.kind import ExperimentKind
-from reports.experiments.sweep import check_sweep_key, parse_sweep, sweep_configs
+from reports.experiments.sweep import (
+    LOCAL_SCHEDULERS,
+    check_sweep_key,
+    parse_sweep,
+    sweep_configs,
+)
 from reports.experiments.training import OUTPUT_FORMATS, SimulationConfig
 from reports.render.files import check_output_location
 from reports.render.latex import check_report_output
@@ -101,6 +108,8 @@ def plan_run(
     figure: str | None = None,
     report: str | None = None,
     pdf: str | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> RunPlan:
     """The run ``dlnverify simulate`` makes of these options (its flags without dashes).
 
@@ -130,6 +139,14 @@ def plan_run(
         Directory of the run's report.
     pdf : {None, "auto", "yes", "no"}
         Whether the report is compiled (``None``: ``"auto"``; needs ``report``).
+    scheduler : str, optional
+        The Dask scheduler of a sweep as given (``--scheduler``; needs a sweep): one of
+        :data:`~reports.experiments.sweep.LOCAL_SCHEDULERS` or a ``tcp://`` address.  It is
+        only checked here; :func:`reports.experiments.runs.run_plan` takes it.
+    workers : int, optional
+        The local workers of a sweep as given (``--workers``; needs a sweep on
+        ``processes`` or ``threads``, and is at least 1).  Checked here only, as
+        ``scheduler``.
     """
     explicit = dict(parameters or {})
     files = _experiment_files(experiment, config_file)
@@ -146,6 +163,7 @@ def plan_run(
         )
     config = _layered_config(kind, files, explicit)
     swept = _sweep_values(files, sweep, fixed=set(explicit))
+    _check_sweep_options(swept, scheduler=scheduler, workers=workers)
     _check_outputs(kind, config, swept, output=output, figure=figure)
     runs = sweep_configs(config, swept) if swept else [config]
     check_memory(runs, kind, json_output=not swept and str(output).endswith(".json"))
@@ -237,6 +255,44 @@ def _sweep_values(
             if check_sweep_key(key) not in fixed:
                 swept[key] = values
     return swept | parse_sweep(items)
+
+
+def _check_sweep_options(
+    swept: Mapping[str, list[Any]], *, scheduler: str | None, workers: int | None
+) -> None:
+    """Where a sweep runs is refused for a single run, which would ignore it; ``workers``
+    (local processes or threads) is refused where no local workers run: ``synchronous``
+    runs the runs one after another in this process, a ``dask.distributed`` scheduler on
+    its own workers."""
+    given = [
+        flag
+        for flag, value in (("--scheduler", scheduler), ("--workers", workers))
+        if value is not None
+    ]
+    if not swept:
+        if given:
+            raise InvalidParameter(
+                f"{' and '.join(given)} {'set' if len(given) > 1 else 'sets'} how the runs of"
+                " a sweep run, but this is one run (no --sweep, no [sweep] table in its"
+                f" experiment files); drop {' and '.join(given)}, or add --sweep KEY=V1,V2"
+            )
+        return
+    if workers is None:
+        return
+    if workers < 1:
+        raise InvalidParameter(f"Got --workers {workers}, but it must be >= 1.")
+    if scheduler == "synchronous":
+        raise InvalidParameter(
+            "--workers sets the local workers of --scheduler processes or threads, but"
+            " synchronous runs the sweep's runs one after another in this process; drop"
+            " --workers"
+        )
+    if scheduler is not None and scheduler not in LOCAL_SCHEDULERS:
+        raise InvalidParameter(
+            f"--workers sets local workers, but the dask.distributed scheduler {scheduler}"
+            " runs the sweep on the cluster's own workers; drop --workers (start the cluster"
+            " with the workers it should have)"
+        )
 
 
 def _check_outputs(

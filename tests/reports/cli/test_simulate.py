@@ -151,6 +151,93 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     assert err.count("\n") == 1
 
 
+# --- an option given is an option used: one a run would ignore is refused ----------------------
+
+
+class _Planned(Exception):
+    """Raised by the stub run: the command line was accepted, with these options."""
+
+
+@pytest.fixture
+def planned_options(monkeypatch):
+    """The run is a stub that raises :class:`_Planned` with the plan and the options
+    ``run_plan`` got (scheduler and workers)."""
+
+    def planned(plan, **options):
+        raise _Planned(plan, options)
+
+    monkeypatch.setattr("reports.experiments.runs.run_plan", planned)
+
+
+def _options_of(argv):
+    """The plan and the options ``simulate ARGV`` runs it with (the run itself a stub)."""
+    with pytest.raises(_Planned) as planned:
+        main(["simulate", *FAST, *argv])
+    return planned.value.args
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--scheduler", "synchronous"], "--scheduler sets how the runs of a sweep run, but"),
+        (["--workers", "2"], "--workers sets how the runs of a sweep run, but this is one run"),
+        (
+            ["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"],
+            "drop --scheduler and --workers, or add --sweep KEY=V1,V2",
+        ),
+        (["--stationary", "--scheduler", "threads"], "--scheduler sets how the runs"),
+        (["--collapse", "--workers", "1"], "--workers sets how the runs"),
+        # a flag fixes what the experiment sweeps: one run is left
+        (
+            ["--experiment", "appJ-batch-size", "--batch-size", "2", "--scheduler", "threads"],
+            "one run",
+        ),
+        (["--sweep", "seed=1,2", "--workers", "0"], "Got --workers 0, but it must be >= 1."),
+        (["--sweep", "seed=1,2", "--workers", "2", "--scheduler", "synchronous"], "drop --workers"),
+        (
+            ["--sweep", "seed=1,2", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"],
+            "the cluster's own workers; drop --workers",
+        ),
+    ],
+)
+def test_an_option_the_run_would_ignore_is_refused(planned_options, capsys, argv, message):
+    assert main(["simulate", *FAST, "--json", *argv]) == ExitCode.BAD_INPUT
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert captured.err.count("\n") == 1
+    assert json.loads(captured.out)["exit_code"] == ExitCode.BAD_INPUT
+
+
+def test_the_same_options_are_taken_by_a_sweep(planned_options):
+    plan, options = _options_of(["--sweep", "seed=1,2"])
+    assert plan.sweep == {"seed": ["1", "2"]}
+    assert options["scheduler"] == "processes"  # the default
+    assert options["workers"] is None
+    _, options = _options_of(["--sweep", "seed=1,2", "--scheduler", "threads", "--workers", "2"])
+    assert (options["scheduler"], options["workers"]) == ("threads", 2)
+    _, options = _options_of(["--sweep", "seed=1,2", "--scheduler", "tcp://127.0.0.1:1"])
+    assert (options["scheduler"], options["workers"]) == ("tcp://127.0.0.1:1", None)
+    plan, options = _options_of(["--experiment", "appJ-batch-size", "--scheduler", "synchronous"])
+    assert plan.sweep == {"batch_size": [1, 2, 4]}  # the file's [sweep] table
+    assert options["scheduler"] == "synchronous"
+
+
+def test_list_experiments_refuses_the_options_of_a_run(capsys):
+    assert main(["simulate", "--list-experiments", "--json", "--quiet"]) == ExitCode.OK
+    assert json.loads(capsys.readouterr().out)["experiments"]
+    for argv, named in (
+        (["--steps", "5"], "but --steps describes a run; drop it,"),
+        (["--stationary", "--sweep", "seed=1,2"], "but --sweep, --stationary describe a run"),
+        (["--scheduler", "threads"], "but --scheduler describes a run"),
+        (["--experiment", "fig1", "--pdf", "no"], "but --experiment, --pdf describe a run"),
+    ):
+        assert main(["simulate", "--list-experiments", *argv]) == ExitCode.BAD_INPUT
+        err = capsys.readouterr().err
+        assert err.startswith("dlnverify: error: --list-experiments lists the shipped experiments")
+        assert named in err
+        assert err.count("\n") == 1
+
+
 def test_bad_config_files(tmp_path, capsys):
     unknown = tmp_path / "unknown.toml"
     unknown.write_text("learning_rate = 0.1\n", encoding="utf-8")
