@@ -26,6 +26,7 @@ hung the sweep for ever, and an HTTP reply was taken for a frame of 3 EiB and re
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import re
@@ -132,12 +133,15 @@ def cluster_results(tasks: Sequence[Any], address: SchedulerAddress) -> list[Any
     another worker (or the one its nanny restarts), up to
     ``distributed.scheduler.allowed-failures`` times (3 by default), and the result is the
     same, since each run's randomness comes from its own seed.  Past that, or when the
-    connection to the scheduler is lost, the sweep ends with a one-line
-    :class:`~dlnverify.errors.RunFailed` naming the address and what happened.
+    connection to the scheduler is lost (the client then cancels the runs, after trying to
+    reconnect), the sweep ends with a one-line :class:`~dlnverify.errors.RunFailed` naming
+    the address and what happened; ``distributed``'s own log lines are held back meanwhile.
     """
     killed_worker = _distributed(address).KilledWorker
     client = scheduler_client(address)
-    with client:
+    # distributed logs a lost connection, with tracebacks, until the client is closed:
+    # what happened is said once, below
+    with _distributed_logs_silenced(), client:
         try:
             return list(client.gather(client.compute(list(tasks))))
         except killed_worker as error:
@@ -148,11 +152,24 @@ def cluster_results(tasks: Sequence[Any], address: SchedulerAddress) -> list[Any
                 f" scheduler allows (distributed.scheduler.allowed-failures ="
                 f" {error.allowed_failures}); see the workers' logs."
             ) from None
+        except concurrent.futures.CancelledError as error:  # the client cancelled the runs
+            raise RunFailed(
+                f"The sweep on the Dask scheduler {address.uri} failed: {_cancelled(error)}."
+            ) from None
         except (OSError, asyncio.CancelledError) as error:
             raise RunFailed(
                 f"The sweep on the Dask scheduler {address.uri} failed: the connection to"
                 f" the scheduler was lost ({type(error).__name__}: {_first_line(error)})."
             ) from None
+
+
+def _cancelled(error: concurrent.futures.CancelledError) -> str:
+    """Why the client cancelled a run, from ``distributed``'s ``FutureCancelledError``
+    (its ``reason``; its message names the task by a random key, which is left out)."""
+    reason = getattr(error, "reason", None)
+    if reason == "scheduler-connection-lost":
+        return "the connection to the scheduler was lost while its runs ran"
+    return f"its runs were cancelled ({reason or 'no reason given'})"
 
 
 def _first_line(error: BaseException) -> str:
@@ -258,12 +275,21 @@ def _quoted(first: bytes) -> str:
 @contextlib.contextmanager
 def _distributed_logs_silenced() -> Iterator[None]:
     """While the block runs, ``distributed`` logs nothing: a foreign answer makes it log a
-    traceback ("Failed to deserialize") besides the exception this module turns into one
-    line."""
-    logger = logging.getLogger("distributed")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL + 1)
+    traceback ("Failed to deserialize"), a lost scheduler several, besides the exception
+    this module turns into one line.  Its loggers with a level of their own
+    (``distributed.client`` has one) are silenced each, the parent's level not applying to
+    them."""
+    names = [
+        name
+        for name, logger in logging.root.manager.loggerDict.items()
+        if name.startswith("distributed.") and isinstance(logger, logging.Logger)
+    ]
+    loggers = [logging.getLogger("distributed"), *map(logging.getLogger, names)]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)

@@ -9,8 +9,11 @@ import os
 import random
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from distributed import LocalCluster
@@ -298,3 +301,70 @@ def test_a_worker_killed_more_often_than_allowed_is_one_line_and_exit_1(
     assert lines == [f"dlnverify: error: {message}"]
     assert "Traceback" not in captured.err
     assert json.loads(captured.out) == {"error": message, "exit_code": 1}
+
+
+# --- the scheduler lost mid-sweep ----------------------------------------------------------------
+
+#: A scheduler with one worker thread in one process of its own (killing it kills both) on a
+#: free port of 127.0.0.1: it prints its address, then "running" once a run has started on
+#: its worker, then waits to be killed.
+_SCHEDULER = """
+import time
+from pathlib import Path
+from distributed import LocalCluster
+with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
+                  host="127.0.0.1", dashboard_address=None) as cluster:
+    print(cluster.scheduler_address, flush=True)
+    while not any(worker.processing for worker in cluster.scheduler.workers.values()):
+        time.sleep(0.02)
+    print("running", flush=True)
+    time.sleep(600)
+"""
+
+
+@contextlib.contextmanager
+def _process(argv, **options):
+    """``argv`` as a process with pipes, killed (if still running) and reaped at the end."""
+    process = subprocess.Popen(argv, text=True, **options)
+    try:
+        yield process
+    finally:
+        process.kill()
+        process.communicate(timeout=30)
+
+
+@in_the_cluster_group
+def test_a_scheduler_lost_mid_sweep_is_one_line_exit_1_and_no_output(tmp_path):
+    """The scheduler (and its worker) killed with SIGKILL while the sweep's first run runs:
+    ``dlnverify`` (a process of its own: what a user sees) ends at once with the one line of
+    :class:`~dlnverify.errors.RunFailed`, exit 1, its JSON, no traceback and no log lines of
+    distributed, and leaves no file under the output's name, nor any other."""
+    scheduler_argv = [sys.executable, "-c", _SCHEDULER]
+    with _process(scheduler_argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as scheduler:
+        address = scheduler.stdout.readline().strip()
+        assert address.startswith("tcp://127.0.0.1:"), address
+        argv = [sys.executable, "-m", "reports.cli", *LONG_SWEEP, "--steps", "200000"]
+        argv += ["--scheduler", address, "--output", "sweep.json", "--json"]
+        with _process(
+            argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_ENVIRONMENT
+        ) as sweep:
+            assert scheduler.stdout.readline() == "running\n"  # a run is under way
+            scheduler.kill()
+            killed = time.monotonic()
+            out, err = sweep.communicate(timeout=60)
+    assert time.monotonic() - killed < 15  # at once, not when the steps are done
+    message = (
+        f"The sweep on the Dask scheduler {address} failed: the connection to the scheduler"
+        " was lost while its runs ran."
+    )
+    assert (sweep.returncode, err) == (ExitCode.FAILED, f"dlnverify: error: {message}\n")
+    assert json.loads(out) == {"error": message, "exit_code": 1}
+    assert list(tmp_path.iterdir()) == []
+
+
+#: The environment of a ``dlnverify`` process: this checkout first on the path.
+_ENVIRONMENT = os.environ | {
+    "PYTHONPATH": os.pathsep.join(
+        [str(Path(__file__).parents[3]), os.environ.get("PYTHONPATH", "")]
+    )
+}
