@@ -18,7 +18,7 @@ from typing import Any
 from reports.experiments.budget import run_allocations
 from reports.experiments.kind import ExperimentKind
 from reports.experiments.plan import RunPlan
-from reports.experiments.tables import ExperimentTables, sweep_tables
+from reports.experiments.tables import MISSING_CELL, ExperimentTables, sweep_columns, sweep_tables
 from reports.experiments.training import SimulationConfig
 from reports.render.files import atomic_path, write_text_atomically
 from reports.render.json import json_text
@@ -231,7 +231,8 @@ def sweep_figure(
 
 
 def _write_sweep(output: str, summaries: list[dict[str, Any]], rows: list[dict[str, Any]]) -> Any:
-    """The summaries as ``.json``, or the rows as ``.csv``, at ``output``; its path."""
+    """The summaries as ``.json``, or the rows as ``.csv`` (every row's columns, the cells
+    a run lacks :data:`~reports.experiments.tables.MISSING_CELL`), at ``output``; its path."""
     target = Path(output)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.suffix == ".json":
@@ -243,7 +244,7 @@ def _write_sweep(output: str, summaries: list[dict[str, Any]], rows: list[dict[s
             atomic_path(target) as temporary,
             temporary.open("w", newline="", encoding="utf-8") as handle,
         ):
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer = csv.DictWriter(handle, fieldnames=sweep_columns(rows), restval=MISSING_CELL)
             writer.writeheader()
             writer.writerows(rows)
     return target

@@ -29,10 +29,12 @@ from reports.experiments.kind import ExperimentKind
 __all__ = [
     "ExperimentTables",
     "MAX_SWEEP_COLUMNS",
+    "MISSING_CELL",
     "Table",
     "collapse_tables",
     "format_text",
     "stationary_tables",
+    "sweep_columns",
     "sweep_tables",
     "text_table",
     "training_tables",
@@ -289,6 +291,29 @@ def _cell(value: Any) -> str:
     return f"{value:.5g}" if isinstance(value, float) else str(value)
 
 
+#: The cell of a column a run does not have (a third mode of a rank-2 teacher's run); ``-``
+#: is a value the run has but could not compute (a half time never reached).
+MISSING_CELL = "n/a"
+
+
+def sweep_columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every column of the sweep's ``rows``, each once, in an order that keeps each row's
+    own: a column first met in a later row comes right after the column before it there
+    (``half_time_3`` after ``half_time_2``), or first when it opens that row.
+
+    A sweep over ``singular_values`` of different ranks has rows with different per-mode
+    columns; its tables and CSV have them all, the cells a run lacks :data:`MISSING_CELL`.
+    """
+    columns: list[str] = []
+    for row in rows:
+        previous = None
+        for column in row:
+            if column not in columns:
+                columns.insert(0 if previous is None else columns.index(previous) + 1, column)
+            previous = column
+    return columns
+
+
 def sweep_tables(rows: Sequence[Mapping[str, Any]], *, keys: Sequence[str]) -> ExperimentTables:
     """One row per run of a sweep: the swept values, then the run's figures.
 
@@ -300,15 +325,17 @@ def sweep_tables(rows: Sequence[Mapping[str, Any]], *, keys: Sequence[str]) -> E
     Parameters
     ----------
     rows : sequence of mappings
-        Column -> value, one per run, all with the same columns; per-mode columns end in
-        ``_a`` (``mean_1``, ``half_time_2``).
+        Column -> value, one per run; per-mode columns end in ``_a`` (``mean_1``,
+        ``half_time_2``).  The header is every row's columns (:func:`sweep_columns`); a run
+        without one of them (of a teacher of lower rank) shows :data:`MISSING_CELL` there.
     keys : sequence of str
         The swept columns: they open every table.
     """
-    header = list(rows[0])
+    header = sweep_columns(rows)
 
     def table(columns: Sequence[str], titles: Sequence[str], caption: str = "") -> Table:
-        return _table(titles, [[_cell(row[c]) for c in columns] for row in rows], caption)
+        cells = [[_cell(row[c]) if c in row else MISSING_CELL for c in columns] for row in rows]
+        return _table(titles, cells, caption)
 
     if len(header) <= MAX_SWEEP_COLUMNS:
         return ExperimentTables("sweep", "", (table(header, header),))

@@ -24,6 +24,7 @@ from reports.experiments.tables import (
     collapse_tables,
     format_text,
     stationary_tables,
+    sweep_columns,
     sweep_tables,
     text_table,
     training_tables,
@@ -228,6 +229,50 @@ def test_wide_sweep_tables_split_per_mode():
     # every cell of the flat row is in exactly one table (the swept key in each)
     cells = sum(len(table.header) for table in results.tables)
     assert cells == len(rows[0]) + 2
+
+
+@pytest.mark.parametrize("order", ["rank 2 first", "rank 3 first"])
+def test_sweep_rows_of_different_ranks_give_the_union_of_columns(order):
+    """Runs of teachers of different ranks have different per-mode columns: every table has
+    them all, in each row's order, and a run without a mode says so ("n/a"), unlike a value
+    it has but could not compute ("-")."""
+    rank_2 = {"singular_values": [2.0, 1.0], "final_loss": 0.5}
+    rank_2 |= {"half_time_1": 1.0, "half_time_2": None}
+    rank_3 = {"singular_values": [3.0, 2.0, 1.0], "final_loss": 0.25}
+    rank_3 |= {"half_time_1": 0.5, "half_time_2": 1.5, "half_time_3": 2.5}
+    rows = [rank_2, rank_3] if order == "rank 2 first" else [rank_3, rank_2]
+    (table,) = sweep_tables(rows, keys=["singular_values"]).tables
+    assert table.header == ("singular_values", "final_loss", *(f"half_time_{a}" for a in (1, 2, 3)))
+    cells = {row[0]: row[1:] for row in table.rows}
+    assert cells["[2.0, 1.0]"] == ("0.5", "1", "-", "n/a")
+    assert cells["[3.0, 2.0, 1.0]"] == ("0.25", "0.5", "1.5", "2.5")
+    assert sweep_columns(rows) == list(table.header)
+
+
+def test_a_wide_sweep_of_different_ranks_has_a_table_for_every_mode():
+    rows = [_stationary_sweep_row(0.01), _stationary_sweep_row(0.005)]
+    rows[1] |= {f"{name}_3": 30.0 for name in ("mean", "law_mean", "z_mean")}
+    rows[1]["agrees"] = rows[1].pop("agrees")  # the run's own column last, as a run gives it
+    *_, third = sweep_tables(rows, keys=["dt"]).tables
+    assert third.caption == "mode s_3:"
+    assert third.header == ("dt", "mean", "law_mean", "z_mean")
+    assert third.rows == (("0.01", "n/a", "n/a", "n/a"), ("0.005", "30", "30", "30"))
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns"),
+    [
+        ([["a", "b"], ["a", "c", "b"]], ["a", "c", "b"]),
+        (
+            [["a", "x_1", "x_2", "z"], ["a", "x_1", "x_2", "x_3", "z"]],
+            ["a", "x_1", "x_2", "x_3", "z"],
+        ),
+        ([["c", "b"], ["a", "b"]], ["a", "c", "b"]),  # a opens its row: first
+        ([["a"], ["b"], ["a", "b"]], ["b", "a"]),
+    ],
+)
+def test_sweep_columns_keep_every_row_s_order(rows, columns):
+    assert sweep_columns([dict.fromkeys(row, 0) for row in rows]) == columns
 
 
 def test_narrow_sweep_table_stays_flat():

@@ -1,5 +1,6 @@
 """``dlnverify simulate --sweep``: parsing, the Cartesian product, schedulers agree, bad input."""
 
+import csv
 import json
 
 import pytest
@@ -96,6 +97,29 @@ def test_sweep_table_and_csv(tmp_path, capsys):
     lines = output.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("batch_size,final_loss,half_time_1")
     assert len(lines) == 3
+
+
+@pytest.mark.parametrize("values", ["2,1;3,2,1", "3,2,1;2,1"])
+def test_a_sweep_of_teachers_of_different_ranks_tables_every_mode(tmp_path, capsys, values):
+    """The rank-2 run has no third mode: its cells say n/a, in the table and the CSV (the
+    table crashed with KeyError 'half_time_3', or dropped the column)."""
+    output = tmp_path / "sweep.csv"
+    argv = [
+        "simulate", "--steps", "30", "--width", "4", "--quiet", "--sweep",
+        f"singular_values={values}", "--scheduler", "synchronous", "--output", str(output),
+    ]  # fmt: skip
+    assert main(argv) == ExitCode.OK
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["singular_values", "final_loss", "half_time_1", "half_time_2",
+                                "half_time_3"]  # fmt: skip
+    rank_2 = next(line for line in lines if line.startswith("[2.0, 1.0]"))
+    assert rank_2.split()[-1] == "n/a"
+    rank_3 = next(line for line in lines if line.startswith("[3.0, 2.0, 1.0]"))
+    assert "n/a" not in rank_3
+    with output.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == lines[0].split()
+    assert {row["singular_values"]: row["half_time_3"] for row in rows}["[2.0, 1.0]"] == "n/a"
 
 
 def test_stationary_sweep_runs_the_stationary_experiment(capsys):
