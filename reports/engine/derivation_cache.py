@@ -26,13 +26,13 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import derivations
 from derivations.result import DerivationResult
+from reports.engine.atomic_file import write_bytes_atomically
 from reports.engine.claim import Claim
 
 __all__ = [
@@ -120,19 +120,13 @@ def _read(path: Path, claim: Claim) -> DerivationResult | None:
 
 
 def write_cache_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` (in the cache directory) through a temporary file renamed into
-    place, so that parallel processes never read half a file; a cache that cannot be written
-    is skipped (it is never required)."""
+    """Write ``data`` to ``path`` (in the cache directory) atomically
+    (:func:`~reports.engine.atomic_file.write_bytes_atomically`), so that parallel processes
+    never read half a file; a cache that cannot be written is skipped (it is never
+    required)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_bytes_atomically(path, data)
     except OSError:
         return
 

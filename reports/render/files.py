@@ -5,22 +5,20 @@ write (``simulate --output/--figure/--report``, ``report --output``, ``verify --
 before any long work: a one-line :class:`~dlnverify.errors.InvalidParameter` naming the
 option and the path, and nothing created.
 
-A file is written atomically: a reader (or a run that is stopped) sees either the old file or
-the new one under its name, never half of either.  The content goes to a temporary file in
-the target's own directory (same file system), which is renamed onto the target
-(:func:`os.replace`, atomic on POSIX and Windows) only when it is complete; on any error,
-Ctrl-C included, the temporary file is removed and the target is left as it was.
+A file is then written atomically, by :func:`atomic_path` and :func:`write_text_atomically`
+of :mod:`reports.engine.atomic_file` (exported here too, with the check, for the writers of
+output files): a reader (or a run that is stopped) sees either the old file or the new one
+under its name, never half of either.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 from dlnverify.errors import InvalidParameter
+from reports.engine.atomic_file import atomic_path, write_text_atomically
 
 __all__ = ["atomic_path", "check_output_location", "write_text_atomically"]
 
@@ -75,23 +73,3 @@ def _mode(path: Path, given: str) -> int | None:
         return None
     except OSError as error:
         raise InvalidParameter(f"{given} it cannot be checked: {error.strerror}.") from None
-
-
-@contextlib.contextmanager
-def atomic_path(target: str | Path) -> Iterator[Path]:
-    """A fresh temporary path next to ``target`` (same suffix, so writers that infer a format
-    from it still do), renamed onto ``target`` when the block ends without an error."""
-    final = Path(target)
-    temporary = final.with_name(f".{final.stem}.{os.getpid()}.partial{final.suffix}")
-    try:
-        yield temporary
-        os.replace(temporary, final)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def write_text_atomically(target: str | Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``target`` through :func:`atomic_path`; returns the target."""
-    with atomic_path(target) as temporary:
-        temporary.write_text(text, encoding="utf-8")
-    return Path(target)
