@@ -18,6 +18,7 @@ from reports.cli._common import (
     print_json,
     progress,
     progress_lines,
+    usage,
     verify_with_progress,
 )
 
@@ -32,7 +33,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Derive and Monte-Carlo-check claims (all by default) and write "
         "DIR/report.html (one self-contained file to open in a browser), DIR/report.tex with "
         "figures, DIR/report.md and, when pdflatex is available, DIR/report.pdf. Exit 0 only "
-        "if every claim holds.",
+        "if every claim holds, every formula of --check is verified and no step of "
+        "--check-steps is refuted or undecided.",
     )
     parser.add_argument("claims", nargs="*", metavar="CLAIM", help="claim ids (default: all)")
     parser.add_argument(
@@ -60,7 +62,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _add_sections(parser: argparse.ArgumentParser) -> None:
-    """``--experiment`` and ``--check``: sections after the claims."""
+    """``--experiment``, ``--check`` and ``--check-steps``: sections after the claims."""
     parser.add_argument(
         "--experiment",
         action="append",
@@ -76,19 +78,33 @@ def _add_sections(parser: argparse.ArgumentParser) -> None:
         help="also check the formulas of FILE (as check --file) and add a section for each;"
         " the exit code is 1 unless all are verified",
     )
+    parser.add_argument(
+        "--check-steps",
+        metavar="FILE",
+        type=nonempty_path,
+        help="also check the derivation chains of FILE step by step (as check-steps FILE, at"
+        " the report's seed; '-' reads standard input) and add a section per chain; FILE is"
+        " checked before the claims, so a bad one is refused at once; the exit code is 1 when"
+        " a step is refuted or undecided",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Check the options, verify the claims, check the formulas, run the experiments, write
-    the report; exit 0 only if every claim holds and every formula is verified."""
+    """Check the options and the formula file, check the derivation file step by step,
+    verify the claims, check the formulas, run the experiments, write the report; exit 0
+    only if every claim holds, every formula is verified and no step of the derivation is
+    refuted or undecided (its exit code)."""
     from reports.formulas.files import check_formulas, load_formulas
     from reports.render.figures import svg_copies
     from reports.render.latex import check_report_output
 
+    if args.check == args.check_steps == "-":
+        raise usage("--check and --check-steps cannot both read standard input ('-'); give a file")
     directory = Path(args.output)
     can_compile = check_report_output(args.output, flag="--output", pdf=args.pdf)
     names = _experiment_names(args.experiment or [])
     entries = [] if args.check is None else load_formulas(args.check)  # refused before any work
+    steps = None if args.check_steps is None else _checked_steps(args)  # refused, or checked
     outcomes = verify_with_progress(args)
     results = check_formulas(
         entries,
@@ -102,14 +118,23 @@ def run(args: argparse.Namespace) -> int:
             _report_experiment(args, name, directory, f"[{index}/{len(names)}]")
             for index, name in enumerate(names, 1)
         ]
-        written = _write(args, directory, outcomes, formulas, experiments, can_compile, svg)
+        written = _write(args, directory, outcomes, formulas, experiments, steps, can_compile, svg)
     all_verified = all(result.verified for result in results)
     all_hold = all(o.holds for o in outcomes)
+    steps_hold = steps is None or steps.exit_code == ExitCode.OK
     if args.json:
-        _print_json(all_hold, written, outcomes, formulas, experiments)
+        _print_json(all_hold, written, outcomes, formulas, experiments, steps)
     else:
-        _print_summary(directory, written, outcomes, formulas, experiments)
-    return ExitCode.OK if all_hold and all_verified else ExitCode.FAILED
+        _print_summary(directory, written, outcomes, formulas, experiments, steps)
+    return ExitCode.OK if all_hold and all_verified and steps_hold else ExitCode.FAILED
+
+
+def _checked_steps(args: argparse.Namespace) -> Any:
+    """``report --check-steps FILE``: the file checked as ``check-steps FILE`` does (its
+    default limits, the report's seed), before any claim: bad input is refused at once."""
+    from reports.formulas.chain import check_steps_file
+
+    return check_steps_file(args.check_steps, seed=args.seed, progress=progress_lines(args))
 
 
 def _experiment_names(names: list[str]) -> list[str]:
@@ -167,6 +192,7 @@ def _write(
     outcomes: list[Any],
     formulas: list[tuple[Any, Any]],
     experiments: list[tuple[Any, Any]],
+    steps: Any,
     can_compile: bool,
     svg: dict[Path, str],
 ) -> dict[str, Any]:
@@ -184,6 +210,7 @@ def _write(
         figures=not args.no_figures,
         experiments=experiments,
         formulas=formulas,
+        steps=steps,
     )
     sections = [
         (report, None if figure is None else relative_inside(figure, directory))
@@ -195,6 +222,7 @@ def _write(
         seed=args.seed,
         experiments=sections,
         formulas=formulas,
+        steps=steps,
     )
     html = write_html_report(
         outcomes,
@@ -204,6 +232,7 @@ def _write(
         svg=svg,
         experiments=experiments,
         formulas=formulas,
+        steps=steps,
     )
     pdf = compile_report(args, files.tex, pdf=args.pdf, can_compile=can_compile)
     figures = [*files.figures, *(figure for _, figure in experiments if figure is not None)]
@@ -222,6 +251,7 @@ def _print_json(
     outcomes: list[Any],
     formulas: list[tuple[Any, Any]],
     experiments: list[tuple[Any, Any]],
+    steps: Any,
 ) -> None:
     from reports.formulas.files import named_json
 
@@ -236,6 +266,7 @@ def _print_json(
             "claims": [o.to_json() for o in outcomes],
             "formulas": [named_json(e, r) for e, r in formulas],
             "experiments": runs,
+            "steps": None if steps is None else steps.to_json(),
         }
     )
 
@@ -246,12 +277,15 @@ def _print_summary(
     outcomes: list[Any],
     formulas: list[tuple[Any, Any]],
     experiments: list[tuple[Any, Any]],
+    steps: Any,
 ) -> None:
     held = sum(o.holds for o in outcomes)
     print(f"{held} of {len(outcomes)} claims hold.")
     if formulas:
         verified = sum(r.verified for _, r in formulas)
         print(f"{verified} of {len(formulas)} of your formulas verified.")
+    if steps is not None:
+        print(f"your derivation: {steps.summary()}")
     for report, _ in experiments:
         verdict = f": {report.results.verdict}" if report.results.verdict else ""
         print(f"experiment {report.name}{verdict}")

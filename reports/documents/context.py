@@ -1,7 +1,8 @@
 r"""The verification report as plain data: one context for its LaTeX and Markdown forms.
 
 :func:`verification_context` turns claim outcomes, the user's checked formulas
-(:mod:`reports.formulas.files`) and runs of the paper's experiments
+(:mod:`reports.formulas.files`), a derivation file checked step by step
+(:mod:`reports.formulas.chain`) and runs of the paper's experiments
 (:class:`~reports.documents.experiment.ExperimentReport`) into the variables of the templates
 ``report.tex.j2`` (:mod:`reports.documents.verification`) and ``report.md.j2``
 (:mod:`reports.documents.markdown`).  Text is as the claims, derivations and checks give it:
@@ -25,6 +26,7 @@ from dlnverify.errors import InvalidParameter
 from reports.documents.experiment import experiment_context
 from reports.engine.claim import Claim
 from reports.engine.verify import ClaimOutcome
+from reports.formulas.chain_result import StepVerdict
 from reports.render.conventions import conventions_context
 
 __all__ = ["numeric_context", "verification_context"]
@@ -35,6 +37,11 @@ _AGREEMENT_CAPTION = (
     r"{claim}: $z$-score of each Monte Carlo case (the table's rows, in order) against the "
     r"band $|z| \leq z^\ast$ of the threshold."
 )
+
+
+#: Step verdicts of a checked step, and of one that holds (:class:`~reports.formulas.chain_result.StepVerdict`).
+_CHECKED = {StepVerdict.PROVEN, StepVerdict.SAMPLED, StepVerdict.REFUTED, StepVerdict.UNDECIDED}
+_HOLDING = {StepVerdict.PROVEN, StepVerdict.SAMPLED}
 
 
 def _anchor(kind: str, name: str) -> str:
@@ -133,6 +140,57 @@ def _formula_context(index: int, entry: Any, result: Any) -> dict[str, Any]:
     }
 
 
+def _where(lines: tuple[int, int]) -> str:
+    """Lines of a file as text: ``line 3`` or ``lines 3-4``."""
+    first, last = lines
+    return f"line {first}" if first == last else f"lines {first}-{last}"
+
+
+def _steps_context(result: Any) -> dict[str, Any]:
+    """A derivation file checked step by step (:class:`~reports.formulas.chain_result.StepsResult`
+    of ``check-steps``): its verdict, the first wrong step, and per chain its steps, each
+    with its relation between the two sides as parsed (LaTeX math), its verdict, why, the
+    factor found and the counterexample."""
+    wrong = result.first_wrong
+    return {
+        "file": result.file,
+        "verdict": result.verdict.words,
+        "holds": result.exit_code == 0,
+        "summary": result.summary(),
+        "first_wrong": None
+        if wrong is None
+        else {"chain": wrong.chain, "step": wrong.step, "line": wrong.line},
+        "chains": [
+            {
+                "chain": chain.chain,
+                "label": f"steps:{chain.chain}",
+                "lines": list(chain.lines),
+                "where": _where(chain.lines),
+                "environment": chain.environment,
+                "reading": list(chain.reading),
+                "steps": [
+                    {
+                        "step": step.step,
+                        "lines": list(step.lines),
+                        "where": _where(step.lines),
+                        "relation": step.relation,
+                        "latex": f"{step.left_latex} {step.relation} {step.right_latex}",
+                        "verdict": step.verdict.words,
+                        "checked": step.verdict in _CHECKED,
+                        "holds": step.verdict in _HOLDING,
+                        "first_wrong": step is wrong,
+                        "message": step.message,
+                        "factor": step.factor,
+                        "counterexample": step.counterexample_text,
+                    }
+                    for step in chain.steps
+                ],
+            }
+            for chain in result.chains
+        ],
+    }
+
+
 def verification_context(
     outcomes: Sequence[ClaimOutcome],
     *,
@@ -140,6 +198,7 @@ def verification_context(
     figures: Mapping[str, str] | None = None,
     experiments: Sequence[tuple[Any, str | None]] = (),
     formulas: Sequence[tuple[Any, Any]] = (),
+    steps: Any = None,
 ) -> dict[str, Any]:
     """The variables of ``report.tex.j2`` and ``report.md.j2``, as plain data.
 
@@ -155,6 +214,9 @@ def verification_context(
         Runs of the paper's experiments with their figure files (relative, or None).
     formulas : sequence of (FormulaEntry, CheckResult), optional
         The user's formulas and their checks.
+    steps : StepsResult, optional
+        A derivation file checked step by step (``report --check-steps``): a section per
+        chain.
 
     Returns
     -------
@@ -162,7 +224,8 @@ def verification_context(
         ``version``, ``seed``, ``python``, ``held`` and ``total`` (claims), the conventions
         (:func:`~reports.render.conventions.conventions_context`), ``claims``,
         ``experiments`` (:func:`~reports.documents.experiment.experiment_context` with a
-        ``label``), and ``formulas`` with ``formulas_verified``.
+        ``label``), ``formulas`` with ``formulas_verified``, and ``steps`` (``None``
+        without a derivation file).
 
     Raises
     ------
@@ -203,4 +266,5 @@ def verification_context(
             for index, (entry, result) in enumerate(formulas, 1)
         ],
         "formulas_verified": sum(result.verified for _, result in formulas),
+        "steps": None if steps is None else _steps_context(steps),
     }

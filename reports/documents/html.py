@@ -51,12 +51,13 @@ def render_html(
     svg: Mapping[Path, str] | None = None,
     experiments: Sequence[tuple[Any, str | Path | None]] = (),
     formulas: Sequence[tuple[Any, Any]] = (),
+    steps: Any = None,
 ) -> str:
     """The report as one HTML document (deterministic: no dates, no timings).
 
     Parameters
     ----------
-    outcomes, seed, experiments, formulas
+    outcomes, seed, experiments, formulas, steps
         As :func:`~reports.documents.context.verification_context` takes them; the
         experiments' figure files may lie anywhere.
     figures : mapping of str to str, optional
@@ -82,7 +83,12 @@ def render_html(
     svg = dict(svg or {})
     sections = [(report, None if path is None else str(path)) for report, path in experiments]
     context = verification_context(
-        outcomes, seed=seed, figures=figures, experiments=sections, formulas=formulas
+        outcomes,
+        seed=seed,
+        figures=figures,
+        experiments=sections,
+        formulas=formulas,
+        steps=steps,
     )
     for section in [*context["claims"], *context["experiments"]]:
         if section["figure"] is not None:
@@ -99,6 +105,7 @@ def write_html_report(
     svg: Mapping[Path, str] | None = None,
     experiments: Sequence[tuple[Any, str | Path | None]] = (),
     formulas: Sequence[tuple[Any, Any]] = (),
+    steps: Any = None,
 ) -> Path:
     """Write :func:`render_html` to ``directory/report.html`` (atomically); the path.
 
@@ -119,6 +126,12 @@ def write_html_report(
             figures = claim_figures(outcomes, scratch, suffix=".svg")
         svg |= own
     text = render_html(
-        outcomes, seed=seed, figures=figures, svg=svg, experiments=experiments, formulas=formulas
+        outcomes,
+        seed=seed,
+        figures=figures,
+        svg=svg,
+        experiments=experiments,
+        formulas=formulas,
+        steps=steps,
     )
     return write_text_atomically(target / "report.html", text)

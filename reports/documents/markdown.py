@@ -38,17 +38,21 @@ def render_report(
     seed: int = 0,
     experiments: Sequence[tuple[Any, str | None]] = (),
     formulas: Sequence[tuple[Any, Any]] = (),
+    steps: Any = None,
 ) -> str:
     """The report as Markdown text (deterministic: no timestamps, no timings); each of
     ``formulas`` (a :class:`~reports.formulas.files.FormulaEntry` and its
-    :class:`~reports.formulas.result.CheckResult`) and then each of ``experiments`` (an
-    :class:`~reports.documents.experiment.ExperimentReport` and its figure file relative to
-    the report, or None) adds a section after the claims.
+    :class:`~reports.formulas.result.CheckResult`), each chain of ``steps`` (a
+    :class:`~reports.formulas.chain_result.StepsResult` of ``check-steps``) and then each of
+    ``experiments`` (an :class:`~reports.documents.experiment.ExperimentReport` and its
+    figure file relative to the report, or None) adds a section after the claims.
 
     The context is :func:`~reports.documents.context.verification_context`'s (it refuses
     the same input), the template ``report.md.j2``.
     """
-    context = verification_context(outcomes, seed=seed, experiments=experiments, formulas=formulas)
+    context = verification_context(
+        outcomes, seed=seed, experiments=experiments, formulas=formulas, steps=steps
+    )
     return str(load_template("report.md.j2").render(context))
 
 
@@ -59,11 +63,14 @@ def write_report(
     seed: int = 0,
     experiments: Sequence[tuple[Any, str | None]] = (),
     formulas: Sequence[tuple[Any, Any]] = (),
+    steps: Any = None,
 ) -> Path:
     """Write :func:`render_report` to ``path`` (parent directories are created)."""
     target = Path(path)
     if target.exists() and target.is_dir():
         raise InvalidParameter(f"Got report path {str(target)!r}, but it is a directory.")
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = render_report(outcomes, seed=seed, experiments=experiments, formulas=formulas)
+    text = render_report(
+        outcomes, seed=seed, experiments=experiments, formulas=formulas, steps=steps
+    )
     return write_text_atomically(target, text)

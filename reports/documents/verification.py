@@ -57,6 +57,7 @@ def render_latex(
     figures: Mapping[str, str] | None = None,
     experiments: Sequence[tuple[Any, str | None]] = (),
     formulas: Sequence[tuple[Any, Any]] = (),
+    steps: Any = None,
 ) -> str:
     r"""The report as a standalone LaTeX document (deterministic: no dates, no timings).
 
@@ -75,6 +76,9 @@ def render_latex(
     formulas : sequence of (FormulaEntry, CheckResult), optional
         The user's formulas (:mod:`reports.formulas.files`) and their checks, one section each
         after the claims, before the experiments.
+    steps : StepsResult, optional
+        A derivation file checked step by step (``report --check-steps``): a section per
+        chain after the formulas, and a line under the summary.
 
     Returns
     -------
@@ -88,7 +92,12 @@ def render_latex(
         path ``\includegraphics`` cannot take (:func:`~reports.render.latex.latex_figure_path`).
     """
     context = verification_context(
-        outcomes, seed=seed, figures=figures, experiments=experiments, formulas=formulas
+        outcomes,
+        seed=seed,
+        figures=figures,
+        experiments=experiments,
+        formulas=formulas,
+        steps=steps,
     )
     return str(load_template("report.tex.j2").render(context, rows_per_block=ROWS_PER_BLOCK))
 
@@ -128,6 +137,7 @@ def write_latex_report(
     figures: bool = True,
     experiments: Sequence[tuple[Any, str | Path | None]] = (),
     formulas: Sequence[tuple[Any, Any]] = (),
+    steps: Any = None,
 ) -> ReportFiles:
     """Write ``report.tex`` and its figures to ``directory``, and compile it with ``pdf=True``.
 
@@ -148,6 +158,9 @@ def write_latex_report(
         ``directory``, or None).
     formulas : sequence of (FormulaEntry, CheckResult), optional
         The user's checked formulas, one section each (see :func:`render_latex`).
+    steps : StepsResult, optional
+        A derivation file checked step by step, a section per chain (see
+        :func:`render_latex`).
 
     Returns
     -------
@@ -174,7 +187,12 @@ def write_latex_report(
     tex = write_text_atomically(
         target / "report.tex",
         render_latex(
-            outcomes, seed=seed, figures=relative, experiments=sections, formulas=formulas
+            outcomes,
+            seed=seed,
+            figures=relative,
+            experiments=sections,
+            formulas=formulas,
+            steps=steps,
         ),
     )
     if not pdf:  # a report.pdf left there is a previous run's

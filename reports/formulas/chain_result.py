@@ -170,8 +170,14 @@ class StepResult:
         if self.factor is not None:
             out.append(f"      factor: {self.factor}")
         if self.counterexample is not None:
-            out.append(f"      counterexample: {_counterexample_text(self.counterexample)}")
+            out.append(f"      counterexample: {self.counterexample_text}")
         return "\n".join(out)
+
+    @property
+    def counterexample_text(self) -> str | None:
+        """The counterexample in one line (``at x = 1/2: left 2.25, right 1.75``), as
+        ``check-steps`` prints it; ``None`` without one."""
+        return None if self.counterexample is None else _counterexample_text(self.counterexample)
 
 
 def _counterexample_text(evidence: dict[str, Any]) -> str:
