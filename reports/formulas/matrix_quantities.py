@@ -34,7 +34,7 @@ from typing import Any
 import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 
-from derivations.gradient import gradient_polynomials
+from derivations.gradient import GradientPolynomials, gradient_polynomials
 from derivations.noise_covariance import derive_noise_covariance
 from derivations.symbolic_network import commutation_matrix, end_to_end, partial_products
 from dlnverify.errors import InvalidParameter
@@ -154,54 +154,51 @@ class MatrixQuantity:
         }
 
 
+def _network(
+    gp: GradientPolynomials,
+    derived: Callable[[int, int], DomainMatrix],
+    *,
+    teacher_coordinates: bool,
+) -> MatrixNetwork:
+    """The network of the derivation ``gp`` with the value ``derived``; its free entries
+    are the teacher's (``Delta = Wstar - W``) or the gap's (``Wstar = Delta + W``)."""
+    layers = tuple(layer.to_dense() for layer in gp.ring_weights())
+    W = end_to_end(layers)
+    free = gp.ring_matrix(gp.teacher if teacher_coordinates else gp.gap)
+    teacher, gap = (free, free - W) if teacher_coordinates else (free + W, free)
+    common = {
+        "W": W,
+        "Wstar": teacher,
+        "Delta": gap,
+        "Sigma_eps": gp.ring_matrix(gp.label_noise_cov),
+    }
+    coordinates = {f"W_{l}": W_l for l, W_l in enumerate(gp.weights, 1)}
+    if teacher_coordinates:
+        coordinates["Wstar"] = gp.teacher
+    else:
+        coordinates["Delta"] = gp.gap
+    coordinates["Sigma_eps"] = gp.label_noise_cov
+    return MatrixNetwork(gp.widths, free.domain, layers, common, derived, coordinates)
+
+
 @functools.lru_cache(maxsize=8)
 def _gradient_network(widths: tuple[int, ...]) -> MatrixNetwork:
     """The derived population gradients at ``widths``, teacher coordinates."""
     gp = gradient_polynomials(widths, label_noise=True)
-    layers = tuple(layer.to_dense() for layer in gp.ring_weights())
-    W = end_to_end(layers)
-    teacher = gp.ring_matrix(gp.teacher)
-    common = {
-        "W": W,
-        "Wstar": teacher,
-        "Delta": teacher - W,
-        "Sigma_eps": gp.ring_matrix(gp.label_noise_cov),
-    }
-    coordinates = {f"W_{l}": W_l for l, W_l in enumerate(gp.weights, 1)}
-    coordinates |= {"Wstar": gp.teacher, "Sigma_eps": gp.label_noise_cov}
-    return MatrixNetwork(
-        widths,
-        teacher.domain,
-        layers,
-        common,
-        lambda l, k: gp.population_gradient[l - 1].to_dense(),
-        coordinates,
+    return _network(
+        gp, lambda l, k: gp.population_gradient[l - 1].to_dense(), teacher_coordinates=True
     )
 
 
 @functools.lru_cache(maxsize=8)
 def _noise_covariance_network(widths: tuple[int, ...]) -> MatrixNetwork:
-    """The derived noise-covariance blocks at ``widths``, gap coordinates."""
+    """The derived noise-covariance blocks at ``widths``, gap coordinates (those of the
+    derivation's fourth moments)."""
     derivation = derive_noise_covariance(widths, label_noise=True)
-    gp = derivation.gradients
-    layers = tuple(layer.to_dense() for layer in gp.ring_weights())
-    W = end_to_end(layers)
-    gap = gp.ring_matrix(gp.gap)
-    common = {
-        "W": W,
-        "Wstar": gap + W,
-        "Delta": gap,
-        "Sigma_eps": gp.ring_matrix(gp.label_noise_cov),
-    }
-    coordinates = {f"W_{l}": W_l for l, W_l in enumerate(gp.weights, 1)}
-    coordinates |= {"Delta": gp.gap, "Sigma_eps": gp.label_noise_cov}
-    return MatrixNetwork(
-        widths,
-        gap.domain,
-        layers,
-        common,
+    return _network(
+        derivation.gradients,
         lambda l, k: derivation.block(l, k).to_dense(),
-        coordinates,
+        teacher_coordinates=False,
     )
 
 
