@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     """``check --list``: the quantities, their symbols and meaning, and the conventions."""
     from reports.claims import all_quantities
+    from reports.formulas.matrix_quantities import MATRIX_QUANTITIES
     from reports.render.conventions import conventions_footer
 
     quantities = all_quantities()
@@ -76,11 +77,16 @@ def _list(args: argparse.Namespace) -> int:
         print_json(
             {
                 "quantities": [q.to_json() for q in quantities],
+                "matrix_quantities": [q.to_json() for q in MATRIX_QUANTITIES.values()],
                 "planned": [],  # every quantity of DESIGN.md §7 is built; kept for the schema
             }
         )
     else:
         rows = [[q.name, ", ".join(q.parameters), q.description] for q in quantities]
+        rows += [
+            [q.name, ", ".join(q.names), f"{q.shape.text()}: {q.description}"]
+            for q in MATRIX_QUANTITIES.values()
+        ]
         print(table(rows, ["quantity", "symbols", "meaning"]))
         print(conventions_footer())
     return ExitCode.OK
@@ -89,7 +95,10 @@ def _list(args: argparse.Namespace) -> int:
 def _check_one(args: argparse.Namespace) -> int:
     """``check QUANTITY FORMULA``: the check's verdict and details."""
     from reports.formulas.engine import check
+    from reports.formulas.matrix_quantities import is_matrix_quantity
 
+    if is_matrix_quantity(args.quantity):
+        return _check_matrix(args)
     syntax = "latex" if args.latex else "sympy" if args.sympy else "auto"
     at = at_values(args.at)
     result = check(
@@ -105,6 +114,27 @@ def _check_one(args: argparse.Namespace) -> int:
         print_json(result.to_json())
     else:
         _print_check(result)
+    return result.exit_code
+
+
+def _check_matrix(args: argparse.Namespace) -> int:
+    """``check QUANTITY FORMULA`` for a matrix quantity (``gradient``, ``noise_covariance``):
+    checked at every network and layer, so ``--at`` does not apply."""
+    from reports.formulas.matrix_check import check_matrix
+
+    if args.at:
+        raise usage(
+            f"--at does not apply to the matrix quantity {args.quantity}: it is checked at"
+            " every network and layer"
+        )
+    result = check_matrix(
+        args.quantity,
+        args.formula,
+        syntax="latex" if args.latex else "sympy" if args.sympy else "auto",
+        timeout=args.timeout,
+        seed=args.seed,
+    )
+    print_json(result.to_json()) if args.json else print(result.text())
     return result.exit_code
 
 

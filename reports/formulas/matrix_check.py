@@ -1,0 +1,395 @@
+r"""The check of a matrix formula: is a user's formula for a matrix quantity right?
+
+``check_matrix(quantity, formula)`` (``dlnverify check gradient '-A_l^T Delta B_l^T'``) is a
+pipeline, as the scalar :func:`reports.formulas.engine.check`:
+
+1. **prepare**, before any work — the quantity, time limit and seed; the formula parsed,
+   never evaluated (:mod:`reports.formulas.matrix_parse`); its shape checked symbolically
+   against the quantity's (:mod:`reports.formulas.matrix_shapes`); the degree of the
+   polynomials it would make bounded (:func:`~reports.formulas.matrix_evaluation.formula_degree`);
+   each refusal one line (exit 2 on the command line);
+2. **evaluate** the formula and the derived value as exact matrices of polynomials at every
+   network of :data:`~reports.formulas.matrix_quantities.MATRIX_WIDTHS` and every layer
+   :math:`l` (pair :math:`l, k`), the weights, teacher (or gap) and
+   :math:`\Sigma_\varepsilon` being free symbols: equal values are a polynomial identity at
+   that network;
+3. **explain** a difference — the smallest network and layers where it shows, integer values
+   of the free entries there and the entries that differ; a constant factor between the two
+   at every network, and the known convention (DESIGN.md §3,
+   :data:`derivations.conventions.CONVENTION_RESCALINGS`) it stands for (loss without the
+   1/2: gradient x2, covariance x4);
+4. **verdict** — ``verified`` when equal everywhere, ``refuted`` when not, ``undecided``
+   when the time limit or the memory limit ends the evaluation first.
+
+There is no Monte Carlo comparison of matrix formulas yet.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from sympy.polys.matrices import DomainMatrix
+
+from derivations.conventions import CONVENTION_RESCALINGS, m_out
+from dlnverify.errors import FormulaError, InvalidParameter
+from reports.engine.seed import check_seed
+from reports.formulas.matrix_evaluation import (
+    MAX_DEGREE,
+    formula_degree,
+    matrix_value,
+    needs_field,
+)
+from reports.formulas.matrix_expression import MatrixNode, formula_text
+from reports.formulas.matrix_names import Index
+from reports.formulas.matrix_parse import parse_matrix_formula
+from reports.formulas.matrix_quantities import (
+    MATRIX_WIDTHS,
+    MatrixNetwork,
+    MatrixQuantity,
+    get_matrix_quantity,
+)
+from reports.formulas.matrix_result import (
+    DifferingEntry,
+    MatrixCheckResult,
+    MatrixCounterexample,
+)
+from reports.formulas.matrix_shapes import Shape, formula_shape
+from reports.formulas.memory_limit import MAX_MEMORY_BYTES, memory_limit
+from reports.formulas.result import Verdict
+from reports.formulas.time_limit import MAX_SECONDS, TimeLimitReached, time_limit
+
+__all__ = ["check_matrix", "validate_matrix"]
+
+#: Points tried, after the all-ones point, to show a difference with integer entries.
+_ATTEMPTS = 40
+#: Differing entries a counterexample lists.
+_ENTRIES = 4
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    quantity: MatrixQuantity
+    node: MatrixNode
+    shape: Shape
+    field: bool
+
+
+def validate_matrix(quantity: str, formula: str, *, syntax: str = "auto") -> None:
+    """Raise the one-line error :func:`check_matrix` would raise for these inputs, without
+    evaluating anything."""
+    _prepare(quantity, formula, syntax)
+
+
+def _prepare(quantity: str, formula: str, syntax: str) -> _Prepared:
+    """Validated inputs: the quantity, the parsed formula, its shape (the quantity's), its
+    degree within :data:`~reports.formulas.matrix_evaluation.MAX_DEGREE`."""
+    spec = get_matrix_quantity(quantity)
+    node = parse_matrix_formula(formula, syntax=syntax)
+    shape = formula_shape(node, spec.names)
+    if not shape.is_free_identity and shape != spec.shape:
+        raise FormulaError(f"the formula is {shape.text()}, but {spec.name} is {spec.shape.text()}")
+    if shape.is_free_identity and not spec.shape.is_square:
+        raise FormulaError(f"the formula is an identity, but {spec.name} is {spec.shape.text()}")
+    depth = max(len(widths) - 1 for widths in MATRIX_WIDTHS)
+    degrees = {"W_l": 1, "W_k": 1, "Sigma_eps": 1, "W": depth, "Wstar": depth, "Delta": depth}
+    degrees |= dict.fromkeys(("A_l", "B_l", "A_k", "B_k"), depth - 1)
+    largest = max(max(widths) for widths in MATRIX_WIDTHS) ** 2
+    degree = formula_degree(node, degrees, largest)
+    if degree > MAX_DEGREE:
+        raise FormulaError(
+            f"the formula makes polynomials of degree up to {degree} in the weights at depth"
+            f" {depth}; at most {MAX_DEGREE} are evaluated"
+        )
+    return _Prepared(spec, node, shape, needs_field(node))
+
+
+def check_matrix(
+    quantity: str,
+    formula: str,
+    *,
+    syntax: str = "auto",
+    timeout: float | None = 30.0,
+    seed: int = 0,
+) -> MatrixCheckResult:
+    r"""Check a user's formula for the matrix ``quantity`` against its derivation.
+
+    Parameters
+    ----------
+    quantity : str
+        One of :data:`~reports.formulas.matrix_quantities.MATRIX_QUANTITIES`
+        (``"gradient"``, ``"noise_covariance"``).
+    formula : str
+        SymPy syntax (``-transpose(A_l)*Delta*transpose(B_l)``) or LaTeX
+        (``-A_l^\top \Delta B_l^\top``); parsed, never evaluated.
+    syntax : {"auto", "sympy", "latex"}
+        How to read ``formula``.
+    timeout : float or None
+        Seconds before the check gives up with verdict ``"undecided"`` (default 30).
+    seed : int
+        Seed of the integer points a counterexample is searched at; same seed, same result.
+
+    Raises
+    ------
+    dlnverify.errors.InvalidParameter, dlnverify.errors.FormulaError
+        Unknown quantity, a time limit that is not positive, a negative seed; a formula that
+        is refused, uses a name the quantity does not know, or whose shape is not the
+        quantity's.
+    """
+    started = time.perf_counter()
+    if timeout is not None and not (0 < timeout <= MAX_SECONDS and math.isfinite(timeout)):
+        raise InvalidParameter(
+            f"Got {timeout=}, but the time limit must be a positive number of at most"
+            f" {MAX_SECONDS:g} seconds."
+        )
+    check_seed(seed)
+    prepared = _prepare(quantity, formula, syntax)
+    spec = prepared.quantity
+    comparison = _Comparison(prepared)
+    try:
+        with time_limit(timeout), memory_limit(MAX_MEMORY_BYTES):
+            comparison.run()
+            verdict = Verdict.VERIFIED if comparison.failure is None else Verdict.REFUTED
+            counterexample = comparison.counterexample(seed)
+    except (TimeLimitReached, MemoryError) as stop:
+        reason = (
+            f"time limit of {timeout:g} s" if isinstance(stop, TimeLimitReached) else "memory limit"
+        )
+        return _result(
+            prepared,
+            formula,
+            Verdict.UNDECIDED,
+            f"{reason} reached before a verdict",
+            comparison,
+            started,
+        )
+    factor, convention = comparison.factor()
+    message = _message(spec, verdict, comparison, factor, convention)
+    return _result(
+        prepared, formula, verdict, message, comparison, started, factor, convention, counterexample
+    )
+
+
+def _result(
+    prepared: _Prepared,
+    formula: str,
+    verdict: Verdict,
+    message: str,
+    comparison: _Comparison,
+    started: float,
+    factor: sp.Rational | None = None,
+    convention: str | None = None,
+    counterexample: MatrixCounterexample | None = None,
+) -> MatrixCheckResult:
+    spec = prepared.quantity
+    return MatrixCheckResult(
+        spec.name,
+        formula,
+        verdict,
+        parsed=formula_text(prepared.node),
+        shape=prepared.shape.text() if not prepared.shape.is_free_identity else spec.shape.text(),
+        derived=spec.statement,
+        widths=tuple(comparison.done),
+        factor=None if factor is None else str(factor),
+        convention=convention,
+        counterexample=counterexample,
+        message=message,
+        elapsed=time.perf_counter() - started,
+    )
+
+
+def _message(
+    spec: MatrixQuantity,
+    verdict: Verdict,
+    comparison: _Comparison,
+    factor: sp.Rational | None,
+    convention: str | None,
+) -> str:
+    layers = "every layer pair l, k" if Index.K in spec.indices else "every layer l"
+    networks = f"{len(comparison.done)} networks (depths 1 to 3) and {layers}"
+    if verdict == Verdict.VERIFIED:
+        return (
+            f"equal to the derived {spec.name} (claim {spec.claim}) as exact polynomials in"
+            f" the free entries at {networks}; no Monte Carlo comparison for matrix"
+            " quantities yet"
+        )
+    assert comparison.failure is not None
+    widths, l, k = comparison.failure
+    where = f"l = {l}" + (f", k = {k}" if Index.K in spec.indices else "")
+    message = (
+        f"differs from the derived {spec.name} (claim {spec.claim}) at widths {widths}, {where}"
+    )
+    if factor is not None:
+        message += f"; it is {factor} times the derived value at {networks}"
+    if convention is not None:
+        described = next(c.description for c in CONVENTION_RESCALINGS if c.name == convention)
+        message += f": the convention '{convention}' ({described})"
+    return message + "."
+
+
+class _Comparison:
+    """The formula and the derived value at every network and layer, as they are reached."""
+
+    def __init__(self, prepared: _Prepared) -> None:
+        self.prepared = prepared
+        self.done: list[tuple[int, ...]] = []
+        #: (widths, l, k) of the first case that differs
+        self.failure: tuple[tuple[int, ...], int, int] | None = None
+        #: (formula, derived) of every case, over the field, for the factor
+        self.pairs: list[tuple[tuple[int, ...], DomainMatrix, DomainMatrix]] = []
+        self.networks: dict[tuple[int, ...], MatrixNetwork] = {}
+
+    def run(self) -> None:
+        spec = self.prepared.quantity
+        for widths in MATRIX_WIDTHS:
+            network = spec.network(widths)
+            self.networks[widths] = network
+            domain = network.domain.get_field() if self.prepared.field else network.domain
+            for l, k in spec.cases(widths):
+                values = {
+                    name: value.convert_to(domain) for name, value in network.values(l, k).items()
+                }
+                rows = network.widths[l] * network.widths[l - 1]
+                size = rows if Index.K in spec.indices else network.widths[l]
+                given = matrix_value(self.prepared.node, values, domain, size=size)
+                derived = network.derived(l, k).convert_to(domain)
+                self.pairs.append((widths, given, derived))
+                if self.failure is None and not (given - derived).is_zero_matrix:
+                    self.failure = (widths, l, k)
+            self.done.append(widths)
+
+    def factor(self) -> tuple[sp.Rational | None, str | None]:
+        """A constant ``c != 1`` with formula = ``c`` x derived in every case, and the
+        convention whose rescaling it is at every network (``m`` the output width)."""
+        if self.failure is None or not self.pairs:
+            return None, None
+        ratio = _ratio(self.pairs[0][1], self.pairs[0][2])
+        if ratio is None:
+            return None, None
+        for _, given, derived in self.pairs[1:]:
+            if _ratio(given, derived) != ratio:
+                return None, None
+        kind = self.prepared.quantity.convention_kind
+        for rescaling in CONVENTION_RESCALINGS:
+            factor = rescaling.factors.get(kind)
+            if factor is None:
+                continue
+            at_networks = [factor.subs(m_out, widths[-1]) for widths, _, _ in self.pairs]
+            if all(value.is_Rational and value == ratio for value in at_networks):
+                return ratio, rescaling.name
+        return ratio, None
+
+    def counterexample(self, seed: int) -> MatrixCounterexample | None:
+        """Integer values of the free entries where the first failing case differs."""
+        if self.failure is None:
+            return None
+        widths, l, k = self.failure
+        network = self.networks[widths]
+        spec = self.prepared.quantity
+        domain = network.domain.get_field() if self.prepared.field else network.domain
+        values = {n: v.convert_to(domain) for n, v in network.values(l, k).items()}
+        rows = network.widths[l] * network.widths[l - 1]
+        size = rows if Index.K in spec.indices else network.widths[l]
+        given = matrix_value(self.prepared.node, values, domain, size=size).to_list()
+        derived = network.derived(l, k).convert_to(domain).to_list()
+        symbols = list(network.domain.ring.symbols)
+        rng = np.random.default_rng(seed)
+        for attempt in range(_ATTEMPTS + 1):
+            point = _point(network.coordinates, rng, ones=attempt == 0)
+            at = _evaluator(symbols, point, domain)
+            entries = []
+            for i, (row_given, row_derived) in enumerate(zip(given, derived, strict=True)):
+                for j, (a, b) in enumerate(zip(row_given, row_derived, strict=True)):
+                    value_given, value_derived = at(a), at(b)
+                    if value_given is not None and value_given != value_derived:
+                        entries.append(
+                            DifferingEntry(i + 1, j + 1, str(value_given), str(value_derived))
+                        )
+            if entries:
+                matrices = {
+                    name: [[int(point[symbol]) for symbol in row] for row in matrix.tolist()]
+                    for name, matrix in network.coordinates.items()
+                }
+                layers = (l, k) if Index.K in spec.indices else (l,)
+                return MatrixCounterexample(widths, layers, matrices, tuple(entries[:_ENTRIES]))
+        return None
+
+
+def _ratio(given: DomainMatrix, derived: DomainMatrix) -> sp.Rational | None:
+    """The constant ``c`` with ``given = c * derived``, or ``None`` (the quotient of the
+    leading coefficients of a first non-zero pair of entries, then checked everywhere)."""
+    domain = derived.domain
+    pairs = [(x, y) for x, y in zip(given.to_list_flat(), derived.to_list_flat(), strict=True) if y]
+    if not pairs:
+        return None
+    x, y = pairs[0]
+    if domain.is_Field:
+        ratio = x / y
+        if not (ratio.numer.is_ground and ratio.denom.is_ground):
+            return None
+        constant = domain.to_sympy(ratio)
+    else:
+        constant = domain.domain.to_sympy(x.LC) / domain.domain.to_sympy(y.LC)
+    if not (given - derived * domain.convert(constant)).is_zero_matrix:
+        return None
+    return constant if isinstance(constant, sp.Rational) and constant != 1 else None
+
+
+def _point(
+    coordinates: dict[str, sp.Matrix], rng: np.random.Generator, *, ones: bool
+) -> dict[sp.Symbol, int]:
+    """Integer values of the free entries: all ones with :math:`\\Sigma_\\varepsilon = I`
+    first, then entries in ``[-2, 2]`` with a diagonally dominant (positive definite)
+    :math:`\\Sigma_\\varepsilon`."""
+    point: dict[sp.Symbol, int] = {}
+    for name, matrix in coordinates.items():
+        rows, cols = matrix.shape
+        for i in range(rows):
+            for j in range(cols):
+                symbol = matrix[i, j]
+                if symbol in point:
+                    continue
+                if name != "Sigma_eps":
+                    point[symbol] = 1 if ones else int(rng.integers(-2, 3))
+                elif i == j:
+                    point[symbol] = 1 if ones else rows + int(rng.integers(0, 3))
+                else:
+                    point[symbol] = 0 if ones else int(rng.integers(-1, 2))
+    return point
+
+
+def _evaluator(
+    symbols: list[sp.Expr], point: dict[sp.Symbol, int], domain: Any
+) -> Callable[[Any], sp.Rational | None]:
+    """Exact value of a ring or field element at ``point`` (other generators at 0); ``None``
+    where a denominator vanishes.  Term by term, in integers and fractions: SymPy's own
+    evaluation drops one generator at a time, a hundred times slower."""
+    values = [point.get(symbol, 0) for symbol in symbols]  # type: ignore[call-overload]
+
+    def polynomial(element: Any) -> Fraction:
+        total = Fraction(0)
+        for monomial, coefficient in element.items():
+            term = Fraction(int(coefficient.numerator), int(coefficient.denominator))
+            for value, exponent in zip(values, monomial, strict=True):
+                if exponent:
+                    term *= value**exponent
+            total += term
+        return total
+
+    def at(element: Any) -> sp.Rational | None:
+        if domain.is_Field:
+            denominator = polynomial(element.denom)
+            if not denominator:
+                return None
+            value = polynomial(element.numer) / denominator
+        else:
+            value = polynomial(element)
+        return sp.Rational(value.numerator, value.denominator)
+
+    return at
