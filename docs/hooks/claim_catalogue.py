@@ -16,7 +16,12 @@ appears here, and nothing on the page is typed in by hand.  For each claim:
 * the findings, with their formulas typeset.
 
 A cold build derives every claim once (minutes, as ``dlnverify verify``'s first run); later
-builds read the cache (``DLNVERIFY_CACHE_DIR``; ``dlnverify cache info``).
+builds read the cache (``DLNVERIFY_CACHE_DIR``; ``dlnverify cache info``).  With
+``DLNVERIFY_DOCS_DERIVATIONS=off`` (``0``, ``no``, ``false``) the page is built without the
+derivations: each section keeps the statement, the deriving function and its summary, and
+the Monte Carlo evidence, and points to ``dlnverify show CLAIM`` for the verdict, the steps and
+the findings.  The test suite builds the site so (it derives every claim elsewhere) and checks
+the derived parts of a section on real derivations (``tests/docs/test_site.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +29,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["LONG_STEP", "PAGE", "catalogue", "claim_section", "markdown_text", "on_files"]
+import os
+from collections.abc import Callable
+
+__all__ = [
+    "DERIVATIONS_VARIABLE",
+    "LONG_STEP",
+    "PAGE",
+    "catalogue",
+    "claim_section",
+    "derivations_wanted",
+    "markdown_text",
+    "on_files",
+]
+
+#: Environment variable that builds the catalogue without the derivations when ``off``.
+DERIVATIONS_VARIABLE = "DLNVERIFY_DOCS_DERIVATIONS"
 
 #: Where the page lands in the site (``docs/`` relative).
 PAGE = "reference/claims.md"
@@ -108,18 +128,22 @@ def _docstring_summary(function: Any) -> str:
     return "".join(out)
 
 
+def _verdict(result: Any) -> str:
+    if result is None:
+        return "not derived in this build (`dlnverify show` derives it)."
+    if result.holds:
+        return "**SymPy proves the statement.**"
+    return "**the statement is refuted** (see the findings)."
+
+
 def claim_section(claim: Any, result: Any) -> str:
-    """One claim's section: statement, derivation, Monte Carlo evidence, findings."""
+    """One claim's section: statement, derivation, Monte Carlo evidence, findings;
+    ``result`` is the claim's derivation, or ``None`` for a section without it."""
     lines = [
         f"## {claim.id}: {markdown_text(claim.title)} {{#{claim.id}}}",
         "",
-        f"*Where:* {markdown_text(claim.paper_ref)}. "
-        f"*Verdict of the derivation:* "
-        + (
-            "**SymPy proves the statement.**"
-            if result.holds
-            else "**the statement is refuted** (see the findings)."
-        ),
+        f"*Where:* {markdown_text(claim.paper_ref)}. *Verdict of the derivation:* "
+        + _verdict(result),
         "",
         "### Statement",
         _display_math(claim.statement),
@@ -128,10 +152,10 @@ def claim_section(claim: Any, result: Any) -> str:
         f"`{claim.derive.__module__}.{claim.derive.__name__}`: {_docstring_summary(claim.derive)}",
         "",
     ]
-    if result.cases:
+    if result is not None and result.cases:
         cases = "; ".join(markdown_text(case) for case in result.cases)
         lines += [f"Proven case by case: {cases}.", ""]
-    for number, step in enumerate(result.steps, start=1):
+    for number, step in enumerate(() if result is None else result.steps, start=1):
         latex = step.latex()
         lines.append(f"{number}. {markdown_text(step.description)}")
         if len(latex) <= LONG_STEP:
@@ -156,16 +180,22 @@ def claim_section(claim: Any, result: Any) -> str:
     for remark in claim.remarks:
         lines += ["", f"*Simulation remark:* {markdown_text(remark)}"]
     lines += ["", "### Findings", ""]
-    if result.findings:
+    if result is None:
+        lines.append(
+            f"This build left the derivations out: `dlnverify show {claim.id}` prints the "
+            "verdict, the steps and the findings."
+        )
+    elif result.findings:
         lines += [f"- {_finding(finding)}" for finding in result.findings]
     else:
         lines.append("None: the derivation agrees with the statement as written.")
     return "\n".join(lines) + "\n"
 
 
-def catalogue(claims: Any, derive: Any) -> str:
-    """The Markdown page: a table of every claim, then one section per claim."""
-    results = [(claim, derive(claim)) for claim in claims]
+def catalogue(claims: Any, derive: Callable[[Any], Any] | None) -> str:
+    """The Markdown page: a table of every claim, then one section per claim; ``derive``
+    gives a claim's derivation (``None``: the page without them)."""
+    results = [(claim, None if derive is None else derive(claim)) for claim in claims]
     lines = [
         "# Claim catalogue",
         "",
@@ -179,7 +209,11 @@ def catalogue(claims: Any, derive: Any) -> str:
         "|---|---|---|---|",
     ]
     for claim, result in results:
-        verdict = "proves it" if result.holds else "**refutes it**"
+        verdict = (
+            "see `dlnverify show`"
+            if result is None
+            else ("proves it" if result.holds else "**refutes it**")
+        )
         lines.append(
             f"| [{claim.id}](#{claim.id}) | {markdown_text(claim.paper_ref)} | "
             f"{markdown_text(claim.title)} | {verdict} |"
@@ -189,6 +223,12 @@ def catalogue(claims: Any, derive: Any) -> str:
     return "\n".join(lines)
 
 
+def derivations_wanted() -> bool:
+    """``False`` when :data:`DERIVATIONS_VARIABLE` is ``off``, ``0``, ``no`` or ``false``."""
+    value = os.environ.get(DERIVATIONS_VARIABLE, "").strip().lower()
+    return value not in {"off", "0", "no", "false"}
+
+
 def on_files(files: Any, config: Any) -> Any:
     """MkDocs event: add the generated page to the site's files."""
     from mkdocs.structure.files import File
@@ -196,5 +236,6 @@ def on_files(files: Any, config: Any) -> Any:
     from reports.claims import all_claims
     from reports.engine.derivation_cache import derive
 
-    files.append(File.generated(config, PAGE, content=catalogue(all_claims(), derive)))
+    chosen = derive if derivations_wanted() else None
+    files.append(File.generated(config, PAGE, content=catalogue(all_claims(), chosen)))
     return files

@@ -2,10 +2,13 @@
 notebook executed, the generated pages complete), and the same settings fail a site with a
 broken link, a broken anchor or a failing notebook cell.
 
-The real build derives every claim for the catalogue through the derivation cache, the one
-this test run shares (``tests/conftest.py``), so its derivations are computed once per run
-whichever test asks first; the tests here run on one worker (``xdist_group``), in parallel
-with the rest.
+The real site is built with the catalogue's derivations left out
+(``DLNVERIFY_DOCS_DERIVATIONS=off``, ``docs/hooks/claim_catalogue.py``): the registry test
+(``tests/reports/claims/test_catalogue.py``) derives every claim already, and a second,
+concurrent derivation of all of them in the build would double the suite's symbolic work.
+The derived parts of a section (verdict, steps, findings) are checked on real derivations
+below, C12's refuted statement in C12's group (where the registry test derives it).  The
+tests here run on one worker (``xdist_group``), in parallel with the rest.
 """
 
 from __future__ import annotations
@@ -38,13 +41,18 @@ TINY_TIMEOUT = 120
 
 
 def _mkdocs_build(config: Path, site: Path, timeout: float) -> subprocess.CompletedProcess:
+    environment = {
+        **os.environ,
+        "NO_MKDOCS_2_WARNING": "1",
+        claim_catalogue.DERIVATIONS_VARIABLE: "off",
+    }
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site)],
         cwd=config.parent,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env=environment,
     )
 
 
@@ -137,9 +145,38 @@ def test_the_catalogue_has_a_section_for_every_registered_claim(site):
         assert html.escape(claim.title, quote=False) in page, claim.id
         if claim.numeric is not None:
             assert html.escape(claim.numeric.note, quote=False) in page, claim.id
-    # C12's statement is refuted (a finding of the derivation): the page says so
+    # built without the derivations (module docstring): each section says where they are
     c12 = page.split('id="C12"', 1)[1].split('<h2 id="C13"', 1)[0]
-    assert "the statement is refuted" in c12
+    assert "dlnverify show C12" in c12
+
+
+@pytest.mark.xdist_group("C12")
+def test_a_section_on_the_real_derivation_names_a_refuted_statement_and_its_findings():
+    """C12's paper mean is refuted by its derivation (README Findings): the section says so
+    and lists the derivation's findings and steps."""
+    from reports.claims import get_claim
+    from reports.engine.derivation_cache import derive
+
+    claim = get_claim("C12")
+    result = derive(claim)
+    section = claim_catalogue.claim_section(claim, result)
+    assert "the statement is refuted" in section
+    assert section.count("\n- ") == len(result.findings) and result.findings
+    assert "BELOW sigma" in section
+    assert "dlnverify show C12" not in section.split("### Findings", 1)[1]
+
+
+def test_a_section_on_a_proven_derivation_shows_its_verdict_cases_and_steps():
+    from reports.claims import get_claim
+    from reports.engine.derivation_cache import derive
+
+    claim = get_claim("C2")
+    result = derive(claim)
+    section = claim_catalogue.claim_section(claim, result)
+    assert result.holds and "**SymPy proves the statement.**" in section
+    assert section.count("\n1. ") == 1 and result.steps
+    for case in result.cases:
+        assert claim_catalogue.markdown_text(case) in section
 
 
 def _every_command(parser: argparse.ArgumentParser, prefix: str = "") -> list[str]:
