@@ -26,11 +26,10 @@ the derived parts of a section on real derivations (``tests/docs/test_site.py``)
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 import os
+import re
 from collections.abc import Callable
+from typing import Any
 
 __all__ = [
     "DERIVATIONS_VARIABLE",

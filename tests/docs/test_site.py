@@ -161,7 +161,8 @@ def test_a_section_on_the_real_derivation_names_a_refuted_statement_and_its_find
     result = derive(claim)
     section = claim_catalogue.claim_section(claim, result)
     assert "the statement is refuted" in section
-    assert section.count("\n- ") == len(result.findings) and result.findings
+    assert section.count("\n- ") == len(result.findings)
+    assert result.findings
     assert "BELOW sigma" in section
     assert "dlnverify show C12" not in section.split("### Findings", 1)[1]
 
@@ -173,8 +174,10 @@ def test_a_section_on_a_proven_derivation_shows_its_verdict_cases_and_steps():
     claim = get_claim("C2")
     result = derive(claim)
     section = claim_catalogue.claim_section(claim, result)
-    assert result.holds and "**SymPy proves the statement.**" in section
-    assert section.count("\n1. ") == 1 and result.steps
+    assert result.holds
+    assert "**SymPy proves the statement.**" in section
+    assert section.count("\n1. ") == 1
+    assert result.steps
     for case in result.cases:
         assert claim_catalogue.markdown_text(case) in section
 
