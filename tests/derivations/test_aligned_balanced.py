@@ -32,6 +32,10 @@ from derivations.aligned_balanced import (
 from derivations.conventions import L, kappa, s, s_b, sigma, sigma_b, sigma_eps
 from dlnverify.errors import InvalidParameter
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("aligned_balanced")
+
 STATED_DIFFUSION = kappa * L**2 * s ** (4 - 4 / L) * (2 * (sigma - s) ** 2 + sigma_eps**2)
 STATED_ITO_SELF = kappa * L * (L - 1) / 2 * s ** (3 - 4 / L) * (2 * (sigma - s) ** 2 + sigma_eps**2)
 

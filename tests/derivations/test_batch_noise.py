@@ -22,6 +22,10 @@ from derivations.batch_noise import (
 )
 from derivations.conventions import B
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("batch_noise")
+
 
 def test_claim_holds():
     result = batch_noise_claim()

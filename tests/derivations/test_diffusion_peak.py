@@ -5,6 +5,7 @@ larger root of the stationarity condition (a local minimum), a threshold off by 
 wrong no-label-noise value must be rejected.
 """
 
+import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,10 @@ from derivations.diffusion_peak import (
     peak_threshold,
     stationarity_polynomial,
 )
+
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("diffusion_peak")
 
 STATED_PEAK = (
     (5 * L - 4) * sigma - sp.sqrt(L**2 * sigma**2 - 4 * (3 * L - 2) * (L - 1) * sigma_eps**2)

@@ -20,6 +20,10 @@ from derivations.gradient import (
 from derivations.symbolic_network import end_to_end, kronecker, partial_products, vec
 from dlnverify.errors import InvalidParameter
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("gradient")
+
 
 def _zero(M: DomainMatrix) -> bool:
     return all(not e for e in M.to_list_flat())

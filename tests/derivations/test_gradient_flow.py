@@ -28,6 +28,10 @@ from derivations.gradient_flow import (
 )
 from dlnverify.errors import InvalidParameter
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("gradient_flow")
+
 LOGISTIC = sigma / (1 + (sigma / s0 - 1) * sp.exp(-2 * sigma * t))
 ODE = L * s ** (2 - 2 / L) * (sigma - s)
 

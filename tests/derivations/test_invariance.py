@@ -20,6 +20,10 @@ from derivations.invariance import (
 )
 from dlnverify.errors import InvalidParameter
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("invariance")
+
 
 def test_gradient_part_of_imbalance_drift_vanishes():
     result = imbalance_gradient_drift_claim()

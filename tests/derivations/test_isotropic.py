@@ -5,6 +5,7 @@ Derived: modewise diffusion T sum_l ||A_l^T u||^2 ||B_l v||^2 (cross-mode form t
 normalisation (factor 2) and a wrong exponent must be rejected.
 """
 
+import pytest
 import sympy as sp
 
 from derivations.conventions import L, T, s
@@ -12,6 +13,10 @@ from derivations.isotropic import _diagonal_case, isotropic_diffusion, isotropic
 from derivations.modewise import mode_hessian, mode_jacobian, symbolic_mode_setup
 from derivations.output_noise import is_zero_polynomial
 from derivations.symbolic_network import vec
+
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("isotropic")
 
 
 def test_claim_holds():

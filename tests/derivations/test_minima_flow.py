@@ -27,7 +27,7 @@ from derivations.stationary import stationary_mean
 from dlnverify.errors import InvalidParameter
 
 # with the registry's C18 test on one worker: the derivation's cached parts are shared
-pytestmark = pytest.mark.xdist_group("C18")
+pytestmark = pytest.mark.xdist_group("minima_flow")
 
 DEPTH = sp.Symbol("L", positive=True, integer=True)
 SIGMA_B = sp.Symbol("sigma_b", positive=True)

@@ -31,6 +31,10 @@ from derivations.output_noise import (
 from derivations.symbolic_network import ntk_operator, partial_products, symbolic_matrix, vec
 from dlnverify.errors import InvalidParameter
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("modewise")
+
 # Small shapes: rectangular one layer, a wide hidden layer with m != n, three layers.
 FAST_SHAPES = ((3, 2), (2, 3, 2), (2, 1, 2, 2))
 

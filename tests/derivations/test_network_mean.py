@@ -23,6 +23,10 @@ from derivations.network_mean import (
 )
 from dlnverify.errors import InvalidParameter
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("network_mean")
+
 SIGMA_K = sp.Symbol("sigma_k", nonnegative=True)
 L_INDEX = sp.Symbol("l", integer=True, positive=True)
 

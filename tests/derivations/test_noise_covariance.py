@@ -34,6 +34,10 @@ from derivations.symbolic_network import (
 )
 from dlnverify.errors import InvalidParameter
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("noise_covariance")
+
 
 def test_claim_holds_for_every_block_shape_and_noise_setting():
     result = noise_covariance_claim()

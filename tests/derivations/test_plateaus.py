@@ -23,6 +23,10 @@ from derivations.plateaus import (
 )
 from dlnverify.errors import InvalidParameter
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("plateaus")
+
 _b, _r = sp.Symbol("b", integer=True, positive=True), sp.Symbol("r", integer=True, positive=True)
 _sig = sp.IndexedBase("sigma")
 SMALL = ((3, 3, 3),)

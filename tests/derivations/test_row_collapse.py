@@ -29,6 +29,10 @@ from derivations.stationary import collapse_rate
 from dlnverify.errors import InvalidParameter
 from reports.claims.row_collapse import two_entry_collapse_rate
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("row_collapse")
+
 K, n = slow_rate, slow_size
 
 

@@ -28,6 +28,10 @@ from derivations.stationary import (
 )
 from dlnverify.errors import InvalidParameter
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("stationary")
+
 SHIFT = kappa * (L - 1) * sigma ** (1 - 2 / L) * sigma_eps**2 / 2
 VARIANCE = kappa * L * sigma ** (2 - 2 / L) * sigma_eps**2 / 2
 

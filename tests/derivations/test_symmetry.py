@@ -13,6 +13,10 @@ from hypothesis import strategies as st
 from derivations.symmetry import SYMMETRY_CASES, symmetry_check, symmetry_claim
 from dlnverify.errors import InvalidParameter
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("symmetry")
+
 
 def test_claim_holds_at_default_cases():
     result = symmetry_claim()

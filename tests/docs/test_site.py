@@ -150,7 +150,7 @@ def test_the_catalogue_has_a_section_for_every_registered_claim(site):
     assert "dlnverify show C12" in c12
 
 
-@pytest.mark.xdist_group("C12")
+@pytest.mark.xdist_group("stationary")
 def test_a_section_on_the_real_derivation_names_a_refuted_statement_and_its_findings():
     """C12's paper mean is refuted by its derivation (README Findings): the section says so
     and lists the derivation's findings and steps."""

@@ -27,6 +27,10 @@ from reports.claims.aligned_balanced import simulated_ito_drift
 from reports.formulas.engine import check
 from reports.formulas.result import Verdict
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("aligned_balanced")
+
 OWN = "kappa*L*(L-1)/2*s**(3-4/L)*(2*(sigma-s)**2+sigma_eps**2)"
 _Q = "(s_b/s)**(2/L)"
 CROSS = (

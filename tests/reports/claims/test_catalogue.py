@@ -16,7 +16,7 @@ from report_math import check_report_math
 
 from dlnverify.errors import InvalidParameter
 from numerics.montecarlo import Estimate
-from reports.claims import all_claims, get_quantity
+from reports.claims import TOPICS, all_claims, get_quantity
 from reports.claims.aligned_balanced import aligned_modes_comparisons
 from reports.claims.batch_noise import batch_covariance_comparisons
 from reports.claims.gradient import gradient_comparisons
@@ -33,14 +33,14 @@ from reports.engine.quantity import quantity_comparisons
 from reports.engine.verdict import Comparison, numeric_check
 from reports.engine.verify import verify_claim
 
-#: Claims whose Monte Carlo simulation other test modules share (the same generator, a cached
-#: simulation): their tests run on one pytest-xdist worker, so the simulation runs once.
-SHARED_SIMULATIONS = {"C16", "C17", "C18"}
+#: Each claim runs on the pytest-xdist worker of its topic's group, with the topic's other
+#: tests (``tests/derivations/test_<topic>.py``, ``tests/reports/claims/test_<topic>*.py``):
+#: the derivations they share (cached in-process) and the cached simulations are computed
+#: once per run.
 CLAIM_IDS = [
-    pytest.param(claim.id, marks=pytest.mark.xdist_group(claim.id))
-    if claim.id in SHARED_SIMULATIONS
-    else claim.id
-    for claim in all_claims()
+    pytest.param(claim.id, marks=pytest.mark.xdist_group(topic.__name__.rsplit(".", 1)[-1]))
+    for topic in TOPICS
+    for claim in topic.CLAIMS
 ]
 #: Claims whose *paper statement* the derivation refutes (a finding, see the README): C12, the
 #: paper's stationary mean "slightly above sigma" -- the exact density's mean lies below.  The

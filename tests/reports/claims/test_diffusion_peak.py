@@ -15,6 +15,10 @@ from numerics.montecarlo import z_threshold
 from reports import check
 from reports.claims.diffusion_peak import simulated_diffusion_peak
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("diffusion_peak")
+
 THRESHOLD = z_threshold(1e-6, 1)
 
 

@@ -16,6 +16,10 @@ from dlnverify.errors import InvalidParameter
 from reports.formulas.engine import check
 from reports.formulas.result import Verdict
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("gradient_flow")
+
 TIME_L1 = "log((sigma - s0)/(sigma - s))"
 TIME_L2 = "log(s*(sigma - s0)/(s0*(sigma - s)))/(2*sigma)"
 _F = (

@@ -20,6 +20,10 @@ from dlnverify.errors import InvalidParameter
 from reports.claims.invariance import simulated_cross_mode_diffusion
 from reports.formulas.engine import check
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("invariance")
+
 NOISE = "((sigma-s)**2+sigma_eps**2)"
 LAYER_SUM = "(s**2-s_b**2)/(s**(2/L)-s_b**(2/L))"
 CROSS = f"kappa*({LAYER_SUM})**2*{NOISE}"

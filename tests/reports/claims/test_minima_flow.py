@@ -21,7 +21,7 @@ from reports.claims.minima_flow import (
 from reports.engine.verdict import Comparison, numeric_check
 
 # with the registry's C18 test (claims/test_catalogue.py) on one worker: one simulation
-pytestmark = pytest.mark.xdist_group("C18")
+pytestmark = pytest.mark.xdist_group("minima_flow")
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,10 @@ from check_assertions import assert_proven_and_simulated, assert_refuted_and_rej
 
 from reports.claims.minima_flow import simulated_rebalancing_drift
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("minima_flow")
+
 BY_HAND = "kappa*sigma_eps**2*(m-n)*sigma**(2-2/L)"
 
 

@@ -45,6 +45,10 @@ from reports.claims.aligned_balanced import aligned_point_comparisons
 from reports.claims.modewise import ito_drift_comparison, modewise_diffusion_comparison
 from reports.engine.verdict import Comparison, numeric_check
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("modewise")
+
 #: Noise draws per Monte Carlo estimate.
 N_SAMPLES = 100_000
 #: Noise draws where a 10 % change must be visible: the diffusion (a variance) has a relative

@@ -32,7 +32,7 @@ from reports.claims.network_mean import (
 from reports.engine.verdict import Comparison, numeric_check
 
 # with the registry's C17 test (claims/test_catalogue.py) on one worker: one simulation
-pytestmark = pytest.mark.xdist_group("C17")
+pytestmark = pytest.mark.xdist_group("network_mean")
 
 SIGMA_K = sp.Symbol("sigma_k", nonnegative=True)
 

@@ -39,6 +39,10 @@ from numerics.noise import empirical_gradient_noise
 from numerics.teacher import Teacher, random_teacher
 from numerics.weights import random_weights
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("noise_covariance")
+
 FALSE_ALARM = 1e-6
 DETECTABLE = 2.0  # a perturbation is detectable if it moves an entry by > 2 z* SE
 PILOT_MARGIN = 2.5  # fixed cases: sample size putting the perturbation 2.5 z* pilot-SE away

@@ -20,6 +20,10 @@ from reports.claims.plateaus import (
 )
 from reports.engine.verdict import numeric_check
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("plateaus")
+
 SEED = 20260415
 
 

@@ -29,6 +29,10 @@ from reports.claims.stationary import (
 )
 from reports.engine.verdict import Comparison, numeric_check
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("stationary")
+
 
 @cache
 def _density(ito=True):

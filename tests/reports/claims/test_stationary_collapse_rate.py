@@ -19,6 +19,10 @@ from dlnverify.errors import InvalidParameter
 from reports.claims.stationary import simulated_collapse_rate
 from reports.formulas.engine import check
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("stationary")
+
 SLOPE = "L*sigma**(2-2/L)"
 NOISE = "kappa*L**2*sigma**(4-4/L)"
 RATE = f"{SLOPE} + {NOISE}"

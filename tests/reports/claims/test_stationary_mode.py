@@ -19,6 +19,10 @@ from hypothesis import strategies as st
 
 from reports.claims.stationary import simulated_stationary_mode
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("stationary")
+
 SHIFT = "kappa*(L-1)*sigma**(1-2/L)*sigma_eps**2/2"
 MODE = f"sigma - 3*{SHIFT}"
 

@@ -17,6 +17,10 @@ from hypothesis import given, settings
 
 from reports.claims.stationary import simulated_singularity_exponent
 
+#: Every test of the topic runs on one worker: its derivations (cached in-process) are
+#: computed once per run (tests/README.md).
+pytestmark = pytest.mark.xdist_group("stationary")
+
 GRADIENT = "1/(kappa*L*sigma**(2-2/L))"
 BETA = f"-2 - {GRADIENT}"
 

@@ -158,7 +158,7 @@ def test_width_one_collapses_at_the_c11_rate(depth, value):
     assert _rejects(rates, errors, depth * value ** (2 - 2 / depth), threshold)
 
 
-@pytest.mark.xdist_group("C16")
+@pytest.mark.xdist_group("row_collapse")
 def test_full_network_c16_check_has_power(c16_comparisons):
     """The C16 check (full networks, d = 2, against the exact two-entry rate) passes and
     rejects C11's modewise rate, the exact rate x 1.1 and the null entry's drift rate
