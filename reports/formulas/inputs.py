@@ -4,10 +4,11 @@ Everything a user can get wrong is refused here, with a one-line error, before a
 comparison runs: values held fixed (``check(..., at={"L": 3})``) must be parameters of the
 quantity, numbers in their domains, and leave at least one point where the quantity is
 checked; the formula, read as a paper prints it (:mod:`reports.formulas.statement`), must
-parse (:func:`reports.formulas.parse.parse_formula`) with the
+parse (:func:`reports.formulas.parse.parse_formula_side`) with the
 quantity's parameters and the symbols only another convention uses (``eta``, ``m``, DESIGN.md
-§3), accepted so that the convention can be named.  A fixed value enters the comparison as
-the exact rational it prints as.
+§3), accepted so that the convention can be named; an order term (``+ O(kappa**2)``) must be
+in a free parameter of the quantity, and within the order the quantity is derived to.  A
+fixed value enters the comparison as the exact rational it prints as.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ import numpy as np
 import sympy as sp
 
 from derivations.conventions import PARAMETERS
-from dlnverify.errors import InvalidParameter
+from dlnverify.errors import FormulaError, InvalidParameter
 from reports.engine.quantity import Quantity
-from reports.formulas.parse import parse_formula
+from reports.formulas.order_term import OrderTerm
+from reports.formulas.parse import parse_formula_side
 from reports.formulas.points import probe_points
 from reports.formulas.statement import Statement, read_statement
 
@@ -50,7 +52,10 @@ class Inputs:
         The formula as parsed, before the fixed values are substituted.
     reading : tuple of str
         How a paper's equation was read (delimiters, debris, left-hand side removed;
-        :func:`reports.formulas.statement.read_statement`), for the echo.
+        :func:`reports.formulas.statement.read_statement`; an order term), for the echo.
+    order : OrderTerm or None
+        The order term of the formula (``+ O(kappa**2)``): the formula is then compared with
+        the derived result to that order only.
     """
 
     spec: Quantity
@@ -58,6 +63,7 @@ class Inputs:
     substitution: dict[sp.Symbol, sp.Rational]
     written: sp.Expr
     reading: tuple[str, ...] = ()
+    order: OrderTerm | None = None
 
     @property
     def foreign(self) -> bool:
@@ -78,8 +84,37 @@ def prepare_inputs(
     substitution = {symbols[name]: _exact(value) for name, value in fixed.items()}
     statement = Statement(formula) if syntax == "sympy" else read_statement(formula, spec)
     allowed = (*spec.parameters, *_CONVENTION_SYMBOLS)
-    parsed = parse_formula(statement.formula, syntax=syntax, allowed=allowed)
-    return Inputs(spec, fixed, substitution, parsed, statement.reading)
+    side = parse_formula_side(statement.formula, syntax=syntax, allowed=allowed)
+    reading = list(statement.reading)
+    if side.order is not None:
+        reading.append(_checked_order(spec, side.order, fixed))
+    return Inputs(spec, fixed, substitution, side.expr, tuple(reading), side.order)
+
+
+def _checked_order(spec: Quantity, order: OrderTerm, fixed: Mapping[str, int | float]) -> str:
+    """How the order term ``order`` is read, after checking that it is in a free parameter
+    of ``spec`` and asks for no more than the derivation gives (a one-line error
+    otherwise)."""
+    name = str(order.variable)
+    if name not in spec.parameters:
+        raise FormulaError(
+            f"Got the order term {order}, but {name} is not a parameter of {spec.name}"
+            f" ({', '.join(spec.parameters)})."
+        )
+    if name in fixed:
+        raise FormulaError(
+            f"Got the order term {order}, but {name} is held fixed (--at {name}=...); a series"
+            f" in {name} needs it free."
+        )
+    if spec.first_order_in == name and (order.at_infinity or order.compared > 2):
+        raise FormulaError(
+            f"Got the order term {order}, but {spec.name} is derived to first order in {name}"
+            f" only, so its terms beyond that cannot be compared; write + O({name}**2)."
+        )
+    return (
+        f"order term {order}: compared with the derived result {order.agreement()} (the"
+        f" series in {name}), higher orders not compared"
+    )
 
 
 def _fixed_values(spec: Quantity, at: Mapping[str, Any] | None) -> dict[str, int | float]:

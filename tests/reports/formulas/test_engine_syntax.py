@@ -1,0 +1,153 @@
+r"""``dlnverify check`` with formulas written as a paper prints them (issue 26): order terms,
+finite sums and products, ``\eta`` and ``B`` for ``\kappa``, mode subscripts.
+
+Each construct: a correct formula written the paper's way is verified, a realistic slip is
+refuted with its reason asserted, and what is still refused is refused with exit 2 and the
+reason.  The formulas are written by hand from the paper's statements (Eq. 5-7, Eq. 18, the
+Ornstein-Uhlenbeck linearisation of C12); none is copied from the derivations.
+"""
+
+import json
+import re
+
+import pytest
+
+from dlnverify.errors import FormulaError
+from reports.cli import ExitCode, main
+from reports.formulas.engine import check
+from reports.formulas.result import Symbolic, Verdict
+
+#: Eq. 18 by the OU linearisation at s = sigma: mu' = -L sigma^(2-2/L), D = kappa L^2
+#: sigma^(4-4/L) sigma_eps^2, Var = D / (2 |mu'|).
+VARIANCE = "kappa*L*sigma**(2-2/L)*sigma_eps**2/2"
+#: Eq. 5, the gradient drift: the drift at order kappa^0.
+GRADIENT_DRIFT = "L*s**(2-2/L)*(sigma-s)"
+#: Eq. 7, the diffusion: exactly first order in kappa.
+DIFFUSION = "kappa*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)"
+
+
+# ---------------------------------------------------------------------- order terms
+
+
+@pytest.mark.parametrize(
+    ("formula", "agreement"),
+    [
+        (VARIANCE + " + O(kappa**2)", "to first order in kappa"),
+        (r"\frac{\kappa}{2} L \sigma^{2-2/L}\sigma_\varepsilon^2 + \mathcal{O}(\kappa^2)", "first"),
+        # the order term absorbs what lies beyond it, whatever it is
+        (VARIANCE + " + 7*kappa**2*sigma + O(kappa**2)", "to first order in kappa"),
+        # o(kappa): the kappa^1 coefficient is compared as well
+        (VARIANCE + " + o(kappa)", "to first order in kappa"),
+    ],
+)
+def test_a_first_order_moment_with_its_order_term_is_verified_to_that_order(formula, agreement):
+    result = check("stationary_variance", formula, monte_carlo=False)
+    assert result.verdict == Verdict.VERIFIED, result.message
+    assert agreement in result.message
+    assert "higher orders not compared" in result.message
+    assert any(
+        line.startswith("order term O(kappa") or "o(kappa)" in line for line in result.reading
+    )
+
+
+def test_the_monte_carlo_check_compares_the_truncation_where_the_derivation_has_nothing_beyond():
+    # Eq. 18 is first order: the simulator's first-order coefficient checks the formula's
+    # truncation (the kappa^2 term is not simulated), and a wrong coefficient is rejected
+    result = check("stationary_variance", VARIANCE + " + 7*kappa**2 + O(kappa**2)")
+    assert result.verdict == Verdict.VERIFIED
+    assert result.numeric is not None
+    assert result.numeric.passed
+    wrong = check("stationary_variance", "1.1*" + VARIANCE + " + O(kappa**2)")
+    assert wrong.verdict == Verdict.REFUTED
+    assert not wrong.numeric.passed
+    assert "differ at order kappa^1, which O(kappa**2) claims equal" in wrong.message
+
+
+def test_a_wrong_first_order_term_is_refuted_at_that_order():
+    result = check("stationary_variance", VARIANCE.replace("/2", "/4") + " + O(kappa**2)")
+    assert result.verdict == Verdict.REFUTED
+    assert result.symbolic == Symbolic.DIFFERENT
+    assert "the series in kappa differ at order kappa^1" in result.message
+    assert "formula - derived has the term" in result.message
+
+
+def test_a_kappa_squared_term_without_an_order_term_is_refuted_with_the_reason():
+    """A first-order quantity compared exactly (today's behaviour): an added kappa^2 term is
+    refuted, and the verdict says the formula agrees to first order, where the derivation
+    stops, and how to claim only that."""
+    result = check("stationary_variance", VARIANCE + " + kappa**2*sigma", monte_carlo=False)
+    assert result.verdict == Verdict.REFUTED
+    assert "agrees with the derived result to first order in kappa" in result.message
+    assert "terms of order kappa^2 and beyond that the derivation does not give" in result.message
+    assert "write + O(kappa**2)" in result.message
+    # a formula wrong already at first order gets the order named instead
+    wrong = check("stationary_variance", "2*" + VARIANCE, monte_carlo=False)
+    assert wrong.verdict == Verdict.REFUTED
+    assert "differ at order kappa^1" in wrong.message
+    # the correct first order alone is verified as before, without the note
+    right = check("stationary_variance", VARIANCE, monte_carlo=False)
+    assert right.verdict == Verdict.VERIFIED
+    assert "first order" not in right.message
+
+
+def test_an_exact_quantity_to_an_order():
+    # the drift at order kappa^0 is the gradient drift (Eq. 4-6): verified, but the
+    # simulator measures the whole drift, so no Monte Carlo comparison, and it says so
+    result = check("drift", GRADIENT_DRIFT + " + O(kappa)")
+    assert result.verdict == Verdict.VERIFIED
+    assert "at order kappa^0" in result.message
+    assert result.numeric is None
+    assert "Monte Carlo not run" in result.message
+    # the same with a factor 2 (the loss without its 1/2) is refuted at order kappa^0
+    slip = check("drift", "2*" + GRADIENT_DRIFT + " + O(kappa)", monte_carlo=False)
+    assert slip.verdict == Verdict.REFUTED
+    assert "differ at order kappa^0" in slip.message
+    # the diffusion is exactly first order: Monte Carlo runs on it
+    diffusion = check("diffusion", DIFFUSION + r" + O(kappa**2)", n_points=1)
+    assert diffusion.verdict == Verdict.VERIFIED
+    assert diffusion.numeric is not None
+    assert diffusion.numeric.passed
+
+
+@pytest.mark.parametrize(
+    ("quantity", "formula", "message"),
+    [
+        (
+            "stationary_variance",
+            VARIANCE + " + O(kappa**3)",
+            "derived to first order in kappa only, so its terms beyond that cannot be compared;"
+            " write + O(kappa**2)",
+        ),
+        ("stationary_variance", VARIANCE + " + O(1/kappa)", "derived to first order in kappa"),
+        ("stationary_variance", VARIANCE + " + O(eta**2)", "eta is not a parameter of"),
+        ("stationary_variance", VARIANCE + " + O(kappa*sigma)", "is not a power of one letter"),
+        ("stationary_variance", VARIANCE + " + O(kappa) + O(kappa**2)", "more than one order"),
+        ("stationary_variance", "sigma*O(kappa**2)", "order term inside an expression"),
+        ("stationary_variance", r"\sigma \mathcal{O}(\kappa^2)", "order term at column"),
+        ("stationary_variance", r"\sigma + \mathcal{Q}(\kappa^2)", r"only \mathcal{O}"),
+        ("drift", GRADIENT_DRIFT + " + O(kappa**13)", "at most 12"),
+    ],
+)
+def test_refused_order_terms_name_the_reason(quantity, formula, message):
+    with pytest.raises(FormulaError, match=re.escape(message)):
+        check(quantity, formula)
+
+
+def test_an_order_term_in_a_fixed_parameter_is_refused():
+    with pytest.raises(FormulaError, match="kappa is held fixed"):
+        check("diffusion", DIFFUSION + " + O(kappa**2)", at={"kappa": 0.01})
+
+
+def test_cli_order_term_exit_codes_and_json(capsys):
+    code = main(["check", "stationary_variance", VARIANCE + " + O(kappa**3)", "--json"])
+    assert code == ExitCode.BAD_INPUT
+    out = json.loads(capsys.readouterr().out)
+    assert out["exit_code"] == 2
+    assert "first order in kappa only" in out["error"]
+    code = main(
+        ["check", "drift", "--symbolic-only", r"L s^{2-2/L}(\sigma-s) + O(\kappa)", "--json"]
+    )
+    assert code == ExitCode.OK
+    out = json.loads(capsys.readouterr().out)
+    assert out["verified"] is True
+    assert any("order term O(kappa)" in line for line in out["reading"])
