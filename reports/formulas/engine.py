@@ -45,7 +45,7 @@ from reports.claims import get_quantity
 from reports.engine.seed import check_seed
 from reports.engine.verdict import Comparison, NumericCheck, numeric_check
 from reports.formulas.chain_result import StepVerdict
-from reports.formulas.evaluation import as_float, evaluate
+from reports.formulas.evaluation import as_float, carried_out, differs, evaluate
 from reports.formulas.explain import agreeing_depths, convention_match, smallest_counterexample
 from reports.formulas.inputs import (
     Inputs,
@@ -117,11 +117,13 @@ def check(
     derived: sp.Expr | None = None
     try:
         with time_limit(timeout):
-            parsed = at_fixed_values(inputs.written, inputs.substitution)
+            parsed = carried_out(at_fixed_values(inputs.written, inputs.substitution))
             components = _derived_components(inputs)
             derived = sp.Add(*components.values())
             sides = _sides(inputs, parsed, components, derived, rng)
-            if inputs.order is None:
+            if inputs.order is None and sides.left.has(sp.Sum, sp.Product):
+                symbolic, series = _compare_depth_by_depth(sides)
+            elif inputs.order is None:
                 symbolic = _compare_symbolically(sides)
                 series = _first_order_series(sides, symbolic, rng)
             else:
@@ -233,7 +235,7 @@ def _sides(
     up to a factor (the displayed ``derived`` stays the derived quantity itself) — and
     :data:`_PROBE_POINTS` probe points, drawn from ``rng``."""
     spec = inputs.spec
-    left, right = spec.compared(parsed), spec.compared(derived)
+    left, right = spec.compared(carried_out(parsed, symbolic=True)), spec.compared(derived)
     points = probe_points(spec, rng, _PROBE_POINTS, inputs.fixed)
     if not points:
         raise outside_domain(spec, inputs.fixed)
@@ -246,6 +248,32 @@ def _compare_symbolically(sides: _Sides) -> SymbolicComparison:
     if sides.inputs.foreign:
         return SymbolicComparison(Symbolic.DIFFERENT, simplified(sides.left - sides.right))
     return compare_symbolically(sides.left, sides.right, sides.points, sides.symbols)
+
+
+def _compare_depth_by_depth(sides: _Sides) -> tuple[SymbolicComparison, str]:
+    r"""A formula with a sum or product whose number of terms depends on the free depth
+    ``L`` (``\sum_{d=1}^{L-1}``), which SymPy does not carry out for a symbolic ``L``:
+    different if it differs at a probe point; otherwise compared symbolically at every depth
+    the quantity is checked at, the sums carried out there, which proves it at those depths
+    only (undecided, with that said)."""
+    left, right, symbols = sides.left, sides.right, sides.symbols
+    difference = left - right
+    for point in sides.points:
+        if differs(left, right, point, symbols):
+            return SymbolicComparison(Symbolic.DIFFERENT, difference, point), ""
+    depth = PARAMETERS["L"].symbol
+    low, high = sides.inputs.spec.depth_range
+    for value in range(low, high + 1):
+        at_depth = {depth: sp.Integer(value)}
+        gap = carried_out(left.xreplace(at_depth)) - right.xreplace(at_depth)
+        if simplified(gap) != 0:
+            return SymbolicComparison(Symbolic.UNDECIDED, difference), (
+                f"SymPy could not show it equal at L = {value} with the sums carried out"
+            )
+    return SymbolicComparison(Symbolic.UNDECIDED, difference), (
+        f"SymPy proves it equal at every depth L = {low}-{high}, the sums carried out at each,"
+        " not for every L (fix L with --at L=... for a proof at one depth)"
+    )
 
 
 def _compare_series(

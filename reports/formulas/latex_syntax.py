@@ -39,6 +39,7 @@ from reports.formulas.guards import (
     MAX_NODES,
     MAX_TREE_DEPTH,
     GuardedArithmetic,
+    SumTerms,
     allowed_symbols,
     checked_bound,
     checked_text,
@@ -92,6 +93,8 @@ class _LatexBuilder:
         self.modes: Mapping[LetterKey, str] = modes or {}
         #: the letters so read, as written, and the parameter each was read as
         self.renamed: dict[str, str] = {}
+        #: the terms of the sums and products of a ``check`` formula
+        self.sums = SumTerms()
         self.arithmetic = GuardedArithmetic()
         #: bound variables in scope, innermost last, and what binds each (``\sum``)
         self.bound: list[tuple[LetterKey, sp.Symbol]] = []
@@ -135,6 +138,11 @@ class _LatexBuilder:
         if self.letters is not None:
             self.free.add(key)
             return self.letters.symbol(key)
+        if key in self.binders:
+            raise FormulaError(
+                f"{_latex_spelling(key)} is the variable of {self.binders[key]} and may appear"
+                " only inside it"
+            )
         name = _LATEX_NAMES.get(key)
         if (name is None or name not in self.symbols) and key in self.modes:
             name = self.modes[key]
@@ -195,11 +203,23 @@ class _LatexBuilder:
         key = self.variable(var, command)
         low = self.limit(lower, depth, arg=False)
         high = self.limit(upper, depth, arg=True)
-        checked_bound(low, "lower", command)
-        checked_bound(high, "upper", command)
         symbol = Letters.bound(key, integer=True)
-        body = self.bind(key, symbol, command, children[9], depth)
         operator = sp.Sum if kind == "sum" else sp.Product
+        if self.letters is not None:
+            checked_bound(low, "lower", command)
+            checked_bound(high, "upper", command)
+            body = self.bind(key, symbol, command, children[9], depth)
+            return within_limits(operator(body, (symbol, low, high)))
+        if key in _LATEX_NAMES or key in self.modes:
+            raise FormulaError(
+                f"{_latex_spelling(key)} cannot be the variable of {command}: it is a parameter;"
+                " use a new letter (d, l, k)"
+            )
+        terms = self.sums.enter(low, high, command)
+        try:
+            body = self.bind(key, symbol, command, children[9], depth)
+        finally:
+            self.sums.leave(terms)
         return within_limits(operator(body, (symbol, low, high)))
 
     def integral(self, children: Any, depth: int) -> sp.Expr:
@@ -421,8 +441,6 @@ class _LatexBuilder:
         if rule == "infinity":
             return self.infinity(children[0])
         if rule == "bigop":
-            if self.letters is None:
-                raise FormulaError(f"\\{children[0].value} is not accepted in a check formula")
             return self.bigop(children, down)
         if rule == "integral":
             return self.integral(children, down)

@@ -43,6 +43,7 @@ from reports.formulas.guards import (
     MAX_NODES,
     MAX_TREE_DEPTH,
     GuardedArithmetic,
+    SumTerms,
     allowed_symbols,
     checked_bound,
     checked_text,
@@ -210,8 +211,29 @@ def _chain_name(name: str) -> bool:
 
 def _formula_name(name: str, modes: Mapping[LetterKey, str]) -> bool:
     """Whether a ``check`` formula may use ``name`` beyond the parameters, constants and
-    functions: an order term's ``O`` or ``o``, or a letter ``modes`` reads as a parameter."""
-    return name in {"O", "o"} or name_key(name) in modes
+    functions: a call of the chain language (an order term, ``Sum`` or ``Product``; the
+    others are refused by name when built), or a letter ``modes`` reads as a parameter."""
+    return name in _CHAIN_CALLS or name_key(name) in modes
+
+
+def _sum_variables(tree: ast.Expression) -> set[str]:
+    """The names written as the variable of a ``Sum`` or ``Product`` (``d`` in
+    ``Sum(..., (d, 1, L - 1))``): the only new names a ``check`` formula may use, and only
+    inside their sum (the builder holds them to that)."""
+    names = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in {"Sum", "Product"}
+            and len(node.args) == 2
+            and isinstance(node.args[1], ast.Tuple)
+            and node.args[1].elts
+            and isinstance(node.args[1].elts[0], ast.Name)
+            and name_key(node.args[1].elts[0].id) is not None
+        ):
+            names.add(node.args[1].elts[0].id)
+    return names
 
 
 def _scan(
@@ -231,7 +253,9 @@ def _scan(
     nodes = 0
     unknown: list[str] = []
     bad_constant: str | None = None
-    allowed_nodes = (*_ALLOWED_NODES, ast.Tuple) if chain else _ALLOWED_NODES
+    formula = modes is not None
+    allowed_nodes = (*_ALLOWED_NODES, ast.Tuple) if chain or formula else _ALLOWED_NODES
+    bound = _sum_variables(tree) if formula else set()
     for node in ast.walk(tree):
         if isinstance(node, ast.expr):
             nodes += 1
@@ -253,6 +277,7 @@ def _scan(
             known = node.id in symbols or node.id in _CONSTANTS
             known = known or (chain and _chain_name(node.id))
             known = known or (modes is not None and _formula_name(node.id, modes))
+            known = known or node.id in bound
             if not known and node.id not in ALLOWED_FUNCTIONS and node.id not in unknown:
                 unknown.append(node.id)
     if unknown:
@@ -312,6 +337,8 @@ class _PythonBuilder:
         self.modes: Mapping[LetterKey, str] = modes or {}
         #: the letters so read, as written, and the parameter each was read as
         self.renamed: dict[str, str] = {}
+        #: the terms of the sums and products of a ``check`` formula
+        self.sums = SumTerms()
         self.arithmetic = GuardedArithmetic()
         self.bound: list[tuple[str, sp.Symbol]] = []
         self.binders: dict[str, str] = {}
@@ -354,6 +381,8 @@ class _PythonBuilder:
             chain_call = isinstance(node.func, ast.Name) and node.func.id in _CHAIN_CALLS
             if self.letters is not None and chain_call:
                 return self.chain_call(node, down)
+            if chain_call:
+                return self.formula_call(node, down)
             if not isinstance(node.func, ast.Name) or node.func.id not in ALLOWED_FUNCTIONS:
                 raise FormulaError(_not_callable(node.func, self.symbols, self.source))
             return arithmetic.call(node.func.id, [self.build(arg, down) for arg in node.args])
@@ -368,6 +397,11 @@ class _PythonBuilder:
                 return bound_symbol
         if node.id in self.symbols and self.letters is None:
             return self.symbols[node.id]
+        if self.letters is None and node.id in self.binders:
+            raise FormulaError(
+                f"{node.id} is the variable of {self.binders[node.id]} and may appear only"
+                " inside it"
+            )
         key = name_key(node.id)
         if self.letters is None and key in self.modes:
             self.renamed[node.id] = self.modes[key]  # type: ignore[index]
@@ -419,6 +453,32 @@ class _PythonBuilder:
         finally:
             self.bound.pop()
             self.binders.setdefault(name, binder)
+
+    def formula_call(self, node: ast.Call, depth: int) -> sp.Expr:
+        """``Sum`` and ``Product`` in a ``check`` formula: bounds integers or affine in
+        ``L`` (:func:`~reports.formulas.guards.checked_formula_range`), the variable a new
+        letter, used only inside; the other chain calls are refused."""
+        func = node.func.id  # type: ignore[attr-defined]
+        if func not in {"Sum", "Product"}:
+            raise FormulaError(
+                f"{func} is not accepted in a check formula (only Sum and Product);"
+                " check a derivation with check-steps"
+            )
+        if len(node.args) != 2 or node.keywords:
+            raise FormulaError(f"{func} takes (expression, (variable, lower, upper))")
+        name, key, low, high = self.limits(node.args[1], func)
+        if name in self.symbols or key in self.modes or name in _CONSTANTS:
+            raise FormulaError(
+                f"{name} cannot be the variable of {func}: it is a parameter; use a new letter"
+                " (d, l, k)"
+            )
+        terms = self.sums.enter(low, high, func)
+        try:
+            body = self.bind(name, Letters.bound(key, integer=True), func, node.args[0])
+        finally:
+            self.sums.leave(terms)
+        operator = sp.Sum if func == "Sum" else sp.Product
+        return within_limits(operator(body, (Letters.bound(key, integer=True), low, high)))
 
     def chain_call(self, node: ast.Call, depth: int) -> sp.Expr:
         """``Sum``, ``Product``, ``Integral``, ``Derivative``/``diff``; ``O`` is refused here

@@ -11,6 +11,8 @@ import json
 import re
 
 import pytest
+import sympy as sp
+from cpu_time import cpu_seconds_below
 
 from dlnverify.errors import FormulaError
 from reports.cli import ExitCode, main
@@ -151,3 +153,90 @@ def test_cli_order_term_exit_codes_and_json(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["verified"] is True
     assert any("order term O(kappa)" in line for line in out["reading"])
+
+
+# ------------------------------------------------------------ finite sums and products
+
+#: Eq. 6 (the Ito drift of a single mode) written with its layer sum, and the cross-mode term
+#: of a second mode, sum_{d<L} (L-d) (s_b/s)^(2d/L), as the README's Findings state it.
+TWO_MODE_ITO_LATEX = (
+    r"\kappa \frac{L(L-1)}{2} s^{3-4/L}\bigl(2(\sigma-s)^2+\sigma_\varepsilon^2\bigr)"
+    r" + \kappa(\sigma-s)(\sigma_b-s_b) s^{2-2/L} s_b^{1-2/L}"
+    r"\sum_{d=1}^{L-1} (L-d) \left(\frac{s_b}{s}\right)^{2d/L}"
+)
+TWO_MODE_ITO_SYMPY = (
+    "kappa*L*(L-1)/2*s**(3-4/L)*(2*(sigma-s)**2+sigma_eps**2)"
+    " + kappa*(sigma-s)*(sigma_b-s_b)*s**(2-2/L)*s_b**(1-2/L)"
+    "*Sum((L-d)*(s_b/s)**(2*d/L), (d, 1, L-1))"
+)
+
+
+@pytest.mark.parametrize("formula", [TWO_MODE_ITO_LATEX, TWO_MODE_ITO_SYMPY])
+def test_a_sum_over_layers_is_carried_out_at_a_fixed_depth(formula):
+    result = check("two_mode_ito_drift", formula, at={"L": 3}, monte_carlo=False)
+    assert result.verdict == Verdict.VERIFIED, result.message
+    assert result.symbolic == Symbolic.EQUAL
+    assert not result.parsed.has(sp.Sum)  # carried out at L = 3
+    # the exponent d/L instead of 2d/L is refuted there
+    slip = check("two_mode_ito_drift", formula.replace("2d/L", "d/L").replace("2*d/L", "d/L"),
+                 at={"L": 3}, monte_carlo=False)  # fmt: skip
+    assert slip.verdict == Verdict.REFUTED
+    assert slip.counterexample is not None
+
+
+def test_a_sum_at_free_depth_is_proven_depth_by_depth_and_simulated():
+    result = check("two_mode_ito_drift", TWO_MODE_ITO_SYMPY, n_points=1)
+    assert result.verdict == Verdict.VERIFIED, result.message
+    assert "SymPy proves it equal at every depth L = 1-6" in result.message
+    assert "numeric verdict" in result.message
+    # a factor 2 on the cross-mode term is refuted at a probe point, without a proof search
+    slip = check(
+        "two_mode_ito_drift", TWO_MODE_ITO_SYMPY.replace("*Sum(", "*2*Sum("), monte_carlo=False
+    )
+    assert slip.verdict == Verdict.REFUTED
+    assert slip.symbolic == Symbolic.DIFFERENT
+
+
+def test_a_product_over_layers():
+    # the end-to-end amplitude of a balanced mode: prod_l s^(1/L) = s, so L s^(2-2/L)(sigma-s)
+    # is the gradient drift written as L (prod_l s^(1/L))^(2-2/L) (sigma - s)
+    latex = r"L \left(\prod_{l=1}^{L} s^{1/L}\right)^{2-2/L} (\sigma - s)"
+    result = check("gradient_drift", latex, at={"L": 4}, monte_carlo=False)
+    assert result.verdict == Verdict.VERIFIED, result.message
+    assert check(
+        "gradient_drift", latex.replace("2-2/L", "2-1/L"), at={"L": 4}, monte_carlo=False
+    ).verdict == (Verdict.REFUTED)
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        (r"\sum_{d=1}^{L-1} d + d", r"d is the variable of \sum and may appear only inside it"),
+        ("Sum(d, (d, 1, L)) + d", "d is the variable of Sum and may appear only inside it"),
+        (r"\sum_{s=1}^{L} s", r"s cannot be the variable of \sum: it is a parameter"),
+        ("Sum(sigma, (sigma, 1, L))", "sigma cannot be the variable of Sum"),
+        (r"\sum_{d=1}^{L^2} d", "neither an integer nor affine in L"),
+        (r"\sum_{d=1}^{\sigma} d", "neither an integer nor affine in L"),
+        (r"\sum_{d=1}^{2.5} d", "neither an integer nor affine in L"),
+        ("Sum(d, (d, 1, 5*L))", "at most 4*L + 1000"),
+        (r"\sum_{d=1}^{1000}\sum_{l=1}^{1000} d l", "at most 2000 are carried out"),
+        ("Integral(s, (s, 0, 1))", "Integral is not accepted in a check formula"),
+        (r"\int_0^1 s\,ds", r"unknown LaTeX command '\int'"),
+        ("(1, 2)", "tuples (',') not allowed in a formula except as limits"),
+        ("Sum(d, d)", "unknown name(s) 'd'"),
+    ],
+)
+def test_refused_sums_name_the_reason(formula, message):
+    with cpu_seconds_below(1.0), pytest.raises(FormulaError, match=re.escape(message)):
+        check("gradient_drift", formula)
+
+
+def test_cli_sum_at_a_depth(capsys):
+    code = main(
+        ["check", "two_mode_ito_drift", "--at", "L=2", TWO_MODE_ITO_LATEX, "--symbolic-only"]
+    )
+    assert code == ExitCode.OK
+    assert capsys.readouterr().out.startswith("VERIFIED: two_mode_ito_drift")
+    code = main(["check", "gradient_drift", r"\sum_{d=1}^{L^2} d", "--json"])
+    assert code == ExitCode.BAD_INPUT
+    assert "affine in L" in json.loads(capsys.readouterr().out)["error"]

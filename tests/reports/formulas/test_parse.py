@@ -20,7 +20,7 @@ from derivations import conventions as cv
 from dlnverify.errors import FormulaError, InvalidParameter
 from reports.formulas.guards import ALLOWED_FUNCTIONS, MAX_LENGTH
 from reports.formulas.latex_syntax import from_latex
-from reports.formulas.parse import looks_like_latex, parse_formula
+from reports.formulas.parse import looks_like_latex, parse_formula, parse_formula_side
 from reports.formulas.sympy_syntax import from_sympy_syntax
 
 #: The modewise diffusion of DESIGN.md / the paper's Eq. 7, as the reference spelling.
@@ -358,9 +358,15 @@ def test_refusals_quote_the_text_as_typed():
     assert "unexpected character '\\x07' at column 3" in str(info.value)
 
 
+#: Mode subscripts as ``check`` reads them for a two-mode quantity.
+_MODES = {("s", "a"): "s", ("sigma", "a"): "sigma", ("s", "i"): "s", ("sigma", "alpha"): "sigma"}
+
+
 def _outcome(text, syntax):
     """Parse and classify: an Expr or a FormulaError are fine; anything else fails the test.
-    Parsing takes about a millisecond; one second of CPU time is a 100-fold margin."""
+    Parsing takes about a millisecond; one second of CPU time is a 100-fold margin.  The
+    text is read twice, as an expression and as a ``check`` formula (order terms, mode
+    subscripts); sums and products leave no name but the declared parameters free."""
     with cpu_seconds_below(1.0):
         try:
             result = parse_formula(text, syntax=syntax)
@@ -369,6 +375,16 @@ def _outcome(text, syntax):
             result = None
         else:
             message = ""
+        try:
+            side = parse_formula_side(text, syntax=syntax, modes=_MODES)
+        except FormulaError as error:
+            side, side_message = None, str(error)
+        else:
+            side_message = ""
+    assert "\n" not in side_message
+    if side is not None:
+        assert isinstance(side.expr, sp.Expr)
+        assert side.expr.free_symbols <= {p.symbol for p in cv.PARAMETERS.values()}
     if result is not None:
         assert isinstance(result, sp.Expr)
         assert result.free_symbols <= {p.symbol for p in cv.PARAMETERS.values()}
@@ -424,6 +440,24 @@ LATEX_TOKENS = [
     "\\",
     "|",
     "sigma",
+    # the check language of issue 26: sums, products, order terms, mode subscripts, eta, B
+    r"\sum_{d=1}^{L-1}",
+    r"\prod_{l=1}^{L}",
+    r"\sum_{d=1}^{1000}",
+    "d",
+    "l",
+    "O(",
+    "o(",
+    r"\mathcal{O}(",
+    "s_a",
+    r"\sigma_a",
+    r"\sigma_\alpha",
+    r"\eta",
+    "B",
+    "W_0(",
+    r"\Gamma(",
+    r"\operatorname{LambertW}",
+    "=",
 ]
 SYMPY_TOKENS = [
     "s",
@@ -462,6 +496,20 @@ SYMPY_TOKENS = [
     ":",
     "=",
     " ",
+    # the check language of issue 26
+    "Sum(",
+    "Product(",
+    "(d, 1, L-1)",
+    "(d, 1, 1000)",
+    "d",
+    "O(",
+    "o(",
+    "s_a",
+    "sigma_a",
+    "sigma_alpha",
+    "eta",
+    "B",
+    "Integral(",
 ]
 
 
