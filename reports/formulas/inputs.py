@@ -6,7 +6,9 @@ quantity, numbers in their domains, and leave at least one point where the quant
 checked; the formula, read as a paper prints it (:mod:`reports.formulas.statement`), must
 parse (:func:`reports.formulas.parse.parse_formula_side`) with the
 quantity's parameters and the symbols only another convention uses (``eta``, ``m``, DESIGN.md
-§3), accepted so that the convention can be named; an order term (``+ O(kappa**2)``) must be
+§3), accepted so that the convention can be named, and the batch size ``B`` where ``kappa``
+is a parameter: a formula in ``eta`` and ``B`` is read with ``kappa = eta / B``
+(``eta`` as ``kappa B``); an order term (``+ O(kappa**2)``) must be
 in a free parameter of the quantity, and within the order the quantity is derived to.  A
 fixed value enters the comparison as the exact rational it prints as.
 """
@@ -83,12 +85,21 @@ def prepare_inputs(
     symbols = spec.symbols()
     substitution = {symbols[name]: _exact(value) for name, value in fixed.items()}
     statement = Statement(formula) if syntax == "sympy" else read_statement(formula, spec)
-    allowed = (*spec.parameters, *_CONVENTION_SYMBOLS)
+    batch = ("B",) if "kappa" in spec.parameters else ()
+    allowed = (*spec.parameters, *_CONVENTION_SYMBOLS, *batch)
     side = parse_formula_side(statement.formula, syntax=syntax, allowed=allowed)
     reading = list(statement.reading)
+    written = side.expr
+    if PARAMETERS["B"].symbol in written.free_symbols:
+        written = written.xreplace({PARAMETERS["eta"].symbol: _KAPPA_TIMES_B})
+        reading.append("kappa = eta/B: eta read as kappa*B")
     if side.order is not None:
         reading.append(_checked_order(spec, side.order, fixed))
-    return Inputs(spec, fixed, substitution, side.expr, tuple(reading), side.order)
+    return Inputs(spec, fixed, substitution, written, tuple(reading), side.order)
+
+
+#: ``eta`` in terms of ``kappa = eta / B``, for a formula written in ``eta`` and ``B``.
+_KAPPA_TIMES_B = PARAMETERS["kappa"].symbol * PARAMETERS["B"].symbol
 
 
 def _checked_order(spec: Quantity, order: OrderTerm, fixed: Mapping[str, int | float]) -> str:

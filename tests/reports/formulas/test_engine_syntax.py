@@ -240,3 +240,42 @@ def test_cli_sum_at_a_depth(capsys):
     code = main(["check", "gradient_drift", r"\sum_{d=1}^{L^2} d", "--json"])
     assert code == ExitCode.BAD_INPUT
     assert "affine in L" in json.loads(capsys.readouterr().out)["error"]
+
+
+# ------------------------------------------------------------------- eta and B for kappa
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        r"\frac{\eta}{B} L^2 s^{4-4/L}\bigl(2(\sigma-s)^2+\sigma_\varepsilon^2\bigr)",
+        "eta/B*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)",
+    ],
+)
+def test_eta_over_b_is_read_as_kappa(formula):
+    result = check("diffusion", formula, n_points=1)
+    assert result.verdict == Verdict.VERIFIED, result.message
+    assert "kappa = eta/B: eta read as kappa*B" in result.reading
+    assert result.numeric is not None
+
+
+def test_b_other_than_through_kappa_is_refuted_and_eta_alone_is_still_a_convention():
+    squared = check(
+        "diffusion", "eta/B**2*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)", monte_carlo=False
+    )
+    assert squared.verdict == Verdict.REFUTED
+    assert "depends on the batch size B other than through kappa = eta/B" in squared.message
+    # eta where kappa belongs, without B: still named as the convention eta_for_kappa
+    slip = check("ito_drift", "eta*L*(L-1)/2*s**(3-4/L)*(2*(sigma-s)**2+sigma_eps**2)")
+    assert slip.verdict == Verdict.REFUTED
+    assert slip.convention == "eta_for_kappa"
+    # the first-order variance of Eq. 18 in eta and B, with its order term
+    variance = check("stationary_variance", "eta/(2*B)*L*sigma**(2-2/L)*sigma_eps**2 + O(kappa**2)")
+    assert variance.verdict == Verdict.VERIFIED, variance.message
+
+
+def test_b_where_kappa_is_not_a_parameter_is_refused():
+    with pytest.raises(FormulaError, match=re.escape("unknown name(s) 'B'")):
+        check("gradient_drift", "B*L*s**(2-2/L)*(sigma-s)")
+    with pytest.raises(FormulaError, match=re.escape("B (B) is not allowed here")):
+        check("gradient_drift", r"B L s^{2-2/L}(\sigma-s)")
