@@ -26,12 +26,20 @@ import sympy as sp
 from derivations.conventions import PARAMETERS
 from dlnverify.errors import FormulaError, InvalidParameter
 from reports.engine.quantity import Quantity
+from reports.formulas.letters import LetterKey
 from reports.formulas.order_term import OrderTerm
 from reports.formulas.parse import parse_formula_side
 from reports.formulas.points import probe_points
 from reports.formulas.statement import Statement, read_statement
 
-__all__ = ["Inputs", "at_fixed_values", "fixed_depth", "outside_domain", "prepare_inputs"]
+__all__ = [
+    "Inputs",
+    "at_fixed_values",
+    "fixed_depth",
+    "mode_letters",
+    "outside_domain",
+    "prepare_inputs",
+]
 
 #: Symbols that only a differently-conventioned formula uses (DESIGN.md §3): accepted by the
 #: parser so that the convention can be named, never equal to a derived result without them.
@@ -87,8 +95,10 @@ def prepare_inputs(
     statement = Statement(formula) if syntax == "sympy" else read_statement(formula, spec)
     batch = ("B",) if "kappa" in spec.parameters else ()
     allowed = (*spec.parameters, *_CONVENTION_SYMBOLS, *batch)
-    side = parse_formula_side(statement.formula, syntax=syntax, allowed=allowed)
+    modes = mode_letters(spec)
+    side = parse_formula_side(statement.formula, syntax=syntax, allowed=allowed, modes=modes)
     reading = list(statement.reading)
+    reading += _read_modes(spec, side.renamed)
     written = side.expr
     if PARAMETERS["B"].symbol in written.free_symbols:
         written = written.xreplace({PARAMETERS["eta"].symbol: _KAPPA_TIMES_B})
@@ -96,6 +106,56 @@ def prepare_inputs(
     if side.order is not None:
         reading.append(_checked_order(spec, side.order, fixed))
     return Inputs(spec, fixed, substitution, written, tuple(reading), side.order)
+
+
+#: Mode subscripts a paper puts on ``s`` and ``sigma``: the mode of a single-mode quantity
+#: (or the first mode of a two-mode one), and the second mode of a two-mode quantity.
+_FIRST_MODE = ("a", "i", "k", "alpha")
+_SECOND_MODE = ("j", "beta")  # and b, the declared s_b, sigma_b
+
+
+def mode_letters(spec: Quantity) -> dict[LetterKey, str]:
+    r"""The subscripted letters a formula for ``spec`` may use for its mode amplitude and
+    teacher value: ``s_a``, ``\sigma_i``, ``s_k``, ``\sigma_\alpha`` read as ``s``,
+    ``sigma``; for a quantity with a second mode (``s_b``), ``s_j``, ``\sigma_\beta`` read
+    as ``s_b``, ``sigma_b`` (``s_b`` and ``\sigma_b`` are its declared names)."""
+    pairs = [("s", "s"), ("sigma", "sigma")]
+    letters: dict[LetterKey, str] = {
+        (base, sub): name for base, name in pairs if name in spec.parameters for sub in _FIRST_MODE
+    }
+    for base, name in (("s", "s_b"), ("sigma", "sigma_b")):
+        if name in spec.parameters:
+            letters |= {(base, sub): name for sub in _SECOND_MODE}
+    return letters
+
+
+def _read_modes(spec: Quantity, renamed: tuple[tuple[str, str], ...]) -> list[str]:
+    r"""How the mode subscripts of a formula were read, for the echo; a one-line error if
+    they name two different modes where ``spec`` has one (``s_a`` with ``\sigma_i``)."""
+    firsts = {
+        written.split("_", 1)[1].strip("{}\\")
+        for written, name in renamed
+        if name in {"s", "sigma"}
+    }
+    if len(firsts) > 1:
+        shown = ", ".join(written for written, _ in renamed)
+        raise FormulaError(
+            f"Got {shown}, whose subscripts name {len(firsts)} different modes, but {spec.name}"
+            " has one mode (s, sigma); use one subscript"
+        )
+    two_modes = "s_b" in spec.parameters
+    return [
+        f"{written} read as {name} ("
+        + (
+            "the second mode"
+            if name.endswith("_b")
+            else "the first mode"
+            if two_modes
+            else "the mode"
+        )
+        + f" of {spec.name})"
+        for written, name in renamed
+    ]
 
 
 #: ``eta`` in terms of ``kappa = eta / B``, for a formula written in ``eta`` and ``B``.

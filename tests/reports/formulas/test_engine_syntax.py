@@ -279,3 +279,62 @@ def test_b_where_kappa_is_not_a_parameter_is_refused():
         check("gradient_drift", "B*L*s**(2-2/L)*(sigma-s)")
     with pytest.raises(FormulaError, match=re.escape("B (B) is not allowed here")):
         check("gradient_drift", r"B L s^{2-2/L}(\sigma-s)")
+
+
+# ------------------------------------------------------------------------ mode subscripts
+
+
+@pytest.mark.parametrize(
+    ("formula", "echo"),
+    [
+        ("L*s_a**(2-2/L)*(sigma_a-s_a)", "s_a read as s (the mode of gradient_drift)"),
+        (r"L s_i^{2-2/L}(\sigma_i-s_i)", r"\sigma_{i} read as sigma (the mode of gradient_drift)"),
+        (r"L s_k^{2-2/L}(\sigma_k-s_k)", "s_{k} read as s"),
+        (r"L s_\alpha^{2-2/L}(\sigma_\alpha-s_\alpha)", r"s_{\alpha} read as s"),
+    ],
+)
+def test_mode_subscripts_of_a_single_mode_quantity(formula, echo):
+    result = check("gradient_drift", formula, monte_carlo=False)
+    assert result.verdict == Verdict.VERIFIED, result.message
+    assert any(line.startswith(echo) for line in result.reading)
+    # a factor 2 in the same spelling is refuted
+    assert check("gradient_drift", "2*" + formula if "*" in formula else "2 " + formula,
+                 monte_carlo=False).verdict == Verdict.REFUTED  # fmt: skip
+
+
+def test_mode_subscripts_of_a_two_mode_quantity():
+    # Eq. 6 at L = 2 plus the cross-mode term at L = 2 (sum_{d<2} (2-d) (s_b/s)^d = s_b/s)
+    formula = r"\kappa s_i(2(\sigma_i-s_i)^2+\sigma_\varepsilon^2) + \kappa(\sigma_i-s_i)(\sigma_j-s_j) s_j"
+    result = check("two_mode_ito_drift", formula, at={"L": 2}, monte_carlo=False)
+    assert result.verdict == Verdict.VERIFIED, result.message
+    assert r"\sigma_{j} read as sigma_b (the second mode of two_mode_ito_drift)" in result.reading
+    assert "s_{i} read as s (the first mode of two_mode_ito_drift)" in result.reading
+    # the modes swapped in the cross term is refuted
+    swapped = formula.replace(r"(\sigma_j-s_j) s_j", r"(\sigma_j-s_j) s_i")
+    assert check("two_mode_ito_drift", swapped, at={"L": 2}, monte_carlo=False).verdict == (
+        Verdict.REFUTED
+    )
+
+
+@pytest.mark.parametrize(
+    ("quantity", "formula", "message"),
+    [
+        (
+            "gradient_drift",
+            r"L s_a^{2-2/L}(\sigma_i-s_a)",
+            "whose subscripts name 2 different modes",
+        ),
+        ("gradient_drift", r"L s_b^{2-2/L}(\sigma_b-s_b)", "s_{b} (s_b) is not allowed here"),
+        ("gradient_drift", "L*s_j*(sigma-s)", "unknown name(s) 's_j'"),
+        ("gradient_drift", r"L s_x (\sigma-s)", "s_{x} is not a declared parameter"),
+    ],
+)
+def test_refused_mode_subscripts_name_the_reason(quantity, formula, message):
+    with pytest.raises(FormulaError, match=re.escape(message)):
+        check(quantity, formula)
+
+
+def test_cli_echoes_the_mode_subscripts(capsys):
+    code = main(["check", "gradient_drift", "--symbolic-only", r"L s_a^{2-2/L}(\sigma_a-s_a)"])
+    assert code == ExitCode.OK
+    assert r"read:       \sigma_{a} read as sigma" in capsys.readouterr().out
