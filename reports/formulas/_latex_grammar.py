@@ -41,6 +41,9 @@ the language also has, and only there:
 * order terms ``O(...)``, ``o(...)``, ``\mathcal{O}(...)``: ``O`` or ``o`` directly before a
   parenthesis;
 * ``\Gamma(...)``, the Gamma function (``\Gamma`` before a parenthesis).
+
+Sums, products, order terms, ``\Gamma(...)`` and ``W_0(...)`` (the Lambert W function) are
+also part of ``check`` formulas (:mod:`reports.formulas.latex_syntax`).
 """
 
 from __future__ import annotations
@@ -161,7 +164,14 @@ TEXT_FUNCTIONS: dict[str, str] = FUNCTION_COMMANDS | {
     "acosh": "acosh",
     "erf": "erf",
     "erfc": "erfc",
+    "Gamma": "Gamma",
+    "LambertW": "LambertW",
 }
+#: The principal branch of the Lambert W function as a paper writes it, ``W_0(x)``
+#: (``W_{0}``), directly before its parenthesis.
+_LAMBERT_W = re.compile(
+    r"_\s*(?:0|\{\s*0\s*\})(?=\s*(?:\(|\\(?:left|bigl|Bigl|biggl|Biggl|big|Big)\s*\())"
+)
 
 _SUBSCRIPT_ALIASES = {"eps": "epsilon", "varepsilon": "epsilon"}
 #: Commands of the chain language only (module docstring) and the token each one makes.
@@ -584,6 +594,9 @@ class _Scanner:
         order term and a ``d`` that starts a differential is one."""
         if run in {"O", "o"} and _ORDER_OPENING.match(self.text, self.pos):
             self.emit("ORDER", run, start)
+        elif run == "W" and (branch := _LAMBERT_W.match(self.text, self.pos)) is not None:
+            self.pos = branch.end()
+            self.emit("FUNC", "LambertW", start)  # W_0(x): the principal Lambert W
         elif self.chain and run.startswith("d") and self._at_differential():
             self.emit("DIFF", "d", start)
             if len(run) > 1:

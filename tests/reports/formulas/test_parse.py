@@ -604,19 +604,44 @@ S = cv.PARAMETERS["s"].symbol
             sp.asinh(S) + sp.acosh(S + 2),
         ),
         (r"\mathrm{erf}(s) + \mathrm{erfc}(s)", "latex", sp.erf(S) + sp.erfc(S)),
+        (r"W_0(s) + W_{0}\left(s\right)", "latex", 2 * sp.LambertW(S)),
+        (r"\Gamma(s) \operatorname{Gamma}(s)", "latex", sp.gamma(S) ** 2),
+        (r"\mathrm{LambertW}(s) + \arctan(s)", "latex", sp.LambertW(S) + sp.atan(S)),
     ],
 )
 def test_functions_a_theorist_reaches_for(text, syntax, expected):
     assert parse_formula(text, syntax=syntax) == expected
 
 
-@pytest.mark.parametrize("text", ["Gamma(10**9)", "Gamma(1001)", "Gamma(-2000)"])
-def test_gamma_of_a_large_number_is_refused_at_once(text):
+@pytest.mark.parametrize(
+    ("text", "syntax"),
+    [
+        ("Gamma(10**9)", "sympy"),
+        ("Gamma(1001)", "sympy"),
+        ("Gamma(-2000)", "sympy"),
+        (r"\Gamma(10^{9})", "latex"),
+        (r"\operatorname{Gamma}(1001)", "latex"),
+    ],
+)
+def test_gamma_of_a_large_number_is_refused_at_once(text, syntax):
     with (
         cpu_seconds_below(1.0),
         pytest.raises(FormulaError, match="Gamma of a number above 1000"),
     ):
-        parse_formula(text, syntax="sympy")
+        parse_formula(text, syntax=syntax)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("W_1(s)", "W_{1} is not a declared parameter"),
+        (r"\Gamma s", r"\Gamma is not a declared parameter"),
+        ("W_0 s", "W_{0} is not a declared parameter"),
+    ],
+)
+def test_a_function_name_without_its_argument_is_a_letter_and_refused(text, message):
+    with pytest.raises(FormulaError, match=re.escape(message)):
+        parse_formula(text, syntax="latex")
 
 
 def test_an_unknown_upright_name_lists_the_functions():
