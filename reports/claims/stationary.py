@@ -583,6 +583,7 @@ def _first_order_moment(
         observable,
         constraint=_label_noise,
         domain=_LABEL_NOISE_DOMAIN,
+        first_order_in="kappa",
     )
 
 

@@ -58,6 +58,11 @@ class Quantity:
         ``at_depth(L) -> components`` at a concrete depth, for a quantity whose general form
         is an unevaluated integral but which has closed forms at given depths (used when a
         check fixes ``L``; see :meth:`components_at`).
+    first_order_in : str or None
+        For a quantity derived only to first order in this parameter (a stationary moment,
+        first order in ``kappa``): the derived expression is that first-order truncation,
+        so a formula is compared with it exactly, or to the order its order term states
+        (``+ O(kappa**2)``), never beyond the first order.
     """
 
     name: str
@@ -73,6 +78,7 @@ class Quantity:
     depth_range: tuple[int, int] = (1, 6)
     up_to_factor_in: str | None = None
     at_depth: Callable[[int], dict[str, sp.Expr]] | None = field(default=None, repr=False)
+    first_order_in: str | None = None
 
     def derived(self) -> sp.Expr:
         """The derived expression (sum of the components)."""

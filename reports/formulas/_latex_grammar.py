@@ -41,6 +41,9 @@ the language also has, and only there:
 * order terms ``O(...)``, ``o(...)``, ``\mathcal{O}(...)``: ``O`` or ``o`` directly before a
   parenthesis;
 * ``\Gamma(...)``, the Gamma function (``\Gamma`` before a parenthesis).
+
+Sums, products, order terms, ``\Gamma(...)`` and ``W_0(...)`` (the Lambert W function) are
+also part of ``check`` formulas (:mod:`reports.formulas.latex_syntax`).
 """
 
 from __future__ import annotations
@@ -161,13 +164,18 @@ TEXT_FUNCTIONS: dict[str, str] = FUNCTION_COMMANDS | {
     "acosh": "acosh",
     "erf": "erf",
     "erfc": "erfc",
+    "Gamma": "Gamma",
+    "LambertW": "LambertW",
 }
+#: The principal branch of the Lambert W function as a paper writes it, ``W_0(x)``
+#: (``W_{0}``), directly before its parenthesis.
+_LAMBERT_W = re.compile(
+    r"_\s*(?:0|\{\s*0\s*\})(?=\s*(?:\(|\\(?:left|bigl|Bigl|biggl|Biggl|big|Big)\s*\())"
+)
 
 _SUBSCRIPT_ALIASES = {"eps": "epsilon", "varepsilon": "epsilon"}
-#: Commands of the chain language (module docstring) and the token each one makes.
+#: Commands of the chain language only (module docstring) and the token each one makes.
 _CHAIN_COMMANDS = {
-    "sum": ("BIGOP", "sum"),
-    "prod": ("BIGOP", "prod"),
     "int": ("INT", "int"),
     "infty": ("INFTY", "oo"),
 }
@@ -434,6 +442,8 @@ class _Scanner:
         text = self.text
         if name in _SPACING or (self.chain and name in {"limits", "nolimits"}):
             return
+        if self._formula_command(name, start):
+            return
         if self.chain and self._chain_command(name, start):
             return
         if name in GREEK_LETTERS:
@@ -485,20 +495,14 @@ class _Scanner:
                 + (" \\sum \\prod \\int \\partial \\infty" if self.chain else "")
             )
 
-    def _chain_command(self, name: str, start: int) -> bool:
-        """Emit a command of the chain language; ``False`` if ``name`` is not one."""
-        if name in _CHAIN_COMMANDS:
-            kind, value = _CHAIN_COMMANDS[name]
-            self.emit(kind, value, start)
-            if kind == "INT":
-                self.integrals.append(_OpenIntegral(len(self.stack), start))
+    def _formula_command(self, name: str, start: int) -> bool:
+        r"""Emit a command that ``check`` formulas and chains share (sums, products, an order
+        term ``\mathcal{O}``, the Gamma function); ``False`` if ``name`` is not one."""
+        if name in {"sum", "prod"}:
+            self.emit("BIGOP", name, start)
             return True
         if name == "Gamma" and _ORDER_OPENING.match(self.text, self.pos):
             self.emit("FUNC", "Gamma", start)  # \Gamma(x): the Gamma function
-            return True
-        if name == "partial":
-            at_differential = self.denominator is not None and len(self.stack) == self.denominator
-            self.emit("DIFF" if at_differential else "PARTIAL", "partial", start)
             return True
         if name == "mathcal":
             match = re.compile(r"\s*\{\s*O\s*\}").match(self.text, self.pos)
@@ -509,6 +513,20 @@ class _Scanner:
                 )
             self.pos = match.end()
             self.emit("ORDER", "O", start)
+            return True
+        return False
+
+    def _chain_command(self, name: str, start: int) -> bool:
+        """Emit a command of the chain language only; ``False`` if ``name`` is not one."""
+        if name in _CHAIN_COMMANDS:
+            kind, value = _CHAIN_COMMANDS[name]
+            self.emit(kind, value, start)
+            if kind == "INT":
+                self.integrals.append(_OpenIntegral(len(self.stack), start))
+            return True
+        if name == "partial":
+            at_differential = self.denominator is not None and len(self.stack) == self.denominator
+            self.emit("DIFF" if at_differential else "PARTIAL", "partial", start)
             return True
         return False
 
@@ -574,8 +592,11 @@ class _Scanner:
     def letters(self, run: str, start: int) -> None:
         """A run of Latin letters; in a chain, an ``O``/``o`` before a parenthesis is an
         order term and a ``d`` that starts a differential is one."""
-        if self.chain and run in {"O", "o"} and _ORDER_OPENING.match(self.text, self.pos):
+        if run in {"O", "o"} and _ORDER_OPENING.match(self.text, self.pos):
             self.emit("ORDER", run, start)
+        elif run == "W" and (branch := _LAMBERT_W.match(self.text, self.pos)) is not None:
+            self.pos = branch.end()
+            self.emit("FUNC", "LambertW", start)  # W_0(x): the principal Lambert W
         elif self.chain and run.startswith("d") and self._at_differential():
             self.emit("DIFF", "d", start)
             if len(run) > 1:
@@ -622,10 +643,10 @@ class _Scanner:
             elif char in UNICODE_GREEK:  # σ reads as \sigma
                 self.pos += 1
                 self.command(UNICODE_GREEK[char], start)
-            elif self.chain and char in _UNICODE_OPERATORS:  # ∑ reads as \sum
+            elif char in _UNICODE_OPERATORS:  # ∑ reads as \sum
                 self.pos += 1
                 self.command(_UNICODE_OPERATORS[char], start)
-            elif self.chain and char == "=":
+            elif char == "=":
                 self.pos += 1
                 self.emit("EQUALS", char, start)
             elif char == "|":

@@ -39,11 +39,13 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from derivations.conventions import PARAMETERS
 from dlnverify.errors import InvalidParameter
 from reports.claims import get_quantity
 from reports.engine.seed import check_seed
 from reports.engine.verdict import Comparison, NumericCheck, numeric_check
-from reports.formulas.evaluation import as_float, evaluate
+from reports.formulas.chain_result import StepVerdict
+from reports.formulas.evaluation import as_float, carried_out, differs, evaluate
 from reports.formulas.explain import agreeing_depths, convention_match, smallest_counterexample
 from reports.formulas.inputs import (
     Inputs,
@@ -52,8 +54,10 @@ from reports.formulas.inputs import (
     outside_domain,
     prepare_inputs,
 )
+from reports.formulas.order_term import OrderTerm
 from reports.formulas.points import probe_points
 from reports.formulas.result import CheckResult, Symbolic, Verdict
+from reports.formulas.step_comparison import compare_series
 from reports.formulas.symbolic import SymbolicComparison, compare_symbolically, simplified
 from reports.formulas.time_limit import MAX_SECONDS, TimeLimitReached, time_limit
 
@@ -113,11 +117,17 @@ def check(
     derived: sp.Expr | None = None
     try:
         with time_limit(timeout):
-            parsed = at_fixed_values(inputs.written, inputs.substitution)
+            parsed = carried_out(at_fixed_values(inputs.written, inputs.substitution))
             components = _derived_components(inputs)
             derived = sp.Add(*components.values())
             sides = _sides(inputs, parsed, components, derived, rng)
-            symbolic = _compare_symbolically(sides)
+            if inputs.order is None and sides.left.has(sp.Sum, sp.Product):
+                symbolic, series = _compare_depth_by_depth(sides)
+            elif inputs.order is None:
+                symbolic = _compare_symbolically(sides)
+                series = _first_order_series(sides, symbolic, rng)
+            else:
+                symbolic, series = _compare_series(sides, inputs.order, rng)
             explanation = _explain(sides, symbolic)
             numeric = _monte_carlo(sides, explanation, n_points, rng) if monte_carlo else None
     except TimeLimitReached:
@@ -134,8 +144,14 @@ def check(
             reading=inputs.reading,
         )
     verdict, message = _verdict(
-        symbolic.outcome, numeric, explanation.convention, simulated=monte_carlo
+        symbolic.outcome,
+        numeric,
+        explanation.convention,
+        simulated=monte_carlo,
+        order=inputs.order,
     )
+    if series:
+        message = message.removesuffix(".") + f"; {series}."
     return CheckResult(
         quantity,
         formula,
@@ -219,7 +235,7 @@ def _sides(
     up to a factor (the displayed ``derived`` stays the derived quantity itself) — and
     :data:`_PROBE_POINTS` probe points, drawn from ``rng``."""
     spec = inputs.spec
-    left, right = spec.compared(parsed), spec.compared(derived)
+    left, right = spec.compared(carried_out(parsed, symbolic=True)), spec.compared(derived)
     points = probe_points(spec, rng, _PROBE_POINTS, inputs.fixed)
     if not points:
         raise outside_domain(spec, inputs.fixed)
@@ -232,6 +248,82 @@ def _compare_symbolically(sides: _Sides) -> SymbolicComparison:
     if sides.inputs.foreign:
         return SymbolicComparison(Symbolic.DIFFERENT, simplified(sides.left - sides.right))
     return compare_symbolically(sides.left, sides.right, sides.points, sides.symbols)
+
+
+def _compare_depth_by_depth(sides: _Sides) -> tuple[SymbolicComparison, str]:
+    r"""A formula with a sum or product whose number of terms depends on the free depth
+    ``L`` (``\sum_{d=1}^{L-1}``), which SymPy does not carry out for a symbolic ``L``:
+    different if it differs at a probe point; otherwise compared symbolically at every depth
+    the quantity is checked at, the sums carried out there, which proves it at those depths
+    only (undecided, with that said)."""
+    left, right, symbols = sides.left, sides.right, sides.symbols
+    difference = left - right
+    for point in sides.points:
+        if differs(left, right, point, symbols):
+            return SymbolicComparison(Symbolic.DIFFERENT, difference, point), ""
+    depth = PARAMETERS["L"].symbol
+    low, high = sides.inputs.spec.depth_range
+    for value in range(low, high + 1):
+        at_depth = {depth: sp.Integer(value)}
+        gap = carried_out(left.xreplace(at_depth)) - right.xreplace(at_depth)
+        if simplified(gap) != 0:
+            return SymbolicComparison(Symbolic.UNDECIDED, difference), (
+                f"SymPy could not show it equal at L = {value} with the sums carried out"
+            )
+    return SymbolicComparison(Symbolic.UNDECIDED, difference), (
+        f"SymPy proves it equal at every depth L = {low}-{high}, the sums carried out at each,"
+        " not for every L (fix L with --at L=... for a proof at one depth)"
+    )
+
+
+def _compare_series(
+    sides: _Sides, order: OrderTerm, rng: np.random.Generator
+) -> tuple[SymbolicComparison, str]:
+    """The formula against the derived result to the order of its order term
+    (:func:`reports.formulas.step_comparison.compare_series`), and the reason when the two
+    differ or SymPy cannot tell."""
+    compared = compare_series(sides.left, sides.right, order, rng=rng, n_points=_PROBE_POINTS)
+    outcome = _SERIES_OUTCOMES[compared.verdict]
+    difference = sp.Integer(0) if outcome == Symbolic.EQUAL else sides.left - sides.right
+    reason = (
+        ""
+        if outcome == Symbolic.EQUAL
+        else compared.message.replace("left - right", "formula - derived")
+    )
+    return SymbolicComparison(outcome, difference), reason
+
+
+#: The outcome of a series comparison as the outcome of a symbolic one.
+_SERIES_OUTCOMES = {
+    StepVerdict.PROVEN: Symbolic.EQUAL,
+    StepVerdict.REFUTED: Symbolic.DIFFERENT,
+    StepVerdict.SAMPLED: Symbolic.UNDECIDED,
+    StepVerdict.UNDECIDED: Symbolic.UNDECIDED,
+}
+
+
+def _first_order_series(
+    sides: _Sides, symbolic: SymbolicComparison, rng: np.random.Generator
+) -> str:
+    """For a formula without an order term that differs from a quantity derived to first
+    order (:attr:`Quantity.first_order_in`): whether it agrees to that order, in words
+    (empty otherwise)."""
+    name = sides.inputs.spec.first_order_in
+    if symbolic.outcome != Symbolic.DIFFERENT or name is None or name in sides.inputs.fixed:
+        return ""
+    first_order = OrderTerm(PARAMETERS[name].symbol, 2)
+    compared = compare_series(sides.left, sides.right, first_order, rng=rng, n_points=_PROBE_POINTS)
+    quantity = sides.inputs.spec.name
+    if compared.verdict == StepVerdict.PROVEN:
+        return (
+            f"it agrees with the derived result to first order in {name}, which is as far as"
+            f" {quantity} is derived, but has terms of order {name}^2 and beyond that the"
+            f" derivation does not give: drop them, or write + {first_order} to claim the first"
+            " order only"
+        )
+    if compared.verdict == StepVerdict.REFUTED:
+        return f"{quantity} is derived to first order in {name}, and {compared.message}"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -252,6 +344,8 @@ def _explain(sides: _Sides, symbolic: SymbolicComparison) -> _Explanation:
         return _Explanation()
     inputs, left, right, symbols = sides.inputs, sides.left, sides.right, sides.symbols
     convention = convention_match(sides.parsed, sides.components, sides.points, symbols)
+    if inputs.order is not None:  # the series comparison names the order that differs
+        return _Explanation(convention)
     depths: tuple[int, ...] = ()
     if "L" in inputs.spec.parameters and "L" not in inputs.fixed and not inputs.foreign:
         depths = agreeing_depths(left, right, inputs.spec, sides.points, symbols)
@@ -275,16 +369,23 @@ def _monte_carlo(
 ) -> NumericCheck | None:
     """The simulated observable against the formula at the first ``n_points`` probe points,
     the counterexample taking the first place; ``None`` without an observable or for a
-    formula in another convention's symbols."""
-    spec = sides.inputs.spec
+    formula in another convention's symbols.  A formula with an order term is compared
+    through its truncation to that order, and only where the derived result has no terms
+    beyond it (the simulator measures the whole quantity)."""
+    spec, order = sides.inputs.spec, sides.inputs.order
     if sides.inputs.foreign or spec.observable is None:
         return None
+    formula = sides.left
+    if order is not None:
+        if simplified(order.truncation(sides.right) - sides.right) != 0:
+            return None  # the simulator measures terms of the orders the formula leaves out
+        formula = order.truncation(sides.left)
     points = sides.points[:n_points]
     if explanation.counterexample is not None:
         points = [explanation.counterexample["parameters"], *points[: max(0, n_points - 1)]]
     comparisons = []
     for point in points:
-        value = evaluate(sides.left, point, sides.symbols)
+        value = evaluate(formula, point, sides.symbols)
         estimate = spec.observable(point, rng)
         comparisons.append(Comparison(dict(point), estimate, as_float(value)))
     return numeric_check(comparisons)
@@ -296,9 +397,10 @@ def _verdict(
     convention: str | None,
     *,
     simulated: bool = True,
+    order: OrderTerm | None = None,
 ) -> tuple[Verdict, str]:
     """The verdict (see the module docstring) and its sentence; ``simulated`` says whether a
-    Monte Carlo check was asked for."""
+    Monte Carlo check was asked for, ``order`` is the formula's order term."""
     mc_ok = numeric is None or numeric.passed
     mc_text = (
         ""
@@ -307,7 +409,20 @@ def _verdict(
             f"; Monte Carlo max |z| = {numeric.max_abs_z:.2f} (threshold {numeric.threshold:.2f})"
         )
     )
+    if order is not None:
+        mc_text += (
+            "; Monte Carlo not run: the simulator measures the whole quantity, which has"
+            f" terms beyond {order}"
+            if numeric is None and simulated and symbolic != Symbolic.DIFFERENT
+            else ""
+        )
     if symbolic == Symbolic.EQUAL:
+        if order is not None and mc_ok:
+            return (
+                Verdict.VERIFIED,
+                f"agrees with the derived result {order.agreement()} (SymPy proves the series"
+                f" equal); higher orders not compared{mc_text}",
+            )
         if mc_ok:
             return Verdict.VERIFIED, "symbolically equal to the derived result" + mc_text
         return (
@@ -325,9 +440,11 @@ def _verdict(
         return Verdict.REFUTED, "differs from the derived result" + mc_text + "." + named
     if numeric is None:
         reason = (
-            "no Monte Carlo observable exists for this quantity"
-            if simulated
-            else "the Monte Carlo check was not run (symbolic only)"
+            "the Monte Carlo check was not run (symbolic only)"
+            if not simulated
+            else "the formula states the quantity only to the order of its order term"
+            if order is not None
+            else "no Monte Carlo observable exists for this quantity"
         )
         return (
             Verdict.UNDECIDED,
@@ -351,6 +468,10 @@ def _with_notes(message: str, inputs: Inputs, depths: tuple[int, ...]) -> str:
         message = message.removesuffix(".") + (
             f"; it agrees with the derived result at L = {shown} (at every probe point):"
             f" to check it at one depth, fix it (--at L={depths[0]})."
+        )
+    if PARAMETERS["B"].symbol in inputs.written.free_symbols:
+        message = message.removesuffix(".") + (
+            "; it depends on the batch size B other than through kappa = eta/B."
         )
     variable = inputs.spec.up_to_factor_in
     if variable is not None:

@@ -16,7 +16,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-__all__ = ["as_float", "differs", "evaluate"]
+__all__ = ["as_float", "carried_out", "differs", "evaluate"]
 
 #: Digits used when evaluating a difference exactly enough to call it non-zero.
 _DIGITS = 40
@@ -48,10 +48,51 @@ def _cached_compile(expr: sp.Expr, symbols: Mapping[str, sp.Symbol]) -> _Compile
     return _COMPILED[key]
 
 
+def carried_out(expr: sp.Expr, *, symbolic: bool = False) -> sp.Expr:
+    r"""``expr`` with every sum and product whose bounds are numbers carried out term by term
+    (the parser bounds how many terms that makes:
+    :func:`reports.formulas.guards.checked_formula_range`); ``symbolic``: also those with
+    symbolic bounds where SymPy finds a closed form (:math:`\sum_{l=1}^{L} 1 = L`; the
+    others stay as written)."""
+    if not expr.has(sp.Sum, sp.Product):
+        return expr
+
+    def numeric(e: sp.Expr) -> bool:
+        return all(bound.is_number for limit in e.limits for bound in limit[1:])
+
+    return expr.replace(
+        lambda e: isinstance(e, sp.Sum | sp.Product) and (symbolic or numeric(e)),
+        lambda e: e.doit(),
+    )
+
+
+def _at_integers(
+    expr: sp.Expr, point: Mapping[str, float], symbols: Mapping[str, sp.Symbol]
+) -> sp.Expr:
+    """``expr`` with its integer parameters (the depth ``L``) at their values in ``point``
+    and its sums and products carried out there: a sum to ``L - 1`` has a number of terms
+    only at a given depth."""
+    values = {
+        symbol: sp.Integer(int(point[name]))
+        for name, symbol in symbols.items()
+        if symbol.is_integer and name in point and float(point[name]).is_integer()
+    }
+    key = (expr, tuple(sorted((str(s), int(v)) for s, v in values.items())))
+    if key not in _CARRIED_OUT:
+        _CARRIED_OUT[key] = carried_out(expr.xreplace(values))
+    return _CARRIED_OUT[key]
+
+
+_CARRIED_OUT: dict[tuple[sp.Expr, tuple[tuple[str, int], ...]], sp.Expr] = {}
+
+
 def evaluate(
     expr: sp.Expr, point: Mapping[str, float], symbols: Mapping[str, sp.Symbol]
 ) -> mpmath.mpf | None:
-    """``expr`` at ``point`` with 40 digits; ``None`` if not a finite real."""
+    """``expr`` at ``point`` with 40 digits; ``None`` if not a finite real.  Sums and
+    products are carried out at the point's depth first (:func:`carried_out`)."""
+    if expr.has(sp.Sum, sp.Product):
+        expr = _at_integers(expr, point, symbols)
     names, function = _cached_compile(expr, symbols)
     with mpmath.workdps(_DIGITS):
         try:

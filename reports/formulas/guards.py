@@ -20,7 +20,9 @@ exhaust time or memory.  Each refusal is a one-line
 * the result must be finite (no ``zoo``, ``nan``, ``oo``: e.g. a division by zero);
 * in a derivation chain, the bounds of a sum or product are integers of magnitude at most
   :data:`MAX_BOUND` (or infinite), so that carrying it out term by term stays cheap
-  (:func:`checked_bound`).
+  (:func:`checked_bound`); in a ``check`` formula they are integers or affine in ``L``, and
+  all sums together (nested ones multiplied) have at most :data:`MAX_SUM_TERMS` terms at any depth up to
+  :data:`MAX_SUM_DEPTH` (:func:`checked_formula_range`).
 
 Symbols are the exact objects of :mod:`derivations.conventions`, so their assumptions
 (``positive``, ``integer``) carry over to the comparison.
@@ -42,6 +44,7 @@ __all__ = [
     "ALLOWED_FUNCTIONS",
     "GuardedArithmetic",
     "MAX_BOUND",
+    "MAX_BOUND_SLOPE",
     "MAX_DEPTH",
     "MAX_DIGITS",
     "MAX_EXPONENT",
@@ -49,9 +52,13 @@ __all__ = [
     "MAX_LENGTH",
     "MAX_NODES",
     "MAX_NUMBER_BITS",
+    "MAX_SUM_DEPTH",
+    "MAX_SUM_TERMS",
     "MAX_TREE_DEPTH",
+    "SumTerms",
     "allowed_symbols",
     "checked_bound",
+    "checked_formula_range",
     "checked_text",
     "exact_decimal",
     "excerpt",
@@ -62,6 +69,13 @@ __all__ = [
 #: Largest magnitude of a numeric bound of a sum or product in a chain (``\sum_{l=1}^{1000}``):
 #: SymPy may carry a sum out term by term, or a product into a factorial.
 MAX_BOUND = 1000
+#: Largest slope in ``L`` of a bound of a sum or product in a ``check`` formula (``2 L - 1``).
+MAX_BOUND_SLOPE = 4
+#: Deepest network at which a sum or product of a ``check`` formula is carried out.
+MAX_SUM_DEPTH = 12
+#: Most terms the sums and products of a ``check`` formula may have, nested ones multiplied,
+#: at any depth up to :data:`MAX_SUM_DEPTH`: each is carried out term by term there.
+MAX_SUM_TERMS = 2000
 #: Largest number whose Gamma function a formula may take (SymPy evaluates Gamma of an
 #: integer as an exact factorial).
 MAX_GAMMA = 1000
@@ -335,6 +349,70 @@ def checked_bound(bound: sp.Expr, which: str, operator: str) -> sp.Expr:
             f" be at most {MAX_BOUND} in magnitude (write a letter for a general bound)"
         )
     return bound
+
+
+def checked_formula_range(
+    low: sp.Expr, high: sp.Expr, operator: str, *, enclosing: int = 1, counted: int = 0
+) -> int:
+    """The most terms a sum or product of a ``check`` formula from ``low`` to ``high`` has at
+    any depth up to :data:`MAX_SUM_DEPTH`, after checking that each bound is an integer or
+    affine in the depth ``L`` (``L - 1``, ``2 L``: slope at most :data:`MAX_BOUND_SLOPE`, the
+    rest at most :data:`MAX_BOUND` in magnitude), and that its terms, times those of the sums
+    enclosing it (``enclosing``), plus the terms of the formula's other sums (``counted``),
+    are at most :data:`MAX_SUM_TERMS`."""
+    depth = PARAMETERS["L"].symbol
+    for bound, which in ((low, "lower"), (high, "upper")):
+        polynomial = sp.Poly(bound, depth) if bound.free_symbols <= {depth} else None
+        coefficients = [] if polynomial is None else polynomial.all_coeffs()
+        affine = (
+            polynomial is not None
+            and polynomial.degree() <= 1
+            and all(isinstance(c, sp.Integer) for c in coefficients)
+        )
+        if not affine:
+            raise FormulaError(
+                f"the {which} bound {sp.sstr(bound)} of {operator} is neither an integer nor"
+                " affine in L with integer coefficients (L - 1, 2*L)"
+            )
+        slope = coefficients[0] if len(coefficients) == 2 else 0
+        if abs(slope) > MAX_BOUND_SLOPE or abs(bound.subs(depth, 0)) > MAX_BOUND:
+            raise FormulaError(
+                f"the {which} bound {sp.sstr(bound)} of {operator} is too large: at most"
+                f" {MAX_BOUND_SLOPE}*L + {MAX_BOUND} in magnitude"
+            )
+    terms = max(
+        max(0, int((high - low).subs(depth, value)) + 1) for value in range(1, MAX_SUM_DEPTH + 1)
+    )
+    if counted + terms * enclosing > MAX_SUM_TERMS:
+        raise FormulaError(
+            f"the sums and products of the formula have up to {counted + terms * enclosing}"
+            f" terms at depths up to {MAX_SUM_DEPTH} (nested ones multiplied); at most"
+            f" {MAX_SUM_TERMS} are carried out"
+        )
+    return terms
+
+
+class SumTerms:
+    """The terms of the sums and products of one ``check`` formula, counted as the parser
+    meets them (:func:`checked_formula_range`): nested ones multiply."""
+
+    def __init__(self) -> None:
+        self.enclosing = 1
+        self.counted = 0
+
+    def enter(self, low: sp.Expr, high: sp.Expr, operator: str) -> int:
+        """Check and count a sum or product from ``low`` to ``high``; its body follows, until
+        :meth:`leave` with the count returned here."""
+        terms = checked_formula_range(
+            low, high, operator, enclosing=self.enclosing, counted=self.counted
+        )
+        self.counted += terms * self.enclosing
+        self.enclosing *= max(terms, 1)
+        return max(terms, 1)
+
+    def leave(self, terms: int) -> None:
+        """The body of the sum or product that :meth:`enter` returned ``terms`` for ends."""
+        self.enclosing //= terms
 
 
 def finished(expr: sp.Expr) -> sp.Expr:

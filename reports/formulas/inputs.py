@@ -4,10 +4,13 @@ Everything a user can get wrong is refused here, with a one-line error, before a
 comparison runs: values held fixed (``check(..., at={"L": 3})``) must be parameters of the
 quantity, numbers in their domains, and leave at least one point where the quantity is
 checked; the formula, read as a paper prints it (:mod:`reports.formulas.statement`), must
-parse (:func:`reports.formulas.parse.parse_formula`) with the
+parse (:func:`reports.formulas.parse.parse_formula_side`) with the
 quantity's parameters and the symbols only another convention uses (``eta``, ``m``, DESIGN.md
-§3), accepted so that the convention can be named.  A fixed value enters the comparison as
-the exact rational it prints as.
+§3), accepted so that the convention can be named, and the batch size ``B`` where ``kappa``
+is a parameter: a formula in ``eta`` and ``B`` is read with ``kappa = eta / B``
+(``eta`` as ``kappa B``); an order term (``+ O(kappa**2)``) must be
+in a free parameter of the quantity, and within the order the quantity is derived to.  A
+fixed value enters the comparison as the exact rational it prints as.
 """
 
 from __future__ import annotations
@@ -21,13 +24,22 @@ import numpy as np
 import sympy as sp
 
 from derivations.conventions import PARAMETERS
-from dlnverify.errors import InvalidParameter
+from dlnverify.errors import FormulaError, InvalidParameter
 from reports.engine.quantity import Quantity
-from reports.formulas.parse import parse_formula
+from reports.formulas.letters import LetterKey
+from reports.formulas.order_term import OrderTerm
+from reports.formulas.parse import parse_formula_side
 from reports.formulas.points import probe_points
 from reports.formulas.statement import Statement, read_statement
 
-__all__ = ["Inputs", "at_fixed_values", "fixed_depth", "outside_domain", "prepare_inputs"]
+__all__ = [
+    "Inputs",
+    "at_fixed_values",
+    "fixed_depth",
+    "mode_letters",
+    "outside_domain",
+    "prepare_inputs",
+]
 
 #: Symbols that only a differently-conventioned formula uses (DESIGN.md §3): accepted by the
 #: parser so that the convention can be named, never equal to a derived result without them.
@@ -50,7 +62,10 @@ class Inputs:
         The formula as parsed, before the fixed values are substituted.
     reading : tuple of str
         How a paper's equation was read (delimiters, debris, left-hand side removed;
-        :func:`reports.formulas.statement.read_statement`), for the echo.
+        :func:`reports.formulas.statement.read_statement`; an order term), for the echo.
+    order : OrderTerm or None
+        The order term of the formula (``+ O(kappa**2)``): the formula is then compared with
+        the derived result to that order only.
     """
 
     spec: Quantity
@@ -58,6 +73,7 @@ class Inputs:
     substitution: dict[sp.Symbol, sp.Rational]
     written: sp.Expr
     reading: tuple[str, ...] = ()
+    order: OrderTerm | None = None
 
     @property
     def foreign(self) -> bool:
@@ -77,9 +93,99 @@ def prepare_inputs(
     symbols = spec.symbols()
     substitution = {symbols[name]: _exact(value) for name, value in fixed.items()}
     statement = Statement(formula) if syntax == "sympy" else read_statement(formula, spec)
-    allowed = (*spec.parameters, *_CONVENTION_SYMBOLS)
-    parsed = parse_formula(statement.formula, syntax=syntax, allowed=allowed)
-    return Inputs(spec, fixed, substitution, parsed, statement.reading)
+    batch = ("B",) if "kappa" in spec.parameters else ()
+    allowed = (*spec.parameters, *_CONVENTION_SYMBOLS, *batch)
+    modes = mode_letters(spec)
+    side = parse_formula_side(statement.formula, syntax=syntax, allowed=allowed, modes=modes)
+    reading = list(statement.reading)
+    reading += _read_modes(spec, side.renamed)
+    written = side.expr
+    if PARAMETERS["B"].symbol in written.free_symbols:
+        written = written.xreplace({PARAMETERS["eta"].symbol: _KAPPA_TIMES_B})
+        reading.append("kappa = eta/B: eta read as kappa*B")
+    if side.order is not None:
+        reading.append(_checked_order(spec, side.order, fixed))
+    return Inputs(spec, fixed, substitution, written, tuple(reading), side.order)
+
+
+#: Mode subscripts a paper puts on ``s`` and ``sigma``: the mode of a single-mode quantity
+#: (or the first mode of a two-mode one), and the second mode of a two-mode quantity.
+_FIRST_MODE = ("a", "i", "k", "alpha")
+_SECOND_MODE = ("j", "beta")  # and b, the declared s_b, sigma_b
+
+
+def mode_letters(spec: Quantity) -> dict[LetterKey, str]:
+    r"""The subscripted letters a formula for ``spec`` may use for its mode amplitude and
+    teacher value: ``s_a``, ``\sigma_i``, ``s_k``, ``\sigma_\alpha`` read as ``s``,
+    ``sigma``; for a quantity with a second mode (``s_b``), ``s_j``, ``\sigma_\beta`` read
+    as ``s_b``, ``sigma_b`` (``s_b`` and ``\sigma_b`` are its declared names)."""
+    pairs = [("s", "s"), ("sigma", "sigma")]
+    letters: dict[LetterKey, str] = {
+        (base, sub): name for base, name in pairs if name in spec.parameters for sub in _FIRST_MODE
+    }
+    for base, name in (("s", "s_b"), ("sigma", "sigma_b")):
+        if name in spec.parameters:
+            letters |= {(base, sub): name for sub in _SECOND_MODE}
+    return letters
+
+
+def _read_modes(spec: Quantity, renamed: tuple[tuple[str, str], ...]) -> list[str]:
+    r"""How the mode subscripts of a formula were read, for the echo; a one-line error if
+    they name two different modes where ``spec`` has one (``s_a`` with ``\sigma_i``)."""
+    firsts = {
+        written.split("_", 1)[1].strip("{}\\")
+        for written, name in renamed
+        if name in {"s", "sigma"}
+    }
+    if len(firsts) > 1:
+        shown = ", ".join(written for written, _ in renamed)
+        raise FormulaError(
+            f"Got {shown}, whose subscripts name {len(firsts)} different modes, but {spec.name}"
+            " has one mode (s, sigma); use one subscript"
+        )
+    two_modes = "s_b" in spec.parameters
+    return [
+        f"{written} read as {name} ("
+        + (
+            "the second mode"
+            if name.endswith("_b")
+            else "the first mode"
+            if two_modes
+            else "the mode"
+        )
+        + f" of {spec.name})"
+        for written, name in renamed
+    ]
+
+
+#: ``eta`` in terms of ``kappa = eta / B``, for a formula written in ``eta`` and ``B``.
+_KAPPA_TIMES_B = PARAMETERS["kappa"].symbol * PARAMETERS["B"].symbol
+
+
+def _checked_order(spec: Quantity, order: OrderTerm, fixed: Mapping[str, int | float]) -> str:
+    """How the order term ``order`` is read, after checking that it is in a free parameter
+    of ``spec`` and asks for no more than the derivation gives (a one-line error
+    otherwise)."""
+    name = str(order.variable)
+    if name not in spec.parameters:
+        raise FormulaError(
+            f"Got the order term {order}, but {name} is not a parameter of {spec.name}"
+            f" ({', '.join(spec.parameters)})."
+        )
+    if name in fixed:
+        raise FormulaError(
+            f"Got the order term {order}, but {name} is held fixed (--at {name}=...); a series"
+            f" in {name} needs it free."
+        )
+    if spec.first_order_in == name and (order.at_infinity or order.compared > 2):
+        raise FormulaError(
+            f"Got the order term {order}, but {spec.name} is derived to first order in {name}"
+            f" only, so its terms beyond that cannot be compared; write + O({name}**2)."
+        )
+    return (
+        f"order term {order}: compared with the derived result {order.agreement()} (the"
+        f" series in {name}), higher orders not compared"
+    )
 
 
 def _fixed_values(spec: Quantity, at: Mapping[str, Any] | None) -> dict[str, int | float]:

@@ -39,6 +39,7 @@ from reports.formulas.guards import (
     MAX_NODES,
     MAX_TREE_DEPTH,
     GuardedArithmetic,
+    SumTerms,
     allowed_symbols,
     checked_bound,
     checked_text,
@@ -48,9 +49,15 @@ from reports.formulas.guards import (
     within_limits,
 )
 from reports.formulas.letters import DECLARED_LETTERS, LetterKey, Letters
-from reports.formulas.order_term import OrderTerm, Side, order_term
+from reports.formulas.order_term import OrderTerm, Side, order_term, without_order
 
-__all__ = ["MAX_DERIVATIVE_ORDER", "finished_side", "from_latex", "side_from_latex"]
+__all__ = [
+    "MAX_DERIVATIVE_ORDER",
+    "finished_side",
+    "formula_side_from_latex",
+    "from_latex",
+    "side_from_latex",
+]
 
 #: Highest order of the derivatives of one expression in a chain, all together
 #: (``\frac{d^4}{ds^4}``, or ``\frac{d}{ds}`` and ``\frac{d^3}{ds^3}``): each order
@@ -73,10 +80,21 @@ def _latex_spelling(key: tuple[str, str | None]) -> str:
 class _LatexBuilder:
     """Turns the lark tree of :mod:`reports.formulas._latex_grammar` into a SymPy expression."""
 
-    def __init__(self, symbols: Mapping[str, sp.Symbol], letters: Letters | None = None) -> None:
+    def __init__(
+        self,
+        symbols: Mapping[str, sp.Symbol],
+        letters: Letters | None = None,
+        modes: Mapping[LetterKey, str] | None = None,
+    ) -> None:
         self.symbols = symbols
         #: a chain's free letters (``None``: a ``check`` formula, declared letters only)
         self.letters = letters
+        #: letters read as a declared parameter of a ``check`` formula (``s_a`` as ``s``)
+        self.modes: Mapping[LetterKey, str] = modes or {}
+        #: the letters so read, as written, and the parameter each was read as
+        self.renamed: dict[str, str] = {}
+        #: the terms of the sums and products of a ``check`` formula
+        self.sums = SumTerms()
         self.arithmetic = GuardedArithmetic()
         #: bound variables in scope, innermost last, and what binds each (``\sum``)
         self.bound: list[tuple[LetterKey, sp.Symbol]] = []
@@ -120,7 +138,15 @@ class _LatexBuilder:
         if self.letters is not None:
             self.free.add(key)
             return self.letters.symbol(key)
+        if key in self.binders:
+            raise FormulaError(
+                f"{_latex_spelling(key)} is the variable of {self.binders[key]} and may appear"
+                " only inside it"
+            )
         name = _LATEX_NAMES.get(key)
+        if (name is None or name not in self.symbols) and key in self.modes:
+            name = self.modes[key]
+            self.renamed[_latex_spelling(key)] = name
         if name is None or name not in self.symbols:
             raise self.refuse_symbol(key)
         return self.symbols[name]
@@ -177,11 +203,23 @@ class _LatexBuilder:
         key = self.variable(var, command)
         low = self.limit(lower, depth, arg=False)
         high = self.limit(upper, depth, arg=True)
-        checked_bound(low, "lower", command)
-        checked_bound(high, "upper", command)
         symbol = Letters.bound(key, integer=True)
-        body = self.bind(key, symbol, command, children[9], depth)
         operator = sp.Sum if kind == "sum" else sp.Product
+        if self.letters is not None:
+            checked_bound(low, "lower", command)
+            checked_bound(high, "upper", command)
+            body = self.bind(key, symbol, command, children[9], depth)
+            return within_limits(operator(body, (symbol, low, high)))
+        if key in _LATEX_NAMES or key in self.modes:
+            raise FormulaError(
+                f"{_latex_spelling(key)} cannot be the variable of {command}: it is a parameter;"
+                " use a new letter (d, l, k)"
+            )
+        terms = self.sums.enter(low, high, command)
+        try:
+            body = self.bind(key, symbol, command, children[9], depth)
+        finally:
+            self.sums.leave(terms)
         return within_limits(operator(body, (symbol, low, high)))
 
     def integral(self, children: Any, depth: int) -> sp.Expr:
@@ -511,6 +549,31 @@ def _tree_size_and_depth(tree: lark.Tree) -> tuple[int, int]:
     return size, deepest
 
 
+def formula_side_from_latex(
+    text: str,
+    *,
+    allowed: Iterable[str] | None = None,
+    modes: Mapping[LetterKey, str] | None = None,
+) -> Side:
+    r"""Parse a ``check`` formula written in LaTeX, with its order term if it has one.
+
+    As :func:`from_latex`; an order term ``+ O(\kappa^2)`` (``\mathcal{O}``, ``o``) must be
+    a term of the whole formula and is returned apart (:class:`Side`); ``modes`` maps
+    letters that stand for a declared parameter (a mode subscript: ``("s", "a")`` to
+    ``"s"``), and :attr:`Side.renamed` lists those read so.
+
+    Raises
+    ------
+    FormulaError
+        As :func:`from_latex`; also a misplaced or malformed order term.
+    """
+    symbols = allowed_symbols(allowed)
+    tree = _tree(checked_text(text), chain=False)
+    builder = _LatexBuilder(symbols, modes=modes)
+    side = _side(builder, tree)
+    return Side(finished(side.expr), side.order, tuple(builder.renamed.items()))
+
+
 def from_latex(text: str, *, allowed: Iterable[str] | None = None) -> sp.Expr:
     r"""Parse a formula written in LaTeX.
 
@@ -537,9 +600,7 @@ def from_latex(text: str, *, allowed: Iterable[str] | None = None) -> sp.Expr:
     InvalidParameter
         If ``allowed`` names an undeclared parameter.
     """
-    symbols = allowed_symbols(allowed)
-    tree = _tree(checked_text(text), chain=False)
-    return finished(_LatexBuilder(symbols).build(tree, 0))
+    return without_order(formula_side_from_latex(text, allowed=allowed))
 
 
 def side_from_latex(text: str, *, letters: Letters) -> Side:

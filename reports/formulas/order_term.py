@@ -22,11 +22,14 @@ import sympy as sp
 from derivations.conventions import to_latex
 from dlnverify.errors import FormulaError
 
-__all__ = ["MAX_ORDER", "OrderTerm", "Side", "order_term"]
+__all__ = ["MAX_ORDER", "OrderTerm", "Side", "order_term", "without_order"]
 
 #: Highest power of an order term: a series to this order is cheap, and a derivation never
 #: needs more.
 MAX_ORDER = 12
+
+
+_ORDINALS = {1: "first", 2: "second", 3: "third"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,27 @@ class OrderTerm:
     def __str__(self) -> str:
         return self.text()
 
+    def agreement(self) -> str:
+        """What agreeing to this order means, in words: ``to first order in kappa``, ``at
+        order kappa^0``, ``through (1/N)^2``."""
+        name = f"1/{self.variable}" if self.at_infinity else str(self.variable)
+        highest = self.compared - 1
+        if highest == 0:
+            return f"at order {name}^0"
+        if highest in _ORDINALS and not self.at_infinity:
+            return f"to {_ORDINALS[highest]} order in {name}"
+        return f"through ({name})^{highest}" if self.at_infinity else f"through {name}^{highest}"
+
+    def truncation(self, expr: sp.Expr) -> sp.Expr:
+        r"""The terms of ``expr``'s series in :attr:`variable` that this order term keeps
+        (below :math:`p^n`; ``o``: through :math:`p^n`), as an expression without an order
+        term; in powers of :math:`1/p` at infinity."""
+        if not self.at_infinity:
+            return sp.series(expr, self.variable, 0, self.compared).removeO()
+        small = sp.Dummy("q", positive=True)
+        series = sp.series(expr.xreplace({self.variable: 1 / small}), small, 0, self.compared)
+        return series.removeO().xreplace({small: 1 / self.variable})
+
 
 def order_term(argument: sp.Expr, *, little: bool) -> OrderTerm:
     """The order term whose argument is ``argument`` (``kappa**2``, ``1/N``); a one-line
@@ -98,10 +122,14 @@ class Side:
         The side without its order term.
     order : OrderTerm or None
         The order term written on this side.
+    renamed : tuple of (str, str)
+        Letters of a ``check`` formula read as a declared parameter, as written and the
+        parameter's name (a mode subscript: ``("s_{a}", "s")``).
     """
 
     expr: sp.Expr
     order: OrderTerm | None = None
+    renamed: tuple[tuple[str, str], ...] = ()
 
     def text(self) -> str:
         """The side as SymPy syntax, with its order term."""
@@ -116,3 +144,14 @@ class Side:
         if self.order is None:
             return shown
         return self.order.latex() if self.expr == 0 else f"{shown} + {self.order.latex()}"
+
+
+def without_order(side: Side) -> sp.Expr:
+    """The expression of ``side``, which must have no order term (a one-line
+    :class:`FormulaError` otherwise: the caller takes an expression only)."""
+    if side.order is not None:
+        raise FormulaError(
+            f"an order term ({side.order}) is read by check, which compares the series to that"
+            " order; an expression alone cannot carry one"
+        )
+    return side.expr

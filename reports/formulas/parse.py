@@ -16,19 +16,24 @@ to the comparison, and both hold the text to the limits of :mod:`reports.formula
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import TypeVar
 
 import sympy as sp
 
 from dlnverify.errors import FormulaError, InvalidParameter
-from reports.formulas.latex_syntax import from_latex, side_from_latex
-from reports.formulas.letters import Letters
+from reports.formulas.latex_syntax import formula_side_from_latex, from_latex, side_from_latex
+from reports.formulas.letters import LetterKey, Letters
 from reports.formulas.order_term import Side
-from reports.formulas.sympy_syntax import NotSympySyntax, from_sympy_syntax, side_from_sympy_syntax
+from reports.formulas.sympy_syntax import (
+    NotSympySyntax,
+    formula_side_from_sympy_syntax,
+    from_sympy_syntax,
+    side_from_sympy_syntax,
+)
 
-__all__ = ["looks_like_latex", "parse_formula", "parse_side"]
+__all__ = ["looks_like_latex", "parse_formula", "parse_formula_side", "parse_side"]
 
 _Read = TypeVar("_Read")
 
@@ -76,6 +81,33 @@ def parse_formula(
         syntax,
         partial(from_sympy_syntax, allowed=allowed),
         partial(from_latex, allowed=allowed),
+    )
+
+
+def parse_formula_side(
+    text: str,
+    *,
+    syntax: str = "auto",
+    allowed: Iterable[str] | None = None,
+    modes: Mapping[LetterKey, str] | None = None,
+) -> Side:
+    r"""Parse a ``check`` formula, with its order term if it has one.
+
+    As :func:`parse_formula`; a term ``+ O(\kappa^2)`` (``\mathcal{O}``, ``o``; SymPy
+    syntax ``O(kappa**2)``) of the whole formula is returned apart, and ``modes`` maps
+    letters read as a declared parameter (``("s", "a")`` to ``"s"``: a mode subscript).
+
+    Examples
+    --------
+    >>> side = parse_formula_side(r"\sigma + O(\kappa^2)")
+    >>> side.expr, side.order
+    (sigma, OrderTerm(variable=kappa, power=2, at_infinity=False, little=False))
+    """
+    return _dispatched(
+        text,
+        syntax,
+        partial(formula_side_from_sympy_syntax, allowed=allowed, modes=modes),
+        partial(formula_side_from_latex, allowed=allowed, modes=modes),
     )
 
 

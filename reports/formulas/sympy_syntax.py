@@ -43,6 +43,7 @@ from reports.formulas.guards import (
     MAX_NODES,
     MAX_TREE_DEPTH,
     GuardedArithmetic,
+    SumTerms,
     allowed_symbols,
     checked_bound,
     checked_text,
@@ -53,9 +54,14 @@ from reports.formulas.guards import (
 )
 from reports.formulas.latex_syntax import MAX_DERIVATIVE_ORDER, finished_side
 from reports.formulas.letters import DECLARED_LETTERS, LetterKey, Letters, name_key
-from reports.formulas.order_term import OrderTerm, Side, order_term
+from reports.formulas.order_term import OrderTerm, Side, order_term, without_order
 
-__all__ = ["NotSympySyntax", "from_sympy_syntax", "side_from_sympy_syntax"]
+__all__ = [
+    "NotSympySyntax",
+    "formula_side_from_sympy_syntax",
+    "from_sympy_syntax",
+    "side_from_sympy_syntax",
+]
 
 #: The calls of the chain language: sums, products, integrals, derivatives, order terms.
 _CHAIN_CALLS = frozenset({"Sum", "Product", "Integral", "Derivative", "diff", "O", "o"})
@@ -182,14 +188,19 @@ def _parse(text: str) -> ast.Expression:
         raise NotSympySyntax(f"invalid SymPy-syntax formula: {error}") from None
 
 
-def _transliterate(tree: ast.Expression, symbols: Mapping[str, sp.Symbol]) -> None:
+def _transliterate(
+    tree: ast.Expression,
+    symbols: Mapping[str, sp.Symbol],
+    modes: Mapping[LetterKey, str] | None = None,
+) -> None:
     """Rename, in place, every name written with Unicode Greek letters that spells a known
     name (``κ`` -> ``kappa``, ``σ_ε`` -> ``sigma_eps``, ``π`` -> ``pi``); other names are
     left as typed, so that an error quotes the user's spelling."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and not node.id.isascii():
             spelled = "".join(_GREEK.get(char, char) for char in node.id)
-            if spelled in symbols or spelled in _CONSTANTS or spelled in ALLOWED_FUNCTIONS:
+            known = spelled in symbols or spelled in _CONSTANTS or spelled in ALLOWED_FUNCTIONS
+            if known or (modes and name_key(spelled) in modes):
                 node.id = spelled
 
 
@@ -198,9 +209,43 @@ def _chain_name(name: str) -> bool:
     return name in _CHAIN_CALLS or name == "oo" or (name != "e" and name_key(name) is not None)
 
 
-def _scan(tree: ast.Expression, symbols: Mapping[str, sp.Symbol], *, chain: bool = False) -> None:
+def _formula_name(name: str, modes: Mapping[LetterKey, str]) -> bool:
+    """Whether a ``check`` formula may use ``name`` beyond the parameters, constants and
+    functions: a call of the chain language (an order term, ``Sum`` or ``Product``; the
+    others are refused by name when built), or a letter ``modes`` reads as a parameter."""
+    return name in _CHAIN_CALLS or name_key(name) in modes
+
+
+def _sum_variables(tree: ast.Expression) -> set[str]:
+    """The names written as the variable of a ``Sum`` or ``Product`` (``d`` in
+    ``Sum(..., (d, 1, L - 1))``): the only new names a ``check`` formula may use, and only
+    inside their sum (the builder holds them to that)."""
+    names = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in {"Sum", "Product"}
+            and len(node.args) == 2
+            and isinstance(node.args[1], ast.Tuple)
+            and node.args[1].elts
+            and isinstance(node.args[1].elts[0], ast.Name)
+            and name_key(node.args[1].elts[0].id) is not None
+        ):
+            names.add(node.args[1].elts[0].id)
+    return names
+
+
+def _scan(
+    tree: ast.Expression,
+    symbols: Mapping[str, sp.Symbol],
+    *,
+    chain: bool = False,
+    modes: Mapping[LetterKey, str] | None = None,
+) -> None:
     """Refuse every construct outside the whitelist, before anything is built (``chain``:
-    also the names and tuples of the chain language).
+    also the names and tuples of the chain language; ``modes``: a ``check`` formula, with
+    order terms and the letters ``modes`` reads as parameters).
 
     Disallowed constructs are reported first, then unknown names, then non-numeric
     constants, so that ``open('f')`` is refused for ``open`` rather than for ``'f'``.
@@ -208,7 +253,9 @@ def _scan(tree: ast.Expression, symbols: Mapping[str, sp.Symbol], *, chain: bool
     nodes = 0
     unknown: list[str] = []
     bad_constant: str | None = None
-    allowed_nodes = (*_ALLOWED_NODES, ast.Tuple) if chain else _ALLOWED_NODES
+    formula = modes is not None
+    allowed_nodes = (*_ALLOWED_NODES, ast.Tuple) if chain or formula else _ALLOWED_NODES
+    bound = _sum_variables(tree) if formula else set()
     for node in ast.walk(tree):
         if isinstance(node, ast.expr):
             nodes += 1
@@ -229,6 +276,8 @@ def _scan(tree: ast.Expression, symbols: Mapping[str, sp.Symbol], *, chain: bool
                 raise FormulaError(f"dunder name {node.id!r} not allowed in a formula")
             known = node.id in symbols or node.id in _CONSTANTS
             known = known or (chain and _chain_name(node.id))
+            known = known or (modes is not None and _formula_name(node.id, modes))
+            known = known or node.id in bound
             if not known and node.id not in ALLOWED_FUNCTIONS and node.id not in unknown:
                 unknown.append(node.id)
     if unknown:
@@ -274,12 +323,22 @@ class _PythonBuilder:
     """Rebuilds a whitelisted :mod:`ast` tree (see :func:`_scan`) as a SymPy expression."""
 
     def __init__(
-        self, symbols: Mapping[str, sp.Symbol], source: str, letters: Letters | None = None
+        self,
+        symbols: Mapping[str, sp.Symbol],
+        source: str,
+        letters: Letters | None = None,
+        modes: Mapping[LetterKey, str] | None = None,
     ) -> None:
         self.symbols = symbols
         self.source = source
         #: a chain's free letters (``None``: a ``check`` formula)
         self.letters = letters
+        #: letters read as a declared parameter of a ``check`` formula (``s_a`` as ``s``)
+        self.modes: Mapping[LetterKey, str] = modes or {}
+        #: the letters so read, as written, and the parameter each was read as
+        self.renamed: dict[str, str] = {}
+        #: the terms of the sums and products of a ``check`` formula
+        self.sums = SumTerms()
         self.arithmetic = GuardedArithmetic()
         self.bound: list[tuple[str, sp.Symbol]] = []
         self.binders: dict[str, str] = {}
@@ -314,9 +373,16 @@ class _PythonBuilder:
         if isinstance(node, ast.Name):
             return self.name(node)
         if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and node.func.id in {"O", "o"}:
+                raise FormulaError(
+                    "order term inside an expression: an order term must be a term of the"
+                    " whole side, e.g. ... + O(kappa**2)"
+                )
             chain_call = isinstance(node.func, ast.Name) and node.func.id in _CHAIN_CALLS
             if self.letters is not None and chain_call:
                 return self.chain_call(node, down)
+            if chain_call:
+                return self.formula_call(node, down)
             if not isinstance(node.func, ast.Name) or node.func.id not in ALLOWED_FUNCTIONS:
                 raise FormulaError(_not_callable(node.func, self.symbols, self.source))
             return arithmetic.call(node.func.id, [self.build(arg, down) for arg in node.args])
@@ -331,6 +397,15 @@ class _PythonBuilder:
                 return bound_symbol
         if node.id in self.symbols and self.letters is None:
             return self.symbols[node.id]
+        if self.letters is None and node.id in self.binders:
+            raise FormulaError(
+                f"{node.id} is the variable of {self.binders[node.id]} and may appear only"
+                " inside it"
+            )
+        key = name_key(node.id)
+        if self.letters is None and key in self.modes:
+            self.renamed[node.id] = self.modes[key]  # type: ignore[index]
+            return self.symbols[self.modes[key]]  # type: ignore[index]
         if node.id in _CONSTANTS:
             return _CONSTANTS[node.id]
         if self.letters is not None and node.id not in _CHAIN_CALLS:
@@ -379,16 +454,37 @@ class _PythonBuilder:
             self.bound.pop()
             self.binders.setdefault(name, binder)
 
+    def formula_call(self, node: ast.Call, depth: int) -> sp.Expr:
+        """``Sum`` and ``Product`` in a ``check`` formula: bounds integers or affine in
+        ``L`` (:func:`~reports.formulas.guards.checked_formula_range`), the variable a new
+        letter, used only inside; the other chain calls are refused."""
+        func = node.func.id  # type: ignore[attr-defined]
+        if func not in {"Sum", "Product"}:
+            raise FormulaError(
+                f"{func} is not accepted in a check formula (only Sum and Product);"
+                " check a derivation with check-steps"
+            )
+        if len(node.args) != 2 or node.keywords:
+            raise FormulaError(f"{func} takes (expression, (variable, lower, upper))")
+        name, key, low, high = self.limits(node.args[1], func)
+        if name in self.symbols or key in self.modes or name in _CONSTANTS:
+            raise FormulaError(
+                f"{name} cannot be the variable of {func}: it is a parameter; use a new letter"
+                " (d, l, k)"
+            )
+        terms = self.sums.enter(low, high, func)
+        try:
+            body = self.bind(name, Letters.bound(key, integer=True), func, node.args[0])
+        finally:
+            self.sums.leave(terms)
+        operator = sp.Sum if func == "Sum" else sp.Product
+        return within_limits(operator(body, (Letters.bound(key, integer=True), low, high)))
+
     def chain_call(self, node: ast.Call, depth: int) -> sp.Expr:
         """``Sum``, ``Product``, ``Integral``, ``Derivative``/``diff``; ``O`` is refused here
         (an order term is a term of the whole side, :func:`side_from_sympy_syntax`)."""
         func = node.func.id  # type: ignore[attr-defined]
         args = node.args
-        if func in {"O", "o"}:
-            raise FormulaError(
-                "order term inside an expression: an order term must be a term of the whole"
-                " side, e.g. ... + O(kappa**2)"
-            )
         if len(args) < 2 or node.keywords:
             raise FormulaError(f"{func} takes an expression and its variable(s)")
         if func in {"Sum", "Product", "Integral"}:
@@ -463,6 +559,19 @@ def side_from_sympy_syntax(text: str, *, letters: Letters) -> Side:
     _transliterate(tree, symbols)
     _scan(tree, symbols, chain=True)
     builder = _PythonBuilder(symbols, text.replace("^", "**"), letters)
+    side = _side(builder, tree)
+    clash = sorted(builder.free & set(builder.binders))
+    if clash:
+        raise FormulaError(
+            f"{clash[0]} is the variable of {builder.binders[clash[0]]} and also appears outside"
+            " it in the same expression; rename one of them"
+        )
+    return Side(finished_side(side.expr), side.order)
+
+
+def _side(builder: _PythonBuilder, tree: ast.Expression) -> Side:
+    """The side ``tree`` stands for: its terms, with an order term (``O(...)``,
+    ``- O(...)``) taken apart."""
     terms: list[sp.Expr] = []
     orders: list[OrderTerm] = []
     for op, child in _chain(tree.body, (ast.Add, ast.Sub)):
@@ -483,14 +592,36 @@ def side_from_sympy_syntax(text: str, *, letters: Letters) -> Side:
         terms.append(value if isinstance(op, ast.Add) else -value)
     if len(orders) > 1:
         raise FormulaError("more than one order term on one side; keep the lowest order only")
-    clash = sorted(builder.free & set(builder.binders))
-    if clash:
-        raise FormulaError(
-            f"{clash[0]} is the variable of {builder.binders[clash[0]]} and also appears outside"
-            " it in the same expression; rename one of them"
-        )
-    expr = finished_side(builder.arithmetic.sum(terms))
-    return Side(expr, orders[0] if orders else None)
+    return Side(builder.arithmetic.sum(terms), orders[0] if orders else None)
+
+
+def formula_side_from_sympy_syntax(
+    text: str,
+    *,
+    allowed: Iterable[str] | None = None,
+    modes: Mapping[LetterKey, str] | None = None,
+) -> Side:
+    r"""Parse a ``check`` formula written in SymPy syntax, with its order term if it has one.
+
+    As :func:`from_sympy_syntax`; an order term ``+ O(kappa**2)`` (``o(...)``) must be a
+    term of the whole formula and is returned apart (:class:`Side`); ``modes`` maps letters
+    that stand for a declared parameter (a mode subscript: ``("s", "a")`` to ``"s"``), and
+    :attr:`Side.renamed` lists those read so.
+
+    Raises
+    ------
+    NotSympySyntax, FormulaError
+        As :func:`from_sympy_syntax`; also a misplaced or malformed order term.
+    """
+    symbols = allowed_symbols(allowed)
+    modes = modes or {}
+    text = _superscripts_as_powers(_as_written(checked_text(text)))
+    tree = _parse(text)
+    _transliterate(tree, symbols, modes)
+    _scan(tree, symbols, modes=modes)
+    builder = _PythonBuilder(symbols, text.replace("^", "**"), modes=modes)
+    side = _side(builder, tree)
+    return Side(finished(side.expr), side.order, tuple(builder.renamed.items()))
 
 
 def from_sympy_syntax(text: str, *, allowed: Iterable[str] | None = None) -> sp.Expr:
@@ -520,9 +651,4 @@ def from_sympy_syntax(text: str, *, allowed: Iterable[str] | None = None) -> sp.
     InvalidParameter
         If ``allowed`` names an undeclared parameter.
     """
-    symbols = allowed_symbols(allowed)
-    text = _superscripts_as_powers(_as_written(checked_text(text)))
-    tree = _parse(text)
-    _transliterate(tree, symbols)
-    _scan(tree, symbols)
-    return finished(_PythonBuilder(symbols, text.replace("^", "**")).build(tree.body, 0))
+    return without_order(formula_side_from_sympy_syntax(text, allowed=allowed))

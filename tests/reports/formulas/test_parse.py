@@ -20,7 +20,7 @@ from derivations import conventions as cv
 from dlnverify.errors import FormulaError, InvalidParameter
 from reports.formulas.guards import ALLOWED_FUNCTIONS, MAX_LENGTH
 from reports.formulas.latex_syntax import from_latex
-from reports.formulas.parse import looks_like_latex, parse_formula
+from reports.formulas.parse import looks_like_latex, parse_formula, parse_formula_side
 from reports.formulas.sympy_syntax import from_sympy_syntax
 
 #: The modewise diffusion of DESIGN.md / the paper's Eq. 7, as the reference spelling.
@@ -358,9 +358,15 @@ def test_refusals_quote_the_text_as_typed():
     assert "unexpected character '\\x07' at column 3" in str(info.value)
 
 
+#: Mode subscripts as ``check`` reads them for a two-mode quantity.
+_MODES = {("s", "a"): "s", ("sigma", "a"): "sigma", ("s", "i"): "s", ("sigma", "alpha"): "sigma"}
+
+
 def _outcome(text, syntax):
     """Parse and classify: an Expr or a FormulaError are fine; anything else fails the test.
-    Parsing takes about a millisecond; one second of CPU time is a 100-fold margin."""
+    Parsing takes about a millisecond; one second of CPU time is a 100-fold margin.  The
+    text is read twice, as an expression and as a ``check`` formula (order terms, mode
+    subscripts); sums and products leave no name but the declared parameters free."""
     with cpu_seconds_below(1.0):
         try:
             result = parse_formula(text, syntax=syntax)
@@ -369,6 +375,16 @@ def _outcome(text, syntax):
             result = None
         else:
             message = ""
+        try:
+            side = parse_formula_side(text, syntax=syntax, modes=_MODES)
+        except FormulaError as error:
+            side, side_message = None, str(error)
+        else:
+            side_message = ""
+    assert "\n" not in side_message
+    if side is not None:
+        assert isinstance(side.expr, sp.Expr)
+        assert side.expr.free_symbols <= {p.symbol for p in cv.PARAMETERS.values()}
     if result is not None:
         assert isinstance(result, sp.Expr)
         assert result.free_symbols <= {p.symbol for p in cv.PARAMETERS.values()}
@@ -424,6 +440,24 @@ LATEX_TOKENS = [
     "\\",
     "|",
     "sigma",
+    # the check language of issue 26: sums, products, order terms, mode subscripts, eta, B
+    r"\sum_{d=1}^{L-1}",
+    r"\prod_{l=1}^{L}",
+    r"\sum_{d=1}^{1000}",
+    "d",
+    "l",
+    "O(",
+    "o(",
+    r"\mathcal{O}(",
+    "s_a",
+    r"\sigma_a",
+    r"\sigma_\alpha",
+    r"\eta",
+    "B",
+    "W_0(",
+    r"\Gamma(",
+    r"\operatorname{LambertW}",
+    "=",
 ]
 SYMPY_TOKENS = [
     "s",
@@ -462,6 +496,20 @@ SYMPY_TOKENS = [
     ":",
     "=",
     " ",
+    # the check language of issue 26
+    "Sum(",
+    "Product(",
+    "(d, 1, L-1)",
+    "(d, 1, 1000)",
+    "d",
+    "O(",
+    "o(",
+    "s_a",
+    "sigma_a",
+    "sigma_alpha",
+    "eta",
+    "B",
+    "Integral(",
 ]
 
 
@@ -556,19 +604,44 @@ S = cv.PARAMETERS["s"].symbol
             sp.asinh(S) + sp.acosh(S + 2),
         ),
         (r"\mathrm{erf}(s) + \mathrm{erfc}(s)", "latex", sp.erf(S) + sp.erfc(S)),
+        (r"W_0(s) + W_{0}\left(s\right)", "latex", 2 * sp.LambertW(S)),
+        (r"\Gamma(s) \operatorname{Gamma}(s)", "latex", sp.gamma(S) ** 2),
+        (r"\mathrm{LambertW}(s) + \arctan(s)", "latex", sp.LambertW(S) + sp.atan(S)),
     ],
 )
 def test_functions_a_theorist_reaches_for(text, syntax, expected):
     assert parse_formula(text, syntax=syntax) == expected
 
 
-@pytest.mark.parametrize("text", ["Gamma(10**9)", "Gamma(1001)", "Gamma(-2000)"])
-def test_gamma_of_a_large_number_is_refused_at_once(text):
+@pytest.mark.parametrize(
+    ("text", "syntax"),
+    [
+        ("Gamma(10**9)", "sympy"),
+        ("Gamma(1001)", "sympy"),
+        ("Gamma(-2000)", "sympy"),
+        (r"\Gamma(10^{9})", "latex"),
+        (r"\operatorname{Gamma}(1001)", "latex"),
+    ],
+)
+def test_gamma_of_a_large_number_is_refused_at_once(text, syntax):
     with (
         cpu_seconds_below(1.0),
         pytest.raises(FormulaError, match="Gamma of a number above 1000"),
     ):
-        parse_formula(text, syntax="sympy")
+        parse_formula(text, syntax=syntax)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("W_1(s)", "W_{1} is not a declared parameter"),
+        (r"\Gamma s", r"\Gamma is not a declared parameter"),
+        ("W_0 s", "W_{0} is not a declared parameter"),
+    ],
+)
+def test_a_function_name_without_its_argument_is_a_letter_and_refused(text, message):
+    with pytest.raises(FormulaError, match=re.escape(message)):
+        parse_formula(text, syntax="latex")
 
 
 def test_an_unknown_upright_name_lists_the_functions():

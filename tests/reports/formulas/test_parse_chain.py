@@ -183,7 +183,6 @@ def test_chain_refusals_carry_their_reason_in_bounded_time(text, match):
 @pytest.mark.parametrize(
     "text",
     [
-        r"\sum_{l=1}^{L} l",
         r"\int_0^1 s\,ds",
         r"\frac{d}{ds} s^2",
         r"\partial_s s",
