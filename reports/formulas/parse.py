@@ -28,7 +28,7 @@ from reports.formulas.letters import Letters
 from reports.formulas.order_term import Side
 from reports.formulas.sympy_syntax import NotSympySyntax, from_sympy_syntax, side_from_sympy_syntax
 
-__all__ = ["looks_like_latex", "parse_formula", "parse_side"]
+__all__ = ["dispatched", "looks_like_latex", "parse_formula", "parse_side"]
 
 _Read = TypeVar("_Read")
 
@@ -71,7 +71,7 @@ def parse_formula(
     >>> parse_formula(r"\kappa L^2 s^{4-\frac{4}{L}}")
     L**2*kappa*s**(4 - 4/L)
     """
-    return _dispatched(
+    return dispatched(
         text,
         syntax,
         partial(from_sympy_syntax, allowed=allowed),
@@ -79,7 +79,7 @@ def parse_formula(
     )
 
 
-def _dispatched(
+def dispatched(
     text: str,
     syntax: str,
     sympy_reader: Callable[[str], _Read],
@@ -119,7 +119,7 @@ def parse_side(text: str, *, letters: Letters, syntax: str = "auto") -> Side:
     >>> parse_side(r"\sum_{l=1}^{L} l", letters=Letters()).expr
     Sum(l, (l, 1, L))
     """
-    return _dispatched(
+    return dispatched(
         text,
         syntax,
         partial(side_from_sympy_syntax, letters=letters),
