@@ -84,7 +84,7 @@ def _list(args: argparse.Namespace) -> int:
     else:
         rows = [[q.name, ", ".join(q.parameters), q.description] for q in quantities]
         rows += [
-            [q.name, ", ".join(q.names), f"{q.shape.text()}: {q.description}"]
+            [q.name, f"matrix {q.shape.text()}", f"{q.description}; names: {' '.join(q.names)}"]
             for q in MATRIX_QUANTITIES.values()
         ]
         print(table(rows, ["quantity", "symbols", "meaning"]))
@@ -118,8 +118,8 @@ def _check_one(args: argparse.Namespace) -> int:
 
 
 def _check_matrix(args: argparse.Namespace) -> int:
-    """``check QUANTITY FORMULA`` for a matrix quantity (``gradient``, ``noise_covariance``):
-    checked at every network and layer, so ``--at`` does not apply."""
+    """``check QUANTITY FORMULA`` for a matrix quantity (``gradient``, ``ntk``, ...): checked
+    at every network and layer, so ``--at`` does not apply."""
     from reports.formulas.matrix_check import check_matrix
 
     if args.at:
@@ -133,6 +133,7 @@ def _check_matrix(args: argparse.Namespace) -> int:
         syntax="latex" if args.latex else "sympy" if args.sympy else "auto",
         timeout=args.timeout,
         seed=args.seed,
+        monte_carlo=not args.symbolic_only,
     )
     print_json(result.to_json()) if args.json else print(result.text())
     return result.exit_code

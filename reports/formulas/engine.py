@@ -42,6 +42,7 @@ import sympy as sp
 from derivations.conventions import PARAMETERS
 from dlnverify.errors import InvalidParameter
 from reports.claims import get_quantity
+from reports.engine.quantity import Quantity
 from reports.engine.seed import check_seed
 from reports.engine.verdict import Comparison, NumericCheck, numeric_check
 from reports.formulas.chain_result import StepVerdict
@@ -176,10 +177,28 @@ def validate(
 ) -> None:
     """Raise the one-line error :func:`check` would raise for these inputs, without checking
     (to refuse a file of formulas before the first check runs)."""
-    prepare_inputs(get_quantity(quantity), formula, at, syntax)
+    prepare_inputs(_scalar_quantity(quantity), formula, at, syntax)
 
 
 # --------------------------------------------------------------------------- the steps
+
+
+def _scalar_quantity(name: str) -> Quantity:
+    """The scalar quantity ``name``; for another name, a one-line error that also lists the
+    matrix quantities (:mod:`reports.formulas.matrix_quantities`)."""
+    try:
+        return get_quantity(name)
+    except InvalidParameter as error:
+        from reports.formulas.matrix_quantities import MATRIX_QUANTITIES
+
+        if name in MATRIX_QUANTITIES:
+            raise InvalidParameter(
+                f"Got quantity {name!r}, a matrix quantity: check it with"
+                " reports.formulas.matrix_check.check_matrix (dlnverify check does)."
+            ) from None
+        raise InvalidParameter(
+            f"{str(error).removesuffix('.')}; matrix quantities: {', '.join(MATRIX_QUANTITIES)}."
+        ) from None
 
 
 def _prepare(
@@ -192,7 +211,7 @@ def _prepare(
 ) -> Inputs:
     """Validated inputs; the first error, in this order, of: the quantity, the time limit,
     the seed, the fixed values, the formula."""
-    spec = get_quantity(quantity)
+    spec = _scalar_quantity(quantity)
     if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
         raise InvalidParameter(f"Got {timeout=}, but the time limit must be a positive number.")
     if timeout is not None and timeout > MAX_SECONDS:

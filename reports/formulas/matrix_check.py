@@ -18,17 +18,19 @@ pipeline, as the scalar :func:`reports.formulas.engine.check`:
    at every network, and the known convention (DESIGN.md §3,
    :data:`derivations.conventions.CONVENTION_RESCALINGS`) it stands for (loss without the
    1/2: gradient x2, covariance x4);
-4. **verdict** — ``verified`` when equal everywhere, ``refuted`` when not, ``undecided``
-   when the time limit or the memory limit ends the evaluation first.
-
-There is no Monte Carlo comparison of matrix formulas yet.
+4. **Monte Carlo** — the formula against the simulator at random weights
+   (:mod:`reports.formulas.matrix_montecarlo`), for a quantity that has one;
+5. **verdict** — ``verified`` when equal everywhere (and the Monte Carlo comparison agrees),
+   ``refuted`` when not, ``undecided`` when the time limit or the memory limit ends the
+   evaluation first, or when the exact step and the simulator disagree (an internal
+   inconsistency).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -40,6 +42,7 @@ from sympy.polys.matrices import DomainMatrix
 from derivations.conventions import CONVENTION_RESCALINGS, m_out
 from dlnverify.errors import FormulaError, InvalidParameter
 from reports.engine.seed import check_seed
+from reports.engine.verdict import NumericCheck
 from reports.formulas.matrix_evaluation import (
     MAX_DEGREE,
     formula_degree,
@@ -47,10 +50,10 @@ from reports.formulas.matrix_evaluation import (
     needs_field,
 )
 from reports.formulas.matrix_expression import MatrixNode, formula_text
+from reports.formulas.matrix_montecarlo import has_simulator, monte_carlo_check
 from reports.formulas.matrix_names import Index
 from reports.formulas.matrix_parse import parse_matrix_formula
 from reports.formulas.matrix_quantities import (
-    MATRIX_WIDTHS,
     MatrixNetwork,
     MatrixQuantity,
     get_matrix_quantity,
@@ -65,12 +68,15 @@ from reports.formulas.memory_limit import MAX_MEMORY_BYTES, memory_limit
 from reports.formulas.result import Verdict
 from reports.formulas.time_limit import MAX_SECONDS, TimeLimitReached, time_limit
 
-__all__ = ["check_matrix", "validate_matrix"]
+__all__ = ["MAX_EXTRA_NETWORKS", "MAX_EXTRA_WIDTH", "check_matrix", "validate_matrix"]
 
 #: Points tried, after the all-ones point, to show a difference with integer entries.
 _ATTEMPTS = 40
 #: Differing entries a counterexample lists.
 _ENTRIES = 4
+#: Most networks :func:`check_matrix` checks beyond the quantity's own, and their widest layer.
+MAX_EXTRA_NETWORKS = 4
+MAX_EXTRA_WIDTH = 4
 
 
 @dataclass(frozen=True)
@@ -92,15 +98,16 @@ def _prepare(quantity: str, formula: str, syntax: str) -> _Prepared:
     degree within :data:`~reports.formulas.matrix_evaluation.MAX_DEGREE`."""
     spec = get_matrix_quantity(quantity)
     node = parse_matrix_formula(formula, syntax=syntax)
-    shape = formula_shape(node, spec.names)
+    shape = formula_shape(node, spec.names, [str(index) for index in spec.indices])
     if not shape.is_free_identity and shape != spec.shape:
         raise FormulaError(f"the formula is {shape.text()}, but {spec.name} is {spec.shape.text()}")
     if shape.is_free_identity and not spec.shape.is_square:
         raise FormulaError(f"the formula is an identity, but {spec.name} is {spec.shape.text()}")
-    depth = max(len(widths) - 1 for widths in MATRIX_WIDTHS)
-    degrees = {"W_l": 1, "W_k": 1, "Sigma_eps": 1, "W": depth, "Wstar": depth, "Delta": depth}
+    depth = max(len(widths) - 1 for widths in spec.widths)
+    degrees = {"W_l": 1, "W_k": 1, "Sigma_eps": 2, "W": depth, "Wstar": depth, "Delta": depth}
     degrees |= dict.fromkeys(("A_l", "B_l", "A_k", "B_k"), depth - 1)
-    largest = max(max(widths) for widths in MATRIX_WIDTHS) ** 2
+    degrees |= {"u_a": 1, "v_a": 1, "kappa": 1, "Theta": 4 * (depth - 1)}
+    largest = max(max(widths) for widths in spec.widths) ** 2
     degree = formula_degree(node, degrees, largest)
     if degree > MAX_DEGREE:
         raise FormulaError(
@@ -117,6 +124,8 @@ def check_matrix(
     syntax: str = "auto",
     timeout: float | None = 30.0,
     seed: int = 0,
+    widths: Sequence[Sequence[int]] = (),
+    monte_carlo: bool = True,
 ) -> MatrixCheckResult:
     r"""Check a user's formula for the matrix ``quantity`` against its derivation.
 
@@ -134,6 +143,13 @@ def check_matrix(
         Seconds before the check gives up with verdict ``"undecided"`` (default 30).
     seed : int
         Seed of the integer points a counterexample is searched at; same seed, same result.
+    widths : sequence of sequence of int
+        Networks :math:`(h_0, \dots, h_L)` checked after the quantity's own (widths 2 to
+        :data:`MAX_EXTRA_WIDTH`, depth at most the deepest of the quantity's own networks,
+        at most :data:`MAX_EXTRA_NETWORKS` of them).
+    monte_carlo : bool
+        Also compare the formula with the simulator at random weights drawn from ``seed``
+        (:mod:`reports.formulas.matrix_montecarlo`), for a quantity that has one.
 
     Raises
     ------
@@ -151,12 +167,16 @@ def check_matrix(
     check_seed(seed)
     prepared = _prepare(quantity, formula, syntax)
     spec = prepared.quantity
-    comparison = _Comparison(prepared)
+    comparison = _Comparison(prepared, _networks(spec, widths))
     try:
         with time_limit(timeout), memory_limit(MAX_MEMORY_BYTES):
             comparison.run()
-            verdict = Verdict.VERIFIED if comparison.failure is None else Verdict.REFUTED
             counterexample = comparison.counterexample(seed)
+            numeric = (
+                monte_carlo_check(spec, prepared.node, seed=seed, networks=comparison.done)
+                if monte_carlo
+                else None
+            )
     except (TimeLimitReached, MemoryError) as stop:
         reason = (
             f"time limit of {timeout:g} s" if isinstance(stop, TimeLimitReached) else "memory limit"
@@ -170,10 +190,57 @@ def check_matrix(
             started,
         )
     factor, convention = comparison.factor()
+    verdict = Verdict.VERIFIED if comparison.failure is None else Verdict.REFUTED
     message = _message(spec, verdict, comparison, factor, convention)
+    if numeric is not None:
+        if verdict == Verdict.VERIFIED and not numeric.passed:
+            verdict = Verdict.UNDECIDED
+            message += (
+                "; but the Monte Carlo comparison rejects it: an internal inconsistency between"
+                " the derivation and the simulator; please report"
+            )
+        agrees = "agrees" if numeric.passed else "disagrees"
+        message += (
+            f"; Monte Carlo {agrees} at random weights (worst |z| {numeric.max_abs_z:.2f},"
+            f" limit {numeric.threshold:.2f})"
+        )
+    elif monte_carlo and not has_simulator(spec):
+        message += "; no Monte Carlo step: a deterministic function of the weights"
     return _result(
-        prepared, formula, verdict, message, comparison, started, factor, convention, counterexample
+        prepared,
+        formula,
+        verdict,
+        message + ".",
+        comparison,
+        started,
+        factor,
+        convention,
+        counterexample,
+        numeric,
     )
+
+
+def _networks(spec: MatrixQuantity, extra: Sequence[Sequence[int]]) -> tuple[tuple[int, ...], ...]:
+    """The quantity's networks, then the ``extra`` ones it does not have (validated)."""
+    depth = max(len(widths) - 1 for widths in spec.widths)
+    if len(extra) > MAX_EXTRA_NETWORKS:
+        raise InvalidParameter(
+            f"Got {len(extra)} extra networks, but at most {MAX_EXTRA_NETWORKS} are checked."
+        )
+    networks = list(spec.widths)
+    for widths in extra:
+        network = tuple(widths)
+        if not (
+            2 <= len(network) <= depth + 1
+            and all(type(h) is int and 2 <= h <= MAX_EXTRA_WIDTH for h in network)
+        ):
+            raise InvalidParameter(
+                f"Got widths={network!r}, but a network checked for {spec.name} has depth 1 to"
+                f" {depth} and integer widths 2 to {MAX_EXTRA_WIDTH}."
+            )
+        if network not in networks:
+            networks.append(network)
+    return tuple(networks)
 
 
 def _result(
@@ -186,6 +253,7 @@ def _result(
     factor: sp.Rational | None = None,
     convention: str | None = None,
     counterexample: MatrixCounterexample | None = None,
+    numeric: NumericCheck | None = None,
 ) -> MatrixCheckResult:
     spec = prepared.quantity
     return MatrixCheckResult(
@@ -199,6 +267,7 @@ def _result(
         factor=None if factor is None else str(factor),
         convention=convention,
         counterexample=counterexample,
+        numeric=numeric,
         message=message,
         elapsed=time.perf_counter() - started,
     )
@@ -211,57 +280,67 @@ def _message(
     factor: sp.Rational | None,
     convention: str | None,
 ) -> str:
-    layers = "every layer pair l, k" if Index.K in spec.indices else "every layer l"
-    networks = f"{len(comparison.done)} networks (depths 1 to 3) and {layers}"
+    depths = sorted({len(widths) - 1 for widths in comparison.done})
+    networks = f"{len(comparison.done)} networks (depths {depths[0]} to {depths[-1]})"
+    if Index.K in spec.indices:
+        networks += " and every layer pair l, k"
+    elif Index.L in spec.indices:
+        networks += " and every layer l"
     if verdict == Verdict.VERIFIED:
         return (
             f"equal to the derived {spec.name} (claim {spec.claim}) as exact polynomials in"
-            f" the free entries at {networks}; no Monte Carlo comparison for matrix"
-            " quantities yet"
+            f" the free entries at {networks}"
         )
     assert comparison.failure is not None
     widths, l, k = comparison.failure
-    where = f"l = {l}" + (f", k = {k}" if Index.K in spec.indices else "")
-    message = (
-        f"differs from the derived {spec.name} (claim {spec.claim}) at widths {widths}, {where}"
-    )
+    where = _layers_text(spec, l, k)
+    message = f"differs from the derived {spec.name} (claim {spec.claim}) at widths {widths}{where}"
     if factor is not None:
         message += f"; it is {factor} times the derived value at {networks}"
     if convention is not None:
         described = next(c.description for c in CONVENTION_RESCALINGS if c.name == convention)
         message += f": the convention '{convention}' ({described})"
-    return message + "."
+    return message
+
+
+def _layers_text(spec: MatrixQuantity, l: int, k: int) -> str:
+    """``", l = 2, k = 1"``, ``", l = 2"`` or nothing, as the quantity's indices are."""
+    if Index.K in spec.indices:
+        return f", l = {l}, k = {k}"
+    return f", l = {l}" if Index.L in spec.indices else ""
 
 
 class _Comparison:
     """The formula and the derived value at every network and layer, as they are reached."""
 
-    def __init__(self, prepared: _Prepared) -> None:
+    def __init__(self, prepared: _Prepared, networks: tuple[tuple[int, ...], ...]) -> None:
         self.prepared = prepared
+        self.widths = networks
         self.done: list[tuple[int, ...]] = []
-        #: (widths, l, k) of the first case that differs
+        #: (widths, l, k) of the first case that differs, and its (formula, derived)
         self.failure: tuple[tuple[int, ...], int, int] | None = None
+        self.failing: tuple[DomainMatrix, DomainMatrix] | None = None
         #: (formula, derived) of every case, over the field, for the factor
         self.pairs: list[tuple[tuple[int, ...], DomainMatrix, DomainMatrix]] = []
         self.networks: dict[tuple[int, ...], MatrixNetwork] = {}
 
     def run(self) -> None:
         spec = self.prepared.quantity
-        for widths in MATRIX_WIDTHS:
+        for widths in self.widths:
             network = spec.network(widths)
             self.networks[widths] = network
             domain = network.domain.get_field() if self.prepared.field else network.domain
+            layers = [layer.convert_to(domain) for layer in network.layer_values]
             for l, k in spec.cases(widths):
                 values = {
                     name: value.convert_to(domain) for name, value in network.values(l, k).items()
                 }
-                rows = network.widths[l] * network.widths[l - 1]
-                size = rows if Index.K in spec.indices else network.widths[l]
-                given = matrix_value(self.prepared.node, values, domain, size=size)
+                size = network.dimension(spec.shape.rows, l, k)
+                given = matrix_value(self.prepared.node, values, domain, size=size, layers=layers)
                 derived = network.derived(l, k).convert_to(domain)
                 self.pairs.append((widths, given, derived))
                 if self.failure is None and not (given - derived).is_zero_matrix:
-                    self.failure = (widths, l, k)
+                    self.failure, self.failing = (widths, l, k), (given, derived)
             self.done.append(widths)
 
     def factor(self) -> tuple[sp.Rational | None, str | None]:
@@ -287,17 +366,13 @@ class _Comparison:
 
     def counterexample(self, seed: int) -> MatrixCounterexample | None:
         """Integer values of the free entries where the first failing case differs."""
-        if self.failure is None:
+        if self.failure is None or self.failing is None:
             return None
         widths, l, k = self.failure
         network = self.networks[widths]
         spec = self.prepared.quantity
-        domain = network.domain.get_field() if self.prepared.field else network.domain
-        values = {n: v.convert_to(domain) for n, v in network.values(l, k).items()}
-        rows = network.widths[l] * network.widths[l - 1]
-        size = rows if Index.K in spec.indices else network.widths[l]
-        given = matrix_value(self.prepared.node, values, domain, size=size).to_list()
-        derived = network.derived(l, k).convert_to(domain).to_list()
+        domain = self.failing[1].domain
+        given, derived = (matrix.to_list() for matrix in self.failing)
         symbols = list(network.domain.ring.symbols)
         rng = np.random.default_rng(seed)
         for attempt in range(_ATTEMPTS + 1):
@@ -316,7 +391,7 @@ class _Comparison:
                     name: [[int(point[symbol]) for symbol in row] for row in matrix.tolist()]
                     for name, matrix in network.coordinates.items()
                 }
-                layers = (l, k) if Index.K in spec.indices else (l,)
+                layers = (l, k)[: len(spec.indices)]
                 return MatrixCounterexample(widths, layers, matrices, tuple(entries[:_ENTRIES]))
         return None
 
@@ -346,7 +421,7 @@ def _point(
 ) -> dict[sp.Symbol, int]:
     """Integer values of the free entries: all ones with :math:`\\Sigma_\\varepsilon = I`
     first, then entries in ``[-2, 2]`` with a diagonally dominant (positive definite)
-    :math:`\\Sigma_\\varepsilon`."""
+    :math:`\\Sigma_\\varepsilon` and :math:`\\kappa` in ``[1, 3]``."""
     point: dict[sp.Symbol, int] = {}
     for name, matrix in coordinates.items():
         rows, cols = matrix.shape
@@ -355,7 +430,9 @@ def _point(
                 symbol = matrix[i, j]
                 if symbol in point:
                     continue
-                if name != "Sigma_eps":
+                if name == "kappa":
+                    point[symbol] = 1 if ones else int(rng.integers(1, 4))
+                elif name != "Sigma_eps":
                     point[symbol] = 1 if ones else int(rng.integers(-2, 3))
                 elif i == j:
                     point[symbol] = 1 if ones else rows + int(rng.integers(0, 3))

@@ -6,7 +6,9 @@ polynomials (``DomainMatrix`` over the polynomial ring of a derivation, or its f
 fractions when the formula inverts something): the weights, teacher and
 :math:`\Sigma_\varepsilon` are free symbols, so two formulas with equal values are equal as
 polynomial identities at that network, not merely at a sample point.  The products keep their
-order; a :math:`1\times 1` factor scales; the identity takes its size from its context.
+order; a :math:`1\times 1` factor scales; the identity takes its size from its context; a
+layer sum evaluates its body with ``W_l, A_l, B_l`` (or ``_k``, and ``K`` for ``k``) bound to
+each layer's values in turn, and :math:`\Theta(X) = \sum_l A_lA_l^\top XB_l^\top B_l`.
 
 :func:`formula_degree` bounds the work before any evaluation: the total degree of the
 polynomials a formula makes at a depth, which grows with powers and products.
@@ -14,7 +16,7 @@ polynomials a formula makes at a depth, which grows with powers and products.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -28,9 +30,11 @@ from reports.formulas.matrix_expression import (
     FrobeniusSquared,
     Inverse,
     Kronecker,
+    LayerSum,
     MatrixNode,
     Name,
     Negation,
+    Ntk,
     Number,
     Power,
     Product,
@@ -44,6 +48,7 @@ from reports.formulas.matrix_expression import (
 )
 
 __all__ = [
+    "LayerValues",
     "MAX_DEGREE",
     "MAX_ENTRIES",
     "formula_degree",
@@ -69,6 +74,28 @@ class _Identity:
 _Value: TypeAlias = DomainMatrix | _Identity
 
 
+@dataclass(frozen=True)
+class LayerValues:
+    r"""The values of one layer :math:`j`: :math:`W_j, A_j, B_j` and the commutation matrix
+    :math:`K` of :math:`h_j \times h_{j-1}` matrices, which a layer sum binds to
+    ``W_l, A_l, B_l`` (or ``W_k, A_k, B_k, K``)."""
+
+    W: DomainMatrix
+    A: DomainMatrix
+    B: DomainMatrix
+    K: DomainMatrix
+
+    def bound(self, index: str) -> dict[str, DomainMatrix]:
+        """The names of layer index ``index`` with this layer's values."""
+        bound = {f"W_{index}": self.W, f"A_{index}": self.A, f"B_{index}": self.B}
+        return bound | {"K": self.K} if index == "k" else bound
+
+    def convert_to(self, domain: Any) -> LayerValues:
+        """The same values over ``domain``."""
+        W, A, B, K = (value.convert_to(domain) for value in (self.W, self.A, self.B, self.K))
+        return LayerValues(W, A, B, K)
+
+
 def needs_field(node: MatrixNode) -> bool:
     """Whether evaluating ``node`` divides by a polynomial (an inverse, a negative power, a
     quotient by anything but a number), so that it needs the field of fractions."""
@@ -81,8 +108,9 @@ def needs_field(node: MatrixNode) -> bool:
 
 
 def formula_degree(node: MatrixNode, degrees: Mapping[str, int], size: int) -> int:
-    """An upper bound on the total degree of the entries ``node`` makes, given the degree
-    of each name (``degrees``) and the largest size ``size`` of a matrix it inverts (the
+    r"""An upper bound on the total degree of the entries ``node`` makes, given the degree
+    of each name (``degrees``; ``"Theta"``: that of :math:`A_lA_l^\top \cdot B_l^\top B_l`)
+    and the largest size ``size`` of a matrix it inverts (the
     inverse's entries are quotients of minors of that order)."""
     if isinstance(node, Name):
         return degrees.get(node.name, 0)
@@ -105,15 +133,26 @@ def formula_degree(node: MatrixNode, degrees: Mapping[str, int], size: int) -> i
         return formula_degree(node.operand, degrees, size) * size
     if isinstance(node, FrobeniusSquared):
         return 2 * formula_degree(node.operand, degrees, size)
+    if isinstance(node, Ntk):
+        return degrees.get("Theta", 0) + formula_degree(node.operand, degrees, size)
+    if isinstance(node, LayerSum):
+        return formula_degree(node.body, degrees, size)
     assert isinstance(node, Negation | Transpose | Trace | Vec)
     return formula_degree(node.operand, degrees, size)
 
 
 def matrix_value(
-    node: MatrixNode, values: Mapping[str, DomainMatrix], domain: Any, *, size: int
+    node: MatrixNode,
+    values: Mapping[str, DomainMatrix],
+    domain: Any,
+    *,
+    size: int,
+    layers: Sequence[LayerValues] = (),
 ) -> DomainMatrix:
-    """The value of ``node`` with the names bound to ``values`` (dense, over ``domain``);
-    ``size`` is the size of an identity the formula's context leaves open (the result's rows).
+    r"""The value of ``node`` with the names bound to ``values`` (dense, over ``domain``);
+    ``size`` is the size of an identity the formula's context leaves open (the result's rows),
+    ``layers`` the values of the layers :math:`1, \dots, L` a layer sum or :math:`\Theta`
+    runs over.
 
     Raises
     ------
@@ -121,16 +160,19 @@ def matrix_value(
         A matrix larger than :data:`MAX_ENTRIES`, an inverse of a singular matrix, a division
         by zero.
     """
-    value = _Evaluation(values, domain).value(node)
+    value = _Evaluation(values, domain, tuple(layers)).value(node)
     if isinstance(value, _Identity):
         return DomainMatrix.eye(size, domain) * value.coefficient
     return value
 
 
 class _Evaluation:
-    def __init__(self, values: Mapping[str, DomainMatrix], domain: Any) -> None:
+    def __init__(
+        self, values: Mapping[str, DomainMatrix], domain: Any, layers: tuple[LayerValues, ...]
+    ) -> None:
         self.values = values
         self.domain = domain
+        self.layers = layers
 
     def scalar(self, element: Any) -> DomainMatrix:
         return DomainMatrix([[element]], (1, 1), self.domain)
@@ -171,6 +213,24 @@ class _Evaluation:
             if exponent < 0:
                 inner = self.inverse(inner, operand)
             return inner ** abs(exponent)
+        if isinstance(node, LayerSum):
+            return self.sum(
+                [
+                    _Evaluation(
+                        {**self.values, **layer.bound(node.index)}, self.domain, self.layers
+                    ).value(node.body)
+                    for layer in self.layers
+                ]
+            )
+        if isinstance(node, Ntk):
+            inner = self.value(node.operand)
+            assert isinstance(inner, DomainMatrix)
+            return self.sum(
+                [
+                    layer.A * layer.A.transpose() * inner * layer.B.transpose() * layer.B
+                    for layer in self.layers
+                ]
+            )
         if isinstance(node, Kronecker):
             left, right = self.value(node.left), self.value(node.right)
             assert isinstance(left, DomainMatrix)

@@ -12,8 +12,9 @@ Nodes: a named matrix or scalar (:class:`Name`, from
 :data:`~reports.formulas.matrix_names.MATRIX_NAMES`), an exact rational :class:`Number`,
 :class:`Sum`, :class:`Negation`, :class:`Product` (ordered), :class:`Quotient` (by a scalar),
 :class:`Power` (integer exponent), :class:`Transpose`, :class:`Kronecker`, :class:`Trace`,
-:class:`Vec` (column-major), :class:`Inverse` and :class:`FrobeniusSquared`
-(:math:`\|X\|_F^2`).
+:class:`Vec` (column-major), :class:`Inverse`, :class:`FrobeniusSquared`
+(:math:`\|X\|_F^2`), :class:`LayerSum` (:math:`\sum_{l=1}^L`, binding a layer index) and
+:class:`Ntk` (the NTK operator :math:`\Theta(X) = \sum_l A_lA_l^\top X B_l^\top B_l`).
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ __all__ = [
     "FrobeniusSquared",
     "Inverse",
     "Kronecker",
+    "LayerSum",
     "MatrixNode",
     "Name",
     "Negation",
+    "Ntk",
     "Number",
     "Power",
     "Product",
@@ -138,6 +141,24 @@ class FrobeniusSquared:
     operand: MatrixNode
 
 
+@dataclass(frozen=True)
+class LayerSum:
+    r"""``Sum(body, (index, 1, L))``: :math:`\sum_{index=1}^{L}` body, over every layer;
+    ``index`` is ``"l"`` or ``"k"``, the names ``W_l, A_l, B_l`` (or ``_k``) bound in it."""
+
+    body: MatrixNode
+    index: str
+
+
+@dataclass(frozen=True)
+class Ntk:
+    r"""``Theta(operand)``: the NTK operator of paper Prop. 3.3,
+    :math:`\Theta(X) = \sum_{l=1}^L A_lA_l^\top X B_l^\top B_l` (``operand`` is
+    :math:`m \times n`)."""
+
+    operand: MatrixNode
+
+
 MatrixNode = (
     Name
     | Number
@@ -152,6 +173,8 @@ MatrixNode = (
     | Vec
     | Inverse
     | FrobeniusSquared
+    | LayerSum
+    | Ntk
 )
 
 _FUNCTIONS: dict[type, str] = {
@@ -160,6 +183,7 @@ _FUNCTIONS: dict[type, str] = {
     Vec: "vec",
     Inverse: "inverse",
     FrobeniusSquared: "frobenius_squared",
+    Ntk: "Theta",
 }
 
 
@@ -177,6 +201,8 @@ def children(node: MatrixNode) -> tuple[MatrixNode, ...]:
         return (node.base,)
     if isinstance(node, Name | Number):
         return ()
+    if isinstance(node, LayerSum):
+        return (node.body,)
     return (node.operand,)
 
 
@@ -226,6 +252,8 @@ def _text(node: MatrixNode, context: int) -> str:
     elif isinstance(node, Kronecker):
         text = f"kron({_text(node.left, 0)}, {_text(node.right, 0)})"
         level = _POWER + 1
+    elif isinstance(node, LayerSum):
+        text, level = f"Sum({_text(node.body, 0)}, ({node.index}, 1, L))", _POWER + 1
     else:
         text, level = f"{_FUNCTIONS[type(node)]}({_text(node.operand, 0)})", _POWER + 1
     return f"({text})" if level < context else text

@@ -17,6 +17,9 @@ The language, as papers print matrix identities (whitespace is insignificant):
   ``\text``) applied to a bracketed group or to the one factor that follows;
 * the squared Frobenius norm ``\|X\|_F^2`` (also ``\lVert X \rVert_F^2``, ``\left\| ...
   \right\|``);
+* ``\sum_{l=1}^{L}`` (also over ``k``, and ``^L``), the sum over every layer of the
+  Kronecker product or product that follows it, up to the next ``+`` or ``-``;
+* ``\Theta(X)`` (also ``Theta``, ``Θ``), the NTK operator applied to a bracketed group;
 * brackets ``( ) [ ] { }`` with optional size prefixes ``\left \right \bigl \bigr ...``;
   spacing ``\, \; \: \! \quad \qquad`` and ``\displaystyle`` are ignored.
 
@@ -35,9 +38,11 @@ from reports.formulas.guards import MAX_NODES, MAX_TREE_DEPTH, checked_text, exa
 from reports.formulas.matrix_expression import (
     FrobeniusSquared,
     Kronecker,
+    LayerSum,
     MatrixNode,
     Name,
     Negation,
+    Ntk,
     Number,
     Product,
     Sum,
@@ -57,8 +62,17 @@ _GREEK = {
     "sigma": "sigma",
     "varepsilon": "epsilon",
     "epsilon": "epsilon",
+    "Theta": "Theta",
 }
-_UNICODE = {"Δ": "Delta", "Σ": "Sigma", "κ": "kappa", "σ": "sigma", "ε": "epsilon", "ϵ": "epsilon"}
+_UNICODE = {
+    "Θ": "Theta",
+    "Δ": "Delta",
+    "Σ": "Sigma",
+    "κ": "kappa",
+    "σ": "sigma",
+    "ε": "epsilon",
+    "ϵ": "epsilon",
+}
 #: Words spelled as in SymPy syntax, and the (base, subscript) each one is.
 _WORDS = {
     "Delta": ("Delta", None),
@@ -66,6 +80,7 @@ _WORDS = {
     "Sigma": ("Sigma", None),
     "kappa": ("kappa", None),
     "sigma": ("sigma", None),
+    "Theta": ("Theta", None),
 }
 _SUBSCRIPT_WORDS = {"eps": "epsilon", "varepsilon": "epsilon", "epsilon": "epsilon"}
 _SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "displaystyle", "textstyle"}
@@ -111,6 +126,8 @@ def _tokens(text: str) -> list[_Token]:
                 out.append(_Token("TOP", name, column))
             elif name in {"star", "ast"}:
                 out.append(_Token("STAR", name, column))
+            elif name == "sum":
+                out.append(_Token("SUM", name, column))
             elif name == "otimes":
                 out.append(_Token("KRON", name, column))
             elif name in {"cdot", "times"}:
@@ -165,6 +182,9 @@ def _tokens(text: str) -> list[_Token]:
         elif char in ")]}":
             position += 1
             out.append(_Token("CLOSE", char, column))
+        elif char == "=":
+            position += 1
+            out.append(_Token("EQUALS", char, column))
         elif char in "^_":
             position += 1
             out.append(_Token("CARET" if char == "^" else "UNDERSCORE", char, column))
@@ -236,16 +256,22 @@ class _Parser:
         if token is not None and token.kind == "OP" and token.value in "+-":
             self.take()
             negative = token.value == "-"
+        node = self.kronecker(depth + 1)
+        return self.node(Negation(node)) if negative else node
+
+    def kronecker(self, depth: int) -> MatrixNode:
+        """Products joined by ``\\otimes``."""
+        self.check_depth(depth)
         node = self.product(depth + 1)
         while (token := self.peek()) is not None and token.kind == "KRON":
             self.take()
             node = self.node(Kronecker(node, self.product(depth + 1)))
-        return self.node(Negation(node)) if negative else node
+        return node
 
     def starts_factor(self, token: _Token | None) -> bool:
         if token is None or (token.kind == "NORM" and self.in_norm):
             return False
-        return token.kind in {"NUMBER", "LETTER", "FRAC", "FUNC", "NORM", "OPEN"}
+        return token.kind in {"NUMBER", "LETTER", "FRAC", "FUNC", "NORM", "OPEN", "SUM"}
 
     def product(self, depth: int) -> MatrixNode:
         self.check_depth(depth)
@@ -319,12 +345,15 @@ class _Parser:
         if token.kind == "NUMBER":
             return self.node(Number(exact_decimal(token.value)))
         if token.kind == "LETTER":
-            return self.node(self.name(token))
+            return self.node(self.name(token, depth))
         if token.kind == "OPEN":
             inner = self.sum(depth + 1)
             closer = _CLOSING.get(token.value, "}")
             self.expect("CLOSE", closer, f"{closer!r} closing the bracket at column {token.column}")
             return inner
+        if token.kind == "SUM":
+            index = self.sum_bound(token.column)
+            return self.node(LayerSum(self.kronecker(depth + 1), index))
         if token.kind == "FRAC":
             numerator = self.braced(depth)
             return self.node(quotient(numerator, self.braced(depth)))
@@ -368,18 +397,52 @@ class _Parser:
                 " accepted"
             )
 
+    def sum_bound(self, column: int) -> str:
+        """Read ``_{l=1}^{L}`` (or ``^L``) after ``\\sum``: the layer index it binds."""
+        refusal = FormulaError(
+            f"the sum at column {column}: a sum runs over every layer, \\sum_{{l=1}}^{{L}}"
+            " (or over k)"
+        )
+        expected = [("UNDERSCORE", None), ("OPEN", "{"), ("LETTER", None), ("EQUALS", None)]
+        expected += [("NUMBER", "1"), ("CLOSE", "}"), ("CARET", None)]
+        index = ""
+        for kind, value in expected:
+            token = self.peek()
+            if token is None or token.kind != kind or value not in (None, token.value):
+                raise refusal
+            self.take()
+            if kind == "LETTER":
+                index = token.value
+        braced = (token := self.peek()) is not None and token.kind == "OPEN"
+        if braced:
+            self.take()
+        token = self.peek()
+        if index not in ("l", "k") or token is None or token.value != "L":
+            raise refusal
+        self.take()
+        if braced:
+            self.expect("CLOSE", "}", "'}' closing the sum's upper bound")
+        return index
+
     def braced(self, depth: int) -> MatrixNode:
         self.expect("OPEN", "{", "'{' opening an argument of \\frac")
         inner = self.sum(depth + 1)
         self.expect("CLOSE", "}", "'}' closing an argument of \\frac")
         return inner
 
-    def name(self, token: _Token) -> MatrixNode:
+    def name(self, token: _Token, depth: int) -> MatrixNode:
         """A letter with its optional subscript, resolved in
         :data:`~reports.formulas.matrix_names.LATEX_NAMES`."""
         base, subscript = token.value, None
         if base == "Wstar":
             return Name("Wstar")
+        if base == "Theta":
+            following = self.peek()
+            if following is None or following.kind != "OPEN":
+                raise FormulaError(
+                    f"\\Theta at column {token.column} is the NTK operator: write \\Theta(X)"
+                )
+            return Ntk(self.primary(depth + 1))
         following = self.peek()
         if following is not None and following.kind == "UNDERSCORE":
             self.take()

@@ -5,16 +5,16 @@ The entry point of ``dlnverify check`` for matrix quantities: as
 backslash or a brace as LaTeX (:mod:`reports.formulas.matrix_latex_syntax`) and everything
 else as SymPy syntax (:mod:`reports.formulas.matrix_sympy_syntax`), then as LaTeX if that is
 not Python syntax or uses unknown names (``A_l^T Delta B_l^T``), reporting the SymPy-syntax
-refusal if LaTeX refuses too.  Nothing is evaluated; every refusal is one line.
+refusal if LaTeX refuses too (:func:`reports.formulas.parse.dispatched`, the same rule as
+for scalar formulas).  Nothing is evaluated; every refusal is one line.
 """
 
 from __future__ import annotations
 
-from dlnverify.errors import FormulaError, InvalidParameter
 from reports.formulas.matrix_expression import MatrixNode
 from reports.formulas.matrix_latex_syntax import matrix_from_latex
-from reports.formulas.matrix_sympy_syntax import NotMatrixSympySyntax, matrix_from_sympy_syntax
-from reports.formulas.parse import looks_like_latex
+from reports.formulas.matrix_sympy_syntax import matrix_from_sympy_syntax
+from reports.formulas.parse import dispatched
 
 __all__ = ["parse_matrix_formula"]
 
@@ -43,20 +43,4 @@ def parse_matrix_formula(text: str, *, syntax: str = "auto") -> MatrixNode:
     >>> formula_text(parse_matrix_formula(r"-A_l^\top \Delta B_l^\top"))
     '-transpose(A_l)*Delta*transpose(B_l)'
     """
-    if syntax == "sympy":
-        return matrix_from_sympy_syntax(text)
-    if syntax == "latex":
-        return matrix_from_latex(text)
-    if syntax != "auto":
-        raise InvalidParameter(
-            f"Got syntax={syntax!r}, but syntax must be 'auto', 'sympy' or 'latex'."
-        )
-    if isinstance(text, str) and looks_like_latex(text):
-        return matrix_from_latex(text)
-    try:
-        return matrix_from_sympy_syntax(text)
-    except NotMatrixSympySyntax as failure:
-        try:
-            return matrix_from_latex(text)
-        except FormulaError:
-            raise FormulaError(str(failure)) from None
+    return dispatched(text, syntax, matrix_from_sympy_syntax, matrix_from_latex)

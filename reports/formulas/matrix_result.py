@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reports.formulas.result import Verdict
+from reports.engine.verdict import NumericCheck
+from reports.formulas.result import Verdict, numeric_json
 
 __all__ = ["DifferingEntry", "MatrixCheckResult", "MatrixCounterexample"]
 
@@ -68,15 +69,15 @@ class MatrixCounterexample:
 
     def text(self) -> str:
         """One line: network, layers, values, entries."""
-        layers = ", ".join(
-            f"{name} = {value}" for name, value in zip("lk", self.layers, strict=False)
+        layers = "".join(
+            f", {name} = {value}" for name, value in zip("lk", self.layers, strict=False)
         )
         values = "; ".join(f"{name} = {matrix}" for name, matrix in self.values.items())
         entries = "; ".join(
             f"entry ({e.row}, {e.column}): formula {e.formula}, derived {e.derived}"
             for e in self.entries
         )
-        return f"widths {self.widths}, {layers}: {values}: {entries}"
+        return f"widths {self.widths}{layers}: {values}: {entries}"
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,10 @@ class MatrixCheckResult:
         The known convention (DESIGN.md §3) whose rescaling that factor is.
     counterexample : MatrixCounterexample or None
         For a refuted formula.
+    numeric : NumericCheck or None
+        The Monte Carlo comparison with the simulator at random weights
+        (:mod:`reports.formulas.matrix_montecarlo`); ``None`` for a quantity without a
+        simulator, with ``symbolic only``, or when time ran out first.
     message : str
         One human sentence.
     elapsed : float
@@ -121,6 +126,7 @@ class MatrixCheckResult:
     factor: str | None = None
     convention: str | None = None
     counterexample: MatrixCounterexample | None = field(default=None)
+    numeric: NumericCheck | None = field(default=None, repr=False)
     message: str = ""
     elapsed: float = 0.0
 
@@ -150,7 +156,7 @@ class MatrixCheckResult:
             "counterexample": None
             if self.counterexample is None
             else self.counterexample.to_json(),
-            "numeric": None,
+            "numeric": numeric_json(self.numeric),
             "message": self.message,
             "elapsed_seconds": round(self.elapsed, 3),
         }
@@ -170,6 +176,15 @@ class MatrixCheckResult:
             lines.append(f"  convention: {self.convention}")
         if self.counterexample is not None:
             lines.append(f"  counterexample: {self.counterexample.text()}")
+        if self.numeric is not None:
+            worst = max(self.numeric.cases, key=lambda case: abs(case.z))
+            lines.append(
+                f"  Monte Carlo: worst |z| = {self.numeric.max_abs_z:.2f} (limit"
+                f" {self.numeric.threshold:.2f}, {self.numeric.n_tests} entries, false-alarm rate"
+                f" {self.numeric.false_alarm_rate:g}) at {worst.parameters_text}:"
+                f" {worst.estimate:.6g} ± {worst.standard_error:.2g} vs formula"
+                f" {worst.closed_form:.6g} ({worst.samples} samples)"
+            )
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -14,6 +14,10 @@ convention: a :math:`1\times 1` matrix is a scalar, which scales any matrix (als
 * a power, an inverse and a trace need a square matrix, a power an integer exponent;
 * :math:`X \otimes Y` is :math:`(r_Xr_Y) \times (c_Xc_Y)`, :math:`\operatorname{vec}X` is
   :math:`(rc)\times 1`, :math:`\operatorname{tr}X` and :math:`\|X\|_F^2` are scalars;
+* :math:`\Theta(X)` needs :math:`X` of :math:`m \times n` and is :math:`m \times n`;
+* a name of a layer index (``W_l``, ``A_k``, ``K``) stands only where that index is the
+  quantity's (``gradient`` has ``l``) or bound by an enclosing layer sum
+  ``Sum(..., (l, 1, L))``, which may not bind an index already in use;
 * the identity :math:`I` takes its size from its context: a neighbour in a product (which it
   leaves unchanged) or the other terms of a sum (which must be square); where nothing fixes
   it (:math:`I \otimes X`, :math:`\operatorname{tr} I`), it is refused.
@@ -35,9 +39,11 @@ from reports.formulas.matrix_expression import (
     FrobeniusSquared,
     Inverse,
     Kronecker,
+    LayerSum,
     MatrixNode,
     Name,
     Negation,
+    Ntk,
     Number,
     Power,
     Product,
@@ -48,7 +54,7 @@ from reports.formulas.matrix_expression import (
     Vec,
     formula_text,
 )
-from reports.formulas.matrix_names import MATRIX_NAMES, dimension_text
+from reports.formulas.matrix_names import DIMENSIONS, MATRIX_NAMES, Index, dimension_text
 
 __all__ = ["SCALAR", "Shape", "formula_shape"]
 
@@ -94,8 +100,11 @@ def _operand(node: MatrixNode, shape: Shape) -> str:
     return f"{excerpt(formula_text(node))} ({shape.text()})"
 
 
-def formula_shape(node: MatrixNode, names: Collection[str]) -> Shape:
-    """The symbolic shape of the formula ``node``, which may use only ``names``.
+def formula_shape(
+    node: MatrixNode, names: Collection[str], indices: Collection[str] = ("l", "k")
+) -> Shape:
+    """The symbolic shape of the formula ``node``, which may use only ``names``, and the
+    layer indices ``indices`` (the quantity's) outside a layer sum.
 
     Raises
     ------
@@ -103,12 +112,18 @@ def formula_shape(node: MatrixNode, names: Collection[str]) -> Shape:
         A name outside ``names`` or an operation whose operands' shapes do not fit (see the
         module docstring), naming the operands and their shapes.
     """
-    return _Shapes(names).shape(node)
+    return _Shapes(names, indices).shape(node)
+
+
+_OUTPUT = Shape(DIMENSIONS["m"], DIMENSIONS["n"])
 
 
 class _Shapes:
-    def __init__(self, names: Collection[str]) -> None:
+    def __init__(self, names: Collection[str], indices: Collection[str]) -> None:
         self.names = names
+        self.indices = set(indices)
+        #: the indices bound by the enclosing layer sums
+        self.bound: list[str] = []
 
     def shape(self, node: MatrixNode) -> Shape:
         if isinstance(node, Name):
@@ -132,6 +147,16 @@ class _Shapes:
         if isinstance(node, Transpose):
             inner = self.shape(node.operand)
             return Shape(inner.cols, inner.rows)
+        if isinstance(node, LayerSum):
+            return self.layer_sum(node)
+        if isinstance(node, Ntk):
+            inner = self.shape(node.operand)
+            if inner != _OUTPUT:
+                raise FormulaError(
+                    f"Theta of {_operand(node.operand, inner)}: the NTK operator acts on"
+                    f" {_OUTPUT.text()} matrices"
+                )
+            return _OUTPUT
         if isinstance(node, Power | Inverse):
             operand = node.base if isinstance(node, Power) else node.operand
             inner = self.shape(operand)
@@ -174,7 +199,26 @@ class _Shapes:
             allowed = ", ".join(self.names)
             raise FormulaError(f"{name} is not available here; names allowed: {allowed}")
         entry = MATRIX_NAMES[name]
+        index = str(entry.index)
+        if entry.index != Index.NONE and index not in self.indices and index not in self.bound:
+            raise FormulaError(
+                f"{name} stands outside a sum over {index}: write Sum(..., ({index}, 1, L)),"
+                f" \\sum_{{{index}=1}}^{{L}}"
+            )
         return Shape(entry.rows, entry.cols)
+
+    def layer_sum(self, node: LayerSum) -> Shape:
+        if node.index in self.indices or node.index in self.bound:
+            whose = "the quantity's" if node.index in self.indices else "an enclosing sum's"
+            raise FormulaError(
+                f"a sum over {node.index} where {node.index} is already {whose} layer index;"
+                " sum over the other index"
+            )
+        self.bound.append(node.index)
+        try:
+            return self.shape(node.body)
+        finally:
+            self.bound.pop()
 
     def sum(self, node: Sum) -> Shape:
         known: tuple[MatrixNode, Shape] | None = None

@@ -11,7 +11,9 @@ whitelist before the matrix tree (:mod:`reports.formulas.matrix_expression`) is 
   scalar, ``**`` with an integer exponent of magnitude at most :data:`MAX_MATRIX_EXPONENT`
   (``^`` is read as ``**``; ``X**-1`` is the inverse);
 * ``X.T`` and the calls ``transpose(X)``, ``kron(X, Y)``, ``trace(X)``, ``vec(X)``,
-  ``inverse(X)``.
+  ``inverse(X)``, ``frobenius_squared(X)`` (:math:`\|X\|_F^2`), ``Theta(X)`` (the NTK
+  operator) and ``Sum(expr, (l, 1, L))`` (also over ``k``), the sum over every layer; the
+  letters ``l``, ``k``, ``L`` stand only in such a bound.
 
 Anything else is refused with one line naming it; a text that is not Python syntax or uses
 unknown names raises :class:`NotMatrixSympySyntax`, after which
@@ -35,11 +37,14 @@ from reports.formulas.guards import (
     excerpt,
 )
 from reports.formulas.matrix_expression import (
+    FrobeniusSquared,
     Inverse,
     Kronecker,
+    LayerSum,
     MatrixNode,
     Name,
     Negation,
+    Ntk,
     Number,
     Power,
     Product,
@@ -50,6 +55,7 @@ from reports.formulas.matrix_expression import (
     Vec,
 )
 from reports.formulas.matrix_names import MATRIX_NAMES
+from reports.formulas.sympy_syntax import NotSympySyntax
 
 __all__ = [
     "MAX_MATRIX_EXPONENT",
@@ -64,7 +70,18 @@ __all__ = [
 MAX_MATRIX_EXPONENT = 8
 
 #: The calls a formula may make, with their number of arguments.
-_CALLS = {"transpose": 1, "kron": 2, "trace": 1, "vec": 1, "inverse": 1}
+_CALLS = {
+    "transpose": 1,
+    "kron": 2,
+    "trace": 1,
+    "vec": 1,
+    "inverse": 1,
+    "frobenius_squared": 1,
+    "Theta": 1,
+    "Sum": 2,
+}
+#: The letters of a layer sum's bound ``(l, 1, L)``.
+_BOUND_LETTERS = ("l", "k", "L")
 
 _ALLOWED_NODES = (
     ast.Expression,
@@ -74,6 +91,7 @@ _ALLOWED_NODES = (
     ast.Name,
     ast.Call,
     ast.Attribute,
+    ast.Tuple,
     ast.Load,
     ast.Add,
     ast.Sub,
@@ -86,7 +104,7 @@ _ALLOWED_NODES = (
 )
 
 
-class NotMatrixSympySyntax(FormulaError):
+class NotMatrixSympySyntax(NotSympySyntax):
     """A refusal because the text is not Python syntax or uses unknown names: it may be
     LaTeX (``A_l^T Delta B_l^T``), which the LaTeX parser then tries."""
 
@@ -128,7 +146,7 @@ def _scan(tree: ast.Expression) -> None:
         if isinstance(node, ast.Constant) and type(node.value) not in (int, float):
             raise FormulaError(f"constant {excerpt(repr(node.value))} not allowed; only numbers")
         if isinstance(node, ast.Name):
-            known = node.id in MATRIX_NAMES or node.id in _CALLS
+            known = node.id in MATRIX_NAMES or node.id in _CALLS or node.id in _BOUND_LETTERS
             if not known and node.id not in unknown:
                 unknown.append(node.id)
     if unknown:
@@ -173,7 +191,13 @@ class _Builder:
         if isinstance(node, ast.Name):
             if node.id in _CALLS:
                 raise FormulaError(f"{node.id} is a function: write {node.id}(...)")
+            if node.id in _BOUND_LETTERS:
+                raise FormulaError(
+                    f"{node.id} stands only in the bound of a layer sum, Sum(expr, (l, 1, L))"
+                )
             return Name(node.id)
+        if isinstance(node, ast.Tuple):
+            raise FormulaError("a tuple stands only as the bound of a sum, Sum(expr, (l, 1, L))")
         if isinstance(node, ast.Attribute):
             return Transpose(self.build(node.value, down))
         assert isinstance(node, ast.Call)
@@ -190,6 +214,8 @@ class _Builder:
                 f"{name} takes {_CALLS[name]} positional argument(s), got {len(node.args)}"
                 + (" and keywords" if node.keywords else "")
             )
+        if name == "Sum":
+            return LayerSum(self.build(node.args[0], depth), _sum_index(node.args[1]))
         args = [self.build(arg, depth) for arg in node.args]
         if name == "kron":
             return Kronecker(args[0], args[1])
@@ -197,6 +223,10 @@ class _Builder:
             return Transpose(args[0])
         if name == "trace":
             return Trace(args[0])
+        if name == "frobenius_squared":
+            return FrobeniusSquared(args[0])
+        if name == "Theta":
+            return Ntk(args[0])
         return Vec(args[0]) if name == "vec" else Inverse(args[0])
 
     def literal(self, node: ast.Constant) -> sp.Rational:
@@ -222,6 +252,23 @@ class _Builder:
                 f" {MAX_MATRIX_EXPONENT} in magnitude"
             )
         return sign * node.value
+
+
+def _sum_index(bound: ast.expr) -> str:
+    """The layer index of a sum's bound, which must read ``(l, 1, L)`` or ``(k, 1, L)``."""
+    parts = bound.elts if isinstance(bound, ast.Tuple) else []
+    if (
+        len(parts) == 3
+        and isinstance(parts[0], ast.Name)
+        and parts[0].id in ("l", "k")
+        and isinstance(parts[1], ast.Constant)
+        and type(parts[1].value) is int
+        and parts[1].value == 1
+        and isinstance(parts[2], ast.Name)
+        and parts[2].id == "L"
+    ):
+        return parts[0].id
+    raise FormulaError("a sum runs over every layer: its bound must be (l, 1, L) or (k, 1, L)")
 
 
 def _factors(node: MatrixNode) -> tuple[MatrixNode, ...]:

@@ -33,7 +33,7 @@ from reports.formulas.sympy_syntax import (
     side_from_sympy_syntax,
 )
 
-__all__ = ["looks_like_latex", "parse_formula", "parse_formula_side", "parse_side"]
+__all__ = ["dispatched", "looks_like_latex", "parse_formula", "parse_formula_side", "parse_side"]
 
 _Read = TypeVar("_Read")
 
@@ -76,7 +76,7 @@ def parse_formula(
     >>> parse_formula(r"\kappa L^2 s^{4-\frac{4}{L}}")
     L**2*kappa*s**(4 - 4/L)
     """
-    return _dispatched(
+    return dispatched(
         text,
         syntax,
         partial(from_sympy_syntax, allowed=allowed),
@@ -103,7 +103,7 @@ def parse_formula_side(
     >>> side.expr, side.order
     (sigma, OrderTerm(variable=kappa, power=2, at_infinity=False, little=False))
     """
-    return _dispatched(
+    return dispatched(
         text,
         syntax,
         partial(formula_side_from_sympy_syntax, allowed=allowed, modes=modes),
@@ -111,7 +111,7 @@ def parse_formula_side(
     )
 
 
-def _dispatched(
+def dispatched(
     text: str,
     syntax: str,
     sympy_reader: Callable[[str], _Read],
@@ -151,7 +151,7 @@ def parse_side(text: str, *, letters: Letters, syntax: str = "auto") -> Side:
     >>> parse_side(r"\sum_{l=1}^{L} l", letters=Letters()).expr
     Sum(l, (l, 1, L))
     """
-    return _dispatched(
+    return dispatched(
         text,
         syntax,
         partial(side_from_sympy_syntax, letters=letters),

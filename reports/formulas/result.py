@@ -18,7 +18,7 @@ import sympy as sp
 from derivations.conventions import to_latex
 from reports.engine.verdict import NumericCheck
 
-__all__ = ["CheckResult", "Symbolic", "Verdict"]
+__all__ = ["CheckResult", "Symbolic", "Verdict", "numeric_json"]
 
 
 class _Word(enum.StrEnum):
@@ -44,6 +44,29 @@ class Symbolic(_Word):
     EQUAL = "equal"
     DIFFERENT = "different"
     UNDECIDED = "undecided"
+
+
+def numeric_json(numeric: NumericCheck | None) -> dict[str, Any] | None:
+    """A Monte Carlo check in the ``--json`` schema of ``check`` (README, "JSON output")."""
+    if numeric is None:
+        return None
+    return {
+        "passed": numeric.passed,
+        "threshold": numeric.threshold,
+        "false_alarm_rate": numeric.false_alarm_rate,
+        "max_abs_z": numeric.max_abs_z,
+        "cases": [
+            {
+                "parameters": c.parameters,
+                "estimate": c.estimate,
+                "standard_error": c.standard_error,
+                "formula": c.closed_form,
+                "z": c.z,
+                "n_samples": c.n_samples,
+            }
+            for c in numeric.cases
+        ],
+    }
 
 
 @dataclass(frozen=True)
@@ -110,25 +133,6 @@ class CheckResult:
 
     def to_json(self) -> dict[str, Any]:
         """The documented ``--json`` schema (see README, "JSON output")."""
-        numeric = None
-        if self.numeric is not None:
-            numeric = {
-                "passed": self.numeric.passed,
-                "threshold": self.numeric.threshold,
-                "false_alarm_rate": self.numeric.false_alarm_rate,
-                "max_abs_z": self.numeric.max_abs_z,
-                "cases": [
-                    {
-                        "parameters": c.parameters,
-                        "estimate": c.estimate,
-                        "standard_error": c.standard_error,
-                        "formula": c.closed_form,
-                        "z": c.z,
-                        "n_samples": c.n_samples,
-                    }
-                    for c in self.numeric.cases
-                ],
-            }
         return {
             "quantity": self.quantity,
             "formula": self.formula,
@@ -143,7 +147,7 @@ class CheckResult:
             "convention": self.convention,
             "depths": list(self.depths),
             "counterexample": self.counterexample,
-            "numeric": numeric,
+            "numeric": numeric_json(self.numeric),
             "message": self.message,
             "elapsed_seconds": round(self.elapsed, 3),
             "reading": list(self.reading),

@@ -90,7 +90,7 @@ SLIPS = [
 
 @pytest.mark.parametrize(("quantity", "formula", "factor", "convention"), SLIPS)
 def test_slips_are_refuted_with_the_reason(quantity, formula, factor, convention):
-    result = check_matrix(quantity, formula)
+    result = check_matrix(quantity, formula, monte_carlo=False)
     assert result.verdict == Verdict.REFUTED, result.text()
     assert result.exit_code == 1
     assert result.factor == factor
@@ -124,7 +124,7 @@ def _network(values: dict, depth: int) -> dict:
 def test_a_gradient_counterexample_holds_when_recomputed():
     """Formula ``2 x`` the paper's gradient: the entries named are those of ``2 A^T D B^T``
     and ``A^T D B^T`` at the integer weights named, ``D = W* - W``."""
-    result = check_matrix("gradient", "-2*A_l.T*Delta*B_l.T")
+    result = check_matrix("gradient", "-2*A_l.T*Delta*B_l.T", monte_carlo=False)
     example = result.counterexample
     assert example is not None
     (l,) = example.layers
@@ -149,7 +149,7 @@ def _commutation(rows: int, cols: int) -> sp.Matrix:
 def test_a_covariance_counterexample_holds_when_recomputed():
     """Formula without ``K``: the entries named are those of the two forms at the named
     weights, gap and label-noise covariance."""
-    result = check_matrix("noise_covariance", COVARIANCE.removesuffix("*K"))
+    result = check_matrix("noise_covariance", COVARIANCE.removesuffix("*K"), monte_carlo=False)
     example = result.counterexample
     assert example is not None
     l, k = example.layers
@@ -172,9 +172,11 @@ def test_the_same_seed_gives_the_same_counterexample():
     first = check_matrix("noise_covariance", formula, seed=3)
     again = check_matrix("noise_covariance", formula, seed=3)
     assert first.counterexample == again.counterexample
+    assert first.numeric is not None
     assert json.dumps(first.to_json()["counterexample"]) == json.dumps(
         again.to_json()["counterexample"]
     )
+    assert json.dumps(first.to_json()["numeric"]) == json.dumps(again.to_json()["numeric"])
 
 
 REFUSED = [
@@ -214,7 +216,9 @@ def test_a_check_ends_at_its_time_limit():
 
 def test_cli_exit_codes_and_json(capsys):
     assert main(["check", "gradient", GRADIENT_LATEX]) == 0
-    assert "VERIFIED: gradient" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "VERIFIED: gradient" in out
+    assert "Monte Carlo agrees" in out
     assert main(["check", "gradient", "2*A_l.T*(W - Wstar)*B_l.T", "--json"]) == 1
     payload = json.loads(capsys.readouterr().out)
     assert payload["verdict"] == "refuted"
@@ -222,6 +226,11 @@ def test_cli_exit_codes_and_json(capsys):
     assert payload["convention"] == "loss_without_half"
     assert payload["factor"] == "2"
     assert payload["counterexample"]["widths"] == list(MATRIX_WIDTHS[0])
+    assert payload["numeric"]["passed"] is False
+    assert payload["numeric"]["false_alarm_rate"] == 1e-6
+    # (a formula led by '-' would be read as an option: written without it here)
+    assert main(["check", "gradient", CORRECT[2][1], "--symbolic-only", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["numeric"] is None
     assert main(["check", "gradient", "W_l*A_l", "--json"]) == 2
     captured = capsys.readouterr()
     error = json.loads(captured.out)
@@ -244,4 +253,8 @@ def test_check_list_shows_the_matrix_quantities_with_their_shapes(capsys, monkey
     assert {q["name"]: q["shape"] for q in listed} == {
         "gradient": "h_l x h_{l-1}",
         "noise_covariance": "h_l h_{l-1} x h_k h_{k-1}",
+        "jacobian": "m n x h_l h_{l-1}",
+        "modewise_jacobian": "h_l x h_{l-1}",
+        "ntk": "m n x m n",
+        "mode_diffusion_general": "1 x 1",
     }
