@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = argparse.Namespace(argv=arguments)
     with _sigterm_raises():
         try:
-            parser.parse_args(arguments, namespace=args)
+            _parse(parser, arguments, args)
             if args.command is None:
                 parser.print_help()
                 code = int(ExitCode.OK)
@@ -81,6 +81,56 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         except (DlnVerifyError, KeyboardInterrupt, BrokenPipeError) as error:
             return _failure(error, as_json=getattr(args, "json", False))
+
+
+def _parse(parser: argparse.ArgumentParser, arguments: list[str], args: argparse.Namespace) -> None:
+    """Parse ``arguments`` into ``args``; everything after a ``--`` is an operand of the
+    command, wherever its other operands and options stand (``check drift --latex --
+    '-s^2'``: a formula that starts with ``-``).
+
+    argparse alone takes ``--`` only right after the operands that precede it: an optional
+    operand (``nargs="?"``) met by an option first is filled with nothing, and what follows
+    ``--`` is then refused.  So the part before ``--`` is parsed, and the part after it
+    fills the command's operands that are still empty, in order; one too many is a usage
+    error."""
+    if "--" not in arguments:
+        parser.parse_args(arguments, namespace=args)
+        return
+    cut = arguments.index("--")
+    parser.parse_args(arguments[:cut], namespace=args)
+    rest = arguments[cut + 1 :]
+    command = _command_parser(parser, args.command) or parser
+    for action in command._actions:
+        if action.option_strings or isinstance(action, argparse._SubParsersAction) or not rest:
+            continue
+        if action.nargs == "?" and getattr(args, action.dest, None) is None:
+            setattr(args, action.dest, _operand(command, action, rest.pop(0)))
+        elif action.nargs in ("*", "+"):
+            given = list(getattr(args, action.dest, None) or [])
+            setattr(args, action.dest, given + [_operand(command, action, v) for v in rest])
+            rest = []
+    if rest:
+        command.error("unrecognized arguments after '--': " + " ".join(rest))
+
+
+def _command_parser(
+    parser: argparse.ArgumentParser, command: str | None
+) -> argparse.ArgumentParser | None:
+    """The sub-parser of ``command`` (``None`` without one)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command is not None:
+            chosen: argparse.ArgumentParser = action.choices[command]
+            return chosen
+    return None
+
+
+def _operand(command: argparse.ArgumentParser, action: argparse.Action, text: str) -> Any:
+    """``text`` as the operand ``action`` (its ``type`` and ``choices`` applied, as argparse
+    applies them)."""
+    value = action.type(text) if callable(action.type) else text
+    if action.choices is not None and value not in action.choices:
+        command.error(f"argument {action.dest}: invalid choice: {text!r}")
+    return value
 
 
 def _failure(error: BaseException, *, as_json: bool) -> ExitCode:

@@ -143,6 +143,37 @@ def test_an_operand_too_many_is_still_refused(capsys):
     assert "unrecognized arguments: s" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "drift", "--symbolic-only", "--", "-s"],
+        ["check", "--symbolic-only", "--", "drift", "-s"],
+        ["check", "drift", "--latex", "--symbolic-only", "--", "-s"],
+    ],
+)
+def test_a_formula_that_starts_with_a_minus_follows_a_double_dash_after_the_options(argv, capsys):
+    """A formula such as ``-s`` reads as an option; after ``--`` it is the operand, wherever
+    the options stand."""
+    assert main(argv) == ExitCode.FAILED
+    out = capsys.readouterr().out
+    assert out.startswith("REFUTED: drift")
+    assert "formula:    -s\n" in out
+
+
+def test_an_operand_too_many_after_a_double_dash_is_refused(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["check", "drift", "--symbolic-only", "--", "-s", "s"])
+    assert exit_.value.code == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert "unrecognized arguments after '--': s" in err
+    assert err.count("\n") == 1
+
+
+def test_a_claim_after_a_double_dash_is_read_as_a_claim_id(capsys):
+    assert main(["verify", "--symbolic-only", "--quiet", "--", "C2"]) == ExitCode.OK
+    assert "C2" in capsys.readouterr().out
+
+
 # --- --json on bad input ------------------------------------------------------------------------
 
 
