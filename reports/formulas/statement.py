@@ -12,7 +12,10 @@ given and nothing else:
 * one relation, ``=`` or ``\propto``, outside braces: the left-hand side must name the
   checked quantity (or be a bare name such as ``f(s)``); one that names another known
   quantity is refused, naming it.  ``\propto`` ("up to a constant factor") is allowed only
-  for a quantity defined up to one (``stationary_density``).
+  for a quantity defined up to one (``stationary_density``);
+* a written normaliser in front of the formula, ``\frac{1}{Z}``, ``Z^{-1}`` (also
+  ``\mathcal{Z}``; SymPy syntax ``1/Z*``, ``Z**-1*``): it says the same as ``\propto`` and is
+  allowed where ``\propto`` is, refused with that reason elsewhere.
 
 Every piece it removes or reads is listed in :attr:`Statement.reading`, which the check's
 echo prints, so nothing is normalised silently.  A text with none of these is returned as
@@ -64,6 +67,12 @@ _DEBRIS = (
     (re.compile(r"\\notag(?![A-Za-z])"), r"\notag"),
 )
 _RELATION = re.compile(r"\\propto(?![A-Za-z])|=")
+_Z = r"(?:Z|\\mathcal\{Z\}|\\mathcal\s*Z)"
+#: A normaliser written in front of the formula, and the spacing or product sign after it.
+_NORMALISER = re.compile(
+    rf"^(?:\\[td]?frac\{{1\}}\{{{_Z}\}}|{_Z}\^(?:\{{-1\}}|-1)|1/Z\s*\*|Z\*\*\(?-1\)?\s*\*)"
+    r"(?:\\[,;:!]|\\cdot(?![A-Za-z])|\s)*"
+)
 _MODE_SUBSCRIPT = re.compile(r"_(?:\{(?:aa|ab|ba|bb|a|b|i|j|k|\\alpha)\}|a|b|i|j|k|\\alpha)")
 _NAME = re.compile(r"(?:[A-Za-z]|\\[A-Za-z]+)(?:[_^](?:[A-Za-z0-9*]|\\[A-Za-z]+))*")
 
@@ -226,6 +235,9 @@ def read_statement(text: str, spec: Quantity) -> Statement:
         )
     relations = _relations(formula)
     if not relations:
+        normalised = _without_normaliser(formula, spec)
+        if normalised is not None:
+            return Statement(normalised[0], None, True, (*reading, normalised[1]))
         if not reading:
             return Statement(text)
         return Statement(formula, reading=tuple(reading))
@@ -247,4 +259,30 @@ def read_statement(text: str, spec: Quantity) -> Statement:
     reading.append(_read_left(left, spec))
     if proportional:
         reading.append("\\propto: compared up to a constant factor")
+    normalised = _without_normaliser(right, spec)
+    if normalised is not None:
+        right = normalised[0]
+        reading.append(normalised[1])
+        proportional = True
     return Statement(right, left, proportional, tuple(reading))
+
+
+def _without_normaliser(formula: str, spec: Quantity) -> tuple[str, str] | None:
+    """``formula`` without a normaliser written in front of it (``\\frac{1}{Z}``, ...) and
+    the line that says so, or ``None`` when it has none.
+
+    Raises
+    ------
+    FormulaError
+        A normaliser for a quantity not defined up to a constant factor.
+    """
+    found = _NORMALISER.match(formula)
+    if found is None or found.end() == len(formula):
+        return None
+    written = found.group().strip()
+    if spec.up_to_factor_in is None:
+        raise FormulaError(
+            f"Got the normaliser {written}, which states a formula up to a constant factor,"
+            f" but {spec.name} is not defined up to one; write the whole formula."
+        )
+    return formula[found.end() :], f"{written}: a normaliser, compared up to a constant factor"

@@ -78,9 +78,35 @@ def test_propto_is_read_for_a_density_up_to_a_constant_factor():
 
 
 @pytest.mark.parametrize(
+    "normaliser",
+    [r"\frac{1}{Z}", r"\frac{1}{Z}\,", r"Z^{-1}", r"Z^{-1} \cdot ", r"\frac{1}{\mathcal{Z}}"],
+)
+@pytest.mark.parametrize("left", ["", "p(s) = "])
+def test_a_written_normaliser_reads_as_up_to_a_constant_factor(normaliser, left):
+    density = r"\bigl(2(\sigma-s)^2+\sigma_\varepsilon^2\bigr)^{-1-\frac{1}{2\kappa}}"
+    result = check(
+        "stationary_density", f"{left}{normaliser}{density}", at={"L": 1}, monte_carlo=False
+    )
+    assert result.verdict == "verified", result.message
+    assert any("a normaliser, compared up to a constant factor" in x for x in result.reading)
+    wrong = check(
+        "stationary_density", f"{left}{normaliser}{density} s", at={"L": 1}, monte_carlo=False
+    )
+    assert wrong.verdict == "refuted"
+
+
+def test_a_normaliser_in_sympy_syntax_reads_as_up_to_a_constant_factor():
+    density = "(2*(sigma-s)**2+sigma_eps**2)**(-1-1/(2*kappa))"
+    for text in (f"1/Z*{density}", f"Z**-1*{density}"):
+        result = check("stationary_density", text, at={"L": 1}, monte_carlo=False)
+        assert result.verdict == "verified", (text, result.message)
+
+
+@pytest.mark.parametrize(
     ("quantity", "text", "message"),
     [
-        ("diffusion", rf"\mu(s) = {D}", "names drift or two_mode_drift"),
+        ("diffusion", rf"\frac{{1}}{{Z}} {D}", "not defined up to one; write the whole formula"),
+        ("diffusion", rf"D(s) = Z^{{-1}} {D}", "not defined up to one; write the whole formula"),
         ("drift", rf"D(s) = {D}", "names diffusion"),
         ("diffusion", rf"D(s) \propto {D}", "not defined up to one"),
         ("diffusion", rf"D = {D} = {D}", "2 relations"),
