@@ -569,6 +569,7 @@ QUANTITIES = (
         lambda: {"solution": logistic_solution()},
         simulated_gf_solution,
         depth_range=(2, 2),
+        deepest_fixed_depth=2,
     ),
     Quantity(
         "gf_time",
@@ -581,6 +582,8 @@ QUANTITIES = (
         constraint=_growing,
         domain="s0 < s < sigma",
         depth_range=(1, 4),
+        # the closed form at a fixed depth integrates a rational function of degree ~ L
+        deepest_fixed_depth=4,
         at_depth=lambda depth: {"time": _flow_time(depth)},
     ),
 )

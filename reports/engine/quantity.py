@@ -20,7 +20,12 @@ from derivations.conventions import PARAMETERS, to_latex
 from numerics.montecarlo import Estimate
 from reports.engine.verdict import Comparison
 
-__all__ = ["Quantity", "quantity_comparisons"]
+__all__ = ["DEEPEST_FIXED_DEPTH", "Quantity", "quantity_comparisons"]
+
+
+#: The deepest ``L`` a check may fix by default (``--at L=12``): the closed forms hold at
+#: every depth; past this the simulated observables and the exact comparison grow costly.
+DEEPEST_FIXED_DEPTH = 12
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,11 @@ class Quantity:
         The constraint in words, for error messages (``"sigma_eps >= 0.1 sigma"``).
     depth_range : tuple[int, int]
         Depths ``L`` at which formulas are probed and simulated.
+    deepest_fixed_depth : int or None
+        The deepest ``L`` that a check may fix (``--at L=...``), from the shallowest of
+        :attr:`depth_range`: the derivation holds at every depth, so this bounds only the
+        work (:attr:`fixed_depths`).  ``None``: :data:`DEEPEST_FIXED_DEPTH`, or the deepest
+        probed depth if that is deeper.
     up_to_factor_in : str or None
         For a quantity defined only up to a factor constant in this variable (an unnormalised
         density in ``s``): formulas are compared through their logarithmic derivative
@@ -79,6 +89,16 @@ class Quantity:
     up_to_factor_in: str | None = None
     at_depth: Callable[[int], dict[str, sp.Expr]] | None = field(default=None, repr=False)
     first_order_in: str | None = None
+    deepest_fixed_depth: int | None = None
+
+    @property
+    def fixed_depths(self) -> tuple[int, int]:
+        """The depths ``L`` a check may fix: from the shallowest of :attr:`depth_range` to
+        :attr:`deepest_fixed_depth`."""
+        low, high = self.depth_range
+        if self.deepest_fixed_depth is not None:
+            return low, self.deepest_fixed_depth
+        return low, max(high, DEEPEST_FIXED_DEPTH)
 
     def derived(self) -> sp.Expr:
         """The derived expression (sum of the components)."""

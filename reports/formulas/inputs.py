@@ -218,8 +218,8 @@ def _fixed_values(spec: Quantity, at: Mapping[str, Any] | None) -> dict[str, int
             raise InvalidParameter(f"Got at {name}={given}, but {name} must be > 0.")
         if symbol.is_nonnegative and value < 0:
             raise InvalidParameter(f"Got at {name}={given}, but {name} must be >= 0.")
-        if name == "L" and not spec.depth_range[0] <= value <= spec.depth_range[1]:
-            low, high = spec.depth_range
+        if name == "L" and not spec.fixed_depths[0] <= value <= spec.fixed_depths[1]:
+            low, high = spec.fixed_depths
             raise InvalidParameter(
                 f"Got at L={given}, but {spec.name} is checked at depths {low}-{high}."
             )

@@ -10,6 +10,7 @@ import json
 import pytest
 
 from dlnverify.errors import InvalidParameter
+from reports.claims import get_quantity
 from reports.cli import ExitCode, main
 from reports.formulas.engine import check
 from reports.formulas.result import Verdict
@@ -35,6 +36,30 @@ def test_a_formula_at_a_fixed_depth_is_verified_there_with_monte_carlo_at_that_d
     assert wrong.verdict == Verdict.REFUTED
     assert not wrong.numeric.passed
     assert wrong.counterexample["parameters"]["L"] == 3
+
+
+#: Eq. 7 at depth 12, written out by hand: L^2 s^(4-4/L) = 144 s^(11/3).
+DIFFUSION_L12 = "144*kappa*s**(11/3)*(2*(sigma-s)**2+sigma_eps**2)"
+
+
+def test_a_depth_past_the_probed_ones_can_be_fixed_and_is_simulated_there():
+    """The derivation holds at every depth: --at L=12 is checked at 12 (probing without a
+    fixed depth stays at 1-6), by Monte Carlo too, and a slip there is rejected by both."""
+    result = check("diffusion", DIFFUSION_L12, at={"L": 12})
+    assert result.verdict == Verdict.VERIFIED, result.message
+    assert result.numeric is not None
+    assert all(case.parameters["L"] == 12 for case in result.numeric.cases)
+    wrong = check("diffusion", "1.1*" + DIFFUSION_L12, at={"L": 12})
+    assert wrong.verdict == Verdict.REFUTED
+    assert not wrong.numeric.passed
+
+
+def test_a_quantity_with_its_own_deepest_depth_refuses_a_deeper_one():
+    """gf_time's closed form at a fixed depth integrates a rational function of degree about
+    L: it stops at depth 4."""
+    assert get_quantity("gf_time").fixed_depths == (1, 4)
+    with pytest.raises(InvalidParameter, match="depths 1-4"):
+        check("gf_time", "s0", at={"L": 5})
 
 
 def test_several_fixed_values_and_a_wrong_depth():
@@ -78,7 +103,7 @@ def test_stationary_density_at_every_depth_needs_the_depth_fixed():
         ({"x": 1}, "parameters of diffusion are"),
         ({"L": 0}, "L must be > 0"),
         ({"L": 2.5}, "L is an integer"),
-        ({"L": 7}, "depths 1-6"),
+        ({"L": 13}, "depths 1-12"),
         ({"sigma_eps": -1}, "sigma_eps must be >= 0"),
         ({"kappa": float("nan")}, "finite"),
         ({"kappa": "x"}, "must be a number"),
