@@ -38,6 +38,10 @@ def test_a_formula_at_a_fixed_depth_is_verified_there_with_monte_carlo_at_that_d
     assert wrong.counterexample["parameters"]["L"] == 3
 
 
+#: Time limit (seconds) of the checks that take tens of seconds on a loaded two-core machine:
+#: these tests assert verdicts; the time a check takes is measured in benchmarks/.
+SLOW_CHECK = 300.0
+
 #: Eq. 7 at depth 12, written out by hand: L^2 s^(4-4/L) = 144 s^(11/3).
 DIFFUSION_L12 = "144*kappa*s**(11/3)*(2*(sigma-s)**2+sigma_eps**2)"
 
@@ -206,7 +210,9 @@ def test_equal_modes_in_the_two_mode_ito_drift():
     sum_{d<L} (L - d) = L (L - 1)/2 (by hand); at s = s_b = 1, with D = sigma - 1 and
     D_b = sigma_b - 1, the drift is kappa L (L-1)/2 ((2 D^2 + sigma_eps^2) + D D_b)."""
     by_hand = "kappa*L*(L-1)/2*(2*(sigma-1)**2+sigma_eps**2+(sigma-1)*(sigma_b-1))"
-    result = check("two_mode_ito_drift", by_hand, at={"s": 1, "s_b": 1})
+    # the verdict is asserted, not the speed (benchmarks/check_benchmark.py): a limit the
+    # check cannot reach on a loaded machine
+    result = check("two_mode_ito_drift", by_hand, at={"s": 1, "s_b": 1}, timeout=SLOW_CHECK)
     assert result.symbolic == "equal", result.message
     assert result.verdict == Verdict.VERIFIED
     dropped = check(
@@ -214,6 +220,7 @@ def test_equal_modes_in_the_two_mode_ito_drift():
         "kappa*L*(L-1)/2*(2*(sigma-1)**2+sigma_eps**2)",
         at={"s": 1, "s_b": 1},
         monte_carlo=False,
+        timeout=SLOW_CHECK,
     )
     assert dropped.verdict == Verdict.REFUTED
 
