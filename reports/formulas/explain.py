@@ -64,13 +64,18 @@ def agreeing_depths(
     symbols: Mapping[str, sp.Symbol],
 ) -> tuple[int, ...]:
     """Depths at which ``left`` and ``right`` agree at every probe point (moved to that
-    depth; points outside the quantity's constraint there are skipped)."""
+    depth; points outside the quantity's constraint there are skipped).  A depth where the
+    derived ``right`` vanishes at every such point is left out: agreeing there says nothing
+    (the Itô drift, a factor ``L - 1``, at ``L = 1``)."""
     low, high = quantity.depth_range
     agreeing = []
+    zero = sp.Integer(0)
     for depth in range(low, high + 1):
         moved = [point | {"L": depth} for point in points]
         moved = [p for p in moved if quantity.constraint is None or quantity.constraint(p)]
-        if moved and all(differs(left, right, p, symbols) is False for p in moved):
+        if not moved or all(differs(right, zero, p, symbols) is False for p in moved):
+            continue
+        if all(differs(left, right, p, symbols) is False for p in moved):
             agreeing.append(depth)
     return tuple(agreeing)
 

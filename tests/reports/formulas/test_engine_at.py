@@ -86,6 +86,19 @@ def test_a_formula_right_at_one_depth_only_is_refuted_and_the_depth_named():
     assert check("diffusion", DIFFUSION_L2, at={"L": 3}, monte_carlo=False).depths == ()
 
 
+def test_a_depth_where_the_derived_result_vanishes_is_not_named():
+    """The Itô drift has the factor L - 1: any slip in it that keeps that factor agrees at
+    L = 1, where both sides are 0; the hint names depths where the agreement says something."""
+    slip = "kappa*L*(L-1)/2*s**(3-4/L)*((sigma-s)**2+sigma_eps**2)"  # 2(sigma-s)^2 halved
+    result = check("ito_drift", slip, monte_carlo=False)
+    assert result.verdict == Verdict.REFUTED
+    assert result.depths == ()
+    assert "--at L=1" not in result.message
+    # a formula right at depth 2 only (the Itô drift's depth-2 form) is still named
+    depth_two = "kappa*s*(2*(sigma-s)**2+sigma_eps**2)"  # L (L-1)/2 s^(3-4/L) at L = 2
+    assert check("ito_drift", depth_two, monte_carlo=False).depths == (2,)
+
+
 def test_stationary_density_at_every_depth_needs_the_depth_fixed():
     at_one = {"at": {"L": 1}, "monte_carlo": False}
     assert check("stationary_density", DENSITY_L1, **at_one).verdict == Verdict.VERIFIED
