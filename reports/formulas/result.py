@@ -17,6 +17,7 @@ import sympy as sp
 
 from derivations.conventions import to_latex
 from reports.engine.verdict import NumericCheck
+from reports.render.html import html_display, html_escape
 
 __all__ = ["CheckResult", "Symbolic", "Verdict", "numeric_json"]
 
@@ -224,6 +225,24 @@ class CheckResult:
             )
         lines += [f"\n{line.replace('_', chr(92) + '_')}" for line in self.evidence_lines()]
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The result as HTML for a notebook: the verdict line, the derived result and the
+        difference as MathML (from the same LaTeX as :meth:`_repr_markdown_`;
+        :func:`reports.render.html.html_display`), then the evidence; every text escaped."""
+        def formula(label: str, latex: str) -> str:
+            return f"<p>{html_escape(label)}</p>{html_display(latex)}"
+
+        parts = [
+            f"<p><strong>{html_escape(self.verdict.upper())}</strong> — "
+            f"<code>{html_escape(self.quantity)}</code>: {html_escape(self.message)}</p>"
+        ]
+        if self.derived is not None:
+            parts.append(formula("derived:", to_latex(self.derived)))
+        if self.difference is not None and self.symbolic == Symbolic.DIFFERENT:
+            parts.append(formula("formula − derived:", to_latex(self.difference)))
+        parts += [f"<p>{html_escape(line)}</p>" for line in self.evidence_lines()]
+        return '<div class="dlnverify-check">' + "".join(parts) + "</div>"
 
     def _repr_latex_(self) -> str:
         parts = [rf"\text{{{self.verdict}: {self.quantity.replace('_', ' ')}}}"]

@@ -183,6 +183,33 @@ def test_refuted_result_markdown_shows_the_counterexample(refuted):
 
 
 @pytest.mark.parametrize("which", ["verified", "refuted"])
+def test_check_result_html_shows_the_verdict_and_its_formulas_as_mathml(which, request):
+    from xml.etree import ElementTree
+
+    result = request.getfixturevalue(which)
+    page = result._repr_html_()
+    tree = ElementTree.fromstring(page)  # well-formed: every tag closed, every text escaped
+    first = tree.find("p")
+    assert first is not None
+    assert first.findtext("strong") == result.verdict.upper()
+    assert first.findtext("code") == result.quantity
+    maths = tree.findall(".//math")  # HTML5 MathML, no namespace
+    assert len(maths) == (2 if which == "refuted" else 1)  # derived (and the difference)
+    texts = "".join(tree.itertext())
+    for line in result.evidence_lines():
+        assert line in texts
+
+
+def test_check_result_html_escapes_what_it_shows(verified):
+    import dataclasses
+
+    hostile = dataclasses.replace(verified, message="<script>alert(1)</script> & more")
+    page = hostile._repr_html_()
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
+
+
+@pytest.mark.parametrize("which", ["verified", "refuted"])
 def test_check_result_latex_is_one_well_formed_math_block(which, request):
     result = request.getfixturevalue(which)
     latex = result._repr_latex_()
