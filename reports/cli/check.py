@@ -162,7 +162,7 @@ def _check_file(args: argparse.Namespace) -> int:
         print_json({"file": args.file, "verified": verified, "checks": checks})
     else:
         rows = [
-            [e.name, e.quantity, r.verdict, ", ".join(f"{k}={v:g}" for k, v in r.at.items())]
+            [e.name, e.quantity, r.verdict, ", ".join(f"{k}={v:g}" for k, v in _at(r).items())]
             for e, r in zip(entries, results, strict=True)
         ]
         print(table(rows, ["name", "quantity", "verdict", "at"]))
@@ -171,6 +171,13 @@ def _check_file(args: argparse.Namespace) -> int:
                 print(f"\n{entry.name}:")
                 _print_check(result)
     return max(result.exit_code for result in results)
+
+
+def _at(result: Any) -> dict[str, Any]:
+    """The values a check held fixed (none for a matrix check)."""
+    from reports.formulas.result import CheckResult
+
+    return result.at if isinstance(result, CheckResult) else {}
 
 
 def _print_check(result: Any) -> None:

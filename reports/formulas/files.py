@@ -29,10 +29,13 @@ from typing import Any
 from dlnverify.errors import DlnVerifyError, InvalidParameter
 from reports.formulas.engine import check, validate
 from reports.formulas.file_text import STDIN, read_formula_file
+from reports.formulas.matrix_check import check_matrix, validate_matrix
+from reports.formulas.matrix_quantities import MATRIX_QUANTITIES
+from reports.formulas.matrix_result import MatrixCheckResult
 from reports.formulas.result import CheckResult
 from reports.render.toml_document import SINGLE_QUOTES_ADVICE, toml_document
 
-__all__ = ["FormulaEntry", "check_formulas", "load_formulas", "named_json"]
+__all__ = ["EntryResult", "FormulaEntry", "check_formulas", "load_formulas", "named_json"]
 
 _KEYS = ("name", "quantity", "formula", "at", "syntax")
 _SYNTAXES = ("auto", "sympy", "latex")
@@ -89,7 +92,15 @@ def _parse(data: Mapping[str, Any], name: str) -> list[FormulaEntry]:
     entries = [_entry(table, index, name) for index, table in enumerate(tables, 1)]
     for entry in entries:
         try:
-            validate(entry.quantity, entry.formula, at=entry.at, syntax=entry.syntax)
+            if entry.quantity in MATRIX_QUANTITIES:
+                if entry.at:
+                    raise InvalidParameter(
+                        f"at holds no values for a matrix quantity ({entry.quantity} is"
+                        " checked at every network and layer); drop it."
+                    )
+                validate_matrix(entry.quantity, entry.formula, syntax=entry.syntax)
+            else:
+                validate(entry.quantity, entry.formula, at=entry.at, syntax=entry.syntax)
         except DlnVerifyError as error:
             raise type(error)(f"Formula file {name!r}, {entry.name!r}: {error}") from None
     return entries
@@ -138,7 +149,11 @@ def _entry(table: Any, index: int, name: str) -> FormulaEntry:
     return FormulaEntry(label, table["quantity"], table["formula"], dict(at), syntax)
 
 
-def named_json(entry: FormulaEntry, result: CheckResult) -> dict[str, Any]:
+#: The result of one entry: a scalar or a matrix check.
+EntryResult = CheckResult | MatrixCheckResult
+
+
+def named_json(entry: FormulaEntry, result: EntryResult) -> dict[str, Any]:
     """One checked formula for ``--json``: its name, then the check's schema."""
     return {"name": entry.name} | result.to_json()
 
@@ -150,22 +165,34 @@ def check_formulas(
     timeout: float | None = 30.0,
     monte_carlo: bool = True,
     progress: Callable[[str], None] | None = None,
-) -> list[CheckResult]:
-    """Check every entry (in order, each with ``seed``); ``progress`` gets a line before and
+) -> list[EntryResult]:
+    """Check every entry (in order, each with ``seed``; a matrix quantity by
+    :func:`~reports.formulas.matrix_check.check_matrix`); ``progress`` gets a line before and
     after each check."""
-    results = []
+    results: list[EntryResult] = []
     for index, entry in enumerate(entries, 1):
         if progress is not None:
             progress(f"[{index}/{len(entries)}] {entry.name} ({entry.quantity}) ...")
-        result = check(
-            entry.quantity,
-            entry.formula,
-            at=entry.at,
-            syntax=entry.syntax,
-            timeout=timeout,
-            seed=seed,
-            monte_carlo=monte_carlo,
-        )
+        result: EntryResult
+        if entry.quantity in MATRIX_QUANTITIES:
+            result = check_matrix(
+                entry.quantity,
+                entry.formula,
+                syntax=entry.syntax,
+                timeout=timeout,
+                seed=seed,
+                monte_carlo=monte_carlo,
+            )
+        else:
+            result = check(
+                entry.quantity,
+                entry.formula,
+                at=entry.at,
+                syntax=entry.syntax,
+                timeout=timeout,
+                seed=seed,
+                monte_carlo=monte_carlo,
+            )
         if progress is not None:
             progress(
                 f"[{index}/{len(entries)}] {entry.name}: {result.verdict} ({result.elapsed:.1f} s)"

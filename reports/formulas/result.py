@@ -230,6 +230,7 @@ class CheckResult:
         """The result as HTML for a notebook: the verdict line, the derived result and the
         difference as MathML (from the same LaTeX as :meth:`_repr_markdown_`;
         :func:`reports.render.html.html_display`), then the evidence; every text escaped."""
+
         def formula(label: str, latex: str) -> str:
             return f"<p>{html_escape(label)}</p>{html_display(latex)}"
 

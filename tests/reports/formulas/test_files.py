@@ -107,6 +107,37 @@ def test_cli_json(tmp_path, capsys):
     assert payload["checks"][0]["at"] == {"L": 3}
 
 
+#: Prop. 3.1's gradient, right and with the factor 2 of a loss without 1/2, beside a scalar.
+MATRIX_AND_SCALAR = """
+[[check]]
+name = "Prop. 3.1"
+quantity = "gradient"
+formula = '-A_l^\\top \\Delta B_l^\\top'
+
+[[check]]
+quantity = "gradient"
+formula = '-2*transpose(A_l) @ Delta @ transpose(B_l)'
+
+[[check]]
+quantity = "gradient_drift"
+formula = "L*s**(2-2/L)*(sigma-s)"
+"""
+
+
+def test_a_file_mixes_matrix_and_scalar_quantities(tmp_path, capsys):
+    path = _write(tmp_path, MATRIX_AND_SCALAR)
+    code = main(["check", "--file", str(path), "--symbolic-only", "--json", "--quiet"])
+    assert code == ExitCode.FAILED
+    payload = json.loads(capsys.readouterr().out)
+    assert [c["verified"] for c in payload["checks"]] == [True, False, True]
+    assert payload["checks"][1]["convention"] == "loss_without_half"
+    assert payload["checks"][0]["shape"] == "h_l x h_{l-1}"
+    assert main(["check", "--file", str(path), "--symbolic-only", "--quiet"]) == ExitCode.FAILED
+    out = capsys.readouterr().out
+    assert "REFUTED: gradient" in out
+    assert "Prop. 3.1" in out
+
+
 @pytest.mark.parametrize(
     ("text", "error", "message"),
     [
@@ -129,6 +160,16 @@ def test_cli_json(tmp_path, capsys):
             "L must be",
         ),
         ("[[check]\n", InvalidParameter, "not valid TOML"),
+        (
+            "[[check]]\nquantity = 'gradient'\nformula = 'W_l A_l'",
+            FormulaError,
+            "'gradient #4'.*h_\\{l-1\\} != m",
+        ),
+        (
+            "[[check]]\nquantity = 'gradient'\nformula = 'Delta'\nat = {L = 2}",
+            InvalidParameter,
+            "no values for a matrix quantity",
+        ),
     ],
 )
 def test_bad_files_are_refused_before_any_check(tmp_path, text, error, message):
