@@ -56,6 +56,7 @@ from derivations._validation import integer_at_least
 from derivations.conventions import L, kappa, s, s_b, sigma, sigma_b, sigma_eps
 from derivations.modewise import second_order_amplitude
 from derivations.output_noise import (
+    expanded,
     expect_quadratic,
     layer_noise,
     noise_second_moments,
@@ -178,7 +179,7 @@ def aligned_mode_dynamics(*, depth: int, n_modes: int) -> dict[str, Any]:
     to_roots = {amps[b]: roots[b] ** depth for b in range(r)}
 
     def bal(expr):
-        return sp.expand(sp.sympify(expr).subs(balance).subs(to_roots))
+        return expanded(sp.sympify(expr).xreplace(balance).xreplace(to_roots))
 
     return {
         "amplitudes": a,

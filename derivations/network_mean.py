@@ -83,6 +83,7 @@ import sympy as sp
 from derivations.aligned_balanced import teacher_point
 from derivations.conventions import L, kappa, sigma, sigma_eps
 from derivations.output_noise import (
+    expanded,
     expect_quadratic,
     layer_noise,
     noise_second_moments,
@@ -151,7 +152,7 @@ def _split(vector: Sequence[sp.Expr], weights: Sequence[sp.Matrix]) -> list[sp.M
 
 def _second_order(matrix: sp.Matrix) -> sp.Matrix:
     """The coefficient of :math:`t^2` of a matrix polynomial in the scaling symbol."""
-    return matrix.applyfunc(lambda e: sp.expand(e).coeff(_t, 2))
+    return matrix.applyfunc(lambda e: expanded(e).coeff(_t, 2))
 
 
 @cache
@@ -210,7 +211,7 @@ def linear_response(weights: Sequence[sp.Matrix]) -> dict[str, Any]:
     for p in range(size):
         for q in range(p, size):
             noise_covariance[p, q] = noise_covariance[q, p] = expect_quadratic(
-                sp.expand(layer_xi[p] * layer_xi[q]), noise, moments
+                layer_xi[p] * layer_xi[q], noise, moments
             )
     hessian = jacobian.T * jacobian
     covariance = sp.zeros(size, size)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import product
+from typing import Any
 
 import sympy as sp
 
@@ -37,6 +38,7 @@ from derivations.symbolic_network import partial_products, symbolic_matrix, vec
 
 __all__ = [
     "expect_bilinear",
+    "expanded",
     "expect_quadratic",
     "independent_gaussian_expectation",
     "is_zero_polynomial",
@@ -44,6 +46,7 @@ __all__ = [
     "noise_sandwich",
     "noise_second_moments",
     "noise_symbols",
+    "ring_element",
 ]
 
 
@@ -58,7 +61,37 @@ def independent_gaussian_expectation(expr: sp.Expr, variances: dict[sp.Symbol, s
     :math:`\prod_i \mathbb E[g_i^{k_i}]` with :math:`\mathbb E[g^{k}] = 0` for odd :math:`k`
     and :math:`v^{k/2}(k-1)!!` for even :math:`k` (variance :math:`v`) — Isserlis' theorem
     for a diagonal covariance.  Correlated Gaussians are written as linear maps of these.
+
+    Expanded in a sparse polynomial ring over :math:`\mathbb Q` (exact, and far faster than
+    expanding expression trees); coefficients that are not polynomials take a slower
+    :class:`sympy.Poly` path.
     """
+    gens = list(variances)
+    ring = _ring(expr, *variances.values(), first=gens)
+    try:
+        poly = ring_element(expr, ring)
+        spreads = [ring_element(variances[g], ring) for g in gens]
+    except (sp.CoercionFailed, ValueError):
+        return _independent_gaussian_expectation_general(expr, variances)
+    n_gens = len(gens)
+    total = ring.zero
+    for monom, coeff in poly.terms():
+        powers = monom[:n_gens]
+        if any(k % 2 for k in powers):
+            continue
+        term = ring({(0,) * n_gens + monom[n_gens:]: coeff})
+        for spread, k in zip(spreads, powers, strict=True):
+            if k:
+                term *= spread ** (k // 2) * _double_factorial(k - 1)
+        total += term
+    return total.as_expr()
+
+
+def _independent_gaussian_expectation_general(
+    expr: sp.Expr, variances: dict[sp.Symbol, sp.Expr]
+) -> sp.Expr:
+    """Slow path of :func:`independent_gaussian_expectation` for coefficients that are not
+    polynomials."""
     gens = list(variances)
     poly = sp.Poly(sp.expand(expr), *gens)
     total = sp.Integer(0)
@@ -127,6 +160,39 @@ def layer_noise(weights: Sequence[sp.Matrix], noise: sp.Matrix) -> list[sp.Matri
     return [-a.T * noise * b.T for a, b in zip(a_list, b_list, strict=True)]
 
 
+def ring_element(expr: sp.Expr, ring: Any) -> Any:
+    """``ring.from_expr(expr)``, each distinct subexpression converted once.
+
+    SymPy's conversion walks the expression tree, adding and multiplying ring elements for
+    ``Add``, ``Mul`` and non-negative integer ``Pow``; an expression built by matrix products
+    repeats its subtrees many times, and each repeat would be expanded again.  The same walk
+    with a memo of converted subtrees gives the same element.  Leaves and anything else are
+    SymPy's own conversion (``CoercionFailed`` / ``ValueError`` for what is not a
+    polynomial over the ring's domain)."""
+    memo: dict[sp.Expr, Any] = {}
+
+    def convert(node: sp.Expr) -> Any:
+        found = memo.get(node)
+        if found is not None:
+            return found
+        if node.is_Add:
+            out = ring.zero
+            for term in node.args:
+                out += convert(term)
+        elif node.is_Mul:
+            out = ring.one
+            for factor in node.args:
+                out *= convert(factor)
+        elif node.is_Pow and node.exp.is_Integer and node.exp >= 0:
+            out = convert(node.base) ** int(node.exp)
+        else:
+            out = ring.from_expr(node)
+        memo[node] = out
+        return out
+
+    return convert(sp.sympify(expr))
+
+
 def _ring(*exprs: sp.Expr, first: Sequence[sp.Symbol] = (), domain=sp.QQ):
     """A polynomial ring over ``domain`` in ``first`` followed by the other free symbols."""
     others: set[sp.Symbol] = set()
@@ -157,7 +223,7 @@ def expect_quadratic(expr: sp.Expr, noise: sp.Matrix, moments: sp.Matrix) -> sp.
     gens = list(vec(noise))
     ring = _ring(expr, *moments, first=gens)
     try:
-        poly = ring.from_expr(expr)
+        poly = ring_element(expr, ring)
     except (sp.CoercionFailed, ValueError):
         return _expect_quadratic_general(expr, gens, moments)
     n_gens = len(gens)
@@ -207,6 +273,20 @@ def expect_bilinear(
     return sp.Add(*[df[p] * dg[q] * moments[p, q] for p, q in product(range(len(gens)), repeat=2)])
 
 
+def expanded(expr: sp.Expr) -> sp.Expr:
+    r"""``sympy.expand(expr)``, computed in a sparse polynomial ring over :math:`\mathbb Q`
+    when ``expr`` is a polynomial in its free symbols (the same expression, far faster on
+    large products of sums); otherwise by :func:`sympy.expand` itself."""
+    expr = sp.sympify(expr)
+    ring = _ring(expr)
+    if ring is None:
+        return expr
+    try:
+        return ring_element(expr, ring).as_expr()
+    except (sp.CoercionFailed, ValueError):
+        return sp.expand(expr)
+
+
 def is_zero_polynomial(expr: sp.Expr) -> bool:
     """Exact test that a polynomial expression (over QQ) is zero, in a sparse ring.
 
@@ -222,7 +302,7 @@ def is_zero_polynomial(expr: sp.Expr) -> bool:
         if ring is None:
             return False
         try:
-            return ring.from_expr(expr) == 0
+            return ring_element(expr, ring) == 0
         except (sp.CoercionFailed, ValueError):
             continue
     return False
