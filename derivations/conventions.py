@@ -173,7 +173,8 @@ def _rescaling(name: str, description: str, **factors: sp.Expr) -> ConventionRes
 #: covariance (diffusion x4); PyTorch ``MSELoss`` averages over the m outputs (gradient
 #: x 2/m, diffusion x 4/m^2); writing eta for kappa multiplies the noise by B (kept symbolic
 #: as eta/kappa); D written as half the variance rate halves the diffusion; measuring time in
-#: steps (t = k) instead of t = k eta multiplies drift and diffusion by eta.
+#: steps (t = k) instead of t = k eta multiplies drift and diffusion by eta and divides
+#: times by eta.
 CONVENTION_RESCALINGS: tuple[ConventionRescaling, ...] = (
     _rescaling(
         "loss_without_half",
@@ -202,9 +203,10 @@ CONVENTION_RESCALINGS: tuple[ConventionRescaling, ...] = (
     ),
     _rescaling(
         "time_in_steps",
-        "time measured in SGD steps k instead of t = k eta: rates x eta",
+        "time measured in SGD steps k instead of t = k eta: rates x eta, times / eta",
         gradient_drift=eta,
         ito_drift=eta,
         diffusion=eta,
+        time=1 / eta,
     ),
 )
