@@ -33,6 +33,7 @@ __all__ = [
     "CONVENTION_RESCALINGS",
     "ConventionRescaling",
     "L",
+    "N_points",
     "PARAMETERS",
     "Parameter",
     "T",
@@ -94,6 +95,8 @@ s_b = sp.Symbol("s_b", positive=True)
 sigma_b = sp.Symbol("sigma_b", positive=True)
 m_out = sp.Symbol("m", integer=True, positive=True)
 n_in = sp.Symbol("n", integer=True, positive=True)
+#: Dataset size for batches drawn without replacement (the symbol of :mod:`derivations.batch_noise`).
+N_points = sp.Symbol("N", integer=True, positive=True)
 
 PARAMETERS: dict[str, Parameter] = {
     p.name: p
@@ -122,6 +125,14 @@ PARAMETERS: dict[str, Parameter] = {
         ),
         Parameter("m", "m", "output dimension (integer >= 1)", m_out, (1, 12), integer=True),
         Parameter("n", "n", "input dimension (integer >= 1)", n_in, (1, 12), integer=True),
+        Parameter(
+            "N",
+            "N",
+            "number of data points batches are drawn from without replacement (integer >= 2)",
+            N_points,
+            (2, 24),
+            integer=True,
+        ),
     )
 }
 
