@@ -189,17 +189,19 @@ def _rescaling(name: str, description: str, **factors: sp.Expr) -> ConventionRes
 CONVENTION_RESCALINGS: tuple[ConventionRescaling, ...] = (
     _rescaling(
         "loss_without_half",
-        "per-sample loss ||y - Wx||^2 without the 1/2: gradient x2, noise covariance x4",
+        "per-sample loss ||y - Wx||^2 without the 1/2: loss and gradient x2, noise covariance x4",
         gradient_drift=sp.Integer(2),
         diffusion=sp.Integer(4),
         ito_drift=sp.Integer(4),
+        loss=sp.Integer(2),
     ),
     _rescaling(
         "mse_mean_over_outputs",
-        "PyTorch MSELoss, mean over the m outputs: gradient x2/m, covariance x4/m^2",
+        "PyTorch MSELoss, mean over the m outputs: loss and gradient x2/m, covariance x4/m^2",
         gradient_drift=2 / m_out,
         diffusion=4 / m_out**2,
         ito_drift=4 / m_out**2,
+        loss=2 / m_out,
     ),
     _rescaling(
         "eta_for_kappa",
