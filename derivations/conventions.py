@@ -38,9 +38,11 @@ __all__ = [
     "Parameter",
     "T",
     "eta",
+    "k_learned",
     "kappa",
     "m_out",
     "n_in",
+    "r_rank",
     "s",
     "s0",
     "s_b",
@@ -97,6 +99,10 @@ m_out = sp.Symbol("m", integer=True, positive=True)
 n_in = sp.Symbol("n", integer=True, positive=True)
 #: Dataset size for batches drawn without replacement (the symbol of :mod:`derivations.batch_noise`).
 N_points = sp.Symbol("N", integer=True, positive=True)
+#: Number of learned modes on a plateau and the teacher's rank (the symbols of
+#: :mod:`derivations.plateaus`).
+k_learned = sp.Symbol("k", integer=True, nonnegative=True)
+r_rank = sp.Symbol("r", integer=True, positive=True)
 
 PARAMETERS: dict[str, Parameter] = {
     p.name: p
@@ -133,6 +139,15 @@ PARAMETERS: dict[str, Parameter] = {
             (2, 24),
             integer=True,
         ),
+        Parameter(
+            "k",
+            "k",
+            "number of learned modes on a plateau (integer >= 0)",
+            k_learned,
+            (0, 3),
+            integer=True,
+        ),
+        Parameter("r", "r", "rank of the teacher (integer >= 1)", r_rank, (1, 4), integer=True),
     )
 }
 
