@@ -38,15 +38,22 @@ __all__ = [
 ]
 
 
-def simulated_isotropic_diffusion(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
-    r""":math:`\mathrm{Var}\langle\nabla s, \xi\rangle` for isotropic noise :math:`\xi \sim N(0, T I)`
-    (the convention :math:`d\theta = \dots + \sqrt{T}\,dW_t`), by simulation."""
+def _isotropic_coefficient(
+    point: Mapping[str, float], rng: np.random.Generator, order: int
+) -> np.ndarray:
+    r"""Samples of the :math:`h^{\text{order}}` coefficient of :math:`s(\theta + h\xi)` at the
+    aligned-balanced point, :math:`\xi \sim N(0, TI)` (:data:`N_SAMPLES` draws)."""
     teacher, weights = aligned_network({**point, "sigma": 1.0, "sigma_eps": 0.0}, rng)
     directions = [
         np.sqrt(float(point["T"])) * rng.standard_normal((N_SAMPLES, *w.shape)) for w in weights
     ]
-    c1 = mode_amplitude_expansion(weights, teacher, directions, order=1)[..., 1, 0]
-    return variance_estimate(c1)
+    return mode_amplitude_expansion(weights, teacher, directions, order=order)[..., order, 0]
+
+
+def simulated_isotropic_diffusion(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
+    r""":math:`\mathrm{Var}\langle\nabla s, \xi\rangle` for isotropic noise :math:`\xi \sim N(0, T I)`
+    (the convention :math:`d\theta = \dots + \sqrt{T}\,dW_t`), by simulation."""
+    return variance_estimate(_isotropic_coefficient(point, rng, 1))
 
 
 ISOTROPIC_DIFFUSION = Quantity(
@@ -64,12 +71,7 @@ def simulated_isotropic_ito_drift(point: Mapping[str, float], rng: np.random.Gen
     the mean of :math:`C_2`, the :math:`h^2` coefficient of :math:`s(\theta + h\xi)` for
     :math:`\xi \sim N(0, TI)` (Itô's formula: :math:`\tfrac12\mathbb E\,\xi^\top H\xi`), by
     simulation, with the standard error of that mean over :data:`N_SAMPLES` draws."""
-    teacher, weights = aligned_network({**point, "sigma": 1.0, "sigma_eps": 0.0}, rng)
-    directions = [
-        np.sqrt(float(point["T"])) * rng.standard_normal((N_SAMPLES, *w.shape)) for w in weights
-    ]
-    c2 = mode_amplitude_expansion(weights, teacher, directions, order=2)[..., 2, 0]
-    return mean_estimate(c2)
+    return mean_estimate(_isotropic_coefficient(point, rng, 2))
 
 
 ISOTROPIC_ITO_DRIFT = Quantity(

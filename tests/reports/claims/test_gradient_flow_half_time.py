@@ -12,7 +12,7 @@ derivations:
 """
 
 import pytest
-from check_assertions import assert_proven_and_simulated
+from check_assertions import assert_proven_and_simulated, assert_refuted_and_rejected
 
 from dlnverify.errors import InvalidParameter
 from reports.formulas.engine import check
@@ -43,9 +43,7 @@ def test_hand_integrated_half_times_are_proven_and_match_the_simulated_flow(dept
     ],
 )
 def test_perturbed_half_times_are_refuted_and_rejected_by_the_simulated_flow(depth, wrong):
-    result = check("half_time", wrong, at={"L": depth})
-    assert result.verdict == Verdict.REFUTED
-    assert not result.numeric.passed
+    assert_refuted_and_rejected("half_time", wrong, at={"L": depth})
 
 
 def test_a_half_time_counted_in_sgd_steps_is_named_as_that_convention():

@@ -8,7 +8,7 @@ N_ac N_cb whose mean vanishes for a != b (label noise and data are isotropic).  
 """
 
 import pytest
-from check_assertions import assert_proven_and_simulated
+from check_assertions import assert_proven_and_simulated, assert_refuted_and_rejected
 
 from reports.formulas.engine import check
 from reports.formulas.result import Verdict
@@ -35,6 +35,4 @@ def test_zero_drift_is_proven_at_every_depth_and_matches_the_simulator():
     ],
 )
 def test_a_nonzero_cross_mode_drift_is_refuted_and_rejected_by_the_simulator(wrong):
-    result = check("cross_mode_drift", wrong, at={"L": 2})
-    assert result.verdict == Verdict.REFUTED
-    assert not result.numeric.passed
+    assert_refuted_and_rejected("cross_mode_drift", wrong, at={"L": 2})

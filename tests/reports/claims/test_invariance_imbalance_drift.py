@@ -12,12 +12,15 @@ S = sum_l s^(2l/L) s_b^(2(L-1-l)/L) = s^(2/L) (s^(2-2/L) - s_b^(2-2/L)) / (s^(2/
 """
 
 import pytest
-from check_assertions import assert_holds_at_one_depth_only, assert_proven_and_simulated
+from check_assertions import (
+    assert_holds_at_one_depth_only,
+    assert_proven_and_simulated,
+    assert_refuted_and_rejected,
+)
 
 from derivations.invariance import mode_imbalance_drift_gaps
 from dlnverify.errors import InvalidParameter
 from reports.formulas.engine import check
-from reports.formulas.result import Verdict
 
 #: Every test of the topic runs on one worker: its derivations (cached in-process) are
 #: computed once per run (tests/README.md).
@@ -50,9 +53,7 @@ def test_the_depth_two_drift_is_proven_at_l_2_and_named_for_free_depth():
     ],
 )
 def test_slips_are_refuted_and_rejected_by_the_simulator(wrong):
-    result = check("imbalance_drift", wrong, at={"L": 3})
-    assert result.verdict == Verdict.REFUTED
-    assert not result.numeric.passed
+    assert_refuted_and_rejected("imbalance_drift", wrong, at={"L": 3})
 
 
 def test_the_imbalance_is_checked_where_it_exists():

@@ -7,7 +7,7 @@ at every depth (the paper's "proportional to the trace of the Hessian" is exactl
 """
 
 import pytest
-from check_assertions import assert_proven_and_simulated
+from check_assertions import assert_proven_and_simulated, assert_refuted_and_rejected
 
 from reports.formulas.engine import check
 from reports.formulas.result import Verdict
@@ -33,6 +33,4 @@ def test_zero_is_proven_and_matches_the_simulated_second_order_term():
     ],
 )
 def test_a_nonzero_isotropic_ito_drift_is_refuted_and_rejected_by_the_simulator(wrong):
-    result = check("isotropic_ito_drift", wrong, at={"L": 3})
-    assert result.verdict == Verdict.REFUTED
-    assert not result.numeric.passed
+    assert_refuted_and_rejected("isotropic_ito_drift", wrong, at={"L": 3})
