@@ -73,6 +73,10 @@ class Parameter:
         A range of typical values; hypothesis draws from it, the checker samples in it.
     integer : bool
         Whether the parameter is integer-valued (depth).
+    chain_letter : bool
+        Whether ``check-steps`` reads the letter as this parameter in a derivation file
+        (``False`` for letters a derivation commonly uses for something else: the plateau
+        index ``k``, the rank ``r``, the data-set size ``N``, parameters of one quantity each).
     """
 
     name: str
@@ -81,6 +85,7 @@ class Parameter:
     symbol: sp.Symbol
     typical: tuple[float, float]
     integer: bool = False
+    chain_letter: bool = True
 
 
 s = sp.Symbol("s", positive=True)
@@ -138,6 +143,7 @@ PARAMETERS: dict[str, Parameter] = {
             N_points,
             (2, 24),
             integer=True,
+            chain_letter=False,
         ),
         Parameter(
             "k",
@@ -146,8 +152,17 @@ PARAMETERS: dict[str, Parameter] = {
             k_learned,
             (0, 3),
             integer=True,
+            chain_letter=False,
         ),
-        Parameter("r", "r", "rank of the teacher (integer >= 1)", r_rank, (1, 4), integer=True),
+        Parameter(
+            "r",
+            "r",
+            "rank of the teacher (integer >= 1)",
+            r_rank,
+            (1, 4),
+            integer=True,
+            chain_letter=False,
+        ),
     )
 }
 

@@ -324,6 +324,7 @@ ALIGNED_BALANCED = Claim(
         "diffusion",
         "two_mode_ito_drift",
         "two_mode_drift",
+        "population_loss",
     ),
     figure=DIFFUSION_PROFILE,
 )

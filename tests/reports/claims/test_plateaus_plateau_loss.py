@@ -62,3 +62,19 @@ def test_a_loss_without_the_half_is_named():
 def test_a_plateau_beyond_the_rank_is_refused():
     with pytest.raises(InvalidParameter, match="only where k <= r <= m"):
         check("plateau_loss", PLATEAU, at={"k": 3, "r": 2})
+
+
+def test_the_new_parameter_letters_stay_free_elsewhere():
+    """k, r and N are parameters of one quantity each: a derivation file's letters and the
+    variable of a sum in another quantity's formula keep them free."""
+    from reports.formulas.chain_file import read_chains
+
+    file = read_chains("% dlnverify: natural k\n\\[ k + r + N = N + r + k \\]")
+    assert file.letters.domains[("k", None)].value == "natural"
+    summed = (
+        r"\kappa\frac{L(L-1)}{2}s^{3-4/L}(2(\sigma-s)^2+\sigma_\varepsilon^2)"
+        r" + \kappa(\sigma-s)(\sigma_b-s_b)s^{2-2/L}s_b^{1-2/L}"
+        r"\sum_{k=1}^{L-1}(L-k)(s_b/s)^{2k/L}"
+    )
+    result = check("two_mode_ito_drift", summed, syntax="latex", at={"L": 3}, monte_carlo=False)
+    assert result.verdict == Verdict.VERIFIED, result.message
