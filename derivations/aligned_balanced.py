@@ -53,7 +53,8 @@ from typing import Any
 import sympy as sp
 
 from derivations._validation import integer_at_least
-from derivations.conventions import L, kappa, s, s_b, sigma, sigma_b, sigma_eps
+from derivations.conventions import L, kappa, m_out, s, s_b, sigma, sigma_b, sigma_eps
+from derivations.gradient import population_loss
 from derivations.modewise import second_order_amplitude
 from derivations.output_noise import (
     expanded,
@@ -86,6 +87,7 @@ __all__ = [
     "sigma_mode",
     "teacher_point",
     "two_mode_ito_drift",
+    "two_mode_population_loss",
 ]
 
 #: Indexed amplitudes :math:`s_b` and teacher singular values :math:`\sigma_b` of the
@@ -729,3 +731,36 @@ def _rotated_agreement() -> bool:
         ito = kappa * expect_quadratic(second, noise, moments)
         ok &= _zero_modulo(ito - concrete["ito_drift"][i], relations, leading)
     return bool(ok)
+
+
+def _two_mode_loss_at(outputs: int) -> sp.Expr:
+    r"""The Wick-expected loss (:func:`derivations.gradient.population_loss`) of the aligned
+    point with amplitudes :math:`(s, s_b)` of a teacher :math:`(\sigma, \sigma_b)`, in the
+    teacher's bases (the loss is invariant under the orthogonal changes of basis), with
+    ``outputs`` output and 2 input dimensions and label noise :math:`\sigma_\varepsilon^2 I`.
+    The loss depends on the end-to-end map only, so one layer stands for every depth."""
+    teacher, weights = sp.zeros(outputs, 2), sp.zeros(outputs, 2)
+    teacher[0, 0], teacher[1, 1] = sigma, sigma_b
+    weights[0, 0], weights[1, 1] = s, s_b
+    return sp.expand(population_loss([weights], teacher, sigma_eps**2 * sp.eye(outputs)))
+
+
+@cache
+def two_mode_population_loss() -> sp.Expr:
+    r"""The population loss :math:`\mathbb E\tfrac12\|y - Wx\|^2` at an aligned point with two
+    modes, amplitudes :math:`s, s_b` of teacher values :math:`\sigma, \sigma_b`, :math:`m`
+    outputs, label noise :math:`\Sigma_\varepsilon = \sigma_\varepsilon^2 I_m`:
+
+    .. math:: L = \tfrac12(\sigma - s)^2 + \tfrac12(\sigma_b - s_b)^2
+              + \tfrac{m}{2}\sigma_\varepsilon^2 .
+
+    Derived by Wick at :math:`m = 2` and :math:`m = 3`; each further output adds an
+    independent label-noise coordinate and nothing else, so the loss is affine in :math:`m`:
+    :math:`L(2) + (m - 2)(L(3) - L(2))`, checked against the Wick expectation at
+    :math:`m = 4` (an ``AssertionError`` otherwise).
+    """
+    two, three = _two_mode_loss_at(2), _two_mode_loss_at(3)
+    loss = sp.expand(two + (m_out - 2) * (three - two))
+    if sp.expand(loss.subs(m_out, 4) - _two_mode_loss_at(4)) != 0:
+        raise AssertionError("the population loss is not affine in the number of outputs")
+    return loss

@@ -33,13 +33,16 @@ __all__ = [
     "CONVENTION_RESCALINGS",
     "ConventionRescaling",
     "L",
+    "N_points",
     "PARAMETERS",
     "Parameter",
     "T",
     "eta",
+    "k_learned",
     "kappa",
     "m_out",
     "n_in",
+    "r_rank",
     "s",
     "s0",
     "s_b",
@@ -70,6 +73,10 @@ class Parameter:
         A range of typical values; hypothesis draws from it, the checker samples in it.
     integer : bool
         Whether the parameter is integer-valued (depth).
+    chain_letter : bool
+        Whether ``check-steps`` reads the letter as this parameter in a derivation file
+        (``False`` for letters a derivation commonly uses for something else: the plateau
+        index ``k``, the rank ``r``, the data-set size ``N``, parameters of one quantity each).
     """
 
     name: str
@@ -78,6 +85,7 @@ class Parameter:
     symbol: sp.Symbol
     typical: tuple[float, float]
     integer: bool = False
+    chain_letter: bool = True
 
 
 s = sp.Symbol("s", positive=True)
@@ -94,6 +102,12 @@ s_b = sp.Symbol("s_b", positive=True)
 sigma_b = sp.Symbol("sigma_b", positive=True)
 m_out = sp.Symbol("m", integer=True, positive=True)
 n_in = sp.Symbol("n", integer=True, positive=True)
+#: Dataset size for batches drawn without replacement (the symbol of :mod:`derivations.batch_noise`).
+N_points = sp.Symbol("N", integer=True, positive=True)
+#: Number of learned modes on a plateau and the teacher's rank (the symbols of
+#: :mod:`derivations.plateaus`).
+k_learned = sp.Symbol("k", integer=True, nonnegative=True)
+r_rank = sp.Symbol("r", integer=True, positive=True)
 
 PARAMETERS: dict[str, Parameter] = {
     p.name: p
@@ -122,6 +136,33 @@ PARAMETERS: dict[str, Parameter] = {
         ),
         Parameter("m", "m", "output dimension (integer >= 1)", m_out, (1, 12), integer=True),
         Parameter("n", "n", "input dimension (integer >= 1)", n_in, (1, 12), integer=True),
+        Parameter(
+            "N",
+            "N",
+            "number of data points batches are drawn from without replacement (integer >= 2)",
+            N_points,
+            (2, 24),
+            integer=True,
+            chain_letter=False,
+        ),
+        Parameter(
+            "k",
+            "k",
+            "number of learned modes on a plateau (integer >= 0)",
+            k_learned,
+            (0, 3),
+            integer=True,
+            chain_letter=False,
+        ),
+        Parameter(
+            "r",
+            "r",
+            "rank of the teacher (integer >= 1)",
+            r_rank,
+            (1, 4),
+            integer=True,
+            chain_letter=False,
+        ),
     )
 }
 
@@ -173,21 +214,24 @@ def _rescaling(name: str, description: str, **factors: sp.Expr) -> ConventionRes
 #: covariance (diffusion x4); PyTorch ``MSELoss`` averages over the m outputs (gradient
 #: x 2/m, diffusion x 4/m^2); writing eta for kappa multiplies the noise by B (kept symbolic
 #: as eta/kappa); D written as half the variance rate halves the diffusion; measuring time in
-#: steps (t = k) instead of t = k eta multiplies drift and diffusion by eta.
+#: steps (t = k) instead of t = k eta multiplies drift and diffusion by eta and divides
+#: times by eta.
 CONVENTION_RESCALINGS: tuple[ConventionRescaling, ...] = (
     _rescaling(
         "loss_without_half",
-        "per-sample loss ||y - Wx||^2 without the 1/2: gradient x2, noise covariance x4",
+        "per-sample loss ||y - Wx||^2 without the 1/2: loss and gradient x2, noise covariance x4",
         gradient_drift=sp.Integer(2),
         diffusion=sp.Integer(4),
         ito_drift=sp.Integer(4),
+        loss=sp.Integer(2),
     ),
     _rescaling(
         "mse_mean_over_outputs",
-        "PyTorch MSELoss, mean over the m outputs: gradient x2/m, covariance x4/m^2",
+        "PyTorch MSELoss, mean over the m outputs: loss and gradient x2/m, covariance x4/m^2",
         gradient_drift=2 / m_out,
         diffusion=4 / m_out**2,
         ito_drift=4 / m_out**2,
+        loss=2 / m_out,
     ),
     _rescaling(
         "eta_for_kappa",
@@ -202,9 +246,10 @@ CONVENTION_RESCALINGS: tuple[ConventionRescaling, ...] = (
     ),
     _rescaling(
         "time_in_steps",
-        "time measured in SGD steps k instead of t = k eta: rates x eta",
+        "time measured in SGD steps k instead of t = k eta: rates x eta, times / eta",
         gradient_drift=eta,
         ito_drift=eta,
         diffusion=eta,
+        time=1 / eta,
     ),
 )

@@ -61,6 +61,7 @@ __all__ = [
     "fraction",
     "fraction_time",
     "gradient_flow_claim",
+    "half_time",
     "half_time_bracket",
     "half_time_threshold",
     "logistic_solution",
@@ -207,6 +208,20 @@ def fraction_time(depth: int) -> sp.Expr:
     r"""Time to reach the fraction :data:`fraction` :math:`= f` of :math:`\sigma` from
     :math:`s_0 < f\sigma`: :math:`t(f\sigma)` of :func:`flow_time`."""
     return flow_time(depth).subs(s, fraction * sigma)
+
+
+def half_time(depth: int | None = None) -> sp.Expr:
+    r"""Time for a mode to grow from :math:`s_0 < \sigma/2` to :math:`\sigma/2` under gradient
+    flow: :math:`t(\sigma/2)`.
+
+    ``depth=None``: the separated ODE's definite integral :func:`flow_time_integral` up to
+    :math:`\sigma/2` (symbolic :math:`L`); a depth of :data:`FLOW_DEPTHS`: the closed form
+    :func:`fraction_time` at :math:`f = 1/2` (at :math:`L = 2`,
+    :math:`\ln(\sigma/s_0 - 1)/(2\sigma)`).
+    """
+    if depth is None:
+        return flow_time_integral().subs(s, sigma / 2)
+    return fraction_time(depth).subs(fraction, sp.Rational(1, 2))
 
 
 @cache

@@ -41,7 +41,7 @@ from functools import cache
 import sympy as sp
 
 from derivations.aligned_balanced import balanced_product, generic_summation
-from derivations.conventions import L, kappa, s, s_b, sigma, sigma_eps
+from derivations.conventions import L, kappa, s, s_b, sigma, sigma_b, sigma_eps
 from derivations.gradient import population_loss
 from derivations.modewise import second_order_amplitude
 from derivations.output_noise import (
@@ -62,12 +62,16 @@ from derivations.symbolic_network import (
 from dlnverify.errors import InvalidParameter
 
 __all__ = [
+    "CROSS_MODE_DRIFT_DEPTHS",
     "assumption_invariance_claim",
     "cross_mode_diffusion",
+    "cross_mode_drift",
     "cross_mode_dynamics",
     "imbalance_gradient_drift_claim",
     "imbalance_noise_drift",
     "imbalance_noise_drift_stated",
+    "mode_imbalance_drift",
+    "mode_imbalance_drift_gaps",
 ]
 
 _SHAPES: tuple[tuple[int, ...], ...] = ((2, 3, 2), (3, 2, 2, 2))
@@ -282,6 +286,102 @@ def _cross_mode_diffusion_agrees(depth: int) -> bool:
         cross_mode_diffusion().subs(L, depth).subs({s: roots[0] ** depth, s_b: roots[1] ** depth})
     )
     return sp.cancel(sp.powsimp(general - matrix, force=True)) == 0
+
+
+#: Depths at which :func:`cross_mode_drift` derives the drift for its depth-free form.
+CROSS_MODE_DRIFT_DEPTHS = (1, 2, 3, 4, 5, 6)
+
+
+@cache
+def cross_mode_drift(depth: int | None = None) -> sp.Expr:
+    r"""Drift (gradient part plus Itô part) of the cross-mode amplitude
+    :math:`s_{ab} = u_a^\top W v_b` on the aligned-balanced manifold, mode :math:`a`
+    (:math:`s`, :math:`\sigma`), mode :math:`b` (:math:`s_b`, :math:`\sigma_b`), in the
+    conventions' symbols: the matrix derivation :func:`cross_mode_dynamics` at ``depth``.
+
+    ``depth=None``: the value the derivation gives at every depth of
+    :data:`CROSS_MODE_DRIFT_DEPTHS` (it must be the same expression, free of the depth, or
+    an ``AssertionError`` is raised).  It is 0: :math:`\Delta` is diagonal in the teacher's
+    bases, so the gradient part :math:`c_{ab}\Delta_{ab}` vanishes, and the output-noise
+    moments :math:`\mathbb E[N_{ac}N_{cb}]` behind the Itô part vanish for :math:`a \ne b`.
+    """
+    if depth is not None:
+        parts = cross_mode_dynamics(depth=depth, n_modes=2)
+        names = {
+            sp.Symbol("t_1", nonnegative=True): s ** (1 / sp.Integer(depth)),
+            sp.Symbol("t_2", nonnegative=True): s_b ** (1 / sp.Integer(depth)),
+            sp.Symbol("sigma_1", nonnegative=True): sigma,
+            sp.Symbol("sigma_2", nonnegative=True): sigma_b,
+        }
+        return sp.simplify((parts["gradient_drift"] + parts["ito_drift"]).subs(names))
+    values = {cross_mode_drift(d) for d in CROSS_MODE_DRIFT_DEPTHS}
+    if len(values) != 1:
+        raise AssertionError(f"the cross-mode drift depends on the depth: {values}")
+    return values.pop()
+
+
+def _layer_imbalance_terms() -> tuple[tuple[sp.Expr, sp.Expr], tuple[sp.Expr, sp.Expr]]:
+    r"""The two terms of the noise drift of :math:`(G_l)_{aa}` (module docstring) for a
+    network of two coordinates, mode :math:`a` = (:math:`s`, :math:`\sigma`) and mode
+    :math:`b` = (:math:`s_b`, :math:`\sigma_b`), at layer :data:`_LAYER`, without
+    :math:`\kappa`, each as (layer factor, noise factor): the gain from mode :math:`b`'s noise
+    and the loss from mode :math:`a`'s."""
+    gain = balanced_product(s, 1, _LAYER) ** 2 * balanced_product(s_b, _LAYER + 2, L) ** 2
+    loss = balanced_product(s, _LAYER + 1, L) ** 2 * balanced_product(s_b, 1, _LAYER - 1) ** 2
+    return (
+        (sp.powsimp(gain, force=True), (sigma_b - s_b) ** 2 + sigma_eps**2),
+        (sp.powsimp(loss, force=True), (sigma - s) ** 2 + sigma_eps**2),
+    )
+
+
+@cache
+def mode_imbalance_drift(depth: int | None = None) -> sp.Expr:
+    r"""Drift of the end-to-end imbalance :math:`a_{L,a}^2 - a_{1,a}^2 = \sum_{l=1}^{L-1}
+    (G_l)_{aa}` of mode :math:`a` (amplitude :math:`s`, teacher :math:`\sigma`) on the
+    aligned-balanced manifold of a network of width 2 with a second mode :math:`b`
+    (:math:`s_b`, :math:`\sigma_b`): the gradient part is zero
+    (:func:`imbalance_gradient_drift_claim`), the noise part of each layer is the diagonal
+    entry of the module docstring (proven against the matrices by
+    :func:`assumption_invariance_claim`), its layer factors summed over :math:`l` by
+    ``summation``:
+
+    .. math:: \kappa\bigl((\sigma_b - s_b)^2 - (\sigma - s)^2\bigr)
+              \sum_{l=1}^{L-1} s^{2l/L}s_b^{2(L-1-l)/L}
+
+    (the two layer sums are equal and the label noise cancels).  For symbolic :math:`L` a
+    closed form valid for :math:`s_b \ne s`; a concrete ``depth`` (:math:`\ge 2`) sums term
+    by term.  Compared with the matrix derivation by :func:`mode_imbalance_drift_gaps`.
+    """
+    (gain, gain_noise), (loss, loss_noise) = _layer_imbalance_terms()
+    if depth is None:
+        gains = sp.simplify(generic_summation(gain, (_LAYER, 1, L - 1)))
+        losses = sp.simplify(generic_summation(loss, (_LAYER, 1, L - 1)))
+        return kappa * (gains * gain_noise - losses * loss_noise)
+    _iv(depth, 2, 2)
+    return kappa * sp.Add(
+        *(
+            (gain * gain_noise - loss * loss_noise).subs({L: depth, _LAYER: l})
+            for l in range(1, depth)
+        )
+    )
+
+
+def mode_imbalance_drift_gaps(depths: Sequence[int] = (2, 3, 4)) -> dict[int, sp.Expr]:
+    r""":func:`mode_imbalance_drift` (the closed form for symbolic :math:`L`, at each depth)
+    minus the sum over layers of the :math:`(1, 1)` entries of
+    :func:`imbalance_noise_drift` (two coordinates), keyed by depth: all zero when the
+    closed form is the matrices' drift."""
+    gaps = {}
+    for depth in depths:
+        roots = {
+            sp.Symbol("t_1", nonnegative=True): s ** sp.Rational(1, depth),
+            sp.Symbol("t_2", nonnegative=True): s_b ** sp.Rational(1, depth),
+            sp.Symbol("sigma_1", nonnegative=True): sigma,
+            sp.Symbol("sigma_2", nonnegative=True): sigma_b,
+        }
+        summed = sp.Add(*(g[0, 0] for g in imbalance_noise_drift(depth=depth, n_coords=2)))
+        gaps[depth] = sp.simplify(summed.subs(roots) - mode_imbalance_drift().subs(L, depth))
+    return gaps
 
 
 def assumption_invariance_claim(

@@ -32,7 +32,12 @@ from derivations.output_noise import is_zero_polynomial
 from derivations.result import DerivationResult, Step
 from derivations.symbolic_network import check_shapes, partial_products, vec
 
-__all__ = ["isotropic_diffusion", "isotropic_langevin_claim"]
+__all__ = [
+    "ISOTROPIC_ITO_DEPTHS",
+    "isotropic_diffusion",
+    "isotropic_ito_drift",
+    "isotropic_langevin_claim",
+]
 
 _SHAPES: tuple[tuple[int, ...], ...] = ((3, 2), (2, 3, 2), (2, 2, 2, 2))
 
@@ -42,6 +47,35 @@ def isotropic_diffusion() -> sp.Expr:
     r"""Diffusion of an aligned-balanced mode under isotropic noise :math:`TI`, symbolic
     depth: :math:`T\sum_l (A_lA_l^\top)_{aa}(B_l^\top B_l)_{aa} = T L s^{2-2/L}`."""
     return T * aligned_ntk_eigenvalue()
+
+
+#: Depths at which :func:`isotropic_ito_drift` derives the drift for its depth-free form.
+ISOTROPIC_ITO_DEPTHS = (1, 2, 3, 4, 5)
+
+
+@cache
+def isotropic_ito_drift(depth: int | None = None) -> sp.Expr:
+    r"""The Itô drift :math:`\tfrac T2\operatorname{tr}\nabla^2 s_a` of a mode amplitude under
+    isotropic noise :math:`\sqrt T\,dW` (covariance :math:`TI`), derived at ``depth`` from the
+    Hessian of :math:`s_a = u^\top W_L\cdots W_1 v` in symbolic weights of width 2 and generic
+    :math:`u, v` (:func:`derivations.modewise.mode_hessian`): at every weights, so in
+    particular on the aligned-balanced manifold.
+
+    ``depth=None``: the value the derivation gives at every depth of
+    :data:`ISOTROPIC_ITO_DEPTHS` (the same expression, free of the weights, or an
+    ``AssertionError``): 0, since every diagonal Hessian block of the multilinear
+    :math:`s_a` vanishes.
+    """
+    if depth is not None:
+        weights, us, vs, _, _ = symbolic_mode_setup((2,) * (depth + 1), n_modes=1)
+        drift = sp.expand(T * mode_hessian(weights, us[0], vs[0]).trace() / 2)
+        if drift.free_symbols - {T}:
+            raise AssertionError(f"the isotropic Itô drift depends on the weights: {drift}")
+        return drift
+    values = {isotropic_ito_drift(d) for d in ISOTROPIC_ITO_DEPTHS}
+    if len(values) != 1:
+        raise AssertionError(f"the isotropic Itô drift depends on the depth: {values}")
+    return values.pop()
 
 
 def _diagonal_case(depth: int) -> bool:

@@ -81,7 +81,7 @@ from typing import Any
 import sympy as sp
 
 from derivations.aligned_balanced import teacher_point
-from derivations.conventions import L, kappa, sigma, sigma_eps
+from derivations.conventions import L, kappa, m_out, n_in, sigma, sigma_eps
 from derivations.output_noise import (
     expanded,
     expect_quadratic,
@@ -101,6 +101,8 @@ __all__ = [
     "mean_shift",
     "network_mean_claim",
     "network_mean_shift",
+    "rank_one_mean_gaps",
+    "rank_one_network_mean",
     "stated_mode_mean",
     "stated_network_mean",
     "width_coupling",
@@ -330,6 +332,51 @@ def stated_network_mean() -> dict[str, sp.Expr]:
         )
         / L,
     }
+
+
+_j = sp.Symbol("j", integer=True, positive=True)
+
+
+@cache
+def rank_one_network_mean() -> sp.Expr:
+    r"""The first-order stationary mean of the mode of a rank-one teacher :math:`\sigma` in an
+    :math:`m \times n` network of symbolic depth :math:`L` (label noise
+    :math:`\sigma_\varepsilon^2 I`), at the balanced teacher point:
+
+    .. math:: E s = \sigma - \frac{\kappa\sigma_\varepsilon^2}{2}(L-1)\sigma^{1-2/L}
+              \Bigl(1 + \frac{m + n - 2}{L}\Bigr) + O(\kappa^2).
+
+    Assembled from C12's derived single-mode mean
+    (:func:`derivations.stationary.stationary_mean`) and, for each of the :math:`m - 1` null
+    output and :math:`n - 1` null input directions, the coupling :math:`g(\sigma, 0)` of
+    :func:`width_coupling` (which :func:`network_mean_claim` proves against the linear
+    response): writing :math:`l = L - j`, the terms :math:`j \ge 1` carry
+    :math:`\sigma_k^{2j/L}` and vanish at :math:`\sigma_k = 0`, leaving the term
+    :math:`l = L`, :math:`g(\sigma, 0) = \frac{L-1}{L}\sigma^{1-2/L}`.  Compared with
+    the linear response at concrete depths and widths by :func:`rank_one_mean_gaps`.
+    """
+    (summed,) = [a for a in sp.preorder_traversal(width_coupling()) if isinstance(a, sp.Sum)]
+    body, (index, _, high) = summed.function, summed.limits[0]
+    rest = sp.Sum(body.subs(index, high - _j).subs(_sigma_k, 0), (_j, 1, high - 1)).doit()
+    null = sp.simplify((body.subs(index, high) + rest) / L)
+    mean = stationary_mean() - kappa * sigma_eps**2 / 2 * (m_out + n_in - 2) * null
+    return sigma + sp.factor_terms(sp.simplify(mean - sigma))
+
+
+def rank_one_mean_gaps(
+    depths: Sequence[int] = (1, 2, 3, 4), widths: Sequence[tuple[int, int]] = ((3, 2), (1, 3))
+) -> dict[tuple[int, int, int], sp.Expr]:
+    r""":func:`rank_one_network_mean` minus the linear response's mode mean
+    (:func:`network_mean_shift` of a rank-one teacher, hidden width 1) at each depth and
+    ``(m, n)``, keyed ``(depth, m, n)``: all zero when the closed form is the derived one."""
+    gaps = {}
+    for depth in depths:
+        for m, n in widths:
+            derived = network_mean_shift((n, *(1,) * (depth - 1), m), 1)
+            (tau,), (mean,) = derived["taus"], derived["mode_means"]
+            closed = rank_one_network_mean().subs({L: depth, m_out: m, n_in: n})
+            gaps[depth, m, n] = sp.simplify(mean - closed.subs(sigma, tau**depth))
+    return gaps
 
 
 def _statements(stated: dict[str, sp.Expr] | None) -> dict[str, sp.Expr]:

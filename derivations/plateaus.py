@@ -73,6 +73,8 @@ from dlnverify.errors import InvalidParameter
 
 __all__ = [
     "PLATEAU_CASES",
+    "arithmetic_plateau_gaps",
+    "arithmetic_plateau_loss",
     "escape_path_loss",
     "hessian_inertia",
     "label_noise_trace",
@@ -505,3 +507,48 @@ def _inertia_findings(inertia: dict) -> tuple[str, ...]:
             f"Hessian inertia negative/zero/positive: {'; '.join(parts)}."
         )
     return tuple(findings)
+
+
+@cache
+def arithmetic_plateau_loss() -> sp.Expr:
+    r"""The loss on the plateau with :math:`k` learned modes for a teacher of rank :math:`r`
+    whose singular values form the arithmetic progression :math:`\sigma_b = (r + 1 - b)\sigma`
+    (the paper's App. H: :math:`3, 2, 1` is :math:`r = 3`, :math:`\sigma = 1`), with
+    :math:`m` outputs and label noise :math:`\sigma_\varepsilon^2 I_m`:
+    :func:`stated_plateau`'s loss (proven at the saddles by :func:`plateau_claim`) with those
+    values, summed by ``summation``:
+
+    .. math:: L_k = \frac{\sigma^2}{12}(r-k)(r-k+1)(2r-2k+1) + \frac m2\sigma_\varepsilon^2.
+
+    Compared with the derived saddle losses by :func:`arithmetic_plateau_gaps`.
+    """
+    from derivations.conventions import m_out, sigma, sigma_eps
+
+    loss = stated_plateau()["loss"].xreplace(
+        {_sigma_base[_index]: (_rank_symbol + 1 - _index) * sigma}
+    )
+    loss = loss.xreplace({label_noise_trace: m_out * sigma_eps**2})
+    return sp.factor_terms(sp.expand(loss.doit()))
+
+
+def arithmetic_plateau_gaps(ranks: Sequence[int] = (1, 2, 3)) -> float:
+    r"""The largest absolute difference between :func:`arithmetic_plateau_loss` and the
+    derived saddle losses :func:`plateau_losses` (depth 2, widths :math:`r`) at
+    :math:`\sigma = 3/2`, :math:`m = 5`, :math:`\sigma_\varepsilon = 1/3`, every
+    :math:`k = 0..r` of every rank in ``ranks`` (0 up to float round-off)."""
+    from derivations.conventions import m_out, sigma, sigma_eps
+
+    value, outputs, noise = sp.Rational(3, 2), 5, sp.Rational(1, 3)
+    worst = 0.0
+    for rank in ranks:
+        derived = plateau_losses(
+            [float((rank + 1 - b) * value) for b in range(1, rank + 1)],
+            float(outputs * noise**2),
+            depth=2,
+        )
+        for k, loss in enumerate(derived):
+            closed = arithmetic_plateau_loss().subs(
+                {_rank_symbol: rank, n_learned: k, sigma: value, m_out: outputs, sigma_eps: noise}
+            )
+            worst = max(worst, abs(float(closed) - loss))
+    return worst

@@ -28,9 +28,9 @@ def assert_holds_at_one_depth_only(quantity, formula, depth):
     assert free.depths == (depth,)
 
 
-def assert_refuted_and_rejected(quantity, formula):
-    """``formula`` is refuted and the simulator rejects it too."""
-    result = check(quantity, formula)
+def assert_refuted_and_rejected(quantity, formula, **kwargs):
+    """``formula`` is refuted and the simulator rejects it too (``kwargs`` as for ``check``)."""
+    result = check(quantity, formula, **kwargs)
     assert result.verdict == Verdict.REFUTED
     assert result.numeric is not None
     assert not result.numeric.passed

@@ -22,8 +22,11 @@ from derivations.aligned_balanced import (
     aligned_gradient_drift,
     aligned_ito_drift,
     two_mode_ito_drift,
+    two_mode_population_loss,
 )
+from numerics.data import sample_data
 from numerics.montecarlo import Estimate, covariance_estimate, mean_estimate, variance_estimate
+from numerics.network import sample_loss
 from numerics.observables import (
     gradient_drift,
     ito_drift_samples,
@@ -52,6 +55,7 @@ __all__ = [
     "simulated_drift",
     "simulated_gradient_drift",
     "simulated_ito_drift",
+    "simulated_population_loss",
 ]
 
 
@@ -320,9 +324,34 @@ ALIGNED_BALANCED = Claim(
         "diffusion",
         "two_mode_ito_drift",
         "two_mode_drift",
+        "population_loss",
     ),
     figure=DIFFUSION_PROFILE,
 )
+
+
+def simulated_population_loss(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
+    r"""The ``population_loss`` observable: the mean of the per-sample loss
+    :math:`\tfrac12\|y - Wx\|^2` over :data:`N_SAMPLES` sampled data points, with its
+    standard error, at aligned-balanced weights of depth 2 (widths ``(3, 3, m)``) with
+    amplitudes ``s``, ``s_b`` of a teacher of shape ``(m, 3)`` with singular values
+    ``sigma``, ``sigma_b`` (Haar-random bases) and label noise ``sigma_eps``."""
+    outputs = int(point["m"])
+    teacher = random_teacher(
+        [float(point["sigma"]), float(point["sigma_b"])],
+        shape=(outputs, 3),
+        rng=rng,
+        label_noise=float(point["sigma_eps"]),
+    )
+    amplitudes = [float(point["s"]), float(point["s_b"])]
+    weights = aligned_balanced_weights(teacher, amplitudes, (3, 3, outputs), rng=rng)
+    x, y = sample_data(teacher, N_SAMPLES, rng=rng)
+    return mean_estimate(sample_loss(weights, x, y))
+
+
+def _two_outputs(point: Mapping[str, float]) -> bool:
+    return bool(point["m"] >= 2)
+
 
 _MODE = "aligned-balanced single mode (other modes at 0)"
 _SYMBOLS = ("s", "sigma", "sigma_eps", "L", "kappa")
@@ -383,6 +412,17 @@ QUANTITIES = (
             "gradient_drift": aligned_gradient_drift(),
             "ito_drift": two_mode_ito_drift(depth=depth),
         },
+    ),
+    Quantity(
+        "population_loss",
+        "population loss E 1/2||y - Wx||^2 at an aligned point with two modes, amplitudes s, "
+        "s_b of teacher values sigma, sigma_b, m outputs, label noise sigma_eps^2 I (any depth)",
+        ("s", "sigma", "s_b", "sigma_b", "sigma_eps", "m"),
+        "C7",
+        lambda: {"loss": two_mode_population_loss()},
+        simulated_population_loss,
+        constraint=_two_outputs,
+        domain="m >= 2 (two modes)",
     ),
 )
 CLAIMS = (ALIGNED_BALANCED,)

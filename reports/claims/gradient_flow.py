@@ -38,6 +38,7 @@ from derivations.gradient_flow import (
     flow_time,
     flow_time_integral,
     gradient_flow_claim,
+    half_time,
     logistic_solution,
 )
 from numerics.montecarlo import Estimate
@@ -73,6 +74,7 @@ __all__ = [
     "simulate_gradient_flow",
     "simulated_gf_solution",
     "simulated_gf_time",
+    "simulated_half_time",
     "single_mode_crossing",
     "single_mode_flow",
 ]
@@ -475,6 +477,14 @@ def simulated_gf_time(point: Mapping[str, float], rng: np.random.Generator) -> E
     return single_mode_crossing(point, rng)
 
 
+def simulated_half_time(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
+    r"""Time for a mode of the full depth-:math:`L` network to grow from :math:`s_0` to
+    :math:`\sigma/2` under gradient flow from the aligned-balanced point: the crossing time of
+    :func:`single_mode_crossing` at the level :math:`s = \sigma/2` (``solve_ivp`` events; the
+    standard error is the integration error, see :mod:`reports.claims.gradient_flow`)."""
+    return single_mode_crossing(dict(point) | {"s": float(point["sigma"]) / 2}, rng)
+
+
 def gradient_flow_figure(path: str | Path) -> Path:
     r"""The derived gradient flow :math:`s(t)/\sigma` at :math:`L = 2` for three teacher values.
 
@@ -547,7 +557,7 @@ GRADIENT_FLOW = Claim(
         "Gradient flow of the full network (solve_ivp), depths 1-4, three modes; SE = "
         "integration error (difference of two tolerance levels).",
     ),
-    quantities=("gf_solution", "gf_time"),
+    quantities=("gf_solution", "gf_time", "half_time"),
     figure=GRADIENT_FLOW_FIGURE,
 )
 
@@ -558,6 +568,41 @@ def _flow_time(depth: int | None = None) -> Any:
 
 def _growing(point: Mapping[str, float]) -> bool:
     return bool(point["s0"] < point["s"] < point["sigma"])
+
+
+def _below_half(point: Mapping[str, float]) -> bool:
+    return bool(point["s0"] < point["sigma"] / 2)
+
+
+def _half_time(depth: int | None = None) -> Any:
+    return half_time(depth)
+
+
+def _time_quantity(
+    name: str,
+    description: str,
+    parameters: tuple[str, ...],
+    time: Callable[[int | None], Any],
+    observable: Callable[[Mapping[str, float], np.random.Generator], Estimate],
+    constraint: Callable[[Mapping[str, float]], bool],
+    domain: str,
+) -> Quantity:
+    """A gradient-flow time at any depth: ``time()`` the integral for free ``L``,
+    ``time(depth)`` its closed form at depths 1-4 (the convention kind ``time``)."""
+    return Quantity(
+        name,
+        description,
+        parameters,
+        "C9",
+        lambda: {"time": time(None)},
+        observable,
+        constraint=constraint,
+        domain=domain,
+        depth_range=(1, 4),
+        # the closed form at a fixed depth integrates a rational function of degree ~ L
+        deepest_fixed_depth=4,
+        at_depth=lambda depth: {"time": time(depth)},
+    )
 
 
 QUANTITIES = (
@@ -571,20 +616,25 @@ QUANTITIES = (
         depth_range=(2, 2),
         deepest_fixed_depth=2,
     ),
-    Quantity(
+    _time_quantity(
         "gf_time",
         "time t for a mode to grow from s0 to s < sigma under gradient flow, any depth (Eq. 2 "
         "separated); closed forms at fixed depth (--at L=3)",
         ("s", "s0", "sigma", "L"),
-        "C9",
-        lambda: {"time": _flow_time()},
+        _flow_time,
         simulated_gf_time,
-        constraint=_growing,
-        domain="s0 < s < sigma",
-        depth_range=(1, 4),
-        # the closed form at a fixed depth integrates a rational function of degree ~ L
-        deepest_fixed_depth=4,
-        at_depth=lambda depth: {"time": _flow_time(depth)},
+        _growing,
+        "s0 < s < sigma",
+    ),
+    _time_quantity(
+        "half_time",
+        "time t for a mode to grow from s0 to sigma/2 under gradient flow, any depth (Eq. 2 "
+        "separated; at L = 2 log(sigma/s0 - 1)/(2 sigma)); closed forms at fixed depth (--at L=3)",
+        ("s0", "sigma", "L"),
+        _half_time,
+        simulated_half_time,
+        _below_half,
+        "s0 < sigma/2",
     ),
 )
 CLAIMS = (GRADIENT_FLOW,)

@@ -18,12 +18,19 @@ bases :math:`R_l` (read off the weights: :math:`R_l = W_l R_{l-1}\operatorname{d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
-from derivations.invariance import assumption_invariance_claim, cross_mode_diffusion
+from derivations.invariance import (
+    assumption_invariance_claim,
+    cross_mode_diffusion,
+    cross_mode_drift,
+    mode_imbalance_drift,
+)
 from numerics.montecarlo import Estimate, mean_estimate, variance_estimate
+from numerics.network import population_gradient
 from numerics.observables import (
     cross_mode_diffusion_samples,
     cross_mode_ito_drift_samples,
@@ -39,10 +46,14 @@ from reports.engine.verdict import Comparison, scaled_estimate
 __all__ = [
     "CLAIMS",
     "CROSS_MODE_DIFFUSION",
+    "CROSS_MODE_DRIFT",
+    "IMBALANCE_DRIFT",
     "INVARIANCE",
     "QUANTITIES",
     "invariance_comparisons",
     "simulated_cross_mode_diffusion",
+    "simulated_cross_mode_drift",
+    "simulated_imbalance_drift",
 ]
 
 
@@ -161,6 +172,127 @@ CROSS_MODE_DIFFUSION = Quantity(
     at_depth=lambda depth: {"diffusion": cross_mode_diffusion(depth)},
 )
 
+
+def _two_mode_network(point: Mapping[str, float], rng: np.random.Generator):  # type: ignore[no-untyped-def]
+    """A teacher (sigma, sigma_b) of shape 2 x 2 and aligned-balanced weights (s, s_b) of
+    width 2: the two modes and no other direction."""
+    depth = int(point["L"])
+    singular_values = np.array([float(point["sigma"]), float(point["sigma_b"])])
+    amplitudes = np.array([float(point["s"]), float(point["s_b"])])
+    teacher = random_teacher(
+        singular_values,
+        shape=(_WIDTH, _WIDTH),
+        rng=rng,
+        label_noise=float(point["sigma_eps"]),
+    )
+    weights = aligned_balanced_weights(teacher, amplitudes, (_WIDTH,) * (depth + 1), rng=rng)
+    return teacher, weights, amplitudes ** (1 / depth)
+
+
+def simulated_imbalance_drift(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
+    r"""Drift of :math:`\sum_{l=1}^{L-1} r_{l}^\top G_l r_{l}`, the end-to-end imbalance
+    :math:`a_{L,a}^2 - a_{1,a}^2` of mode :math:`a` (``s``, ``sigma``) in a network of width 2
+    with a second mode (``s_b``, ``sigma_b``), :math:`r_l` the hidden direction of mode
+    :math:`a` at layer :math:`l` (read off the weights, held fixed).
+
+    From the definition, Itô's formula for the quadratic :math:`G_l`: the gradient part
+    :math:`-(\nabla_{l+1}^\top W_{l+1} + W_{l+1}^\top\nabla_{l+1}) + \nabla_l W_l^\top +
+    W_l\nabla_l^\top` of the simulator's population gradient (exact), plus the noise part
+    :math:`\kappa\,\mathbb E[\xi_{l+1}^\top\xi_{l+1} - \xi_l\xi_l^\top]` from per-sample
+    gradients of sampled data (:func:`numerics.observables.imbalance_drift_samples`); the
+    standard error is the sampling error of the mean over :data:`N_SAMPLES` draws.
+    """
+    teacher, weights, roots = _two_mode_network(point, rng)
+    bases = _hidden_bases(weights, teacher.right_vectors, roots)
+    directions = [bases[l][:, 0] for l in range(1, len(weights))]
+    gradients = population_gradient(weights, teacher)
+    exact = 0.0
+    for l, direction in enumerate(directions, start=1):
+        w_up, g_up, w_down, g_down = weights[l], gradients[l], weights[l - 1], gradients[l - 1]
+        change = -(g_up.T @ w_up + w_up.T @ g_up) + g_down @ w_down.T + w_down @ g_down.T
+        exact += float(direction @ change @ direction)
+    samples = imbalance_drift_samples(weights, teacher, n_samples=N_SAMPLES, rng=rng)
+    projected = sum(
+        np.einsum("i,kij,j->k", direction, drawn, direction)
+        for direction, drawn in zip(directions, samples, strict=True)
+    )
+    noise = scaled_estimate(mean_estimate(projected), float(point["kappa"]))
+    return Estimate(exact + float(noise.value), float(noise.standard_error), noise.n_samples)
+
+
+_TWO_MODES = ("s", "sigma", "s_b", "sigma_b", "sigma_eps", "L", "kappa")
+
+
+def _drift_quantity(
+    name: str,
+    description: str,
+    derived: Callable[[int | None], Any],
+    observable: Callable[[Mapping[str, float], np.random.Generator], Estimate],
+    depth_range: tuple[int, int],
+) -> Quantity:
+    """A C14 drift at a two-mode aligned-balanced point: ``derived()`` for free ``L``,
+    ``derived(depth)`` at a depth (the noise part, convention kind ``ito_drift``)."""
+    return Quantity(
+        name,
+        description,
+        _TWO_MODES,
+        "C14",
+        lambda: {"ito_drift": derived(None)},
+        observable,
+        depth_range=depth_range,
+        at_depth=lambda depth: {"ito_drift": derived(depth)},
+    )
+
+
+IMBALANCE_DRIFT = _drift_quantity(
+    "imbalance_drift",
+    "drift of the end-to-end imbalance a_L^2 - a_1^2 = sum_l (G_l)_aa of mode a (amplitude s, "
+    "teacher sigma) with a second mode s_b (teacher sigma_b), aligned-balanced, width 2 (C14); "
+    "for free L a closed form valid for s_b != s",
+    mode_imbalance_drift,
+    simulated_imbalance_drift,
+    (2, 5),
+)
+
+
+def simulated_cross_mode_drift(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
+    r"""Drift of the cross-mode amplitude :math:`s_{ab} = u_a^\top W v_b` in a network of
+    width 2 at the aligned-balanced point (``s``, ``sigma``), (``s_b``, ``sigma_b``).
+
+    From the definition: the gradient part :math:`-u_a^\top\sum_l A_l\nabla_l B_l\,v_b` of
+    the simulator's population gradient (exact), plus the Itô part
+    :math:`\kappa\,\mathbb E\,C_2^{ab}` from per-sample gradients of sampled data
+    (:func:`numerics.observables.cross_mode_ito_drift_samples`); the standard error is the
+    sampling error of that mean over :data:`N_SAMPLES` draws.
+    """
+    teacher, weights, _ = _two_mode_network(point, rng)
+    gradients = population_gradient(weights, teacher)
+    left, right = teacher.left_vectors[:, 0], teacher.right_vectors[:, 1]
+    velocity = np.zeros((_WIDTH, _WIDTH))
+    for l, gradient in enumerate(gradients):
+        above = np.eye(_WIDTH)
+        for w in weights[l + 1 :]:
+            above = w @ above
+        below = np.eye(_WIDTH)
+        for w in weights[:l]:
+            below = w @ below
+        velocity -= above @ gradient @ below
+    samples = cross_mode_ito_drift_samples(weights, teacher, n_samples=N_SAMPLES, rng=rng)
+    noise = scaled_estimate(mean_estimate(samples[:, 0, 1]), float(point["kappa"]))
+    exact = float(left @ velocity @ right)
+    return Estimate(exact + float(noise.value), float(noise.standard_error), noise.n_samples)
+
+
+CROSS_MODE_DRIFT = _drift_quantity(
+    "cross_mode_drift",
+    "drift (gradient plus Itô part) of the cross-mode amplitude s_ab = u_a^T W v_b, mode a of "
+    "amplitude s (teacher sigma), mode b of amplitude s_b (teacher sigma_b), aligned-balanced "
+    "(C14)",
+    cross_mode_drift,
+    simulated_cross_mode_drift,
+    (1, 6),
+)
+
 INVARIANCE = Claim(
     "C14",
     "Are balance (A1) and alignment (A2) invariant under the SDE?",
@@ -172,8 +304,8 @@ INVARIANCE = Claim(
         invariance_comparisons,
         "Two modes, depths 2-4: imbalance noise drift, cross-mode Itô drift and diffusion.",
     ),
-    quantities=("cross_mode_diffusion",),
+    quantities=("cross_mode_diffusion", "cross_mode_drift", "imbalance_drift"),
 )
 
 CLAIMS = (INVARIANCE,)
-QUANTITIES = (CROSS_MODE_DIFFUSION,)
+QUANTITIES = (CROSS_MODE_DIFFUSION, CROSS_MODE_DRIFT, IMBALANCE_DRIFT)

@@ -11,8 +11,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from derivations.isotropic import isotropic_diffusion, isotropic_langevin_claim
-from numerics.montecarlo import Estimate, variance_estimate
+from derivations.isotropic import (
+    isotropic_diffusion,
+    isotropic_ito_drift,
+    isotropic_langevin_claim,
+)
+from numerics.montecarlo import Estimate, mean_estimate, variance_estimate
 from numerics.observables import (
     mode_amplitude_expansion,
 )
@@ -25,22 +29,31 @@ __all__ = [
     "CLAIMS",
     "ISOTROPIC",
     "ISOTROPIC_DIFFUSION",
+    "ISOTROPIC_ITO_DRIFT",
     "ISOTROPIC_POINTS",
     "QUANTITIES",
     "isotropic_diffusion_comparisons",
     "simulated_isotropic_diffusion",
+    "simulated_isotropic_ito_drift",
 ]
+
+
+def _isotropic_coefficient(
+    point: Mapping[str, float], rng: np.random.Generator, order: int
+) -> np.ndarray:
+    r"""Samples of the :math:`h^{\text{order}}` coefficient of :math:`s(\theta + h\xi)` at the
+    aligned-balanced point, :math:`\xi \sim N(0, TI)` (:data:`N_SAMPLES` draws)."""
+    teacher, weights = aligned_network({**point, "sigma": 1.0, "sigma_eps": 0.0}, rng)
+    directions = [
+        np.sqrt(float(point["T"])) * rng.standard_normal((N_SAMPLES, *w.shape)) for w in weights
+    ]
+    return mode_amplitude_expansion(weights, teacher, directions, order=order)[..., order, 0]
 
 
 def simulated_isotropic_diffusion(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
     r""":math:`\mathrm{Var}\langle\nabla s, \xi\rangle` for isotropic noise :math:`\xi \sim N(0, T I)`
     (the convention :math:`d\theta = \dots + \sqrt{T}\,dW_t`), by simulation."""
-    teacher, weights = aligned_network({**point, "sigma": 1.0, "sigma_eps": 0.0}, rng)
-    directions = [
-        np.sqrt(float(point["T"])) * rng.standard_normal((N_SAMPLES, *w.shape)) for w in weights
-    ]
-    c1 = mode_amplitude_expansion(weights, teacher, directions, order=1)[..., 1, 0]
-    return variance_estimate(c1)
+    return variance_estimate(_isotropic_coefficient(point, rng, 1))
 
 
 ISOTROPIC_DIFFUSION = Quantity(
@@ -50,6 +63,26 @@ ISOTROPIC_DIFFUSION = Quantity(
     "C13",
     lambda: {"diffusion": isotropic_diffusion()},
     simulated_isotropic_diffusion,
+)
+
+
+def simulated_isotropic_ito_drift(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
+    r"""The Itô drift of an aligned-balanced mode under isotropic noise :math:`\sqrt T\,dW`:
+    the mean of :math:`C_2`, the :math:`h^2` coefficient of :math:`s(\theta + h\xi)` for
+    :math:`\xi \sim N(0, TI)` (Itô's formula: :math:`\tfrac12\mathbb E\,\xi^\top H\xi`), by
+    simulation, with the standard error of that mean over :data:`N_SAMPLES` draws."""
+    return mean_estimate(_isotropic_coefficient(point, rng, 2))
+
+
+ISOTROPIC_ITO_DRIFT = Quantity(
+    "isotropic_ito_drift",
+    "Itô drift (T/2) tr of the Hessian of an aligned-balanced mode under isotropic noise "
+    "sqrt(T) dW (covariance T I)",
+    ("s", "L", "T"),
+    "C13",
+    lambda: {"ito_drift": isotropic_ito_drift()},
+    simulated_isotropic_ito_drift,
+    at_depth=lambda depth: {"ito_drift": isotropic_ito_drift(depth)},
 )
 
 #: Points at which the derived isotropic diffusion is held against the simulated one.
@@ -76,8 +109,8 @@ ISOTROPIC = Claim(
         isotropic_diffusion_comparisons,
         "Variance of <grad s, xi> for isotropic noise xi ~ N(0, T I) at aligned weights.",
     ),
-    quantities=("isotropic_diffusion",),
+    quantities=("isotropic_diffusion", "isotropic_ito_drift"),
 )
 
 CLAIMS = (ISOTROPIC,)
-QUANTITIES = (ISOTROPIC_DIFFUSION,)
+QUANTITIES = (ISOTROPIC_DIFFUSION, ISOTROPIC_ITO_DRIFT)

@@ -61,15 +61,23 @@ with is the derived first-order variance
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 
 import numpy as np
 import sympy as sp
 
 from derivations.conventions import kappa, sigma_eps
-from derivations.network_mean import network_mean_claim, network_mean_shift
+from derivations.network_mean import (
+    network_mean_claim,
+    network_mean_shift,
+    rank_one_network_mean,
+)
+from numerics.antithetic import mirrored_generators
 from numerics.coupled import coupled_langevin_runs
 from numerics.montecarlo import Estimate, mean_estimate
+from numerics.teacher import random_teacher
+from numerics.weights import aligned_balanced_weights
 from reports.engine.claim import Claim, MonteCarlo
 from reports.engine.quantity import Quantity
 from reports.engine.verdict import Comparison
@@ -84,6 +92,7 @@ __all__ = [
     "derived_variance_coefficients",
     "network_mean_comparisons",
     "simulated_mode_moments",
+    "simulated_network_mean",
 ]
 
 
@@ -248,6 +257,72 @@ def network_mean_comparisons(rng: np.random.Generator) -> list[Comparison]:
     return means + variances
 
 
+#: The ``network_mean`` observable: antithetic pairs of networks, the noise scale in units of
+#: ``1/K`` (``K = L sigma^(2-2/L)``, the mode's restoring rate), the coarse step in the same
+#: units, and the burn-in and averaging window in units of the slowest relaxation time.
+CHECK_PAIRS = 64
+CHECK_KAPPA_K, CHECK_DT_K = 0.02, 0.1
+CHECK_BURN_IN, CHECK_WINDOW = 3.0, 12.0
+
+
+def simulated_network_mean(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
+    r"""The ``network_mean`` observable: :math:`\sigma + \kappa c`, with :math:`c` the
+    first-order coefficient of the stationary mean of the mode, estimated from full networks.
+
+    An ``m`` :math:`\times` ``n`` network of depth ``L`` (hidden width 1) on a rank-one teacher
+    :math:`\sigma` with Haar-random bases and label noise :math:`\sigma_\varepsilon`, started
+    at the balanced teacher point, is stepped by Euler-Maruyama of the anisotropic Langevin
+    SDE (paper Eq. 1) at the noise scales :math:`\kappa_1 = 0.02/K` and :math:`\kappa_1/2`
+    (:math:`K = L\sigma^{2-2/L}`, so that the :math:`O(\kappa^2)` remainder is about 2 % of
+    the shift), at :math:`dt = 0.1/K` and :math:`dt/2` on one Brownian path
+    (:func:`numerics.coupled.coupled_langevin_runs`).  The amplitude :math:`s = u^\top W v`
+    is averaged over a window of :data:`CHECK_WINDOW` relaxation times
+    :math:`1/\sigma^{2-2/L}` after :data:`CHECK_BURN_IN` of them.  Per network: Richardson in
+    :math:`dt` (:math:`2f(dt/2) - f(dt)`), :math:`(\bar s - \sigma)/\kappa` at both scales,
+    extrapolated linearly to :math:`\kappa \to 0` (:math:`2c(\kappa_1/2) - c(\kappa_1)`,
+    which removes the remainder and the slow drift along the manifold of minima, C18, at first
+    order); each network is paired with its antithetic twin (all normals negated,
+    :mod:`numerics.antithetic`), which cancels the linear response in every pair.  The
+    standard error is the spread over :data:`CHECK_PAIRS` independent pairs; the point's own
+    :math:`\kappa` only scales the coefficient (as ``stationary_mean``'s observable does)."""
+    depth, m, n = int(point["L"]), int(point["m"]), int(point["n"])
+    sig, eps, kap = float(point["sigma"]), float(point["sigma_eps"]), float(point["kappa"])
+    teacher = random_teacher(np.array([sig]), shape=(m, n), rng=rng, label_noise=eps)
+    single = aligned_balanced_weights(
+        teacher, np.array([sig]), (n, *(1,) * (depth - 1), m), rng=rng
+    )
+    start = tuple(np.broadcast_to(w, (CHECK_PAIRS, *w.shape)).copy() for w in single)
+    slowest = sig ** (2 - 2 / depth)  # restoring rate of the null directions of the mode
+    rate = depth * slowest
+    dt, kappa1 = CHECK_DT_K / rate, CHECK_KAPPA_K / rate
+    burn_in = CHECK_BURN_IN / slowest
+    steps = int(np.ceil((burn_in + CHECK_WINDOW / slowest) / dt))
+    pair = []
+    for generator in mirrored_generators(int(rng.integers(1, 2**62))):
+        runs = coupled_langevin_runs(
+            start,
+            teacher,
+            kappas=(kappa1, kappa1 / 2),
+            dt=dt,
+            steps=steps,
+            rng=generator,
+            record_every=depth,  # every 0.1 relaxation times
+        )
+        inside = np.asarray(runs.coarse[0].times) >= burn_in
+        averages = [
+            2 * np.asarray(runs.fine[k].modes)[inside, :, 0].mean(axis=0)
+            - np.asarray(runs.coarse[k].modes)[inside, :, 0].mean(axis=0)
+            for k in (0, 1)
+        ]
+        coefficients = [
+            (average - sig) / scale for average, scale in zip(averages, runs.kappas, strict=True)
+        ]
+        pair.append(2 * coefficients[1] - coefficients[0])
+    estimate = mean_estimate((pair[0] + pair[1]) / 2)
+    value, error = float(np.asarray(estimate.value)), float(np.asarray(estimate.standard_error))
+    return Estimate(sig + kap * value, kap * error, 2 * CHECK_PAIRS)
+
+
 NETWORK_MEAN = Claim(
     "C17",
     "Full network with label noise: stationary mode means shifted by the width, variances not",
@@ -270,7 +345,27 @@ NETWORK_MEAN = Claim(
         "Standard errors: the spread over independent networks of each network's combined "
         "estimate.",
     ),
+    quantities=("network_mean",),
+)
+
+
+def _label_noise(point: Mapping[str, float]) -> bool:
+    return bool(point["sigma_eps"] >= 0.1 * point["sigma"])
+
+
+NETWORK_MEAN_QUANTITY = Quantity(
+    "network_mean",
+    "stationary mean of the mode of a rank-one teacher sigma in an m x n network (hidden width "
+    "1, balanced start) to first order in kappa, label noise (C17)",
+    ("sigma", "sigma_eps", "L", "kappa", "m", "n"),
+    "C17",
+    lambda: {"mean": rank_one_network_mean()},
+    simulated_network_mean,
+    constraint=_label_noise,
+    domain="sigma_eps >= 0.1 sigma (label noise)",
+    depth_range=(1, 4),
+    first_order_in="kappa",
 )
 
 CLAIMS = (NETWORK_MEAN,)
-QUANTITIES: tuple[Quantity, ...] = ()
+QUANTITIES = (NETWORK_MEAN_QUANTITY,)

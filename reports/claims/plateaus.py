@@ -33,14 +33,14 @@ loss evaluation.  The rank sequence is an exact comparison (standard error 0).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from derivations.plateaus import plateau_claim
+from derivations.plateaus import arithmetic_plateau_loss, plateau_claim
 from numerics.montecarlo import Estimate
 from numerics.plateaus import Plateau, find_plateaus, gradient_descent_trajectory
 from numerics.teacher import Teacher, random_teacher
@@ -58,6 +58,7 @@ __all__ = [
     "MIN_LENGTH",
     "PLATEAUS",
     "PLATEAU_FIGURE",
+    "PLATEAU_LOSS",
     "PlateauRun",
     "QUANTITIES",
     "RANK_TOL",
@@ -70,6 +71,7 @@ __all__ = [
     "plateau_figure",
     "run_plateaus",
     "simulate_plateaus",
+    "simulated_plateau_loss",
 ]
 
 
@@ -306,6 +308,52 @@ PLATEAU_FIGURE = ClaimFigure(
     ),
 )
 
+#: The ``plateau_loss`` observable: depth 2, hidden width 8, the initial scales, learning rate
+#: times sigma, and steps (the learning time of the depth-2 flow scales as 1/sigma).
+CHECK_HIDDEN, CHECK_GAMMAS, CHECK_ETA_SIGMA, CHECK_STEPS = 8, (20.0, 24.0), 0.02, 2500
+
+
+def simulated_plateau_loss(point: Mapping[str, float], rng: np.random.Generator) -> Estimate:
+    r"""The ``plateau_loss`` observable: the loss on the :math:`k`-th plateau of gradient
+    descent on a depth-2 network (widths ``(m, 8, m)``) from small initialisation, teacher
+    ``m x m`` of rank ``r`` with singular values :math:`\sigma(r, r-1, \dots, 1)` (Haar-random
+    bases) and label noise ``sigma_eps``.
+
+    As the claim's check: plateaus found by :func:`numerics.plateaus.find_plateaus` in runs at
+    the initial scales :data:`CHECK_GAMMAS` from the same Gaussian directions; the estimate is
+    the run at the smaller scale, its standard error the difference between the two runs
+    (floored at :data:`FLOOR_ULPS` machine epsilons times the initial loss).  A run that does
+    not show the :math:`k`-th plateau is an error, not an estimate.
+    """
+    outputs, rank, learned = int(point["m"]), int(point["r"]), int(point["k"])
+    sig = float(point["sigma"])
+    teacher = random_teacher(
+        sig * np.arange(rank, 0, -1.0),
+        shape=(outputs, outputs),
+        rng=rng,
+        label_noise=float(point["sigma_eps"]),
+    )
+    seed = int(rng.integers(2**32))
+    found = []
+    for gamma in CHECK_GAMMAS:
+        weights = small_gaussian_init(
+            (outputs, CHECK_HIDDEN, outputs), gamma=gamma, rng=np.random.default_rng(seed)
+        )
+        losses, values = gradient_descent_trajectory(
+            weights, teacher, eta=CHECK_ETA_SIGMA / sig, steps=CHECK_STEPS
+        )
+        plateaus = find_plateaus(
+            losses, rtol=RTOL, min_length=MIN_LENGTH, singular_values=values, rank_tol=sig / 2
+        )
+        if len(plateaus) <= learned or plateaus[learned].rank != learned:
+            raise RuntimeError(
+                f"gradient descent did not show a plateau of rank {learned} at gamma={gamma:g}"
+            )
+        found.append((plateaus[learned].loss, float(losses[0])))
+    (coarse, _), (fine, initial) = found
+    return Estimate(fine, max(abs(fine - coarse), FLOOR_ULPS * _EPS * abs(initial)), 0)
+
+
 PLATEAUS = Claim(
     "C15",
     "Saddle-to-saddle plateaus of gradient descent from small initialisation",
@@ -319,7 +367,26 @@ PLATEAUS = Claim(
         "SE = difference between two init scales.",
     ),
     figure=PLATEAU_FIGURE,
+    quantities=("plateau_loss",),
+)
+
+
+def _plateau_exists(point: Mapping[str, float]) -> bool:
+    return bool(point["k"] <= point["r"] <= point["m"])
+
+
+PLATEAU_LOSS = Quantity(
+    "plateau_loss",
+    "loss on the plateau with k learned modes of gradient flow from small initialisation, "
+    "teacher m x m of rank r with singular values sigma (r, r-1, ..., 1), label noise "
+    "sigma_eps^2 I (C15)",
+    ("k", "r", "sigma", "sigma_eps", "m"),
+    "C15",
+    lambda: {"loss": arithmetic_plateau_loss()},
+    simulated_plateau_loss,
+    constraint=_plateau_exists,
+    domain="k <= r <= m",
 )
 
 CLAIMS = (PLATEAUS,)
-QUANTITIES: tuple[Quantity, ...] = ()
+QUANTITIES = (PLATEAU_LOSS,)

@@ -488,7 +488,7 @@ def _with_notes(message: str, inputs: Inputs, depths: tuple[int, ...]) -> str:
             f"; it agrees with the derived result at L = {shown} (at every probe point):"
             f" to check it at one depth, fix it (--at L={depths[0]})."
         )
-    if PARAMETERS["B"].symbol in inputs.written.free_symbols:
+    if "B" not in inputs.spec.parameters and PARAMETERS["B"].symbol in inputs.written.free_symbols:
         message = message.removesuffix(".") + (
             "; it depends on the batch size B other than through kappa = eta/B."
         )

@@ -100,7 +100,7 @@ def prepare_inputs(
     reading = list(statement.reading)
     reading += _read_modes(spec, side.renamed)
     written = side.expr
-    if PARAMETERS["B"].symbol in written.free_symbols:
+    if batch and PARAMETERS["B"].symbol in written.free_symbols:
         written = written.xreplace({PARAMETERS["eta"].symbol: _KAPPA_TIMES_B})
         reading.append("kappa = eta/B: eta read as kappa*B")
     if side.order is not None:

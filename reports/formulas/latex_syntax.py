@@ -48,7 +48,7 @@ from reports.formulas.guards import (
     finished,
     within_limits,
 )
-from reports.formulas.letters import DECLARED_LETTERS, LetterKey, Letters
+from reports.formulas.letters import PARAMETER_LETTERS, LetterKey, Letters
 from reports.formulas.order_term import OrderTerm, Side, order_term, without_order
 
 __all__ = [
@@ -64,7 +64,7 @@ __all__ = [
 #: multiplies the size of the expression SymPy builds.
 MAX_DERIVATIVE_ORDER = 4
 
-_LATEX_NAMES = DECLARED_LETTERS
+_LATEX_NAMES = PARAMETER_LETTERS
 
 
 def _latex_spelling(key: tuple[str, str | None]) -> str:
@@ -210,7 +210,9 @@ class _LatexBuilder:
             checked_bound(high, "upper", command)
             body = self.bind(key, symbol, command, children[9], depth)
             return within_limits(operator(body, (symbol, low, high)))
-        if key in _LATEX_NAMES or key in self.modes:
+        name = _LATEX_NAMES.get(key)
+        own = name is not None and (PARAMETERS[name].chain_letter or name in self.symbols)
+        if own or key in self.modes:
             raise FormulaError(
                 f"{_latex_spelling(key)} cannot be the variable of {command}: it is a parameter;"
                 " use a new letter (d, l, k)"

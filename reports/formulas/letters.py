@@ -33,6 +33,7 @@ __all__ = [
     "Domain",
     "LetterKey",
     "Letters",
+    "PARAMETER_LETTERS",
     "letter_key",
     "letter_name",
     "name_key",
@@ -74,9 +75,14 @@ def _declared_key(latex: str) -> LetterKey:
     raise AssertionError(f"declared LaTeX {latex!r} is not a (sub)scripted letter")
 
 
-#: The declared parameters by letter: ``(base, canonical subscript) -> name``.
-DECLARED_LETTERS: Mapping[LetterKey, str] = types.MappingProxyType(
+#: Every declared parameter by letter: ``(base, canonical subscript) -> name`` (``check``).
+PARAMETER_LETTERS: Mapping[LetterKey, str] = types.MappingProxyType(
     {_declared_key(p.latex): name for name, p in PARAMETERS.items()}
+)
+#: The declared parameters a derivation file's letters stand for (``check-steps``): those
+#: with :attr:`~derivations.conventions.Parameter.chain_letter`.
+DECLARED_LETTERS: Mapping[LetterKey, str] = types.MappingProxyType(
+    {key: name for key, name in PARAMETER_LETTERS.items() if PARAMETERS[name].chain_letter}
 )
 
 

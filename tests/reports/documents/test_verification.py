@@ -145,11 +145,13 @@ def test_render_latex_is_a_complete_deterministic_document(outcomes, report_extr
     assert latex_escape(f"note {NASTY}") in text
     assert r"\finding{" + latex_escape(f"finding {NASTY}") + "}" in text
     assert r"\textbf{Simulation remark.} " + latex_escape(f"remark {NASTY}") in text
-    # where a claim offers check quantities, its section names them (C8 only, of these)
-    assert text.count(r"\textit{Check your own formula}") == 1
+    # where a claim offers check quantities, its section names them (C4 and C8, of these)
+    assert text.count(r"\textit{Check your own formula}") == 2
+    assert r"\texttt{batch\_noise\_factor}." in text
     assert r"\texttt{diffusion\_peak}, \texttt{peak\_threshold}." in text
     markdown = render_report(outcomes)
-    assert markdown.count("*Check your own formula*") == 1
+    assert markdown.count("*Check your own formula*") == 2
+    assert "FORMULA`): `batch_noise_factor`." in markdown
     assert "FORMULA`): `diffusion_peak`, `peak_threshold`." in markdown
     assert f"> **Simulation remark.** remark {NASTY}" in markdown
     assert f"> **Finding.** finding {NASTY}" in markdown

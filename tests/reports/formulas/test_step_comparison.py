@@ -78,7 +78,8 @@ def test_sides_that_differ_only_where_one_is_undefined_are_not_refuted_there():
         ),
         (
             sp.Integer(2),
-            "left = 2 × right, the factor of the convention loss_without_half (gradient drift)",
+            "left = 2 × right, the factor of the convention loss_without_half (gradient drift, "
+            "loss)",
         ),
         (sp.Integer(4), "loss_without_half (diffusion, ito drift)"),
         (sp.Integer(-1), "left = -1 × right, at every sampled point"),
