@@ -37,8 +37,8 @@ import sympy as sp
 from derivations.symbolic_network import partial_products, symbolic_matrix, vec
 
 __all__ = [
-    "expect_bilinear",
     "expanded",
+    "expect_bilinear",
     "expect_quadratic",
     "independent_gaussian_expectation",
     "is_zero_polynomial",
