@@ -33,10 +33,12 @@ from numerics._validation import (
     check_positive_real,
     check_shape_tuple,
 )
-from numerics.network import Weights
 from numerics.teacher import Teacher
 
-__all__ = ["AnisotropicEnsembleStep", "WorkingDtype", "check_working_dtype"]
+__all__ = ["AnisotropicEnsembleStep", "Layers", "WorkingDtype", "check_working_dtype"]
+
+#: The layers of a batch of networks in a working precision.
+Layers = tuple[NDArray[Any], ...]
 
 
 class WorkingDtype(enum.StrEnum):
@@ -119,7 +121,7 @@ class AnisotropicEnsembleStep:
         self.rng.standard_normal(out=self._z, dtype=working)
         return self._z1, self._z
 
-    def advance(self, layers: Weights, z1: NDArray[Any], z: NDArray[Any]) -> Weights:
+    def advance(self, layers: Layers, z1: NDArray[Any], z: NDArray[Any]) -> Layers:
         r"""The step driven by the given standard normals :math:`(Z_1, Z)`."""
         depth = len(layers)
         rights: list[NDArray[Any] | None] = [None] * depth  # B_l; None is B_1 = I
@@ -143,7 +145,7 @@ class AnisotropicEnsembleStep:
             new.append(w + update)
         return tuple(new)
 
-    def __call__(self, layers: Weights) -> Weights:
+    def __call__(self, layers: Layers) -> Layers:
         """One step with fresh normals (:meth:`draw_normals`, then :meth:`advance`)."""
         z1, z = self.draw_normals()
         return self.advance(layers, z1, z)
