@@ -319,9 +319,7 @@ def _normals_row(size: int, config: _Config, seed: int) -> dict[str, Any]:
             funcs[f"{name} {dtype}"] = partial(generator.standard_normal, out=buffer, dtype=dtype)
     times = _time(funcs, repeats=config.repeats, long_repeats=config.long_repeats)
     rates = {key: size / t.best for key, t in times.items()}
-    fastest = {
-        dtype: max(BIT_GENERATORS, key=partial(_rate, rates, dtype)) for dtype in DTYPES
-    }
+    fastest = {dtype: max(BIT_GENERATORS, key=partial(_rate, rates, dtype)) for dtype in DTYPES}
     return {"size": size, "normals_per_s": rates, "fastest": fastest}
 
 
