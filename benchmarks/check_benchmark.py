@@ -452,10 +452,13 @@ def _profile_line(case: _ListCase, seed: int, env: dict[str, str]) -> str:
     with tempfile.TemporaryDirectory() as folder:
         stats_file = str(Path(folder) / "check.prof")
         code = (
-            "import cProfile, sys; from reports.cli import main;"
-            f" cProfile.run('main({_list_command(case, seed)!r})', {stats_file!r})"
+            "import cProfile\nfrom reports.cli import main\nprofile = cProfile.Profile()\n"
+            f"profile.enable()\ntry:\n    main({_list_command(case, seed)!r})\n"
+            f"finally:\n    profile.disable()\n    profile.dump_stats({stats_file!r})\n"
         )
-        _run_child([sys.executable, "-c", code], env)
+        _, exit_code, _, err = _run_child([sys.executable, "-c", code], env)
+        if not Path(stats_file).exists():
+            return f"no profile (exit {exit_code}: {err.strip()[-200:]})"
         stats = pstats.Stats(stats_file).stats  # type: ignore[attr-defined]
     total = max(entry[3] for entry in stats.values())
     root = str(_ROOT)
