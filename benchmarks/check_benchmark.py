@@ -50,7 +50,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -130,6 +130,60 @@ CASES = (
         "stationary_variance", "wrong", "kappa*L*sigma**(2-1/L)*sigma_eps**2/2", "exponent 2-1/L"
     ),
 )
+_GF_SOLUTION = "sigma/(1+(sigma/s0-1)*exp(-2*sigma*t))"
+_GF_TIME_L2 = "log(s*(sigma - s0)/(s0*(sigma - s)))/(2*sigma)"
+_CROSS = "kappa*((s**2-s_b**2)/(s**(2/L)-s_b**(2/L)))**2*((sigma-s)**2+sigma_eps**2)"
+_OWN_ITO = "kappa*L*(L-1)/2*s**(3-4/L)*(2*(sigma-s)**2+sigma_eps**2)"
+_Q = "(s_b/s)**(2/L)"
+_TWO_MODE = (
+    f"{_OWN_ITO} + kappa*(sigma-s)*(sigma_b-s_b)*s**(2-2/L)*s_b**(1-2/L)"
+    f"*{_Q}*(({_Q})**L - L*{_Q} + L - 1)/(1-{_Q})**2"
+)
+_SHIFT = "kappa*(L-1)*sigma**(1-2/L)*sigma_eps**2/2"
+_DENSITY_L1 = "(2*(sigma-s)**2+sigma_eps**2)**(-1-1/(2*kappa))"
+
+
+@dataclass(frozen=True)
+class _ListCase:
+    """One formula for one quantity of ``check --list``, checked end to end as a user would:
+    ``dlnverify check QUANTITY FORMULA --json [--at ...]`` (Monte Carlo where it has one)."""
+
+    quantity: str
+    kind: str  # "correct" or "wrong"
+    formula: str
+    at: str | None = None  # --at, for a quantity checked at one depth
+
+
+#: A correct and a wrong formula for every scalar quantity of ``check --list``: the correct ones
+#: are the hand-derived statements of the tests (tests/reports/claims/, formulas/), the wrong
+#: ones off by a factor, an exponent or a term.  The list is checked against ``check --list``.
+LIST_CASES = (
+    *(_ListCase(c.quantity, c.kind, c.formula) for c in CASES),
+    _ListCase("collapse_rate", "correct", "L*sigma**2/sigma**(2/L) + kappa*L**2*sigma**(4-4/L)"),
+    _ListCase("collapse_rate", "wrong", "L*sigma**(2-2/L) + 1.1*kappa*L**2*sigma**(4-4/L)"),
+    _ListCase("cross_mode_diffusion", "correct", _CROSS),
+    _ListCase("cross_mode_diffusion", "wrong", f"1.1*{_CROSS}"),
+    _ListCase(
+        "gf_solution", "correct", "s0*sigma*exp(2*sigma*t)/(sigma + s0*(exp(2*sigma*t) - 1))"
+    ),
+    _ListCase("gf_solution", "wrong", _GF_SOLUTION.replace("-2*sigma*t", "-sigma*t")),
+    _ListCase("gf_time", "correct", _GF_TIME_L2, at="L=2"),
+    _ListCase("gf_time", "wrong", f"1.1*{_GF_TIME_L2}", at="L=2"),
+    _ListCase("rebalancing_drift", "correct", "kappa*sigma_eps**2*(m-n)*sigma**2/sigma**(2/L)"),
+    _ListCase("rebalancing_drift", "wrong", "1.1*kappa*sigma_eps**2*(m-n)*sigma**(2-2/L)"),
+    _ListCase("singularity_exponent", "correct", "-2 - sigma**(2/L)/(kappa*L*sigma**2)"),
+    _ListCase("singularity_exponent", "wrong", "-2 - 1.1/(kappa*L*sigma**(2-2/L))"),
+    _ListCase("stationary_density", "correct", _DENSITY_L1, at="L=1"),
+    _ListCase("stationary_density", "wrong", _DENSITY_L1.replace("-1-1/", "-1-1.1/"), at="L=1"),
+    _ListCase("stationary_mode", "correct", f"sigma - 3*{_SHIFT}"),
+    _ListCase("stationary_mode", "wrong", f"sigma - {_SHIFT}"),
+    _ListCase("two_mode_drift", "correct", f"{_GRADIENT} + {_TWO_MODE}"),
+    _ListCase("two_mode_drift", "wrong", f"{_GRADIENT} + {_OWN_ITO}"),
+    _ListCase("two_mode_ito_drift", "correct", _TWO_MODE),
+    _ListCase("two_mode_ito_drift", "wrong", f"1.1*({_TWO_MODE})"),
+)
+#: Goal for the whole list, end to end: p95 under 5 s, no quantity over 15 s.
+LIST_TARGETS = {"p95": 5.0, "max": 15.0}
 #: The quantity also timed end to end through the command line.
 CLI_QUANTITY = "diffusion"
 QUICK_QUANTITIES = ("diffusion", "gradient_drift")
@@ -141,11 +195,17 @@ class _Config:
     cold_repeats: int  # k fresh processes per row (the median is judged)
     warm_repeats: int  # in-process repeats after the cold call, per fresh process
     cli_modes: tuple[str, ...]  # modes timed end to end through the command line
+    sections: tuple[str, ...] = ("check", "list")  # what runs: the check() rows, the list
+    profile: bool = True  # profile every listed quantity over the 5 s goal once
 
 
 FULL = _Config(quantities=None, cold_repeats=3, warm_repeats=2, cli_modes=("symbolic", "with MC"))
 QUICK = _Config(
-    quantities=QUICK_QUANTITIES, cold_repeats=1, warm_repeats=1, cli_modes=("symbolic",)
+    quantities=QUICK_QUANTITIES,
+    cold_repeats=1,
+    warm_repeats=1,
+    cli_modes=("symbolic",),
+    sections=("check",),
 )
 
 
@@ -231,6 +291,10 @@ def _cli_command() -> list[str]:
     return [sys.executable, "-c", "import sys; from reports.cli import main; sys.exit(main())"]
 
 
+def _under(value: float | None, target: float) -> bool:
+    return value is not None and value < target
+
+
 def _summary(values: Sequence[float]) -> dict[str, float | None]:
     if not values:
         return {"median": None, "best": None, "worst": None}
@@ -238,12 +302,12 @@ def _summary(values: Sequence[float]) -> dict[str, float | None]:
 
 
 def _in_process_rows(config: _Config, *, seed: int, env: dict[str, str]) -> list[dict[str, Any]]:
-    rows = []
-    for case in CASES:
-        if config.quantities is not None and case.quantity not in config.quantities:
+    rows: list[dict[str, Any]] = []
+    for listed in CASES:
+        if config.quantities is not None and listed.quantity not in config.quantities:
             continue
-        modes = ("symbolic", "with MC") if case.monte_carlo else ("symbolic",)
-        rows += [{"case": case, "mode": mode, "children": []} for mode in modes]
+        modes = ("symbolic", "with MC") if listed.monte_carlo else ("symbolic",)
+        rows += [{"case": listed, "mode": mode, "children": []} for mode in modes]
     for _ in range(config.cold_repeats):  # round-robin: one cold call of every row per round
         for row in rows:
             case: _Case = row["case"]
@@ -310,13 +374,15 @@ def _finish_in_process(row: dict[str, Any]) -> dict[str, Any]:
         "cold_repeats": len(children),
         "warm_repeats": sum(len(c["warm_seconds"]) for c in children),
         "target": target,
-        "passed": cold["median"] < target,
+        "passed": _under(cold["median"], target),
     }
 
 
 def _cli_rows(config: _Config, *, seed: int, env: dict[str, str]) -> list[dict[str, Any]]:
     cases = [c for c in CASES if c.quantity == CLI_QUANTITY]
-    rows = [{"case": c, "mode": m, "times": []} for c in cases for m in config.cli_modes]
+    rows: list[dict[str, Any]] = [
+        {"case": c, "mode": m, "times": []} for c in cases for m in config.cli_modes
+    ]
     base = [*_cli_command(), "check"]
     for _ in range(config.cold_repeats):
         for row in rows:
@@ -356,10 +422,151 @@ def _cli_rows(config: _Config, *, seed: int, env: dict[str, str]) -> list[dict[s
                 "warm": _summary([]),
                 "cold_repeats": len(row["times"]),
                 "target": target,
-                "passed": cold["median"] < target,
+                "passed": _under(cold["median"], target),
             }
         )
     return out_rows
+
+
+# --- the whole `check --list`, end to end ---------------------------------------------------
+
+
+def _listed_quantities(env: dict[str, str]) -> list[str]:
+    """The scalar quantities ``dlnverify check --list --json`` names."""
+    _, code, out, err = _run_child([*_cli_command(), "check", "--list", "--json"], env)
+    require(code == 0, f"dlnverify check --list --json exited with {code}: {err.strip()[-500:]}")
+    return [entry["name"] for entry in json.loads(out)["quantities"]]
+
+
+def _list_command(case: _ListCase, seed: int) -> list[str]:
+    command = ["check", case.quantity, case.formula, "--json", "--seed", str(seed)]
+    return command + ([] if case.at is None else ["--at", case.at])
+
+
+def _profile_line(case: _ListCase, seed: int, env: dict[str, str]) -> str:
+    """Where a slow check spends its time: one more cold run under cProfile; the deepest
+    function of the project holding at least half of the time, and the largest self time."""
+    import pstats
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        stats_file = str(Path(folder) / "check.prof")
+        code = (
+            "import cProfile\nfrom reports.cli import main\nprofile = cProfile.Profile()\n"
+            f"profile.enable()\ntry:\n    main({_list_command(case, seed)!r})\n"
+            f"finally:\n    profile.disable()\n    profile.dump_stats({stats_file!r})\n"
+        )
+        _, exit_code, _, err = _run_child([sys.executable, "-c", code], env)
+        if not Path(stats_file).exists():
+            return f"no profile (exit {exit_code}: {err.strip()[-200:]})"
+        stats = pstats.Stats(stats_file).stats  # type: ignore[attr-defined]
+    total = max(entry[3] for entry in stats.values())
+    root = str(_ROOT)
+    holding = [
+        (entry[3], f"{Path(file).relative_to(root)}:{name}")
+        for (file, _, name), entry in stats.items()
+        if file.startswith(root) and "/cli/" not in file and entry[3] >= total / 2
+    ]
+    self_time = max(stats.items(), key=lambda item: item[1][2])
+    (file, _, name), entry = self_time
+    deepest = f"{min(holding)[1]} {min(holding)[0]:.1f} s of {total:.1f} s" if holding else "-"
+    return f"{deepest}; largest self time {Path(file).name}:{name} {entry[2]:.1f} s"
+
+
+def _list_rows(config: _Config, *, seed: int, env: dict[str, str]) -> dict[str, Any]:
+    """Every scalar quantity of ``check --list``, a correct and a wrong formula, each a cold
+    ``dlnverify check ... --json`` process (Monte Carlo where the quantity has it), ``k``
+    rounds round-robin; p50 and p95 over the rows' median times."""
+    listed = _listed_quantities(env)
+    covered = {case.quantity for case in LIST_CASES}
+    require(
+        covered == set(listed),
+        f"the benchmark's cases {sorted(covered ^ set(listed))} do not match check --list",
+    )
+    rows: list[dict[str, Any]] = [
+        {"case": case, "times": [], "verdicts": []} for case in LIST_CASES
+    ]
+    for _ in range(config.cold_repeats):
+        for row in rows:
+            case = row["case"]
+            wall, code, out, err = _run_child([*_cli_command(), *_list_command(case, seed)], env)
+            require(
+                code in (0, 1) and out.strip().startswith("{"),
+                f"dlnverify check {case.quantity} exited with {code}: {err.strip()[-2000:]}",
+            )
+            payload = json.loads(out)
+            row["times"].append(wall)
+            row["verdicts"].append(payload["verdict"])
+            row["monte_carlo"] = payload.get("numeric") is not None
+    finished = []
+    for row in rows:
+        case = row["case"]
+        cold = _summary(row["times"])
+        median = cold["median"]
+        finished.append(
+            {
+                "quantity": case.quantity,
+                "kind": case.kind,
+                "formula": case.formula,
+                "at": case.at,
+                "verdicts": row["verdicts"],
+                "expected": EXPECTED[case.kind],
+                "right_verdict": all(v == EXPECTED[case.kind] for v in row["verdicts"]),
+                "monte_carlo": row["monte_carlo"],
+                "cold": cold,
+                "over_goal": median is not None and median > LIST_TARGETS["p95"],
+                "over_limit": median is not None and median > LIST_TARGETS["max"],
+                "profile": None,
+            }
+        )
+    for row, case in zip(finished, LIST_CASES, strict=True):
+        if row["over_goal"] and config.profile:
+            row["profile"] = _profile_line(case, seed, env)
+    medians = sorted(r["cold"]["median"] for r in finished)
+    p50, p95 = _percentile(medians, 50), _percentile(medians, 95)
+    return {
+        "rows": finished,
+        "p50": p50,
+        "p95": p95,
+        "max": medians[-1],
+        "passed": p95 < LIST_TARGETS["p95"] and medians[-1] <= LIST_TARGETS["max"],
+    }
+
+
+def _percentile(sorted_values: Sequence[float], percent: float) -> float:
+    """Linear-interpolation percentile (NumPy's default) of sorted values."""
+    position = (len(sorted_values) - 1) * percent / 100
+    low = int(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
+def _render_list(section: dict[str, Any]) -> list[str]:
+    out = [
+        "",
+        "the whole check --list, end to end (dlnverify check QUANTITY FORMULA --json, Monte"
+        " Carlo where the quantity has it; cold process; median of the repeats)",
+    ]
+    body = [
+        [
+            r["quantity"],
+            r["kind"] + (f" (--at {r['at']})" if r["at"] else ""),
+            "yes" if r["monte_carlo"] else "no",
+            "/".join(sorted(set(r["verdicts"])))
+            + ("" if r["right_verdict"] else f" (expected {r['expected']})"),
+            _seconds(r["cold"]["median"]),
+            "OVER 15 s" if r["over_limit"] else ("over 5 s" if r["over_goal"] else "ok"),
+            r["profile"] or "-",
+        ]
+        for r in section["rows"]
+    ]
+    out.append(table(["quantity", "formula", "MC", "verdict", "cold", "", "profile"], body))
+    out.append(
+        f"p50 {_seconds(section['p50'])}, p95 {_seconds(section['p95'])} (goal < 5 s),"
+        f" max {_seconds(section['max'])} (limit 15 s): "
+        + ("PASS" if section["passed"] else "FAIL")
+    )
+    return out
 
 
 def _version(name: str) -> str | None:
@@ -404,11 +611,15 @@ def _run(config: _Config, *, seed: int, threads: int, mode: str) -> dict[str, An
     started = time.perf_counter()
     wall, _, _, _ = _run_child([sys.executable, "-c", "pass"], env)
     meta["interpreter_start_seconds"] = wall
-    rows = _in_process_rows(config, seed=seed, env=env)
-    rows += _cli_rows(config, seed=seed, env=env)
+    rows = []
+    if "check" in config.sections:
+        rows += _in_process_rows(config, seed=seed, env=env)
+        rows += _cli_rows(config, seed=seed, env=env)
+    whole = _list_rows(config, seed=seed, env=env) if "list" in config.sections else None
     meta["load_average_after"] = load_average()
     meta["wall_seconds"] = round(time.perf_counter() - started, 1)
-    return {"meta": meta, "rows": rows, "all_passed": all(r["passed"] for r in rows)}
+    passed = all(r["passed"] for r in rows) and (whole is None or whole["passed"])
+    return {"meta": meta, "rows": rows, "list": whole, "all_passed": passed}
 
 
 def _seconds(value: float | None) -> str:
@@ -417,6 +628,21 @@ def _seconds(value: float | None) -> str:
     if value >= 1.0:
         return f"{value:.2f} s"
     return f"{value * 1e3:.0f} ms"
+
+
+_HEADER = (
+    "quantity",
+    "formula",
+    "mode",
+    "route",
+    "verdict",
+    "MC",
+    "cold [best]",
+    "cold cpu",
+    "warm",
+    "target",
+    "status",
+)
 
 
 def _render(results: dict[str, Any]) -> str:
@@ -452,32 +678,19 @@ def _render(results: dict[str, Any]) -> str:
                 "PASS" if r["passed"] else "FAIL",
             ]
         )
-    out.append(
-        table(
-            [
-                "quantity",
-                "formula",
-                "mode",
-                "route",
-                "verdict",
-                "MC",
-                "cold [best]",
-                "cold cpu",
-                "warm",
-                "target",
-                "status",
-            ],
-            table_rows,
-        )
-    )
+    if rows:
+        out.append(table(_HEADER, table_rows))
+    if results["list"] is not None:
+        out += _render_list(results["list"])
     failed = [r for r in rows if not r["passed"]]
     out += [
         "",
         f"load average before {meta['load_average_before']}, after {meta['load_average_after']};"
         f" wall time {meta['wall_seconds']} s",
         "all targets passed"
-        if not failed
-        else f"SOME TARGETS FAILED ({len(failed)} of {len(rows)} rows)",
+        if results["all_passed"]
+        else f"SOME TARGETS FAILED ({len(failed)} of {len(rows)} check() rows;"
+        f" the whole list {'passes' if (results['list'] or {}).get('passed', True) else 'fails'})",
     ]
     return "\n".join(out)
 
@@ -511,6 +724,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="BLAS/OpenMP threads of the timed processes (default 2: the targets are for two"
         " cores; 0 leaves the environment alone)",
     )
+    parser.add_argument(
+        "--only",
+        choices=("check", "list"),
+        help="run only the check() rows (check) or only the whole check --list end to end (list)",
+    )
+    parser.add_argument(
+        "--no-profile", action="store_true", help="do not profile the quantities over 5 s"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker is not None:
@@ -522,8 +743,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.repeats is not None and args.repeats < 1:
         parser.error(f"Got --repeats {args.repeats}, but --repeats must be an integer >= 1.")
     config = QUICK if args.quick else FULL
-    if args.repeats is not None:
-        config = _Config(config.quantities, args.repeats, config.warm_repeats, config.cli_modes)
+    config = replace(
+        config,
+        cold_repeats=config.cold_repeats if args.repeats is None else args.repeats,
+        sections=config.sections if args.only is None else (args.only,),
+        profile=not args.no_profile,
+    )
     results = _run(
         config, seed=args.seed, threads=args.threads, mode="quick" if args.quick else "full"
     )

@@ -48,6 +48,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,7 @@ from _common import load_average, require, table
 from numpy.typing import NDArray
 
 from numerics.data import sample_data
+from numerics.ensemble import AnisotropicEnsembleStep
 from numerics.network import per_sample_gradients
 from numerics.noise import dense_gradient_noise, dense_noise_covariance, factored_gradient_noise
 from numerics.sde import anisotropic_langevin_step
@@ -63,7 +65,7 @@ from numerics.weights import random_weights, small_gaussian_init
 
 __all__ = ["main"]
 
-Layers = tuple[NDArray[np.float64], ...]
+Layers = tuple[NDArray[Any], ...]
 
 #: Teacher singular values: three, in arithmetic progression (paper App. H.1).
 SINGULAR_VALUES = (1.0, 2.0, 3.0)
@@ -288,54 +290,104 @@ def _noise_row(depth: int, d: int, config: _Config, seed: int) -> dict[str, Any]
 
 # --- 3. ensemble trajectories --------------------------------------------------------------
 
+#: NumPy's bit generators compared for the normal draws (all pass NumPy's test battery).
+BIT_GENERATORS: dict[str, Callable[[np.random.SeedSequence], np.random.BitGenerator]] = {
+    "PCG64": np.random.PCG64,
+    "PCG64DXSM": np.random.PCG64DXSM,
+    "SFC64": np.random.SFC64,
+    "Philox": np.random.Philox,
+}
+#: Working precisions of the ensemble step.
+DTYPES = ("float64", "float32")
+#: Steps over which the float32 step is compared with the float64 step from the same normals.
+PRECISION_STEPS = 50
 
-def _floor_step(
-    layers: Layers,
-    target: NDArray[np.float64],
-    noise_sqrt: NDArray[np.float64],
-    *,
-    dt: float,
-    amplitude: float,
-    rng: np.random.Generator,
-) -> Layers:
-    r"""The work one anisotropic-Langevin step needs, and nothing else.
 
-    Partial products :math:`A_l, B_l` (identities not formed), gap :math:`\Delta = W^* - W`,
-    :math:`N = \Delta G + \Sigma_\varepsilon^{1/2} Z` with :math:`G = (Z_1 + Z_1^\top)/\sqrt2`,
-    and, since drift and noise share the sandwich,
+def _generator(name: str, seed: int, *key: int) -> np.random.Generator:
+    """A generator of bit generator ``name`` seeded from the ``SeedSequence`` of :func:`_rng`."""
+    return np.random.Generator(BIT_GENERATORS[name](np.random.SeedSequence([seed, *key])))
 
-    .. math:: -\nabla_{W_l} L\,dt + \sqrt{\kappa\,dt}\,\xi_l
-              = A_l^\top \bigl(\Delta\,dt - \sqrt{\kappa\,dt}\,N\bigr) B_l^\top,
 
-    one pair of products per layer.  Draws in the order of
-    :func:`numerics.noise.factored_gradient_noise` (:math:`Z_1` then :math:`Z`), so the same
-    stream gives the same step.
-    """
+def _normals_row(size: int, config: _Config, seed: int) -> dict[str, Any]:
+    """Standard normals per second of each bit generator and dtype, ``size`` per call, drawn
+    into a preallocated buffer (``Generator.standard_normal(out=..., dtype=...)``)."""
+    funcs: dict[str, Callable[[], object]] = {}
+    for dtype in DTYPES:
+        buffer = np.empty(size, dtype=dtype)
+        for name in BIT_GENERATORS:
+            generator = _generator(name, seed, 4, size)
+            funcs[f"{name} {dtype}"] = partial(generator.standard_normal, out=buffer, dtype=dtype)
+    times = _time(funcs, repeats=config.repeats, long_repeats=config.long_repeats)
+    rates = {key: size / t.best for key, t in times.items()}
+    fastest = {dtype: max(BIT_GENERATORS, key=partial(_rate, rates, dtype)) for dtype in DTYPES}
+    return {"size": size, "normals_per_s": rates, "fastest": fastest}
+
+
+def _rate(rates: dict[str, float], dtype: str, name: str) -> float:
+    return rates[f"{name} {dtype}"]
+
+
+def _product_operands(
+    layers: Layers, teacher: Teacher, z1: NDArray[Any], z: NDArray[Any]
+) -> list[tuple[NDArray[Any], NDArray[Any]]]:
+    r"""The operands of every batched matrix product of one ensemble step, in its order
+    (:class:`numerics.ensemble.AnisotropicEnsembleStep`): the partial products
+    :math:`A_l, B_l` (identities not formed), :math:`A_1 W_1`, :math:`\Delta G`,
+    :math:`\Sigma_\varepsilon^{1/2} Z` and one sandwich :math:`A_l^\top M B_l^\top` per layer."""
+    pairs: list[tuple[NDArray[Any], NDArray[Any]]] = []
+
+    def mul(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
+        pairs.append((a, b))
+        return a @ b
+
+    dtype = layers[0].dtype
     depth = len(layers)
-    batch = layers[0].shape[:-2]
-    m, n = target.shape
-    rights: list[NDArray[np.float64] | None] = [None] * depth  # B_l; B_1 = I
+    rights: list[NDArray[Any] | None] = [None] * depth
     for l in range(1, depth):
         previous = rights[l - 1]
-        rights[l] = layers[l - 1] if previous is None else layers[l - 1] @ previous
-    lefts: list[NDArray[np.float64] | None] = [None] * depth  # A_l; A_L = I
+        rights[l] = layers[l - 1] if previous is None else mul(layers[l - 1], previous)
+    lefts: list[NDArray[Any] | None] = [None] * depth
     for l in range(depth - 2, -1, -1):
         following = lefts[l + 1]
-        lefts[l] = layers[l + 1] if following is None else following @ layers[l + 1]
-    first_left = lefts[0]
-    product = layers[0] if first_left is None else first_left @ layers[0]
-    gap = target - product
-    z1 = rng.standard_normal((*batch, n, n))
-    goe = (z1 + np.swapaxes(z1, -1, -2)) * (1.0 / math.sqrt(2.0))
-    z = rng.standard_normal((*batch, m, n))
-    kick = dt * gap - amplitude * (gap @ goe + noise_sqrt @ z)
-    new = []
-    for w, left, right in zip(layers, lefts, rights, strict=True):
-        update = kick if left is None else np.swapaxes(left, -1, -2) @ kick
+        lefts[l] = layers[l + 1] if following is None else mul(following, layers[l + 1])
+    first = lefts[0]
+    gap = teacher.matrix.astype(dtype) - (layers[0] if first is None else mul(first, layers[0]))
+    goe = (z1 + np.swapaxes(z1, -1, -2)) / math.sqrt(2.0)
+    middle = DT * gap - mul(gap, goe) - mul(teacher.label_noise_sqrt.astype(dtype), z)
+    for left, right in zip(lefts, rights, strict=True):
+        update = middle if left is None else mul(np.swapaxes(left, -1, -2), middle)
         if right is not None:
-            update = update @ np.swapaxes(right, -1, -2)
-        new.append(w + update)
-    return tuple(new)
+            mul(update, np.swapaxes(right, -1, -2))
+    return pairs
+
+
+def _products(pairs: list[tuple[NDArray[Any], NDArray[Any]]]) -> Callable[[], None]:
+    """The batched products alone, written into preallocated outputs."""
+    work = [(a, b, np.empty_like(a @ b)) for a, b in pairs]
+
+    def run() -> None:
+        for a, b, out in work:
+            np.matmul(a, b, out=out)
+
+    return run
+
+
+def _precision_error(start: Layers, teacher: Teacher, seed: int) -> tuple[float, float]:
+    """Largest difference between float32 and float64 steps driven by the same (float32)
+    normals over :data:`PRECISION_STEPS` steps, and the largest weight (its scale)."""
+    batch = start[0].shape[:-2]
+    single = AnisotropicEnsembleStep(
+        batch, teacher, dt=DT, kappa=KAPPA, rng=_rng(seed, 3, 0), dtype="float32"
+    )
+    double = AnisotropicEnsembleStep(batch, teacher, dt=DT, kappa=KAPPA, rng=_rng(seed, 3, 0))
+    low = tuple(w.astype(np.float32) for w in start)
+    high = tuple(w.astype(np.float64) for w in low)
+    for _ in range(PRECISION_STEPS):
+        z1, z = single.draw_normals()
+        low = single.advance(low, z1, z)
+        high = double.advance(high, z1.astype(np.float64), z.astype(np.float64))
+    error = max(float(np.max(np.abs(a - b))) for a, b in zip(low, high, strict=True))
+    return error, max(float(np.max(np.abs(w))) for w in high)
 
 
 class _Trajectory:
@@ -356,57 +408,95 @@ class _Trajectory:
         self.steps += 1
 
 
-def _ensemble_row(depth: int, d: int, config: _Config, seed: int) -> dict[str, Any]:
+def _ensemble_row(
+    depth: int, d: int, config: _Config, seed: int, fastest: dict[str, str]
+) -> dict[str, Any]:
     rng = _rng(seed, 3, depth, d)
     teacher = _teacher(d, rng)
-    start = small_gaussian_init(
+    start64 = small_gaussian_init(
         (d,) * (depth + 1), gamma=GAMMA, rng=rng, batch_shape=(config.ensemble,)
     )
-    target, noise_sqrt = np.asarray(teacher.matrix), np.asarray(teacher.label_noise_sqrt)
-    amplitude = math.sqrt(KAPPA * DT)
+    batch = (config.ensemble,)
 
+    # the float64 ensemble step is the library step byte for byte (same stream)
     library = anisotropic_langevin_step(
-        start, teacher, dt=DT, kappa=KAPPA, rng=_rng(seed, 3, depth, d, 1)
+        start64, teacher, dt=DT, kappa=KAPPA, rng=_rng(seed, 3, depth, d, 1)
     )
-    floor = _floor_step(
-        start, target, noise_sqrt, dt=DT, amplitude=amplitude, rng=_rng(seed, 3, depth, d, 1)
-    )
-    error = max(float(np.max(np.abs(a - b))) for a, b in zip(library, floor, strict=True))
+    ours = AnisotropicEnsembleStep(
+        batch, teacher, dt=DT, kappa=KAPPA, rng=_rng(seed, 3, depth, d, 1)
+    )(start64)
     require(
-        error <= FLOOR_AGREEMENT,
-        f"floor step and library step differ by {error:.3g} > {FLOOR_AGREEMENT} at {depth=}, {d=}",
+        all(a.tobytes() == b.tobytes() for a, b in zip(library, ours, strict=True)),
+        f"the float64 ensemble step differs from anisotropic_langevin_step at {depth=}, {d=}",
+    )
+    error, scale = _precision_error(start64, teacher, seed)
+    require(
+        error <= PRECISION_STEPS * float(np.finfo(np.float32).eps) * scale,
+        f"float32 and float64 steps differ by {error:.3g} after {PRECISION_STEPS} steps",
     )
 
-    library_run = _Trajectory(
-        start, lambda w: anisotropic_langevin_step(w, teacher, dt=DT, kappa=KAPPA, rng=rng)
+    funcs: dict[str, Callable[[], object]] = {}
+    runs: dict[str, _Trajectory] = {}
+    for dtype in DTYPES:
+        start = tuple(w.astype(dtype) for w in start64)
+        for bits in dict.fromkeys(("PCG64", fastest[dtype])):
+            step = AnisotropicEnsembleStep(
+                batch,
+                teacher,
+                dt=DT,
+                kappa=KAPPA,
+                rng=_generator(bits, seed, 3, depth, d),
+                dtype=dtype,
+            )
+            runs[f"step {bits} {dtype}"] = _Trajectory(start, step)
+        draws = AnisotropicEnsembleStep(
+            batch,
+            teacher,
+            dt=DT,
+            kappa=KAPPA,
+            rng=_generator(fastest[dtype], seed, 5, depth, d),
+            dtype=dtype,
+        )
+        funcs[f"draws {dtype}"] = draws.draw_normals
+        funcs[f"products {dtype}"] = _products(
+            _product_operands(start, teacher, *draws.draw_normals())
+        )
+    runs["library float64"] = _Trajectory(
+        start64, lambda w: anisotropic_langevin_step(w, teacher, dt=DT, kappa=KAPPA, rng=rng)
     )
-    floor_run = _Trajectory(
-        start,
-        lambda w: _floor_step(w, target, noise_sqrt, dt=DT, amplitude=amplitude, rng=rng),
-    )
-    timing = {"repeats": config.repeats, "long_repeats": config.long_repeats}
-    times = _time({"step": library_run.step, "floor": floor_run.step}, **timing)
-    t_step, t_floor = times["step"], times["floor"]
-    for name, run in (("library", library_run), ("floor", floor_run)):
+    funcs |= {name: run.step for name, run in runs.items()}
+    times = _time(funcs, repeats=config.repeats, long_repeats=config.long_repeats)
+    for name, run in runs.items():
         require(
             all(np.all(np.isfinite(w)) for w in run.state),
             f"the {name} trajectory at {depth=}, {d=} is not finite after {run.steps} steps",
         )
-    return {
+    row: dict[str, Any] = {
         "L": depth,
         "d": d,
         "ensemble": config.ensemble,
-        "max_abs_difference": error,
-        "steps_taken": {"step": library_run.steps, "floor": floor_run.steps},
-        "step": asdict(t_step),
-        "floor": asdict(t_floor),
-        "steps_per_s": 1.0 / t_step.best,
-        "network_steps_per_s": config.ensemble / t_step.best,
-        "floor_steps_per_s": 1.0 / t_floor.best,
-        "step_over_floor": t_step.best / t_floor.best,
+        "float32_vs_float64_error": error,
+        "weight_scale": scale,
+        "times": {name: asdict(t) for name, t in times.items()},
+        "library_over_floor64": None,
         "target": None,
         "passed": None,
     }
+    for dtype in DTYPES:
+        floor = times[f"draws {dtype}"].best + times[f"products {dtype}"].best
+        pcg = times[f"step PCG64 {dtype}"].best
+        best = times[f"step {fastest[dtype]} {dtype}"].best
+        row[dtype] = {
+            "fastest_bit_generator": fastest[dtype],
+            "floor": floor,
+            "step_pcg64": pcg,
+            "step_fastest": best,
+            "network_steps_per_s": config.ensemble / best,
+            "step_over_floor": best / floor,
+            "step_pcg64_over_floor": pcg / floor,
+        }
+    row["library_over_floor64"] = times["library float64"].best / row["float64"]["floor"]
+    return row
 
 
 # --- driver and output ---------------------------------------------------------------------
@@ -417,6 +507,7 @@ class _Results:
     meta: dict[str, Any]
     gradients: list[dict[str, Any]] = field(default_factory=list)
     noise: list[dict[str, Any]] = field(default_factory=list)
+    normals: list[dict[str, Any]] = field(default_factory=list)
     ensemble: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -451,8 +542,14 @@ def _run(config: _Config, *, seed: int, mode: str) -> _Results:
         results.gradients.append(_gradient_row(depth, d, config, seed))
     for depth, d in config.shapes:
         results.noise.append(_noise_row(depth, d, config, seed))
+    for d in sorted({d for _, d in config.shapes}):
+        results.normals.append(_normals_row(config.ensemble * 2 * d * d, config, seed))
+    fastest = {
+        d: row["fastest"]
+        for d, row in zip(sorted({d for _, d in config.shapes}), results.normals, strict=True)
+    }
     for depth, d in config.shapes:
-        results.ensemble.append(_ensemble_row(depth, d, config, seed))
+        results.ensemble.append(_ensemble_row(depth, d, config, seed, fastest[d]))
     meta["load_average_after"] = load_average()
     meta["wall_seconds"] = round(time.perf_counter() - started, 2)
     return results
@@ -549,24 +646,60 @@ def _render(results: _Results) -> str:
     )
     out += [
         "",
-        f"3. anisotropic_langevin_step on an ensemble of {config['ensemble']} networks"
-        " (floor = the same step's matmuls and draws in plain numpy)",
+        "3a. standard normals into a preallocated buffer (Generator.standard_normal(out=...,"
+        " dtype=...)), millions per second; size = one ensemble step's draws",
     ]
     out.append(
         table(
-            ["L", "d", "step", "steps/s", "network-steps/s", "floor", "step/floor", "status"],
+            ["size", *(f"{name} {dtype}" for dtype in DTYPES for name in BIT_GENERATORS)],
+            [
+                [
+                    str(r["size"]),
+                    *(
+                        f"{r['normals_per_s'][f'{name} {dtype}'] / 1e6:.0f}"
+                        for dtype in DTYPES
+                        for name in BIT_GENERATORS
+                    ),
+                ]
+                for r in results.normals
+            ],
+        )
+    )
+    out += [
+        "",
+        f"3b. one step of an ensemble of {config['ensemble']} networks"
+        " (numerics.ensemble.AnisotropicEnsembleStep); floor = the step's batched products"
+        " alone + its normal draws alone with the fastest bit generator",
+    ]
+    out.append(
+        table(
+            [
+                "L",
+                "d",
+                "dtype",
+                "bits",
+                "step",
+                "network-steps/s",
+                "floor",
+                "step/floor",
+                "PCG64 step/floor",
+                "old library step/floor",
+            ],
             [
                 [
                     str(r["L"]),
                     str(r["d"]),
-                    _seconds(r["step"]["best"]),
-                    f"{r['steps_per_s']:.3g}",
-                    f"{r['network_steps_per_s']:.3g}",
-                    _seconds(r["floor"]["best"]),
-                    f"{r['step_over_floor']:.2f}",
-                    _status(r),
+                    dtype,
+                    r[dtype]["fastest_bit_generator"],
+                    _seconds(r[dtype]["step_fastest"]),
+                    f"{r[dtype]['network_steps_per_s']:.3g}",
+                    _seconds(r[dtype]["floor"]),
+                    f"{r[dtype]['step_over_floor']:.2f}",
+                    f"{r[dtype]['step_pcg64_over_floor']:.2f}",
+                    f"{r['library_over_floor64']:.2f}" if dtype == "float64" else "-",
                 ]
                 for r in results.ensemble
+                for dtype in DTYPES
             ],
         )
     )
@@ -618,6 +751,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "meta": results.meta,
             "gradients": results.gradients,
             "noise": results.noise,
+            "normals": results.normals,
             "ensemble": results.ensemble,
             "all_passed": results.all_passed,
         }

@@ -54,6 +54,7 @@ from numerics._validation import (
     check_positive_int,
     check_positive_real,
 )
+from numerics.ensemble import AnisotropicEnsembleStep, WorkingDtype, check_working_dtype
 from numerics.montecarlo import variance_estimate
 from numerics.network import (
     Weights,
@@ -64,7 +65,6 @@ from numerics.network import (
 )
 from numerics.observables import modewise_diffusion_samples
 from numerics.sde import (
-    anisotropic_langevin_step,
     gradient_descent_step,
     isotropic_langevin_step,
     sgd_step,
@@ -267,6 +267,17 @@ def _dt_iv(dt: Any, optimizer: str, eta: float) -> float:
     return check_positive_real("dt", dt)
 
 
+def _dtype_iv(dtype: Any, optimizer: str) -> WorkingDtype:
+    """The working precision: float32 only for the anisotropic step, which has a float32 path."""
+    working = check_working_dtype(dtype)
+    if working is WorkingDtype.FLOAT32 and optimizer != "anisotropic":
+        raise InvalidParameter(
+            f"Got dtype={dtype!r} with optimizer={optimizer!r}, but float32 is the working "
+            "precision of the anisotropic Langevin step only; the other optimisers run in float64."
+        )
+    return working
+
+
 def _stepper(
     optimizer: str,
     teacher: Teacher,
@@ -276,6 +287,8 @@ def _stepper(
     batch_size: int,
     temperature: float,
     rng: np.random.Generator,
+    batch: tuple[int, ...],
+    dtype: WorkingDtype,
 ) -> Callable[[Weights], Weights]:
     if optimizer == "gd":
         return lambda w: gradient_descent_step(w, teacher, eta=eta)
@@ -283,7 +296,7 @@ def _stepper(
         return lambda w: sgd_step(w, teacher, eta=eta, batch_size=batch_size, rng=rng)
     if optimizer == "anisotropic":
         kappa = eta / batch_size
-        return lambda w: anisotropic_langevin_step(w, teacher, dt=dt, kappa=kappa, rng=rng)
+        return AnisotropicEnsembleStep(batch, teacher, dt=dt, kappa=kappa, rng=rng, dtype=dtype)
     if optimizer == "isotropic":
         return lambda w: isotropic_langevin_step(
             w, teacher, dt=dt, temperature=temperature, rng=rng
@@ -307,6 +320,7 @@ def simulate_trajectory(
     kappa: float | None = None,
     dt: float | None = None,
     diffusion_progress: Callable[[int, int, int], None] | None = None,
+    dtype: str = "float64",
 ) -> Trajectory:
     r"""Run ``steps`` steps of ``optimizer`` from ``weights`` and record the observables.
 
@@ -350,6 +364,12 @@ def simulate_trajectory(
         With ``diffusion_samples``: called as ``diffusion_progress(step, done,
         diffusion_samples)`` as the samples of the record at ``step`` are drawn (a record of
         many samples takes longer than many steps).
+    dtype : {"float64", "float32"}, optional
+        Working precision of the ``"anisotropic"`` steps (default ``"float64"``): the weights,
+        the normal draws and the products of every step
+        (:class:`numerics.ensemble.AnisotropicEnsembleStep`); the records are computed in
+        float64 from the weights, and ``Trajectory.weights`` is in the working precision.  The
+        other optimisers run in float64 and refuse ``"float32"``.
 
     Returns
     -------
@@ -366,6 +386,7 @@ def simulate_trajectory(
     n_diffusion = _diffusion_samples_iv(diffusion_samples)
     scale = step_size / batch if kappa is None else check_positive_real("kappa", kappa)
     time_step = _dt_iv(dt, optimizer, step_size)
+    working = _dtype_iv(dtype, optimizer)
     diffusion_rng = rng.spawn(1)[0] if n_diffusion else None
     advance = _stepper(
         optimizer,
@@ -375,7 +396,10 @@ def simulate_trajectory(
         batch_size=batch,
         temperature=heat,
         rng=rng,
+        batch=layers[0].shape[:-2],
+        dtype=working,
     )
+    layers = tuple(w.astype(working.numpy, copy=False) for w in layers)
 
     def diffusion_at(
         step: int, sampler: np.random.Generator

@@ -43,6 +43,7 @@ _SIMULATE_FLAGS = (
     ("record_every", int, "record every this many steps (default 10)"),
     ("ensemble", int, "independent networks run together (default 1)"),
     ("seed", int, "seed of teacher, init and noise (default 0)"),
+    ("dtype", str, "working precision of the anisotropic step: float64 (default) or float32"),
     (
         "diffusion_samples",
         int,

@@ -162,6 +162,11 @@ def plan_run(
             " fixed kappa, which needs optimizer 'anisotropic' (SGD steps by eta)"
         )
     config = _layered_config(kind, files, explicit)
+    if kind is ExperimentKind.COLLAPSE and config.dtype != "float64":
+        raise InvalidParameter(
+            f"Got dtype={config.dtype!r}, but --collapse couples dt and dt/2 runs"
+            " (numerics.coupled) in float64 only"
+        )
     swept = _sweep_values(files, sweep, fixed=set(explicit))
     _check_sweep_options(swept, scheduler=scheduler, workers=workers)
     _check_outputs(kind, config, swept, output=output, figure=figure)

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from dlnverify.errors import InvalidParameter
+from numerics.ensemble import WorkingDtype, check_working_dtype
 from numerics.teacher import Teacher, random_teacher
 from numerics.trajectory import OPTIMIZERS, Trajectory, simulate_trajectory
 from numerics.weights import aligned_balanced_weights, small_gaussian_init
@@ -105,6 +106,10 @@ class SimulationConfig:
         ``0`` (default) or ``>= 2``: fresh samples per record for the empirical modewise
         diffusion :math:`\kappa\,\widehat{\operatorname{Var}}\langle\nabla s_a,
         \nabla\ell\rangle` (:func:`numerics.trajectory.empirical_diffusion`).
+    dtype : str
+        Working precision of the anisotropic Langevin step, ``"float64"`` (default) or
+        ``"float32"`` (:class:`numerics.ensemble.AnisotropicEnsembleStep`); the other
+        optimisers run in float64 only.
     """
 
     optimizer: str = "sgd"
@@ -124,6 +129,7 @@ class SimulationConfig:
     ensemble: int = 1
     seed: int = 0
     diffusion_samples: int = 0
+    dtype: str = "float64"
 
     def __post_init__(self) -> None:
         # ``duration`` (when set and usable) decides ``steps``; validation is in from_mapping.
@@ -170,6 +176,13 @@ class SimulationConfig:
             )
         if config.seed < 0:
             raise InvalidParameter(f"Got seed={config.seed}, but it must be >= 0.")
+        if check_working_dtype(config.dtype) is not WorkingDtype.FLOAT64 and (
+            config.optimizer != "anisotropic"
+        ):
+            raise InvalidParameter(
+                f"Got dtype={config.dtype!r} with optimizer={config.optimizer!r}, but float32 is"
+                " the working precision of the anisotropic Langevin step only."
+            )
         if config.hidden < 0:
             raise InvalidParameter(f"Got hidden={config.hidden}, but it must be >= 0 (0: = width).")
         for name in ("eta", "dt", "duration", "gamma", "label_noise", "temperature"):
@@ -342,6 +355,7 @@ def train(
         progress=progress,
         diffusion_samples=config.diffusion_samples,
         diffusion_progress=diffusion_progress,
+        dtype=config.dtype,
     )
 
 
