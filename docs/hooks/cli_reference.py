@@ -67,7 +67,8 @@ def cli_reference(parser: argparse.ArgumentParser) -> str:
         "",
         f"Generated from the argument parser of `{prog}` (`reports.cli.build_parser`) at "
         "every build of this site: each section is what "
-        f"`{prog} COMMAND --help` prints.",
+        f"`{prog} COMMAND --help` prints. Exit codes, `--json` and errors are described in "
+        "[Using it](../guide/using-it.md).",
         "",
         "```text",
         _fixed_width(parser).format_help().rstrip(),

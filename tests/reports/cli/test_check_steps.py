@@ -198,8 +198,8 @@ def test_a_missing_file_and_bad_options_are_bad_input(tmp_path, capsys):
         assert reason in err, (argv, err)
 
 
-def test_the_readme_example_gives_what_the_readme_shows(tmp_path, capsys):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_documented_example_gives_what_the_page_shows(tmp_path, capsys):
+    readme = (ROOT / "docs" / "how-to" / "check-steps.md").read_text(encoding="utf-8")
     section = readme.split("### Derivations step by step", 1)[1]
     example = section.split("```latex\n", 1)[1].split("```", 1)[0]
     shown = section.split("```text\n", 1)[1].split("```", 1)[0]
@@ -207,7 +207,7 @@ def test_the_readme_example_gives_what_the_readme_shows(tmp_path, capsys):
     assert code == ExitCode.FAILED
     printed = out.splitlines()
     for line in shown.splitlines():
-        if "..." in line:  # shortened in the README: its start must be printed
+        if "..." in line:  # shortened on the page: its start must be printed
             start = line.split("...")[0].rstrip(" (")
             assert any(p.startswith(start) for p in printed), line
         elif "derivation.tex" in line:
