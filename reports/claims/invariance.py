@@ -240,6 +240,8 @@ def _drift_quantity(
         lambda: {"ito_drift": derived(None)},
         observable,
         depth_range=depth_range,
+        # derived at a fixed depth from the matrices, at the depths of depth_range only
+        deepest_fixed_depth=depth_range[1],
         at_depth=lambda depth: {"ito_drift": derived(depth)},
     )
 

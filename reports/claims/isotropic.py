@@ -82,6 +82,8 @@ ISOTROPIC_ITO_DRIFT = Quantity(
     "C13",
     lambda: {"ito_drift": isotropic_ito_drift()},
     simulated_isotropic_ito_drift,
+    # derived at a fixed depth from the Hessian of a width-2 network, costly past depth 6
+    deepest_fixed_depth=6,
     at_depth=lambda depth: {"ito_drift": isotropic_ito_drift(depth)},
 )
 

@@ -364,6 +364,8 @@ NETWORK_MEAN_QUANTITY = Quantity(
     constraint=_label_noise,
     domain="sigma_eps >= 0.1 sigma (label noise)",
     depth_range=(1, 4),
+    # compared with the linear response at depths 1-4 only
+    deepest_fixed_depth=4,
     first_order_in="kappa",
 )
 

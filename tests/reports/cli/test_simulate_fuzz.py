@@ -122,6 +122,7 @@ def test_every_option_is_reached_by_the_fuzz(option, capsys):
         "--figure": "figure.png",
         "--report": "report",
         "--pdf": "no",
+        "--dtype": "float32",
         "--start": "small",
         "--experiment": next(iter(shipped_experiments())),
     }
@@ -132,6 +133,7 @@ def test_every_option_is_reached_by_the_fuzz(option, capsys):
         "--figure": ["--diffusion-samples", "4"],
         "--pdf": ["--report", "report"],
         "--workers": ["--sweep", "seed=1,2"],
+        "--dtype": ["--optimizer", "anisotropic"],
         "--scheduler": ["--sweep", "seed=1,2"],
     }.get(option, [])
     good = accepted.get(option, "4")
