@@ -22,6 +22,10 @@ a teacher with singular values :math:`(1, 2, 3)`, label noise :math:`\sigma_\var
    stacked on a leading batch axis, against a floor written here in plain NumPy that does only
    the batched products and normal draws one step needs.  The floor is checked to produce the
    same new weights as the library step from the same random stream.
+4. **Coupled runs of small networks.**  One step of the runs of the stationary checks (C17's
+   4x2x4 and 4x2x2x4 networks, C18's 9x1x1, one run per noise scale) with the networks on the
+   last axes (:mod:`numerics.batch_last`) against one matrix product per network
+   (``numerics.sde._anisotropic_update``), from the same normals, checked to agree first.
 
 Timing: :func:`time.perf_counter`; every contender gets one warm-up call, then ``k`` repeats,
 each the mean over enough back-to-back calls to last at least 50 ms, the repeats of the
@@ -55,11 +59,12 @@ import numpy as np
 from _common import load_average, require, table
 from numpy.typing import NDArray
 
+from numerics.batch_last import BatchLastStep, from_batch_last, to_batch_last
 from numerics.data import sample_data
 from numerics.ensemble import AnisotropicEnsembleStep
 from numerics.network import per_sample_gradients
 from numerics.noise import dense_gradient_noise, dense_noise_covariance, factored_gradient_noise
-from numerics.sde import anisotropic_langevin_step
+from numerics.sde import _anisotropic_update, anisotropic_langevin_step
 from numerics.teacher import Teacher, random_teacher
 from numerics.weights import random_weights, small_gaussian_init
 
@@ -86,6 +91,14 @@ DT, KAPPA = 0.01, 0.001
 RESTART = 200
 #: Small-initialisation exponent of the ensemble trajectories (rich regime, paper App. H.2).
 GAMMA = 1.5
+#: The small networks of the coupled runs of the stationary checks: (widths, noise scales,
+#: networks, label noise) of C17's two points and C18's long run
+#: (reports.claims.network_mean, reports.claims.minima_flow).
+SMALL_NETWORKS = (
+    ((4, 2, 4), 2, 512, 0.5),
+    ((4, 2, 2, 4), 2, 1024, 0.5),
+    ((9, 1, 1), 3, 128, 2.0),
+)
 #: Environment variables that set the thread count of NumPy's BLAS (read at import).
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -499,6 +512,57 @@ def _ensemble_row(
     return row
 
 
+def _small_networks_row(
+    widths: tuple[int, ...],
+    kappas: int,
+    networks: int,
+    label_noise: float,
+    config: _Config,
+    seed: int,
+) -> dict[str, Any]:
+    """One step of the coupled runs (numerics.coupled) of ``networks`` small networks at
+    ``kappas`` noise scales: networks on the last axes (numerics.batch_last) against one
+    matrix product per network (numerics.sde._anisotropic_update), same normals, checked to
+    agree to FLOOR_AGREEMENT first."""
+    rng = _rng(seed, 4, *widths)
+    teacher = random_teacher(
+        np.array([1.0]), shape=(widths[-1], widths[0]), rng=rng, label_noise=label_noise
+    )
+    layers = tuple(
+        0.5 * rng.standard_normal((kappas, networks, widths[i + 1], widths[i]))
+        for i in range(len(widths) - 1)
+    )
+    scales = np.linspace(0.01, 0.02, kappas)
+    z1 = rng.standard_normal((networks, widths[0], widths[0]))
+    z = rng.standard_normal((networks, widths[-1], widths[0]))
+    stepper = BatchLastStep(teacher, batch_dims=2)
+    last = to_batch_last(layers)
+    z1_last, z_last = (np.moveaxis(x, (1, 2), (0, 1))[:, :, None] for x in (z1, z))
+    per_network = partial(
+        _anisotropic_update, layers, teacher, DT, scales.reshape(-1, 1, 1, 1), z1, z
+    )
+    batch_last = partial(stepper.advance, last, DT, scales.reshape(-1, 1), z1_last, z_last)
+    error = max(
+        float(np.max(np.abs(a - b)))
+        for a, b in zip(per_network(), from_batch_last(batch_last()), strict=True)
+    )
+    require(error <= FLOOR_AGREEMENT, f"the batch-last step differs by {error:.3g} at {widths=}")
+    times = _time(
+        {"per network": per_network, "batch last": batch_last},
+        repeats=config.repeats,
+        long_repeats=config.long_repeats,
+    )
+    return {
+        "widths": list(widths),
+        "kappas": kappas,
+        "networks": networks,
+        "times": {name: asdict(t) for name, t in times.items()},
+        "speedup": times["per network"].best / times["batch last"].best,
+        "target": None,
+        "passed": None,
+    }
+
+
 # --- driver and output ---------------------------------------------------------------------
 
 
@@ -509,6 +573,7 @@ class _Results:
     noise: list[dict[str, Any]] = field(default_factory=list)
     normals: list[dict[str, Any]] = field(default_factory=list)
     ensemble: list[dict[str, Any]] = field(default_factory=list)
+    small: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def all_passed(self) -> bool:
@@ -550,6 +615,10 @@ def _run(config: _Config, *, seed: int, mode: str) -> _Results:
     }
     for depth, d in config.shapes:
         results.ensemble.append(_ensemble_row(depth, d, config, seed, fastest[d]))
+    for widths, kappas, networks, label_noise in SMALL_NETWORKS:
+        results.small.append(
+            _small_networks_row(widths, kappas, networks, label_noise, config, seed)
+        )
     meta["load_average_after"] = load_average()
     meta["wall_seconds"] = round(time.perf_counter() - started, 2)
     return results
@@ -705,6 +774,28 @@ def _render(results: _Results) -> str:
     )
     out += [
         "",
+        "4. one step of the coupled runs of the stationary checks (C17, C18: small networks,"
+        " one run per noise scale): networks on the last axes (numerics.batch_last) vs one"
+        " matrix product per network",
+    ]
+    out.append(
+        table(
+            ["widths", "noise scales", "networks", "per network", "batch last", "speed-up"],
+            [
+                [
+                    "x".join(map(str, r["widths"])),
+                    str(r["kappas"]),
+                    str(r["networks"]),
+                    _seconds(r["times"]["per network"]["best"]),
+                    _seconds(r["times"]["batch last"]["best"]),
+                    f"{r['speedup']:.2f}x",
+                ]
+                for r in results.small
+            ],
+        )
+    )
+    out += [
+        "",
         f"load average before {meta['load_average_before']}, after {meta['load_average_after']};"
         f" wall time {meta['wall_seconds']} s",
         "all targets passed" if results.all_passed else "SOME TARGETS FAILED",
@@ -753,6 +844,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "noise": results.noise,
             "normals": results.normals,
             "ensemble": results.ensemble,
+            "small_networks": results.small,
             "all_passed": results.all_passed,
         }
         print(json.dumps(payload, indent=2))

@@ -20,6 +20,9 @@ Each network (leading batch index) has its own normals, so the networks are inde
 one another and any per-network combination of the runs (an extrapolated time average, say)
 is an i.i.d. sample over networks: its spread over networks gives a valid standard error
 (:func:`numerics.montecarlo.mean_estimate`), whatever the coupling inside a network.
+
+The runs step the networks in the layout of :mod:`numerics.batch_last` (networks on the last
+axes), from the normals drawn as :func:`numerics.sde.anisotropic_langevin_step` draws them.
 """
 
 from __future__ import annotations
@@ -34,9 +37,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from dlnverify.errors import InvalidParameter
 from numerics._validation import check_generator, check_positive_int, check_positive_real
+from numerics.batch_last import BatchLastStep, from_batch_last, to_batch_last
 from numerics.network import Weights, _teacher_iv, validate_weights
 from numerics.noise import _output_normals
-from numerics.sde import _anisotropic_update
 from numerics.teacher import Teacher
 from numerics.trajectory import Trajectory, record
 
@@ -139,25 +142,30 @@ def coupled_langevin_runs(
     every = check_positive_int("record_every", record_every)
     rng = check_generator(rng)
     batch = layers[0].shape[:-2]
-    # the noise scales on a leading axis, broadcast against every network's normals
-    kappa = np.asarray(scales).reshape((-1,) + (1,) * (len(batch) + 2))
-    coarse = fine = tuple(np.broadcast_to(w, (len(scales), *w.shape)).copy() for w in layers)
+    # networks on the last axes, (h_l, h_{l-1}, kappa, *batch) (numerics.batch_last), the noise
+    # scales on the first of them, broadcast against every network's normals
+    kappa = np.asarray(scales).reshape((-1,) + (1,) * len(batch))
+    start = tuple(np.broadcast_to(w, (len(scales), *w.shape)) for w in layers)
+    coarse = fine = to_batch_last(start)
+    stepper = BatchLastStep(teacher, 1 + len(batch))
     marks = sorted({*range(0, n_steps + 1, every), n_steps})
     wanted = set(marks)
-    coarse_records, fine_records = [record(coarse, teacher)], [record(fine, teacher)]
+    coarse_records, fine_records = [record(start, teacher)], [record(start, teacher)]
     tick = max(1, n_steps // 100)
     for k in range(1, n_steps + 1):
-        z1, z = _output_normals(batch, teacher, 2, rng=rng)  # (*batch, 2, ., .)
+        # (*batch, 2, ., .) -> (2, ., ., 1, *batch): the draws in the order they always had
+        z1, z = (
+            np.expand_dims(np.moveaxis(x, (-3, -2, -1), (0, 1, 2)), 3)
+            for x in _output_normals(batch, teacher, 2, rng=rng)
+        )
         with np.errstate(over="ignore", invalid="ignore"):
             for half in (0, 1):
-                fine = _anisotropic_update(
-                    fine, teacher, step / 2, kappa, z1[..., half, :, :], z[..., half, :, :]
-                )
-            joined = [(x[..., 0, :, :] + x[..., 1, :, :]) / math.sqrt(2.0) for x in (z1, z)]
-            coarse = _anisotropic_update(coarse, teacher, step, kappa, *joined)
+                fine = stepper.advance(fine, step / 2, kappa, z1[half], z[half])
+            joined = [(x[0] + x[1]) / math.sqrt(2.0) for x in (z1, z)]
+            coarse = stepper.advance(coarse, step, kappa, *joined)
             if k in wanted:
-                coarse_records.append(record(coarse, teacher))
-                fine_records.append(record(fine, teacher))
+                coarse_records.append(record(from_batch_last(coarse), teacher))
+                fine_records.append(record(from_batch_last(fine), teacher))
                 finite = all(
                     np.isfinite(r["loss"]).all() for r in (coarse_records[-1], fine_records[-1])
                 )
@@ -173,6 +181,6 @@ def coupled_langevin_runs(
     return CoupledRuns(
         kappas=scales,
         dt=step,
-        coarse=_split(coarse_records, steps_array, times, coarse),
-        fine=_split(fine_records, 2 * steps_array, times, fine),
+        coarse=_split(coarse_records, steps_array, times, from_batch_last(coarse)),
+        fine=_split(fine_records, 2 * steps_array, times, from_batch_last(fine)),
     )
