@@ -106,7 +106,7 @@ def _prepare(quantity: str, formula: str, syntax: str) -> _Prepared:
     depth = max(len(widths) - 1 for widths in spec.widths)
     degrees = {"W_l": 1, "W_k": 1, "Sigma_eps": 2, "W": depth, "Wstar": depth, "Delta": depth}
     degrees |= dict.fromkeys(("A_l", "B_l", "A_k", "B_k"), depth - 1)
-    degrees |= {"u_a": 1, "v_a": 1, "kappa": 1, "Theta": 4 * (depth - 1)}
+    degrees |= {"u_a": 1, "v_a": 1, "u_b": 1, "v_b": 1, "kappa": 1, "Theta": 4 * (depth - 1)}
     largest = max(max(widths) for widths in spec.widths) ** 2
     degree = formula_degree(node, degrees, largest)
     if degree > MAX_DEGREE:
