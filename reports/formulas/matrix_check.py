@@ -54,6 +54,7 @@ from reports.formulas.matrix_montecarlo import has_simulator, monte_carlo_check
 from reports.formulas.matrix_names import Index
 from reports.formulas.matrix_parse import parse_matrix_formula
 from reports.formulas.matrix_quantities import (
+    SAMPLED_WEIGHT_BOUND,
     MatrixNetwork,
     MatrixQuantity,
     get_matrix_quantity,
@@ -286,6 +287,12 @@ def _message(
         networks += " and every layer pair l, k"
     elif Index.L in spec.indices:
         networks += " and every layer l"
+    sampled = [w for w in comparison.done if comparison.networks[w].sampled_weights]
+    if sampled:
+        networks += (
+            f" (at {', '.join(map(str, sampled))} the weights are integers drawn from"
+            f" [-{SAMPLED_WEIGHT_BOUND}, {SAMPLED_WEIGHT_BOUND}], the other entries free)"
+        )
     if verdict == Verdict.VERIFIED:
         return (
             f"equal to the derived {spec.name} (claim {spec.claim}) as exact polynomials in"
@@ -429,6 +436,9 @@ def _point(
             for j in range(cols):
                 symbol = matrix[i, j]
                 if symbol in point:
+                    continue
+                if not isinstance(symbol, sp.Symbol):  # a sampled weight, not free
+                    point[symbol] = int(symbol)
                     continue
                 if name == "kappa":
                     point[symbol] = 1 if ones else int(rng.integers(1, 4))

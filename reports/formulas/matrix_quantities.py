@@ -494,7 +494,6 @@ MATRIX_QUANTITIES: Mapping[str, MatrixQuantity] = types.MappingProxyType(
                 _CROSS_DIFFUSION.replace("u_b", "u_a").replace("v_b", "v_a"),
                 "diffusion",
                 _mode_diffusion_network,
-                MATRIX_WIDTHS[:4],
             ),
             MatrixQuantity(
                 "cross_mode_diffusion_general",
@@ -507,7 +506,6 @@ MATRIX_QUANTITIES: Mapping[str, MatrixQuantity] = types.MappingProxyType(
                 _CROSS_DIFFUSION,
                 "diffusion",
                 _cross_mode_diffusion_network,
-                MATRIX_WIDTHS[:4],
             ),
         )
     }

@@ -218,8 +218,8 @@ def test_at_networks_drawn_by_hypothesis(quantity, right, slip, widths):
 def test_drawn_networks_are_validated():
     with pytest.raises(InvalidParameter, match="widths 2 to"):
         check_matrix("gradient", GRADIENT, widths=[(2, MAX_EXTRA_WIDTH + 1)])
-    with pytest.raises(InvalidParameter, match="depth 1 to 2"):
-        check_matrix("mode_diffusion_general", DIFFUSION, widths=[(2, 2, 2, 2)])
+    with pytest.raises(InvalidParameter, match="depth 1 to 3"):
+        check_matrix("mode_diffusion_general", DIFFUSION, widths=[(2, 2, 2, 2, 2)])
     with pytest.raises(InvalidParameter, match="at most"):
         check_matrix("gradient", GRADIENT, widths=[(2, 3)] * 5)
     assert check_matrix("jacobian", JACOBIAN, widths=[MATRIX_WIDTHS[0]]).widths == MATRIX_WIDTHS
