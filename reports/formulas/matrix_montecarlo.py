@@ -48,7 +48,16 @@ from reports.formulas.matrix_evaluation import matrix_value
 from reports.formulas.matrix_expression import MatrixNode
 from reports.formulas.matrix_quantities import MatrixNetwork, MatrixQuantity
 
-__all__ = ["KAPPA", "N_SAMPLES", "has_simulator", "monte_carlo_check", "random_network"]
+__all__ = [
+    "KAPPA",
+    "N_SAMPLES",
+    "formula_values",
+    "has_simulator",
+    "monte_carlo_check",
+    "numeric_network",
+    "random_network",
+    "rational_matrix",
+]
 
 #: Data samples per network.
 N_SAMPLES = 100_000
@@ -86,27 +95,27 @@ def random_network(widths: tuple[int, ...], rng: np.random.Generator) -> tuple[_
     return weights, teacher
 
 
-def _rational(matrix: NDArray[np.float64]) -> DomainMatrix:
+def rational_matrix(matrix: NDArray[np.float64]) -> DomainMatrix:
     """A float matrix as the exact rationals it holds."""
     rows = [[sp.QQ(*float(x).as_integer_ratio()) for x in row] for row in np.atleast_2d(matrix)]
     return DomainMatrix(rows, (len(rows), len(rows[0])), sp.QQ)
 
 
-def _numeric_network(weights: _Weights, teacher: Teacher) -> MatrixNetwork:
+def numeric_network(weights: _Weights, teacher: Teacher) -> MatrixNetwork:
     """The names' values at these numbers, over the rationals (``derived`` unused)."""
-    layers = tuple(_rational(W) for W in weights)
+    layers = tuple(rational_matrix(W) for W in weights)
     W, teacher_matrix = end_to_end(weights), teacher.matrix
-    gap = _rational(teacher_matrix) - _rational(W)
+    gap = rational_matrix(teacher_matrix) - rational_matrix(W)
     common = {
-        "W": _rational(W),
-        "Wstar": _rational(teacher_matrix),
+        "W": rational_matrix(W),
+        "Wstar": rational_matrix(teacher_matrix),
         "Delta": gap,
-        "Sigma_eps": _rational(teacher.label_noise_cov),
-        "u_a": _rational(teacher.left_vectors[:, :1]),
-        "v_a": _rational(teacher.right_vectors[:, :1]),
-        "u_b": _rational(teacher.left_vectors[:, 1:2]),
-        "v_b": _rational(teacher.right_vectors[:, 1:2]),
-        "kappa": _rational(np.array([[KAPPA]])),
+        "Sigma_eps": rational_matrix(teacher.label_noise_cov),
+        "u_a": rational_matrix(teacher.left_vectors[:, :1]),
+        "v_a": rational_matrix(teacher.right_vectors[:, :1]),
+        "u_b": rational_matrix(teacher.left_vectors[:, 1:2]),
+        "v_b": rational_matrix(teacher.right_vectors[:, 1:2]),
+        "kappa": rational_matrix(np.array([[KAPPA]])),
     }
     widths = (weights[0].shape[1], *(W_l.shape[0] for W_l in weights))
     return MatrixNetwork(widths, sp.QQ, layers, common, _no_derivation, {})
@@ -116,7 +125,7 @@ def _no_derivation(l: int, k: int) -> DomainMatrix:
     raise AssertionError("a numeric network has no derived value")
 
 
-def _formula_values(
+def formula_values(
     node: MatrixNode, spec: MatrixQuantity, network: MatrixNetwork
 ) -> dict[tuple[int, int], NDArray[np.float64]]:
     """The formula at every case of the network, as floats (exact until the last step)."""
@@ -211,8 +220,8 @@ def monte_carlo_check(
     comparisons = []
     for widths in networks if networks is not None else spec.widths:
         weights, teacher = random_network(widths, rng)
-        network = _numeric_network(weights, teacher)
-        formula = _formula_values(node, spec, network)
+        network = numeric_network(weights, teacher)
+        formula = formula_values(node, spec, network)
         estimates = simulate(weights, teacher, list(formula), n_samples, rng)
         for (l, k), value in formula.items():
             parameters: dict[str, object] = {"widths": list(widths)}
