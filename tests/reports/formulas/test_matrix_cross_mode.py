@@ -13,6 +13,9 @@ false-alarm rate.
 
 import pytest
 
+from derivations.mode_covariance import mode_covariance
+from derivations.modewise import modewise_diffusion_claim
+from derivations.output_noise import is_zero_polynomial
 from numerics.montecarlo import z_threshold
 from reports.engine.verdict import FALSE_ALARM_RATE
 from reports.formulas.matrix_check import check_matrix, validate_matrix
@@ -108,3 +111,18 @@ def test_monte_carlo_accepts_the_right_formula_and_rejects_a_factor_1_1(seed):
     assert right.passed, right.max_abs_z
     assert not wrong.passed, wrong.max_abs_z
     assert {tuple(case.parameters["widths"]) for case in right.cases} == set(spec.widths)
+
+
+def test_the_derivation_agrees_with_the_claims_own_at_general_weights():
+    """C5's derivation (:func:`derivations.modewise.modewise_diffusion_claim`: the Jacobians
+    by differentiating in every weight, the expectation in SymPy) gives the same [D_aa, D_ab]
+    as :func:`derivations.mode_covariance.mode_covariance` (differentiating along the noise,
+    in a ring), in the same symbols."""
+    widths = (3, 2)
+    claim = modewise_diffusion_claim(shapes=[widths])
+    assert claim.holds
+    for column, cross in ((0, False), (1, True)):
+        derived = mode_covariance(widths, cross=cross).value.as_expr()
+        assert is_zero_polynomial(claim.derived[0, column] - derived)
+    # and not vacuously: the cross covariance is not the diffusion of one mode
+    assert not is_zero_polynomial(claim.derived[0, 0] - claim.derived[0, 1])

@@ -13,7 +13,10 @@ the middle layer of a depth-3 network.
 """
 
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from derivations.mode_covariance import mode_covariance
 from reports.formulas.matrix_check import check_matrix
 from reports.formulas.matrix_quantities import (
     MATRIX_WIDTHS,
@@ -87,3 +90,37 @@ def test_the_slip_is_refuted_with_the_theta_of_the_cross_mode_too():
     assert result.verdict == Verdict.REFUTED
     assert result.counterexample is not None
     assert result.counterexample.widths == DEPTH_3
+
+
+@settings(max_examples=2, deadline=None)
+@given(widths=st.lists(st.integers(2, 3), min_size=4, max_size=4).map(tuple))
+def test_at_a_drawn_depth_3_network(widths):
+    """A drawn depth-3 network, checked after the quantity's own with its own sampled
+    weights: the right form verified there too, the slip refuted (at the first depth-3
+    network, which agrees or not with the drawn one)."""
+    result = check_matrix("mode_diffusion_general", DIFFUSION, widths=[widths], monte_carlo=False)
+    assert result.verified, result.text()
+    assert widths in result.widths
+    assert get_matrix_quantity("mode_diffusion_general").network(widths).sampled_weights
+    wrong = check_matrix("mode_diffusion_general", SLIP, widths=[widths], monte_carlo=False)
+    assert wrong.verdict == Verdict.REFUTED
+
+
+def test_integer_weights_give_the_symbolic_derivation_at_those_weights():
+    """At depth 2, where both are cheap: the derivation with integer weights is the symbolic
+    one with those integers substituted (so the depth-3 value is the general derivation's)."""
+    widths = (2, 2, 2)
+    symbolic = mode_covariance(widths, cross=True)
+    integers = [
+        sp.Matrix(*W.shape, lambda i, j, l=l: (-1) ** (i + j) * (3 * l + i + 2 * j + 1))
+        for l, W in enumerate(symbolic.weights)
+    ]
+    ring = symbolic.ring
+    at = [
+        (ring(symbol), value)
+        for W, V in zip(symbolic.weights, integers, strict=True)
+        for symbol, value in zip(W, V, strict=True)
+    ]
+    sampled = mode_covariance(widths, cross=True, weights=integers)
+    assert symbolic.value.subs(at) == ring.from_expr(sampled.value.as_expr())
+    assert sampled.value != 0
