@@ -119,6 +119,17 @@ def _replaced(layers: Sequence[_Array], l: int, vec_layer: _Array) -> list[_Arra
     return out
 
 
+def _column(name: str, value: ArrayLike, size: int) -> _Array:
+    """A finite column of ``size`` entries (any shape with that many), flattened."""
+    column = np.asarray(value, dtype=np.float64)
+    if column.size != size or column.squeeze().ndim > 1 or not np.all(np.isfinite(column)):
+        raise InvalidParameter(
+            f"Got {name} of shape {column.shape}, but {name} must be a finite column of"
+            f" {size} entries."
+        )
+    return column.reshape(-1)
+
+
 def _layer_iv(layers: Sequence[_Array], l: int) -> int:
     if not (isinstance(l, int) and 1 <= l <= len(layers)):
         raise InvalidParameter(f"Got l={l!r}, but the layer must be 1 to {len(layers)}.")
@@ -154,8 +165,7 @@ def modewise_jacobian(
     (:math:`h_l \times h_{l-1}`), by central differences of :math:`s`."""
     layers = validate_weights(weights)
     l = _layer_iv(layers, l)
-    left = np.asarray(u, dtype=np.float64).reshape(-1)
-    right = np.asarray(v, dtype=np.float64).reshape(-1)
+    left, right = _column("u", u, layers[-1].shape[0]), _column("v", v, layers[0].shape[1])
     magnitudes = [np.abs(W) + step for W in layers]
     gradient = central_difference(
         lambda x: np.atleast_1d(left @ end_to_end(_replaced(layers, l, x)) @ right),

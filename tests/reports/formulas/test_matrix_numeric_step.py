@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from dlnverify.errors import InvalidParameter
 from numerics.finite_differences import (
     central_difference,
     end_to_end_jacobian,
@@ -148,3 +149,15 @@ def test_the_step_is_deterministic_in_the_seed():
     assert first == again
     assert first != other
     assert finite_difference_check(get_matrix_quantity("gradient"), node) is None
+
+
+def test_bad_input_to_the_finite_differences_names_the_parameter():
+    weights = _weights()
+    with pytest.raises(InvalidParameter, match="l=4"):
+        end_to_end_jacobian(weights, 4)
+    with pytest.raises(InvalidParameter, match="step"):
+        end_to_end_jacobian(weights, 1, step=0.0)
+    with pytest.raises(InvalidParameter, match="u of shape"):
+        modewise_jacobian(weights, np.ones(2), np.ones(2), 1)
+    with pytest.raises(InvalidParameter, match="v of shape"):
+        modewise_jacobian(weights, np.ones(3), np.full(2, np.nan), 1)
