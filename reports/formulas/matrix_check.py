@@ -19,8 +19,10 @@ pipeline, as the scalar :func:`reports.formulas.engine.check`:
    :data:`derivations.conventions.CONVENTION_RESCALINGS`) it stands for (loss without the
    1/2: gradient x2, covariance x4);
 4. **Monte Carlo** — the formula against the simulator at random weights
-   (:mod:`reports.formulas.matrix_montecarlo`), for a quantity that has one;
-5. **verdict** — ``verified`` when equal everywhere (and the Monte Carlo comparison agrees),
+   (:mod:`reports.formulas.matrix_montecarlo`), for a quantity that has one; for a
+   deterministic one (``jacobian``, ``modewise_jacobian``, ``ntk``), against central finite
+   differences of its definition (:mod:`reports.formulas.matrix_finite_differences`);
+5. **verdict** — ``verified`` when equal everywhere (and the numeric comparison agrees),
    ``refuted`` when not, ``undecided`` when the time limit or the memory limit ends the
    evaluation first, or when the exact step and the simulator disagree (an internal
    inconsistency).
@@ -50,10 +52,12 @@ from reports.formulas.matrix_evaluation import (
     needs_field,
 )
 from reports.formulas.matrix_expression import MatrixNode, formula_text
+from reports.formulas.matrix_finite_differences import finite_difference_check
 from reports.formulas.matrix_montecarlo import has_simulator, monte_carlo_check
 from reports.formulas.matrix_names import Index
 from reports.formulas.matrix_parse import parse_matrix_formula
 from reports.formulas.matrix_quantities import (
+    SAMPLED_WEIGHT_BOUND,
     MatrixNetwork,
     MatrixQuantity,
     get_matrix_quantity,
@@ -106,7 +110,7 @@ def _prepare(quantity: str, formula: str, syntax: str) -> _Prepared:
     depth = max(len(widths) - 1 for widths in spec.widths)
     degrees = {"W_l": 1, "W_k": 1, "Sigma_eps": 2, "W": depth, "Wstar": depth, "Delta": depth}
     degrees |= dict.fromkeys(("A_l", "B_l", "A_k", "B_k"), depth - 1)
-    degrees |= {"u_a": 1, "v_a": 1, "kappa": 1, "Theta": 4 * (depth - 1)}
+    degrees |= {"u_a": 1, "v_a": 1, "u_b": 1, "v_b": 1, "kappa": 1, "Theta": 4 * (depth - 1)}
     largest = max(max(widths) for widths in spec.widths) ** 2
     degree = formula_degree(node, degrees, largest)
     if degree > MAX_DEGREE:
@@ -149,7 +153,9 @@ def check_matrix(
         at most :data:`MAX_EXTRA_NETWORKS` of them).
     monte_carlo : bool
         Also compare the formula with the simulator at random weights drawn from ``seed``
-        (:mod:`reports.formulas.matrix_montecarlo`), for a quantity that has one.
+        (:mod:`reports.formulas.matrix_montecarlo`), for a quantity that has one, or with
+        finite differences of its definition
+        (:mod:`reports.formulas.matrix_finite_differences`), for a deterministic one.
 
     Raises
     ------
@@ -173,9 +179,7 @@ def check_matrix(
             comparison.run()
             counterexample = comparison.counterexample(seed)
             numeric = (
-                monte_carlo_check(spec, prepared.node, seed=seed, networks=comparison.done)
-                if monte_carlo
-                else None
+                _numeric_step(spec, prepared.node, seed, comparison.done) if monte_carlo else None
             )
     except (TimeLimitReached, MemoryError) as stop:
         reason = (
@@ -193,19 +197,22 @@ def check_matrix(
     verdict = Verdict.VERIFIED if comparison.failure is None else Verdict.REFUTED
     message = _message(spec, verdict, comparison, factor, convention)
     if numeric is not None:
+        step, simulator = (
+            ("Monte Carlo", "the simulator")
+            if has_simulator(spec)
+            else ("finite differences", "finite differences of the definition")
+        )
         if verdict == Verdict.VERIFIED and not numeric.passed:
             verdict = Verdict.UNDECIDED
             message += (
-                "; but the Monte Carlo comparison rejects it: an internal inconsistency between"
-                " the derivation and the simulator; please report"
+                f"; but the {step} comparison rejects it: an internal inconsistency between"
+                f" the derivation and {simulator}; please report"
             )
-        agrees = "agrees" if numeric.passed else "disagrees"
+        agrees = ("" if numeric.passed else "dis") + ("agrees" if has_simulator(spec) else "agree")
         message += (
-            f"; Monte Carlo {agrees} at random weights (worst |z| {numeric.max_abs_z:.2f},"
+            f"; {step} {agrees} at random weights (worst |z| {numeric.max_abs_z:.2f},"
             f" limit {numeric.threshold:.2f})"
         )
-    elif monte_carlo and not has_simulator(spec):
-        message += "; no Monte Carlo step: a deterministic function of the weights"
     return _result(
         prepared,
         formula,
@@ -218,6 +225,16 @@ def check_matrix(
         counterexample,
         numeric,
     )
+
+
+def _numeric_step(
+    spec: MatrixQuantity, node: MatrixNode, seed: int, networks: Sequence[tuple[int, ...]]
+) -> NumericCheck | None:
+    """The second step: Monte Carlo for a quantity with a simulator, finite differences of
+    the definition for a deterministic one (``None`` for a quantity with neither)."""
+    if has_simulator(spec):
+        return monte_carlo_check(spec, node, seed=seed, networks=networks)
+    return finite_difference_check(spec, node, seed=seed, networks=networks)
 
 
 def _networks(spec: MatrixQuantity, extra: Sequence[Sequence[int]]) -> tuple[tuple[int, ...], ...]:
@@ -286,6 +303,12 @@ def _message(
         networks += " and every layer pair l, k"
     elif Index.L in spec.indices:
         networks += " and every layer l"
+    sampled = [w for w in comparison.done if comparison.networks[w].sampled_weights]
+    if sampled:
+        networks += (
+            f" (at {', '.join(map(str, sampled))} the weights are integers drawn from"
+            f" [-{SAMPLED_WEIGHT_BOUND}, {SAMPLED_WEIGHT_BOUND}], the other entries free)"
+        )
     if verdict == Verdict.VERIFIED:
         return (
             f"equal to the derived {spec.name} (claim {spec.claim}) as exact polynomials in"
@@ -429,6 +452,9 @@ def _point(
             for j in range(cols):
                 symbol = matrix[i, j]
                 if symbol in point:
+                    continue
+                if not isinstance(symbol, sp.Symbol):  # a sampled weight, not free
+                    point[symbol] = int(symbol)
                     continue
                 if name == "kappa":
                     point[symbol] = 1 if ones else int(rng.integers(1, 4))

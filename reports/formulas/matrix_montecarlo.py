@@ -14,6 +14,10 @@ quantity, with weights, teacher and label-noise covariance drawn from the seed:
   (:func:`numerics.montecarlo.covariance_estimate`); ``mode_diffusion_general`` —
   :math:`\kappa` times the variance of :math:`\langle\nabla s_1, \xi\rangle` for the teacher's
   first mode (:func:`numerics.observables.modewise_diffusion_samples`, empirical SGD noise);
+  ``cross_mode_diffusion_general`` — :math:`\kappa` times the covariance of
+  :math:`\langle\nabla s_1, \xi\rangle` and :math:`\langle\nabla s_2, \xi\rangle`, the
+  same noise draws projected on the modewise Jacobians of the teacher's first two modes
+  (:func:`numerics.montecarlo.covariance_estimate`, entry :math:`(1, 2)`);
 * every entry is a two-sided z-test, Bonferroni-corrected over all entries of all networks
   and layers, so that a correct formula fails with probability at most
   :data:`~reports.engine.verdict.FALSE_ALARM_RATE` (:func:`reports.engine.verdict.numeric_check`).
@@ -44,10 +48,23 @@ from reports.formulas.matrix_evaluation import matrix_value
 from reports.formulas.matrix_expression import MatrixNode
 from reports.formulas.matrix_quantities import MatrixNetwork, MatrixQuantity
 
-__all__ = ["KAPPA", "N_SAMPLES", "has_simulator", "monte_carlo_check", "random_network"]
+__all__ = [
+    "KAPPA",
+    "N_SAMPLES",
+    "formula_values",
+    "has_simulator",
+    "monte_carlo_check",
+    "numeric_network",
+    "random_network",
+    "rational_matrix",
+]
 
 #: Data samples per network.
 N_SAMPLES = 100_000
+#: Data samples per network of the quantities whose value is small against its standard
+#: error at :data:`N_SAMPLES` (a cross-mode covariance: four times as many, so that a formula
+#: 1.1 times the right one is rejected).
+_QUANTITY_SAMPLES = {"cross_mode_diffusion_general": 4 * N_SAMPLES}
 #: The value of :math:`\kappa` the diffusion is simulated at.
 KAPPA = 0.5
 
@@ -78,25 +95,27 @@ def random_network(widths: tuple[int, ...], rng: np.random.Generator) -> tuple[_
     return weights, teacher
 
 
-def _rational(matrix: NDArray[np.float64]) -> DomainMatrix:
+def rational_matrix(matrix: NDArray[np.float64]) -> DomainMatrix:
     """A float matrix as the exact rationals it holds."""
     rows = [[sp.QQ(*float(x).as_integer_ratio()) for x in row] for row in np.atleast_2d(matrix)]
     return DomainMatrix(rows, (len(rows), len(rows[0])), sp.QQ)
 
 
-def _numeric_network(weights: _Weights, teacher: Teacher) -> MatrixNetwork:
+def numeric_network(weights: _Weights, teacher: Teacher) -> MatrixNetwork:
     """The names' values at these numbers, over the rationals (``derived`` unused)."""
-    layers = tuple(_rational(W) for W in weights)
+    layers = tuple(rational_matrix(W) for W in weights)
     W, teacher_matrix = end_to_end(weights), teacher.matrix
-    gap = _rational(teacher_matrix) - _rational(W)
+    gap = rational_matrix(teacher_matrix) - rational_matrix(W)
     common = {
-        "W": _rational(W),
-        "Wstar": _rational(teacher_matrix),
+        "W": rational_matrix(W),
+        "Wstar": rational_matrix(teacher_matrix),
         "Delta": gap,
-        "Sigma_eps": _rational(teacher.label_noise_cov),
-        "u_a": _rational(teacher.left_vectors[:, :1]),
-        "v_a": _rational(teacher.right_vectors[:, :1]),
-        "kappa": _rational(np.array([[KAPPA]])),
+        "Sigma_eps": rational_matrix(teacher.label_noise_cov),
+        "u_a": rational_matrix(teacher.left_vectors[:, :1]),
+        "v_a": rational_matrix(teacher.right_vectors[:, :1]),
+        "u_b": rational_matrix(teacher.left_vectors[:, 1:2]),
+        "v_b": rational_matrix(teacher.right_vectors[:, 1:2]),
+        "kappa": rational_matrix(np.array([[KAPPA]])),
     }
     widths = (weights[0].shape[1], *(W_l.shape[0] for W_l in weights))
     return MatrixNetwork(widths, sp.QQ, layers, common, _no_derivation, {})
@@ -106,7 +125,7 @@ def _no_derivation(l: int, k: int) -> DomainMatrix:
     raise AssertionError("a numeric network has no derived value")
 
 
-def _formula_values(
+def formula_values(
     node: MatrixNode, spec: MatrixQuantity, network: MatrixNetwork
 ) -> dict[tuple[int, int], NDArray[np.float64]]:
     """The formula at every case of the network, as floats (exact until the last step)."""
@@ -159,10 +178,18 @@ def _mode_diffusion(weights, teacher, cases, n_samples, rng):  # type: ignore[no
     return {case: scaled_estimate(variance, KAPPA) for case in cases}
 
 
+def _cross_mode_diffusion(weights, teacher, cases, n_samples, rng):  # type: ignore[no-untyped-def]
+    samples = modewise_diffusion_samples(weights, teacher, n_samples=n_samples, rng=rng, n_modes=2)
+    covariance = covariance_estimate(samples)
+    entry = Estimate(covariance.value[0, 1], covariance.standard_error[0, 1], n_samples)
+    return {case: scaled_estimate(entry, KAPPA) for case in cases}
+
+
 _SIMULATORS: dict[str, _Simulator] = {
     "gradient": _gradient,
     "noise_covariance": _noise_covariance,
     "mode_diffusion_general": _mode_diffusion,
+    "cross_mode_diffusion_general": _cross_mode_diffusion,
 }
 
 
@@ -176,21 +203,25 @@ def monte_carlo_check(
     node: MatrixNode,
     *,
     seed: int = 0,
-    n_samples: int = N_SAMPLES,
+    n_samples: int | None = None,
     networks: Sequence[tuple[int, ...]] | None = None,
 ) -> NumericCheck | None:
     """The formula ``node`` (shape-checked for ``spec``) against the simulator at random
-    weights, at every network of ``networks`` (default: the quantity's) and every case;
-    ``None`` for a quantity without a simulator.  Same seed, same result."""
+    weights, at every network of ``networks`` (default: the quantity's) and every case, with
+    ``n_samples`` data samples per network (default :data:`N_SAMPLES`, more for a
+    cross-mode covariance); ``None`` for a quantity without a simulator.  Same seed, same
+    result."""
     simulate = _SIMULATORS.get(spec.name)
     if simulate is None:
         return None
+    if n_samples is None:
+        n_samples = _QUANTITY_SAMPLES.get(spec.name, N_SAMPLES)
     rng = np.random.default_rng([seed, 27])
     comparisons = []
     for widths in networks if networks is not None else spec.widths:
         weights, teacher = random_network(widths, rng)
-        network = _numeric_network(weights, teacher)
-        formula = _formula_values(node, spec, network)
+        network = numeric_network(weights, teacher)
+        formula = formula_values(node, spec, network)
         estimates = simulate(weights, teacher, list(formula), n_samples, rng)
         for (l, k), value in formula.items():
             parameters: dict[str, object] = {"widths": list(widths)}

@@ -27,37 +27,43 @@ polynomials in one ring (:class:`MatrixNetwork`):
 * ``ntk`` (Prop. 3.3): the neural tangent kernel of :math:`W` as the :math:`mn\times mn`
   matrix acting on :math:`\operatorname{vec}M`, derived as :math:`\sum_l J_lJ_l^\top` with
   :math:`J_l` the derived ``jacobian`` (the Gram matrix of the Jacobian in the parameters);
-* ``mode_diffusion_general`` (C5, Prop. 3.3): the scalar :math:`\kappa\operatorname{Var}
-  \langle\nabla s_a, \xi\rangle` at general (not aligned) weights, the variance of the
-  first-order increment taken from the second moments of :math:`N = \Delta(xx^\top - I) +
-  Sz\,x^\top`, :math:`\xi_l = -A_l^\top NB_l^\top` (the derivation of
-  :func:`derivations.modewise.modewise_diffusion_claim`, with :func:`~derivations.modewise.
-  mode_jacobian`, :func:`~derivations.output_noise.noise_second_moments`); free entries: the
-  weights, :math:`u_a, v_a`, an independent gap :math:`\Delta` and the label-noise root
-  :math:`S` (:math:`\Sigma_\varepsilon = SS^\top`), with :math:`W^* = \Delta + W`.
+* ``mode_diffusion_general`` and ``cross_mode_diffusion_general`` (C5, Prop. 3.3): the
+  scalars :math:`\kappa\operatorname{Var}\langle\nabla s_a, \xi\rangle` and
+  :math:`\kappa\operatorname{Cov}(\langle\nabla s_a, \xi\rangle, \langle\nabla s_b,
+  \xi\rangle)` at general (not aligned) weights, the increments differentiated along the
+  noise and their second moments taken from those of :math:`N = \Delta(xx^\top - I) +
+  Sz\,x^\top`, :math:`\xi_l = -A_l^\top NB_l^\top`
+  (:func:`derivations.mode_covariance.mode_covariance`); free entries: the weights,
+  generic columns :math:`u_a, v_a` (and :math:`u_b, v_b`), an independent gap :math:`\Delta`
+  and the label-noise root :math:`S` (:math:`\Sigma_\varepsilon = SS^\top`), with
+  :math:`W^* = \Delta + W`.
 
-The networks checked are :data:`MATRIX_WIDTHS` (``mode_diffusion_general``: those of depth 1
-and 2, the depth-3 polynomials having some :math:`10^5` terms): rectangular, hidden narrower
-and hidden wider than the input, smallest first; no width is 1, so that only a formula's
-symbolic scalars are :math:`1\times 1`.
+The networks checked are :data:`MATRIX_WIDTHS`: rectangular, hidden narrower and hidden wider
+than the input, smallest first; no width is 1, so that only a formula's symbolic scalars are
+:math:`1\times 1`.  Every entry is a free symbol, except the weights of the mode diffusions
+deeper than :data:`SYMBOLIC_DEPTH`: with symbolic weights the depth-3 polynomials have some
+:math:`10^5` terms (a check of 20 s and more), so there the weights are integers drawn once
+and the identity is proven in the other entries (:attr:`MatrixNetwork.sampled_weights`).
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 
 from derivations.conventions import kappa
 from derivations.gradient import GradientPolynomials, gradient_polynomials
-from derivations.modewise import mode_jacobian, symbolic_mode_setup
+from derivations.mode_covariance import mode_covariance
+from derivations.modewise import mode_jacobian
 from derivations.noise_covariance import derive_noise_covariance
-from derivations.output_noise import layer_noise, noise_second_moments, noise_symbols
 from derivations.symbolic_network import (
     commutation_matrix,
     end_to_end,
@@ -77,6 +83,8 @@ __all__ = [
     "MATRIX_WIDTHS",
     "MatrixNetwork",
     "MatrixQuantity",
+    "SAMPLED_WEIGHT_BOUND",
+    "SYMBOLIC_DEPTH",
     "get_matrix_quantity",
     "is_matrix_quantity",
 ]
@@ -85,6 +93,11 @@ __all__ = [
 #: first: depth 1 both ways round, depth 2 with a hidden layer narrower and wider than the
 #: input, depth 3.
 MATRIX_WIDTHS: tuple[tuple[int, ...], ...] = ((2, 3), (3, 2), (3, 2, 2), (2, 3, 2), (2, 2, 3, 2))
+#: The deepest network at which the mode diffusions are derived with symbolic weights; deeper
+#: ones have integer weights drawn from :math:`[-B, B]`, :math:`B` =
+#: :data:`SAMPLED_WEIGHT_BOUND` (the other entries stay symbolic).
+SYMBOLIC_DEPTH = 2
+SAMPLED_WEIGHT_BOUND = 2**20
 
 
 @dataclass(frozen=True)
@@ -107,7 +120,14 @@ class MatrixNetwork:
         derived value.
     coordinates : dict[str, sympy.Matrix]
         The free entries, as the counterexample names them (``W_1``, ..., ``Wstar`` or
-        ``Delta``, ``Sigma_eps``): matrices of the ring's symbols.
+        ``Delta``, ``Sigma_eps``): matrices of the ring's symbols (of integers for weights
+        that are sampled).
+    sampled_weights : bool
+        Whether the weights are integers drawn once (:data:`SYMBOLIC_DEPTH`) rather than
+        symbols: an identity is then proven in the other entries only, and holds at every
+        weight except with probability at most :math:`d / (2B + 1)` for a difference of
+        degree :math:`d` in the weights (Schwartz-Zippel, :math:`B` =
+        :data:`SAMPLED_WEIGHT_BOUND`).
     """
 
     widths: tuple[int, ...]
@@ -116,6 +136,7 @@ class MatrixNetwork:
     common: dict[str, DomainMatrix]
     derived: Callable[[int, int], DomainMatrix] = field(repr=False)
     coordinates: dict[str, sp.Matrix] = field(repr=False)
+    sampled_weights: bool = False
 
     @functools.cached_property
     def layer_values(self) -> tuple[LayerValues, ...]:
@@ -322,55 +343,75 @@ def _ntk_network(widths: tuple[int, ...]) -> MatrixNetwork:
     return _with_derived(network, lambda l, k: kernel)
 
 
-@functools.lru_cache(maxsize=8)
-def _mode_diffusion_network(widths: tuple[int, ...]) -> MatrixNetwork:
-    r"""The derived :math:`\kappa\operatorname{Var}\langle\nabla s_a, \xi\rangle` at
-    ``widths``: :math:`\kappa\,\mathbb E[f^2]` for the first-order increment
-    :math:`f = \sum_l\langle\nabla_{W_l}s_a, \xi_l\rangle`, linear in :math:`N`, as
-    :math:`\kappa\sum_{pq}\partial_pf\,\partial_qf\,\mathbb E[N_pN_q]`
-    (:func:`derivations.output_noise.expect_bilinear`, in the ring)."""
-    weights, (u,), (v,), delta, root = symbolic_mode_setup(widths)
-    m, n = widths[-1], widths[0]
-    noise = noise_symbols(m, n)
-    moments = noise_second_moments(delta, root)
-    generators = [*(e for W in weights for e in vec(W)), *u, *v, *delta, *root, kappa]
-    ring = sp.ring([*generators, *vec(noise)], sp.QQ)[0]
-    increment = ring.zero
-    for gradient, xi in zip(mode_jacobian(weights, u, v), layer_noise(weights, noise), strict=True):
-        pairs = zip(vec(gradient), vec(xi), strict=True)
-        increment += ring.from_expr(sp.Add(*(g * x for g, x in pairs)))
-    slopes = [increment.diff(ring(symbol)) for symbol in vec(noise)]
-    size = m * n
-    variance = ring.zero
-    for p in range(size):
-        row = sum((ring.from_expr(moments[p, q]) * slopes[q] for q in range(size)), ring.zero)
-        variance += slopes[p] * row
-    diffusion = DomainMatrix([[ring(kappa) * variance]], (1, 1), ring.to_domain())
-    layers = tuple(ring_matrix(W, ring) for W in weights)
+def _sampled_weights(widths: tuple[int, ...]) -> list[sp.Matrix]:
+    r"""Integer weights :math:`W_1, \dots, W_L` drawn uniformly from
+    :math:`[-2^{20}, 2^{20}]`, fixed by the widths (same widths, same weights)."""
+    rng = np.random.default_rng([27, *widths])
+    bound = SAMPLED_WEIGHT_BOUND
+    return [
+        sp.Matrix(rows, cols, [int(e) for e in rng.integers(-bound, bound + 1, rows * cols)])
+        for cols, rows in itertools.pairwise(widths)
+    ]
+
+
+def _mode_covariance_network(widths: tuple[int, ...], *, cross: bool) -> MatrixNetwork:
+    r"""The derived :math:`\kappa\operatorname{Cov}(\langle\nabla s_a, \xi\rangle, \langle
+    \nabla s_b, \xi\rangle)` at ``widths`` (:func:`derivations.mode_covariance.mode_covariance`,
+    :math:`b = a` unless ``cross``): symbolic weights up to :data:`SYMBOLIC_DEPTH`, integer
+    weights (:func:`_sampled_weights`) deeper."""
+    sampled = len(widths) - 1 > SYMBOLIC_DEPTH
+    derivation = mode_covariance(
+        widths, cross=cross, weights=_sampled_weights(widths) if sampled else None
+    )
+    ring, matrix = derivation.ring, derivation.matrix
+    diffusion = DomainMatrix([[derivation.value]], (1, 1), ring.to_domain())
+    layers = tuple(matrix(W) for W in derivation.weights)
     W = end_to_end(layers)
-    gap = ring_matrix(delta, ring)
-    S = ring_matrix(root, ring)
-    common = {
-        "W": W,
-        "Wstar": gap + W,
-        "Delta": gap,
-        "Sigma_eps": S * S.transpose(),
-        "u_a": ring_matrix(u, ring),
-        "v_a": ring_matrix(v, ring),
-        "kappa": DomainMatrix([[ring(kappa)]], (1, 1), ring.to_domain()),
-    }
-    coordinates = {f"W_{l}": W_l for l, W_l in enumerate(weights, 1)}
-    coordinates |= {"u_a": u, "v_a": v, "Delta": delta, "S (Sigma_eps = S S^T)": root}
+    gap, S = matrix(derivation.delta), matrix(derivation.root)
+    vectors = {"u_a": derivation.first[0], "v_a": derivation.first[1]}
+    if cross:
+        vectors |= {"u_b": derivation.second[0], "v_b": derivation.second[1]}
+    common = {"W": W, "Wstar": gap + W, "Delta": gap, "Sigma_eps": S * S.transpose()}
+    common |= {name: matrix(vector) for name, vector in vectors.items()}
+    common["kappa"] = DomainMatrix([[ring(kappa)]], (1, 1), ring.to_domain())
+    coordinates = {f"W_{l}": W_l for l, W_l in enumerate(derivation.weights, 1)}
+    coordinates |= vectors | {"Delta": derivation.delta, "S (Sigma_eps = S S^T)": derivation.root}
     coordinates["kappa"] = sp.Matrix([[kappa]])
     return MatrixNetwork(
-        tuple(widths), ring.to_domain(), layers, common, lambda l, k: diffusion, coordinates
+        tuple(widths),
+        ring.to_domain(),
+        layers,
+        common,
+        lambda l, k: diffusion,
+        coordinates,
+        sampled_weights=sampled,
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _mode_diffusion_network(widths: tuple[int, ...]) -> MatrixNetwork:
+    r"""The derived :math:`\kappa\operatorname{Var}\langle\nabla s_a, \xi\rangle`."""
+    return _mode_covariance_network(widths, cross=False)
+
+
+@functools.lru_cache(maxsize=8)
+def _cross_mode_diffusion_network(widths: tuple[int, ...]) -> MatrixNetwork:
+    r"""The derived :math:`\kappa\operatorname{Cov}(\langle\nabla s_a, \xi\rangle,
+    \langle\nabla s_b, \xi\rangle)`, two independent pairs of mode vectors."""
+    return _mode_covariance_network(widths, cross=True)
 
 
 _COMMON = ("W", "Wstar", "Delta", "Sigma_eps", "I")
 _ONE_LAYER = ("W_l", "A_l", "B_l", *_COMMON)
 _TWO_LAYERS = ("W_l", "A_l", "B_l", "W_k", "A_k", "B_k", "K", *_COMMON)
 _WEIGHTS = ("W_l", "A_l", "B_l", "W_k", "A_k", "B_k", "W", "I")
+
+
+#: C5's closed NTK form of the cross-mode diffusion, :math:`K_b = \Theta(u_bv_b^\top)`.
+_CROSS_DIFFUSION = (
+    "kappa*transpose(u_a)*Theta((Delta*transpose(Delta) + Sigma_eps)*Theta(u_b*transpose(v_b))"
+    " + Delta*transpose(Theta(u_b*transpose(v_b)))*Delta)*v_a"
+)
 
 
 def _shape(rows: str, cols: str) -> Shape:
@@ -450,12 +491,21 @@ MATRIX_QUANTITIES: Mapping[str, MatrixQuantity] = types.MappingProxyType(
                 _shape("", ""),
                 (),
                 (*_TWO_LAYERS, "u_a", "v_a", "kappa"),
-                "kappa*transpose(u_a)*Theta((Delta*transpose(Delta) + Sigma_eps)"
-                "*Theta(u_a*transpose(v_a)) + Delta*transpose(Theta(u_a*transpose(v_a)))"
-                "*Delta)*v_a",
+                _CROSS_DIFFUSION.replace("u_b", "u_a").replace("v_b", "v_a"),
                 "diffusion",
                 _mode_diffusion_network,
-                MATRIX_WIDTHS[:4],
+            ),
+            MatrixQuantity(
+                "cross_mode_diffusion_general",
+                "kappa Cov(<grad s_a, xi>, <grad s_b, xi>) at general weights, u_a, v_a and"
+                " u_b, v_b two modes (xi the one-sample gradient noise)",
+                "C5",
+                _shape("", ""),
+                (),
+                (*_TWO_LAYERS, "u_a", "v_a", "u_b", "v_b", "kappa"),
+                _CROSS_DIFFUSION,
+                "diffusion",
+                _cross_mode_diffusion_network,
             ),
         )
     }

@@ -107,9 +107,11 @@ class MatrixCheckResult:
     counterexample : MatrixCounterexample or None
         For a refuted formula.
     numeric : NumericCheck or None
-        The Monte Carlo comparison with the simulator at random weights
-        (:mod:`reports.formulas.matrix_montecarlo`); ``None`` for a quantity without a
-        simulator, with ``symbolic only``, or when time ran out first.
+        The numeric step: the Monte Carlo comparison with the simulator at random weights
+        (:mod:`reports.formulas.matrix_montecarlo`), or for a deterministic quantity the
+        comparison with finite differences of its definition
+        (:mod:`reports.formulas.matrix_finite_differences`); ``None`` with ``symbolic
+        only``, or when time ran out first.
     message : str
         One human sentence.
     elapsed : float
@@ -178,12 +180,21 @@ class MatrixCheckResult:
             lines.append(f"  counterexample: {self.counterexample.text()}")
         if self.numeric is not None:
             worst = max(self.numeric.cases, key=lambda case: abs(case.z))
+            drawn = worst.n_samples > 0  # finite differences draw nothing
+            step, source = (
+                ("Monte Carlo", f"{worst.samples} samples")
+                if drawn
+                else (
+                    "finite differences",
+                    "error bar from steps h, h/2",
+                )
+            )
             lines.append(
-                f"  Monte Carlo: worst |z| = {self.numeric.max_abs_z:.2f} (limit"
+                f"  {step}: worst |z| = {self.numeric.max_abs_z:.2f} (limit"
                 f" {self.numeric.threshold:.2f}, {self.numeric.n_tests} entries, false-alarm rate"
                 f" {self.numeric.false_alarm_rate:g}) at {worst.parameters_text}:"
                 f" {worst.estimate:.6g} ± {worst.standard_error:.2g} vs formula"
-                f" {worst.closed_form:.6g} ({worst.samples} samples)"
+                f" {worst.closed_form:.6g} ({source})"
             )
         return "\n".join(lines)
 

@@ -257,4 +257,5 @@ def test_check_list_shows_the_matrix_quantities_with_their_shapes(capsys, monkey
         "modewise_jacobian": "h_l x h_{l-1}",
         "ntk": "m n x m n",
         "mode_diffusion_general": "1 x 1",
+        "cross_mode_diffusion_general": "1 x 1",
     }

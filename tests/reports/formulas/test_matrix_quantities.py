@@ -167,7 +167,7 @@ def test_monte_carlo_accepts_the_right_formula_and_rejects_a_factor_1_1(quantity
     assert {tuple(case.parameters["widths"]) for case in right.cases} == set(spec.widths)
 
 
-def test_a_verified_check_carries_its_monte_carlo_and_a_deterministic_quantity_none():
+def test_a_verified_check_carries_its_monte_carlo_and_a_deterministic_quantity_its_finite_differences():
     result = check_matrix("gradient", GRADIENT)
     assert result.verified
     assert result.numeric is not None
@@ -176,8 +176,9 @@ def test_a_verified_check_carries_its_monte_carlo_and_a_deterministic_quantity_n
     assert result.to_json()["numeric"]["passed"] is True
     jacobian = check_matrix("jacobian", JACOBIAN)
     assert jacobian.verified
-    assert jacobian.numeric is None
-    assert "no Monte Carlo step" in jacobian.message
+    assert jacobian.numeric is not None
+    assert jacobian.numeric.passed
+    assert "finite differences agree" in jacobian.message
 
 
 @st.composite
@@ -218,8 +219,8 @@ def test_at_networks_drawn_by_hypothesis(quantity, right, slip, widths):
 def test_drawn_networks_are_validated():
     with pytest.raises(InvalidParameter, match="widths 2 to"):
         check_matrix("gradient", GRADIENT, widths=[(2, MAX_EXTRA_WIDTH + 1)])
-    with pytest.raises(InvalidParameter, match="depth 1 to 2"):
-        check_matrix("mode_diffusion_general", DIFFUSION, widths=[(2, 2, 2, 2)])
+    with pytest.raises(InvalidParameter, match="depth 1 to 3"):
+        check_matrix("mode_diffusion_general", DIFFUSION, widths=[(2, 2, 2, 2, 2)])
     with pytest.raises(InvalidParameter, match="at most"):
         check_matrix("gradient", GRADIENT, widths=[(2, 3)] * 5)
     assert check_matrix("jacobian", JACOBIAN, widths=[MATRIX_WIDTHS[0]]).widths == MATRIX_WIDTHS
