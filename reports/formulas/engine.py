@@ -30,6 +30,7 @@ Verdicts
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Mapping
@@ -46,6 +47,14 @@ from reports.engine.quantity import Quantity
 from reports.engine.seed import check_seed
 from reports.engine.verdict import Comparison, NumericCheck, numeric_check
 from reports.formulas.chain_result import StepVerdict
+from reports.formulas.depth_limit import (
+    MONTE_CARLO_NOTE,
+    LimitUnknown,
+    depth_limit,
+    derived_limits,
+    is_finite,
+    without_depth,
+)
 from reports.formulas.evaluation import as_float, carried_out, differs, evaluate
 from reports.formulas.explain import agreeing_depths, convention_match, smallest_counterexample
 from reports.formulas.inputs import (
@@ -120,6 +129,8 @@ def check(
         with time_limit(timeout):
             parsed = carried_out(at_fixed_values(inputs.written, inputs.substitution))
             components = _derived_components(inputs)
+            if inputs.depth_limit:
+                inputs, parsed, components = _at_infinite_depth(inputs, components)
             derived = sp.Add(*components.values())
             sides = _sides(inputs, parsed, components, derived, rng)
             if inputs.order is None and sides.left.has(sp.Sum, sp.Product):
@@ -131,6 +142,19 @@ def check(
                 symbolic, series = _compare_series(sides, inputs.order, rng)
             explanation = _explain(sides, symbolic)
             numeric = _monte_carlo(sides, explanation, n_points, rng) if monte_carlo else None
+    except _Concluded as concluded:
+        return CheckResult(
+            quantity,
+            formula,
+            concluded.verdict,
+            concluded.symbolic,
+            parsed=concluded.parsed,
+            derived=concluded.derived,
+            message=concluded.message,
+            elapsed=time.perf_counter() - started,
+            at=inputs.fixed,
+            reading=inputs.reading,
+        )
     except TimeLimitReached:
         return CheckResult(
             quantity,
@@ -148,11 +172,13 @@ def check(
         symbolic.outcome,
         numeric,
         explanation.convention,
-        simulated=monte_carlo,
+        simulated=monte_carlo and not inputs.depth_limit,
         order=inputs.order,
     )
     if series:
         message = message.removesuffix(".") + f"; {series}."
+    if inputs.depth_limit and monte_carlo and _scalar_quantity(quantity).observable is not None:
+        message = message.removesuffix(".") + f"; {MONTE_CARLO_NOTE}."
     return CheckResult(
         quantity,
         formula,
@@ -227,6 +253,61 @@ def _derived_components(inputs: Inputs) -> dict[str, sp.Expr]:
     values."""
     components = inputs.spec.components_at(fixed_depth(inputs.fixed))
     return {kind: at_fixed_values(expr, inputs.substitution) for kind, expr in components.items()}
+
+
+class _Concluded(Exception):
+    """A verdict reached before the comparison (at infinite depth: a formula whose limit is
+    not finite, or a limit SymPy cannot take)."""
+
+    def __init__(
+        self,
+        verdict: Verdict,
+        symbolic: Symbolic,
+        message: str,
+        parsed: sp.Expr | None = None,
+        derived: sp.Expr | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.verdict, self.symbolic, self.message = verdict, symbolic, message
+        self.parsed, self.derived = parsed, derived
+
+
+def _at_infinite_depth(
+    inputs: Inputs, components: dict[str, sp.Expr]
+) -> tuple[Inputs, sp.Expr, dict[str, sp.Expr]]:
+    """The inputs, parsed formula and derived components in their limits ``L -> oo``
+    (:mod:`reports.formulas.depth_limit`), ``L`` no longer a parameter.
+
+    Raises
+    ------
+    dlnverify.errors.InvalidParameter
+        The derived result has no finite limit.
+    _Concluded
+        Refuted: the formula's limit is not finite; undecided: SymPy cannot take a limit.
+    """
+    name = inputs.spec.name
+    try:
+        limits = derived_limits(inputs.spec, components)
+        written = depth_limit(inputs.written)
+    except LimitUnknown:
+        raise _Concluded(
+            Verdict.UNDECIDED,
+            Symbolic.UNDECIDED,
+            "SymPy could not take the limit L -> oo (of the derived result or of the formula)",
+        ) from None
+    if not is_finite(written):
+        derived = sp.Add(*limits.values())
+        raise _Concluded(
+            Verdict.REFUTED,
+            Symbolic.DIFFERENT,
+            f"the formula tends to {sp.sstr(written)} as L -> oo, but the derived {name} has"
+            f" the finite limit {sp.sstr(derived)}",
+            written,
+            derived,
+        )
+    spec = without_depth(inputs.spec)
+    inputs = dataclasses.replace(inputs, spec=spec, written=written)
+    return inputs, carried_out(at_fixed_values(written, inputs.substitution)), limits
 
 
 @dataclass(frozen=True)

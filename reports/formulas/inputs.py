@@ -26,6 +26,7 @@ import sympy as sp
 from derivations.conventions import PARAMETERS
 from dlnverify.errors import FormulaError, InvalidParameter
 from reports.engine.quantity import Quantity
+from reports.formulas.depth_limit import READING, depth_limit_requested, without_depth
 from reports.formulas.letters import LetterKey
 from reports.formulas.order_term import OrderTerm
 from reports.formulas.parse import parse_formula_side
@@ -66,6 +67,10 @@ class Inputs:
     order : OrderTerm or None
         The order term of the formula (``+ O(kappa**2)``): the formula is then compared with
         the derived result to that order only.
+    depth_limit : bool
+        ``at={"L": "oo"}``: the formula and the derived result are compared in their limits
+        ``L -> oo`` (:mod:`reports.formulas.depth_limit`); ``L`` is then not in
+        :attr:`fixed`.
     """
 
     spec: Quantity
@@ -74,6 +79,7 @@ class Inputs:
     written: sp.Expr
     reading: tuple[str, ...] = ()
     order: OrderTerm | None = None
+    depth_limit: bool = False
 
     @property
     def foreign(self) -> bool:
@@ -87,8 +93,10 @@ def prepare_inputs(
 ) -> Inputs:
     """The validated fixed values, their exact substitution and the parsed formula; one-line
     errors for anything wrong (nothing is compared yet)."""
+    at, depth_limit = _depth_limit(spec, at)
     fixed = _fixed_values(spec, at)
-    if fixed and not probe_points(spec, np.random.default_rng(0), 1, fixed):
+    domain = without_depth(spec) if depth_limit else spec
+    if fixed and not probe_points(domain, np.random.default_rng(0), 1, fixed):
         raise outside_domain(spec, fixed)
     symbols = spec.symbols()
     substitution = {symbols[name]: _exact(value) for name, value in fixed.items()}
@@ -99,13 +107,28 @@ def prepare_inputs(
     side = parse_formula_side(statement.formula, syntax=syntax, allowed=allowed, modes=modes)
     reading = list(statement.reading)
     reading += _read_modes(spec, side.renamed)
+    if depth_limit:
+        reading.append(READING)
     written = side.expr
     if batch and PARAMETERS["B"].symbol in written.free_symbols:
         written = written.xreplace({PARAMETERS["eta"].symbol: _KAPPA_TIMES_B})
         reading.append("kappa = eta/B: eta read as kappa*B")
     if side.order is not None:
-        reading.append(_checked_order(spec, side.order, fixed))
-    return Inputs(spec, fixed, substitution, written, tuple(reading), side.order)
+        held = {**fixed, "L": math.inf} if depth_limit else fixed
+        reading.append(_checked_order(spec, side.order, held))
+    return Inputs(spec, fixed, substitution, written, tuple(reading), side.order, depth_limit)
+
+
+def _depth_limit(
+    spec: Quantity, at: Mapping[str, Any] | None
+) -> tuple[Mapping[str, Any] | None, bool]:
+    """``at`` without an infinite depth (``L=oo``), and whether it had one (a one-line error
+    for a quantity derived only at fixed depths)."""
+    if at is None or "L" not in at or "L" not in spec.parameters:
+        return at, False
+    if not depth_limit_requested(spec, at["L"]):
+        return at, False
+    return {name: value for name, value in at.items() if name != "L"}, True
 
 
 #: Mode subscripts a paper puts on ``s`` and ``sigma``: the mode of a single-mode quantity
