@@ -58,6 +58,7 @@ from reports.formulas.depth_limit import (
 from reports.formulas.evaluation import as_float, carried_out, differs, evaluate
 from reports.formulas.explain import agreeing_depths, convention_match, smallest_counterexample
 from reports.formulas.inputs import (
+    BOUNDARY_AT_ZERO,
     Inputs,
     at_fixed_values,
     fixed_depth,
@@ -129,6 +130,7 @@ def check(
         with time_limit(timeout):
             parsed = carried_out(at_fixed_values(inputs.written, inputs.substitution))
             components = _derived_components(inputs)
+            _check_boundary(inputs, components)
             if inputs.depth_limit:
                 inputs, parsed, components = _at_infinite_depth(inputs, components)
             derived = sp.Add(*components.values())
@@ -141,7 +143,11 @@ def check(
             else:
                 symbolic, series = _compare_series(sides, inputs.order, rng)
             explanation = _explain(sides, symbolic)
-            numeric = _monte_carlo(sides, explanation, n_points, rng) if monte_carlo else None
+            boundary_note = ""
+            if monte_carlo and _on_boundary(inputs):
+                numeric, boundary_note = _monte_carlo_on_boundary(sides, explanation, n_points, rng)
+            else:
+                numeric = _monte_carlo(sides, explanation, n_points, rng) if monte_carlo else None
     except _Concluded as concluded:
         return CheckResult(
             quantity,
@@ -172,11 +178,13 @@ def check(
         symbolic.outcome,
         numeric,
         explanation.convention,
-        simulated=monte_carlo and not inputs.depth_limit,
+        simulated=monte_carlo and not inputs.depth_limit and not boundary_note,
         order=inputs.order,
     )
     if series:
         message = message.removesuffix(".") + f"; {series}."
+    if boundary_note:
+        message = message.removesuffix(".") + f"; {boundary_note}."
     if inputs.depth_limit and monte_carlo and _scalar_quantity(quantity).observable is not None:
         message = message.removesuffix(".") + f"; {MONTE_CARLO_NOTE}."
     return CheckResult(
@@ -253,6 +261,42 @@ def _derived_components(inputs: Inputs) -> dict[str, sp.Expr]:
     values."""
     components = inputs.spec.components_at(fixed_depth(inputs.fixed))
     return {kind: at_fixed_values(expr, inputs.substitution) for kind, expr in components.items()}
+
+
+def _on_boundary(inputs: Inputs) -> str | None:
+    """The parameter held on its boundary at 0 (``s_b``, :data:`BOUNDARY_AT_ZERO`), if any."""
+    return next((name for name in BOUNDARY_AT_ZERO if inputs.fixed.get(name) == 0), None)
+
+
+def _check_boundary(inputs: Inputs, components: Mapping[str, sp.Expr]) -> None:
+    """A one-line error if a value held on a boundary (``s_b = 0``, :data:`BOUNDARY_AT_ZERO`)
+    leaves the derived result without a finite value or limit there."""
+    name = _on_boundary(inputs)
+    if name is None:
+        return
+    for kind, expr in components.items():
+        if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.Limit):
+            raise InvalidParameter(
+                f"Got at {name}=0, but the derived {inputs.spec.name} ({kind} part) has no"
+                f" finite value or limit there; hold {name} > 0."
+            )
+
+
+def _monte_carlo_on_boundary(
+    sides: _Sides, explanation: _Explanation, n_points: int, rng: np.random.Generator
+) -> tuple[NumericCheck | None, str]:
+    """The Monte Carlo check with a second mode at 0 (``s_b = 0``), if the simulator can
+    place it there: an observable that divides by the amplitude of that mode (a hidden
+    direction read off its weights) gives no check, and the reason is returned instead."""
+    name = _on_boundary(sides.inputs)
+    try:
+        with np.errstate(divide="raise", invalid="raise"):
+            return _monte_carlo(sides, explanation, n_points, rng), ""
+    except FloatingPointError:
+        return None, (
+            f"Monte Carlo not run at {name} = 0: the simulated observable of"
+            f" {sides.inputs.spec.name} divides by the amplitude of a mode at 0 (symbolic only)"
+        )
 
 
 class _Concluded(Exception):

@@ -34,6 +34,7 @@ from reports.formulas.points import probe_points
 from reports.formulas.statement import Statement, read_statement
 
 __all__ = [
+    "BOUNDARY_AT_ZERO",
     "Inputs",
     "at_fixed_values",
     "fixed_depth",
@@ -41,6 +42,12 @@ __all__ = [
     "outside_domain",
     "prepare_inputs",
 ]
+
+#: Positive parameters that may be held at 0, a meaningful boundary: a second mode still at
+#: 0 (``s_b = 0``).  The derived result there is its value, or its limit from above where a
+#: closed form is singular (:func:`at_fixed_values`); a check refuses the point where that is
+#: not finite (:func:`reports.formulas.engine.check`).
+BOUNDARY_AT_ZERO = ("s_b",)
 
 #: Symbols that only a differently-conventioned formula uses (DESIGN.md §3): accepted by the
 #: parser so that the convention can be named, never equal to a derived result without them.
@@ -237,7 +244,7 @@ def _fixed_values(spec: Quantity, at: Mapping[str, Any] | None) -> dict[str, int
             raise InvalidParameter(f"Got at {name}={given}, but it must be finite.")
         if parameter.integer and value != int(value):
             raise InvalidParameter(f"Got at {name}={given}, but {name} is an integer.")
-        if symbol.is_positive and value <= 0:
+        if symbol.is_positive and value <= 0 and not (value == 0 and name in BOUNDARY_AT_ZERO):
             raise InvalidParameter(f"Got at {name}={given}, but {name} must be > 0.")
         if symbol.is_nonnegative and value < 0:
             raise InvalidParameter(f"Got at {name}={given}, but {name} must be >= 0.")
@@ -272,12 +279,14 @@ def fixed_depth(fixed: Mapping[str, int | float]) -> int | None:
 def at_fixed_values(expr: sp.Expr, substitution: Mapping[sp.Symbol, sp.Rational]) -> sp.Expr:
     """``expr`` at the fixed values, one at a time; where a value lands on a removable
     singularity of a closed form (``0/0``, e.g. ``s_b = s`` in a geometric sum over layers),
-    the two-sided limit there instead (left as ``nan`` if SymPy finds none)."""
+    the two-sided limit there instead, or the limit from above at 0 for a positive parameter
+    (``s_b = 0``, :data:`BOUNDARY_AT_ZERO`); left as ``nan`` if SymPy finds none."""
     for symbol, value in substitution.items():
         replaced = expr.xreplace({symbol: value})
         if replaced.has(sp.nan, sp.zoo):
+            direction = "+" if value == 0 and symbol.is_positive else "+-"
             try:
-                limit = sp.limit(expr, symbol, value, dir="+-")
+                limit = sp.limit(expr, symbol, value, dir=direction)
             except (NotImplementedError, ValueError, TypeError, ArithmeticError):
                 limit = sp.nan
             if limit.is_finite or (limit.is_finite is None and not limit.has(sp.Limit)):
