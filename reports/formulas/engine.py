@@ -62,8 +62,10 @@ from reports.formulas.inputs import (
     Inputs,
     at_fixed_values,
     fixed_depth,
+    order_in_kappa,
     outside_domain,
     prepare_inputs,
+    series_in_eta,
 )
 from reports.formulas.order_term import OrderTerm
 from reports.formulas.points import probe_points
@@ -146,8 +148,10 @@ def check(
             boundary_note = ""
             if monte_carlo and _on_boundary(inputs):
                 numeric, boundary_note = _monte_carlo_on_boundary(sides, explanation, n_points, rng)
+            elif monte_carlo:
+                numeric = _monte_carlo(_order_in_kappa(sides), explanation, n_points, rng)
             else:
-                numeric = _monte_carlo(sides, explanation, n_points, rng) if monte_carlo else None
+                numeric = None
     except _Concluded as concluded:
         return CheckResult(
             quantity,
@@ -291,7 +295,7 @@ def _monte_carlo_on_boundary(
     name = _on_boundary(sides.inputs)
     try:
         with np.errstate(divide="raise", invalid="raise"):
-            return _monte_carlo(sides, explanation, n_points, rng), ""
+            return _monte_carlo(_order_in_kappa(sides), explanation, n_points, rng), ""
     except FloatingPointError:
         return None, (
             f"Monte Carlo not run at {name} = 0: the simulated observable of"
@@ -426,7 +430,8 @@ def _compare_series(
     """The formula against the derived result to the order of its order term
     (:func:`reports.formulas.step_comparison.compare_series`), and the reason when the two
     differ or SymPy cannot tell."""
-    compared = compare_series(sides.left, sides.right, order, rng=rng, n_points=_PROBE_POINTS)
+    left, right = _series_sides(sides, order)
+    compared = compare_series(left, right, order, rng=rng, n_points=_PROBE_POINTS)
     outcome = _SERIES_OUTCOMES[compared.verdict]
     difference = sp.Integer(0) if outcome == Symbolic.EQUAL else sides.left - sides.right
     reason = (
@@ -435,6 +440,25 @@ def _compare_series(
         else compared.message.replace("left - right", "formula - derived")
     )
     return SymbolicComparison(outcome, difference), reason
+
+
+def _series_sides(sides: _Sides, order: OrderTerm) -> tuple[sp.Expr, sp.Expr]:
+    """The two sides in the variable of ``order``: for a series in ``eta`` (a formula
+    written in ``eta`` and ``B``), ``kappa = eta/B`` at fixed ``B``."""
+    if order.variable == PARAMETERS["eta"].symbol:
+        return series_in_eta(sides.left), series_in_eta(sides.right)
+    return sides.left, sides.right
+
+
+def _order_in_kappa(sides: _Sides) -> _Sides:
+    """``sides`` with an order term in ``eta`` as the one in ``kappa`` that keeps the same
+    terms (the compared expressions are in ``kappa``: the Monte Carlo check truncates them)."""
+    order = sides.inputs.order
+    if order is None or order_in_kappa(order) is order:
+        return sides
+    return dataclasses.replace(
+        sides, inputs=dataclasses.replace(sides.inputs, order=order_in_kappa(order))
+    )
 
 
 #: The outcome of a series comparison as the outcome of a symbolic one.
@@ -455,8 +479,11 @@ def _first_order_series(
     name = sides.inputs.spec.first_order_in
     if symbolic.outcome != Symbolic.DIFFERENT or name is None or name in sides.inputs.fixed:
         return ""
+    if name == "kappa" and sides.inputs.in_eta:
+        name = "eta"  # written in eta and B: the series in eta at fixed B
     first_order = OrderTerm(PARAMETERS[name].symbol, 2)
-    compared = compare_series(sides.left, sides.right, first_order, rng=rng, n_points=_PROBE_POINTS)
+    left, right = _series_sides(sides, first_order)
+    compared = compare_series(left, right, first_order, rng=rng, n_points=_PROBE_POINTS)
     quantity = sides.inputs.spec.name
     if compared.verdict == StepVerdict.PROVEN:
         return (

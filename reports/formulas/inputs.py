@@ -15,6 +15,7 @@ fixed value enters the comparison as the exact rational it prints as.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,8 +40,10 @@ __all__ = [
     "at_fixed_values",
     "fixed_depth",
     "mode_letters",
+    "order_in_kappa",
     "outside_domain",
     "prepare_inputs",
+    "series_in_eta",
 ]
 
 #: Positive parameters that may be held at 0, a meaningful boundary: a second mode still at
@@ -78,6 +81,9 @@ class Inputs:
         ``at={"L": "oo"}``: the formula and the derived result are compared in their limits
         ``L -> oo`` (:mod:`reports.formulas.depth_limit`); ``L`` is then not in
         :attr:`fixed`.
+    in_eta : bool
+        The formula was written in ``eta`` and ``B`` (read with ``kappa = eta/B``): its
+        series are taken in ``eta`` at fixed ``B``.
     """
 
     spec: Quantity
@@ -87,6 +93,7 @@ class Inputs:
     reading: tuple[str, ...] = ()
     order: OrderTerm | None = None
     depth_limit: bool = False
+    in_eta: bool = False
 
     @property
     def foreign(self) -> bool:
@@ -117,13 +124,16 @@ def prepare_inputs(
     if depth_limit:
         reading.append(READING)
     written = side.expr
-    if batch and PARAMETERS["B"].symbol in written.free_symbols:
+    in_eta = bool(batch) and PARAMETERS["B"].symbol in written.free_symbols
+    if in_eta:
         written = written.xreplace({PARAMETERS["eta"].symbol: _KAPPA_TIMES_B})
         reading.append("kappa = eta/B: eta read as kappa*B")
     if side.order is not None:
         held = {**fixed, "L": math.inf} if depth_limit else fixed
-        reading.append(_checked_order(spec, side.order, held))
-    return Inputs(spec, fixed, substitution, written, tuple(reading), side.order, depth_limit)
+        reading.append(_checked_order(spec, side.order, held, in_eta=in_eta))
+    return Inputs(
+        spec, fixed, substitution, written, tuple(reading), side.order, depth_limit, in_eta
+    )
 
 
 def _depth_limit(
@@ -192,10 +202,47 @@ def _read_modes(spec: Quantity, renamed: tuple[tuple[str, str], ...]) -> list[st
 _KAPPA_TIMES_B = PARAMETERS["kappa"].symbol * PARAMETERS["B"].symbol
 
 
-def _checked_order(spec: Quantity, order: OrderTerm, fixed: Mapping[str, int | float]) -> str:
+def order_in_kappa(order: OrderTerm) -> OrderTerm:
+    """An order term in ``eta`` of a formula read with ``kappa = eta/B`` as the order term
+    in ``kappa`` that keeps the same terms (at fixed ``B``, ``eta^n`` is ``(kappa B)^n``);
+    any other order term as it is."""
+    if order.variable == PARAMETERS["eta"].symbol and not order.at_infinity:
+        return dataclasses.replace(order, variable=PARAMETERS["kappa"].symbol)
+    return order
+
+
+def series_in_eta(expr: sp.Expr) -> sp.Expr:
+    """``expr`` (in ``kappa``) with ``kappa = eta/B``, for a series in ``eta`` at fixed
+    ``B``."""
+    return expr.xreplace(
+        {PARAMETERS["kappa"].symbol: PARAMETERS["eta"].symbol / PARAMETERS["B"].symbol}
+    )
+
+
+def _checked_order(
+    spec: Quantity, order: OrderTerm, fixed: Mapping[str, int | float], *, in_eta: bool = False
+) -> str:
     """How the order term ``order`` is read, after checking that it is in a free parameter
     of ``spec`` and asks for no more than the derivation gives (a one-line error
-    otherwise)."""
+    otherwise).  For a formula read in ``eta`` and ``B`` (``in_eta``), an order term in
+    ``eta`` is the series in ``eta`` at fixed ``B``, which compares the same coefficients as
+    the series in ``kappa = eta/B`` (:func:`series_in_eta`)."""
+    if in_eta and order_in_kappa(order) is not order:
+        if "kappa" in fixed:
+            raise FormulaError(
+                f"Got the order term {order}, but kappa = eta/B is held fixed (--at kappa=...);"
+                " a series in eta needs it free."
+            )
+        if spec.first_order_in == "kappa" and order.compared > 2:
+            raise FormulaError(
+                f"Got the order term {order}, but {spec.name} is derived to first order in"
+                " kappa = eta/B only, so its terms beyond that cannot be compared; write"
+                " + O(eta**2)."
+            )
+        return (
+            f"order term {order}: compared with the derived result {order.agreement()} (the"
+            " series in eta at fixed B, kappa = eta/B), higher orders not compared"
+        )
     name = str(order.variable)
     if name not in spec.parameters:
         raise FormulaError(
