@@ -81,7 +81,7 @@ from typing import Any
 import sympy as sp
 
 from derivations.aligned_balanced import teacher_point
-from derivations.conventions import L, kappa, m_out, n_in, sigma, sigma_eps
+from derivations.conventions import L, kappa, m_out, n_in, sigma, sigma_b, sigma_eps
 from derivations.output_noise import (
     expanded,
     expect_quadratic,
@@ -96,6 +96,7 @@ from dlnverify.errors import InvalidParameter
 
 __all__ = [
     "NETWORK_MEAN_CASES",
+    "coupling_closed_form",
     "linear_response",
     "linearised_stationary_covariance",
     "mean_shift",
@@ -105,6 +106,8 @@ __all__ = [
     "rank_one_network_mean",
     "stated_mode_mean",
     "stated_network_mean",
+    "two_mode_mean_gaps",
+    "two_mode_network_mean",
     "width_coupling",
 ]
 
@@ -369,14 +372,77 @@ def rank_one_mean_gaps(
     r""":func:`rank_one_network_mean` minus the linear response's mode mean
     (:func:`network_mean_shift` of a rank-one teacher, hidden width 1) at each depth and
     ``(m, n)``, keyed ``(depth, m, n)``: all zero when the closed form is the derived one."""
-    gaps = {}
+    return _first_mode_gaps(rank_one_network_mean(), (sigma,), depths, widths)
+
+
+def _first_mode_gaps(
+    closed: sp.Expr,
+    values: Sequence[sp.Symbol],
+    depths: Sequence[int],
+    widths: Sequence[tuple[int, int]],
+) -> dict[tuple[int, int, int], sp.Expr]:
+    """``closed`` (the first mode's mean, in the teacher's singular ``values``) minus the
+    linear response's at each depth and ``(m, n)``, hidden width the rank."""
+    rank, gaps = len(values), {}
     for depth in depths:
         for m, n in widths:
-            derived = network_mean_shift((n, *(1,) * (depth - 1), m), 1)
-            (tau,), (mean,) = derived["taus"], derived["mode_means"]
-            closed = rank_one_network_mean().subs({L: depth, m_out: m, n_in: n})
-            gaps[depth, m, n] = sp.simplify(mean - closed.subs(sigma, tau**depth))
+            derived = network_mean_shift((n, *(rank,) * (depth - 1), m), rank)
+            taus, mean = derived["taus"], derived["mode_means"][0]
+            at = closed.subs({L: depth, m_out: m, n_in: n})
+            at = at.subs({value: tau**depth for value, tau in zip(values, taus, strict=True)})
+            gaps[depth, m, n] = sp.simplify(mean - at)
     return gaps
+
+
+def coupling_closed_form(x: sp.Expr, y: sp.Expr) -> sp.Expr:
+    r"""The coupling :math:`g(x, y)` of :func:`width_coupling` in closed form for symbolic
+        :math:`L` and :math:`x
+    e y > 0`: with :math:`q = (x/y)^{2/L}` each term is
+        :math:`(l-1)x^{-(L+2)/L}y^2q^l`, and :math:`\sum_{l=1}^{L}(l-1)q^l =
+        q^2rac{1 - Lq^{L-1} + (L-1)q^L}{(1-q)^2}` (differentiate the geometric sum), so
+
+        .. math:: g(x, y) = rac{x^{(2-L)/L}y^{2-4/L}}{L}\,
+                  rac{1 - L(x/y)^{2-2/L} + (L-1)(x/y)^2}{(1 - (x/y)^{2/L})^2}
+
+        (removable singularity at :math:`x = y`, where :math:`g = rac{L-1}{2}x^{1-2/L}`)."""
+    q = (x / y) ** (2 / L)
+    return (
+        x ** ((2 - L) / L)
+        * y ** (2 - 4 / L)
+        * (1 - L * (x / y) ** (2 - 2 / L) + (L - 1) * (x / y) ** 2)
+        / (L * (1 - q) ** 2)
+    )
+
+
+@cache
+def two_mode_network_mean() -> sp.Expr:
+    r"""The first-order stationary mean of the first mode of a rank-two teacher
+    :math:`(\sigma, \sigma_b)` in an :math:`m 	imes n` network of symbolic depth :math:`L`
+    and hidden width 2 (label noise :math:`\sigma_arepsilon^2 I`), at the balanced teacher
+    point: the statement of :func:`stated_network_mean` with the second mode among the other
+    output and input directions (twice :math:`g(\sigma, \sigma_b)`) and :math:`m - 2`,
+    :math:`n - 2` null ones (:math:`g(\sigma, 0) = rac{L-1}{L}\sigma^{1-2/L}`, as in
+    :func:`rank_one_network_mean`):
+
+    .. math:: E s = \sigma - rac{\kappa\sigma_arepsilon^2}{2}\Bigl[(L-1)\sigma^{1-2/L}
+              \Bigl(1 + rac{m + n - 4}{L}\Bigr) + 2g(\sigma, \sigma_b)\Bigr] + O(\kappa^2),
+
+    :math:`g` in closed form (:func:`coupling_closed_form`).  The mode's mean depends on the
+    second mode through this cross term only.  Compared with the linear response at concrete
+    depths and widths by :func:`two_mode_mean_gaps`."""
+    null = (L - 1) / L * sigma ** (1 - 2 / L)
+    bracket = (L - 1) * sigma ** (1 - 2 / L) + (m_out + n_in - 4) * null
+    bracket += 2 * coupling_closed_form(sigma, sigma_b)
+    return sigma - kappa * sigma_eps**2 / 2 * bracket
+
+
+def two_mode_mean_gaps(
+    depths: Sequence[int] = (1, 2, 3, 4), widths: Sequence[tuple[int, int]] = ((2, 2), (3, 2))
+) -> dict[tuple[int, int, int], sp.Expr]:
+    r""":func:`two_mode_network_mean` minus the linear response's mean of the first mode
+    (:func:`network_mean_shift` of a rank-two teacher, hidden width 2) at each depth and
+    ``(m, n)``, keyed ``(depth, m, n)``: all zero when the closed form is the derived one."""
+    return _first_mode_gaps(two_mode_network_mean(), (sigma, sigma_b), depths, widths)
 
 
 def _statements(stated: dict[str, sp.Expr] | None) -> dict[str, sp.Expr]:

@@ -63,6 +63,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -72,6 +73,7 @@ from derivations.network_mean import (
     network_mean_claim,
     network_mean_shift,
     rank_one_network_mean,
+    two_mode_network_mean,
 )
 from numerics.antithetic import mirrored_generators
 from numerics.coupled import coupled_langevin_runs
@@ -285,15 +287,35 @@ def simulated_network_mean(point: Mapping[str, float], rng: np.random.Generator)
     :mod:`numerics.antithetic`), which cancels the linear response in every pair.  The
     standard error is the spread over :data:`CHECK_PAIRS` independent pairs; the point's own
     :math:`\kappa` only scales the coefficient (as ``stationary_mean``'s observable does)."""
+    return _simulated_first_mode_mean(point, np.array([float(point["sigma"])]), rng)
+
+
+def simulated_two_mode_network_mean(
+    point: Mapping[str, float], rng: np.random.Generator
+) -> Estimate:
+    r"""The ``two_mode_network_mean`` observable: as :func:`simulated_network_mean`, for the
+    first mode of a rank-two teacher :math:`(\sigma, \sigma_b)` in a network of hidden width
+    2 started at its balanced teacher point; the step and the noise scale follow the faster
+    mode's rate :math:`L\max(\sigma, \sigma_b)^{2-2/L}`, the burn-in and window the slower
+    one's relaxation time :math:`1/\min(\sigma, \sigma_b)^{2-2/L}`."""
+    values = np.array([float(point["sigma"]), float(point["sigma_b"])])
+    return _simulated_first_mode_mean(point, values, rng)
+
+
+def _simulated_first_mode_mean(
+    point: Mapping[str, float], values: np.ndarray, rng: np.random.Generator
+) -> Estimate:
+    r""":math:`\sigma + \kappa c` for the first of the teacher's singular ``values`` (one
+    hidden direction per mode), estimated as :func:`simulated_network_mean` describes."""
     depth, m, n = int(point["L"]), int(point["m"]), int(point["n"])
-    sig, eps, kap = float(point["sigma"]), float(point["sigma_eps"]), float(point["kappa"])
-    teacher = random_teacher(np.array([sig]), shape=(m, n), rng=rng, label_noise=eps)
-    single = aligned_balanced_weights(
-        teacher, np.array([sig]), (n, *(1,) * (depth - 1), m), rng=rng
-    )
+    sig, eps, kap = float(values[0]), float(point["sigma_eps"]), float(point["kappa"])
+    rank = values.size
+    teacher = random_teacher(values, shape=(m, n), rng=rng, label_noise=eps)
+    single = aligned_balanced_weights(teacher, values, (n, *(rank,) * (depth - 1), m), rng=rng)
     start = tuple(np.broadcast_to(w, (CHECK_PAIRS, *w.shape)).copy() for w in single)
-    slowest = sig ** (2 - 2 / depth)  # restoring rate of the null directions of the mode
-    rate = depth * slowest
+    # restoring rate of the null directions of the slowest mode
+    slowest = float(values.min()) ** (2 - 2 / depth)
+    rate = depth * float(values.max()) ** (2 - 2 / depth)
     dt, kappa1 = CHECK_DT_K / rate, CHECK_KAPPA_K / rate
     burn_in = CHECK_BURN_IN / slowest
     steps = int(np.ceil((burn_in + CHECK_WINDOW / slowest) / dt))
@@ -345,8 +367,17 @@ NETWORK_MEAN = Claim(
         "Standard errors: the spread over independent networks of each network's combined "
         "estimate.",
     ),
-    quantities=("network_mean",),
+    quantities=("network_mean", "two_mode_network_mean"),
 )
+
+
+#: Both quantities of C17: first order in kappa, their closed forms compared with the linear
+#: response at depths 1-4 only (rank_one_mean_gaps, two_mode_mean_gaps).
+_FIRST_ORDER_AT_DEPTHS_1_TO_4: dict[str, Any] = {
+    "depth_range": (1, 4),
+    "deepest_fixed_depth": 4,
+    "first_order_in": "kappa",
+}
 
 
 def _label_noise(point: Mapping[str, float]) -> bool:
@@ -363,11 +394,32 @@ NETWORK_MEAN_QUANTITY = Quantity(
     simulated_network_mean,
     constraint=_label_noise,
     domain="sigma_eps >= 0.1 sigma (label noise)",
-    depth_range=(1, 4),
-    # compared with the linear response at depths 1-4 only
-    deepest_fixed_depth=4,
-    first_order_in="kappa",
+    **_FIRST_ORDER_AT_DEPTHS_1_TO_4,
+)
+
+
+def _two_modes(point: Mapping[str, float]) -> bool:
+    """Label noise, room for two modes, and a second mode within a factor 2 of the first
+    (the simulated window spans the slower mode's relaxation time at the faster one's step)."""
+    return bool(
+        _label_noise(point)
+        and min(point["m"], point["n"]) >= 2
+        and 0.5 * point["sigma"] <= point["sigma_b"] <= 2 * point["sigma"]
+    )
+
+
+TWO_MODE_NETWORK_MEAN_QUANTITY = Quantity(
+    "two_mode_network_mean",
+    "stationary mean of the first mode sigma of a rank-two teacher (sigma, sigma_b) in an m x n "
+    "network (hidden width 2, balanced start) to first order in kappa, label noise (C17)",
+    ("sigma", "sigma_b", "sigma_eps", "L", "kappa", "m", "n"),
+    "C17",
+    lambda: {"mean": two_mode_network_mean()},
+    simulated_two_mode_network_mean,
+    constraint=_two_modes,
+    domain="sigma_eps >= 0.1 sigma, m, n >= 2, sigma/2 <= sigma_b <= 2 sigma",
+    **_FIRST_ORDER_AT_DEPTHS_1_TO_4,
 )
 
 CLAIMS = (NETWORK_MEAN,)
-QUANTITIES = (NETWORK_MEAN_QUANTITY,)
+QUANTITIES = (NETWORK_MEAN_QUANTITY, TWO_MODE_NETWORK_MEAN_QUANTITY)

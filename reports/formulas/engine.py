@@ -30,6 +30,7 @@ Verdicts
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Mapping
@@ -46,14 +47,25 @@ from reports.engine.quantity import Quantity
 from reports.engine.seed import check_seed
 from reports.engine.verdict import Comparison, NumericCheck, numeric_check
 from reports.formulas.chain_result import StepVerdict
+from reports.formulas.depth_limit import (
+    MONTE_CARLO_NOTE,
+    LimitUnknown,
+    depth_limit,
+    derived_limits,
+    is_finite,
+    without_depth,
+)
 from reports.formulas.evaluation import as_float, carried_out, differs, evaluate
 from reports.formulas.explain import agreeing_depths, convention_match, smallest_counterexample
 from reports.formulas.inputs import (
+    BOUNDARY_AT_ZERO,
     Inputs,
     at_fixed_values,
     fixed_depth,
+    order_in_kappa,
     outside_domain,
     prepare_inputs,
+    series_in_eta,
 )
 from reports.formulas.order_term import OrderTerm
 from reports.formulas.points import probe_points
@@ -120,6 +132,9 @@ def check(
         with time_limit(timeout):
             parsed = carried_out(at_fixed_values(inputs.written, inputs.substitution))
             components = _derived_components(inputs)
+            _check_boundary(inputs, components)
+            if inputs.depth_limit:
+                inputs, parsed, components = _at_infinite_depth(inputs, components)
             derived = sp.Add(*components.values())
             sides = _sides(inputs, parsed, components, derived, rng)
             if inputs.order is None and sides.left.has(sp.Sum, sp.Product):
@@ -130,7 +145,26 @@ def check(
             else:
                 symbolic, series = _compare_series(sides, inputs.order, rng)
             explanation = _explain(sides, symbolic)
-            numeric = _monte_carlo(sides, explanation, n_points, rng) if monte_carlo else None
+            boundary_note = ""
+            if monte_carlo and _on_boundary(inputs):
+                numeric, boundary_note = _monte_carlo_on_boundary(sides, explanation, n_points, rng)
+            elif monte_carlo:
+                numeric = _monte_carlo(_order_in_kappa(sides), explanation, n_points, rng)
+            else:
+                numeric = None
+    except _Concluded as concluded:
+        return CheckResult(
+            quantity,
+            formula,
+            concluded.verdict,
+            concluded.symbolic,
+            parsed=concluded.parsed,
+            derived=concluded.derived,
+            message=concluded.message,
+            elapsed=time.perf_counter() - started,
+            at=inputs.fixed,
+            reading=inputs.reading,
+        )
     except TimeLimitReached:
         return CheckResult(
             quantity,
@@ -148,11 +182,15 @@ def check(
         symbolic.outcome,
         numeric,
         explanation.convention,
-        simulated=monte_carlo,
+        simulated=monte_carlo and not inputs.depth_limit and not boundary_note,
         order=inputs.order,
     )
     if series:
         message = message.removesuffix(".") + f"; {series}."
+    if boundary_note:
+        message = message.removesuffix(".") + f"; {boundary_note}."
+    if inputs.depth_limit and monte_carlo and _scalar_quantity(quantity).observable is not None:
+        message = message.removesuffix(".") + f"; {MONTE_CARLO_NOTE}."
     return CheckResult(
         quantity,
         formula,
@@ -229,6 +267,97 @@ def _derived_components(inputs: Inputs) -> dict[str, sp.Expr]:
     return {kind: at_fixed_values(expr, inputs.substitution) for kind, expr in components.items()}
 
 
+def _on_boundary(inputs: Inputs) -> str | None:
+    """The parameter held on its boundary at 0 (``s_b``, :data:`BOUNDARY_AT_ZERO`), if any."""
+    return next((name for name in BOUNDARY_AT_ZERO if inputs.fixed.get(name) == 0), None)
+
+
+def _check_boundary(inputs: Inputs, components: Mapping[str, sp.Expr]) -> None:
+    """A one-line error if a value held on a boundary (``s_b = 0``, :data:`BOUNDARY_AT_ZERO`)
+    leaves the derived result without a finite value or limit there."""
+    name = _on_boundary(inputs)
+    if name is None:
+        return
+    for kind, expr in components.items():
+        if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.Limit):
+            raise InvalidParameter(
+                f"Got at {name}=0, but the derived {inputs.spec.name} ({kind} part) has no"
+                f" finite value or limit there; hold {name} > 0."
+            )
+
+
+def _monte_carlo_on_boundary(
+    sides: _Sides, explanation: _Explanation, n_points: int, rng: np.random.Generator
+) -> tuple[NumericCheck | None, str]:
+    """The Monte Carlo check with a second mode at 0 (``s_b = 0``), if the simulator can
+    place it there: an observable that divides by the amplitude of that mode (a hidden
+    direction read off its weights) gives no check, and the reason is returned instead."""
+    name = _on_boundary(sides.inputs)
+    try:
+        with np.errstate(divide="raise", invalid="raise"):
+            return _monte_carlo(_order_in_kappa(sides), explanation, n_points, rng), ""
+    except FloatingPointError:
+        return None, (
+            f"Monte Carlo not run at {name} = 0: the simulated observable of"
+            f" {sides.inputs.spec.name} divides by the amplitude of a mode at 0 (symbolic only)"
+        )
+
+
+class _Concluded(Exception):
+    """A verdict reached before the comparison (at infinite depth: a formula whose limit is
+    not finite, or a limit SymPy cannot take)."""
+
+    def __init__(
+        self,
+        verdict: Verdict,
+        symbolic: Symbolic,
+        message: str,
+        parsed: sp.Expr | None = None,
+        derived: sp.Expr | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.verdict, self.symbolic, self.message = verdict, symbolic, message
+        self.parsed, self.derived = parsed, derived
+
+
+def _at_infinite_depth(
+    inputs: Inputs, components: dict[str, sp.Expr]
+) -> tuple[Inputs, sp.Expr, dict[str, sp.Expr]]:
+    """The inputs, parsed formula and derived components in their limits ``L -> oo``
+    (:mod:`reports.formulas.depth_limit`), ``L`` no longer a parameter.
+
+    Raises
+    ------
+    dlnverify.errors.InvalidParameter
+        The derived result has no finite limit.
+    _Concluded
+        Refuted: the formula's limit is not finite; undecided: SymPy cannot take a limit.
+    """
+    name = inputs.spec.name
+    try:
+        limits = derived_limits(inputs.spec, components)
+        written = depth_limit(inputs.written)
+    except LimitUnknown:
+        raise _Concluded(
+            Verdict.UNDECIDED,
+            Symbolic.UNDECIDED,
+            "SymPy could not take the limit L -> oo (of the derived result or of the formula)",
+        ) from None
+    if not is_finite(written):
+        derived = sp.Add(*limits.values())
+        raise _Concluded(
+            Verdict.REFUTED,
+            Symbolic.DIFFERENT,
+            f"the formula tends to {sp.sstr(written)} as L -> oo, but the derived {name} has"
+            f" the finite limit {sp.sstr(derived)}",
+            written,
+            derived,
+        )
+    spec = without_depth(inputs.spec)
+    inputs = dataclasses.replace(inputs, spec=spec, written=written)
+    return inputs, carried_out(at_fixed_values(written, inputs.substitution)), limits
+
+
 @dataclass(frozen=True)
 class _Sides:
     """What a check compares: the formula and the derived result at the fixed values, the
@@ -301,7 +430,8 @@ def _compare_series(
     """The formula against the derived result to the order of its order term
     (:func:`reports.formulas.step_comparison.compare_series`), and the reason when the two
     differ or SymPy cannot tell."""
-    compared = compare_series(sides.left, sides.right, order, rng=rng, n_points=_PROBE_POINTS)
+    left, right = _series_sides(sides, order)
+    compared = compare_series(left, right, order, rng=rng, n_points=_PROBE_POINTS)
     outcome = _SERIES_OUTCOMES[compared.verdict]
     difference = sp.Integer(0) if outcome == Symbolic.EQUAL else sides.left - sides.right
     reason = (
@@ -310,6 +440,25 @@ def _compare_series(
         else compared.message.replace("left - right", "formula - derived")
     )
     return SymbolicComparison(outcome, difference), reason
+
+
+def _series_sides(sides: _Sides, order: OrderTerm) -> tuple[sp.Expr, sp.Expr]:
+    """The two sides in the variable of ``order``: for a series in ``eta`` (a formula
+    written in ``eta`` and ``B``), ``kappa = eta/B`` at fixed ``B``."""
+    if order.variable == PARAMETERS["eta"].symbol:
+        return series_in_eta(sides.left), series_in_eta(sides.right)
+    return sides.left, sides.right
+
+
+def _order_in_kappa(sides: _Sides) -> _Sides:
+    """``sides`` with an order term in ``eta`` as the one in ``kappa`` that keeps the same
+    terms (the compared expressions are in ``kappa``: the Monte Carlo check truncates them)."""
+    order = sides.inputs.order
+    if order is None or order_in_kappa(order) is order:
+        return sides
+    return dataclasses.replace(
+        sides, inputs=dataclasses.replace(sides.inputs, order=order_in_kappa(order))
+    )
 
 
 #: The outcome of a series comparison as the outcome of a symbolic one.
@@ -330,8 +479,11 @@ def _first_order_series(
     name = sides.inputs.spec.first_order_in
     if symbolic.outcome != Symbolic.DIFFERENT or name is None or name in sides.inputs.fixed:
         return ""
+    if name == "kappa" and sides.inputs.in_eta:
+        name = "eta"  # written in eta and B: the series in eta at fixed B
     first_order = OrderTerm(PARAMETERS[name].symbol, 2)
-    compared = compare_series(sides.left, sides.right, first_order, rng=rng, n_points=_PROBE_POINTS)
+    left, right = _series_sides(sides, first_order)
+    compared = compare_series(left, right, first_order, rng=rng, n_points=_PROBE_POINTS)
     quantity = sides.inputs.spec.name
     if compared.verdict == StepVerdict.PROVEN:
         return (

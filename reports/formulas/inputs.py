@@ -15,6 +15,7 @@ fixed value enters the comparison as the exact rational it prints as.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ import sympy as sp
 from derivations.conventions import PARAMETERS
 from dlnverify.errors import FormulaError, InvalidParameter
 from reports.engine.quantity import Quantity
+from reports.formulas.depth_limit import READING, depth_limit_requested, without_depth
 from reports.formulas.letters import LetterKey
 from reports.formulas.order_term import OrderTerm
 from reports.formulas.parse import parse_formula_side
@@ -33,13 +35,22 @@ from reports.formulas.points import probe_points
 from reports.formulas.statement import Statement, read_statement
 
 __all__ = [
+    "BOUNDARY_AT_ZERO",
     "Inputs",
     "at_fixed_values",
     "fixed_depth",
     "mode_letters",
+    "order_in_kappa",
     "outside_domain",
     "prepare_inputs",
+    "series_in_eta",
 ]
+
+#: Positive parameters that may be held at 0, a meaningful boundary: a second mode still at
+#: 0 (``s_b = 0``).  The derived result there is its value, or its limit from above where a
+#: closed form is singular (:func:`at_fixed_values`); a check refuses the point where that is
+#: not finite (:func:`reports.formulas.engine.check`).
+BOUNDARY_AT_ZERO = ("s_b",)
 
 #: Symbols that only a differently-conventioned formula uses (DESIGN.md §3): accepted by the
 #: parser so that the convention can be named, never equal to a derived result without them.
@@ -66,6 +77,13 @@ class Inputs:
     order : OrderTerm or None
         The order term of the formula (``+ O(kappa**2)``): the formula is then compared with
         the derived result to that order only.
+    depth_limit : bool
+        ``at={"L": "oo"}``: the formula and the derived result are compared in their limits
+        ``L -> oo`` (:mod:`reports.formulas.depth_limit`); ``L`` is then not in
+        :attr:`fixed`.
+    in_eta : bool
+        The formula was written in ``eta`` and ``B`` (read with ``kappa = eta/B``): its
+        series are taken in ``eta`` at fixed ``B``.
     """
 
     spec: Quantity
@@ -74,6 +92,8 @@ class Inputs:
     written: sp.Expr
     reading: tuple[str, ...] = ()
     order: OrderTerm | None = None
+    depth_limit: bool = False
+    in_eta: bool = False
 
     @property
     def foreign(self) -> bool:
@@ -87,8 +107,10 @@ def prepare_inputs(
 ) -> Inputs:
     """The validated fixed values, their exact substitution and the parsed formula; one-line
     errors for anything wrong (nothing is compared yet)."""
+    at, depth_limit = _depth_limit(spec, at)
     fixed = _fixed_values(spec, at)
-    if fixed and not probe_points(spec, np.random.default_rng(0), 1, fixed):
+    domain = without_depth(spec) if depth_limit else spec
+    if fixed and not probe_points(domain, np.random.default_rng(0), 1, fixed):
         raise outside_domain(spec, fixed)
     symbols = spec.symbols()
     substitution = {symbols[name]: _exact(value) for name, value in fixed.items()}
@@ -99,13 +121,31 @@ def prepare_inputs(
     side = parse_formula_side(statement.formula, syntax=syntax, allowed=allowed, modes=modes)
     reading = list(statement.reading)
     reading += _read_modes(spec, side.renamed)
+    if depth_limit:
+        reading.append(READING)
     written = side.expr
-    if batch and PARAMETERS["B"].symbol in written.free_symbols:
+    in_eta = bool(batch) and PARAMETERS["B"].symbol in written.free_symbols
+    if in_eta:
         written = written.xreplace({PARAMETERS["eta"].symbol: _KAPPA_TIMES_B})
         reading.append("kappa = eta/B: eta read as kappa*B")
     if side.order is not None:
-        reading.append(_checked_order(spec, side.order, fixed))
-    return Inputs(spec, fixed, substitution, written, tuple(reading), side.order)
+        held = {**fixed, "L": math.inf} if depth_limit else fixed
+        reading.append(_checked_order(spec, side.order, held, in_eta=in_eta))
+    return Inputs(
+        spec, fixed, substitution, written, tuple(reading), side.order, depth_limit, in_eta
+    )
+
+
+def _depth_limit(
+    spec: Quantity, at: Mapping[str, Any] | None
+) -> tuple[Mapping[str, Any] | None, bool]:
+    """``at`` without an infinite depth (``L=oo``), and whether it had one (a one-line error
+    for a quantity derived only at fixed depths)."""
+    if at is None or "L" not in at or "L" not in spec.parameters:
+        return at, False
+    if not depth_limit_requested(spec, at["L"]):
+        return at, False
+    return {name: value for name, value in at.items() if name != "L"}, True
 
 
 #: Mode subscripts a paper puts on ``s`` and ``sigma``: the mode of a single-mode quantity
@@ -162,10 +202,47 @@ def _read_modes(spec: Quantity, renamed: tuple[tuple[str, str], ...]) -> list[st
 _KAPPA_TIMES_B = PARAMETERS["kappa"].symbol * PARAMETERS["B"].symbol
 
 
-def _checked_order(spec: Quantity, order: OrderTerm, fixed: Mapping[str, int | float]) -> str:
+def order_in_kappa(order: OrderTerm) -> OrderTerm:
+    """An order term in ``eta`` of a formula read with ``kappa = eta/B`` as the order term
+    in ``kappa`` that keeps the same terms (at fixed ``B``, ``eta^n`` is ``(kappa B)^n``);
+    any other order term as it is."""
+    if order.variable == PARAMETERS["eta"].symbol and not order.at_infinity:
+        return dataclasses.replace(order, variable=PARAMETERS["kappa"].symbol)
+    return order
+
+
+def series_in_eta(expr: sp.Expr) -> sp.Expr:
+    """``expr`` (in ``kappa``) with ``kappa = eta/B``, for a series in ``eta`` at fixed
+    ``B``."""
+    return expr.xreplace(
+        {PARAMETERS["kappa"].symbol: PARAMETERS["eta"].symbol / PARAMETERS["B"].symbol}
+    )
+
+
+def _checked_order(
+    spec: Quantity, order: OrderTerm, fixed: Mapping[str, int | float], *, in_eta: bool = False
+) -> str:
     """How the order term ``order`` is read, after checking that it is in a free parameter
     of ``spec`` and asks for no more than the derivation gives (a one-line error
-    otherwise)."""
+    otherwise).  For a formula read in ``eta`` and ``B`` (``in_eta``), an order term in
+    ``eta`` is the series in ``eta`` at fixed ``B``, which compares the same coefficients as
+    the series in ``kappa = eta/B`` (:func:`series_in_eta`)."""
+    if in_eta and order_in_kappa(order) is not order:
+        if "kappa" in fixed:
+            raise FormulaError(
+                f"Got the order term {order}, but kappa = eta/B is held fixed (--at kappa=...);"
+                " a series in eta needs it free."
+            )
+        if spec.first_order_in == "kappa" and order.compared > 2:
+            raise FormulaError(
+                f"Got the order term {order}, but {spec.name} is derived to first order in"
+                " kappa = eta/B only, so its terms beyond that cannot be compared; write"
+                " + O(eta**2)."
+            )
+        return (
+            f"order term {order}: compared with the derived result {order.agreement()} (the"
+            " series in eta at fixed B, kappa = eta/B), higher orders not compared"
+        )
     name = str(order.variable)
     if name not in spec.parameters:
         raise FormulaError(
@@ -214,7 +291,7 @@ def _fixed_values(spec: Quantity, at: Mapping[str, Any] | None) -> dict[str, int
             raise InvalidParameter(f"Got at {name}={given}, but it must be finite.")
         if parameter.integer and value != int(value):
             raise InvalidParameter(f"Got at {name}={given}, but {name} is an integer.")
-        if symbol.is_positive and value <= 0:
+        if symbol.is_positive and value <= 0 and not (value == 0 and name in BOUNDARY_AT_ZERO):
             raise InvalidParameter(f"Got at {name}={given}, but {name} must be > 0.")
         if symbol.is_nonnegative and value < 0:
             raise InvalidParameter(f"Got at {name}={given}, but {name} must be >= 0.")
@@ -249,12 +326,14 @@ def fixed_depth(fixed: Mapping[str, int | float]) -> int | None:
 def at_fixed_values(expr: sp.Expr, substitution: Mapping[sp.Symbol, sp.Rational]) -> sp.Expr:
     """``expr`` at the fixed values, one at a time; where a value lands on a removable
     singularity of a closed form (``0/0``, e.g. ``s_b = s`` in a geometric sum over layers),
-    the two-sided limit there instead (left as ``nan`` if SymPy finds none)."""
+    the two-sided limit there instead, or the limit from above at 0 for a positive parameter
+    (``s_b = 0``, :data:`BOUNDARY_AT_ZERO`); left as ``nan`` if SymPy finds none."""
     for symbol, value in substitution.items():
         replaced = expr.xreplace({symbol: value})
         if replaced.has(sp.nan, sp.zoo):
+            direction = "+" if value == 0 and symbol.is_positive else "+-"
             try:
-                limit = sp.limit(expr, symbol, value, dir="+-")
+                limit = sp.limit(expr, symbol, value, dir=direction)
             except (NotImplementedError, ValueError, TypeError, ArithmeticError):
                 limit = sp.nan
             if limit.is_finite or (limit.is_finite is None and not limit.has(sp.Limit)):
