@@ -49,7 +49,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     add_at(parser, "the formula is checked at that value only")
     add_seed(parser)
-    parser.add_argument("--symbolic-only", action="store_true", help="skip the Monte Carlo check")
+    parser.add_argument(
+        "--symbolic-only",
+        action="store_true",
+        help="skip the numeric step (the Monte Carlo check; the finite differences of a deterministic matrix quantity)",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr (--file)")
     parser.set_defaults(handler=run)

@@ -9,13 +9,33 @@ entries that differ.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any
 
 from reports.engine.verdict import NumericCheck
 from reports.formulas.result import Verdict, numeric_json
 
-__all__ = ["DifferingEntry", "MatrixCheckResult", "MatrixCounterexample"]
+__all__ = ["DifferingEntry", "MatrixCheckResult", "MatrixCounterexample", "NumericStep"]
+
+
+class NumericStep(enum.StrEnum):
+    """The second step of a matrix check: a Monte Carlo comparison with the simulator (the
+    stochastic quantities) or central finite differences of the definition (the deterministic
+    ones)."""
+
+    MONTE_CARLO = "monte_carlo"
+    FINITE_DIFFERENCES = "finite_differences"
+
+    @property
+    def label(self) -> str:
+        """How the text output names the step."""
+        return {"monte_carlo": "Monte Carlo", "finite_differences": "finite differences"}[self]
+
+
+def _numeric_step(numeric: NumericCheck) -> NumericStep:
+    drawn = any(case.n_samples > 0 for case in numeric.cases)
+    return NumericStep.MONTE_CARLO if drawn else NumericStep.FINITE_DIFFERENCES
 
 
 @dataclass(frozen=True)
@@ -142,6 +162,11 @@ class MatrixCheckResult:
         """0 verified, 1 otherwise (2 is for bad input, raised before a result)."""
         return 0 if self.verified else 1
 
+    @property
+    def numeric_step(self) -> NumericStep | None:
+        """Which second step ran (``None``: none did); finite differences draw no samples."""
+        return None if self.numeric is None else _numeric_step(self.numeric)
+
     def to_json(self) -> dict[str, Any]:
         """The ``check --json`` form of a matrix check (README, "Matrix-level formulas")."""
         return {
@@ -158,6 +183,7 @@ class MatrixCheckResult:
             "counterexample": None
             if self.counterexample is None
             else self.counterexample.to_json(),
+            "numeric_step": None if self.numeric_step is None else str(self.numeric_step),
             "numeric": numeric_json(self.numeric),
             "message": self.message,
             "elapsed_seconds": round(self.elapsed, 3),
@@ -180,17 +206,14 @@ class MatrixCheckResult:
             lines.append(f"  counterexample: {self.counterexample.text()}")
         if self.numeric is not None:
             worst = max(self.numeric.cases, key=lambda case: abs(case.z))
-            drawn = worst.n_samples > 0  # finite differences draw nothing
-            step, source = (
-                ("Monte Carlo", f"{worst.samples} samples")
-                if drawn
-                else (
-                    "finite differences",
-                    "error bar from steps h, h/2",
-                )
+            step = _numeric_step(self.numeric)
+            source = (
+                f"{worst.samples} samples"
+                if step is NumericStep.MONTE_CARLO
+                else "error bar from steps h, h/2"
             )
             lines.append(
-                f"  {step}: worst |z| = {self.numeric.max_abs_z:.2f} (limit"
+                f"  {step.label}: worst |z| = {self.numeric.max_abs_z:.2f} (limit"
                 f" {self.numeric.threshold:.2f}, {self.numeric.n_tests} entries, false-alarm rate"
                 f" {self.numeric.false_alarm_rate:g}) at {worst.parameters_text}:"
                 f" {worst.estimate:.6g} ± {worst.standard_error:.2g} vs formula"

@@ -227,6 +227,7 @@ def test_cli_exit_codes_and_json(capsys):
     assert payload["factor"] == "2"
     assert payload["counterexample"]["widths"] == list(MATRIX_WIDTHS[0])
     assert payload["numeric"]["passed"] is False
+    assert payload["numeric_step"] == "monte_carlo"
     assert payload["numeric"]["false_alarm_rate"] == 1e-6
     # (a formula led by '-' would be read as an option: written without it here)
     assert main(["check", "gradient", CORRECT[2][1], "--symbolic-only", "--json"]) == 0

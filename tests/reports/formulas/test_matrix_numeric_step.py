@@ -134,6 +134,8 @@ def test_the_check_reports_it_as_its_second_step():
     assert result.numeric.passed
     assert "finite differences agree at random weights" in result.message
     assert result.to_json()["numeric"]["passed"] is True
+    assert result.to_json()["numeric_step"] == "finite_differences"
+    assert "  finite differences: worst |z|" in result.text()
     skipped = check_matrix("ntk", NTK, monte_carlo=False)
     assert skipped.numeric is None
     same = check_matrix("ntk", NTK)
