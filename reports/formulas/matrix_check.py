@@ -68,7 +68,15 @@ from reports.formulas.memory_limit import MAX_MEMORY_BYTES, memory_limit
 from reports.formulas.result import Verdict
 from reports.formulas.time_limit import MAX_SECONDS, TimeLimitReached, time_limit
 
-__all__ = ["MAX_EXTRA_NETWORKS", "MAX_EXTRA_WIDTH", "check_matrix", "validate_matrix"]
+__all__ = [
+    "MAX_EXTRA_NETWORKS",
+    "MAX_EXTRA_WIDTH",
+    "MatrixComparison",
+    "PreparedFormula",
+    "bounded_degree",
+    "check_matrix",
+    "validate_matrix",
+]
 
 #: Points tried, after the all-ones point, to show a difference with integer entries.
 _ATTEMPTS = 40
@@ -80,7 +88,10 @@ MAX_EXTRA_WIDTH = 4
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class PreparedFormula:
+    """A parsed formula ready to be compared with ``quantity``'s derived value: its tree,
+    its symbolic shape, and whether its evaluation needs the field of fractions."""
+
     quantity: MatrixQuantity
     node: MatrixNode
     shape: Shape
@@ -93,7 +104,7 @@ def validate_matrix(quantity: str, formula: str, *, syntax: str = "auto") -> Non
     _prepare(quantity, formula, syntax)
 
 
-def _prepare(quantity: str, formula: str, syntax: str) -> _Prepared:
+def _prepare(quantity: str, formula: str, syntax: str) -> PreparedFormula:
     """Validated inputs: the quantity, the parsed formula, its shape (the quantity's), its
     degree within :data:`~reports.formulas.matrix_evaluation.MAX_DEGREE`."""
     spec = get_matrix_quantity(quantity)
@@ -103,6 +114,13 @@ def _prepare(quantity: str, formula: str, syntax: str) -> _Prepared:
         raise FormulaError(f"the formula is {shape.text()}, but {spec.name} is {spec.shape.text()}")
     if shape.is_free_identity and not spec.shape.is_square:
         raise FormulaError(f"the formula is an identity, but {spec.name} is {spec.shape.text()}")
+    bounded_degree(node, spec)
+    return PreparedFormula(spec, node, shape, needs_field(node))
+
+
+def bounded_degree(node: MatrixNode, spec: MatrixQuantity) -> None:
+    """Refuse ``node`` if the polynomials it makes at ``spec``'s deepest network exceed
+    :data:`~reports.formulas.matrix_evaluation.MAX_DEGREE` (one line, before any work)."""
     depth = max(len(widths) - 1 for widths in spec.widths)
     degrees = {"W_l": 1, "W_k": 1, "Sigma_eps": 2, "W": depth, "Wstar": depth, "Delta": depth}
     degrees |= dict.fromkeys(("A_l", "B_l", "A_k", "B_k"), depth - 1)
@@ -114,7 +132,6 @@ def _prepare(quantity: str, formula: str, syntax: str) -> _Prepared:
             f"the formula makes polynomials of degree up to {degree} in the weights at depth"
             f" {depth}; at most {MAX_DEGREE} are evaluated"
         )
-    return _Prepared(spec, node, shape, needs_field(node))
 
 
 def check_matrix(
@@ -167,7 +184,7 @@ def check_matrix(
     check_seed(seed)
     prepared = _prepare(quantity, formula, syntax)
     spec = prepared.quantity
-    comparison = _Comparison(prepared, _networks(spec, widths))
+    comparison = MatrixComparison(prepared, _networks(spec, widths))
     try:
         with time_limit(timeout), memory_limit(MAX_MEMORY_BYTES):
             comparison.run()
@@ -244,11 +261,11 @@ def _networks(spec: MatrixQuantity, extra: Sequence[Sequence[int]]) -> tuple[tup
 
 
 def _result(
-    prepared: _Prepared,
+    prepared: PreparedFormula,
     formula: str,
     verdict: Verdict,
     message: str,
-    comparison: _Comparison,
+    comparison: MatrixComparison,
     started: float,
     factor: sp.Rational | None = None,
     convention: str | None = None,
@@ -276,7 +293,7 @@ def _result(
 def _message(
     spec: MatrixQuantity,
     verdict: Verdict,
-    comparison: _Comparison,
+    comparison: MatrixComparison,
     factor: sp.Rational | None,
     convention: str | None,
 ) -> str:
@@ -310,10 +327,13 @@ def _layers_text(spec: MatrixQuantity, l: int, k: int) -> str:
     return f", l = {l}" if Index.L in spec.indices else ""
 
 
-class _Comparison:
-    """The formula and the derived value at every network and layer, as they are reached."""
+class MatrixComparison:
+    """The formula and the derived value at every network and layer, as they are reached
+    (:meth:`run`); the first case that differs (:attr:`failure`), a constant factor between
+    them (:meth:`factor`) and integer values that show a difference (:meth:`counterexample`).
+    """
 
-    def __init__(self, prepared: _Prepared, networks: tuple[tuple[int, ...], ...]) -> None:
+    def __init__(self, prepared: PreparedFormula, networks: tuple[tuple[int, ...], ...]) -> None:
         self.prepared = prepared
         self.widths = networks
         self.done: list[tuple[int, ...]] = []
