@@ -75,6 +75,7 @@ from reports.formulas.chain_matrix import (
     matrix_step,
     mentions_matrix,
     named_matrix_quantity,
+    names_no_layer,
     read_matrix_side,
     side_shape,
 )
@@ -780,6 +781,7 @@ def _plan_matrix_chain(
         if isinstance(read[0], DlnVerifyError)
         and len(pieces) > 1
         and (is_bare_name(first) or named_matrix_quantity(first) is not None)
+        and not names_no_layer(first)
         else None
     )
     if quantity is not None and not is_matrix_quantity(quantity):

@@ -51,12 +51,12 @@ from reports.formulas.matrix_check import (
     validate_matrix,
 )
 from reports.formulas.matrix_evaluation import matrix_value, needs_field
-from reports.formulas.matrix_expression import LayerSum, MatrixNode, Name, children, nodes
-from reports.formulas.matrix_names import MATRIX_NAMES, Index
+from reports.formulas.matrix_expression import MatrixNode, Name, nodes
+from reports.formulas.matrix_names import MATRIX_NAMES, Index, numbered_layer
 from reports.formulas.matrix_parse import parse_matrix_formula
 from reports.formulas.matrix_quantities import MATRIX_WIDTHS, MatrixNetwork, MatrixQuantity
 from reports.formulas.matrix_result import MatrixCounterexample
-from reports.formulas.matrix_shapes import Shape, formula_shape
+from reports.formulas.matrix_shapes import Shape, formula_shape, free_indices, layer_depth
 from reports.formulas.result import Verdict
 from reports.formulas.step_comparison import Comparison
 
@@ -69,6 +69,7 @@ __all__ = [
     "matrix_step",
     "mentions_matrix",
     "named_matrix_quantity",
+    "names_no_layer",
     "read_matrix_side",
     "side_shape",
 ]
@@ -103,26 +104,27 @@ def read_matrix_side(text: str, syntax: str) -> MatrixNode | DlnVerifyError:
 def mentions_matrix(node: MatrixNode) -> bool:
     """Whether ``node`` names a matrix (module docstring), so that its chain is a matrix
     chain."""
-    return any(isinstance(part, Name) and part.name in _MATRIX_MENTIONS for part in nodes(node))
+    return any(
+        isinstance(part, Name)
+        and (part.name in _MATRIX_MENTIONS or numbered_layer(part.name) is not None)
+        for part in nodes(node)
+    )
+
+
+def names_no_layer(text: str) -> bool:
+    """Whether ``text`` is a numbered layer's name for a layer that does not exist
+    (``W_0``, ``W_{L+1}``): never a name being defined, but bad input."""
+    try:
+        numbered_layer(re.sub(r"\s+", "", text))
+    except FormulaError:
+        return True
+    return False
 
 
 def named_matrix_quantity(label: str) -> str | None:
     r"""The matrix quantity a first left-hand side names (``\nabla_{W_l}\mathcal{L}``:
     ``"gradient"``), or ``None``."""
     return _QUANTITY_LABELS.get(re.sub(r"\s+", "", label))
-
-
-def _free_indices(node: MatrixNode, bound: frozenset[str] = frozenset()) -> set[str]:
-    """The layer indices ``node`` uses outside a layer sum that binds them."""
-    if isinstance(node, Name):
-        index = str(MATRIX_NAMES[node.name].index)
-        return {index} if index and index not in bound else set()
-    if isinstance(node, LayerSum):
-        return _free_indices(node.body, bound | {node.index})
-    found: set[str] = set()
-    for child in children(node):
-        found |= _free_indices(child, bound)
-    return found
 
 
 def side_shape(node: MatrixNode) -> Shape:
@@ -133,7 +135,7 @@ def side_shape(node: MatrixNode) -> Shape:
     FormulaError
         As :func:`~reports.formulas.matrix_shapes.formula_shape`.
     """
-    return formula_shape(node, tuple(MATRIX_NAMES), sorted(_free_indices(node)))
+    return formula_shape(node, tuple(MATRIX_NAMES), sorted(free_indices(node)))
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ class MatrixStep:
     spec: MatrixQuantity
     field: bool
     indices: tuple[str, ...] = ()
+    depth: int = 1
 
 
 def matrix_step(
@@ -174,7 +177,7 @@ def matrix_step(
             f"{name}, line {line}: the two sides of the step have different shapes: left"
             f" {left_shape.text()}, right {right_shape.text()}"
         )
-    indices = _free_indices(left) | _free_indices(right)
+    indices = free_indices(left) | free_indices(right)
     spec_indices = (Index.L, Index.K) if "k" in indices else (Index.L,) if indices else ()
     field = needs_field(left) or needs_field(right)
     used = {part.name for side in (left, right) for part in nodes(side) if isinstance(part, Name)}
@@ -182,7 +185,11 @@ def matrix_step(
 
     def derived(network: MatrixNetwork, l: int, k: int) -> DomainMatrix:
         domain = network.domain.get_field() if field else network.domain
-        values = {key: value.convert_to(domain) for key, value in network.values(l, k).items()}
+        values = {
+            key: value.convert_to(domain)
+            for key, value in network.values(l, k).items()
+            if key in used
+        }
         layers = [layer.convert_to(domain) for layer in network.layer_values]
         size = network.dimension(shape.rows, l, k)  # type: ignore[arg-type]
         return matrix_value(left, values, domain, size=size, layers=layers)
@@ -204,7 +211,14 @@ def matrix_step(
         bounded_degree(right, spec)
     except FormulaError as error:
         raise FormulaError(f"{name}, line {line}: {error}") from None
-    return MatrixStep(left, right, shape, proportional, spec, field, tuple(sorted(indices)))
+    depth = max(layer_depth(left), layer_depth(right))
+    deepest = max(len(widths) - 1 for widths in MATRIX_WIDTHS)
+    if depth > deepest:
+        raise FormulaError(
+            f"{name}, line {line}: the step names a layer that exists from depth {depth} on,"
+            f" but steps are checked at depths up to {deepest}"
+        )
+    return MatrixStep(left, right, shape, proportional, spec, field, tuple(sorted(indices)), depth)
 
 
 def _layers_text(indices: tuple[str, ...]) -> str:
@@ -238,13 +252,14 @@ def _evidence(found: MatrixCounterexample) -> dict[str, Any]:
 def compare_matrix_step(step: MatrixStep, *, seed: int) -> Comparison:
     """The step decided at every network and layer (module docstring); bounded by the
     caller's time limit."""
-    prepared = PreparedFormula(step.spec, step.right, step.shape, step.field)
+    prepared = PreparedFormula(step.spec, step.right, step.shape, step.field, step.depth)
     comparison = MatrixComparison(prepared, step.spec.widths)
     comparison.run()
     done = comparison.done
     cases = len(comparison.pairs)
     shapes = ", ".join(str(widths) for widths in done)
-    at = f"{len(done)} shapes (widths {shapes}{_layers_text(step.indices)})"
+    count = f"{len(done)} shape" + ("s" if len(done) > 1 else "")
+    at = f"{count} (widths {shapes}{_layers_text(step.indices)})"
     if comparison.failure is None:
         return Comparison(
             StepVerdict.SAMPLED,

@@ -12,7 +12,7 @@ the grouping of products.
 from __future__ import annotations
 
 from reports.formulas import matrix_expression as tree
-from reports.formulas.matrix_names import MATRIX_NAMES
+from reports.formulas.matrix_names import name_entry
 
 __all__ = ["matrix_latex"]
 
@@ -27,7 +27,7 @@ def matrix_latex(node: tree.MatrixNode) -> str:
 
 def _latex(node: tree.MatrixNode, context: int) -> str:
     if isinstance(node, tree.Name):
-        text = MATRIX_NAMES[node.name].latex
+        text = name_entry(node.name).latex
         level = _ATOM if "^" in text else _NAME  # W^* takes another superscript in brackets
     elif isinstance(node, tree.Number):
         value = node.value

@@ -28,6 +28,7 @@ pipeline, as the scalar :func:`reports.formulas.engine.check`:
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -49,9 +50,9 @@ from reports.formulas.matrix_evaluation import (
     matrix_value,
     needs_field,
 )
-from reports.formulas.matrix_expression import MatrixNode, formula_text
+from reports.formulas.matrix_expression import MatrixNode, Name, formula_text, nodes
 from reports.formulas.matrix_montecarlo import has_simulator, monte_carlo_check
-from reports.formulas.matrix_names import Index
+from reports.formulas.matrix_names import DIMENSIONS, Index, NumberedLayer, numbered_layer
 from reports.formulas.matrix_parse import parse_matrix_formula
 from reports.formulas.matrix_quantities import (
     MatrixNetwork,
@@ -63,7 +64,7 @@ from reports.formulas.matrix_result import (
     MatrixCheckResult,
     MatrixCounterexample,
 )
-from reports.formulas.matrix_shapes import Shape, formula_shape
+from reports.formulas.matrix_shapes import Shape, formula_shape, free_indices, layer_depth
 from reports.formulas.memory_limit import MAX_MEMORY_BYTES, memory_limit
 from reports.formulas.result import Verdict
 from reports.formulas.time_limit import MAX_SECONDS, TimeLimitReached, time_limit
@@ -75,6 +76,7 @@ __all__ = [
     "PreparedFormula",
     "bounded_degree",
     "check_matrix",
+    "fixed_layers",
     "validate_matrix",
 ]
 
@@ -90,12 +92,22 @@ MAX_EXTRA_WIDTH = 4
 @dataclass(frozen=True)
 class PreparedFormula:
     """A parsed formula ready to be compared with ``quantity``'s derived value: its tree,
-    its symbolic shape, and whether its evaluation needs the field of fractions."""
+    its symbolic shape, whether its evaluation needs the field of fractions, the smallest
+    depth at which the numbered layers it names exist (networks below it are skipped), and
+    the quantity's layer indices its numbered layers fix (``(("l", W_1's layer),)``: only
+    that layer is compared)."""
 
     quantity: MatrixQuantity
     node: MatrixNode
     shape: Shape
     field: bool
+    depth: int = 1
+    layers: tuple[tuple[str, NumberedLayer], ...] = ()
+
+    def compared(self, l: int, k: int, depth: int) -> bool:
+        """Whether the case ``(l, k)`` of a network of depth ``depth`` is compared."""
+        cases = {"l": l, "k": k}
+        return all(cases[index] == layer.at(depth) for index, layer in self.layers)
 
 
 def validate_matrix(quantity: str, formula: str, *, syntax: str = "auto") -> None:
@@ -110,12 +122,44 @@ def _prepare(quantity: str, formula: str, syntax: str) -> PreparedFormula:
     spec = get_matrix_quantity(quantity)
     node = parse_matrix_formula(formula, syntax=syntax)
     shape = formula_shape(node, spec.names, [str(index) for index in spec.indices])
-    if not shape.is_free_identity and shape != spec.shape:
+    layers = () if shape == spec.shape else fixed_layers(node, spec, shape)
+    if not shape.is_free_identity and shape != spec.shape and not layers:
         raise FormulaError(f"the formula is {shape.text()}, but {spec.name} is {spec.shape.text()}")
     if shape.is_free_identity and not spec.shape.is_square:
         raise FormulaError(f"the formula is an identity, but {spec.name} is {spec.shape.text()}")
+    depth = layer_depth(node)
+    deepest = max(len(widths) - 1 for widths in spec.widths)
+    if depth > deepest:
+        raise FormulaError(
+            f"the formula names a layer that exists from depth {depth} on, but {spec.name} is"
+            f" checked at depths up to {deepest}"
+        )
     bounded_degree(node, spec)
-    return PreparedFormula(spec, node, shape, needs_field(node))
+    return PreparedFormula(spec, node, shape, needs_field(node), depth, layers)
+
+
+def fixed_layers(
+    node: MatrixNode, spec: MatrixQuantity, shape: Shape
+) -> tuple[tuple[str, NumberedLayer], ...]:
+    r"""The quantity's layer indices that ``node``'s numbered layers fix: the first
+    assignment of the numbered layers it names to the indices it does not use freely under
+    which ``spec``'s shape is ``shape`` (``-A_1^\top \Delta`` for the gradient,
+    :math:`h_1 \times n`: ``l = 1``); ``()`` if there is none."""
+    free = free_indices(node)
+    missing = [str(index) for index in spec.indices if str(index) not in free]
+    named = {numbered_layer(part.name) for part in nodes(node) if isinstance(part, Name)}
+    candidates = sorted({found[1] for found in named if found is not None}, key=repr)
+    if not candidates or spec.shape.rows is None or spec.shape.cols is None:
+        return ()
+    for assignment in itertools.product(candidates, repeat=len(missing)):
+        substitution = {}
+        for index, layer in zip(missing, assignment, strict=True):
+            substitution[DIMENSIONS[f"h_{index}"]] = layer.width()
+            substitution[DIMENSIONS[f"h_{{{index}-1}}"]] = layer.width(1)
+        rows, cols = spec.shape.rows.subs(substitution), spec.shape.cols.subs(substitution)
+        if Shape(rows, cols) == shape:
+            return tuple(zip(missing, assignment, strict=True))
+    return ()
 
 
 def bounded_degree(node: MatrixNode, spec: MatrixQuantity) -> None:
@@ -125,6 +169,9 @@ def bounded_degree(node: MatrixNode, spec: MatrixQuantity) -> None:
     degrees = {"W_l": 1, "W_k": 1, "Sigma_eps": 2, "W": depth, "Wstar": depth, "Delta": depth}
     degrees |= dict.fromkeys(("A_l", "B_l", "A_k", "B_k"), depth - 1)
     degrees |= {"u_a": 1, "v_a": 1, "kappa": 1, "Theta": 4 * (depth - 1)}
+    for part in nodes(node):  # W_1: a layer; A_L, B_1: a product of layers
+        if isinstance(part, Name) and (numbered := numbered_layer(part.name)) is not None:
+            degrees[part.name] = 1 if numbered[0] == "W" else depth - 1
     largest = max(max(widths) for widths in spec.widths) ** 2
     degree = formula_degree(node, degrees, largest)
     if degree > MAX_DEGREE:
@@ -190,7 +237,13 @@ def check_matrix(
             comparison.run()
             counterexample = comparison.counterexample(seed)
             numeric = (
-                monte_carlo_check(spec, prepared.node, seed=seed, networks=comparison.done)
+                monte_carlo_check(
+                    spec,
+                    prepared.node,
+                    seed=seed,
+                    networks=comparison.done,
+                    compared=prepared.compared,
+                )
                 if monte_carlo
                 else None
             )
@@ -299,7 +352,12 @@ def _message(
 ) -> str:
     depths = sorted({len(widths) - 1 for widths in comparison.done})
     networks = f"{len(comparison.done)} networks (depths {depths[0]} to {depths[-1]})"
-    if Index.K in spec.indices:
+    if comparison.prepared.layers:
+        fixed = ", ".join(
+            f"{i} = {layer.text().strip('{}')}" for i, layer in comparison.prepared.layers
+        )
+        networks += f" and the layer {fixed} the formula names"
+    elif Index.K in spec.indices:
         networks += " and every layer pair l, k"
     elif Index.L in spec.indices:
         networks += " and every layer l"
@@ -346,14 +404,22 @@ class MatrixComparison:
 
     def run(self) -> None:
         spec = self.prepared.quantity
+        used = {part.name for part in nodes(self.prepared.node) if isinstance(part, Name)}
         for widths in self.widths:
             network = spec.network(widths)
             self.networks[widths] = network
             domain = network.domain.get_field() if self.prepared.field else network.domain
             layers = [layer.convert_to(domain) for layer in network.layer_values]
+            depth = len(widths) - 1
+            if depth < self.prepared.depth:
+                continue
             for l, k in spec.cases(widths):
+                if not self.prepared.compared(l, k, depth):
+                    continue
                 values = {
-                    name: value.convert_to(domain) for name, value in network.values(l, k).items()
+                    name: value.convert_to(domain)
+                    for name, value in network.values(l, k).items()
+                    if name in used
                 }
                 size = network.dimension(spec.shape.rows, l, k)
                 given = matrix_value(self.prepared.node, values, domain, size=size, layers=layers)

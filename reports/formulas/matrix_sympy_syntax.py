@@ -54,7 +54,7 @@ from reports.formulas.matrix_expression import (
     Transpose,
     Vec,
 )
-from reports.formulas.matrix_names import MATRIX_NAMES
+from reports.formulas.matrix_names import MATRIX_NAMES, numbered_layer, numbered_name
 from reports.formulas.sympy_syntax import NotSympySyntax
 
 __all__ = [
@@ -147,6 +147,7 @@ def _scan(tree: ast.Expression) -> None:
             raise FormulaError(f"constant {excerpt(repr(node.value))} not allowed; only numbers")
         if isinstance(node, ast.Name):
             known = node.id in MATRIX_NAMES or node.id in _CALLS or node.id in _BOUND_LETTERS
+            known = known or numbered_layer(node.id) is not None  # W_1, W_L; W_0 refused
             if not known and node.id not in unknown:
                 unknown.append(node.id)
     if unknown:
@@ -195,7 +196,8 @@ class _Builder:
                 raise FormulaError(
                     f"{node.id} stands only in the bound of a layer sum, Sum(expr, (l, 1, L))"
                 )
-            return Name(node.id)
+            numbered = numbered_layer(node.id)
+            return Name(node.id if numbered is None else numbered_name(*numbered))
         if isinstance(node, ast.Tuple):
             raise FormulaError("a tuple stands only as the bound of a sum, Sum(expr, (l, 1, L))")
         if isinstance(node, ast.Attribute):
