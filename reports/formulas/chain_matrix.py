@@ -43,6 +43,7 @@ from sympy.polys.matrices import DomainMatrix
 from dlnverify.errors import DlnVerifyError, FormulaError
 from reports.formulas.chain_matrix_network import chain_network, families_of
 from reports.formulas.chain_result import StepVerdict
+from reports.formulas.guards import excerpt
 from reports.formulas.matrix_check import (
     MatrixComparison,
     PreparedFormula,
@@ -50,8 +51,8 @@ from reports.formulas.matrix_check import (
     check_matrix,
     validate_matrix,
 )
-from reports.formulas.matrix_evaluation import matrix_value, needs_field
-from reports.formulas.matrix_expression import MatrixNode, Name, nodes
+from reports.formulas.matrix_evaluation import MAX_ENTRIES, matrix_value, needs_field
+from reports.formulas.matrix_expression import Kronecker, MatrixNode, Name, formula_text, nodes
 from reports.formulas.matrix_names import MATRIX_NAMES, Index, numbered_layer
 from reports.formulas.matrix_parse import parse_matrix_formula
 from reports.formulas.matrix_quantities import MATRIX_WIDTHS, MatrixNetwork, MatrixQuantity
@@ -207,8 +208,9 @@ def matrix_step(
         MATRIX_WIDTHS,
     )
     try:
-        bounded_degree(left, spec)
-        bounded_degree(right, spec)
+        for side in (left, right):
+            bounded_degree(side, spec)
+            _bounded_kronecker(side)
     except FormulaError as error:
         raise FormulaError(f"{name}, line {line}: {error}") from None
     depth = max(layer_depth(left), layer_depth(right))
@@ -219,6 +221,26 @@ def matrix_step(
             f" but steps are checked at depths up to {deepest}"
         )
     return MatrixStep(left, right, shape, proportional, spec, field, tuple(sorted(indices)), depth)
+
+
+def _bounded_kronecker(node: MatrixNode) -> None:
+    """Refuse ``node`` if a Kronecker product in it has more than
+    :data:`~reports.formulas.matrix_evaluation.MAX_ENTRIES` entries with every width at the
+    widest of :data:`~reports.formulas.matrix_quantities.MATRIX_WIDTHS` (before any work)."""
+    widest = max(max(widths) for widths in MATRIX_WIDTHS)
+    for part in nodes(node):
+        if not isinstance(part, Kronecker):
+            continue
+        shape = side_shape(part)
+        assert shape.rows is not None
+        assert shape.cols is not None
+        entries = shape.rows * shape.cols
+        size = int(entries.subs(dict.fromkeys(entries.free_symbols, widest)))
+        if size > MAX_ENTRIES:
+            raise FormulaError(
+                f"{excerpt(formula_text(part))} is {shape.text()}, {size} entries at widths"
+                f" {widest}; at most {MAX_ENTRIES} are evaluated"
+            )
 
 
 def _layers_text(indices: tuple[str, ...]) -> str:
