@@ -39,7 +39,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         " identity, \\propto up to a constant factor, \\approx/\\simeq/\\sim with an order"
         " term (+ O(\\kappa^2)) to that order. FILE is a .tex file (every equation, align,"
         " gather, multline, \\[...\\] and $$...$$ is read; the TeX is never run) or a file"
-        " of one expression per line, a line starting with = continuing the chain above.",
+        " of one expression per line, a line starting with = continuing the chain above. A"
+        " chain that names a matrix (W_l, A_l, \\Delta, ...) has its shapes checked and its"
+        " steps decided at exact shapes.",
     )
     parser.add_argument(
         "file",
@@ -59,7 +61,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--quantity",
         metavar="Q",
         help="anchor the first chain: its first formula must equal the derived quantity Q"
-        " (see check --list), checked as check does",
+        " (see check --list; a matrix quantity such as gradient for a chain that names"
+        " matrices), checked as check does",
     )
     add_at(parser, "an anchor's first formula is checked at that value only, as check --at")
     parser.add_argument(

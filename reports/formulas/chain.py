@@ -27,6 +27,10 @@ it, or the file is refused); otherwise a first name that names a quantity (``D(s
 anchors its chain when its right-hand side is a formula for that quantity (its parameters
 only), and ``anchor=False`` turns this off.
 
+A chain that names a matrix (``W_l``, ``A_l``, ``\Delta``, ...) is a *matrix chain*: its
+expressions are read by the matrix parser, their shapes checked, and its steps decided at
+exact shapes, its anchor by matrix ``check`` (:mod:`reports.formulas.chain_matrix`).
+
 Every expression is parsed, and every anchor validated, before the first step is checked:
 bad input is one :class:`~dlnverify.errors.FormulaError` line naming the file and line.
 Then each step runs under a time limit (``timeout``; an anchor within ``check``'s own), the
@@ -62,6 +66,20 @@ from reports.formulas.chain_file import (
     Relation,
     read_chains,
 )
+from reports.formulas.chain_matrix import (
+    MatrixAnchor,
+    MatrixStep,
+    check_matrix_anchor,
+    compare_matrix_step,
+    matrix_anchor,
+    matrix_step,
+    mentions_matrix,
+    named_matrix_quantity,
+    names_no_layer,
+    read_matrix_side,
+    side_shape,
+)
+from reports.formulas.chain_matrix_latex import matrix_latex
 from reports.formulas.chain_result import (
     ChainResult,
     CheckedAs,
@@ -72,6 +90,9 @@ from reports.formulas.chain_result import (
 from reports.formulas.file_text import STDIN, read_formula_file
 from reports.formulas.guards import excerpt
 from reports.formulas.letters import DECLARED_LETTERS, Letters, letter_key, name_key
+from reports.formulas.matrix_expression import MatrixNode, formula_text
+from reports.formulas.matrix_parse import parse_matrix_formula
+from reports.formulas.matrix_quantities import is_matrix_quantity
 from reports.formulas.memory_limit import MAX_MEMORY_BYTES, memory_limit
 from reports.formulas.order_term import OrderTerm, Side
 from reports.formulas.parse import parse_side
@@ -109,7 +130,8 @@ class _Plan:
     reason: str = ""
     order: OrderTerm | None = None
     variables: frozenset[sp.Symbol] = field(default_factory=frozenset)
-    anchor: Anchor | None = None
+    anchor: Anchor | MatrixAnchor | None = None
+    matrix: MatrixStep | None = None
 
 
 def _check_steps_iv(
@@ -204,7 +226,7 @@ def check_steps(
     """
     started = time.perf_counter()
     _check_steps_iv(timeout, total_timeout, seed, n_points)
-    if quantity is not None:
+    if quantity is not None and not is_matrix_quantity(quantity):
         get_quantity(quantity)
     chain_file = read_chains(text, name=name, path=path, file_format=file_format)
     plans = [
@@ -320,6 +342,14 @@ def _plan_chain(
 ) -> list[_Plan]:
     """The steps of one chain: every expression parsed, the first step anchored or marked
     as a definition, each other step's comparison chosen."""
+    matrix_sides = _matrix_sides(chain_file, chain)
+    if matrix_sides is not None:
+        return _plan_matrix_chain(chain_file, index, chain, matrix_sides, quantity, anchor)
+    if quantity is not None and is_matrix_quantity(quantity):
+        raise FormulaError(
+            f"{chain_file.name}, line {chain.pieces[0].lines[0]}: the chain is anchored to the"
+            f" matrix quantity {quantity}, but it names no matrix (W_l, A_l, \\Delta, ...)"
+        )
     pieces, links = chain.pieces, chain.links
     label = pieces[0].text if len(pieces) > 1 and is_bare_name(pieces[0].text) else None
     sides: list[Side | None] = [
@@ -452,7 +482,18 @@ def _anchor_alone(
 ) -> _Plan:
     """Step 1 of a chain anchored by ``quantity`` whose first expression is a formula."""
     found = _anchor(chain_file, piece, quantity, side, None, "=", at)
-    right_shown, right_latex = _shown(side)
+    return replace(_anchor_step(index, piece, quantity, _shown(side), found), right=side.expr)
+
+
+def _anchor_step(
+    index: int,
+    piece: Piece,
+    quantity: str,
+    shown: tuple[str, str],
+    found: Anchor | MatrixAnchor,
+) -> _Plan:
+    """Step 1 of chain ``index``: its first expression ``piece`` (``shown`` as text and
+    LaTeX) against the derived ``quantity``."""
     return _Plan(
         chain=index,
         step=1,
@@ -461,10 +502,9 @@ def _anchor_alone(
         relation="=",
         checked_as=CheckedAs.ANCHOR,
         left_shown=quantity,
-        right_shown=right_shown,
+        right_shown=shown[0],
         left_latex=quantity,
-        right_latex=right_latex,
-        right=side.expr,
+        right_latex=shown[1],
         anchor=found,
     )
 
@@ -480,8 +520,22 @@ def _between(
 ) -> _Plan:
     """Step ``number`` of chain ``index``, from ``left`` (a side, or a name as written) to
     ``right``, not checked until a comparison is chosen."""
-    left_shown, left_latex = (left, left) if isinstance(left, str) else _shown(left)
-    right_shown, right_latex = _shown(right)
+    shown = (left, left) if isinstance(left, str) else _shown(left)
+    plan = _unchecked(index, number, first, second, link, shown, _shown(right))
+    return replace(plan, left=None if isinstance(left, str) else left.expr, right=right.expr)
+
+
+def _unchecked(
+    index: int,
+    number: int,
+    first: Piece,
+    second: Piece,
+    link: Link,
+    left: tuple[str, str],
+    right: tuple[str, str],
+) -> _Plan:
+    """Step ``number`` of chain ``index`` between two expressions shown as ``(text,
+    LaTeX)``, not checked until a comparison is chosen."""
     return _Plan(
         chain=index,
         step=number,
@@ -489,12 +543,10 @@ def _between(
         line=link.line,
         relation=link.written,
         checked_as=CheckedAs.NONE,
-        left_shown=left_shown,
-        right_shown=right_shown,
-        left_latex=left_latex,
-        right_latex=right_latex,
-        left=None if isinstance(left, str) else left.expr,
-        right=right.expr,
+        left_shown=left[0],
+        right_shown=right[0],
+        left_latex=left[1],
+        right_latex=right[1],
     )
 
 
@@ -583,7 +635,12 @@ def _run(
     rng = np.random.default_rng([seed, plan.chain, plan.step])
     try:
         with time_limit(limit):
-            comparison = _compare(plan, rng, n_points, limit)
+            if plan.matrix is not None:
+                comparison = compare_matrix_step(plan.matrix, seed=seed)
+            else:
+                comparison = _compare(plan, rng, n_points, limit)
+    except FormulaError as error:  # a matrix too large, an inverse of a singular matrix
+        comparison = Comparison(StepVerdict.UNDECIDED, f"the sides cannot be evaluated: {error}")
     except TimeLimitReached:
         comparison = Comparison(
             StepVerdict.UNDECIDED, f"time limit of {limit:g} s reached before a verdict"
@@ -639,8 +696,22 @@ def _anchored(
     monte_carlo: bool,
     started: float,
 ) -> StepResult:
-    """The anchor step: ``check``'s verdict on the chain's first formula."""
-    assert plan.anchor is not None
+    """The anchor step: ``check``'s verdict on the chain's first formula (matrix
+    ``check``'s for a matrix chain)."""
+    if isinstance(plan.anchor, MatrixAnchor):
+        verdict, message, statement, evidence = check_matrix_anchor(
+            plan.anchor, timeout=limit, seed=seed, monte_carlo=monte_carlo
+        )
+        return replace(
+            result,
+            verdict=verdict,
+            message=message,
+            left=f"{result.left} (derived): {statement}",
+            left_latex=matrix_latex(parse_matrix_formula(statement, syntax="sympy")),
+            counterexample=evidence,
+            elapsed=time.perf_counter() - started,
+        )
+    assert isinstance(plan.anchor, Anchor)
     try:
         outcome = check_anchor(plan.anchor, timeout=limit, seed=seed, monte_carlo=monte_carlo)
     except MemoryError:
@@ -656,3 +727,144 @@ def _anchored(
         counterexample=outcome.counterexample,
         elapsed=time.perf_counter() - started,
     )
+
+
+# --------------------------------------------------------------------------- matrix chains
+
+
+def _matrix_sides(
+    chain_file: ChainFile, chain: ChainText
+) -> list[MatrixNode | DlnVerifyError] | None:
+    """Every expression of ``chain`` read by the matrix parser (a tree, or why it refuses),
+    when one of them names a matrix (:func:`~reports.formulas.chain_matrix.mentions_matrix`);
+    ``None`` for a scalar chain."""
+    syntax = "latex" if chain_file.format == ChainFormat.TEX else "auto"
+    read = [read_matrix_side(piece.text, syntax) for piece in chain.pieces]
+    if any(not isinstance(side, DlnVerifyError) and mentions_matrix(side) for side in read):
+        return read
+    return None
+
+
+def _matrix_between(
+    index: int,
+    number: int,
+    first: Piece,
+    second: Piece,
+    link: Link,
+    left: MatrixNode | str,
+    right: MatrixNode,
+) -> _Plan:
+    """Step ``number`` of matrix chain ``index`` from ``left`` (a side, or a name as
+    written) to ``right``, not checked until a comparison is chosen."""
+    shown = (left, left) if isinstance(left, str) else (formula_text(left), matrix_latex(left))
+    return _unchecked(
+        index, number, first, second, link, shown, (formula_text(right), matrix_latex(right))
+    )
+
+
+def _plan_matrix_chain(
+    chain_file: ChainFile,
+    index: int,
+    chain: ChainText,
+    read: list[MatrixNode | DlnVerifyError],
+    quantity: str | None,
+    anchor: bool,
+) -> list[_Plan]:
+    """The steps of a matrix chain (:mod:`reports.formulas.chain_matrix`): every
+    expression a matrix formula of a known shape (or the first a name being defined), the
+    first step anchored or a definition, each other step compared at exact shapes."""
+    pieces, links = chain.pieces, chain.links
+    name = chain_file.name
+    first = pieces[0].text
+    label = (
+        first
+        if isinstance(read[0], DlnVerifyError)
+        and len(pieces) > 1
+        and (is_bare_name(first) or named_matrix_quantity(first) is not None)
+        and not names_no_layer(first)
+        else None
+    )
+    if quantity is not None and not is_matrix_quantity(quantity):
+        raise FormulaError(
+            f"{name}, line {pieces[0].lines[0]}: the chain names matrices, but {quantity} is"
+            " not a matrix quantity (see check --list)"
+        )
+    sides: list[MatrixNode | None] = []
+    for position, (piece, side) in enumerate(zip(pieces, read, strict=True)):
+        if position == 0 and label is not None:
+            sides.append(None)
+            continue
+        try:
+            if isinstance(side, DlnVerifyError):
+                raise FormulaError(f"a chain that names matrices has matrix formulas only: {side}")
+            side_shape(side)
+        except DlnVerifyError as error:
+            raise _located(error, chain_file, piece) from None
+        sides.append(side)
+    syntax = "latex" if chain_file.format == ChainFormat.TEX else "auto"
+    plans: list[_Plan] = []
+    first_link = 0
+    if label is not None:
+        right = sides[1]
+        assert right is not None
+        plan = _matrix_between(index, 1, pieces[0], pieces[1], links[0], label, right)
+        named = quantity or (named_matrix_quantity(label) if anchor else None)
+        equal = links[0].relation in (Relation.EQUAL, Relation.DEFINITION)
+        reason = f"{label} is a name being defined"
+        if named is not None and equal:
+            try:
+                found = matrix_anchor(named, pieces[1].text, syntax)
+            except DlnVerifyError as error:
+                if quantity is not None:
+                    raise FormulaError(
+                        f"{name}, line {pieces[1].lines[0]}: the chain is anchored to"
+                        f" {quantity}, but its first formula is not one for it: {error}"
+                    ) from None
+                reason += f"; it names {named}, but its formula is not one for it ({error})"
+            else:
+                plan = replace(plan, checked_as=CheckedAs.ANCHOR, relation="=", anchor=found)
+        elif quantity is not None:
+            raise FormulaError(
+                f"{name}, line {links[0].line}: the first relation {links[0].written} cannot"
+                f" anchor the chain to {quantity}: write ="
+            )
+        elif named_matrix_quantity(label) is not None and not anchor:
+            reason += " (anchoring is off)"
+        plans.append(plan if plan.anchor is not None else replace(plan, reason=reason))
+        first_link = 1
+    elif quantity is not None:
+        plans.append(_matrix_anchor_alone(chain_file, index, pieces[0], quantity, syntax))
+    for position in range(first_link, len(links)):
+        left, right = sides[position], sides[position + 1]
+        assert left is not None
+        assert right is not None
+        link = links[position]
+        plan = _matrix_between(
+            index, len(plans) + 1, pieces[position], pieces[position + 1], link, left, right
+        )
+        if link.relation not in (Relation.EQUAL, Relation.PROPORTIONAL):
+            plans.append(
+                replace(plan, reason=f"{link.written} between matrix formulas is not checked")
+            )
+            continue
+        proportional = link.relation == Relation.PROPORTIONAL
+        step = matrix_step(left, right, proportional=proportional, line=link.line, name=name)
+        checked_as = CheckedAs.PROPORTIONAL if proportional else CheckedAs.IDENTITY
+        plans.append(replace(plan, checked_as=checked_as, matrix=step))
+    return plans
+
+
+def _matrix_anchor_alone(
+    chain_file: ChainFile, index: int, piece: Piece, quantity: str, syntax: str
+) -> _Plan:
+    """Step 1 of a matrix chain anchored by ``quantity`` whose first expression is a
+    formula."""
+    try:
+        found = matrix_anchor(quantity, piece.text, syntax)
+    except DlnVerifyError as error:
+        raise FormulaError(
+            f"{chain_file.name}, line {piece.lines[0]}: the chain is anchored to {quantity},"
+            f" but its first formula is not one for it: {error}"
+        ) from None
+    node = parse_matrix_formula(piece.text, syntax=syntax)
+    return _anchor_step(index, piece, quantity, (formula_text(node), matrix_latex(node)), found)

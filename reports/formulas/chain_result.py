@@ -108,7 +108,9 @@ class StepResult:
     counterexample : dict or None
         A refuted step's evidence: ``{"point": {letter: "p/q"}, "left": value, "right":
         value}``; for ``\\propto`` ``{"points": [...], "ratios": [...]}``; for a series
-        also ``"order"``, with the coefficients as the values.
+        also ``"order"``, with the coefficients as the values; for a matrix step
+        ``{"widths": [...], "layers": {"l": 1}, "values": {name: integer matrix},
+        "entries": [{"row", "column", "left", "right"}]}`` (exact values as text).
     order : str or None
         The order term the step carries (``O(kappa**2)``).
     quantity : str or None
@@ -184,6 +186,14 @@ def _counterexample_text(evidence: dict[str, Any]) -> str:
     def point(values: dict[str, str]) -> str:
         return ", ".join(f"{name} = {value}" for name, value in values.items()) or "(no letters)"
 
+    if "entries" in evidence:  # a matrix step's (reports.formulas.chain_matrix)
+        layers = "".join(f", {index} = {value}" for index, value in evidence["layers"].items())
+        values = "; ".join(f"{name} = {matrix}" for name, matrix in evidence["values"].items())
+        entries = "; ".join(
+            f"entry ({e['row']}, {e['column']}): left {e['left']}, right {e['right']}"
+            for e in evidence["entries"]
+        )
+        return f"widths {tuple(evidence['widths'])}{layers}: {values}: {entries}"
     if "points" in evidence:
         (first, second), (one, two) = evidence["points"], evidence["ratios"]
         return f"left/right is {one:.6g} at {point(first)} but {two:.6g} at {point(second)}"

@@ -30,6 +30,7 @@ pipeline, as the scalar :func:`reports.formulas.engine.check`:
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -51,10 +52,10 @@ from reports.formulas.matrix_evaluation import (
     matrix_value,
     needs_field,
 )
-from reports.formulas.matrix_expression import MatrixNode, formula_text
+from reports.formulas.matrix_expression import MatrixNode, Name, formula_text, nodes
 from reports.formulas.matrix_finite_differences import finite_difference_check
 from reports.formulas.matrix_montecarlo import has_simulator, monte_carlo_check
-from reports.formulas.matrix_names import Index
+from reports.formulas.matrix_names import DIMENSIONS, Index, NumberedLayer, numbered_layer
 from reports.formulas.matrix_parse import parse_matrix_formula
 from reports.formulas.matrix_quantities import (
     SAMPLED_WEIGHT_BOUND,
@@ -67,12 +68,21 @@ from reports.formulas.matrix_result import (
     MatrixCheckResult,
     MatrixCounterexample,
 )
-from reports.formulas.matrix_shapes import Shape, formula_shape
+from reports.formulas.matrix_shapes import Shape, formula_shape, free_indices, layer_depth
 from reports.formulas.memory_limit import MAX_MEMORY_BYTES, memory_limit
 from reports.formulas.result import Verdict
 from reports.formulas.time_limit import MAX_SECONDS, TimeLimitReached, time_limit
 
-__all__ = ["MAX_EXTRA_NETWORKS", "MAX_EXTRA_WIDTH", "check_matrix", "validate_matrix"]
+__all__ = [
+    "MAX_EXTRA_NETWORKS",
+    "MAX_EXTRA_WIDTH",
+    "MatrixComparison",
+    "PreparedFormula",
+    "bounded_degree",
+    "check_matrix",
+    "fixed_layers",
+    "validate_matrix",
+]
 
 #: Points tried, after the all-ones point, to show a difference with integer entries.
 _ATTEMPTS = 40
@@ -84,11 +94,24 @@ MAX_EXTRA_WIDTH = 4
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class PreparedFormula:
+    """A parsed formula ready to be compared with ``quantity``'s derived value: its tree,
+    its symbolic shape, whether its evaluation needs the field of fractions, the smallest
+    depth at which the numbered layers it names exist (networks below it are skipped), and
+    the quantity's layer indices its numbered layers fix (``(("l", W_1's layer),)``: only
+    that layer is compared)."""
+
     quantity: MatrixQuantity
     node: MatrixNode
     shape: Shape
     field: bool
+    depth: int = 1
+    layers: tuple[tuple[str, NumberedLayer], ...] = ()
+
+    def compared(self, l: int, k: int, depth: int) -> bool:
+        """Whether the case ``(l, k)`` of a network of depth ``depth`` is compared."""
+        cases = {"l": l, "k": k}
+        return all(cases[index] == layer.at(depth) for index, layer in self.layers)
 
 
 def validate_matrix(quantity: str, formula: str, *, syntax: str = "auto") -> None:
@@ -97,20 +120,62 @@ def validate_matrix(quantity: str, formula: str, *, syntax: str = "auto") -> Non
     _prepare(quantity, formula, syntax)
 
 
-def _prepare(quantity: str, formula: str, syntax: str) -> _Prepared:
+def _prepare(quantity: str, formula: str, syntax: str) -> PreparedFormula:
     """Validated inputs: the quantity, the parsed formula, its shape (the quantity's), its
     degree within :data:`~reports.formulas.matrix_evaluation.MAX_DEGREE`."""
     spec = get_matrix_quantity(quantity)
     node = parse_matrix_formula(formula, syntax=syntax)
     shape = formula_shape(node, spec.names, [str(index) for index in spec.indices])
-    if not shape.is_free_identity and shape != spec.shape:
+    layers = () if shape == spec.shape else fixed_layers(node, spec, shape)
+    if not shape.is_free_identity and shape != spec.shape and not layers:
         raise FormulaError(f"the formula is {shape.text()}, but {spec.name} is {spec.shape.text()}")
     if shape.is_free_identity and not spec.shape.is_square:
         raise FormulaError(f"the formula is an identity, but {spec.name} is {spec.shape.text()}")
+    depth = layer_depth(node)
+    deepest = max(len(widths) - 1 for widths in spec.widths)
+    if depth > deepest:
+        raise FormulaError(
+            f"the formula names a layer that exists from depth {depth} on, but {spec.name} is"
+            f" checked at depths up to {deepest}"
+        )
+    bounded_degree(node, spec)
+    return PreparedFormula(spec, node, shape, needs_field(node), depth, layers)
+
+
+def fixed_layers(
+    node: MatrixNode, spec: MatrixQuantity, shape: Shape
+) -> tuple[tuple[str, NumberedLayer], ...]:
+    r"""The quantity's layer indices that ``node``'s numbered layers fix: the first
+    assignment of the numbered layers it names to the indices it does not use freely under
+    which ``spec``'s shape is ``shape`` (``-A_1^\top \Delta`` for the gradient,
+    :math:`h_1 \times n`: ``l = 1``); ``()`` if there is none."""
+    free = free_indices(node)
+    missing = [str(index) for index in spec.indices if str(index) not in free]
+    named = {numbered_layer(part.name) for part in nodes(node) if isinstance(part, Name)}
+    candidates = sorted({found[1] for found in named if found is not None}, key=repr)
+    if not candidates or spec.shape.rows is None or spec.shape.cols is None:
+        return ()
+    for assignment in itertools.product(candidates, repeat=len(missing)):
+        substitution = {}
+        for index, layer in zip(missing, assignment, strict=True):
+            substitution[DIMENSIONS[f"h_{index}"]] = layer.width()
+            substitution[DIMENSIONS[f"h_{{{index}-1}}"]] = layer.width(1)
+        rows, cols = spec.shape.rows.subs(substitution), spec.shape.cols.subs(substitution)
+        if Shape(rows, cols) == shape:
+            return tuple(zip(missing, assignment, strict=True))
+    return ()
+
+
+def bounded_degree(node: MatrixNode, spec: MatrixQuantity) -> None:
+    """Refuse ``node`` if the polynomials it makes at ``spec``'s deepest network exceed
+    :data:`~reports.formulas.matrix_evaluation.MAX_DEGREE` (one line, before any work)."""
     depth = max(len(widths) - 1 for widths in spec.widths)
     degrees = {"W_l": 1, "W_k": 1, "Sigma_eps": 2, "W": depth, "Wstar": depth, "Delta": depth}
     degrees |= dict.fromkeys(("A_l", "B_l", "A_k", "B_k"), depth - 1)
     degrees |= {"u_a": 1, "v_a": 1, "u_b": 1, "v_b": 1, "kappa": 1, "Theta": 4 * (depth - 1)}
+    for part in nodes(node):  # W_1: a layer; A_L, B_1: a product of layers
+        if isinstance(part, Name) and (numbered := numbered_layer(part.name)) is not None:
+            degrees[part.name] = 1 if numbered[0] == "W" else depth - 1
     largest = max(max(widths) for widths in spec.widths) ** 2
     degree = formula_degree(node, degrees, largest)
     if degree > MAX_DEGREE:
@@ -118,7 +183,6 @@ def _prepare(quantity: str, formula: str, syntax: str) -> _Prepared:
             f"the formula makes polynomials of degree up to {degree} in the weights at depth"
             f" {depth}; at most {MAX_DEGREE} are evaluated"
         )
-    return _Prepared(spec, node, shape, needs_field(node))
 
 
 def check_matrix(
@@ -173,13 +237,15 @@ def check_matrix(
     check_seed(seed)
     prepared = _prepare(quantity, formula, syntax)
     spec = prepared.quantity
-    comparison = _Comparison(prepared, _networks(spec, widths))
+    comparison = MatrixComparison(prepared, _networks(spec, widths))
     try:
         with time_limit(timeout), memory_limit(MAX_MEMORY_BYTES):
             comparison.run()
             counterexample = comparison.counterexample(seed)
             numeric = (
-                _numeric_step(spec, prepared.node, seed, comparison.done) if monte_carlo else None
+                _numeric_step(spec, prepared.node, seed, comparison.done, prepared.compared)
+                if monte_carlo
+                else None
             )
     except (TimeLimitReached, MemoryError) as stop:
         reason = (
@@ -228,13 +294,18 @@ def check_matrix(
 
 
 def _numeric_step(
-    spec: MatrixQuantity, node: MatrixNode, seed: int, networks: Sequence[tuple[int, ...]]
+    spec: MatrixQuantity,
+    node: MatrixNode,
+    seed: int,
+    networks: Sequence[tuple[int, ...]],
+    compared: Callable[[int, int, int], bool] | None,
 ) -> NumericCheck | None:
     """The second step: Monte Carlo for a quantity with a simulator, finite differences of
-    the definition for a deterministic one (``None`` for a quantity with neither)."""
+    the definition for a deterministic one (``None`` for a quantity with neither), at the
+    cases ``compared(l, k, depth)`` keeps (a formula naming a numbered layer: that layer)."""
     if has_simulator(spec):
-        return monte_carlo_check(spec, node, seed=seed, networks=networks)
-    return finite_difference_check(spec, node, seed=seed, networks=networks)
+        return monte_carlo_check(spec, node, seed=seed, networks=networks, compared=compared)
+    return finite_difference_check(spec, node, seed=seed, networks=networks, compared=compared)
 
 
 def _networks(spec: MatrixQuantity, extra: Sequence[Sequence[int]]) -> tuple[tuple[int, ...], ...]:
@@ -261,11 +332,11 @@ def _networks(spec: MatrixQuantity, extra: Sequence[Sequence[int]]) -> tuple[tup
 
 
 def _result(
-    prepared: _Prepared,
+    prepared: PreparedFormula,
     formula: str,
     verdict: Verdict,
     message: str,
-    comparison: _Comparison,
+    comparison: MatrixComparison,
     started: float,
     factor: sp.Rational | None = None,
     convention: str | None = None,
@@ -293,13 +364,18 @@ def _result(
 def _message(
     spec: MatrixQuantity,
     verdict: Verdict,
-    comparison: _Comparison,
+    comparison: MatrixComparison,
     factor: sp.Rational | None,
     convention: str | None,
 ) -> str:
     depths = sorted({len(widths) - 1 for widths in comparison.done})
     networks = f"{len(comparison.done)} networks (depths {depths[0]} to {depths[-1]})"
-    if Index.K in spec.indices:
+    if comparison.prepared.layers:
+        fixed = ", ".join(
+            f"{i} = {layer.text().strip('{}')}" for i, layer in comparison.prepared.layers
+        )
+        networks += f" and the layer {fixed} the formula names"
+    elif Index.K in spec.indices:
         networks += " and every layer pair l, k"
     elif Index.L in spec.indices:
         networks += " and every layer l"
@@ -333,10 +409,13 @@ def _layers_text(spec: MatrixQuantity, l: int, k: int) -> str:
     return f", l = {l}" if Index.L in spec.indices else ""
 
 
-class _Comparison:
-    """The formula and the derived value at every network and layer, as they are reached."""
+class MatrixComparison:
+    """The formula and the derived value at every network and layer, as they are reached
+    (:meth:`run`); the first case that differs (:attr:`failure`), a constant factor between
+    them (:meth:`factor`) and integer values that show a difference (:meth:`counterexample`).
+    """
 
-    def __init__(self, prepared: _Prepared, networks: tuple[tuple[int, ...], ...]) -> None:
+    def __init__(self, prepared: PreparedFormula, networks: tuple[tuple[int, ...], ...]) -> None:
         self.prepared = prepared
         self.widths = networks
         self.done: list[tuple[int, ...]] = []
@@ -349,14 +428,22 @@ class _Comparison:
 
     def run(self) -> None:
         spec = self.prepared.quantity
+        used = {part.name for part in nodes(self.prepared.node) if isinstance(part, Name)}
         for widths in self.widths:
             network = spec.network(widths)
             self.networks[widths] = network
             domain = network.domain.get_field() if self.prepared.field else network.domain
             layers = [layer.convert_to(domain) for layer in network.layer_values]
+            depth = len(widths) - 1
+            if depth < self.prepared.depth:
+                continue
             for l, k in spec.cases(widths):
+                if not self.prepared.compared(l, k, depth):
+                    continue
                 values = {
-                    name: value.convert_to(domain) for name, value in network.values(l, k).items()
+                    name: value.convert_to(domain)
+                    for name, value in network.values(l, k).items()
+                    if name in used
                 }
                 size = network.dimension(spec.shape.rows, l, k)
                 given = matrix_value(self.prepared.node, values, domain, size=size, layers=layers)

@@ -88,10 +88,13 @@ def finite_difference_check(
     *,
     seed: int = 0,
     networks: Sequence[tuple[int, ...]] | None = None,
+    compared: Callable[[int, int, int], bool] | None = None,
 ) -> NumericCheck | None:
     """The formula ``node`` (shape-checked for ``spec``) against finite differences of the
     definition at random weights, at every network of ``networks`` (default: the quantity's)
-    and every case; ``None`` for a quantity without one.  Same seed, same result."""
+    and every case (that ``compared(l, k, depth)`` keeps: a formula naming a numbered layer is
+    compared at that layer only); ``None`` for a quantity without one.  Same seed, same
+    result."""
     differentiate = _DIFFERENTIATORS.get(spec.name)
     if differentiate is None:
         return None
@@ -102,7 +105,7 @@ def finite_difference_check(
         u = rng.standard_normal((widths[-1], 1))
         v = rng.standard_normal((widths[0], 1))
         network = _with_vectors(numeric_network(weights, teacher), u, v)
-        for (l, k), value in formula_values(node, spec, network).items():
+        for (l, k), value in formula_values(node, spec, network, compared).items():
             parameters: dict[str, object] = {"widths": list(widths)}
             parameters |= dict(zip("lk", (l, k)[: len(spec.indices)], strict=False))
             estimate = differentiate(weights, u, v, l)

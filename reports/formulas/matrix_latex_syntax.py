@@ -6,7 +6,9 @@ The language, as papers print matrix identities (whitespace is insignificant):
   ``A_{k}``, ``W``, ``W^*`` / ``W^\star`` / ``W^{*}`` (the teacher), ``\Delta``,
   ``\Sigma_\varepsilon``, ``K``, ``I``, ``u_a``, ``v_b``, ``\kappa``,
   ``\sigma_\varepsilon`` (also the Unicode letters ``Δ Σ κ σ ε``, and the SymPy-syntax words
-  ``Delta``, ``Wstar``, ``Sigma_eps``, ``kappa``, ``sigma_eps``); numbers ``2``, ``0.5``;
+  ``Delta``, ``Wstar``, ``Sigma_eps``, ``kappa``, ``sigma_eps``); numbered layers ``W_1``,
+  ``W_{2}``, ``W_L``, ``W_{L-1}`` (also ``A_j``, ``B_j``; ``W_0``, ``W_{L+1}`` refused);
+  numbers ``2``, ``0.5``;
 * products by juxtaposition (``A_l^\top \Delta B_l^\top``), ``*`` or ``\cdot``, always in the
   order written; ``+ -``; ``/`` and ``\frac{a}{b}`` with a scalar denominator;
 * superscripts ``^\top``, ``^T``, ``^{\top}``, ``^\intercal`` (transpose), ``^{-1}``
@@ -50,7 +52,7 @@ from reports.formulas.matrix_expression import (
     Transpose,
     Vec,
 )
-from reports.formulas.matrix_names import LATEX_NAMES
+from reports.formulas.matrix_names import LATEX_NAMES, numbered_layer, numbered_name
 from reports.formulas.matrix_sympy_syntax import MAX_MATRIX_EXPONENT, power, quotient
 
 __all__ = ["matrix_from_latex"]
@@ -450,10 +452,12 @@ class _Parser:
             if braced:
                 self.take()
             mark = self.take()
+            if base in "WAB" and (mark.kind == "NUMBER" or mark.value == "L"):
+                return Name(self.numbered(base, mark, braced))
             if mark.kind != "LETTER":
                 raise FormulaError(
                     f"subscript {mark.value!r} at column {mark.column}: the names use the"
-                    " subscripts l, k, a, b and \\varepsilon"
+                    " subscripts l, k, a, b, \\varepsilon and layer numbers (1, L, {L-1})"
                 )
             subscript = mark.value
             if braced:
@@ -467,6 +471,31 @@ class _Parser:
                 " u_b v_b \\kappa \\sigma_\\varepsilon"
             )
         return Name(name)
+
+    def numbered(self, base: str, mark: _Token, braced: bool) -> str:
+        """The name of a numbered layer (``W_1``, ``A_L``, ``B_{L-1}``), its subscript
+        started by ``mark``; ``W_0``, ``W_{L+1}`` are refused, naming the layer."""
+        spelled = mark.value
+        if mark.kind == "NUMBER" and not (mark.value.isdigit() and (braced or len(spelled) == 1)):
+            raise FormulaError(
+                f"subscript {spelled!r} at column {mark.column}: a layer number is an integer"
+                f" (write {base}_{{{spelled}}} for several digits)"
+            )
+        following = self.peek()
+        if braced and mark.value == "L" and following is not None and following.kind == "OP":
+            sign = self.take().value
+            number = self.expect("NUMBER", None, "a layer offset after L")
+            spelled = f"L{sign}{number.value}"
+        if braced:
+            self.expect("CLOSE", "}", "'}' closing the subscript")
+        text = f"{base}_{{{spelled}}}" if len(spelled) > 1 else f"{base}_{spelled}"
+        try:
+            numbered = numbered_layer(text)
+        except FormulaError as error:
+            raise FormulaError(f"{error} (column {mark.column})") from None
+        if numbered is None:
+            raise FormulaError(f"{text} at column {mark.column} is not a layer's name")
+        return numbered_name(*numbered)
 
 
 def matrix_from_latex(text: str) -> MatrixNode:

@@ -126,12 +126,18 @@ def _no_derivation(l: int, k: int) -> DomainMatrix:
 
 
 def formula_values(
-    node: MatrixNode, spec: MatrixQuantity, network: MatrixNetwork
+    node: MatrixNode,
+    spec: MatrixQuantity,
+    network: MatrixNetwork,
+    compared: Callable[[int, int, int], bool] | None = None,
 ) -> dict[tuple[int, int], NDArray[np.float64]]:
-    """The formula at every case of the network, as floats (exact until the last step)."""
+    """The formula at every case of the network (that ``compared(l, k, depth)`` keeps), as
+    floats (exact until the last step)."""
     widths = network.widths
     out = {}
     for l, k in spec.cases(widths):
+        if compared is not None and not compared(l, k, len(widths) - 1):
+            continue
         size = network.dimension(spec.shape.rows, l, k)
         value = matrix_value(
             node, network.values(l, k), sp.QQ, size=size, layers=network.layer_values
@@ -205,11 +211,13 @@ def monte_carlo_check(
     seed: int = 0,
     n_samples: int | None = None,
     networks: Sequence[tuple[int, ...]] | None = None,
+    compared: Callable[[int, int, int], bool] | None = None,
 ) -> NumericCheck | None:
     """The formula ``node`` (shape-checked for ``spec``) against the simulator at random
-    weights, at every network of ``networks`` (default: the quantity's) and every case, with
-    ``n_samples`` data samples per network (default :data:`N_SAMPLES`, more for a
-    cross-mode covariance); ``None`` for a quantity without a simulator.  Same seed, same
+    weights, at every network of ``networks`` (default: the quantity's) and every case
+    (that ``compared(l, k, depth)`` keeps: a formula naming a numbered layer is compared at
+    that layer only), with ``n_samples`` data samples per network (default :data:`N_SAMPLES`,
+    more for a cross-mode covariance); ``None`` for a quantity without a simulator.  Same seed, same
     result."""
     simulate = _SIMULATORS.get(spec.name)
     if simulate is None:
@@ -221,7 +229,7 @@ def monte_carlo_check(
     for widths in networks if networks is not None else spec.widths:
         weights, teacher = random_network(widths, rng)
         network = numeric_network(weights, teacher)
-        formula = formula_values(node, spec, network)
+        formula = formula_values(node, spec, network, compared)
         estimates = simulate(weights, teacher, list(formula), n_samples, rng)
         for (l, k), value in formula.items():
             parameters: dict[str, object] = {"widths": list(widths)}

@@ -75,7 +75,13 @@ from derivations.symbolic_network import (
 )
 from dlnverify.errors import InvalidParameter
 from reports.formulas.matrix_evaluation import LayerValues
-from reports.formulas.matrix_names import DIMENSIONS, Index
+from reports.formulas.matrix_names import (
+    DIMENSIONS,
+    Index,
+    NumberedLayer,
+    numbered_name,
+    numbered_widths,
+)
 from reports.formulas.matrix_shapes import Shape
 
 __all__ = [
@@ -156,8 +162,19 @@ class MatrixNetwork:
 
     def values(self, l: int, k: int) -> dict[str, DomainMatrix]:
         """Every name's value for the layers ``l`` and ``k`` (1-based)."""
-        values = dict(self.common)
+        values = dict(self.common) | self.numbered_values()
         values |= self.layer_values[l - 1].bound("l") | self.layer_values[k - 1].bound("k")
+        return values
+
+    def numbered_values(self) -> dict[str, DomainMatrix]:
+        """The numbered layers' values, by every name of theirs (``W_1``, ``W_L``,
+        ``W_{L-1}``, ``A_2``, ...)."""
+        depth = len(self.widths) - 1
+        values = {}
+        for j, layer in enumerate(self.layer_values, 1):
+            for numbered in (NumberedLayer(False, j), NumberedLayer(True, depth - j)):
+                for letter, value in (("W", layer.W), ("A", layer.A), ("B", layer.B)):
+                    values[numbered_name(letter, numbered)] = value
         return values
 
     def dimension(self, dimension: sp.Expr, l: int, k: int) -> int:
@@ -165,7 +182,8 @@ class MatrixNetwork:
         h = self.widths
         sizes = {"m": h[-1], "n": h[0], "h_l": h[l], "h_{l-1}": h[l - 1]}
         sizes |= {"h_k": h[k], "h_{k-1}": h[k - 1]}
-        return int(dimension.subs({DIMENSIONS[name]: size for name, size in sizes.items()}))
+        substitution = {DIMENSIONS[name]: size for name, size in sizes.items()}
+        return int(dimension.subs(substitution | numbered_widths(h)))
 
 
 @dataclass(frozen=True)

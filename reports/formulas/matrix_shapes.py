@@ -15,6 +15,8 @@ convention: a :math:`1\times 1` matrix is a scalar, which scales any matrix (als
 * :math:`X \otimes Y` is :math:`(r_Xr_Y) \times (c_Xc_Y)`, :math:`\operatorname{vec}X` is
   :math:`(rc)\times 1`, :math:`\operatorname{tr}X` and :math:`\|X\|_F^2` are scalars;
 * :math:`\Theta(X)` needs :math:`X` of :math:`m \times n` and is :math:`m \times n`;
+* a numbered layer (``W_1``, ``W_L``) stands wherever its family (``W_l``) may, with its own
+  widths (``W_L W_1`` is refused: :math:`h_{L-1} \ne h_1`);
 * a name of a layer index (``W_l``, ``A_k``, ``K``) stands only where that index is the
   quantity's (``gradient`` has ``l``) or bound by an enclosing layer sum
   ``Sum(..., (l, 1, L))``, which may not bind an index already in use;
@@ -52,11 +54,20 @@ from reports.formulas.matrix_expression import (
     Trace,
     Transpose,
     Vec,
+    children,
     formula_text,
+    nodes,
 )
-from reports.formulas.matrix_names import DIMENSIONS, MATRIX_NAMES, Index, dimension_text
+from reports.formulas.matrix_names import (
+    DIMENSIONS,
+    MATRIX_NAMES,
+    Index,
+    dimension_text,
+    name_entry,
+    numbered_layer,
+)
 
-__all__ = ["SCALAR", "Shape", "formula_shape"]
+__all__ = ["SCALAR", "Shape", "formula_shape", "free_indices", "layer_depth"]
 
 _ONE = sp.Integer(1)
 
@@ -116,6 +127,29 @@ def formula_shape(
 
 
 _OUTPUT = Shape(DIMENSIONS["m"], DIMENSIONS["n"])
+
+
+def free_indices(node: MatrixNode, bound: frozenset[str] = frozenset()) -> set[str]:
+    """The layer indices (``l``, ``k``) ``node`` uses outside a layer sum that binds them."""
+    if isinstance(node, Name):
+        index = str(MATRIX_NAMES[node.name].index) if node.name in MATRIX_NAMES else ""
+        return {index} if index and index not in bound else set()
+    if isinstance(node, LayerSum):
+        return free_indices(node.body, bound | {node.index})
+    found: set[str] = set()
+    for child in children(node):
+        found |= free_indices(child, bound)
+    return found
+
+
+def layer_depth(node: MatrixNode) -> int:
+    """The smallest depth at which every numbered layer ``node`` names exists (``W_2``,
+    ``W_{L-1}``: 2; 1 without one)."""
+    depths = [1]
+    for part in nodes(node):
+        if isinstance(part, Name) and (numbered := numbered_layer(part.name)) is not None:
+            depths.append(numbered[1].min_depth)
+    return max(depths)
 
 
 class _Shapes:
@@ -195,10 +229,12 @@ class _Shapes:
         return SCALAR
 
     def name(self, name: str) -> Shape:
-        if name not in self.names:
+        numbered = numbered_layer(name)
+        family = name if numbered is None else f"{numbered[0]}_l"  # W_1 where W_l is
+        if family not in self.names:
             allowed = ", ".join(self.names)
             raise FormulaError(f"{name} is not available here; names allowed: {allowed}")
-        entry = MATRIX_NAMES[name]
+        entry = name_entry(name)
         index = str(entry.index)
         if entry.index != Index.NONE and index not in self.indices and index not in self.bound:
             raise FormulaError(

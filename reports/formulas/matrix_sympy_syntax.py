@@ -54,7 +54,7 @@ from reports.formulas.matrix_expression import (
     Transpose,
     Vec,
 )
-from reports.formulas.matrix_names import MATRIX_NAMES
+from reports.formulas.matrix_names import MATRIX_NAMES, numbered_layer, numbered_name
 from reports.formulas.sympy_syntax import NotSympySyntax
 
 __all__ = [
@@ -147,6 +147,7 @@ def _scan(tree: ast.Expression) -> None:
             raise FormulaError(f"constant {excerpt(repr(node.value))} not allowed; only numbers")
         if isinstance(node, ast.Name):
             known = node.id in MATRIX_NAMES or node.id in _CALLS or node.id in _BOUND_LETTERS
+            known = known or numbered_layer(node.id) is not None  # W_1, W_L; W_0 refused
             if not known and node.id not in unknown:
                 unknown.append(node.id)
     if unknown:
@@ -176,9 +177,10 @@ class _Builder:
             terms.append(self.build(node, down))
             return Sum(tuple(reversed(terms)))
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.MatMult):
+            # ``*`` is left-associative: a product on the right was written in parentheses,
+            # and stays one factor (a 1 x 1 one is a scalar: ``X*(v_a.T*v_a)``)
             left, right = self.build(node.left, down), self.build(node.right, down)
-            factors = (*_factors(left), *_factors(right))
-            return Product(factors)
+            return Product((*_factors(left), right))
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             return quotient(self.build(node.left, down), self.build(node.right, down))
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
@@ -195,7 +197,8 @@ class _Builder:
                 raise FormulaError(
                     f"{node.id} stands only in the bound of a layer sum, Sum(expr, (l, 1, L))"
                 )
-            return Name(node.id)
+            numbered = numbered_layer(node.id)
+            return Name(node.id if numbered is None else numbered_name(*numbered))
         if isinstance(node, ast.Tuple):
             raise FormulaError("a tuple stands only as the bound of a sum, Sum(expr, (l, 1, L))")
         if isinstance(node, ast.Attribute):
@@ -272,7 +275,7 @@ def _sum_index(bound: ast.expr) -> str:
 
 
 def _factors(node: MatrixNode) -> tuple[MatrixNode, ...]:
-    """The factors of a product node, or the node itself (products are kept flat)."""
+    """The factors of a product node, or the node itself (a chain of products is kept flat)."""
     return node.factors if isinstance(node, Product) else (node,)
 
 

@@ -171,6 +171,10 @@ SHAPES = [
     ("kron(A_l.T*Delta*B_k.T, B_l*Delta.T*A_k)*K", "h_l h_{l-1} x h_k h_{k-1}"),
     ("u_a.T*W*v_a", "1 x 1"),
     ("(u_a.T*W*v_a)*W_l", "h_l x h_{l-1}"),
+    # a parenthesised 1 x 1 product is a scalar wherever it stands, in both syntaxes
+    ("W_l*(v_a.T*v_a)", "h_l x h_{l-1}"),
+    ("A_l.T*(u_a.T*W*v_a)*Delta*B_l.T", "h_l x h_{l-1}"),
+    ("W_l (v_a^\\top v_a)", "h_l x h_{l-1}"),
     ("I + W_l*W_l.T", "h_l x h_l"),
     ("I*W_l*I", "h_l x h_{l-1}"),
     ("vec(W_l)", "h_l h_{l-1} x 1"),
@@ -201,6 +205,8 @@ SHAPE_REFUSALS = [
     ("inverse(W_l)", r"an inverse of 'W_l'"),
     ("W_l**2", "a power of 'W_l'"),
     ("W_l/W_k", "only a scalar divides"),
+    # without the parentheses the product chains v_a^T after W_l
+    ("W_l*v_a.T*v_a", r"'W_l' \(h_l x h_\{l-1\}\) times 'transpose\(v_a\)' \(1 x n\)"),
 ]
 
 
