@@ -165,8 +165,10 @@ def _check_file(args: argparse.Namespace) -> int:
         verified = sum(r.verified for r in results)
         print_json({"file": args.file, "verified": verified, "checks": checks})
     else:
+        from reports.formulas.result import at_text
+
         rows = [
-            [e.name, e.quantity, r.verdict, ", ".join(f"{k}={v:g}" for k, v in _at(r).items())]
+            [e.name, e.quantity, r.verdict, at_text(_at(r), "=")]
             for e, r in zip(entries, results, strict=True)
         ]
         print(table(rows, ["name", "quantity", "verdict", "at"]))

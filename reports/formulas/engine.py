@@ -162,7 +162,7 @@ def check(
             derived=concluded.derived,
             message=concluded.message,
             elapsed=time.perf_counter() - started,
-            at=inputs.fixed,
+            at=inputs.shown_at,
             reading=inputs.reading,
         )
     except TimeLimitReached:
@@ -175,7 +175,7 @@ def check(
             derived=derived,
             message=f"time limit of {timeout:g} s reached before a verdict",
             elapsed=time.perf_counter() - started,
-            at=inputs.fixed,
+            at=inputs.shown_at,
             reading=inputs.reading,
         )
     verdict, message = _verdict(
@@ -204,7 +204,7 @@ def check(
         numeric=numeric,
         message=_with_notes(message, inputs, explanation.depths),
         elapsed=time.perf_counter() - started,
-        at=inputs.fixed,
+        at=inputs.shown_at,
         depths=explanation.depths,
         reading=inputs.reading,
     )

@@ -96,6 +96,12 @@ class Inputs:
     in_eta: bool = False
 
     @property
+    def shown_at(self) -> dict[str, int | float]:
+        """The values held fixed as a result shows them: :attr:`fixed`, and ``L = oo``
+        (``math.inf``) for a depth limit."""
+        return self.fixed | ({"L": math.inf} if self.depth_limit else {})
+
+    @property
     def foreign(self) -> bool:
         """Whether the formula uses a symbol only another convention has (``eta`` where
         ``kappa`` belongs): it can then never equal the derived result."""

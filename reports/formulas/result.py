@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,21 @@ def numeric_json(numeric: NumericCheck | None) -> dict[str, Any] | None:
             for c in numeric.cases
         ],
     }
+
+
+def at_json(value: float) -> float | str:
+    """A held-fixed value in ``--json``: the number, or ``"oo"`` for ``L = oo`` (strict JSON
+    has no infinity)."""
+    return "oo" if value == math.inf else value
+
+
+def at_text(at: Mapping[str, float], equals: str) -> str:
+    """The held-fixed values as text, ``name{equals}value`` joined by commas (``oo`` for
+    ``L = oo``)."""
+    return ", ".join(
+        f"{name}{equals}{'oo' if value == math.inf else format(value, 'g')}"
+        for name, value in at.items()
+    )
 
 
 @dataclass(frozen=True)
@@ -137,7 +153,7 @@ class CheckResult:
         return {
             "quantity": self.quantity,
             "formula": self.formula,
-            "at": self.at,
+            "at": {name: at_json(value) for name, value in self.at.items()},
             "verdict": str(self.verdict),
             "verified": self.verified,
             "symbolic": str(self.symbolic),
@@ -160,7 +176,7 @@ class CheckResult:
         comparisons."""
         lines = [f"{self.verdict.upper()}: {self.quantity} — {self.message}"]
         if self.at:
-            lines.append(f"  at:         {', '.join(f'{k} = {v:g}' for k, v in self.at.items())}")
+            lines.append(f"  at:         {at_text(self.at, ' = ')}")
         if self.derived is not None:
             lines.append(f"  derived:    {sp.sstr(self.derived)}")
         lines += [f"  read:       {reading}" for reading in self.reading]

@@ -36,7 +36,8 @@ def test_the_diffusion_peak_without_label_noise_tends_to_two_thirds_of_sigma():
         assert result.verdict == Verdict.VERIFIED, (depth, result.message)
         assert result.symbolic == Symbolic.EQUAL
         assert "L = oo" in " ".join(result.reading)
-        assert result.at == {"sigma_eps": 0}
+        assert result.at == {"sigma_eps": 0, "L": math.inf}
+        assert "at:         sigma_eps = 0, L = oo" in result.text()
 
 
 def test_the_diffusion_peak_limit_with_label_noise_and_its_slips():
@@ -115,6 +116,7 @@ def test_cli_at_infinite_depth(capsys):
     assert code == ExitCode.OK
     assert payload["verified"] is True
     assert payload["derived"] == "2*sigma/3"
+    assert payload["at"] == {"L": "oo", "sigma_eps": 0}  # strict JSON: no Infinity
     code = main(["check", "collapse_rate", "kappa", "--at", "L=oo", "--json"])
     error = json.loads(capsys.readouterr().out)
     assert code == ExitCode.BAD_INPUT
