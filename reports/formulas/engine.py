@@ -43,6 +43,7 @@ from derivations.conventions import PARAMETERS
 from dlnverify.errors import InvalidParameter
 from reports.claims import get_quantity
 from reports.engine.quantity import Quantity
+from reports.engine.quantity_cache import cached_components
 from reports.engine.seed import check_seed
 from reports.engine.verdict import Comparison, NumericCheck, numeric_check
 from reports.formulas.chain_result import StepVerdict
@@ -224,8 +225,8 @@ def _prepare(
 
 def _derived_components(inputs: Inputs) -> dict[str, sp.Expr]:
     """The derived result by convention kind (at the fixed depth, if any), at the fixed
-    values."""
-    components = inputs.spec.components_at(fixed_depth(inputs.fixed))
+    values; derived once and kept (:mod:`reports.engine.quantity_cache`)."""
+    components = cached_components(inputs.spec, fixed_depth(inputs.fixed))
     return {kind: at_fixed_values(expr, inputs.substitution) for kind, expr in components.items()}
 
 
