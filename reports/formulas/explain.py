@@ -18,7 +18,7 @@ import sympy as sp
 
 from derivations.conventions import CONVENTION_RESCALINGS, PARAMETERS
 from reports.engine.quantity import Quantity
-from reports.formulas.evaluation import differs
+from reports.formulas.evaluation import differs, evaluate
 
 __all__ = ["agreeing_depths", "convention_match", "smallest_counterexample"]
 
@@ -31,7 +31,8 @@ def convention_match(
 ) -> str | None:
     """The name of the first convention under which ``parsed`` equals the derived result
     (given by its ``components``): symbolically, or at every probe point (a convention's own
-    symbols set to fixed values there)."""
+    symbols set to fixed values there).  A convention under which the two differ at a probe
+    point, both sides finite there, is passed over without simplifying (it cannot match)."""
     for rescaling in CONVENTION_RESCALINGS:
         if not any(kind in rescaling.factors for kind in components):
             continue
@@ -49,11 +50,31 @@ def convention_match(
         else:
             local = symbols
         probe = [p | {str(sym): 0.37 + 0.11 * i for i, sym in enumerate(extra)} for p in points]
+        if _apart_at_a_point(parsed, rescaled, probe, local):
+            continue  # not equal, so simplify (seconds) could not show it equal
         if sp.simplify(parsed - rescaled) == 0 or all(
             differs(parsed, rescaled, point, local) is False for point in probe
         ):
             return rescaling.name
     return None
+
+
+def _apart_at_a_point(
+    left: sp.Expr,
+    right: sp.Expr,
+    points: Sequence[dict[str, float]],
+    symbols: Mapping[str, sp.Symbol],
+) -> bool:
+    """Whether both sides are finite reals at one of ``points`` and differ there far beyond
+    round-off (:func:`~reports.formulas.evaluation.differs`): then they are not the same
+    expression.  A side that is not a finite real there proves nothing (it may be a
+    removable singularity of an equal expression)."""
+    for point in points:
+        if evaluate(left, point, symbols) is None or evaluate(right, point, symbols) is None:
+            continue
+        if differs(left, right, point, symbols):
+            return True
+    return False
 
 
 def agreeing_depths(
