@@ -143,8 +143,7 @@ _SHIFT = "kappa*(L-1)*sigma**(1-2/L)*sigma_eps**2/2"
 _DENSITY_L1 = "(2*(sigma-s)**2+sigma_eps**2)**(-1-1/(2*kappa))"
 _HALF_L2 = "log(sigma/s0 - 1)/(2*sigma)"
 _IMBALANCE = (
-    "kappa*((sigma_b-s_b)**2-(sigma-s)**2)"
-    "*s**(2/L)*(s**(2-2/L)-s_b**(2-2/L))/(s**(2/L)-s_b**(2/L))"
+    "kappa*((sigma_b-s_b)**2-(sigma-s)**2)*s**(2/L)*(s**(2-2/L)-s_b**(2-2/L))/(s**(2/L)-s_b**(2/L))"
 )
 _NETWORK_MEAN = "sigma - kappa*sigma_eps**2/2*(L-1)*sigma**(1-2/L)*(1 + (m + n - 2)/L)"
 _PLATEAU = "sigma**2*(r-k)*(r-k+1)*(2*(r-k)+1)/12 + m*sigma_eps**2/2"
