@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sympy as sp
@@ -130,23 +131,73 @@ def smallest_counterexample(
     if quantity.constraint is not None:
         strategy = strategy.filter(quantity.constraint)
 
-    def condition(point: dict[str, float]) -> bool:
+    def exact(point: dict[str, float]) -> bool:
         return bool(differs(parsed, derived, point, symbols))
 
+    screen = _float_screen(parsed, derived, symbols)
+
+    def screened(point: dict[str, float]) -> bool:
+        return screen(point) or exact(point)
+
+    def search(condition: Any) -> dict[str, float] | None:
+        try:
+            return find(
+                strategy,
+                condition,
+                settings=settings(
+                    derandomize=True,
+                    database=None,
+                    max_examples=200,
+                    deadline=None,
+                    # no "explain" phase: it re-runs the comparison hundreds of times to
+                    # annotate a failure report that find() never shows
+                    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+                    suppress_health_check=list(HealthCheck),
+                ),
+            )
+        except NoSuchExample:
+            return fallback
+
+    found = search(screened)
+    if found is None or found is fallback or exact(found):
+        return found
+    return search(exact)  # the float screen misled the search (cancellation): exactly again
+
+
+#: Relative gap of two float64 values that the float screen takes as a difference: far
+#: beyond the round-off of a well-conditioned evaluation (about 1e-15).
+_FLOAT_GAP = 1e-6
+
+
+def _float_screen(
+    parsed: sp.Expr, derived: sp.Expr, symbols: Mapping[str, sp.Symbol]
+) -> Callable[[dict[str, float]], bool]:
+    """A fast first look for the counterexample search: ``True`` where both sides evaluate in
+    float64 to finite values more than :data:`_FLOAT_GAP` apart (relative), ``False`` where
+    it cannot tell (the exact :func:`~reports.formulas.evaluation.differs` decides then).
+
+    An ill-conditioned side can make float64 wrong by more than that, so a point found with
+    the screen is confirmed exactly, and the search is redone exactly if it is not.  Sides
+    with sums or products (carried out per depth) are never screened.
+    """
+    if parsed.has(sp.Sum, sp.Product) or derived.has(sp.Sum, sp.Product):
+        return lambda point: False
+    names = sorted(symbols)
+    arguments = [symbols[name] for name in names]
     try:
-        return find(
-            strategy,
-            condition,
-            settings=settings(
-                derandomize=True,
-                database=None,
-                max_examples=200,
-                deadline=None,
-                # no "explain" phase: it re-runs the comparison hundreds of times to annotate
-                # a failure report that find() never shows
-                phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
-                suppress_health_check=list(HealthCheck),
-            ),
-        )
-    except NoSuchExample:
-        return fallback
+        left = sp.lambdify(arguments, parsed, modules="math")
+        right = sp.lambdify(arguments, derived, modules="math")
+    except Exception:  # a function the math module lacks: no screen
+        return lambda point: False
+
+    def apart(point: dict[str, float]) -> bool:
+        values = [float(point[name]) for name in names]
+        try:
+            mine, theirs = float(left(*values)), float(right(*values))
+        except (ArithmeticError, ValueError, TypeError):
+            return False
+        if not (math.isfinite(mine) and math.isfinite(theirs)):
+            return False
+        return abs(mine - theirs) > _FLOAT_GAP * (abs(mine) + abs(theirs))
+
+    return apart

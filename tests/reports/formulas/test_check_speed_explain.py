@@ -9,7 +9,9 @@ import sympy as sp
 
 from derivations.conventions import PARAMETERS
 from reports.claims import get_quantity
+from reports.formulas import explain
 from reports.formulas.explain import _apart_at_a_point, convention_match
+from reports.formulas.inputs import prepare_inputs
 from reports.formulas.points import probe_points
 
 DIFFUSION = "kappa*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2)"
@@ -43,3 +45,38 @@ def test_the_conventions_named_are_unchanged(factor, named):
     components = spec.components()
     parsed = factor * sp.Add(*components.values())
     assert convention_match(parsed, components, _points("diffusion"), spec.symbols()) == named
+
+
+WRONG_DIFFUSIONS = (
+    DIFFUSION.replace("4-4/L", "4-3/L"),
+    "kappa*L**2*s**(4-4/L)*(2*(sigma-s)**2+sigma_eps**2) + kappa*(sigma-s)**3",
+)
+
+
+@pytest.mark.parametrize("formula", WRONG_DIFFUSIONS)
+def test_the_float_screen_finds_the_exact_searchs_counterexample(formula, monkeypatch):
+    spec = get_quantity("diffusion")
+    symbols = spec.symbols()
+    parsed = prepare_inputs(spec, formula, None, "sympy").written
+    derived = sp.Add(*spec.components().values())
+    screened = explain.smallest_counterexample(parsed, derived, spec, symbols, None, {})
+    monkeypatch.setattr(explain, "_float_screen", lambda *args: lambda point: False)
+    exact = explain.smallest_counterexample(parsed, derived, spec, symbols, None, {})
+    assert screened == exact
+    assert screened is not None
+
+
+def test_a_point_the_float_screen_gets_wrong_is_not_a_counterexample():
+    # (s + 1e8)^2 - s^2 - 2e8 s - 1e16 is exactly 0, but float64 loses it to round-off
+    spec = get_quantity("diffusion")
+    symbols = spec.symbols()
+    derived = sp.Add(*spec.components().values())
+    big = sp.Integer(10) ** 8
+    zero = sp.Add((s + big) ** 2, -(s**2), -2 * big * s, -(big**2), evaluate=False)
+    assert sp.expand(zero) == 0
+    screen = explain._float_screen(derived + zero, derived, symbols)
+    point = {"s": 0.3, "sigma": 1.0, "kappa": 0.1, "L": 2, "sigma_eps": 0.2}
+    assert screen(point)  # the screen is misled here ...
+    fixed = {"L": 2, "sigma": 1.0, "kappa": 0.1, "sigma_eps": 0.2}
+    found = explain.smallest_counterexample(derived + zero, derived, spec, symbols, None, fixed)
+    assert found is None  # ... but no point is reported where the two are equal
