@@ -167,6 +167,11 @@ def smallest_counterexample(
 #: Relative gap of two float64 values that the float screen takes as a difference: far
 #: beyond the round-off of a well-conditioned evaluation (about 1e-15).
 _FLOAT_GAP = 1e-6
+#: The screen's conditioning test: the continuous parameters moved by this relative amount
+#: may move each side by at most :data:`_NUDGE_CHANGE` (relative), a condition number below
+#: about 1e3, so that float64's error (condition number times 1e-16) stays far below the gap.
+_NUDGE = 1e-7
+_NUDGE_CHANGE = 1e-4
 
 
 def _float_screen(
@@ -176,8 +181,10 @@ def _float_screen(
     float64 to finite values more than :data:`_FLOAT_GAP` apart (relative), ``False`` where
     it cannot tell (the exact :func:`~reports.formulas.evaluation.differs` decides then).
 
-    An ill-conditioned side can make float64 wrong by more than that, so a point found with
-    the screen is confirmed exactly, and the search is redone exactly if it is not.  Sides
+    An ill-conditioned side can make float64 wrong by more than that: a point where moving
+    the continuous parameters by :data:`_NUDGE` moves a side by more than
+    :data:`_NUDGE_CHANGE` is left to the exact evaluation; and a point found with the screen
+    is confirmed exactly, the search redone exactly if it is not.  Sides
     with sums or products (carried out per depth) are never screened.
     """
     if parsed.has(sp.Sum, sp.Product) or derived.has(sp.Sum, sp.Product):
@@ -190,14 +197,29 @@ def _float_screen(
     except Exception:  # a function the math module lacks: no screen
         return lambda point: False
 
-    def apart(point: dict[str, float]) -> bool:
-        values = [float(point[name]) for name in names]
+    continuous = [not PARAMETERS[name].integer if name in PARAMETERS else False for name in names]
+
+    def values_at(point: dict[str, float], nudge: float) -> tuple[float, float] | None:
+        values = [
+            float(point[name]) * (nudge if moved else 1.0)
+            for name, moved in zip(names, continuous, strict=True)
+        ]
         try:
             mine, theirs = float(left(*values)), float(right(*values))
         except (ArithmeticError, ValueError, TypeError):
+            return None
+        return (mine, theirs) if math.isfinite(mine) and math.isfinite(theirs) else None
+
+    def steady(at: float, nudged: float) -> bool:
+        return abs(at - nudged) <= _NUDGE_CHANGE * (abs(at) + abs(nudged))
+
+    def apart(point: dict[str, float]) -> bool:
+        here, there = values_at(point, 1.0), values_at(point, 1.0 + _NUDGE)
+        if here is None or there is None:
             return False
-        if not (math.isfinite(mine) and math.isfinite(theirs)):
-            return False
+        (mine, theirs), (mine_nudged, theirs_nudged) = here, there
+        if not (steady(mine, mine_nudged) and steady(theirs, theirs_nudged)):
+            return False  # ill-conditioned here: float64 may be far off
         return abs(mine - theirs) > _FLOAT_GAP * (abs(mine) + abs(theirs))
 
     return apart
