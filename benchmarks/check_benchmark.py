@@ -141,6 +141,13 @@ _TWO_MODE = (
 )
 _SHIFT = "kappa*(L-1)*sigma**(1-2/L)*sigma_eps**2/2"
 _DENSITY_L1 = "(2*(sigma-s)**2+sigma_eps**2)**(-1-1/(2*kappa))"
+_HALF_L2 = "log(sigma/s0 - 1)/(2*sigma)"
+_IMBALANCE = (
+    "kappa*((sigma_b-s_b)**2-(sigma-s)**2)*s**(2/L)*(s**(2-2/L)-s_b**(2-2/L))/(s**(2/L)-s_b**(2/L))"
+)
+_NETWORK_MEAN = "sigma - kappa*sigma_eps**2/2*(L-1)*sigma**(1-2/L)*(1 + (m + n - 2)/L)"
+_PLATEAU = "sigma**2*(r-k)*(r-k+1)*(2*(r-k)+1)/12 + m*sigma_eps**2/2"
+_POPULATION_LOSS = "((sigma-s)**2 + (sigma_b-s_b)**2 + m*sigma_eps**2)/2"
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,22 @@ LIST_CASES = (
     _ListCase("two_mode_drift", "wrong", f"{_GRADIENT} + {_OWN_ITO}"),
     _ListCase("two_mode_ito_drift", "correct", _TWO_MODE),
     _ListCase("two_mode_ito_drift", "wrong", f"1.1*({_TWO_MODE})"),
+    _ListCase("batch_noise_factor", "correct", "(N-B)/(B*(N-1))"),
+    _ListCase("batch_noise_factor", "wrong", "1.1*(N-B)/(B*(N-1))"),
+    _ListCase("cross_mode_drift", "correct", "0"),
+    _ListCase("cross_mode_drift", "wrong", "kappa*sigma_eps**2*s*s_b"),
+    _ListCase("half_time", "correct", _HALF_L2, at="L=2"),
+    _ListCase("half_time", "wrong", f"1.1*{_HALF_L2}", at="L=2"),
+    _ListCase("imbalance_drift", "correct", _IMBALANCE),
+    _ListCase("imbalance_drift", "wrong", f"1.1*{_IMBALANCE}"),
+    _ListCase("isotropic_ito_drift", "correct", "0"),
+    _ListCase("isotropic_ito_drift", "wrong", "T*(L-1)*s**(1-2/L)/2"),
+    _ListCase("network_mean", "correct", _NETWORK_MEAN),
+    _ListCase("network_mean", "wrong", f"1.1*({_NETWORK_MEAN})"),
+    _ListCase("plateau_loss", "correct", _PLATEAU),
+    _ListCase("plateau_loss", "wrong", f"2*({_PLATEAU})"),
+    _ListCase("population_loss", "correct", _POPULATION_LOSS),
+    _ListCase("population_loss", "wrong", f"1.1*{_POPULATION_LOSS}"),
 )
 #: Goal for the whole list, end to end: p95 under 5 s, no quantity over 15 s.
 LIST_TARGETS = {"p95": 5.0, "max": 15.0}

@@ -9,6 +9,8 @@ against the derived :math:`s^\ast` (:mod:`derivations.diffusion_peak`).  The che
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -22,6 +24,7 @@ from reports.claims._aligned_point import aligned_network
 from reports.claims.aligned_balanced import DIFFUSION_PROFILE
 from reports.engine.claim import Claim, MonteCarlo
 from reports.engine.quantity import Quantity, quantity_comparisons
+from reports.engine.quantity_cache import cached_components
 from reports.engine.verdict import Comparison
 
 __all__ = [
@@ -44,19 +47,89 @@ _PEAK_SAMPLES = 60_000
 _PEAK_BATCHES = 10
 
 
-def _simulated_diffusion_curve(point: Mapping[str, float], seed: int, n_samples: int):
-    """``s -> Var c_1(s)`` with common random numbers: the same bases and data at every ``s``,
-    so the estimate is a smooth function of ``s`` that an optimiser can maximise."""
+def _diffusion_samples(point: Mapping[str, float], seed: int, n_samples: int, s: float):
+    """Samples of :math:`c_1` of mode 0 at amplitude ``s``, from the generator seeded ``seed``
+    (the same bases and data at every ``s``: common random numbers)."""
+    generator = np.random.default_rng(seed)
+    teacher, weights = aligned_network({**point, "s": s}, generator)
+    return modewise_diffusion_samples(
+        weights, teacher, n_samples=n_samples, rng=generator, sampler="empirical"
+    )[..., 0]
+
+
+#: Relative gap allowed between the samples at a third amplitude and their affine prediction
+#: (:func:`_closed_form_curve`): round-off only.
+_AFFINE_ROUNDOFF = 1e-9
+
+
+def _closed_form_curve(point: Mapping[str, float], seed: int, n_samples: int):
+    r"""``s -> Var c_1(s)`` of :func:`_direct_curve`, in closed form in ``s`` from the samples
+    at two amplitudes; ``None`` where the samples do not have the form below.
+
+    With the bases and data held fixed, every sample of :math:`c_1 = \langle\nabla s,
+    \xi\rangle` on the aligned-balanced manifold is :math:`s^{2-2/L}(a_i + b_i s)`: each
+    layer is :math:`s^{1/L}` times a fixed rank-one matrix, so :math:`\nabla_{W_l} s` and the
+    per-sample gradient each carry :math:`s^{(L-1)/L}`, and the residual
+    :math:`(T - s\,u v^\top)x_i + \varepsilon_i` is affine in :math:`s`.  So
+    :math:`\operatorname{Var} c_1(s) = s^{4-4/L}(V_{aa} + 2sV_{ab} + s^2V_{bb})` with the
+    (population, ``ddof=0``) sample moments of :math:`a, b` — the same function as the direct
+    one, evaluated in constant time.  The form is verified on the samples at a third
+    amplitude (to round-off, :data:`_AFFINE_ROUNDOFF`); where it does not hold, ``None``.
+    """
+    sigma, power = float(point["sigma"]), 2.0 - 2.0 / float(point["L"])
+    low, high, between = 0.25 * sigma, 0.75 * sigma, 0.5 * sigma
+    at_low = _diffusion_samples(point, seed, n_samples, low) / low**power
+    at_high = _diffusion_samples(point, seed, n_samples, high) / high**power
+    b = (at_high - at_low) / (high - low)
+    a = at_low - b * low
+    seen = _diffusion_samples(point, seed, n_samples, between)
+    predicted = between**power * (a + b * between)
+    scale = float(np.max(np.abs(seen))) + np.finfo(float).tiny
+    if not float(np.max(np.abs(predicted - seen))) <= _AFFINE_ROUNDOFF * scale:
+        return None
+    a, b = a - a.mean(), b - b.mean()
+    return _ClosedFormCurve(
+        power, float(np.mean(a * a)), float(np.mean(a * b)), float(np.mean(b * b))
+    )
+
+
+@dataclass(frozen=True)
+class _ClosedFormCurve:
+    r""":math:`s^{2p}(V_{aa} + 2sV_{ab} + s^2V_{bb})`, :math:`p = 2 - 2/L`
+    (:func:`_closed_form_curve`)."""
+
+    power: float
+    v_aa: float
+    v_ab: float
+    v_bb: float
+
+    def __call__(self, s: float) -> float:
+        return s ** (2 * self.power) * (self.v_aa + 2 * s * self.v_ab + s * s * self.v_bb)
+
+    def stationary_points(self) -> list[float]:
+        r"""The positive roots of the derivative: :math:`\partial_s \log` of the curve
+        vanishes where :math:`(2p+2)V_{bb}s^2 + (4p+2)V_{ab}s + 2pV_{aa} = 0`."""
+        p = self.power
+        roots = np.roots([(2 * p + 2) * self.v_bb, (4 * p + 2) * self.v_ab, 2 * p * self.v_aa])
+        return sorted(float(r.real) for r in roots if abs(r.imag) == 0 and r.real > 0)
+
+
+def _direct_curve(point: Mapping[str, float], seed: int, n_samples: int):
+    """``s -> Var c_1(s)``, simulated afresh at every ``s``."""
 
     def curve(s: float) -> float:
-        generator = np.random.default_rng(seed)
-        teacher, weights = aligned_network({**point, "s": s}, generator)
-        c1 = modewise_diffusion_samples(
-            weights, teacher, n_samples=n_samples, rng=generator, sampler="empirical"
-        )[..., 0]
-        return float(np.var(c1))
+        return float(np.var(_diffusion_samples(point, seed, n_samples, s)))
 
     return curve
+
+
+def _simulated_diffusion_curve(point: Mapping[str, float], seed: int, n_samples: int):
+    """``s -> Var c_1(s)`` with common random numbers: the same bases and data at every ``s``,
+    so the estimate is a smooth function of ``s`` that an optimiser can maximise; in closed
+    form from three simulations where the samples have its form (:func:`_closed_form_curve`),
+    else simulated at every ``s``."""
+    closed = _closed_form_curve(point, seed, n_samples)
+    return _direct_curve(point, seed, n_samples) if closed is None else closed
 
 
 #: Relative tolerance of the maximiser (``xatol`` of the bounded Brent search, times sigma);
@@ -65,13 +138,20 @@ _XATOL = 1e-6
 
 
 def _argmax(curve, upper: float) -> float:
-    from scipy.optimize import minimize_scalar
-
+    """The interior maximiser of ``curve`` on ``(0, upper)``: bracketed from a coarse grid,
+    then the stationary point in the bracket where ``curve`` is a
+    :class:`_ClosedFormCurve` (exact), else a bounded Brent search to :data:`_XATOL`."""
     # the interior maximum lies in (0, sigma) (C8); bracket it from a coarse grid first
     grid = np.linspace(0.02, 0.98, 25) * upper
     values = [curve(float(s)) for s in grid]
     best = int(np.argmax(values))
     low, high = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
+    if isinstance(curve, _ClosedFormCurve) and 0 < best < len(grid) - 1:
+        inside = [s for s in curve.stationary_points() if low < s < high]
+        if inside:
+            return max(inside, key=curve)
+    from scipy.optimize import minimize_scalar
+
     result = minimize_scalar(
         lambda s: -curve(s), bounds=(low, high), method="bounded", options={"xatol": _XATOL * upper}
     )
@@ -85,9 +165,11 @@ def simulated_diffusion_peak(point: Mapping[str, float], rng: np.random.Generato
     sampling error from the spread of the maximisers of :data:`_PEAK_BATCHES` independent
     batches (batch means: :math:`\mathrm{sd}_{\text{batch}} / \sqrt{K}`, widened for its
     :math:`K - 1` degrees of freedom) and the optimiser's tolerance
-    :math:`x_{\mathrm{tol}} = 10^{-6}\sigma`.  Without label noise the sampling error
-    vanishes: the simulated diffusion is then a sample constant times a function of
-    :math:`s`, so every batch has the same maximiser and only the optimiser's error remains.
+    :math:`x_{\mathrm{tol}} = 10^{-6}\sigma` (kept where the maximiser is the exact root of
+    the closed-form curve, :func:`_closed_form_curve`, whose round-off is far below it).
+    Without label noise the sampling error vanishes: the simulated diffusion is then a sample
+    constant times a function of :math:`s`, so every batch has the same maximiser and only
+    the optimiser's error remains.
     """
     sigma = float(point["sigma"])
     seeds = rng.integers(0, 2**63, size=_PEAK_BATCHES + 1)
@@ -96,19 +178,29 @@ def simulated_diffusion_peak(point: Mapping[str, float], rng: np.random.Generato
         _argmax(_simulated_diffusion_curve(point, int(seed), _PEAK_SAMPLES // _PEAK_BATCHES), sigma)
         for seed in seeds[1:]
     ]
-    from scipy.stats import norm, t
+    from scipy.special import ndtri, stdtrit  # not scipy.stats: seconds of imports
 
     # Only K - 1 degrees of freedom behind the SE: widen it by the ratio of the Student-t to
     # the normal quantile at the false-alarm rate 1e-6, so a z-test keeps its stated rate.
     alpha = 1e-6
-    widen = t.isf(alpha / 2, _PEAK_BATCHES - 1) / norm.isf(alpha / 2)
+    widen = float(stdtrit(_PEAK_BATCHES - 1, alpha / 2) / ndtri(alpha / 2))
     sampling = widen * float(np.std(batch, ddof=1)) / np.sqrt(_PEAK_BATCHES)
     return Estimate(full, float(np.hypot(sampling, _XATOL * sigma)), _PEAK_SAMPLES)
 
 
+@cache
+def _threshold_function():
+    r"""The derived :math:`\sigma_\varepsilon` threshold (Eq. 10) as a float function of
+    ``(sigma, L)``, derived once (:mod:`reports.engine.quantity_cache`)."""
+    import sympy as sp
+
+    threshold = cached_components(PEAK_THRESHOLD_QUANTITY)["location"]
+    return sp.lambdify((sigma, L), threshold, modules="math")
+
+
 def _below_threshold(point: Mapping[str, float]) -> bool:
-    threshold = peak_threshold().xreplace({sigma: point["sigma"], L: point["L"]})
-    return bool(point["sigma_eps"] < 0.9 * float(threshold))
+    threshold = _threshold_function()(float(point["sigma"]), float(point["L"]))
+    return bool(point["sigma_eps"] < 0.9 * threshold)
 
 
 DIFFUSION_PEAK_QUANTITY = Quantity(

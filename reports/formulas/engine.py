@@ -44,6 +44,7 @@ from derivations.conventions import PARAMETERS
 from dlnverify.errors import InvalidParameter
 from reports.claims import get_quantity
 from reports.engine.quantity import Quantity
+from reports.engine.quantity_cache import cached_components
 from reports.engine.seed import check_seed
 from reports.engine.verdict import Comparison, NumericCheck, numeric_check
 from reports.formulas.chain_result import StepVerdict
@@ -262,8 +263,8 @@ def _prepare(
 
 def _derived_components(inputs: Inputs) -> dict[str, sp.Expr]:
     """The derived result by convention kind (at the fixed depth, if any), at the fixed
-    values."""
-    components = inputs.spec.components_at(fixed_depth(inputs.fixed))
+    values; derived once and kept (:mod:`reports.engine.quantity_cache`)."""
+    components = cached_components(inputs.spec, fixed_depth(inputs.fixed))
     return {kind: at_fixed_values(expr, inputs.substitution) for kind, expr in components.items()}
 
 
@@ -395,7 +396,57 @@ def _compare_symbolically(sides: _Sides) -> SymbolicComparison:
     ``kappa`` belongs) is different without evaluation."""
     if sides.inputs.foreign:
         return SymbolicComparison(Symbolic.DIFFERENT, simplified(sides.left - sides.right))
+    refuted = _refuted_at_a_point(sides)
+    if refuted is not None:
+        return refuted
     return compare_symbolically(sides.left, sides.right, sides.points, sides.symbols)
+
+
+#: Seconds that simplifying the difference of a formula already refuted at a probe point may
+#: take (within the check's own limit); past them the difference is shown as it stands.
+_DIFFERENCE_SECONDS = 3.0
+
+
+def _refuted_at_a_point(sides: _Sides) -> SymbolicComparison | None:
+    """The outcome of :func:`~reports.formulas.symbolic.compare_symbolically` for a formula
+    that differs from the derived result at a probe point, found without first simplifying
+    the difference (seconds for a long expression): different, the first probe point where
+    the two differ as the witness, as there; ``None`` (compare symbolically) if no point
+    differs, or if the first that does is one where the formula is not a finite real (a
+    removable singularity of an equal formula, which simplification would show equal) or
+    where the gap is below :data:`_ROUNDOFF_FLOOR` (a side that is 0 there against
+    round-off of the other).
+
+    A difference at a point where both sides are finite reals proves that the two are not
+    equal, so simplification could not show them equal: the verdict is the one it would
+    give.  The difference shown is simplified as there, for at most
+    :data:`_DIFFERENCE_SECONDS`, else shown unsimplified."""
+    left, right, symbols = sides.left, sides.right, sides.symbols
+    for point in sides.points:
+        if not differs(left, right, point, symbols):
+            continue
+        mine, theirs = evaluate(left, point, symbols), evaluate(right, point, symbols)
+        if mine is None or theirs is None or abs(mine - theirs) <= _ROUNDOFF_FLOOR:
+            return None
+        return SymbolicComparison(Symbolic.DIFFERENT, _shown_difference(left - right), point)
+    return None
+
+
+#: A gap this small between two 40-digit values may be round-off of terms that cancel (an
+#: expanded polynomial that vanishes at the point): not taken as a proof of a difference.
+_ROUNDOFF_FLOOR = 1e-25
+
+
+def _shown_difference(gap: sp.Expr) -> sp.Expr:
+    """``gap`` simplified (:func:`~reports.formulas.symbolic.simplified`) if that takes at
+    most :data:`_DIFFERENCE_SECONDS`, else ``gap`` itself."""
+    try:
+        with time_limit(_DIFFERENCE_SECONDS) as share:
+            return simplified(gap)
+    except TimeLimitReached as reached:
+        if share is None or reached.limit is not share:
+            raise
+        return gap
 
 
 def _compare_depth_by_depth(sides: _Sides) -> tuple[SymbolicComparison, str]:
