@@ -297,7 +297,11 @@ def _fixed_values(spec: Quantity, at: Mapping[str, Any] | None) -> dict[str, int
             raise InvalidParameter(f"Got at {name}={given}, but it must be finite.")
         if parameter.integer and value != int(value):
             raise InvalidParameter(f"Got at {name}={given}, but {name} is an integer.")
-        if symbol.is_positive and value <= 0 and not (value == 0 and name in BOUNDARY_AT_ZERO):
+        if name in BOUNDARY_AT_ZERO and value < 0:
+            raise InvalidParameter(
+                f"Got at {name}={given}, but {name} must be >= 0 (0: the mode still at 0)."
+            )
+        if symbol.is_positive and value <= 0 and name not in BOUNDARY_AT_ZERO:
             raise InvalidParameter(f"Got at {name}={given}, but {name} must be > 0.")
         if symbol.is_nonnegative and value < 0:
             raise InvalidParameter(f"Got at {name}={given}, but {name} must be >= 0.")

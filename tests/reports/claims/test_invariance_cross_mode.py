@@ -66,5 +66,7 @@ def test_the_observable_sees_both_modes_and_not_sigma_b():
 
 
 def test_values_outside_the_domain_are_refused():
-    with pytest.raises(InvalidParameter, match="s_b"):
-        check("cross_mode_diffusion", CROSS, at={"s_b": 0})
+    """A negative second amplitude is outside the domain; ``s_b = 0`` (a second mode still at
+    0) is its boundary, allowed (issue 26; ``test_boundary_second_mode.py``)."""
+    with pytest.raises(InvalidParameter, match="s_b must be >= 0"):
+        check("cross_mode_diffusion", CROSS, at={"s_b": -1})

@@ -69,7 +69,9 @@ def test_a_simulator_that_cannot_place_a_mode_at_zero_leaves_the_check_symbolic(
 
 def test_zero_is_allowed_for_the_second_mode_only():
     validate("two_mode_drift", GRADIENT, at={"s_b": 0})
-    for at in ({"s_b": -0.1}, {"s": 0}, {"sigma_b": 0}):
+    with pytest.raises(InvalidParameter, match=r"s_b must be >= 0 \(0: the mode still at 0\)"):
+        validate("two_mode_drift", GRADIENT, at={"s_b": -0.1})
+    for at in ({"s": 0}, {"sigma_b": 0}):
         with pytest.raises(InvalidParameter, match="must be > 0"):
             validate("two_mode_drift", GRADIENT, at=at)
 
