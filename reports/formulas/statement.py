@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from dlnverify.errors import FormulaError
 from reports.engine.quantity import Quantity
-from reports.formulas._latex_grammar import GREEK_LETTERS, top_level_positions
+from reports.formulas._latex_grammar import GREEK_LETTERS, TEXT_FUNCTIONS, top_level_positions
 from reports.formulas.guards import checked_text
 
 __all__ = ["LEFT_HAND_SIDES", "Statement", "is_bare_name", "quantities_named", "read_statement"]
@@ -180,12 +180,20 @@ _SCRIPTED = (
 #: Longest text read as a name (a formula may be long; a name never is).
 _MAX_NAME = 120
 _BARE_NAME = re.compile(rf"\s*{_SCRIPTED}\s*(?:\(\s*{_SCRIPTED}(?:\s*,\s*{_SCRIPTED})*\s*\))?\s*")
+#: What reads as a name but is a formula: a known function applied to an argument
+#: (``\sin(x)``, ``\Gamma(x)``, ``\exp(x)``) and a power of e (``e^{x}``).
+_NOT_A_NAME = re.compile(
+    r"\s*(?:\\(?:"
+    + "|".join(sorted(TEXT_FUNCTIONS, key=len, reverse=True))
+    + r")(?![A-Za-z])[^(]*\(|e\s*\^)"
+)
 
 
 def is_bare_name(text: str) -> bool:
     """Whether ``text`` is a name, not a formula: a letter with sub- and superscripts,
     optionally applied to letters (``x``, ``D(s)``, ``\\mu_a``, ``s^\\star``, ``f(x, y)``;
-    not ``x(1+x)`` or ``2x``).  Font commands and ``\\hat{o}`` are read as in
+    not ``x(1+x)``, ``2x``, a known function applied, ``\\sin(x)``, or a power of e, ``e^{x}``).
+    Font commands and ``\\hat{o}`` are read as in
     :func:`quantities_named`."""
     if len(text) > _MAX_NAME:
         return False
@@ -193,7 +201,7 @@ def is_bare_name(text: str) -> bool:
     head = re.sub(
         r"\\(?:mathrm|operatorname|text|textrm|mathbb|mathcal|mathsf)\s*\{([^{}]*)\}", r"\1", head
     )
-    return _BARE_NAME.fullmatch(head) is not None
+    return _BARE_NAME.fullmatch(head) is not None and _NOT_A_NAME.match(head) is None
 
 
 def _read_left(left: str, spec: Quantity) -> str:

@@ -247,6 +247,26 @@ def test_a_name_that_names_no_quantity_is_a_definition():
     assert second.verdict == P
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"\[ \sin(x) = x \]",
+        r"\[ e^{x} = 1 + x \]",
+        r"\[ \exp(x) = 1 + x \]",
+        r"\[ \log(x) = x - 1 \]",
+        r"\[ \Gamma(x) = x \]",
+        r"\[ \cosh(x) = 1 \]",
+    ],
+)
+def test_a_known_function_on_the_left_is_a_formula_not_a_name_being_defined(text):
+    """``\\sin(x) = x`` states an identity (a false one): it is checked and refuted, never
+    passed over as the definition of a name."""
+    result = check_steps(text)
+    (step,) = result.steps
+    assert step.verdict == StepVerdict.REFUTED, step.message
+    assert result.first_wrong is not None
+
+
 def test_a_name_whose_formula_is_not_one_for_its_quantity_is_not_anchored():
     # mu(s) names the drift, but x is not one of its parameters: a definition, with why
     result = check_steps(r"\[ \mu(s) = x s = s x \]")
