@@ -10,7 +10,9 @@ Two formats (:class:`ChainFormat`):
 * **TeX** (a ``.tex``/``.ltx`` file, or text with a display environment): every
   ``equation``, ``align``, ``gather``, ``multline`` (starred or not), ``displaymath``,
   ``\[...\]`` and ``$$...$$`` holds chains; prose, inline math and comments around them are
-  ignored.  Inside, ``\label{}``, ``\tag{}``, ``\nonumber``, ``\notag``, alignment ``&``,
+  ignored, and so is what TeX never typesets as math (``verbatim``, ``comment``,
+  ``lstlisting``, ``minted``, ``\iffalse ... \fi``, ``\verb|...|``).  Inside,
+  ``\label{}``, ``\tag{}``, ``\nonumber``, ``\notag``, alignment ``&``,
   ``split``/``aligned``/``gathered``, a trailing ``,`` or ``.`` and a trailing annotation
   ``\text{...}`` are removed, and each removal is listed (:attr:`ChainText.reading`).  Rows
   (``\\``) join into one chain when a row starts with a relation (``&= ...``), or with
@@ -364,6 +366,32 @@ class _Reader:
                     " derivation into a file of its own, without the preamble)",
                 )
 
+    def untypeset(self) -> None:
+        """Blank what TeX never typesets as math (after :meth:`refuse_hazards`, which has
+        seen it): the environments of :data:`_UNTYPESET_ENVIRONMENTS`, ``\\iffalse ...
+        \\fi`` (to the first ``\\fi``) and ``\\verb|...|``; in one pass over the file."""
+        masked = self.view()
+        position = 0
+        while (match := _UNTYPESET_START.search(masked, position)) is not None:
+            if match.group("environment") is not None:
+                closing = f"\\end{{{match.group('environment')}}}"
+                end = masked.find(closing, match.end())
+                what = f"\\begin{{{match.group('environment')}}}"
+            elif match.group("verb") is not None:
+                line_end = masked.find("\n", match.end())
+                end = masked.find(
+                    match.group("verb"), match.end(), None if line_end < 0 else line_end
+                )
+                closing, what = match.group("verb"), "\\verb"
+            else:
+                found = _FI.search(masked, match.end())
+                closing, what = "\\fi", "\\iffalse"
+                end = -1 if found is None else found.start()
+            if end < 0:
+                raise self.error(match.start(), f"{what} is never closed")
+            position = end + len(closing)
+            self.blank(match.start(), position)
+
     def comments(self, markers: str, whole_lines: bool) -> None:
         """Blank every comment (``%`` to the end of the line, not ``\\%``; with
         ``whole_lines``, only lines that start with one of ``markers``) and read its
@@ -635,6 +663,16 @@ class _Reader:
         return Piece(text, first, (self.index.line_of(first), self.index.line_of(last)))
 
 
+#: Environments whose content TeX does not typeset as math (:meth:`_Reader.untypeset`).
+_UNTYPESET_ENVIRONMENTS = ("verbatim*", "verbatim", "Verbatim", "comment", "lstlisting", "minted")
+_FI = re.compile(r"\\fi(?![A-Za-z])")
+_UNTYPESET_START = re.compile(
+    r"\\begin\{(?P<environment>"
+    + "|".join(re.escape(name) for name in _UNTYPESET_ENVIRONMENTS)
+    + r")\}|\\iffalse(?![A-Za-z])|\\verb\*?(?P<verb>[^A-Za-z\s*])"
+)
+
+
 def _unescaped_find(text: str, target: str, start: int) -> int:
     """The next ``target`` in ``text`` from ``start`` not preceded by a backslash (an even
     number of them is no escape)."""
@@ -731,6 +769,7 @@ def read_chains(
     reader.refuse_hazards()
     chains: list[ChainText] = []
     if chosen == ChainFormat.TEX:
+        reader.untypeset()
         for environment, start, end in list(reader.displays()):
             chains += reader.chains_of(reader.rows(start, end), environment)
     else:

@@ -82,6 +82,46 @@ def test_inline_math_comments_and_escaped_dollars_are_not_chains():
     assert [_texts(c) for c in chains] == [["c", "d"]]
 
 
+UNTYPESET = r"""Prose.
+\begin{verbatim}
+\[ 2x = x \]
+\end{verbatim}
+\iffalse
+\[ 3x = x \]
+\fi
+\begin{comment}
+$$ 4x = x $$
+\end{comment}
+Inline \verb|\[ 5x = x \]| text, \begin{lstlisting}\[ 6x = x \]\end{lstlisting}.
+\[ c = d \]
+"""
+
+
+def test_what_tex_never_typesets_as_math_is_not_a_chain():
+    chains = read_chains(UNTYPESET, file_format="tex").chains
+    assert [_texts(c) for c in chains] == [["c", "d"]]
+    assert chains[0].pieces[0].lines == (12, 12)
+
+
+@pytest.mark.parametrize(
+    ("text", "opening"),
+    [
+        ("\\iffalse\n\\[ a = b \\]\n", "iffalse"),
+        ("\\begin{verbatim}\n\\[ a = b \\]\n", "begin{verbatim}"),
+        ("\\verb|a = b\n| \\[ a = b \\]\n", "verb"),
+    ],
+)
+def test_an_untypeset_region_that_is_never_closed_is_refused_naming_it(text, opening):
+    with pytest.raises(FormulaError, match=rf"line 1: \\{opening} is never closed"):
+        read_chains(text, name="x.tex", file_format="tex")
+
+
+def test_many_unclosed_verbatims_are_refused_in_bounded_time():
+    text = "\\begin{verbatim}" * 50_000 + "\n\\[ a = b \\]\n"
+    with cpu_seconds_below(2.0), pytest.raises(FormulaError, match="never closed"):
+        read_chains(text, file_format="tex")
+
+
 @pytest.mark.parametrize(
     ("relation", "kind"),
     [
