@@ -54,7 +54,6 @@ import sympy as sp
 
 from derivations.conventions import to_latex
 from dlnverify.errors import DlnVerifyError, FormulaError, InvalidParameter
-from reports.claims import get_quantity
 from reports.engine.seed import check_seed
 from reports.formulas.anchor import Anchor, AnchorOutcome, anchor_for, check_anchor
 from reports.formulas.chain_file import (
@@ -87,6 +86,7 @@ from reports.formulas.chain_result import (
     StepsResult,
     StepVerdict,
 )
+from reports.formulas.engine import scalar_quantity
 from reports.formulas.file_text import STDIN, read_formula_file
 from reports.formulas.guards import excerpt
 from reports.formulas.letters import DECLARED_LETTERS, Letters, letter_key, name_key
@@ -227,7 +227,7 @@ def check_steps(
     started = time.perf_counter()
     _check_steps_iv(timeout, total_timeout, seed, n_points)
     if quantity is not None and not is_matrix_quantity(quantity):
-        get_quantity(quantity)
+        scalar_quantity(quantity)  # an unknown name: one line listing every quantity
     chain_file = read_chains(text, name=name, path=path, file_format=file_format)
     plans = [
         _plan_chain(chain_file, index, chain, quantity if index == 1 else None, anchor, at)

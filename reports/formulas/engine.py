@@ -75,7 +75,7 @@ from reports.formulas.step_comparison import compare_series
 from reports.formulas.symbolic import SymbolicComparison, compare_symbolically, simplified
 from reports.formulas.time_limit import MAX_SECONDS, TimeLimitReached, time_limit
 
-__all__ = ["check", "validate"]
+__all__ = ["check", "scalar_quantity", "validate"]
 
 #: Probe points drawn for the symbolic comparison and its explanation.
 _PROBE_POINTS = 8
@@ -190,7 +190,7 @@ def check(
         message = message.removesuffix(".") + f"; {series}."
     if boundary_note:
         message = message.removesuffix(".") + f"; {boundary_note}."
-    if inputs.depth_limit and monte_carlo and _scalar_quantity(quantity).observable is not None:
+    if inputs.depth_limit and monte_carlo and scalar_quantity(quantity).observable is not None:
         message = message.removesuffix(".") + f"; {MONTE_CARLO_NOTE}."
     return CheckResult(
         quantity,
@@ -216,13 +216,13 @@ def validate(
 ) -> None:
     """Raise the one-line error :func:`check` would raise for these inputs, without checking
     (to refuse a file of formulas before the first check runs)."""
-    prepare_inputs(_scalar_quantity(quantity), formula, at, syntax)
+    prepare_inputs(scalar_quantity(quantity), formula, at, syntax)
 
 
 # --------------------------------------------------------------------------- the steps
 
 
-def _scalar_quantity(name: str) -> Quantity:
+def scalar_quantity(name: str) -> Quantity:
     """The scalar quantity ``name``; for another name, a one-line error that also lists the
     matrix quantities (:mod:`reports.formulas.matrix_quantities`)."""
     try:
@@ -250,7 +250,7 @@ def _prepare(
 ) -> Inputs:
     """Validated inputs; the first error, in this order, of: the quantity, the time limit,
     the seed, the fixed values, the formula."""
-    spec = _scalar_quantity(quantity)
+    spec = scalar_quantity(quantity)
     if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
         raise InvalidParameter(f"Got {timeout=}, but the time limit must be a positive number.")
     if timeout is not None and timeout > MAX_SECONDS:

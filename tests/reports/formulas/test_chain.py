@@ -293,8 +293,11 @@ def test_a_quantity_anchors_the_first_chain_only_and_refuses_a_foreign_formula()
         check_steps("x + 1\n= 1 + x\n", name="d.txt", quantity="diffusion")
     with pytest.raises(FormulaError, match="names drift"):
         check_steps(r"\[ \mu(s) = s \]", name="d.tex", quantity="diffusion")
-    with pytest.raises(InvalidParameter, match="entropy"):
+    with pytest.raises(InvalidParameter, match="entropy") as unknown:
         check_steps("x = x", quantity="entropy")
+    # the refusal lists every quantity a chain can be anchored to, the matrix ones too
+    assert "diffusion," in str(unknown.value)
+    assert "matrix quantities: gradient" in str(unknown.value)
 
 
 def test_relations_that_are_not_checked_say_why():
