@@ -699,7 +699,7 @@ def _anchored(
     """The anchor step: ``check``'s verdict on the chain's first formula (matrix
     ``check``'s for a matrix chain)."""
     if isinstance(plan.anchor, MatrixAnchor):
-        verdict, message, statement, evidence = check_matrix_anchor(
+        verdict, message, statement, evidence, factor = check_matrix_anchor(
             plan.anchor, timeout=limit, seed=seed, monte_carlo=monte_carlo
         )
         return replace(
@@ -708,6 +708,7 @@ def _anchored(
             message=message,
             left=f"{result.left} (derived): {statement}",
             left_latex=matrix_latex(parse_matrix_formula(statement, syntax="sympy")),
+            factor=factor,
             counterexample=evidence,
             elapsed=time.perf_counter() - started,
         )

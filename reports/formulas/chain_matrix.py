@@ -335,9 +335,11 @@ def matrix_anchor(quantity: str, text: str, syntax: str) -> MatrixAnchor:
 
 def check_matrix_anchor(
     anchor: MatrixAnchor, *, timeout: float | None, seed: int, monte_carlo: bool
-) -> tuple[StepVerdict, str, str, dict[str, Any] | None]:
+) -> tuple[StepVerdict, str, str, dict[str, Any] | None, str | None]:
     """Matrix ``check``'s verdict on the anchor as a step's: its verdict, message, the
-    derived statement and the evidence of a refutation (left: the derived value)."""
+    derived statement, the evidence of a refutation (left: the derived value) and the factor
+    between the sides where matrix ``check`` names one (``"right = 2 × left, the convention
+    loss_without_half"``)."""
     checked = check_matrix(
         anchor.quantity,
         anchor.text,
@@ -352,4 +354,9 @@ def check_matrix_anchor(
     }.get(checked.verdict, StepVerdict.UNDECIDED)
     evidence = None if checked.counterexample is None else _evidence(checked.counterexample)
     message = f"the first formula against the derived {checked.quantity}: {checked.message}"
-    return verdict, message, checked.derived, evidence
+    factor = None
+    if checked.factor is not None:
+        factor = f"right = {checked.factor} × left"
+        if checked.convention is not None:
+            factor += f", the convention {checked.convention}"
+    return verdict, message, checked.derived, evidence, factor

@@ -223,6 +223,7 @@ def test_quantity_anchors_a_matrix_chain_to_the_derived_gradient():
     first = wrong.first_wrong
     assert (first.step, first.line, first.verdict) == (1, 3, R)
     assert "loss_without_half" in first.message
+    assert first.factor == "right = 2 × left, the convention loss_without_half"
     assert first.counterexample["entries"]
 
 
@@ -236,6 +237,7 @@ def test_a_gradient_label_anchors_its_chain_and_no_anchor_turns_it_off():
     assert "anchoring is off" in off.steps[0].message
     wrong = check_steps(text.replace("= -A_l^\\top", "= A_l^\\top"))
     assert wrong.first_wrong.step == 1
+    assert wrong.first_wrong.factor == "right = -1 × left"
 
 
 @pytest.mark.parametrize(
