@@ -180,7 +180,8 @@ def bounded_degree(node: MatrixNode, spec: MatrixQuantity) -> None:
     degree = formula_degree(node, degrees, largest)
     if degree > MAX_DEGREE:
         raise FormulaError(
-            f"the formula makes polynomials of degree up to {degree} in the weights at depth"
+            f"the formula makes polynomials of degree up to {degree} in the free entries (weights,"
+            f" teacher, noise covariance, u, v, kappa; an inverse multiplies by its size) at depth"
             f" {depth}; at most {MAX_DEGREE} are evaluated"
         )
 
