@@ -363,8 +363,8 @@ class _Parser:
             following = self.peek()
             if following is not None and following.kind == "OPEN":
                 argument = self.primary(depth + 1)
-            else:
-                argument = self.factor(depth + 1)
+            else:  # \operatorname{tr} A B: the trace of the product that follows, as printed
+                argument = self.product(depth + 1)
             return self.node(Trace(argument) if token.value == "trace" else Vec(argument))
         if token.kind == "NORM":
             if self.in_norm:

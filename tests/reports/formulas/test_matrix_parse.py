@@ -62,6 +62,10 @@ EQUAL_MEANING = [
     ),
     (r"\operatorname{tr}(W_l W_l^\top) I", "trace(W_l*transpose(W_l))*I"),
     (r"\mathrm{Tr}(W_l W_l^\top) + \mathrm{tr}\, W_l^\top W_l", None),
+    # without parentheses the trace takes the product that follows, as a paper prints it
+    (r"\operatorname{tr}\Delta^\top\Delta", "trace(transpose(Delta)*Delta)"),
+    (r"\kappa \operatorname{tr} W_l W_l^\top + 1", "kappa*trace(W_l*transpose(W_l)) + 1"),
+    (r"\operatorname{tr}(\Delta^\top \Delta) W_l", "trace(transpose(Delta)*Delta)*W_l"),
     (r"\operatorname{vec}(W_l)^\top \operatorname{vec}(W_l)", "transpose(vec(W_l))*vec(W_l)"),
     (r"\|W_l\|_F^2", None),
     (r"\left\| W_l \right\|_{F}^{2}", None),
