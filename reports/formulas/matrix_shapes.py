@@ -233,7 +233,13 @@ class _Shapes:
         family = name if numbered is None else f"{numbered[0]}_l"  # W_1 where W_l is
         if family not in self.names:
             allowed = ", ".join(self.names)
-            raise FormulaError(f"{name} is not available here; names allowed: {allowed}")
+            advice = (
+                " (the matrix quantities take a general label-noise covariance: write Sigma_eps;"
+                " isotropic label noise sigma_eps^2 I is its special case)"
+                if name == "sigma_eps" and "Sigma_eps" in self.names
+                else ""
+            )
+            raise FormulaError(f"{name} is not available here; names allowed: {allowed}{advice}")
         entry = name_entry(name)
         index = str(entry.index)
         if entry.index != Index.NONE and index not in self.indices and index not in self.bound:

@@ -185,6 +185,8 @@ REFUSED = [
     ("gradient", "-A_l.T*Delta*B_l", "n != h_\\{l-1\\}"),  # a missing transpose
     ("gradient", "K*vec(W_l)", "K is not available here"),
     ("gradient", "kappa*W_l", "kappa is not available here"),
+    # the scalar label noise where a general covariance is meant: refused with the advice
+    ("noise_covariance", "sigma_eps**2*kron(I, I)", "write Sigma_eps; isotropic label noise"),
     ("noise_covariance", "kron(B_l*B_l.T, A_l.T*A_k)", "but noise_covariance is"),
     ("gradient", "((W_l*W_l.T)**8)**8*W_l", "degree"),
     ("gradient", "open('x')", "not allowed"),
