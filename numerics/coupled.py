@@ -150,7 +150,8 @@ def coupled_langevin_runs(
     stepper = BatchLastStep(teacher, 1 + len(batch))
     marks = sorted({*range(0, n_steps + 1, every), n_steps})
     wanted = set(marks)
-    coarse_records, fine_records = [record(start, teacher)], [record(start, teacher)]
+    first = record(start, teacher)  # the runs start together: one record for both
+    coarse_records, fine_records = [first], [first]
     tick = max(1, n_steps // 100)
     for k in range(1, n_steps + 1):
         # (*batch, 2, ., .) -> (2, ., ., 1, *batch): the draws in the order they always had

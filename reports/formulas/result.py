@@ -80,9 +80,10 @@ def at_json(value: float) -> float | str:
 def at_text(at: Mapping[str, float], equals: str) -> str:
     """The held-fixed values as text, ``name{equals}value`` joined by commas (``oo`` for
     ``L = oo``)."""
+    shown = {name: at_json(value) for name, value in at.items()}
     return ", ".join(
-        f"{name}{equals}{'oo' if value == math.inf else format(value, 'g')}"
-        for name, value in at.items()
+        f"{name}{equals}{value if isinstance(value, str) else format(value, 'g')}"
+        for name, value in shown.items()
     )
 
 
